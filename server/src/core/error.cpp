@@ -1,0 +1,61 @@
+#include "core/error.h"
+
+namespace orderly {
+
+int http_status(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::bad_request:
+            return 400;
+        case ErrorKind::unauthorized:
+            return 401;
+        case ErrorKind::forbidden:
+            return 403;
+        case ErrorKind::not_found:
+            return 404;
+        case ErrorKind::method_not_allowed:
+            return 405;
+        case ErrorKind::conflict:
+            return 409;
+        case ErrorKind::payload_too_large:
+            return 413;
+        case ErrorKind::unprocessable:
+            return 422;
+        case ErrorKind::too_many_requests:
+            return 429;
+        case ErrorKind::unavailable:
+            return 503;
+        case ErrorKind::internal:
+            return 500;
+    }
+    return 500;
+}
+
+const char* error_title(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::bad_request:
+            return "Bad Request";
+        case ErrorKind::unauthorized:
+            return "Unauthorized";
+        case ErrorKind::forbidden:
+            return "Forbidden";
+        case ErrorKind::not_found:
+            return "Not Found";
+        case ErrorKind::method_not_allowed:
+            return "Method Not Allowed";
+        case ErrorKind::conflict:
+            return "Conflict";
+        case ErrorKind::payload_too_large:
+            return "Payload Too Large";
+        case ErrorKind::unprocessable:
+            return "Unprocessable Content";
+        case ErrorKind::too_many_requests:
+            return "Too Many Requests";
+        case ErrorKind::unavailable:
+            return "Service Unavailable";
+        case ErrorKind::internal:
+            return "Internal Server Error";
+    }
+    return "Internal Server Error";
+}
+
+}  // namespace orderly

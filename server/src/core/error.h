@@ -1,0 +1,129 @@
+#pragma once
+// Expected failures travel as an Error value: a kind that maps to one HTTP status, a message a
+// client may see, and a detail that is only logged. Exactly one place (http/server.cpp) turns an
+// Error into a problem response.
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace orderly {
+
+enum class ErrorKind {
+    bad_request,         // 400: malformed or invalid input
+    unauthorized,        // 401: no or bad credentials
+    forbidden,           // 403: authenticated, not allowed
+    not_found,           // 404
+    method_not_allowed,  // 405
+    conflict,            // 409: state conflict, stale version, duplicate key
+    payload_too_large,   // 413
+    unprocessable,       // 422: well-formed but breaks a rule
+    too_many_requests,   // 429
+    unavailable,         // 503: draining, database not ready
+    internal,            // 500: a bug; the public message never carries the detail
+};
+
+struct FieldError {
+    std::string field;
+    std::string message;
+};
+
+struct Error {
+    ErrorKind kind = ErrorKind::internal;
+    std::string message;             // shown to the client
+    std::string log_detail;          // logged only
+    std::vector<FieldError> fields;  // RFC 9457 "errors"
+    int retry_after_s = 0;           // for 429 / 503
+
+    static Error BadRequest(std::string msg, std::vector<FieldError> f = {}) {
+        return {ErrorKind::bad_request, std::move(msg), {}, std::move(f)};
+    }
+    static Error Field(std::string field, std::string msg) {
+        std::string m = field + ": " + msg;
+        return {ErrorKind::bad_request, m, {}, {{std::move(field), std::move(msg)}}};
+    }
+    static Error Unauthorized(std::string msg = "authentication required") {
+        return {ErrorKind::unauthorized, std::move(msg), {}, {}};
+    }
+    static Error Forbidden(std::string msg = "you do not have permission to do this") {
+        return {ErrorKind::forbidden, std::move(msg), {}, {}};
+    }
+    static Error NotFound(std::string msg) {
+        return {ErrorKind::not_found, std::move(msg), {}, {}};
+    }
+    static Error Conflict(std::string msg) { return {ErrorKind::conflict, std::move(msg), {}, {}}; }
+    static Error Unprocessable(std::string msg, std::vector<FieldError> f = {}) {
+        return {ErrorKind::unprocessable, std::move(msg), {}, std::move(f)};
+    }
+    static Error UnprocessableField(std::string field, std::string msg) {
+        std::string m = field + ": " + msg;
+        return {ErrorKind::unprocessable, m, {}, {{std::move(field), std::move(msg)}}};
+    }
+    static Error TooMany(std::string msg, int retry_after) {
+        Error e{ErrorKind::too_many_requests, std::move(msg), {}, {}};
+        e.retry_after_s = retry_after;
+        return e;
+    }
+    static Error Unavailable(std::string msg) {
+        return {ErrorKind::unavailable, std::move(msg), {}, {}};
+    }
+    static Error Internal(std::string detail) {
+        return {ErrorKind::internal, "internal error", std::move(detail), {}};
+    }
+};
+
+int http_status(ErrorKind kind);
+const char* error_title(ErrorKind kind);
+
+// Thrown only to unwind from deep inside a handler to the single boundary that renders it.
+struct ErrorException {
+    Error error;
+};
+
+template <typename T>
+class [[nodiscard]] Result {
+  public:
+    Result(T value) : v_(std::move(value)) {}
+    Result(Error error) : v_(std::move(error)) {}
+    bool ok() const { return v_.index() == 0; }
+    explicit operator bool() const { return ok(); }
+    T& value() & { return std::get<0>(v_); }
+    T&& value() && { return std::get<0>(std::move(v_)); }
+    const T& value() const& { return std::get<0>(v_); }
+    const Error& error() const { return std::get<1>(v_); }
+    T* operator->() { return &value(); }
+    const T* operator->() const { return &value(); }
+    T& operator*() { return value(); }
+
+  private:
+    std::variant<T, Error> v_;
+};
+
+template <>
+class [[nodiscard]] Result<void> {
+  public:
+    Result() = default;
+    Result(Error error) : err_(std::move(error)), failed_(true) {}
+    bool ok() const { return !failed_; }
+    explicit operator bool() const { return ok(); }
+    const Error& error() const { return err_; }
+
+  private:
+    Error err_;
+    bool failed_ = false;
+};
+
+// Turns a failed Result into an ErrorException for the handler boundary.
+template <typename T>
+T unwrap(Result<T>&& r) {
+    if (!r.ok()) throw ErrorException{r.error()};
+    return std::move(r).value();
+}
+inline void unwrap(Result<void>&& r) {
+    if (!r.ok()) throw ErrorException{r.error()};
+}
+[[noreturn]] inline void fail(Error e) {
+    throw ErrorException{std::move(e)};
+}
+
+}  // namespace orderly

@@ -1,0 +1,29 @@
+// /healthz, /readyz, /metrics and the OpenAPI document.
+#include "http/app.h"
+#include "http/spec.h"
+
+namespace orderly::http {
+
+void register_system_routes(App& app, Server& s) {
+    s.route("GET", "/healthz", [](Request&) { return Response::ok(R"({"status":"ok"})"); });
+    s.route("GET", "/readyz", [&app](Request& req) {
+        if (app.server && app.server->draining())
+            return problem(Error::Unavailable("the server is shutting down"), req.request_id);
+        if (!app.db.ping())
+            return problem(Error::Unavailable("the database is not usable"), req.request_id);
+        return Response::ok(R"({"status":"ready"})");
+    });
+    s.route("GET", "/metrics", [&app](Request&) {
+        Response r;
+        r.body = app.server ? app.server->metrics_text() : "";
+        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        return r;
+    });
+    s.route("GET", "/api/v1/openapi.json", [](Request&) {
+        Response r = Response::ok(std::string(spec::openapi_json()));
+        r.header("Cache-Control", "no-cache");
+        return r;
+    });
+}
+
+}  // namespace orderly::http

@@ -1,0 +1,128 @@
+#include "http/json.h"
+
+#include <rapidjson/reader.h>
+
+#include "core/time.h"
+
+namespace orderly::json {
+
+namespace {
+// Counts nesting while the iterative parser runs, and refuses documents deeper than kMaxDepth
+// before they are built, so no later recursive walk can overflow the stack.
+struct DepthLimitedHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, DepthLimitedHandler> {
+    explicit DepthLimitedHandler(Document& d) : doc(d) {}
+    Document& doc;
+    size_t depth = 0;
+    bool too_deep = false;
+    bool Null() { return doc.Null(); }
+    bool Bool(bool b) { return doc.Bool(b); }
+    bool Int(int i) { return doc.Int(i); }
+    bool Uint(unsigned u) { return doc.Uint(u); }
+    bool Int64(int64_t i) { return doc.Int64(i); }
+    bool Uint64(uint64_t u) { return doc.Uint64(u); }
+    bool Double(double d) { return doc.Double(d); }
+    bool RawNumber(const char* s, rapidjson::SizeType n, bool c) { return doc.RawNumber(s, n, c); }
+    bool String(const char* s, rapidjson::SizeType n, bool c) { return doc.String(s, n, c); }
+    bool Key(const char* s, rapidjson::SizeType n, bool c) { return doc.Key(s, n, c); }
+    bool StartObject() {
+        if (++depth > kMaxDepth) return too_deep = true, false;
+        return doc.StartObject();
+    }
+    bool EndObject(rapidjson::SizeType n) {
+        --depth;
+        return doc.EndObject(n);
+    }
+    bool StartArray() {
+        if (++depth > kMaxDepth) return too_deep = true, false;
+        return doc.StartArray();
+    }
+    bool EndArray(rapidjson::SizeType n) {
+        --depth;
+        return doc.EndArray(n);
+    }
+};
+}  // namespace
+
+Result<void> parse_untrusted(std::string_view body, Document& doc) {
+    if (body.empty()) return Error::BadRequest("request body is empty; send a JSON value");
+    rapidjson::ParseResult result;
+    bool too_deep = false;
+    // Document::Populate moves the single root from the handler's stack into the document.
+    auto generate = [&](Document& d) {
+        DepthLimitedHandler h(d);
+        rapidjson::Reader reader;
+        rapidjson::MemoryStream ms(body.data(), body.size());
+        rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
+        constexpr unsigned flags =
+            rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+        result = reader.Parse<flags>(is, h);
+        too_deep = h.too_deep;
+        return !result.IsError();
+    };
+    Document tmp;
+    tmp.Populate(generate);
+    if (too_deep)
+        return Error::BadRequest("request body is nested deeper than " + std::to_string(kMaxDepth) +
+                                 " levels");
+    if (result.IsError()) {
+        return Error::BadRequest(std::string("request body is not valid JSON: ") +
+                                 rapidjson::GetParseError_En(result.Code()) + " (at byte " +
+                                 std::to_string(result.Offset()) + ")");
+    }
+    doc.Swap(tmp);
+    return {};
+}
+
+Writer& Writer::time(int64_t ms) {
+    return str(format_rfc3339(ms));
+}
+
+Writer& Writer::raw(std::string_view json_text) {
+    w_.RawValue(json_text.data(), json_text.size(), rapidjson::kObjectType);
+    return *this;
+}
+
+Writer& Writer::value(const Value& v) {
+    v.Accept(w_);
+    return *this;
+}
+
+std::string to_string(const Value& v) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    v.Accept(w);
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::optional<std::string> get_string(const Value& obj, const char* name) {
+    auto it = obj.FindMember(name);
+    if (it == obj.MemberEnd() || !it->value.IsString()) return std::nullopt;
+    return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+std::optional<int64_t> get_int(const Value& obj, const char* name) {
+    auto it = obj.FindMember(name);
+    if (it == obj.MemberEnd() || !it->value.IsInt64()) return std::nullopt;
+    return it->value.GetInt64();
+}
+std::optional<bool> get_bool(const Value& obj, const char* name) {
+    auto it = obj.FindMember(name);
+    if (it == obj.MemberEnd() || !it->value.IsBool()) return std::nullopt;
+    return it->value.GetBool();
+}
+std::optional<std::vector<std::string>> get_strings(const Value& obj, const char* name) {
+    auto it = obj.FindMember(name);
+    if (it == obj.MemberEnd() || !it->value.IsArray()) return std::nullopt;
+    std::vector<std::string> out;
+    for (const auto& v : it->value.GetArray())
+        if (v.IsString()) out.emplace_back(v.GetString(), v.GetStringLength());
+    return out;
+}
+bool has(const Value& obj, const char* name) {
+    return obj.FindMember(name) != obj.MemberEnd();
+}
+bool is_null_member(const Value& obj, const char* name) {
+    auto it = obj.FindMember(name);
+    return it != obj.MemberEnd() && it->value.IsNull();
+}
+
+}  // namespace orderly::json

@@ -1,0 +1,136 @@
+#pragma once
+// The one header that includes RapidJSON. Its assertions throw instead of aborting, so that a
+// misuse on untrusted input becomes a handled error rather than a crash.
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace orderly::json_detail {
+struct AssertionFailed : std::logic_error {
+    using std::logic_error::logic_error;
+};
+}  // namespace orderly::json_detail
+
+#ifndef RAPIDJSON_ASSERT
+#define RAPIDJSON_ASSERT(x) \
+    ((x) ? (void)0 : throw ::orderly::json_detail::AssertionFailed("rapidjson: " #x))
+#endif
+#define RAPIDJSON_HAS_STDSTRING 1
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/error.h"
+
+namespace orderly::json {
+
+using Value = rapidjson::Value;
+using Document = rapidjson::Document;
+
+constexpr size_t kMaxDepth = 64;
+
+// Parses an untrusted body: iterative parser (no recursion), UTF-8 validated, nesting limited to
+// kMaxDepth. Errors are 400 problems that say where the body is wrong.
+Result<void> parse_untrusted(std::string_view body, Document& doc);
+
+// Output: a streaming writer with helpers for the types Orderly uses.
+class Writer {
+  public:
+    Writer() : w_(buf_) {}
+    Writer& start_object() {
+        w_.StartObject();
+        return *this;
+    }
+    Writer& end_object() {
+        w_.EndObject();
+        return *this;
+    }
+    Writer& start_array() {
+        w_.StartArray();
+        return *this;
+    }
+    Writer& end_array() {
+        w_.EndArray();
+        return *this;
+    }
+    Writer& key(std::string_view k) {
+        w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+        return *this;
+    }
+    Writer& str(std::string_view v) {
+        w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+        return *this;
+    }
+    Writer& num(int64_t v) {
+        w_.Int64(v);
+        return *this;
+    }
+    Writer& dbl(double v) {
+        w_.Double(v);
+        return *this;
+    }
+    Writer& boolean(bool v) {
+        w_.Bool(v);
+        return *this;
+    }
+    Writer& null() {
+        w_.Null();
+        return *this;
+    }
+    Writer& time(int64_t ms);
+    Writer& opt_time(const std::optional<int64_t>& ms) { return ms ? time(*ms) : null(); }
+    Writer& opt_str(const std::optional<std::string>& s) { return s ? str(*s) : null(); }
+    // Embeds a JSON text that is already valid (e.g. stored JSON) without re-parsing its values.
+    Writer& raw(std::string_view json_text);
+    Writer& value(const Value& v);
+    Writer& strings(const std::vector<std::string>& items) {
+        start_array();
+        for (const auto& s : items) str(s);
+        return end_array();
+    }
+    // key + value in one call
+    template <typename T>
+    Writer& kv(std::string_view k, T&& v);
+    std::string take() { return std::string(buf_.GetString(), buf_.GetSize()); }
+    std::string_view view() const { return {buf_.GetString(), buf_.GetSize()}; }
+
+  private:
+    rapidjson::StringBuffer buf_;
+    rapidjson::Writer<rapidjson::StringBuffer> w_;
+};
+
+template <typename T>
+Writer& Writer::kv(std::string_view k, T&& v) {
+    key(k);
+    using D = std::decay_t<T>;
+    if constexpr (std::is_same_v<D, bool>)
+        return boolean(v);
+    else if constexpr (std::is_integral_v<D>)
+        return num(static_cast<int64_t>(v));
+    else if constexpr (std::is_floating_point_v<D>)
+        return dbl(v);
+    else if constexpr (std::is_same_v<D, std::optional<std::string>>)
+        return opt_str(v);
+    else if constexpr (std::is_same_v<D, std::vector<std::string>>)
+        return strings(v);
+    else
+        return str(std::string_view(v));
+}
+
+// Serialises a Value to compact JSON text.
+std::string to_string(const Value& v);
+
+// Typed access to an already-validated object. Absent or null members give nullopt.
+std::optional<std::string> get_string(const Value& obj, const char* name);
+std::optional<int64_t> get_int(const Value& obj, const char* name);
+std::optional<bool> get_bool(const Value& obj, const char* name);
+std::optional<std::vector<std::string>> get_strings(const Value& obj, const char* name);
+bool has(const Value& obj, const char* name);
+bool is_null_member(const Value& obj, const char* name);
+
+}  // namespace orderly::json

@@ -1,0 +1,97 @@
+#include "http/render.h"
+
+namespace orderly::http {
+
+void write_user(json::Writer& w, const domain::User& u) {
+    w.start_object()
+        .kv("id", u.id)
+        .kv("username", u.username)
+        .kv("display_name", u.display_name)
+        .kv("email", u.email)
+        .kv("roles", u.roles)
+        .kv("disabled", u.disabled);
+    w.key("created_at").time(u.created_at);
+    w.key("updated_at").time(u.updated_at);
+    w.kv("version", u.version).end_object();
+}
+
+void write_role(json::Writer& w, const domain::Role& r) {
+    w.start_object()
+        .kv("key", r.key)
+        .kv("name", r.name)
+        .kv("permissions", r.permissions)
+        .kv("builtin", r.builtin)
+        .kv("version", r.version)
+        .end_object();
+}
+
+void write_business(json::Writer& w, const domain::Business& b) {
+    w.start_object().kv("key", b.key).kv("name", b.name).kv("description", b.description);
+    w.key("members").start_object();
+    for (const auto& [role, names] : b.members) w.kv(role, names);
+    w.end_object();
+    w.kv("version", b.version);
+    w.key("created_at").time(b.created_at);
+    w.key("updated_at").time(b.updated_at);
+    w.end_object();
+}
+
+void write_api_token(json::Writer& w, const domain::ApiToken& t, const std::string* secret) {
+    w.start_object().kv("id", t.id).kv("name", t.name).kv("prefix", t.prefix);
+    w.key("created_at").time(t.created_at);
+    w.key("expires_at").opt_time(t.expires_at);
+    w.key("last_used_at").opt_time(t.last_used_at);
+    if (secret) w.kv("token", *secret);
+    w.end_object();
+}
+
+void write_audit_event(json::Writer& w, const domain::AuditEvent& e) {
+    w.start_object().kv("id", e.id);
+    w.key("at").time(e.at);
+    w.kv("actor", e.actor)
+        .kv("action", e.action)
+        .kv("object_type", e.object_type)
+        .kv("object_id", e.object_id)
+        .kv("summary", e.summary);
+    w.key("before");
+    if (e.before_json)
+        w.raw(*e.before_json);
+    else
+        w.null();
+    w.key("after");
+    if (e.after_json)
+        w.raw(*e.after_json);
+    else
+        w.null();
+    w.kv("address", e.address).kv("request_id", e.request_id).end_object();
+}
+
+std::string user_json(const domain::User& u) {
+    json::Writer w;
+    w.start_object()
+        .kv("username", u.username)
+        .kv("display_name", u.display_name)
+        .kv("email", u.email)
+        .kv("roles", u.roles)
+        .kv("disabled", u.disabled)
+        .end_object();
+    return w.take();
+}
+
+std::string role_json(const domain::Role& r) {
+    json::Writer w;
+    w.start_object()
+        .kv("key", r.key)
+        .kv("name", r.name)
+        .kv("permissions", r.permissions)
+        .end_object();
+    return w.take();
+}
+
+std::string business_json(const domain::Business& b) {
+    json::Writer w;
+    write_business(w, b);
+    return w.take();
+}
+
+}  // namespace orderly::http

@@ -1,0 +1,40 @@
+#pragma once
+// JSON renderings of the account objects, shared by every handler that shows them.
+#include <algorithm>
+#include <vector>
+#include "domain/accounts.h"
+
+#include "http/json.h"
+#include "http/request.h"
+
+namespace orderly::http {
+
+void write_user(json::Writer& w, const domain::User& u);
+void write_role(json::Writer& w, const domain::Role& r);
+void write_business(json::Writer& w, const domain::Business& b);
+void write_api_token(json::Writer& w, const domain::ApiToken& t, const std::string* secret);
+void write_audit_event(json::Writer& w, const domain::AuditEvent& e);
+
+// Renders {"items":[...],"next_cursor":...} from rows fetched with limit + 1: when there is one
+// more row than the page holds, the cursor is the id of the page's last row.
+template <typename T, typename WriteItem, typename IdOf>
+std::string page_json(const std::vector<T>& rows, int limit, WriteItem write_item, IdOf id_of) {
+    json::Writer w;
+    w.start_object().key("items").start_array();
+    const size_t n = std::min(rows.size(), static_cast<size_t>(limit));
+    for (size_t i = 0; i < n; ++i) write_item(w, rows[i]);
+    w.end_array().key("next_cursor");
+    if (rows.size() > n)
+        w.str(encode_cursor(id_of(rows[n - 1])));
+    else
+        w.null();
+    w.end_object();
+    return w.take();
+}
+
+// Compact JSON of an object, for audit before/after summaries.
+std::string user_json(const domain::User& u);
+std::string role_json(const domain::Role& r);
+std::string business_json(const domain::Business& b);
+
+}  // namespace orderly::http

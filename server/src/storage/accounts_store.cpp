@@ -1,0 +1,480 @@
+#include "storage/accounts_store.h"
+
+namespace orderly::storage {
+
+namespace {
+constexpr const char* kUserCols =
+    "id, username, display_name, email, disabled, created_at, updated_at, version";
+
+domain::User read_user(Stmt& s) {
+    domain::User u;
+    u.id = s.int64(0);
+    u.username = s.text(1);
+    u.display_name = s.text(2);
+    u.email = s.opt_text(3);
+    u.disabled = s.integer(4) != 0;
+    u.created_at = s.int64(5);
+    u.updated_at = s.int64(6);
+    u.version = s.int64(7);
+    return u;
+}
+
+std::string like_escape(const std::string& q) {
+    std::string out;
+    for (char ch : q) {
+        if (ch == '%' || ch == '_' || ch == '\\') out.push_back('\\');
+        out.push_back(ch);
+    }
+    return "%" + out + "%";
+}
+}  // namespace
+
+std::vector<std::string> roles_of(Connection& c, int64_t user_id) {
+    auto s = c.prepare("SELECT role_key FROM user_roles WHERE user_id = ?1 ORDER BY role_key");
+    s.bind(1, user_id);
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+}
+
+std::optional<domain::User> find_user(Connection& c, int64_t id) {
+    auto s = c.prepare(std::string("SELECT ") + kUserCols + " FROM users WHERE id = ?1");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    auto u = read_user(s);
+    u.roles = roles_of(c, u.id);
+    return u;
+}
+
+std::optional<domain::User> find_user_by_name(Connection& c, const std::string& username) {
+    auto s = c.prepare(std::string("SELECT ") + kUserCols + " FROM users WHERE username = ?1");
+    s.bind(1, username);
+    if (!s.step()) return std::nullopt;
+    auto u = read_user(s);
+    u.roles = roles_of(c, u.id);
+    return u;
+}
+
+std::optional<Credentials> find_credentials(Connection& c, const std::string& username) {
+    auto s = c.prepare("SELECT id, password_hash, disabled FROM users WHERE username = ?1");
+    s.bind(1, username);
+    if (!s.step()) return std::nullopt;
+    return Credentials{s.int64(0), s.text(1), s.integer(2) != 0};
+}
+
+std::optional<std::string> password_hash_of(Connection& c, int64_t user_id) {
+    auto s = c.prepare("SELECT password_hash FROM users WHERE id = ?1");
+    s.bind(1, user_id);
+    if (!s.step()) return std::nullopt;
+    return s.text(0);
+}
+
+Result<int64_t> insert_user(Connection& c, const domain::User& u,
+                            const std::string& password_hash) {
+    auto s = c.prepare(
+        "INSERT INTO users (username, display_name, email, password_hash, disabled, created_at, "
+        "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)");
+    s.bind(1, u.username)
+        .bind(2, u.display_name)
+        .bind(3, u.email)
+        .bind(4, password_hash)
+        .bind(5, u.disabled)
+        .bind(6, u.created_at);
+    int rc = s.exec_checked();
+    if (is_unique_violation(rc))
+        return Error::Conflict("the username \"" + u.username + "\" is already taken");
+    if (rc != SQLITE_OK) throw SqliteError(rc, "insert user");
+    return c.last_insert_rowid();
+}
+
+Result<void> set_user_roles(Connection& c, int64_t user_id, const std::vector<std::string>& roles) {
+    for (const auto& r : roles)
+        if (!find_role(c, r))
+            return Error::UnprocessableField("roles", "no role with key \"" + r + "\"");
+    auto del = c.prepare("DELETE FROM user_roles WHERE user_id = ?1");
+    del.bind(1, user_id).exec();
+    for (const auto& r : roles) {
+        auto ins =
+            c.prepare("INSERT OR IGNORE INTO user_roles (user_id, role_key) VALUES (?1, ?2)");
+        ins.bind(1, user_id).bind(2, r).exec();
+    }
+    return {};
+}
+
+void update_user(Connection& c, const domain::User& u, TimeMs now) {
+    auto s = c.prepare(
+        "UPDATE users SET display_name = ?2, email = ?3, disabled = ?4, updated_at = ?5, "
+        "version = version + 1 WHERE id = ?1");
+    s.bind(1, u.id)
+        .bind(2, u.display_name)
+        .bind(3, u.email)
+        .bind(4, u.disabled)
+        .bind(5, now)
+        .exec();
+}
+
+void set_password_hash(Connection& c, int64_t user_id, const std::string& hash, TimeMs now) {
+    auto s = c.prepare(
+        "UPDATE users SET password_hash = ?2, updated_at = ?3, version = version + 1 WHERE id = "
+        "?1");
+    s.bind(1, user_id).bind(2, hash).bind(3, now).exec();
+}
+
+std::vector<domain::User> list_users(Connection& c, const std::optional<std::string>& q,
+                                     int64_t after_id, int limit) {
+    std::vector<domain::User> out;
+    if (q && !q->empty()) {
+        auto s = c.prepare(std::string("SELECT ") + kUserCols +
+                           " FROM users WHERE id > ?1 AND (username LIKE ?2 ESCAPE '\\' OR "
+                           "display_name LIKE ?2 ESCAPE '\\' OR email LIKE ?2 ESCAPE '\\') "
+                           "ORDER BY id LIMIT ?3");
+        s.bind(1, after_id).bind(2, like_escape(*q)).bind(3, limit);
+        while (s.step()) out.push_back(read_user(s));
+    } else {
+        auto s = c.prepare(std::string("SELECT ") + kUserCols +
+                           " FROM users WHERE id > ?1 ORDER BY id LIMIT ?2");
+        s.bind(1, after_id).bind(2, limit);
+        while (s.step()) out.push_back(read_user(s));
+    }
+    for (auto& u : out) u.roles = roles_of(c, u.id);
+    return out;
+}
+
+std::set<std::string> permissions_of(Connection& c, int64_t user_id) {
+    auto s = c.prepare(
+        "SELECT DISTINCT rp.permission FROM user_roles ur JOIN role_permissions rp "
+        "ON rp.role_key = ur.role_key WHERE ur.user_id = ?1");
+    s.bind(1, user_id);
+    std::set<std::string> out;
+    while (s.step()) out.insert(s.text(0));
+    return out;
+}
+
+int64_t count_users(Connection& c) {
+    auto s = c.prepare("SELECT count(*) FROM users");
+    s.step();
+    return s.int64(0);
+}
+
+std::vector<int64_t> users_with_role(Connection& c, const std::string& role) {
+    auto s = c.prepare(
+        "SELECT u.id FROM user_roles ur JOIN users u ON u.id = ur.user_id "
+        "WHERE ur.role_key = ?1 AND u.disabled = 0 ORDER BY u.id");
+    s.bind(1, role);
+    std::vector<int64_t> out;
+    while (s.step()) out.push_back(s.int64(0));
+    return out;
+}
+
+// ---- roles
+
+namespace {
+std::vector<std::string> role_permissions(Connection& c, const std::string& key) {
+    auto s = c.prepare(
+        "SELECT permission FROM role_permissions WHERE role_key = ?1 ORDER BY permission");
+    s.bind(1, key);
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+}
+void write_role_permissions(Connection& c, const domain::Role& r) {
+    auto del = c.prepare("DELETE FROM role_permissions WHERE role_key = ?1");
+    del.bind(1, r.key).exec();
+    for (const auto& p : r.permissions) {
+        auto ins = c.prepare(
+            "INSERT OR IGNORE INTO role_permissions (role_key, permission) VALUES (?1, ?2)");
+        ins.bind(1, r.key).bind(2, p).exec();
+    }
+}
+}  // namespace
+
+std::vector<domain::Role> list_roles(Connection& c) {
+    auto s = c.prepare("SELECT key, name, builtin, version FROM roles ORDER BY builtin DESC, key");
+    std::vector<domain::Role> out;
+    while (s.step()) out.push_back({s.text(0), s.text(1), {}, s.integer(2) != 0, s.int64(3)});
+    for (auto& r : out) r.permissions = role_permissions(c, r.key);
+    return out;
+}
+
+std::optional<domain::Role> find_role(Connection& c, const std::string& key) {
+    auto s = c.prepare("SELECT key, name, builtin, version FROM roles WHERE key = ?1");
+    s.bind(1, key);
+    if (!s.step()) return std::nullopt;
+    domain::Role r{s.text(0), s.text(1), {}, s.integer(2) != 0, s.int64(3)};
+    r.permissions = role_permissions(c, r.key);
+    return r;
+}
+
+Result<void> insert_role(Connection& c, const domain::Role& r, TimeMs now) {
+    auto s = c.prepare(
+        "INSERT INTO roles (key, name, builtin, created_at, updated_at) VALUES (?1, ?2, 0, ?3, "
+        "?3)");
+    s.bind(1, r.key).bind(2, r.name).bind(3, now);
+    int rc = s.exec_checked();
+    if (is_unique_violation(rc))
+        return Error::Conflict("a role with key \"" + r.key + "\" already exists");
+    if (rc != SQLITE_OK) throw SqliteError(rc, "insert role");
+    write_role_permissions(c, r);
+    return {};
+}
+
+void update_role(Connection& c, const domain::Role& r, TimeMs now) {
+    auto s = c.prepare(
+        "UPDATE roles SET name = ?2, updated_at = ?3, version = version + 1 WHERE key = ?1");
+    s.bind(1, r.key).bind(2, r.name).bind(3, now).exec();
+    write_role_permissions(c, r);
+}
+
+void delete_role(Connection& c, const std::string& key) {
+    auto s = c.prepare("DELETE FROM roles WHERE key = ?1");
+    s.bind(1, key).exec();
+}
+
+// ---- tokens
+
+int64_t insert_token(Connection& c, int64_t user_id, const std::string& kind,
+                     const std::string& name, const std::string& hash, const std::string& prefix,
+                     TimeMs now, std::optional<TimeMs> expires_at) {
+    auto s = c.prepare(
+        "INSERT INTO tokens (user_id, kind, name, token_hash, prefix, created_at, expires_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    s.bind(1, user_id)
+        .bind(2, kind)
+        .bind(3, name)
+        .bind(4, hash)
+        .bind(5, prefix)
+        .bind(6, now)
+        .bind(7, expires_at)
+        .exec();
+    return c.last_insert_rowid();
+}
+
+std::optional<TokenRecord> find_token(Connection& c, const std::string& hash) {
+    auto s = c.prepare(
+        "SELECT t.id, t.user_id, t.kind, t.expires_at, t.last_used_at, t.revoked_at, u.disabled "
+        "FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1");
+    s.bind(1, hash);
+    if (!s.step()) return std::nullopt;
+    return TokenRecord{s.int64(0),     s.int64(1),     s.text(2),        s.opt_int64(3),
+                       s.opt_int64(4), s.opt_int64(5), s.integer(6) != 0};
+}
+
+bool revoke_token(Connection& c, int64_t token_id, int64_t user_id, TimeMs now) {
+    auto s = c.prepare(
+        "UPDATE tokens SET revoked_at = ?3 WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL");
+    s.bind(1, token_id).bind(2, user_id).bind(3, now).exec();
+    return c.changes() > 0;
+}
+
+void revoke_user_tokens(Connection& c, int64_t user_id, TimeMs now) {
+    auto s =
+        c.prepare("UPDATE tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL");
+    s.bind(1, user_id).bind(2, now).exec();
+}
+
+std::vector<domain::ApiToken> list_api_tokens(Connection& c, int64_t user_id) {
+    auto s = c.prepare(
+        "SELECT id, name, prefix, created_at, expires_at, last_used_at FROM tokens "
+        "WHERE user_id = ?1 AND kind = 'api' AND revoked_at IS NULL ORDER BY id");
+    s.bind(1, user_id);
+    std::vector<domain::ApiToken> out;
+    while (s.step())
+        out.push_back(
+            {s.int64(0), s.text(1), s.text(2), s.int64(3), s.opt_int64(4), s.opt_int64(5)});
+    return out;
+}
+
+std::optional<domain::ApiToken> find_api_token(Connection& c, int64_t id, int64_t user_id) {
+    auto s = c.prepare(
+        "SELECT id, name, prefix, created_at, expires_at, last_used_at FROM tokens "
+        "WHERE id = ?1 AND user_id = ?2 AND kind = 'api' AND revoked_at IS NULL");
+    s.bind(1, id).bind(2, user_id);
+    if (!s.step()) return std::nullopt;
+    return domain::ApiToken{s.int64(0), s.text(1),      s.text(2),
+                            s.int64(3), s.opt_int64(4), s.opt_int64(5)};
+}
+
+void touch_token(Connection& c, int64_t token_id, TimeMs now) {
+    auto s = c.prepare("UPDATE tokens SET last_used_at = ?2 WHERE id = ?1");
+    s.bind(1, token_id).bind(2, now).exec();
+}
+
+// ---- login throttling
+
+int count_login_failures(Connection& c, const std::string& username, const std::string& address,
+                         TimeMs since, bool by_address, TimeMs* oldest) {
+    auto s =
+        by_address
+            ? c.prepare(
+                  "SELECT count(*), min(at) FROM login_failures WHERE address = ?1 AND at >= ?2")
+            : c.prepare(
+                  "SELECT count(*), min(at) FROM login_failures WHERE username = ?1 AND at >= ?2");
+    s.bind(1, by_address ? address : username).bind(2, since);
+    s.step();
+    if (oldest) *oldest = s.is_null(1) ? 0 : s.int64(1);
+    return s.integer(0);
+}
+
+void record_login_failure(Connection& c, const std::string& username, const std::string& address,
+                          TimeMs now) {
+    auto s = c.prepare("INSERT INTO login_failures (username, address, at) VALUES (?1, ?2, ?3)");
+    s.bind(1, username).bind(2, address).bind(3, now).exec();
+}
+
+void clear_login_failures(Connection& c, const std::string& username, TimeMs older_than) {
+    auto s = c.prepare("DELETE FROM login_failures WHERE username = ?1 OR at < ?2");
+    s.bind(1, username).bind(2, older_than).exec();
+}
+
+// ---- businesses
+
+namespace {
+std::map<std::string, std::vector<std::string>> members_of(Connection& c, const std::string& key) {
+    auto s = c.prepare(
+        "SELECT m.role_key, u.username FROM business_members m JOIN users u ON u.id = m.user_id "
+        "WHERE m.business_key = ?1 ORDER BY m.role_key, u.username");
+    s.bind(1, key);
+    std::map<std::string, std::vector<std::string>> out;
+    while (s.step()) out[s.text(0)].push_back(s.text(1));
+    return out;
+}
+}  // namespace
+
+std::vector<domain::Business> list_businesses(Connection& c) {
+    auto s = c.prepare(
+        "SELECT key, name, description, created_at, updated_at, version FROM businesses ORDER BY "
+        "key");
+    std::vector<domain::Business> out;
+    while (s.step())
+        out.push_back({s.text(0), s.text(1), s.text(2), {}, s.int64(3), s.int64(4), s.int64(5)});
+    for (auto& b : out) b.members = members_of(c, b.key);
+    return out;
+}
+
+std::optional<domain::Business> find_business(Connection& c, const std::string& key) {
+    auto s = c.prepare(
+        "SELECT key, name, description, created_at, updated_at, version FROM businesses WHERE key "
+        "= ?1");
+    s.bind(1, key);
+    if (!s.step()) return std::nullopt;
+    domain::Business b{s.text(0), s.text(1), s.text(2), {}, s.int64(3), s.int64(4), s.int64(5)};
+    b.members = members_of(c, b.key);
+    return b;
+}
+
+Result<void> insert_business(Connection& c, const domain::Business& b, TimeMs now) {
+    auto s = c.prepare(
+        "INSERT INTO businesses (key, name, description, created_at, updated_at) VALUES (?1, ?2, "
+        "?3, ?4, ?4)");
+    s.bind(1, b.key).bind(2, b.name).bind(3, b.description).bind(4, now);
+    int rc = s.exec_checked();
+    if (is_unique_violation(rc))
+        return Error::Conflict("a business with key \"" + b.key + "\" already exists");
+    if (rc != SQLITE_OK) throw SqliteError(rc, "insert business");
+    return {};
+}
+
+void update_business(Connection& c, const domain::Business& b, TimeMs now) {
+    auto s = c.prepare(
+        "UPDATE businesses SET name = ?2, description = ?3, updated_at = ?4, version = version + 1 "
+        "WHERE key = ?1");
+    s.bind(1, b.key).bind(2, b.name).bind(3, b.description).bind(4, now).exec();
+}
+
+void delete_business(Connection& c, const std::string& key) {
+    auto s = c.prepare("DELETE FROM businesses WHERE key = ?1");
+    s.bind(1, key).exec();
+}
+
+Result<void> set_business_members(Connection& c, const std::string& key,
+                                  const std::map<std::string, std::vector<std::string>>& members) {
+    std::vector<std::pair<std::string, int64_t>> rows;
+    for (const auto& [role, names] : members) {
+        if (!find_role(c, role))
+            return Error::UnprocessableField("members." + role,
+                                             "no role with key \"" + role + "\"");
+        for (const auto& n : names) {
+            auto cr = find_credentials(c, n);
+            if (!cr)
+                return Error::UnprocessableField("members." + role, "no user named \"" + n + "\"");
+            rows.emplace_back(role, cr->user_id);
+        }
+    }
+    auto del = c.prepare("DELETE FROM business_members WHERE business_key = ?1");
+    del.bind(1, key).exec();
+    for (const auto& [role, uid] : rows) {
+        auto ins = c.prepare(
+            "INSERT OR IGNORE INTO business_members (business_key, role_key, user_id) VALUES (?1, "
+            "?2, ?3)");
+        ins.bind(1, key).bind(2, role).bind(3, uid).exec();
+    }
+    return {};
+}
+
+std::vector<int64_t> business_role_members(Connection& c, const std::string& business,
+                                           const std::string& role) {
+    auto s = c.prepare(
+        "SELECT m.user_id FROM business_members m JOIN users u ON u.id = m.user_id "
+        "WHERE m.business_key = ?1 AND m.role_key = ?2 AND u.disabled = 0 ORDER BY m.user_id");
+    s.bind(1, business).bind(2, role);
+    std::vector<int64_t> out;
+    while (s.step()) out.push_back(s.int64(0));
+    return out;
+}
+
+// ---- audit
+
+void append_audit(Connection& c, const domain::AuditEvent& e) {
+    auto s = c.prepare(
+        "INSERT INTO audit_events (at, actor, action, object_type, object_id, summary, "
+        "before_json, "
+        "after_json, address, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    s.bind(1, e.at)
+        .bind(2, e.actor)
+        .bind(3, e.action)
+        .bind(4, e.object_type)
+        .bind(5, e.object_id)
+        .bind(6, e.summary)
+        .bind(7, e.before_json)
+        .bind(8, e.after_json)
+        .bind(9, e.address)
+        .bind(10, e.request_id)
+        .exec();
+}
+
+std::vector<domain::AuditEvent> list_audit(Connection& c, const AuditFilter& f) {
+    // One statement with optional filters: "?n IS NULL OR column = ?n".
+    auto s = c.prepare(
+        "SELECT id, at, actor, action, object_type, object_id, summary, before_json, after_json, "
+        "address, request_id FROM audit_events WHERE id < ?1 "
+        "AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR action = ?3) "
+        "AND (?4 IS NULL OR object_type = ?4) AND (?5 IS NULL OR object_id = ?5) "
+        "AND (?6 IS NULL OR at >= ?6) AND (?7 IS NULL OR at < ?7) ORDER BY id DESC LIMIT ?8");
+    s.bind(1, f.before_id > 0 ? f.before_id : INT64_MAX)
+        .bind(2, f.actor)
+        .bind(3, f.action)
+        .bind(4, f.object_type)
+        .bind(5, f.object_id)
+        .bind(6, f.from)
+        .bind(7, f.to)
+        .bind(8, f.limit);
+    std::vector<domain::AuditEvent> out;
+    while (s.step()) {
+        domain::AuditEvent e;
+        e.id = s.int64(0);
+        e.at = s.int64(1);
+        e.actor = s.opt_text(2);
+        e.action = s.text(3);
+        e.object_type = s.text(4);
+        e.object_id = s.text(5);
+        e.summary = s.text(6);
+        e.before_json = s.opt_text(7);
+        e.after_json = s.opt_text(8);
+        e.address = s.text(9);
+        e.request_id = s.text(10);
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+}  // namespace orderly::storage

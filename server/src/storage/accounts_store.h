@@ -1,0 +1,98 @@
+#pragma once
+// SQL for users, roles, tokens, login throttling, businesses and the audit log. Functions take a
+// Connection already inside a transaction (Database::write / Database::read).
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "domain/accounts.h"
+#include "storage/sqlite.h"
+
+namespace orderly::storage {
+
+// ---- users
+std::optional<domain::User> find_user(Connection& c, int64_t id);
+std::optional<domain::User> find_user_by_name(Connection& c, const std::string& username);
+struct Credentials {
+    int64_t user_id;
+    std::string password_hash;
+    bool disabled;
+};
+std::optional<Credentials> find_credentials(Connection& c, const std::string& username);
+std::optional<std::string> password_hash_of(Connection& c, int64_t user_id);
+// 409 when the username is taken.
+Result<int64_t> insert_user(Connection& c, const domain::User& u, const std::string& password_hash);
+// 422 naming an unknown role.
+Result<void> set_user_roles(Connection& c, int64_t user_id, const std::vector<std::string>& roles);
+// Writes the profile fields and bumps the version.
+void update_user(Connection& c, const domain::User& u, TimeMs now);
+void set_password_hash(Connection& c, int64_t user_id, const std::string& hash, TimeMs now);
+std::vector<domain::User> list_users(Connection& c, const std::optional<std::string>& q,
+                                     int64_t after_id, int limit);
+std::set<std::string> permissions_of(Connection& c, int64_t user_id);
+std::vector<std::string> roles_of(Connection& c, int64_t user_id);
+int64_t count_users(Connection& c);
+// Ids of the enabled users holding a role (globally).
+std::vector<int64_t> users_with_role(Connection& c, const std::string& role);
+
+// ---- roles
+std::vector<domain::Role> list_roles(Connection& c);
+std::optional<domain::Role> find_role(Connection& c, const std::string& key);
+Result<void> insert_role(Connection& c, const domain::Role& r, TimeMs now);
+void update_role(Connection& c, const domain::Role& r, TimeMs now);
+void delete_role(Connection& c, const std::string& key);
+
+// ---- tokens
+struct TokenRecord {
+    int64_t id = 0;
+    int64_t user_id = 0;
+    std::string kind;  // "session" | "api"
+    std::optional<TimeMs> expires_at;
+    std::optional<TimeMs> last_used_at;
+    std::optional<TimeMs> revoked_at;
+    bool user_disabled = false;
+};
+int64_t insert_token(Connection& c, int64_t user_id, const std::string& kind,
+                     const std::string& name, const std::string& hash, const std::string& prefix,
+                     TimeMs now, std::optional<TimeMs> expires_at);
+std::optional<TokenRecord> find_token(Connection& c, const std::string& hash);
+// Returns false when no such live token of that user.
+bool revoke_token(Connection& c, int64_t token_id, int64_t user_id, TimeMs now);
+void revoke_user_tokens(Connection& c, int64_t user_id, TimeMs now);
+std::vector<domain::ApiToken> list_api_tokens(Connection& c, int64_t user_id);
+std::optional<domain::ApiToken> find_api_token(Connection& c, int64_t id, int64_t user_id);
+void touch_token(Connection& c, int64_t token_id, TimeMs now);
+
+// ---- login throttling (kept in the database so every server process sees it)
+int count_login_failures(Connection& c, const std::string& username, const std::string& address,
+                         TimeMs since, bool by_address, TimeMs* oldest);
+void record_login_failure(Connection& c, const std::string& username, const std::string& address,
+                          TimeMs now);
+void clear_login_failures(Connection& c, const std::string& username, TimeMs older_than);
+
+// ---- businesses
+std::vector<domain::Business> list_businesses(Connection& c);
+std::optional<domain::Business> find_business(Connection& c, const std::string& key);
+Result<void> insert_business(Connection& c, const domain::Business& b, TimeMs now);
+void update_business(Connection& c, const domain::Business& b, TimeMs now);
+void delete_business(Connection& c, const std::string& key);
+// Replaces the members; 422 naming an unknown role or username.
+Result<void> set_business_members(Connection& c, const std::string& key,
+                                  const std::map<std::string, std::vector<std::string>>& members);
+// Ids of the users holding role_key within business key.
+std::vector<int64_t> business_role_members(Connection& c, const std::string& business,
+                                           const std::string& role);
+
+// ---- audit log
+void append_audit(Connection& c, const domain::AuditEvent& e);
+struct AuditFilter {
+    std::optional<std::string> actor, action, object_type, object_id;
+    std::optional<TimeMs> from, to;
+    int64_t before_id = 0;  // cursor: newest first, ids below this
+    int limit = 50;
+};
+std::vector<domain::AuditEvent> list_audit(Connection& c, const AuditFilter& f);
+
+}  // namespace orderly::storage

@@ -1,0 +1,237 @@
+#include "storage/sqlite.h"
+
+#include <chrono>
+#include <thread>
+
+#include "storage/migrations.h"
+
+namespace orderly::storage {
+
+namespace {
+[[noreturn]] void throw_sqlite(sqlite3* db, int rc, const char* what) {
+    throw SqliteError(rc,
+                      std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+}
+}  // namespace
+
+Stmt::~Stmt() {
+    if (s_) {
+        sqlite3_reset(s_);
+        sqlite3_clear_bindings(s_);
+    }
+}
+
+Stmt& Stmt::bind(int i, int64_t v) {
+    int rc = sqlite3_bind_int64(s_, i, v);
+    if (rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
+    return *this;
+}
+Stmt& Stmt::bind(int i, double v) {
+    int rc = sqlite3_bind_double(s_, i, v);
+    if (rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
+    return *this;
+}
+Stmt& Stmt::bind(int i, std::string_view v) {
+    int rc = sqlite3_bind_text64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    if (rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
+    return *this;
+}
+Stmt& Stmt::bind_blob(int i, const void* data, size_t n) {
+    int rc = sqlite3_bind_blob64(s_, i, data, n, SQLITE_TRANSIENT);
+    if (rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
+    return *this;
+}
+Stmt& Stmt::bind_null(int i) {
+    int rc = sqlite3_bind_null(s_, i);
+    if (rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
+    return *this;
+}
+
+bool Stmt::step() {
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw_sqlite(db_, rc, "step");
+}
+
+int Stmt::exec_checked() {
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) return SQLITE_OK;
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) return sqlite3_extended_errcode(db_);
+    throw_sqlite(db_, rc, "step");
+}
+
+void Stmt::exec() {
+    int rc = sqlite3_step(s_);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) throw_sqlite(db_, rc, "exec");
+}
+
+std::string Stmt::text(int col) const {
+    const unsigned char* p = sqlite3_column_text(s_, col);
+    if (!p) return {};
+    return std::string(reinterpret_cast<const char*>(p),
+                       static_cast<size_t>(sqlite3_column_bytes(s_, col)));
+}
+std::optional<std::string> Stmt::opt_text(int col) const {
+    if (is_null(col)) return std::nullopt;
+    return text(col);
+}
+std::optional<int64_t> Stmt::opt_int64(int col) const {
+    if (is_null(col)) return std::nullopt;
+    return int64(col);
+}
+std::string Stmt::blob(int col) const {
+    const void* p = sqlite3_column_blob(s_, col);
+    if (!p) return {};
+    return std::string(static_cast<const char*>(p),
+                       static_cast<size_t>(sqlite3_column_bytes(s_, col)));
+}
+
+Connection::Connection(const std::string& path, bool readonly) {
+    int flags = readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    flags |= SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    if (rc != SQLITE_OK) {
+        std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+        if (db_) sqlite3_close(db_);
+        db_ = nullptr;
+        throw SqliteError(rc, "cannot open database " + path + ": " + msg);
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, 10000);
+    if (!readonly) exec_script("PRAGMA journal_mode=WAL");
+    exec_script("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY");
+}
+
+Connection::~Connection() {
+    for (auto& [sql, s] : cache_) sqlite3_finalize(s);
+    if (db_) sqlite3_close(db_);
+}
+
+Stmt Connection::prepare(std::string_view sql) {
+    auto it = cache_.find(std::string(sql));
+    if (it != cache_.end()) return Stmt(db_, it->second);
+    sqlite3_stmt* s = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+    if (rc != SQLITE_OK) throw_sqlite(db_, rc, "prepare");
+    cache_.emplace(std::string(sql), s);
+    return Stmt(db_, s);
+}
+
+void Connection::exec_script(const std::string& sql) {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+        std::string msg = err ? err : sqlite3_errstr(rc);
+        sqlite3_free(err);
+        throw SqliteError(rc, "exec: " + msg);
+    }
+}
+
+Database::Database(std::string path, int readers) : path_(std::move(path)) {
+    writer_ = std::make_unique<Connection>(path_);
+    for (int i = 0; i < readers; ++i) {
+        readers_.push_back(std::make_unique<Connection>(path_));
+        free_.push_back(readers_.back().get());
+    }
+}
+
+Database::~Database() = default;
+
+Database::Lease::Lease(Database& d) : db(d) {
+    std::unique_lock lock(d.pool_mu_);
+    d.pool_cv_.wait(lock, [&] { return !d.free_.empty(); });
+    conn = d.free_.back();
+    d.free_.pop_back();
+}
+Database::Lease::~Lease() {
+    {
+        std::lock_guard lock(db.pool_mu_);
+        db.free_.push_back(conn);
+    }
+    db.pool_cv_.notify_one();
+}
+
+void Database::begin_immediate() {
+    writer_->exec_script("BEGIN IMMEDIATE");
+}
+void Database::commit() {
+    writer_->exec_script("COMMIT");
+}
+void Database::rollback() {
+    if (!sqlite3_get_autocommit(writer_->raw())) {
+        try {
+            writer_->exec_script("ROLLBACK");
+        } catch (const SqliteError&) {
+            // The transaction may already have been rolled back by SQLite itself.
+        }
+    }
+}
+
+int Database::schema_version() {
+    std::lock_guard lock(write_mu_);
+    auto st = writer_->prepare("PRAGMA user_version");
+    st.step();
+    return st.integer(0);
+}
+
+int Database::migrate() {
+    std::lock_guard lock(write_mu_);
+    int current = 0;
+    {
+        // The version check happens inside each transaction so that two processes starting at
+        // once do not apply the same migration twice.
+        auto st = writer_->prepare("PRAGMA user_version");
+        st.step();
+        current = st.integer(0);
+    }
+    for (const auto& m : embedded_migrations()) {
+        if (m.version <= current) continue;
+        begin_immediate();
+        try {
+            auto st = writer_->prepare("PRAGMA user_version");
+            st.step();
+            int now = st.integer(0);
+            if (m.version <= now) {
+                commit();
+                current = now;
+                continue;
+            }
+            writer_->exec_script(m.sql);
+            writer_->exec_script("PRAGMA user_version = " + std::to_string(m.version));
+            commit();
+            current = m.version;
+        } catch (...) {
+            rollback();
+            throw;
+        }
+    }
+    return current;
+}
+
+void Database::backup_to(const std::string& dest) {
+    Lease lease(*this);
+    auto st = lease.conn->prepare("VACUUM INTO ?1");
+    st.bind(1, dest);
+    st.exec();
+}
+
+bool Database::ping() {
+    try {
+        Lease lease(*this);
+        auto st = lease.conn->prepare("SELECT count(*) FROM sqlite_schema");
+        return st.step();
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+bool is_unique_violation(int rc) {
+    return rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY;
+}
+bool is_foreign_key_violation(int rc) {
+    return rc == SQLITE_CONSTRAINT_FOREIGNKEY;
+}
+
+}  // namespace orderly::storage

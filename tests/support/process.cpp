@@ -1,0 +1,101 @@
+#include "support/process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+namespace orderly::test {
+
+std::string temp_dir() {
+    char tmpl[] = "/tmp/orderly-proc-XXXXXX";
+    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+    return tmpl;
+}
+
+ServerProcess::ServerProcess(const std::string& db_path, std::vector<std::string> extra,
+                             std::vector<std::string> env) {
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    std::vector<std::string> args = {ORDERLY_BINARY, "serve", "--listen",
+                                     "127.0.0.1:0",  "--db",  db_path};
+    args.insert(args.end(), extra.begin(), extra.end());
+    pid_ = fork();
+    if (pid_ == 0) {
+        dup2(fds[1], 2);
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        close(fds[0]);
+        close(fds[1]);
+        for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    close(fds[1]);
+    err_fd_ = fds[0];
+    fcntl(err_fd_, F_SETFL, O_NONBLOCK);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+        pollfd p{err_fd_, POLLIN, 0};
+        poll(&p, 1, 100);
+        char buf[4096];
+        ssize_t n = read(err_fd_, buf, sizeof buf);
+        if (n > 0) err_.append(buf, static_cast<size_t>(n));
+        auto pos = err_.find("serving on http://127.0.0.1:");
+        if (pos != std::string::npos) {
+            auto start = pos + std::strlen("serving on http://127.0.0.1:");
+            auto end = err_.find(' ', start);
+            if (end != std::string::npos) {
+                port_ = static_cast<uint16_t>(std::stoi(err_.substr(start, end - start)));
+                return;
+            }
+        }
+        if (n == 0) break;
+    }
+    throw std::runtime_error("orderly did not start: " + err_);
+}
+
+ServerProcess::~ServerProcess() {
+    if (!reaped_ && pid_ > 0) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+    }
+    if (err_fd_ >= 0) close(err_fd_);
+}
+
+void ServerProcess::signal(int sig) {
+    kill(pid_, sig);
+}
+
+int ServerProcess::wait(int timeout_ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+        char buf[4096];
+        ssize_t n = read(err_fd_, buf, sizeof buf);
+        if (n > 0) err_.append(buf, static_cast<size_t>(n));
+        int st = 0;
+        pid_t r = waitpid(pid_, &st, WNOHANG);
+        if (r == pid_) {
+            reaped_ = true;
+            while ((n = read(err_fd_, buf, sizeof buf)) > 0)
+                err_.append(buf, static_cast<size_t>(n));
+            return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1000;
+}
+
+}  // namespace orderly::test

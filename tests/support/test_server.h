@@ -1,0 +1,63 @@
+#pragma once
+// Shared by the API tests: one in-process Orderly server per test binary (Pistache #1158: many
+// endpoints in one process leak fds), on 127.0.0.1 with a free port and a temp-file database,
+// and a small cpp-httplib client that logs in and sends JSON.
+#include <httplib.h>
+
+#include <memory>
+#include <string>
+
+#include "app/orderly_app.h"
+#include "http/json.h"
+
+namespace orderly::test {
+
+struct Reply {
+    int status = 0;
+    std::string body;
+    httplib::Headers headers;
+    orderly::json::Document json;  // parsed body (Null when not JSON)
+    std::string header(const std::string& name) const;
+    // Convenience accessors on the parsed body.
+    std::string str(const char* member) const;
+    int64_t num(const char* member) const;
+};
+
+class Client {
+  public:
+    explicit Client(uint16_t port);
+    void set_token(std::string token) { token_ = std::move(token); }
+    const std::string& token() const { return token_; }
+    Reply get(const std::string& path, const httplib::Headers& extra = {});
+    Reply del(const std::string& path, const httplib::Headers& extra = {});
+    Reply post(const std::string& path, const std::string& body,
+               const httplib::Headers& extra = {});
+    Reply patch(const std::string& path, const std::string& body,
+                const httplib::Headers& extra = {});
+    Reply put(const std::string& path, const std::string& body, const httplib::Headers& extra = {});
+    Reply send(const std::string& method, const std::string& path, const std::string& body,
+               const httplib::Headers& extra = {});
+
+  private:
+    httplib::Headers headers(const httplib::Headers& extra) const;
+    uint16_t port_;
+    std::string token_;
+};
+
+// The shared server of this test binary. The admin user is "admin" / kAdminPassword.
+inline constexpr const char* kAdminPassword = "admin-test-password";
+OrderlyApp& server();
+uint16_t port();
+
+// A client logged in as the given user (which must exist).
+Client login(const std::string& username, const std::string& password);
+Client admin();
+// Creates a user with the given roles (through the API, as admin) and returns a logged-in client.
+// The name is made unique per call; the chosen name is written to *out_name when given.
+Client make_user(const std::string& base_name, const std::vector<std::string>& roles,
+                 std::string* out_name = nullptr);
+// Creates a role with the given permissions, unique name; returns its key.
+std::string make_role(const std::string& base_key, const std::vector<std::string>& permissions);
+std::string unique(const std::string& base);
+
+}  // namespace orderly::test

@@ -1,0 +1,63 @@
+#include <catch2/catch.hpp>
+
+#include "http/validator.h"
+
+using orderly::http::SchemaValidator;
+
+namespace {
+std::vector<orderly::FieldError> check(const SchemaValidator& v, const char* body) {
+    orderly::json::Document d;
+    REQUIRE(orderly::json::parse_untrusted(body, d).ok());
+    return v.validate(d);
+}
+const char* kUserSchema =
+    R"({"type":"object","additionalProperties":false,"required":["username","password"],
+  "properties":{"username":{"type":"string","pattern":"^[A-Za-z0-9_.@-]{1,64}$"},
+  "password":{"type":"string","minLength":8},"email":{"type":["string","null"],"maxLength":5},
+  "roles":{"type":"array","maxItems":2,"items":{"type":"string"}},
+  "when":{"type":"string","format":"date-time"},"n":{"type":"integer","minimum":1,"maximum":3}}})";
+}  // namespace
+
+TEST_CASE("a valid body has no errors", "[validator]") {
+    SchemaValidator v(kUserSchema);
+    CHECK(check(v, R"({"username":"li.lei","password":"12345678","email":null,"roles":["a"]})")
+              .empty());
+}
+
+TEST_CASE("missing, unknown and mistyped fields are named", "[validator]") {
+    SchemaValidator v(kUserSchema);
+    auto e = check(v, R"({"password":"12345678","extra":1})");
+    REQUIRE(e.size() == 2);
+    CHECK(e[0].field == "username");
+    CHECK(e[0].message == "is required");
+    CHECK(e[1].field == "extra");
+    e = check(v, R"({"username":5,"password":"12345678"})");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].field == "username");
+    CHECK(e[0].message == "must be string, not integer");
+    e = check(v, R"({"username":"a","password":"12345678","roles":["x",3]})");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].field == "roles[1]");
+}
+
+TEST_CASE("constraints: length counts characters, pattern, range, items, date-time",
+          "[validator]") {
+    SchemaValidator v(kUserSchema);
+    CHECK(check(v, R"({"username":"a","password":"12345678","email":"日本語日本"})").empty());
+    CHECK(check(v, R"({"username":"a","password":"12345678","email":"日本語日本語"})").size() == 1);
+    CHECK(check(v, R"({"username":"a b","password":"12345678"})").size() == 1);
+    CHECK(check(v, R"({"username":"a","password":"short"})").size() == 1);
+    CHECK(check(v, R"({"username":"a","password":"12345678","n":4})").size() == 1);
+    CHECK(check(v, R"({"username":"a","password":"12345678","n":1.5})").size() == 1);
+    CHECK(check(v, R"({"username":"a","password":"12345678","roles":["a","b","c"]})").size() == 1);
+    CHECK(check(v, R"({"username":"a","password":"12345678","when":"yesterday"})").size() == 1);
+    CHECK(check(v, R"({"username":"a","password":"12345678","when":"2026-11-21T08:00:00+08:00"})")
+              .empty());
+}
+
+TEST_CASE("a body that is not an object is refused", "[validator]") {
+    SchemaValidator v(kUserSchema);
+    auto e = check(v, "[1,2]");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].field == "body");
+}
