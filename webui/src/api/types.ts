@@ -1,0 +1,38 @@
+// Short names for the schemas of api-spec/openapi.yaml, for use in views and stores.
+import type { components } from './schema'
+
+type Schemas = components['schemas']
+
+export type User = Schemas['User']
+export type UserCreate = Schemas['UserCreate']
+export type UserUpdate = Schemas['UserUpdate']
+export type Me = Schemas['Me']
+export type Role = Schemas['Role']
+export type Permission = Schemas['Permission']
+export type Business = Schemas['Business']
+export type BusinessMembers = Schemas['BusinessMembers']
+export type ApiToken = Schemas['ApiToken']
+export type ApiTokenCreated = Schemas['ApiTokenCreated']
+export type AuditEvent = Schemas['AuditEvent']
+export type Problem = Schemas['Problem']
+
+/** Ticket statuses named in API.md (not yet in the spec). */
+export type TicketStatus =
+  | 'in_progress'
+  | 'approved'
+  | 'executing'
+  | 'finished'
+  | 'rejected'
+  | 'withdrawn'
+  | 'failed'
+  | 'terminated'
+
+/** The ticket fields the home page shows (API.md: GET /tickets/{id}); not yet in the spec. */
+export interface TicketSummary {
+  id: number
+  sn?: string
+  title: string
+  status: TicketStatus | string
+  created_at?: string
+  updated_at?: string
+}

@@ -1,0 +1,33 @@
+import { i18n } from '@/i18n'
+
+/**
+ * An RFC 3339 time as "YYYY-MM-DD HH:mm:ss" in the browser's time zone: the same, sortable
+ * shape in both languages (ops people compare times across logs).
+ */
+export function formatDateTime(value: string | null | undefined): string {
+  if (!value) return ''
+  const d = new Date(value)
+  if (Number.isNaN(d.getTime())) return value
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
+}
+
+/**
+ * What a permission allows, in the UI language when we have a translation for it
+ * (messages `permissions.<name with . as _>`), else the server's description, else the name.
+ */
+export function permissionLabel(name: string, serverDescription?: string): string {
+  const key = `permissions.${name.replace(/\./g, '_')}`
+  if (i18n.global.te(key)) return i18n.global.t(key)
+  return serverDescription || name
+}
+
+/** Pretty JSON for display. */
+export function prettyJson(value: unknown): string {
+  if (value === undefined) return ''
+  try {
+    return JSON.stringify(value, null, 2)
+  } catch {
+    return String(value)
+  }
+}
