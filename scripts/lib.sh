@@ -44,7 +44,10 @@ install_npm() {
 build_server() {
   local dir="$1"; shift
   if [ ! -f "$dir/build.ninja" ]; then
-    cmake -S "$ROOT" -B "$dir" -G Ninja "$@" >/dev/null
+    # Debian's python3 has python3-yaml; a python3 earlier on PATH (pyenv, venv) may not.
+    local py=()
+    [ -x /usr/bin/python3 ] && py=(-DPython3_EXECUTABLE=/usr/bin/python3)
+    cmake -S "$ROOT" -B "$dir" -G Ninja "${py[@]}" "$@" >/dev/null
   fi
   ninja -C "$dir" ${NINJA_JOBS:+-j "$NINJA_JOBS"}
 }
