@@ -12,16 +12,17 @@
 namespace P = Pistache;
 
 class Hello : public P::Http::Handler {
-public:
+  public:
     HTTP_PROTOTYPE(Hello)
     void onRequest(const P::Http::Request& req, P::Http::ResponseWriter rw) override {
         bool close = false;
         if (auto c = req.headers().tryGet<P::Http::Header::Connection>())
             close = c->control() == P::Http::ConnectionControl::Close;
         rw.headers().remove<P::Http::Header::Connection>();
-        rw.headers().add<P::Http::Header::Connection>(
-            req.version() == P::Http::Version::Http11 && !close ? P::Http::ConnectionControl::KeepAlive
-                                                                : P::Http::ConnectionControl::Close);
+        rw.headers().add<P::Http::Header::Connection>(req.version() == P::Http::Version::Http11 &&
+                                                              !close
+                                                          ? P::Http::ConnectionControl::KeepAlive
+                                                          : P::Http::ConnectionControl::Close);
         rw.setMime(P::Http::Mime::MediaType::fromString("application/json; charset=utf-8"));
         rw.send(P::Http::Code::Ok, R"({"status":"ok"})");
     }

@@ -20,10 +20,15 @@ int main(int argc, char** argv) {
     int threads = argc > 3 ? std::atoi(argv[3]) : 4;
     sqlite3* db = nullptr;
     if (sqlite3_open(argv[1], &db) != SQLITE_OK) return 1;
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", nullptr, nullptr, nullptr);
-    sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL, at INTEGER NOT NULL) STRICT", nullptr, nullptr, nullptr);
+    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+                 nullptr, nullptr, nullptr);
+    sqlite3_exec(db,
+                 "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body "
+                 "TEXT NOT NULL, at INTEGER NOT NULL) STRICT",
+                 nullptr, nullptr, nullptr);
     sqlite3_stmt* ins = nullptr;
-    sqlite3_prepare_v2(db, "INSERT INTO t (title, body, at) VALUES (?1, ?2, ?3)", -1, &ins, nullptr);
+    sqlite3_prepare_v2(db, "INSERT INTO t (title, body, at) VALUES (?1, ?2, ?3)", -1, &ins,
+                       nullptr);
     std::mutex mu;
     long count = 0;
     const std::string body(300, 'x');
@@ -35,7 +40,8 @@ int main(int argc, char** argv) {
                 std::lock_guard lock(mu);
                 sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
                 sqlite3_bind_text(ins, 1, "bench ticket", -1, SQLITE_STATIC);
-                sqlite3_bind_text(ins, 2, body.c_str(), static_cast<int>(body.size()), SQLITE_STATIC);
+                sqlite3_bind_text(ins, 2, body.c_str(), static_cast<int>(body.size()),
+                                  SQLITE_STATIC);
                 sqlite3_bind_int64(ins, 3, count);
                 sqlite3_step(ins);
                 sqlite3_reset(ins);

@@ -24,7 +24,9 @@ const char* kUsage =
     "  orderly backup --to FILE [--db PATH]\n"
     "  orderly version\n"
     "environment (flags win): ORDERLY_LISTEN, ORDERLY_DB, ORDERLY_ADMIN_PASSWORD, ORDERLY_UI_DIR,\n"
-    "  ORDERLY_SMTP_URL, ORDERLY_SMTP_FROM, ORDERLY_BASE_URL, ORDERLY_SECRET_KEY_FILE\n";
+    "  ORDERLY_SMTP_URL, ORDERLY_SMTP_FROM, ORDERLY_BASE_URL, ORDERLY_SECRET_KEY_FILE\n"
+    "  executions: ORDERLY_WORK_DIR (default <db>.work), ORDERLY_EXECUTION_WORKERS (4),\n"
+    "  ORDERLY_EXECUTION_LOG_MAX_BYTES (16777216), ORDERLY_EXECUTION_KILL_GRACE_S (5)\n";
 
 std::string env_or(const char* name, std::string def) {
     const char* v = std::getenv(name);
@@ -115,6 +117,23 @@ int serve(int argc, char** argv) {
         usage_error("--threads and --max-body take numbers");
     }
     o.secret_key_file = env_or("ORDERLY_SECRET_KEY_FILE", "");
+    o.smtp_url = env_or("ORDERLY_SMTP_URL", "");
+    o.smtp_from = env_or("ORDERLY_SMTP_FROM", "");
+    o.work_dir = env_or("ORDERLY_WORK_DIR", "");  // executions (issue 5)
+    try {
+        o.executions.workers = std::stoi(env_or("ORDERLY_EXECUTION_WORKERS", "4"));
+        o.executions.max_log_bytes =
+            std::stoull(env_or("ORDERLY_EXECUTION_LOG_MAX_BYTES", std::to_string(16 << 20)));
+        o.executions.kill_grace =
+            std::chrono::seconds(std::stoi(env_or("ORDERLY_EXECUTION_KILL_GRACE_S", "5")));
+        if (o.executions.workers < 1 || o.executions.workers > 256 ||
+            o.executions.max_log_bytes < 4096 || o.executions.kill_grace.count() < 0)
+            throw std::out_of_range("execution settings");
+    } catch (const std::exception&) {
+        usage_error(
+            "ORDERLY_EXECUTION_WORKERS (1-256), ORDERLY_EXECUTION_LOG_MAX_BYTES (>= 4096) and "
+            "ORDERLY_EXECUTION_KILL_GRACE_S take numbers");
+    }
     o.app.base_url =
         env_or("ORDERLY_BASE_URL", "http://" + o.server.host + ":" + std::to_string(o.server.port));
 
@@ -130,6 +149,7 @@ int serve(int argc, char** argv) {
     auto admin_pw = env_or("ORDERLY_ADMIN_PASSWORD", "");
     if (!admin_pw.empty() && app.ensure_admin(admin_pw))
         std::fprintf(stderr, "orderly: created user admin from ORDERLY_ADMIN_PASSWORD\n");
+    app.start();
     if (a.has("--demo")) {
         auto users = app.load_demo();
         if (users.empty()) {
@@ -140,7 +160,6 @@ int serve(int argc, char** argv) {
                 std::fprintf(stderr, "  %-10s %s\n", u.c_str(), p.c_str());
         }
     }
-    app.start();
     std::fprintf(stderr, "orderly: serving on http://%s:%u (database %s)\n", o.server.host.c_str(),
                  static_cast<unsigned>(app.port()), o.db_path.c_str());
     int sig = 0;

@@ -1,8 +1,12 @@
 #include "app/orderly_app.h"
 
+#include "app/execution_engine.h"
+#include "app/notifier.h"
+
 #include "domain/accounts.h"
 #include "integrations/crypto.h"
 #include "storage/accounts_store.h"
+#include "storage/ticket_store.h"  // issue 5: on_execution_finished
 
 namespace orderly {
 
@@ -12,17 +16,54 @@ OrderlyApp::OrderlyApp(AppOptions opts) : opts_(std::move(opts)) {
     db_->migrate();
     server_ = std::make_unique<http::Server>(opts_.server);
     app_ = std::make_unique<http::App>(http::App{*db_, clock_, opts_.app, server_.get()});
+    app_->secret_key = crypto::load_or_create_key(
+        opts_.secret_key_file.empty() ? opts_.db_path + ".key" : opts_.secret_key_file);
     server_->set_authenticator(http::make_authenticator(*app_));
     http::register_system_routes(*app_, *server_);
     http::register_auth_routes(*app_, *server_);
     http::register_people_routes(*app_, *server_);
     http::register_audit_routes(*app_, *server_);
+    http::register_workflow_routes(*app_, *server_);  // issue 4
+    http::register_service_routes(*app_, *server_);   // issue 4
+    http::register_ticket_routes(*app_, *server_);    // issue 4
+    http::register_catalog_routes(*app_, *server_);   // issue 3
+    http::register_config_routes(*app_, *server_);    // issue 3
+    http::register_variable_routes(*app_, *server_);  // issue 3
+    {
+        // notifications (issue 6)
+        NotifierOptions n;
+        n.smtp_url = opts_.smtp_url;
+        n.smtp_from = opts_.smtp_from;
+        n.secret_key = app_->secret_key;
+        n.poll_interval = std::chrono::milliseconds(opts_.notify_poll_ms);
+        n.backoff.base_ms = opts_.notify_backoff_base_ms;
+        n.backoff.cap_ms = opts_.notify_backoff_cap_ms;
+        notifier_ = std::make_unique<Notifier>(*db_, clock_, n);
+        http::NotifierHandle h;
+        h.wake = [notifier = notifier_.get()] { notifier->wake(); };
+        h.email_problem = notifier_->email_problem();
+        h.test_wait = std::chrono::milliseconds(std::min<int64_t>(n.smtp_timeout_ms + 2000, 20000));
+        http::register_notification_routes(*app_, *server_, std::move(h));
+    }
+    {  // executions (issue 5)
+        ExecutionEngineOptions x = opts_.executions;
+        x.work_dir = opts_.work_dir.empty() ? opts_.db_path + ".work" : opts_.work_dir;
+        x.api_url = opts_.app.base_url;
+        // Log long-polls hold a worker of the server: leave at least half of them to others.
+        x.max_log_waiters = std::min(x.max_log_waiters, std::max(1, opts_.server.workers / 2));
+        executions_ = std::make_unique<ExecutionEngine>(
+            *db_, clock_, x, snapshot_argv_builder(*app_), storage::on_execution_finished);
+        app_->executions = executions_->handle();
+        http::register_execution_routes(*app_, *server_);
+    }
     server_->set_metrics_provider([this] {
         std::string out;
         out +=
             "# HELP orderly_db_schema_version Applied migration.\n# TYPE orderly_db_schema_version "
             "gauge\n";
         out += "orderly_db_schema_version " + std::to_string(db_->schema_version()) + "\n";
+        out += notification_metrics(*db_);
+        out += executions_->metrics_text();  // issue 5
         return out;
     });
     server_->check_complete();
@@ -34,10 +75,15 @@ OrderlyApp::~OrderlyApp() {
 
 void OrderlyApp::start() {
     server_->start();
+    notifier_->start();
+    executions_->start();
 }
 
 void OrderlyApp::stop(std::chrono::milliseconds deadline) {
+    executions_->release_log_waiters();  // issue 5: held log long-polls answer now
     server_->stop(deadline);
+    notifier_->stop();
+    executions_->stop();
 }
 
 Result<int64_t> create_user(storage::Database& db, const Clock& clock, const std::string& username,

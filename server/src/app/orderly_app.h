@@ -4,12 +4,15 @@
 #include <memory>
 #include <string>
 
+#include "app/execution_engine.h"
 #include "core/time.h"
 #include "http/app.h"
 #include "http/server.h"
 #include "storage/sqlite.h"
 
 namespace orderly {
+
+class Notifier;
 
 struct AppOptions {
     std::string db_path = "orderly.db";
@@ -20,6 +23,17 @@ struct AppOptions {
     std::string secret_key_file;
     // Where executions get their working directories; empty = "<db>.work" beside the database.
     std::string work_dir;
+    // Executions (issue 5): workers, log cap, timeouts, kill grace... (work_dir and api_url are
+    // filled in from work_dir and app.base_url).
+    ExecutionEngineOptions executions;
+    // Notifications (issue 6): ORDERLY_SMTP_URL and ORDERLY_SMTP_FROM (see integrations/smtp.h);
+    // an empty URL = this server sends no email (emails stay queued, with the reason shown).
+    std::string smtp_url;
+    std::string smtp_from;
+    // Notifier tuning: idle poll, retry backoff base and cap (tests use small values).
+    int64_t notify_poll_ms = 1000;
+    int64_t notify_backoff_base_ms = 1000;
+    int64_t notify_backoff_cap_ms = 30'000;
 };
 
 class OrderlyApp {
@@ -31,7 +45,8 @@ class OrderlyApp {
     // Returns true when it created one.
     bool ensure_admin(const std::string& password);
     // Loads the demo data of both scenarios into an empty database; returns the users and
-    // passwords it created ("username:password" lines), empty when the database was not empty.
+    // passwords it created, empty when the database was not empty.
+    // REQUIRES: start() was called (everything but people is created through the API).
     std::vector<std::pair<std::string, std::string>> load_demo();
 
     void start();
@@ -39,13 +54,19 @@ class OrderlyApp {
     uint16_t port() const { return server_->port(); }
     storage::Database& db() { return *db_; }
     http::Server& server() { return *server_; }
+    Notifier& notifier() { return *notifier_; }
+    ExecutionEngine& executions() { return *executions_; }
 
   private:
+    void load_demo_catalog();
     AppOptions opts_;
     SystemClock clock_;
     std::unique_ptr<storage::Database> db_;
     std::unique_ptr<http::Server> server_;
     std::unique_ptr<http::App> app_;
+    // issue 6; destroyed before the database it uses
+    std::unique_ptr<Notifier> notifier_;
+    std::unique_ptr<ExecutionEngine> executions_;  // issue 5; uses the database
 };
 
 // Creates a user with roles (password hashed here). Used by the CLI and the demo loader.

@@ -2,6 +2,7 @@
 // Expected failures travel as an Error value: a kind that maps to one HTTP status, a message a
 // client may see, and a detail that is only logged. Exactly one place (http/server.cpp) turns an
 // Error into a problem response.
+#include <exception>
 #include <string>
 #include <utility>
 #include <variant>
@@ -76,7 +77,10 @@ int http_status(ErrorKind kind);
 const char* error_title(ErrorKind kind);
 
 // Thrown only to unwind from deep inside a handler to the single boundary that renders it.
-struct ErrorException {
+// It is a std::exception too, so a background thread that catches std::exception also stops it.
+struct ErrorException : std::exception {
+    explicit ErrorException(Error e) : error(std::move(e)) {}
+    const char* what() const noexcept override { return error.message.c_str(); }
     Error error;
 };
 

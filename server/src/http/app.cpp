@@ -43,20 +43,20 @@ Authenticator make_authenticator(App& app) {
         TimeMs now = app.clock.now_ms();
         bool needs_touch = false;
         auto p = app.db.read([&](storage::Connection& c) -> Result<Principal> {
-            auto t = storage::find_token(c, hash);
-            if (!t || t->revoked_at || (t->expires_at && *t->expires_at <= now) || t->user_disabled)
+            auto h = storage::find_token_holder(c, hash);
+            if (!h) return Error::Unauthorized("the token is invalid or expired");
+            const auto& t = h->token;
+            if (t.revoked_at || (t.expires_at && *t.expires_at <= now) || t.user_disabled)
                 return Error::Unauthorized("the token is invalid or expired");
-            auto u = storage::find_user(c, t->user_id);
-            if (!u) return Error::Unauthorized("the token is invalid or expired");
             Principal pr;
-            pr.user_id = u->id;
-            pr.username = u->username;
-            pr.display_name = u->display_name;
-            pr.token_id = t->id;
-            pr.api_token = t->kind == "api";
-            pr.roles = u->roles;
-            pr.permissions = storage::permissions_of(c, u->id);
-            needs_touch = pr.api_token && (!t->last_used_at || *t->last_used_at < now - 60'000);
+            pr.user_id = t.user_id;
+            pr.username = std::move(h->username);
+            pr.display_name = std::move(h->display_name);
+            pr.token_id = t.id;
+            pr.api_token = t.kind == "api";
+            pr.roles = std::move(h->roles);
+            pr.permissions = std::move(h->permissions);
+            needs_touch = pr.api_token && (!t.last_used_at || *t.last_used_at < now - 60'000);
             return pr;
         });
         if (p.ok() && needs_touch) {

@@ -1,6 +1,8 @@
 #pragma once
 // What the API handlers share: the database, the clock, configuration. main.cpp builds one App
 // and registers every group of routes on the Server.
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -20,11 +22,45 @@ struct AppConfig {
     std::string base_url = "http://127.0.0.1:8080";
 };
 
+// Notifications (issue 6): what the handlers need of the background notifier.
+struct NotifierHandle {
+    // Looks for due notifications now.
+    std::function<void()> wake;
+    // Why this server sends no email; empty = it does.
+    std::string email_problem;
+    // How long a test email call waits for the first attempt's result.
+    std::chrono::milliseconds test_wait{15000};
+};
+
+// Executions (issue 5): what the handlers need of the execution engine (app/execution_engine.h).
+// Functions are empty when no engine runs.
+struct ExecutionsHandle {
+    // Call after a transaction that enqueued executions (storage::enqueue_execution) commits,
+    // so that a worker starts them now instead of at its next poll.
+    std::function<void()> wake;
+    // A cancel request was stored for a running execution.
+    std::function<void(int64_t execution_id)> cancel_requested;
+    // Holds a log reader until the execution may have output past log_size or has ended, or
+    // until the deadline; false at once when too many readers wait already.
+    std::function<bool(int64_t execution_id, int64_t log_size,
+                       std::chrono::steady_clock::time_point deadline)>
+        wait_for_log;
+    // The ticket's hook, called in the transaction that ends an execution (a queued execution
+    // cancelled before it started ends in the request's transaction).
+    std::function<void(storage::Connection& c, int64_t ticket_id, int64_t execution_id,
+                       bool succeeded, TimeMs now)>
+        on_finished;
+};
+
 struct App {
     storage::Database& db;
     const Clock& clock;
     AppConfig config;
     Server* server = nullptr;
+    ExecutionsHandle executions;  // issue 5; set by OrderlyApp once the engine exists
+    // Key for secrets at rest (crypto::encrypt/decrypt), loaded by OrderlyApp from
+    // AppOptions::secret_key_file ("<db>.key" when empty). Issue 3.
+    std::string secret_key;
 };
 
 // Appends an audit event for the current request (actor, address, request id) inside the
@@ -43,6 +79,16 @@ void register_system_routes(App& app, Server& s);
 void register_auth_routes(App& app, Server& s);
 void register_people_routes(App& app, Server& s);
 void register_audit_routes(App& app, Server& s);
+// Issue 4: workflows, the service catalog and services, tickets.
+void register_workflow_routes(App& app, Server& s);
+void register_service_routes(App& app, Server& s);
+void register_ticket_routes(App& app, Server& s);
+// Issue 3: environments, purposes and templates; the config center; variables.
+void register_catalog_routes(App& app, Server& s);
+void register_config_routes(App& app, Server& s);
+void register_variable_routes(App& app, Server& s);
+void register_execution_routes(App& app, Server& s);  // issue 5: uses app.executions
+void register_notification_routes(App& app, Server& s, NotifierHandle notifier);
 
 // The authenticator the server uses for every non-public route.
 Authenticator make_authenticator(App& app);

@@ -17,7 +17,7 @@ struct ServerOptions {
     std::string host = "127.0.0.1";
     uint16_t port = 8080;  // 0 = pick a free port
     int threads = 2;       // Pistache reactor threads
-    int workers = 4;       // threads for blocking handlers
+    int workers = 16;      // threads for blocking handlers (log long-polls hold some)
     size_t max_body_bytes = 1 << 20;
     std::chrono::seconds header_timeout{30};
     std::chrono::seconds body_timeout{30};

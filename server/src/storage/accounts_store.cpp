@@ -259,6 +259,42 @@ std::optional<TokenRecord> find_token(Connection& c, const std::string& hash) {
                        s.opt_int64(4), s.opt_int64(5), s.integer(6) != 0};
 }
 
+namespace {
+std::vector<std::string> split_unit(const std::string& s) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start < s.size()) {
+        size_t end = s.find('\x1f', start);
+        if (end == std::string::npos) end = s.size();
+        out.push_back(s.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
+}
+}  // namespace
+
+std::optional<TokenHolder> find_token_holder(Connection& c, const std::string& hash) {
+    auto s = c.prepare(
+        "SELECT t.id, t.user_id, t.kind, t.expires_at, t.last_used_at, t.revoked_at, u.disabled, "
+        "u.username, u.display_name, "
+        "(SELECT group_concat(role_key, char(31)) FROM (SELECT role_key FROM user_roles "
+        " WHERE user_id = u.id ORDER BY role_key)), "
+        "(SELECT group_concat(permission, char(31)) FROM (SELECT DISTINCT rp.permission "
+        " FROM user_roles ur JOIN role_permissions rp ON rp.role_key = ur.role_key "
+        " WHERE ur.user_id = u.id)) "
+        "FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1");
+    s.bind(1, hash);
+    if (!s.step()) return std::nullopt;
+    TokenHolder h;
+    h.token = TokenRecord{s.int64(0),     s.int64(1),     s.text(2),        s.opt_int64(3),
+                          s.opt_int64(4), s.opt_int64(5), s.integer(6) != 0};
+    h.username = s.text(7);
+    h.display_name = s.text(8);
+    h.roles = split_unit(s.text(9));
+    for (auto& p : split_unit(s.text(10))) h.permissions.insert(std::move(p));
+    return h;
+}
+
 bool revoke_token(Connection& c, int64_t token_id, int64_t user_id, TimeMs now) {
     auto s = c.prepare(
         "UPDATE tokens SET revoked_at = ?3 WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL");

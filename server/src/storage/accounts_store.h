@@ -58,6 +58,16 @@ int64_t insert_token(Connection& c, int64_t user_id, const std::string& kind,
                      const std::string& name, const std::string& hash, const std::string& prefix,
                      TimeMs now, std::optional<TimeMs> expires_at);
 std::optional<TokenRecord> find_token(Connection& c, const std::string& hash);
+// Everything authentication needs about a token's holder, in one statement (it runs on every
+// request, in every server process, so a revoked token stops working at once everywhere).
+struct TokenHolder {
+    TokenRecord token;
+    std::string username;
+    std::string display_name;
+    std::vector<std::string> roles;
+    std::set<std::string> permissions;
+};
+std::optional<TokenHolder> find_token_holder(Connection& c, const std::string& hash);
 // Returns false when no such live token of that user.
 bool revoke_token(Connection& c, int64_t token_id, int64_t user_id, TimeMs now);
 void revoke_user_tokens(Connection& c, int64_t user_id, TimeMs now);

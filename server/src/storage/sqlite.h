@@ -142,18 +142,18 @@ class Database {
     template <typename F>
     auto read(F&& fn) -> decltype(fn(std::declval<Connection&>())) {
         Lease lease(*this);
-        lease.conn->exec_script("BEGIN");
+        lease.conn->prepare("BEGIN").exec();
         try {
             if constexpr (std::is_void_v<decltype(fn(*lease.conn))>) {
                 fn(*lease.conn);
-                lease.conn->exec_script("COMMIT");
+                lease.conn->prepare("COMMIT").exec();
             } else {
                 auto r = fn(*lease.conn);
-                lease.conn->exec_script("COMMIT");
+                lease.conn->prepare("COMMIT").exec();
                 return r;
             }
         } catch (...) {
-            lease.conn->exec_script("ROLLBACK");
+            if (!sqlite3_get_autocommit(lease.conn->raw())) lease.conn->exec_script("ROLLBACK");
             throw;
         }
     }

@@ -1,0 +1,190 @@
+#pragma once
+// The execution engine (issue 5): a bounded pool of worker threads that run queued executions.
+//
+// Stateless: everything lives in the database. A worker claims the oldest `queued` row with one
+// atomic UPDATE (storage::claim_next_execution), so several server processes on one database
+// never run the same execution; the rest wait `queued`. It builds the argument vector through
+// the injected ArgvBuilder (production: the catalog's revalidate_snapshot), runs it with
+// integrations::run_process (no shell, own process group, clean environment, timeout), and
+// stores the output through the storage layer in chunks with byte offsets, so any server
+// process can serve the log. Output is made valid UTF-8, secrets are masked (also when a secret
+// is split across reads), and the stored log is capped (ExecutionEngineOptions::max_log_bytes):
+// past the cap a marker line is written and further output is read and dropped while the
+// process keeps running, so memory stays flat whatever the task prints.
+//
+// Cancel requests are stored in the database (any process can accept one); the worker that runs
+// the execution notices them (a monitor thread polls for this process's executions) and stops
+// the whole process group: SIGTERM, then SIGKILL after kill_grace. The end of an execution is
+// recorded in one transaction together with the FinishHook (the ticket moves on).
+//
+// Honest restarts: every running row names its owner process ("host|boot|pid|start time") and
+// process group. At start and then periodically, rows whose owner is gone (or, for another host,
+// whose heartbeat stopped) are marked `interrupted` with an explanation, and whatever is left of
+// their process group is killed. Stopping the engine stops its running executions the same way
+// and marks them `interrupted`: nothing stays `running` forever.
+//
+// Thread safety: all public methods may be called from any thread.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "core/error.h"
+#include "core/time.h"
+#include "http/app.h"
+#include "storage/execution_store.h"
+#include "storage/sqlite.h"
+
+namespace orderly {
+
+// What the engine runs for one execution.
+struct PreparedRun {
+    std::vector<std::string> argv;      // final, clear text (never stored or shown as is)
+    std::vector<std::string> secrets;   // clear secret values, masked in the log and the argv
+    std::string variables_json = "{}";  // the values it runs with (masked by the engine)
+    int64_t timeout_s = 0;              // 0 = the engine's default
+};
+// Builds the run from the execution's ticket, on a read transaction. An Error fails the
+// execution with Error::message in its log.
+using ArgvBuilder =
+    std::function<Result<PreparedRun>(storage::Connection& c, const storage::ExecutionRow& e)>;
+// Called in the transaction that records the end of an execution.
+using FinishHook = std::function<void(storage::Connection& c, int64_t ticket_id,
+                                      int64_t execution_id, bool succeeded, TimeMs now)>;
+
+// The production builder: the ticket's template snapshot, revalidated now by the catalog
+// (http::revalidate_snapshot: values still allowed, {config.KEY} resolved, placeholders
+// substituted one argument each), with its timeout_s and the submitter's values. `app` must
+// outlive the engine.
+ArgvBuilder snapshot_argv_builder(const http::App& app);
+
+struct ExecutionEngineOptions {
+    int workers = 4;                                // executions run at once by this process
+    size_t max_log_bytes = 16u << 20;               // per execution; then a marker, output dropped
+    std::string work_dir;                           // <work_dir>/<execution id> is its directory
+    bool keep_work_dirs = false;                    // remove that directory after the run
+    int64_t default_timeout_s = 3600;               // when the run names none
+    int64_t max_timeout_s = 7 * 24 * 3600;          // a longer one is cut to this
+    std::chrono::milliseconds kill_grace{5000};     // SIGTERM -> SIGKILL
+    std::chrono::milliseconds poll_interval{1000};  // idle re-check for queued rows
+    std::chrono::milliseconds cancel_check_interval{250};  // DB poll for cancel requests
+    std::chrono::milliseconds flush_interval{200};         // log chunks at least this often
+    size_t flush_bytes = 64u << 10;                        // ... or when this much is pending
+    std::chrono::milliseconds heartbeat_interval{5000};
+    std::chrono::milliseconds recovery_interval{10000};  // re-check others' running rows
+    TimeMs stale_heartbeat_ms = 60'000;  // an owner on another host is gone after this silence
+    std::string api_url;                 // ORDERLY_API_URL in the task's environment; "" = none
+    // The PATH of the task's environment.
+    std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    int max_log_waiters = 8;  // long-polls of the log held at once; more are answered at once
+};
+
+// Makes process output fit for the stored log, as a stream: invalid UTF-8 becomes U+FFFD (a
+// sequence split across reads is kept until it completes), and every secret is replaced by
+// "******", also when it arrives split across reads (the bytes that may begin a secret are held
+// back until it is decided). Longest secret wins where several match.
+class LogFilter {
+  public:
+    explicit LogFilter(std::vector<std::string> secrets);
+    // Returns the filtered text that is final so far.
+    std::string feed(std::string_view raw);
+    // Returns what was held back, filtered; the stream ends.
+    std::string finish();
+
+  private:
+    std::string sanitize(std::string_view raw, bool final);
+    std::string mask(std::string_view text, bool final);
+    std::vector<std::string> secrets_;  // longest first
+    bool first_byte_[256] = {};
+    std::string utf8_carry_;
+    std::string mask_carry_;
+};
+
+class ExecutionEngine {
+  public:
+    ExecutionEngine(storage::Database& db, const Clock& clock, ExecutionEngineOptions opts,
+                    ArgvBuilder builder, FinishHook on_finished);
+    ~ExecutionEngine();  // stops
+    ExecutionEngine(const ExecutionEngine&) = delete;
+    ExecutionEngine& operator=(const ExecutionEngine&) = delete;
+
+    // Recovers executions left running by dead processes, then starts the workers.
+    void start();
+    // Answers every held log long-poll now and holds no new ones (call before the HTTP server
+    // drains: a held request would keep one of its workers up to 20 s).
+    void release_log_waiters();
+    // Stops: running executions are terminated (their whole group) and marked interrupted;
+    // queued ones stay queued for the next server. Idempotent.
+    void stop();
+    // Queued executions exist: idle workers look now (after an enqueue from this process).
+    void wake();
+    // A cancel request was stored for execution `id`: if this process runs it, stop it now
+    // rather than at the next database poll.
+    void cancel_requested(int64_t id);
+
+    // Holds a log reader until execution `id` may have output past `log_size` or has ended, or
+    // until `deadline` (bounded by options().max_log_waiters). Checks the database at least
+    // twice a second, since another process may be writing the log. Returns false without
+    // waiting when too many readers already wait.
+    bool wait_for_log(int64_t id, int64_t log_size, std::chrono::steady_clock::time_point deadline);
+
+    // What the HTTP handlers use (wake, cancel, log waits, the finish hook), bound to this engine.
+    http::ExecutionsHandle handle();
+
+    // Runs the recovery pass now (also done at start and every recovery_interval).
+    // Returns how many executions were marked interrupted.
+    int recover();
+
+    const std::string& identity() const { return identity_; }
+    const ExecutionEngineOptions& options() const { return opts_; }
+    int running() const { return running_.load(); }
+    int log_waiters() const { return waiters_.load(); }
+    // Prometheus text: running (this process), queued (database), log waiters.
+    std::string metrics_text();
+
+  private:
+    friend class RunObserver;
+    void worker_loop();
+    void monitor_loop();
+    void execute(const storage::ExecutionRow& row);
+    // Records the end with the last of the log, and calls the finish hook, in one transaction.
+    void finish(const storage::ExecutionRow& row, const storage::ExecutionEnd& end,
+                const std::string& log_tail, int64_t dropped = 0);
+    void notify_log(int64_t id);
+    void log(const char* level, const std::string& msg, int64_t id = 0) const;
+    bool stopping() const { return stop_.load(); }
+
+    storage::Database& db_;
+    const Clock& clock_;
+    ExecutionEngineOptions opts_;
+    ArgvBuilder builder_;
+    FinishHook on_finished_;
+    std::string identity_;
+
+    std::atomic<bool> stop_{false};
+    std::atomic<bool> started_{false};
+    std::atomic<uint64_t> wakes_{0};
+    std::atomic<int> running_{0};
+    std::mutex mu_;  // guards cv_ waits, cancels_, active_
+    std::condition_variable cv_;
+    std::set<int64_t> active_;   // executions this process runs now
+    std::set<int64_t> cancels_;  // ... of which a cancel was requested
+    std::vector<std::thread> threads_;
+
+    // Log waiters: a generation per execution, bumped when output or the end arrives.
+    std::atomic<int> waiters_{0};
+    std::atomic<bool> waiters_released_{false};
+    std::mutex log_mu_;
+    std::condition_variable log_cv_;
+    std::map<int64_t, uint64_t> log_gen_;
+};
+
+}  // namespace orderly

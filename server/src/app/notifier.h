@@ -1,0 +1,101 @@
+#pragma once
+// The notifier: background worker threads that deliver the notification outbox (emails over
+// SMTP, webhooks over HTTP).
+//
+// Stateless: everything lives in the database. Each worker claims due rows with one atomic
+// UPDATE that leases them (storage::claim_due), so several workers and several server
+// processes on one database never send the same row, and the rows of a claimer that died are
+// taken over once its lease expires. After a send the row is marked sent, or given a retry time
+// with capped exponential backoff (domain::BackoffPolicy), or marked failed after 24 h of
+// failures or a permanent refusal; an admin can retry failed rows. Nothing is dropped silently.
+//
+// At-least-once: a row is marked sent after the receiver acknowledged it; if the process dies
+// between the acknowledgement and that mark, the row is sent again after its lease expires,
+// with the same Message-ID / X-Orderly-Delivery so the receiver can recognise the copy.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/time.h"
+#include "domain/notification.h"
+#include "integrations/smtp.h"
+#include "integrations/webhook.h"
+#include "storage/sqlite.h"
+
+namespace orderly {
+
+struct NotifierOptions {
+    std::string smtp_url;    // ORDERLY_SMTP_URL; empty = email is not sent by this process
+    std::string smtp_from;   // ORDERLY_SMTP_FROM; empty = "Orderly <orderly@localhost>"
+    std::string secret_key;  // decrypts webhook secrets (the App's key)
+    // How often the reminder scan (workflow notify policy "repeat", storage/ticket_store.h)
+    // looks for nodes due a "still waiting" reminder.
+    std::chrono::milliseconds reminder_scan_interval{15000};
+    std::chrono::milliseconds poll_interval{1000};  // idle re-check; wake() cuts it short
+    domain::BackoffPolicy backoff;
+    TimeMs lease_ms = 120'000;  // must exceed the longest send (the SMTP overall timeout)
+    int workers = 2;
+    int batch = 10;  // rows claimed at once by a worker
+    long smtp_connect_timeout_ms = 10'000;
+    long smtp_timeout_ms = 60'000;
+    webhook::Timeouts webhook_timeouts;
+};
+
+class Notifier {
+  public:
+    Notifier(storage::Database& db, const Clock& clock, NotifierOptions opts);
+    ~Notifier();  // stops
+    Notifier(const Notifier&) = delete;
+    Notifier& operator=(const Notifier&) = delete;
+
+    void start();
+    // Stops the workers: a send in progress is cancelled (it is retried later), claimed rows
+    // not yet tried are released. Idempotent.
+    void stop();
+    // Makes idle workers look for due rows now (after enqueueing from this process).
+    void wake();
+
+    // Whether this process sends email, and if not, why (shown on queued rows and by the API).
+    bool email_enabled() const { return email_problem_.empty(); }
+    const std::string& email_problem() const { return email_problem_; }
+    const NotifierOptions& options() const { return opts_; }
+
+  private:
+    void run(int index);
+    void housekeeping(TimeMs now);
+    void deliver(const domain::Notification& n);
+    void deliver_email(const domain::Notification& n);
+    void deliver_webhook(const domain::Notification& n);
+    void failed_attempt(const domain::Notification& n, const std::string& error);
+    void log(const char* level, const std::string& msg, int64_t id = 0) const;
+    bool stopping() const { return stop_.load(); }
+
+    storage::Database& db_;
+    const Clock& clock_;
+    NotifierOptions opts_;
+    std::string owner_;  // lease owner id, unique per Notifier
+    std::vector<std::string> channels_;
+    std::string email_problem_;
+    smtp::Mailbox from_;
+    std::string message_id_domain_;
+
+    std::atomic<bool> stop_{false};
+    std::atomic<uint64_t> wakes_{0};
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::vector<std::thread> threads_;
+    TimeMs last_housekeeping_ = 0;
+    TimeMs last_reminder_scan_ = 0;
+    bool reminder_scan_broken_ = false;  // logged once
+};
+
+// Prometheus text: the outbox's rows per status (orderly_notifications{status="..."}), so a
+// growing backlog of pending or failed notifications can alert.
+std::string notification_metrics(storage::Database& db);
+
+}  // namespace orderly

@@ -1,0 +1,121 @@
+#pragma once
+// Notifications as plain values, and the pure parts of delivering them: rendering an event into
+// an email (subject, text and HTML, Chinese and English) and a webhook body, and the retry
+// policy. No I/O here; storage/notification_store.h keeps the outbox and app/notifier.h sends.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/time.h"
+
+namespace orderly::domain {
+
+// ---- events
+
+// The events Orderly notifies about. Webhook subscriptions name them in `events`.
+const std::vector<std::string_view>& notification_events();
+bool is_notification_event(std::string_view event);
+
+// What a notification says about a ticket, captured when the event happens (the text does not
+// change if the ticket changes later).
+struct TicketNotice {
+    std::string event;  // one of notification_events()
+    int64_t ticket_id = 0;
+    std::string ticket_sn;
+    std::string title;
+    std::string status;     // ticket status after the event
+    std::string node_name;  // the node waiting or acted on
+    std::string actor;      // who acted; empty = the system
+    std::string reason;     // rejection reason, comment, execution result
+    TimeMs at = 0;
+    std::string url;  // deep link to the ticket, see ticket_url()
+};
+
+// "<base_url>/tickets/<id>", without a doubled slash.
+std::string ticket_url(std::string_view base_url, int64_t ticket_id);
+
+struct RenderedEmail {
+    std::string subject;  // UTF-8; the SMTP layer encodes it (RFC 2047)
+    std::string text;     // text/plain body, UTF-8, LF line ends
+    std::string html;     // text/html body, UTF-8, every value escaped
+};
+
+// The email for a ticket event, e.g. subject
+// "[Orderly] 待处理 Pending: 变更审核 · CHG-20261121-0001 环境变更申请".
+RenderedEmail render_email(const TicketNotice& n);
+// The email an admin sends to check that SMTP works.
+RenderedEmail render_test_email(std::string_view base_url, TimeMs at);
+
+// The webhook body: {"event","delivery_id","ticket":{"id","sn","title","status","url"},
+// "node","actor","reason","at"}; empty node/actor/reason are null.
+std::string render_webhook_body(const TicketNotice& n, std::string_view delivery_id);
+
+// Escapes &, <, >, " and ' for HTML text and attribute values.
+std::string html_escape(std::string_view s);
+// A JSON string literal (with the quotes) for UTF-8 text.
+std::string json_quote(std::string_view s);
+
+// ---- retries
+
+// Exponential backoff with a cap: the delay before attempt n+1 after n failures is
+// min(cap, base * 2^(n-1)). The cap is what lets mail flow again soon after a mail server comes
+// back (30 s by default: well within a minute). A row that has failed for give_up_after since it
+// was queued is marked failed (an admin can retry it); nothing is dropped silently.
+struct BackoffPolicy {
+    TimeMs base_ms = 1000;
+    TimeMs cap_ms = 30'000;
+    TimeMs give_up_after_ms = 24LL * 3600 * 1000;
+
+    // REQUIRES: failures >= 1. jitter01 in [0, 1): the delay is shortened by up to 20% of itself
+    // so that many rows that failed together do not retry in lockstep; never above the cap.
+    TimeMs delay_after(int failures, double jitter01 = 0.0) const;
+    bool gives_up(TimeMs queued_at, TimeMs now) const {
+        return now - queued_at >= give_up_after_ms;
+    }
+};
+
+// ---- stored values
+
+enum class NotificationStatus { pending, sending, sent, failed, skipped };
+std::string_view to_string(NotificationStatus s);
+std::optional<NotificationStatus> parse_notification_status(std::string_view s);
+
+struct Notification {
+    int64_t id = 0;
+    std::string event;
+    std::string channel;    // "email" | "webhook"
+    std::string recipient;  // email address or webhook URL ("" when skipped for lack of one)
+    std::optional<int64_t> user_id;
+    std::optional<int64_t> webhook_id;
+    std::optional<int64_t> ticket_id;
+    std::string delivery_id;
+    std::string subject;
+    std::string body_text;
+    std::string body_html;
+    std::string payload;  // webhook JSON body
+    std::string status;   // to_string(NotificationStatus)
+    int attempts = 0;
+    std::optional<TimeMs> next_attempt_at;
+    TimeMs queued_at = 0;
+    std::optional<std::string> last_error;
+    std::optional<std::string> skip_reason;
+    TimeMs created_at = 0;
+    TimeMs updated_at = 0;
+    std::optional<TimeMs> sent_at;
+};
+
+struct WebhookSubscription {
+    int64_t id = 0;
+    std::string url;
+    std::vector<std::string> events;  // empty = every event
+    std::optional<int64_t> workflow_id;
+    bool active = true;
+    std::string secret_enc;  // ciphertext; never rendered
+    TimeMs created_at = 0;
+    TimeMs updated_at = 0;
+    int64_t version = 1;
+};
+
+}  // namespace orderly::domain

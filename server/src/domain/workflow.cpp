@@ -1,0 +1,577 @@
+#include "domain/workflow.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <deque>
+#include <set>
+
+#include "core/time.h"
+
+namespace orderly::domain {
+
+// ---- FieldValue
+
+FieldValue FieldValue::of_bool(bool b) {
+    FieldValue v;
+    v.kind = Kind::boolean;
+    v.boolean = b;
+    return v;
+}
+FieldValue FieldValue::of_number(double d) {
+    FieldValue v;
+    v.kind = Kind::number;
+    v.number = d;
+    return v;
+}
+FieldValue FieldValue::of_string(std::string s) {
+    FieldValue v;
+    v.kind = Kind::string;
+    v.string = std::move(s);
+    return v;
+}
+FieldValue FieldValue::of_list(std::vector<std::string> l) {
+    FieldValue v;
+    v.kind = Kind::list;
+    v.list = std::move(l);
+    return v;
+}
+
+bool FieldValue::blank() const {
+    switch (kind) {
+        case Kind::null:
+            return true;
+        case Kind::string:
+            return string.find_first_not_of(" \t\r\n") == std::string::npos;
+        case Kind::list:
+            return list.empty();
+        default:
+            return false;
+    }
+}
+
+std::string FieldValue::text() const {
+    switch (kind) {
+        case Kind::null:
+            return "";
+        case Kind::boolean:
+            return boolean ? "true" : "false";
+        case Kind::number: {
+            if (std::isfinite(number) && std::floor(number) == number && std::fabs(number) < 1e15)
+                return std::to_string(static_cast<int64_t>(number));
+            char buf[64];
+            std::snprintf(buf, sizeof buf, "%.15g", number);
+            return buf;
+        }
+        case Kind::string:
+            return string;
+        case Kind::list: {
+            std::string out;
+            for (const auto& s : list) {
+                if (!out.empty()) out += ", ";
+                out += s;
+            }
+            return out;
+        }
+    }
+    return "";
+}
+
+bool FieldValue::operator==(const FieldValue& o) const {
+    if (kind != o.kind) return false;
+    switch (kind) {
+        case Kind::null:
+            return true;
+        case Kind::boolean:
+            return boolean == o.boolean;
+        case Kind::number:
+            return number == o.number;
+        case Kind::string:
+            return string == o.string;
+        case Kind::list:
+            return list == o.list;
+    }
+    return false;
+}
+
+// ---- names
+
+namespace {
+template <typename E, size_t N>
+std::optional<E> lookup(const std::pair<E, std::string_view> (&table)[N], std::string_view s) {
+    for (const auto& [e, name] : table)
+        if (name == s) return e;
+    return std::nullopt;
+}
+template <typename E, size_t N>
+std::string_view name_of(const std::pair<E, std::string_view> (&table)[N], E e) {
+    for (const auto& [v, name] : table)
+        if (v == e) return name;
+    return "?";
+}
+
+constexpr std::pair<NodeType, std::string_view> kNodeTypes[] = {
+    {NodeType::submit, "submit"},   {NodeType::approval, "approval"}, {NodeType::fill, "fill"},
+    {NodeType::execute, "execute"}, {NodeType::evaluate, "evaluate"}, {NodeType::end, "end"},
+};
+constexpr std::pair<FieldType, std::string_view> kFieldTypes[] = {
+    {FieldType::string, "string"},           {FieldType::text, "text"},
+    {FieldType::number, "number"},           {FieldType::select, "select"},
+    {FieldType::multiselect, "multiselect"}, {FieldType::date, "date"},
+    {FieldType::datetime, "datetime"},       {FieldType::user, "user"},
+};
+constexpr std::pair<CondOp, std::string_view> kCondOps[] = {
+    {CondOp::eq, "=="}, {CondOp::ne, "!="}, {CondOp::in, "in"},
+    {CondOp::lt, "<"},  {CondOp::gt, ">"},
+};
+}  // namespace
+
+std::string_view to_string(NodeType t) {
+    return name_of(kNodeTypes, t);
+}
+std::optional<NodeType> parse_node_type(std::string_view s) {
+    return lookup(kNodeTypes, s);
+}
+std::string_view to_string(FieldType t) {
+    return name_of(kFieldTypes, t);
+}
+std::optional<FieldType> parse_field_type(std::string_view s) {
+    return lookup(kFieldTypes, s);
+}
+std::string_view to_string(CondOp op) {
+    return name_of(kCondOps, op);
+}
+std::optional<CondOp> parse_cond_op(std::string_view s) {
+    return lookup(kCondOps, s);
+}
+
+// ---- rules and conditions
+
+bool rule_satisfied(const ApprovalRule& rule, int eligible, int approvals) {
+    if (approvals <= 0) return false;
+    switch (rule.kind) {
+        case ApprovalRule::Kind::any:
+            return true;
+        case ApprovalRule::Kind::all:
+            return eligible > 0 && approvals >= eligible;
+        case ApprovalRule::Kind::at_least:
+            return approvals >= std::max(1, std::min(rule.n, eligible));
+    }
+    return false;
+}
+
+namespace {
+bool scalar(const FieldValue& v) {
+    return v.kind == FieldValue::Kind::boolean || v.kind == FieldValue::Kind::number ||
+           v.kind == FieldValue::Kind::string;
+}
+bool equal_values(const FieldValue& a, const FieldValue& b) {
+    if (a.kind == b.kind) return a == b;
+    // A select field holds "3" where a condition may say 3: compare scalars by their text.
+    if (scalar(a) && scalar(b)) return a.text() == b.text();
+    return false;
+}
+}  // namespace
+
+bool condition_holds(const Condition& c, const FieldValues& fields) {
+    auto it = fields.find(c.field);
+    const FieldValue null_value;
+    const FieldValue& f = it == fields.end() ? null_value : it->second;
+    switch (c.op) {
+        case CondOp::eq:
+            return equal_values(f, c.value);
+        case CondOp::ne:
+            return !equal_values(f, c.value);
+        case CondOp::in: {
+            if (c.value.kind != FieldValue::Kind::list || f.is_null()) return false;
+            auto contains = [&](const std::string& s) {
+                return std::find(c.value.list.begin(), c.value.list.end(), s) != c.value.list.end();
+            };
+            if (f.kind == FieldValue::Kind::list)
+                return std::any_of(f.list.begin(), f.list.end(), contains);
+            return contains(f.text());
+        }
+        case CondOp::lt:
+        case CondOp::gt: {
+            int cmp;
+            if (f.kind == FieldValue::Kind::number && c.value.kind == FieldValue::Kind::number)
+                cmp = f.number < c.value.number ? -1 : (f.number > c.value.number ? 1 : 0);
+            else if (f.kind == FieldValue::Kind::string && c.value.kind == FieldValue::Kind::string)
+                cmp = f.string.compare(c.value.string);
+            else
+                return false;
+            return c.op == CondOp::lt ? cmp < 0 : cmp > 0;
+        }
+    }
+    return false;
+}
+
+// ---- graph
+
+const Node* WorkflowDef::find(std::string_view key) const {
+    for (const auto& n : nodes)
+        if (n.key == key) return &n;
+    return nullptr;
+}
+
+const Node* WorkflowDef::start() const {
+    for (const auto& n : nodes)
+        if (n.type == NodeType::submit) return &n;
+    return nullptr;
+}
+
+bool WorkflowDef::has_node_of_type(NodeType t) const {
+    return std::any_of(nodes.begin(), nodes.end(), [t](const Node& n) { return n.type == t; });
+}
+
+std::vector<Transition> effective_transitions(const WorkflowDef& def) {
+    if (!def.transitions.empty()) return def.transitions;
+    std::vector<Transition> out;
+    for (size_t i = 0; i + 1 < def.nodes.size(); ++i)
+        if (def.nodes[i].type != NodeType::end)
+            out.push_back({def.nodes[i].key, def.nodes[i + 1].key, std::nullopt});
+    return out;
+}
+
+std::optional<std::string> next_node(const WorkflowDef& def, const std::string& from,
+                                     const FieldValues& fields) {
+    for (const auto& t : effective_transitions(def))
+        if (t.from == from && (!t.when || condition_holds(*t.when, fields))) return t.to;
+    return std::nullopt;
+}
+
+namespace {
+std::string node_path(size_t i) {
+    return "nodes[" + std::to_string(i) + "]";
+}
+std::string quoted(const std::string& s) {
+    return "\"" + s + "\"";
+}
+std::string describe(const Node& n) {
+    return "node " + quoted(n.key) + (n.name.empty() || n.name == n.key ? "" : " (" + n.name + ")");
+}
+}  // namespace
+
+std::vector<FieldError> check_draft(const WorkflowDef& def) {
+    std::vector<FieldError> errs;
+    std::set<std::string> keys, field_keys;
+    for (size_t i = 0; i < def.nodes.size(); ++i) {
+        const Node& n = def.nodes[i];
+        const std::string p = node_path(i);
+        if (n.key.empty())
+            errs.push_back({p + ".key", "every node needs a key"});
+        else if (!keys.insert(n.key).second)
+            errs.push_back({p + ".key", "node key " + quoted(n.key) + " is used twice"});
+        if (n.type == NodeType::approval && n.rule.kind == ApprovalRule::Kind::at_least &&
+            n.rule.n < 1)
+            errs.push_back({p + ".rule", describe(n) + ": at_least needs N >= 1"});
+        for (size_t j = 0; j < n.fields.size(); ++j) {
+            const FieldDef& f = n.fields[j];
+            const std::string fp = p + ".fields[" + std::to_string(j) + "]";
+            if (f.key.empty())
+                errs.push_back({fp + ".key", describe(n) + ": every field needs a key"});
+            else if (!field_keys.insert(f.key).second)
+                errs.push_back({fp + ".key", describe(n) + ": field key " + quoted(f.key) +
+                                                 " is already used in this workflow"});
+            if ((f.type == FieldType::select || f.type == FieldType::multiselect) &&
+                f.options.empty())
+                errs.push_back(
+                    {fp + ".options", describe(n) + ": field " + quoted(f.key) + " needs options"});
+        }
+    }
+    if (def.notify.policy != "once" && def.notify.policy != "repeat")
+        errs.push_back({"notify.policy", "must be \"once\" or \"repeat\""});
+    if (def.notify.policy == "repeat" && def.notify.repeat_minutes < 1)
+        errs.push_back({"notify.repeat_minutes", "a repeating notification needs repeat_minutes"});
+    return errs;
+}
+
+std::vector<FieldError> validate_for_deploy(const WorkflowDef& def, const OperatorDirectory& dir) {
+    std::vector<FieldError> errs = check_draft(def);
+    if (!errs.empty()) return errs;
+
+    std::map<std::string, size_t> index;
+    std::map<std::string, FieldType> all_fields;
+    for (size_t i = 0; i < def.nodes.size(); ++i) {
+        index[def.nodes[i].key] = i;
+        for (const auto& f : def.nodes[i].fields) all_fields[f.key] = f.type;
+    }
+
+    // Start and end.
+    int submits = 0, ends = 0;
+    for (size_t i = 0; i < def.nodes.size(); ++i) {
+        const Node& n = def.nodes[i];
+        if (n.type == NodeType::submit && ++submits > 1)
+            errs.push_back({node_path(i),
+                            describe(n) + " is a second submit node; a workflow has exactly one"});
+        if (n.type == NodeType::end) ++ends;
+    }
+    if (submits == 0) errs.push_back({"nodes", "a workflow needs a submit node (its start)"});
+    if (ends == 0) errs.push_back({"nodes", "a workflow needs an end node"});
+
+    // Per node: operators, fields, read-only fields.
+    for (size_t i = 0; i < def.nodes.size(); ++i) {
+        const Node& n = def.nodes[i];
+        const std::string p = node_path(i);
+        for (const auto& u : n.operators.users)
+            if (!dir.user_exists(u))
+                errs.push_back({p + ".operators.users", describe(n) + ": no user " + quoted(u)});
+        for (const auto& r : n.operators.roles)
+            if (!dir.role_exists(r))
+                errs.push_back({p + ".operators.roles", describe(n) + ": no role " + quoted(r)});
+        for (const auto& r : n.operators.business_roles) {
+            if (!dir.role_exists(r))
+                errs.push_back(
+                    {p + ".operators.business_roles", describe(n) + ": no role " + quoted(r)});
+        }
+        if (!n.operators.business_roles.empty() && !def.business_required)
+            errs.push_back({p + ".operators.business_roles",
+                            describe(n) +
+                                " names business roles, but the workflow does not require a "
+                                "business (set business_required)"});
+        bool needs_operators = n.type == NodeType::approval || n.type == NodeType::fill ||
+                               n.type == NodeType::evaluate;
+        if (needs_operators && n.operators.empty())
+            errs.push_back({p + ".operators", describe(n) + " needs at least one operator"});
+        bool takes_fields =
+            n.type == NodeType::submit || n.type == NodeType::fill || n.type == NodeType::evaluate;
+        if (!takes_fields && !n.fields.empty())
+            errs.push_back({p + ".fields", describe(n) + ": only submit, fill and evaluate nodes "
+                                                         "take fields"});
+        for (const auto& k : n.readonly_fields)
+            if (!all_fields.count(k))
+                errs.push_back({p + ".readonly_fields",
+                                describe(n) + ": no field " + quoted(k) + " in this workflow"});
+    }
+
+    // Transitions.
+    const auto transitions = effective_transitions(def);
+    std::map<std::string, std::vector<std::string>> out, in;
+    bool unknown_nodes = false;
+    for (size_t i = 0; i < def.transitions.size(); ++i) {
+        const Transition& t = def.transitions[i];
+        const std::string p = "transitions[" + std::to_string(i) + "]";
+        bool ok = true;
+        if (!index.count(t.from)) {
+            errs.push_back({p + ".from", "no node " + quoted(t.from)});
+            ok = false;
+        }
+        if (!index.count(t.to)) {
+            errs.push_back({p + ".to", "no node " + quoted(t.to)});
+            ok = false;
+        }
+        if (!ok) {
+            unknown_nodes = true;
+            continue;
+        }
+        const Node& from = def.nodes[index[t.from]];
+        const Node& to = def.nodes[index[t.to]];
+        if (from.type == NodeType::end)
+            errs.push_back({p + ".from", describe(from) + " is an end node; nothing leaves it"});
+        if (to.type == NodeType::submit)
+            errs.push_back({p + ".to", describe(to) +
+                                           " is the submit node; a transition cannot lead back "
+                                           "to it (use return)"});
+        if (t.from == t.to) errs.push_back({p, describe(from) + " has a transition to itself"});
+        if (t.when) {
+            const std::string wp = p + ".when";
+            const std::string what = "transition " + quoted(t.from) + " -> " + quoted(t.to);
+            if (!all_fields.count(t.when->field))
+                errs.push_back({wp + ".field", what + ": no field " + quoted(t.when->field) +
+                                                   " in this workflow"});
+            const auto k = t.when->value.kind;
+            if (t.when->op == CondOp::in && k != FieldValue::Kind::list)
+                errs.push_back({wp + ".value", what + ": \"in\" needs a list of values"});
+            if ((t.when->op == CondOp::lt || t.when->op == CondOp::gt) &&
+                k != FieldValue::Kind::number && k != FieldValue::Kind::string)
+                errs.push_back({wp + ".value", what + ": < and > compare a number or a string"});
+            if ((t.when->op == CondOp::eq || t.when->op == CondOp::ne) &&
+                k == FieldValue::Kind::list)
+                errs.push_back({wp + ".value", what + ": == and != compare a single value"});
+        }
+    }
+    // Reachability means little over transitions to nodes that do not exist.
+    if (unknown_nodes) return errs;
+    for (const auto& t : transitions) {
+        out[t.from].push_back(t.to);
+        in[t.to].push_back(t.from);
+    }
+
+    // Reachability: forward from the start, backward from the ends.
+    auto walk = [](const std::vector<std::string>& from,
+                   std::map<std::string, std::vector<std::string>>& edges) {
+        std::set<std::string> seen(from.begin(), from.end());
+        std::deque<std::string> q(from.begin(), from.end());
+        while (!q.empty()) {
+            auto k = q.front();
+            q.pop_front();
+            for (const auto& n : edges[k])
+                if (seen.insert(n).second) q.push_back(n);
+        }
+        return seen;
+    };
+    const Node* start = def.start();
+    if (start) {
+        auto reached = walk({start->key}, out);
+        for (size_t i = 0; i < def.nodes.size(); ++i)
+            if (!reached.count(def.nodes[i].key))
+                errs.push_back({node_path(i), describe(def.nodes[i]) +
+                                                  " cannot be reached from the submit node"});
+    }
+    std::vector<std::string> end_keys;
+    for (const auto& n : def.nodes)
+        if (n.type == NodeType::end) end_keys.push_back(n.key);
+    if (!end_keys.empty()) {
+        auto finishing = walk(end_keys, in);
+        for (size_t i = 0; i < def.nodes.size(); ++i)
+            if (!finishing.count(def.nodes[i].key))
+                errs.push_back(
+                    {node_path(i), "no end node can be reached from " + describe(def.nodes[i])});
+    }
+    return errs;
+}
+
+WorkflowDef direct_execution_flow() {
+    WorkflowDef def;
+    def.name = "Direct execution";
+    def.type = "request";
+    Node submit{"submit", "Submit", NodeType::submit, {}, {}, {}, {}};
+    Node exec{kImplicitExecuteKey, "Execute", NodeType::execute, {}, {}, {}, {}};
+    exec.operators.submitter = true;
+    Node end{"end", "End", NodeType::end, {}, {}, {}, {}};
+    def.nodes = {submit, exec, end};
+    return def;
+}
+
+WorkflowDef with_execute_step(WorkflowDef def) {
+    if (def.has_node_of_type(NodeType::execute)) return def;
+    auto transitions = effective_transitions(def);
+    std::string first_end;
+    for (const auto& n : def.nodes)
+        if (n.type == NodeType::end) {
+            first_end = n.key;
+            break;
+        }
+    if (first_end.empty()) return def;
+    for (auto& t : transitions) {
+        const Node* to = def.find(t.to);
+        if (to && to->type == NodeType::end) t.to = kImplicitExecuteKey;
+    }
+    transitions.push_back({kImplicitExecuteKey, first_end, std::nullopt});
+    Node exec{kImplicitExecuteKey, "Execute", NodeType::execute, {}, {}, {}, {}};
+    exec.operators.submitter = true;
+    auto at = std::find_if(def.nodes.begin(), def.nodes.end(),
+                           [](const Node& n) { return n.type == NodeType::end; });
+    def.nodes.insert(at, exec);
+    def.transitions = std::move(transitions);
+    return def;
+}
+
+// ---- field values
+
+namespace {
+bool valid_date(const std::string& s) {
+    return s.size() == 10 && parse_rfc3339(s + "T00:00:00Z").has_value();
+}
+}  // namespace
+
+Result<FieldValues> check_fields(const std::vector<FieldDef>& defs, const FieldValues& given,
+                                 const FieldValues& existing,
+                                 const std::function<bool(const std::string&)>& user_exists,
+                                 const std::string& prefix) {
+    std::vector<FieldError> errs;
+    FieldValues accepted;
+    auto def_of = [&](const std::string& key) -> const FieldDef* {
+        for (const auto& d : defs)
+            if (d.key == key) return &d;
+        return nullptr;
+    };
+    for (const auto& [key, value] : given) {
+        const std::string p = prefix + "." + key;
+        const FieldDef* d = def_of(key);
+        if (!d) {
+            errs.push_back({p, "is not a field of this step"});
+            continue;
+        }
+        if (value.is_null()) {
+            accepted[key] = value;
+            continue;
+        }
+        using K = FieldValue::Kind;
+        bool ok = true;
+        std::string problem;
+        switch (d->type) {
+            case FieldType::string:
+            case FieldType::text:
+                ok = value.kind == K::string;
+                problem = "must be a string";
+                break;
+            case FieldType::number:
+                ok = value.kind == K::number;
+                problem = "must be a number";
+                break;
+            case FieldType::select:
+                ok = value.kind == K::string && std::find(d->options.begin(), d->options.end(),
+                                                          value.string) != d->options.end();
+                problem = "must be one of the field's options";
+                break;
+            case FieldType::multiselect:
+                ok = value.kind == K::list;
+                if (ok)
+                    for (const auto& v : value.list)
+                        if (std::find(d->options.begin(), d->options.end(), v) == d->options.end())
+                            ok = false;
+                problem = "must be a list of the field's options";
+                break;
+            case FieldType::date:
+                ok = value.kind == K::string && valid_date(value.string);
+                problem = "must be a date, e.g. 2026-11-21";
+                break;
+            case FieldType::datetime:
+                ok = value.kind == K::string && parse_rfc3339(value.string).has_value();
+                problem = "must be an RFC 3339 date-time, e.g. 2026-11-21T22:00:00Z";
+                break;
+            case FieldType::user:
+                ok = value.kind == K::string && user_exists && user_exists(value.string);
+                problem = "must be the username of an existing user";
+                break;
+        }
+        if (!ok) {
+            errs.push_back({p, problem});
+            continue;
+        }
+        accepted[key] = value;
+    }
+    for (const auto& d : defs) {
+        if (!d.required) continue;
+        auto g = given.find(d.key);
+        const FieldValue* v = nullptr;
+        if (g != given.end())
+            v = &g->second;
+        else if (auto e = existing.find(d.key); e != existing.end())
+            v = &e->second;
+        if (!v || v->blank()) errs.push_back({prefix + "." + d.key, "is required"});
+    }
+    if (!errs.empty()) {
+        std::string msg = errs.front().field + ": " + errs.front().message;
+        if (errs.size() > 1) msg += " (and " + std::to_string(errs.size() - 1) + " more)";
+        return Error::Unprocessable(msg, std::move(errs));
+    }
+    return accepted;
+}
+
+std::string serial_prefix(const std::string& workflow_type) {
+    if (workflow_type == "change") return "CHG";
+    if (workflow_type == "request") return "REQ";
+    if (workflow_type == "incident") return "INC";
+    if (workflow_type == "release") return "REL";
+    std::string p;
+    for (char ch : workflow_type) {
+        if (p.size() == 3) break;
+        if (ch >= 'a' && ch <= 'z') p.push_back(static_cast<char>(ch - 'a' + 'A'));
+        if (ch >= 'A' && ch <= 'Z') p.push_back(ch);
+    }
+    return p.empty() ? "TKT" : p;
+}
+
+}  // namespace orderly::domain

@@ -1,0 +1,731 @@
+// Environments, purposes and task templates; the template snapshot that tickets keep.
+#include "http/api_catalog.h"
+
+#include <algorithm>
+#include <map>
+
+#include "domain/command.h"
+#include "storage/accounts_store.h"
+#include "storage/catalog_store.h"
+
+namespace orderly::http {
+
+using storage::CategoryKind;
+
+// ---- shared helpers
+
+Result<std::vector<domain::Option>> options_from_json(const json::Value& v,
+                                                      const std::string& field, ErrorKind kind) {
+    auto problem = [&](std::string f, std::string msg) {
+        Error e{kind, f + ": " + msg, {}, {{f, msg}}};
+        return e;
+    };
+    if (!v.IsArray())
+        return problem(field, "must be an array of strings or {value, label} objects");
+    std::vector<domain::Option> out;
+    out.reserve(v.Size());
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+        const auto& item = v[i];
+        const std::string f = field + "[" + std::to_string(i) + "]";
+        if (item.IsString()) {
+            std::string s(item.GetString(), item.GetStringLength());
+            out.push_back({s, s});
+        } else if (item.IsObject()) {
+            auto value = item.FindMember("value");
+            if (value == item.MemberEnd() || !value->value.IsString())
+                return problem(f + ".value", "must be a string");
+            domain::Option o;
+            o.value.assign(value->value.GetString(), value->value.GetStringLength());
+            auto label = item.FindMember("label");
+            if (label != item.MemberEnd() && !label->value.IsNull()) {
+                if (!label->value.IsString()) return problem(f + ".label", "must be a string");
+                o.label.assign(label->value.GetString(), label->value.GetStringLength());
+            }
+            for (auto m = item.MemberBegin(); m != item.MemberEnd(); ++m) {
+                std::string_view name(m->name.GetString(), m->name.GetStringLength());
+                if (name != "value" && name != "label")
+                    return problem(f + "." + std::string(name), "is not a known field");
+            }
+            if (o.label.empty()) o.label = o.value;
+            out.push_back(std::move(o));
+        } else {
+            return problem(f, "must be a string or a {value, label} object");
+        }
+    }
+    if (auto p = domain::option_problem(out, field)) return problem(p->field, p->message);
+    return out;
+}
+
+void write_options(json::Writer& w, const std::vector<domain::Option>& options) {
+    w.start_array();
+    for (const auto& o : options)
+        w.start_object().kv("value", o.value).kv("label", o.label).end_object();
+    w.end_array();
+}
+
+namespace {
+
+// ---- environments and purposes
+
+const char* noun(CategoryKind k) {
+    return k == CategoryKind::environment ? "environment" : "purpose";
+}
+
+void write_category(json::Writer& w, const domain::Category& c) {
+    w.start_object()
+        .kv("key", c.key)
+        .kv("name", c.name)
+        .kv("description", c.description)
+        .kv("sort_order", c.sort_order)
+        .kv("version", c.version);
+    w.key("created_at").time(c.created_at);
+    w.key("updated_at").time(c.updated_at);
+    w.end_object();
+}
+
+std::string category_json(const domain::Category& c) {
+    json::Writer w;
+    write_category(w, c);
+    return w.take();
+}
+
+domain::Category load_category(storage::Connection& c, CategoryKind kind, const std::string& key) {
+    auto cat = storage::find_category(c, kind, key);
+    if (!cat) fail(Error::NotFound(std::string("no ") + noun(kind) + " with key \"" + key + "\""));
+    return *cat;
+}
+
+std::string refs_text(const std::vector<storage::TemplateRef>& refs) {
+    std::string out;
+    for (size_t i = 0; i < refs.size() && i < 20; ++i)
+        out +=
+            (i ? ", " : "") + ("\"" + refs[i].name + "\" (id " + std::to_string(refs[i].id) + ")");
+    if (refs.size() > 20) out += " and " + std::to_string(refs.size() - 20) + " more";
+    return out;
+}
+
+void register_category_routes(App& app, Server& s, CategoryKind kind, const std::string& base) {
+    const std::string what = noun(kind);
+    s.route("GET", base, [&app, kind](Request&) {
+        auto body = app.db.read([&](storage::Connection& c) {
+            json::Writer w;
+            w.start_object().key("items").start_array();
+            for (const auto& cat : storage::list_categories(c, kind)) write_category(w, cat);
+            w.end_array().key("next_cursor").null().end_object();
+            return w.take();
+        });
+        return Response::ok(std::move(body));
+    });
+
+    s.route("POST", base, [&app, kind, what](Request& req) {
+        domain::Category cat;
+        cat.key = *json::get_string(req.json, "key");
+        cat.name = *json::get_string(req.json, "name");
+        cat.description = json::get_string(req.json, "description").value_or("");
+        cat.sort_order = json::get_int(req.json, "sort_order").value_or(0);
+        TimeMs now = app.clock.now_ms();
+        auto body = app.db.write([&](storage::Connection& c) {
+            unwrap(storage::insert_category(c, kind, cat, now));
+            auto created = load_category(c, kind, cat.key);
+            audit(c, req, now, what + ".create", what, cat.key, "created " + what + " " + cat.key,
+                  std::nullopt, category_json(created));
+            return category_json(created);
+        });
+        return Response::created(std::move(body));
+    });
+
+    s.route("GET", base + "/{key}", [&app, kind](Request& req) {
+        const auto& key = req.str_param("key");
+        auto cat = app.db.read([&](storage::Connection& c) { return load_category(c, kind, key); });
+        return Response::ok(category_json(cat)).header("ETag", etag(cat.version));
+    });
+
+    s.route("PATCH", base + "/{key}", [&app, kind, what](Request& req) {
+        const auto& key = req.str_param("key");
+        TimeMs now = app.clock.now_ms();
+        auto body = app.db.write([&](storage::Connection& c) {
+            auto cat = load_category(c, kind, key);
+            check_version(req, cat.version, what + " " + key);
+            auto before = category_json(cat);
+            if (auto v = json::get_string(req.json, "name")) cat.name = *v;
+            if (auto v = json::get_string(req.json, "description")) cat.description = *v;
+            if (auto v = json::get_int(req.json, "sort_order")) cat.sort_order = *v;
+            storage::update_category(c, kind, cat, now);
+            auto after = category_json(load_category(c, kind, key));
+            audit(c, req, now, what + ".update", what, key, "updated " + what + " " + key, before,
+                  after);
+            return after;
+        });
+        return Response::ok(std::move(body));
+    });
+
+    s.route("DELETE", base + "/{key}", [&app, kind, what](Request& req) {
+        const auto& key = req.str_param("key");
+        TimeMs now = app.clock.now_ms();
+        app.db.write([&](storage::Connection& c) {
+            auto cat = load_category(c, kind, key);
+            check_version(req, cat.version, what + " " + key);
+            auto used = storage::templates_in_category(c, kind, key);
+            if (!used.empty())
+                fail(Error::Conflict(
+                    "the " + what + " \"" + key + "\" is used by " + std::to_string(used.size()) +
+                    " template(s): " + refs_text(used) + "; move or delete them first"));
+            if (kind == CategoryKind::environment) {
+                auto keys = storage::config_keys(c, key);
+                if (!keys.empty()) {
+                    std::string list;
+                    for (size_t i = 0; i < keys.size() && i < 20; ++i)
+                        list += (i ? ", " : "") + keys[i];
+                    fail(Error::Conflict("the environment \"" + key + "\" still has " +
+                                         std::to_string(keys.size()) + " config key(s): " + list +
+                                         "; delete them first"));
+                }
+            }
+            unwrap(storage::delete_category(c, kind, key));
+            audit(c, req, now, what + ".delete", what, key, "deleted " + what + " " + key,
+                  category_json(cat));
+        });
+        return Response::no_content();
+    });
+}
+
+// ---- templates
+
+using VariableMap = std::map<std::string, domain::Variable>;
+
+VariableMap load_variables(storage::Connection& c) {
+    VariableMap out;
+    for (auto& v : storage::list_variables(c)) {
+        std::string name = v.name;
+        out.emplace(std::move(name), std::move(v));
+    }
+    return out;
+}
+
+domain::VariableLookup lookup_in(const VariableMap& vars) {
+    return [&vars](const std::string& name) -> const domain::Variable* {
+        auto it = vars.find(name);
+        return it == vars.end() ? nullptr : &it->second;
+    };
+}
+
+bool manages(const Request& req) {
+    return req.principal && req.principal->can("catalog.manage");
+}
+
+bool may_submit(const domain::Template& t, const Principal& p) {
+    return domain::may_submit(t, p.roles, p.permissions.count("admin") > 0, p.can("ticket.submit"));
+}
+
+void write_strings_or_null(json::Writer& w, const std::optional<std::vector<std::string>>& v) {
+    if (v)
+        w.strings(*v);
+    else
+        w.null();
+}
+
+void write_form(json::Writer& w, const std::vector<domain::FormField>& form) {
+    w.start_array();
+    for (const auto& f : form) {
+        w.start_object()
+            .kv("name", f.name)
+            .kv("label", f.label)
+            .kv("multiple", f.multiple)
+            .kv("required", f.required)
+            .kv("secret", f.secret)
+            .kv("source", domain::to_string(f.source));
+        w.key("default");
+        write_strings_or_null(w, f.default_values);
+        // A script-fed list is always fetched through GET /variables/{name}/options, which
+        // refreshes it when stale.
+        w.key("options");
+        if (f.source != domain::FieldSource::script && f.options)
+            write_options(w, *f.options);
+        else
+            w.null();
+        w.end_object();
+    }
+    w.end_array();
+}
+
+// internal: whether internal_vars are included (catalog.manage holders and audit records).
+// form/can_submit are left out when viewer is null (audit records).
+void write_template(json::Writer& w, const domain::Template& t, bool internal,
+                    const Principal* viewer, const VariableMap* vars) {
+    w.start_object()
+        .kv("id", t.id)
+        .kv("name", t.name)
+        .kv("environment", t.environment)
+        .kv("purpose", t.purpose)
+        .kv("description", t.description)
+        .kv("command", t.command)
+        .kv("argv", t.argv);
+    if (internal) {
+        w.key("internal_vars").start_object();
+        for (const auto& [k, v] : t.internal_vars) w.kv(k, v);
+        w.end_object();
+    }
+    w.key("variables").start_array();
+    for (const auto& v : t.variables) {
+        w.start_object().kv("name", v.name).kv("required", v.required);
+        w.key("default");
+        write_strings_or_null(w, v.default_values);
+        w.key("multiple");
+        if (v.multiple)
+            w.boolean(*v.multiple);
+        else
+            w.null();
+        w.kv("label", v.label).end_object();
+    }
+    w.end_array();
+    w.key("choices").start_object();
+    for (const auto& [k, opts] : t.choices) {
+        w.key(k);
+        write_options(w, opts);
+    }
+    w.end_object();
+    w.key("workflow_id");
+    if (t.workflow_id)
+        w.num(*t.workflow_id);
+    else
+        w.null();
+    w.kv("submit_roles", t.submit_roles)
+        .kv("timeout_s", t.timeout_s)
+        .kv("active", t.active)
+        .kv("version", t.version);
+    w.key("created_at").time(t.created_at);
+    w.key("updated_at").time(t.updated_at);
+    if (viewer && vars) {
+        w.kv("can_submit", t.active && may_submit(t, *viewer));
+        w.key("form");
+        write_form(w, domain::form_fields(t, lookup_in(*vars)));
+    }
+    w.end_object();
+}
+
+std::string template_audit_json(const domain::Template& t) {
+    json::Writer w;
+    write_template(w, t, true, nullptr, nullptr);
+    return w.take();
+}
+
+std::vector<std::string> unique_strings(std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+}
+
+// Applies the members present in a create or update body (already valid against the schema).
+void apply_template_body(domain::Template& t, const json::Value& body) {
+    if (auto v = json::get_string(body, "name")) t.name = *v;
+    if (auto v = json::get_string(body, "environment")) t.environment = *v;
+    if (auto v = json::get_string(body, "purpose")) t.purpose = *v;
+    if (auto v = json::get_string(body, "description")) t.description = *v;
+    if (auto v = json::get_string(body, "command")) t.command = *v;
+    if (auto it = body.FindMember("internal_vars");
+        it != body.MemberEnd() && it->value.IsObject()) {
+        t.internal_vars.clear();
+        for (auto m = it->value.MemberBegin(); m != it->value.MemberEnd(); ++m)
+            t.internal_vars[std::string(m->name.GetString(), m->name.GetStringLength())] =
+                std::string(m->value.GetString(), m->value.GetStringLength());
+    }
+    if (auto it = body.FindMember("variables"); it != body.MemberEnd() && it->value.IsArray()) {
+        t.variables.clear();
+        for (rapidjson::SizeType i = 0; i < it->value.Size(); ++i) {
+            const auto& item = it->value[i];
+            const std::string field = "variables[" + std::to_string(i) + "]";
+            domain::TemplateVariable tv;
+            tv.name = json::get_string(item, "name").value_or("");
+            tv.required = json::get_bool(item, "required").value_or(false);
+            tv.multiple = json::get_bool(item, "multiple");
+            tv.label = json::get_string(item, "label").value_or("");
+            if (auto d = item.FindMember("default"); d != item.MemberEnd() && !d->value.IsNull()) {
+                if (d->value.IsString()) {
+                    tv.default_values = std::vector<std::string>{
+                        std::string(d->value.GetString(), d->value.GetStringLength())};
+                } else if (d->value.IsArray()) {
+                    std::vector<std::string> values;
+                    for (const auto& x : d->value.GetArray()) {
+                        if (!x.IsString())
+                            fail(Error::Field(field + ".default",
+                                              "must be a string or an array of strings"));
+                        values.emplace_back(x.GetString(), x.GetStringLength());
+                    }
+                    tv.default_values = std::move(values);
+                } else {
+                    fail(Error::Field(field + ".default",
+                                      "must be a string or an array of strings"));
+                }
+            }
+            t.variables.push_back(std::move(tv));
+        }
+    }
+    if (auto it = body.FindMember("choices"); it != body.MemberEnd() && it->value.IsObject()) {
+        t.choices.clear();
+        for (auto m = it->value.MemberBegin(); m != it->value.MemberEnd(); ++m) {
+            std::string name(m->name.GetString(), m->name.GetStringLength());
+            t.choices[name] =
+                unwrap(options_from_json(m->value, "choices." + name, ErrorKind::bad_request));
+        }
+    }
+    if (json::is_null_member(body, "workflow_id"))
+        t.workflow_id.reset();
+    else if (auto v = json::get_int(body, "workflow_id"))
+        t.workflow_id = *v;
+    if (auto v = json::get_strings(body, "submit_roles")) t.submit_roles = unique_strings(*v);
+    if (auto v = json::get_int(body, "timeout_s")) t.timeout_s = *v;
+    if (auto v = json::get_bool(body, "active")) t.active = *v;
+}
+
+// Checks a template against the catalog and returns the registered variables it uses; fills argv.
+std::set<std::string> validate_template(storage::Connection& c, domain::Template& t,
+                                        const VariableMap& vars) {
+    if (!storage::find_category(c, CategoryKind::environment, t.environment))
+        fail(Error::UnprocessableField("environment",
+                                       "there is no environment \"" + t.environment + "\""));
+    if (!storage::find_category(c, CategoryKind::purpose, t.purpose))
+        fail(Error::UnprocessableField("purpose", "there is no purpose \"" + t.purpose + "\""));
+    for (const auto& r : t.submit_roles)
+        if (!storage::find_role(c, r))
+            fail(Error::UnprocessableField("submit_roles", "there is no role \"" + r + "\""));
+    auto lookup = lookup_in(vars);
+    t.argv = unwrap(domain::check_template(t, lookup));
+    return domain::registered_variables_of(t, lookup);
+}
+
+domain::Template load_template(storage::Connection& c, int64_t id) {
+    auto t = storage::find_template(c, id);
+    if (!t) fail(Error::NotFound("no template with id " + std::to_string(id)));
+    return *t;
+}
+
+// ---- snapshots
+
+std::map<std::string, domain::Submitted> submitted_from(const json::Value& variables) {
+    std::map<std::string, domain::Submitted> out;
+    if (variables.IsNull()) return out;
+    if (!variables.IsObject())
+        fail(Error::Field(
+            "variables",
+            "must be an object mapping variable names to a value or a list of values"));
+    for (auto m = variables.MemberBegin(); m != variables.MemberEnd(); ++m) {
+        std::string name(m->name.GetString(), m->name.GetStringLength());
+        const std::string field = "variables." + name;
+        domain::Submitted s;
+        if (m->value.IsString()) {
+            s.values.emplace_back(m->value.GetString(), m->value.GetStringLength());
+        } else if (m->value.IsArray()) {
+            s.array = true;
+            for (const auto& x : m->value.GetArray()) {
+                if (!x.IsString()) fail(Error::Field(field, "must hold strings only"));
+                s.values.emplace_back(x.GetString(), x.GetStringLength());
+            }
+        } else if (!m->value.IsNull()) {
+            fail(Error::Field(field, "must be a string or an array of strings"));
+        }
+        out[name] = std::move(s);
+    }
+    return out;
+}
+
+std::string snapshot_json(const domain::Template& t, const std::vector<domain::FormField>& form,
+                          const domain::ChosenValues& chosen) {
+    json::Writer w;
+    w.start_object()
+        .kv("template_id", t.id)
+        .kv("template_version", t.version)
+        .kv("name", t.name)
+        .kv("environment", t.environment)
+        .kv("purpose", t.purpose)
+        .kv("command", t.command)
+        .kv("argv", t.argv);
+    w.key("internal_vars").start_object();
+    for (const auto& [k, v] : t.internal_vars) w.kv(k, v);
+    w.end_object();
+    w.key("values").start_object();
+    for (const auto& [k, v] : chosen.values) w.kv(k, v);
+    w.end_object();
+    w.key("options").start_object();
+    for (const auto& [k, v] : chosen.options) w.kv(k, v);
+    w.end_object();
+    w.kv("secret_vars", chosen.secret_vars);
+    w.key("workflow_id");
+    if (t.workflow_id)
+        w.num(*t.workflow_id);
+    else
+        w.null();
+    w.kv("timeout_s", t.timeout_s);
+    w.key("sources").start_object();
+    for (const auto& f : form) w.kv(f.name, domain::to_string(f.source));
+    w.end_object();
+    w.end_object();
+    return w.take();
+}
+
+std::string build_snapshot(storage::Connection& c, const domain::Template& t,
+                           const json::Value& variables) {
+    auto vars = load_variables(c);
+    auto form = domain::form_fields(t, lookup_in(vars));
+    auto chosen = unwrap(domain::choose_values(form, submitted_from(variables)));
+    return snapshot_json(t, form, chosen);
+}
+
+std::map<std::string, std::vector<std::string>> string_lists(const json::Value& obj) {
+    std::map<std::string, std::vector<std::string>> out;
+    if (!obj.IsObject()) return out;
+    for (auto m = obj.MemberBegin(); m != obj.MemberEnd(); ++m) {
+        auto& list = out[std::string(m->name.GetString(), m->name.GetStringLength())];
+        if (m->value.IsArray())
+            for (const auto& x : m->value.GetArray())
+                if (x.IsString()) list.emplace_back(x.GetString(), x.GetStringLength());
+    }
+    return out;
+}
+
+const json::Value& member(const json::Value& obj, const char* name) {
+    static const json::Value null_value;
+    auto it = obj.FindMember(name);
+    return it == obj.MemberEnd() ? null_value : it->value;
+}
+
+std::vector<std::string> revalidate(storage::Connection& c, const App& app,
+                                    const std::string& snapshot_text,
+                                    std::vector<std::string>* secrets_out) {
+    json::Document snap;
+    snap.Parse(snapshot_text.data(), snapshot_text.size());
+    if (snap.HasParseError() || !snap.IsObject())
+        fail(Error::Internal("a ticket's template snapshot is not valid JSON"));
+    const std::string env = json::get_string(snap, "environment").value_or("");
+    const auto argv = json::get_strings(snap, "argv").value_or(std::vector<std::string>{});
+    auto values = string_lists(member(snap, "values"));
+    const auto kept_options = string_lists(member(snap, "options"));
+    const auto secret_vars =
+        json::get_strings(snap, "secret_vars").value_or(std::vector<std::string>{});
+    const auto& sources = member(snap, "sources");
+    auto is_secret = [&](const std::string& name) {
+        return std::find(secret_vars.begin(), secret_vars.end(), name) != secret_vars.end();
+    };
+
+    for (const auto& [name, chosen] : values) {
+        const std::string field = "variables." + name;
+        std::optional<std::string> source;
+        if (sources.IsObject()) source = json::get_string(sources, name.c_str());
+        std::vector<std::string> allowed;
+        if (source == "choices" || (!source && !storage::find_variable(c, name))) {
+            // The template's own list, kept with the ticket: template edits do not change it.
+            if (auto it = kept_options.find(name); it != kept_options.end()) allowed = it->second;
+        } else {
+            auto var = storage::find_variable(c, name);
+            if (!var)
+                fail(Error::UnprocessableField(field,
+                                               "the variable \"" + name + "\" no longer exists"));
+            auto list = domain::current_options(*var);
+            if (!list)
+                fail(Error::UnprocessableField(field, "the options of \"" + name +
+                                                          "\" are not available; open its options "
+                                                          "(GET /api/v1/variables/" +
+                                                          name + "/options) and try again"));
+            allowed = domain::option_values(*list);
+        }
+        std::set<std::string> allowed_set(allowed.begin(), allowed.end());
+        for (const auto& v : chosen)
+            if (!allowed_set.count(v))
+                fail(Error::UnprocessableField(
+                    field, (is_secret(name) ? std::string("a value") : "\"" + v + "\"") +
+                               " is no longer one of the options of \"" + name + "\""));
+    }
+
+    std::map<std::string, std::vector<std::string>> all = values;
+    auto internal =
+        member(snap, "internal_vars").IsObject() ? &member(snap, "internal_vars") : nullptr;
+    if (internal)
+        for (auto m = internal->MemberBegin(); m != internal->MemberEnd(); ++m)
+            if (m->value.IsString())
+                all[m->name.GetString()] = {
+                    std::string(m->value.GetString(), m->value.GetStringLength())};
+    auto lookup = [&](const std::string& key) {
+        return storage::config_value(c, app.secret_key, env, key);
+    };
+    auto out = unwrap(domain::substitute(argv, all, lookup));
+    if (secrets_out) {
+        for (auto& s : storage::secret_config_values(c, app.secret_key, env))
+            secrets_out->push_back(std::move(s));
+        for (const auto& name : secret_vars) {
+            auto it = values.find(name);
+            if (it == values.end()) continue;
+            std::string joined;
+            for (size_t i = 0; i < it->second.size(); ++i) {
+                if (i) joined.push_back(',');
+                joined += it->second[i];
+                if (!it->second[i].empty()) secrets_out->push_back(it->second[i]);
+            }
+            if (it->second.size() > 1) secrets_out->push_back(joined);
+        }
+    }
+    return out;
+}
+
+template <typename F>
+auto as_result(F&& fn) -> Result<decltype(fn())> {
+    try {
+        return fn();
+    } catch (const ErrorException& e) {
+        return e.error;
+    }
+}
+
+}  // namespace
+
+Result<std::string> snapshot_template_submission(storage::Connection& c, const App&,
+                                                 int64_t template_id, const json::Value& variables,
+                                                 const Principal& submitter) {
+    return as_result([&] {
+        auto t = load_template(c, template_id);
+        if (!t.active)
+            fail(Error::Unprocessable("the template \"" + t.name +
+                                      "\" is not active; it cannot be submitted"));
+        if (!may_submit(t, submitter))
+            fail(Error::Forbidden("you may not submit the template \"" + t.name + "\""));
+        return build_snapshot(c, t, variables);
+    });
+}
+
+Result<std::vector<std::string>> revalidate_snapshot(storage::Connection& c, const App& app,
+                                                     const std::string& snapshot_json,
+                                                     std::vector<std::string>* secrets_out) {
+    return as_result([&] { return revalidate(c, app, snapshot_json, secrets_out); });
+}
+
+void register_catalog_routes(App& app, Server& s) {
+    register_category_routes(app, s, CategoryKind::environment, "/api/v1/environments");
+    register_category_routes(app, s, CategoryKind::purpose, "/api/v1/purposes");
+
+    s.route("GET", "/api/v1/templates", [&app](Request& req) {
+        storage::TemplateFilter f;
+        f.environment = req.query_str("environment");
+        f.purpose = req.query_str("purpose");
+        f.q = req.query_str("q");
+        f.active = req.query_bool("active");
+        // The submit page: people who do not manage the catalog see active templates only.
+        if (!manages(req)) f.active = true;
+        f.after_id = decode_cursor(req.query_str("cursor"));
+        const int limit = req.limit();
+        f.limit = limit + 1;
+        const bool submittable = req.query_bool("submittable").value_or(false);
+        auto body = app.db.read([&](storage::Connection& c) {
+            auto vars = load_variables(c);
+            auto items = storage::list_templates(c, f);
+            json::Writer w;
+            w.start_object().key("items").start_array();
+            for (size_t i = 0; i < items.size() && i < static_cast<size_t>(limit); ++i) {
+                if (submittable && !(items[i].active && may_submit(items[i], req.user()))) continue;
+                write_template(w, items[i], manages(req), &req.user(), &vars);
+            }
+            w.end_array().key("next_cursor");
+            if (items.size() > static_cast<size_t>(limit))
+                w.str(encode_cursor(items[limit - 1].id));
+            else
+                w.null();
+            w.end_object();
+            return w.take();
+        });
+        return Response::ok(std::move(body));
+    });
+
+    s.route("POST", "/api/v1/templates", [&app](Request& req) {
+        domain::Template t;
+        apply_template_body(t, req.json);
+        TimeMs now = app.clock.now_ms();
+        auto body = app.db.write([&](storage::Connection& c) {
+            auto vars = load_variables(c);
+            auto registered = validate_template(c, t, vars);
+            int64_t id = unwrap(storage::insert_template(c, t, registered, now));
+            auto created = load_template(c, id);
+            audit(c, req, now, "template.create", "template", std::to_string(id),
+                  "created template " + created.name, std::nullopt, template_audit_json(created));
+            json::Writer w;
+            write_template(w, created, true, &req.user(), &vars);
+            return w.take();
+        });
+        return Response::created(std::move(body));
+    });
+
+    s.route("GET", "/api/v1/templates/{id}", [&app](Request& req) {
+        int64_t id = req.id_param();
+        int64_t version = 0;
+        auto body = app.db.read([&](storage::Connection& c) {
+            auto t = load_template(c, id);
+            version = t.version;
+            auto vars = load_variables(c);
+            json::Writer w;
+            write_template(w, t, manages(req), &req.user(), &vars);
+            return w.take();
+        });
+        return Response::ok(std::move(body)).header("ETag", etag(version));
+    });
+
+    s.route("PATCH", "/api/v1/templates/{id}", [&app](Request& req) {
+        int64_t id = req.id_param();
+        TimeMs now = app.clock.now_ms();
+        auto body = app.db.write([&](storage::Connection& c) {
+            auto t = load_template(c, id);
+            check_version(req, t.version, "template " + std::to_string(id));
+            auto before = template_audit_json(t);
+            apply_template_body(t, req.json);
+            auto vars = load_variables(c);
+            auto registered = validate_template(c, t, vars);
+            unwrap(storage::update_template(c, t, registered, now));
+            auto after = load_template(c, id);
+            audit(c, req, now, "template.update", "template", std::to_string(id),
+                  "updated template " + after.name, before, template_audit_json(after));
+            json::Writer w;
+            write_template(w, after, true, &req.user(), &vars);
+            return w.take();
+        });
+        return Response::ok(std::move(body));
+    });
+
+    s.route("DELETE", "/api/v1/templates/{id}", [&app](Request& req) {
+        int64_t id = req.id_param();
+        TimeMs now = app.clock.now_ms();
+        app.db.write([&](storage::Connection& c) {
+            auto t = load_template(c, id);
+            check_version(req, t.version, "template " + std::to_string(id));
+            unwrap(storage::delete_template(c, id));
+            audit(c, req, now, "template.delete", "template", std::to_string(id),
+                  "deleted template " + t.name, template_audit_json(t));
+        });
+        return Response::no_content();
+    });
+
+    s.route("POST", "/api/v1/templates/{id}/preview", [&app](Request& req) {
+        int64_t id = req.id_param();
+        const json::Value& variables = member(req.json, "variables");
+        auto body = app.db.read([&](storage::Connection& c) {
+            auto t = load_template(c, id);
+            auto snapshot = build_snapshot(c, t, variables);
+            std::vector<std::string> secrets;
+            auto argv = revalidate(c, app, snapshot, &secrets);
+            json::Document snap;
+            snap.Parse(snapshot.data(), snapshot.size());
+            auto secret_vars =
+                json::get_strings(snap, "secret_vars").value_or(std::vector<std::string>{});
+            json::Writer w;
+            w.start_object().key("argv").start_array();
+            for (const auto& a : argv) w.str(domain::mask_secrets(a, secrets));
+            w.end_array().key("values").start_object();
+            for (const auto& [name, vals] : string_lists(member(snap, "values"))) {
+                bool secret =
+                    std::find(secret_vars.begin(), secret_vars.end(), name) != secret_vars.end();
+                w.key(name).start_array();
+                for (const auto& v : vals) w.str(secret ? domain::kMasked : v);
+                w.end_array();
+            }
+            w.end_object().end_object();
+            return w.take();
+        });
+        return Response::ok(std::move(body));
+    });
+}
+
+}  // namespace orderly::http

@@ -1,0 +1,558 @@
+// Tickets: submit (through a service or a task template), read, list and search, and act on them.
+// The engine that judges and applies actions is storage/ticket_store.h over domain/ticket.h.
+#include <algorithm>
+#include <cctype>
+
+#include "domain/ticket.h"
+#include "http/api_catalog.h"
+#include "http/app.h"
+#include "integrations/crypto.h"
+#include "storage/accounts_store.h"
+#include "storage/execution_store.h"
+#include "storage/ticket_store.h"
+#include "storage/workflow_store.h"
+
+namespace orderly::http {
+
+namespace {
+
+bool read_all(const Principal& p) {
+    return p.can("ticket.read_all") || p.can("audit.read");
+}
+
+// The ticket, or 404 when it does not exist or the caller may not see it (no difference shown).
+storage::Ticket load_visible(storage::Connection& c, int64_t id, const Principal& p) {
+    auto t = storage::find_ticket(c, id);
+    if (!t || !storage::can_read_ticket(c, *t, p.user_id, read_all(p)))
+        fail(Error::NotFound("no ticket with id " + std::to_string(id)));
+    return std::move(*t);
+}
+
+void opt_int(json::Writer& w, const char* key, const std::optional<int64_t>& v) {
+    w.key(key);
+    if (v)
+        w.num(*v);
+    else
+        w.null();
+}
+
+// Writes an object's members, with the values of secret variables replaced by "******".
+void write_masked_values(json::Writer& w, const json::Value& values,
+                         const std::vector<std::string>& secret) {
+    w.start_object();
+    if (values.IsObject()) {
+        for (auto m = values.MemberBegin(); m != values.MemberEnd(); ++m) {
+            const std::string name(m->name.GetString(), m->name.GetStringLength());
+            w.key(name);
+            if (std::find(secret.begin(), secret.end(), name) == secret.end())
+                w.value(m->value);
+            else if (m->value.IsArray())
+                w.strings(std::vector<std::string>(m->value.Size(), "******"));
+            else
+                w.str("******");
+        }
+    }
+    w.end_object();
+}
+
+// A template snapshot as shown to catalog managers: everything but secret variables' values
+// (the chosen ones and their option lists).
+void write_snapshot(json::Writer& w, const std::string& text) {
+    json::Document d;
+    d.Parse(text.data(), text.size());
+    if (d.HasParseError() || !d.IsObject()) {
+        w.null();
+        return;
+    }
+    const auto secret = json::get_strings(d, "secret_vars").value_or(std::vector<std::string>{});
+    w.start_object();
+    for (auto m = d.MemberBegin(); m != d.MemberEnd(); ++m) {
+        const std::string name(m->name.GetString(), m->name.GetStringLength());
+        w.key(name);
+        if (name == "values" || name == "options")
+            write_masked_values(w, m->value, secret);
+        else
+            w.value(m->value);
+    }
+    w.end_object();
+}
+
+void write_ticket(json::Writer& w, storage::Connection& c, const storage::Ticket& t,
+                  const Principal& p) {
+    const storage::TicketFlow flow = storage::ticket_flow(c, t);
+    const domain::TicketState state = storage::load_ticket_state(c, t);
+    w.start_object().kv("id", t.id).kv("sn", t.sn).kv("title", t.title);
+    w.kv("status", domain::to_string(t.status));
+    opt_int(w, "service_id", t.service_id);
+    opt_int(w, "template_id", t.template_id);
+    opt_int(w, "workflow_id", flow.workflow_id);
+    opt_int(w, "workflow_version_id", t.workflow_version_id);
+    opt_int(w, "workflow_version", flow.workflow_version);
+    w.kv("business", t.business).kv("environment", t.environment).kv("purpose", t.purpose);
+    w.key("creator")
+        .start_object()
+        .kv("username", t.creator)
+        .kv("display_name", t.creator_name)
+        .end_object();
+    w.key("fields");
+    storage::write_field_values(w, t.fields);
+    w.key("variables").raw(t.variables_json.empty() ? "{}" : t.variables_json);
+    // The snapshot holds the template's internal variables: only catalog managers see it.
+    if (p.can("catalog.manage")) {
+        w.key("template_snapshot");
+        if (t.template_snapshot)
+            write_snapshot(w, *t.template_snapshot);
+        else
+            w.null();
+    }
+    w.key("nodes").start_array();
+    for (const auto& n : flow.def.nodes)
+        w.start_object()
+            .kv("key", n.key)
+            .kv("name", n.name)
+            .kv("type", domain::to_string(n.type))
+            .end_object();
+    w.end_array();
+    w.key("current_nodes").start_array();
+    if (auto cur = storage::current_node(c, t.id)) {
+        const domain::Node* def = flow.def.find(cur->key);
+        w.start_object().kv("key", cur->key).kv("name", cur->name).kv("type", cur->type);
+        w.key("entered_at").time(cur->entered_at);
+        w.key("assignees").start_array();
+        for (const auto& a : cur->assignees)
+            w.start_object()
+                .kv("username", a.username)
+                .kv("display_name", a.display_name)
+                .kv("state", a.state)
+                .end_object();
+        w.end_array();
+        w.key("rule");
+        storage::write_approval_rule(w, def ? def->rule : domain::ApprovalRule{});
+        w.key("fields");
+        storage::write_field_defs(w, def ? def->fields : std::vector<domain::FieldDef>{});
+        w.kv("readonly_fields", def ? def->readonly_fields : std::vector<std::string>{});
+        w.end_object();
+    }
+    w.end_array();
+    w.key("allowed_actions").start_array();
+    for (auto a : domain::allowed_actions(flow.def, state, p.user_id)) w.str(domain::to_string(a));
+    w.end_array();
+    w.key("steps").start_array();
+    for (const auto& s : storage::ticket_steps(c, t.id)) {
+        w.start_object()
+            .kv("id", s.id)
+            .kv("node", s.node_key)
+            .kv("node_name", s.node_name)
+            .kv("action", s.action)
+            .kv("actor", s.actor)
+            .kv("actor_name", s.actor_name)
+            .kv("comment", s.comment)
+            .key("fields");
+        if (s.fields_json)
+            w.raw(*s.fields_json);
+        else
+            w.null();
+        w.key("detail");
+        if (s.detail_json)
+            w.raw(*s.detail_json);
+        else
+            w.null();
+        w.key("at").time(s.at);
+        w.end_object();
+    }
+    w.end_array();
+    w.key("executions").raw(storage::executions_json_for_ticket(c, t.id));
+    w.key("created_at").time(t.created_at);
+    w.key("updated_at").time(t.updated_at);
+    w.key("finished_at").opt_time(t.finished_at);
+    w.kv("version", t.version);
+    w.end_object();
+}
+
+std::string ticket_json(storage::Connection& c, int64_t id, const Principal& p) {
+    auto t = storage::find_ticket(c, id);
+    if (!t) fail(Error::NotFound("no ticket with id " + std::to_string(id)));
+    json::Writer w;
+    write_ticket(w, c, *t, p);
+    return w.take();
+}
+
+void write_summary(json::Writer& w, const storage::TicketSummary& t) {
+    w.start_object().kv("id", t.id).kv("sn", t.sn).kv("title", t.title).kv("status", t.status);
+    opt_int(w, "service_id", t.service_id);
+    opt_int(w, "template_id", t.template_id);
+    w.kv("business", t.business).kv("environment", t.environment).kv("purpose", t.purpose);
+    w.key("creator")
+        .start_object()
+        .kv("username", t.creator)
+        .kv("display_name", t.creator_name)
+        .end_object();
+    w.key("current_node");
+    if (t.node_key)
+        w.start_object()
+            .kv("key", *t.node_key)
+            .kv("name", t.node_name.value_or(""))
+            .kv("type", t.node_type.value_or(""))
+            .end_object();
+    else
+        w.null();
+    w.key("created_at").time(t.created_at);
+    w.key("updated_at").time(t.updated_at);
+    w.kv("version", t.version);
+    w.end_object();
+}
+
+std::string list_json(storage::Connection& c, storage::TicketFilter f) {
+    const int limit = f.limit;
+    f.limit = limit + 1;
+    auto items = storage::list_tickets(c, f);
+    json::Writer w;
+    w.start_object().key("items").start_array();
+    for (size_t i = 0; i < items.size() && i < static_cast<size_t>(limit); ++i)
+        write_summary(w, items[i]);
+    w.end_array().key("next_cursor");
+    if (items.size() > static_cast<size_t>(limit))
+        w.str(encode_cursor(items[limit - 1].id));
+    else
+        w.null();
+    w.end_object();
+    return w.take();
+}
+
+// ---- submitting
+
+std::optional<std::string> idempotency_key(const Request& req) {
+    auto k = req.header("idempotency-key");
+    if (!k) return std::nullopt;
+    bool printable = !k->empty() && k->size() <= 200;
+    for (unsigned char ch : *k)
+        if (ch < 0x21 || ch > 0x7e) printable = false;
+    if (!printable)
+        fail(Error::Field("Idempotency-Key", "must be 1 to 200 printable ASCII characters"));
+    return k;
+}
+
+std::string status_json(domain::TicketStatus s, const std::string& node) {
+    json::Writer w;
+    w.start_object().kv("status", domain::to_string(s)).kv("node", node).end_object();
+    return w.take();
+}
+
+// Admin holds every permission, which includes submitting anything.
+bool may_submit(storage::Connection& c, const Principal& p, const domain::WorkflowDef& def,
+                const std::optional<std::string>& business) {
+    if (p.permissions.count("admin")) return true;
+    const domain::Node* start = def.start();
+    return start && storage::may_submit(c, *start, p.user_id, p.username, p.roles, business);
+}
+
+void check_business(storage::Connection& c, const domain::WorkflowDef& def,
+                    const std::optional<std::string>& business) {
+    if (def.business_required && !business)
+        fail(Error::UnprocessableField("business", "this workflow needs a business"));
+    if (business && !storage::find_business(c, *business))
+        fail(Error::UnprocessableField("business", "no business \"" + *business + "\""));
+}
+
+// What a ticket keeps of a task template: the catalog's snapshot (internal variables and all),
+// the submitter's values with secret ones masked (shown as the ticket's "variables"), and the
+// environment and purpose as columns to filter on.
+struct TemplateSubmission {
+    std::string snapshot;
+    std::string visible_values = "{}";
+    std::optional<std::string> environment, purpose;
+    std::optional<int64_t> workflow_id;
+
+    static TemplateSubmission take(storage::Connection& c, const App& app, int64_t template_id,
+                                   const json::Value& variables, const Principal& p) {
+        TemplateSubmission out;
+        out.snapshot = unwrap(snapshot_template_submission(c, app, template_id, variables, p));
+        json::Document d;
+        d.Parse(out.snapshot.data(), out.snapshot.size());
+        if (d.HasParseError() || !d.IsObject())
+            fail(Error::Internal("the template snapshot is not a JSON object"));
+        out.environment = json::get_string(d, "environment");
+        out.purpose = json::get_string(d, "purpose");
+        out.workflow_id = json::get_int(d, "workflow_id");
+        const auto secret =
+            json::get_strings(d, "secret_vars").value_or(std::vector<std::string>{});
+        json::Writer w;
+        const json::Value none;
+        auto it = d.FindMember("values");
+        write_masked_values(w, it != d.MemberEnd() ? it->value : none, secret);
+        out.visible_values = w.take();
+        return out;
+    }
+};
+
+struct Submission {
+    int64_t ticket_id = 0;
+    bool replayed = false;
+    bool executed = false;
+    std::string body;
+};
+
+}  // namespace
+
+void register_ticket_routes(App& app, Server& s) {
+    storage::set_ticket_link_base_url(app.config.base_url);
+
+    s.route("POST", "/api/v1/tickets", [&app](Request& req) {
+        const Principal& p = req.user();
+        const auto service_id = json::get_int(req.json, "service_id");
+        const auto template_id = json::get_int(req.json, "template_id");
+        if (service_id.has_value() == template_id.has_value())
+            fail(Error::Field("service_id", "send either service_id or template_id"));
+        const std::string title = *json::get_string(req.json, "title");
+        std::optional<std::string> business = json::get_string(req.json, "business");
+        if (business && business->empty()) business.reset();
+        domain::FieldValues fields;
+        if (auto it = req.json.FindMember("fields"); it != req.json.MemberEnd())
+            fields = unwrap(storage::field_values_from_json(it->value, "fields"));
+        const json::Value no_variables;  // Null: the template's snapshot takes "absent" so
+        const json::Value* variables = &no_variables;
+        if (auto it = req.json.FindMember("variables"); it != req.json.MemberEnd())
+            variables = &it->value;
+        const bool has_variables = variables->IsObject() && variables->MemberCount() > 0;
+        const bool execute = json::get_bool(req.json, "execute").value_or(false);
+        const auto key = idempotency_key(req);
+        const std::string request_hash = crypto::token_hash(req.body);
+        const TimeMs now = app.clock.now_ms();
+
+        Submission sub = app.db.write([&](storage::Connection& c) {
+            Submission out;
+            if (key) {
+                if (auto hit = storage::find_idempotency_key(c, p.user_id, *key, request_hash)) {
+                    if (!hit->same_request)
+                        fail(Error::UnprocessableField("Idempotency-Key",
+                                                       "was already used for a different request"));
+                    out.ticket_id = hit->ticket_id;
+                    out.replayed = true;
+                    out.body = ticket_json(c, out.ticket_id, p);
+                    return out;
+                }
+            }
+            storage::NewTicket nt;
+            nt.title = title;
+            nt.business = business;
+            nt.creator_id = p.user_id;
+            nt.fields = std::move(fields);
+            bool direct = false;
+            // A task template (of the service, or named directly) is frozen into a snapshot.
+            auto take_snapshot = [&](int64_t tid) {
+                auto snap = TemplateSubmission::take(c, app, tid, *variables, p);
+                nt.template_id = tid;
+                nt.template_snapshot = std::move(snap.snapshot);
+                nt.variables_json = std::move(snap.visible_values);
+                nt.environment = std::move(snap.environment);
+                nt.purpose = std::move(snap.purpose);
+                return snap.workflow_id;
+            };
+            if (service_id) {
+                auto sv = storage::find_service(c, *service_id);
+                if (!sv) fail(Error::UnprocessableField("service_id", "no such service"));
+                auto v = storage::find_workflow_version(c, sv->workflow_version_id);
+                if (!v) fail(Error::Internal("service bound to a missing version"));
+                if (!may_submit(c, p, v->def, business))
+                    fail(Error::Forbidden("you may not submit service \"" + sv->name + "\""));
+                check_business(c, v->def, business);
+                if (has_variables && !sv->template_id)
+                    fail(Error::UnprocessableField("variables",
+                                                   "this service runs no task template"));
+                // The service's workflow version decides the flow, not the template's.
+                if (sv->template_id) take_snapshot(*sv->template_id);
+                nt.service_id = sv->id;
+                nt.workflow_version_id = sv->workflow_version_id;
+                nt.serial_prefix = domain::serial_prefix(v->def.type);
+            } else {
+                auto workflow_id = take_snapshot(*template_id);
+                nt.serial_prefix = "OPS";
+                if (workflow_id) {
+                    auto v = storage::latest_workflow_version(c, *workflow_id);
+                    if (!v)
+                        fail(Error::UnprocessableField(
+                            "template_id", "the template's workflow " +
+                                               std::to_string(*workflow_id) +
+                                               " has no deployed version; deploy it first"));
+                    if (!may_submit(c, p, v->def, business))
+                        fail(Error::Forbidden("you may not submit through workflow \"" +
+                                              v->def.name + "\""));
+                    check_business(c, v->def, business);
+                    nt.workflow_version_id = v->id;
+                } else {
+                    direct = true;
+                    check_business(c, domain::direct_execution_flow(), business);
+                }
+            }
+            if (execute && !direct)
+                fail(Error::UnprocessableField(
+                    "execute", "only a task template without a workflow runs on submit"));
+            out.ticket_id = unwrap(storage::create_ticket(c, nt, now));
+            if (execute) {
+                // Submit and execute in one step (seed 000, 图2): the submitter is the operator of
+                // the execute step of a template without a workflow.
+                storage::ActionInput in;
+                in.request.action = domain::Action::execute;
+                in.request.actor_id = p.user_id;
+                const int64_t tid = out.ticket_id;
+                in.start_execution = [&] {
+                    return storage::enqueue_execution(c, tid, p.user_id, now);
+                };
+                auto started = unwrap(storage::apply_ticket_action(c, tid, in, now));
+                out.executed = true;
+                audit(c, req, now, "ticket.execute", "ticket", std::to_string(tid), started.summary,
+                      status_json(started.before, started.node_name),
+                      status_json(started.after, started.node_name));
+            }
+            if (key)
+                storage::remember_idempotency_key(c, p.user_id, *key, request_hash, out.ticket_id,
+                                                  now);
+            auto created = storage::find_ticket(c, out.ticket_id);
+            audit(c, req, now, "ticket.create", "ticket", std::to_string(out.ticket_id),
+                  "submitted " + created->sn + " " + created->title, std::nullopt,
+                  status_json(created->status, ""));
+            out.body = ticket_json(c, out.ticket_id, p);
+            return out;
+        });
+        if (sub.executed && app.executions.wake) app.executions.wake();
+        return Response::json(sub.replayed ? 200 : 201, std::move(sub.body));
+    });
+
+    s.route("GET", "/api/v1/tickets", [&app](Request& req) {
+        const Principal& p = req.user();
+        storage::TicketFilter f;
+        f.user_id = p.user_id;
+        f.view = req.query_str("view").value_or("mine");
+        if (f.view != "todo" && f.view != "mine" && f.view != "involved" && f.view != "all")
+            fail(Error::Field("view", "must be one of todo, mine, involved, all"));
+        if (f.view == "all" && !read_all(p))
+            fail(Error::Forbidden("the \"all\" view needs ticket.read_all or audit.read"));
+        f.status = req.query_str("status");
+        if (f.status && !domain::parse_ticket_status(*f.status))
+            fail(Error::Field("status", "is not a ticket status"));
+        f.environment = req.query_str("environment");
+        f.purpose = req.query_str("purpose");
+        f.business = req.query_str("business");
+        f.creator = req.query_str("creator");
+        f.service_id = req.query_int("service_id", 1, INT64_MAX);
+        f.template_id = req.query_int("template_id", 1, INT64_MAX);
+        f.from = req.query_time("from");
+        f.to = req.query_time("to");
+        f.q = req.query_str("q");
+        if (f.q && f.q->size() > 800) fail(Error::Field("q", "is too long"));
+        f.limit = req.limit();
+        f.before_id = decode_cursor(req.query_str("cursor"));
+        auto body = app.db.read([&](storage::Connection& c) { return list_json(c, f); });
+        return Response::ok(std::move(body));
+    });
+
+    s.route("GET", "/api/v1/todo", [&app](Request& req) {
+        storage::TicketFilter f;
+        f.user_id = req.user().user_id;
+        f.view = "todo";
+        f.limit = req.limit();
+        f.before_id = decode_cursor(req.query_str("cursor"));
+        auto body = app.db.read([&](storage::Connection& c) { return list_json(c, f); });
+        return Response::ok(std::move(body));
+    });
+
+    s.route("GET", "/api/v1/tickets/{id}", [&app](Request& req) {
+        const int64_t id = req.id_param();
+        const Principal& p = req.user();
+        int64_t version = 0;
+        auto body = app.db.read([&](storage::Connection& c) {
+            auto t = load_visible(c, id, p);
+            version = t.version;
+            json::Writer w;
+            write_ticket(w, c, t, p);
+            return w.take();
+        });
+        return Response::ok(std::move(body)).header("ETag", etag(version));
+    });
+
+    // ---- actions
+    auto act = [&app](domain::Action action) {
+        return [&app, action](Request& req) {
+            const int64_t id = req.id_param();
+            const Principal& p = req.user();
+            domain::ActionRequest r;
+            r.action = action;
+            r.actor_id = p.user_id;
+            const json::Value& b = req.json;
+            switch (action) {
+                case domain::Action::reject:
+                case domain::Action::withdraw:
+                case domain::Action::return_to:
+                    r.text = json::get_string(b, "reason").value_or("");
+                    break;
+                case domain::Action::comment:
+                    r.text = json::get_string(b, "text").value_or("");
+                    break;
+                default:
+                    r.text = json::get_string(b, "comment").value_or("");
+            }
+            if (action == domain::Action::fill || action == domain::Action::evaluate) {
+                if (auto it = b.FindMember("fields"); it != b.MemberEnd())
+                    r.fields = unwrap(storage::field_values_from_json(it->value, "fields"));
+            }
+            r.to_node = json::get_string(b, "to_node").value_or("");
+            const auto to_user = json::get_string(b, "to_user");
+            std::optional<int64_t> expected = json::get_int(b, "version");
+            if (auto m = req.if_match()) {
+                if (expected && *expected != *m)
+                    fail(Error::Field("version", "differs from If-Match"));
+                expected = m;
+            }
+            const bool starts_execution =
+                action == domain::Action::execute || action == domain::Action::retry;
+            const TimeMs now = app.clock.now_ms();
+            auto body = app.db.write([&](storage::Connection& c) {
+                load_visible(c, id, p);
+                if (to_user) {
+                    auto u = storage::find_user_by_name(c, *to_user);
+                    if (!u || u->disabled)
+                        fail(Error::UnprocessableField("to_user", "no user \"" + *to_user + "\""));
+                    r.to_user = u->id;
+                }
+                storage::ActionInput in;
+                in.request = r;
+                in.expected_version = expected;
+                if (starts_execution)
+                    in.start_execution = [&] {
+                        return storage::enqueue_execution(c, id, p.user_id, now);
+                    };
+                auto out = unwrap(storage::apply_ticket_action(c, id, in, now));
+                audit(c, req, now, "ticket." + std::string(domain::to_string(action)), "ticket",
+                      std::to_string(id), out.summary, status_json(out.before, out.node_name),
+                      status_json(out.after, out.node_name));
+                if (starts_execution) {
+                    json::Writer w;
+                    w.start_object()
+                        .kv("execution_id", out.execution_id.value_or(0))
+                        .kv("ticket_id", id)
+                        .kv("status", domain::to_string(out.after))
+                        .end_object();
+                    return w.take();
+                }
+                return ticket_json(c, id, p);
+            });
+            if (starts_execution) {
+                if (app.executions.wake) app.executions.wake();
+                return Response::json(202, std::move(body));
+            }
+            return Response::ok(std::move(body));
+        };
+    };
+    s.route("POST", "/api/v1/tickets/{id}/approve", act(domain::Action::approve));
+    s.route("POST", "/api/v1/tickets/{id}/reject", act(domain::Action::reject));
+    s.route("POST", "/api/v1/tickets/{id}/fill", act(domain::Action::fill));
+    s.route("POST", "/api/v1/tickets/{id}/evaluate", act(domain::Action::evaluate));
+    s.route("POST", "/api/v1/tickets/{id}/execute", act(domain::Action::execute));
+    s.route("POST", "/api/v1/tickets/{id}/retry", act(domain::Action::retry));
+    s.route("POST", "/api/v1/tickets/{id}/withdraw", act(domain::Action::withdraw));
+    s.route("POST", "/api/v1/tickets/{id}/transfer", act(domain::Action::transfer));
+    s.route("POST", "/api/v1/tickets/{id}/comments", act(domain::Action::comment));
+    s.route("POST", "/api/v1/tickets/{id}/return", act(domain::Action::return_to));
+}
+
+}  // namespace orderly::http

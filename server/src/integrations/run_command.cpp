@@ -1,0 +1,177 @@
+#include "integrations/run_command.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+
+namespace orderly::integrations {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Fd {
+    int fd = -1;
+    ~Fd() { reset(); }
+    void reset() {
+        if (fd >= 0) ::close(fd);
+        fd = -1;
+    }
+};
+
+std::vector<std::string> reduced_environment() {
+    std::vector<std::string> env;
+    for (const char* name : {"PATH", "HOME", "LANG", "LC_ALL", "TZ"})
+        if (const char* v = std::getenv(name)) env.push_back(std::string(name) + "=" + v);
+    bool has_path = false;
+    for (const auto& e : env) has_path = has_path || e.rfind("PATH=", 0) == 0;
+    if (!has_path) env.push_back("PATH=/usr/local/bin:/usr/bin:/bin");
+    return env;
+}
+
+int exit_code_of(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return -1;
+}
+
+// True once the child has exited, without reaping it: while the zombie holds its pid, the
+// process group id cannot be reused, so killing the group afterwards is safe.
+bool has_exited(pid_t pid) {
+    siginfo_t info{};
+    if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0)
+        return errno == ECHILD;
+    return info.si_pid == pid;
+}
+
+}  // namespace
+
+CommandResult run_command(const std::vector<std::string>& argv, int timeout_ms, size_t max_output) {
+    CommandResult res;
+    if (argv.empty()) {
+        res.exit_code = 127;
+        res.err = "no command";
+        return res;
+    }
+    int out_pipe[2], err_pipe[2];
+    if (pipe2(out_pipe, O_CLOEXEC) != 0) {
+        res.err = std::string("pipe: ") + std::strerror(errno);
+        return res;
+    }
+    Fd out_r{out_pipe[0]}, out_w{out_pipe[1]};
+    if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+        res.err = std::string("pipe: ") + std::strerror(errno);
+        return res;
+    }
+    Fd err_r{err_pipe[0]}, err_w{err_pipe[1]};
+
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_w.fd, 1);
+    posix_spawn_file_actions_adddup2(&fa, err_w.fd, 2);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    // Own process group (killed as a whole), nothing blocked (the server blocks its shutdown
+    // signals in every thread), every signal at its default (the server ignores SIGPIPE).
+    posix_spawnattr_setflags(
+        &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setpgroup(&attr, 0);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    auto env_strings = reduced_environment();
+    std::vector<char*> envp;
+    for (auto& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
+
+    pid_t pid = -1;
+    int rc = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    out_w.reset();
+    err_w.reset();
+    if (rc != 0) {
+        res.exit_code = 127;
+        res.err = "cannot run " + argv[0] + ": " + std::strerror(rc);
+        return res;
+    }
+
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    std::optional<Clock::time_point> drain_until;
+    bool exited = false, killed = false;
+    auto kill_group = [&] {
+        if (!killed) ::kill(-pid, SIGKILL);
+        killed = true;
+    };
+    char buf[16384];
+    for (;;) {
+        auto now = Clock::now();
+        if (!exited && now >= deadline) {
+            res.timed_out = true;
+            kill_group();
+            break;
+        }
+        if (exited && (now >= *drain_until || (out_r.fd < 0 && err_r.fd < 0))) break;
+        pollfd fds[2];
+        Fd* owners[2];
+        nfds_t n = 0;
+        for (Fd* f : {&out_r, &err_r})
+            if (f->fd >= 0) {
+                fds[n] = {f->fd, POLLIN, 0};
+                owners[n++] = f;
+            }
+        auto until = exited ? *drain_until : deadline;
+        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count();
+        int pr = ::poll(fds, n, static_cast<int>(std::clamp<int64_t>(wait, 0, 50)));
+        if (pr < 0 && errno != EINTR) break;
+        for (nfds_t i = 0; pr > 0 && i < n; ++i) {
+            if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
+            if (got <= 0) {
+                if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+                owners[i]->reset();
+                continue;
+            }
+            std::string& sink = owners[i] == &out_r ? res.out : res.err;
+            size_t room = max_output > sink.size() ? max_output - sink.size() : 0;
+            sink.append(buf, std::min(room, static_cast<size_t>(got)));
+            if (static_cast<size_t>(got) > room) {
+                res.truncated = true;
+                kill_group();
+            }
+        }
+        if (res.truncated) break;
+        if (!exited && has_exited(pid)) {
+            exited = true;
+            // What it left running in its group would only hold the pipes open.
+            kill_group();
+            drain_until = Clock::now() + std::chrono::milliseconds(200);
+        }
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    res.exit_code = exit_code_of(status);
+    return res;
+}
+
+}  // namespace orderly::integrations

@@ -1,0 +1,158 @@
+#pragma once
+// SQL for executions and their logs (issue 5). Functions take a Connection already inside a
+// transaction (Database::write / Database::read); "write" functions need the writer.
+//
+// Life of a row: enqueue_execution (queued) -> claim_next_execution (running, owned by one
+// server process) -> set_execution_started / set_execution_pgid / append_execution_log ->
+// finish_execution (succeeded | failed | timed_out | cancelled | interrupted). A queued row can
+// also be finished directly (cancelled before it started).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/time.h"
+#include "storage/sqlite.h"
+
+namespace orderly::json {
+class Writer;
+}
+
+namespace orderly::storage {
+
+struct ExecutionRow {
+    int64_t id = 0;
+    int64_t ticket_id = 0;
+    std::string ticket_sn;
+    std::optional<int64_t> ticket_creator_id;
+    std::optional<int64_t> template_id;
+    std::string template_name;
+    std::string environment;
+    std::optional<int64_t> executed_by;
+    std::string executed_by_username;      // '' when unknown
+    std::string executed_by_display_name;  // '' when unknown
+    std::string status;
+    std::optional<std::string> argv_json;  // masked
+    std::string variables_json = "{}";     // masked
+    std::optional<int64_t> timeout_s;
+    std::optional<int64_t> exit_code;
+    std::optional<int64_t> signal;
+    std::string message;
+    TimeMs queued_at = 0;
+    std::optional<TimeMs> started_at;
+    std::optional<TimeMs> finished_at;
+    int64_t log_size = 0;
+    int64_t log_dropped = 0;
+    std::optional<std::string> owner;
+    std::optional<TimeMs> heartbeat_at;
+    std::optional<int64_t> pgid;
+    std::optional<std::string> run_token;
+    std::optional<TimeMs> cancel_requested_at;
+    std::optional<int64_t> cancel_requested_by;
+
+    bool finished() const { return status != "queued" && status != "running"; }
+};
+
+// The statuses, in lifecycle order; is_execution_status checks a filter value.
+const std::vector<std::string>& execution_statuses();
+bool is_execution_status(const std::string& s);
+
+// What an execution records of its ticket when it is requested.
+struct NewExecution {
+    int64_t ticket_id = 0;
+    std::string ticket_sn;
+    std::optional<int64_t> ticket_creator_id;
+    std::optional<int64_t> template_id;
+    std::string template_name;
+    std::string environment;
+    std::optional<int64_t> executed_by;
+    std::string variables_json = "{}";  // the ticket's values (secret ones already masked)
+    TimeMs queued_at = 0;
+};
+// Inserts a queued execution; returns its id. (enqueue_execution fills NewExecution from the
+// ticket; this is the part that does not read the tickets table.)
+int64_t insert_execution(Connection& c, const NewExecution& e);
+
+// CONTRACT (tickets, issue 4): inserts a `queued` execution of the ticket, requested by
+// user_id, inside the caller's write transaction. The engine builds the argument vector from
+// the ticket's template_snapshot when it starts it. Call ExecutionsHandle::wake after the commit
+// so that it starts at once. Throws ErrorException 404 when the ticket does not exist.
+int64_t enqueue_execution(Connection& c, int64_t ticket_id, int64_t user_id, TimeMs now);
+
+// CONTRACT (tickets, issue 4): a JSON array (text) of the ticket's executions, oldest first,
+// each the same object as an item of GET /api/v1/executions.
+std::string executions_json_for_ticket(Connection& c, int64_t ticket_id);
+
+// What the engine needs of the ticket to build the argument vector.
+struct TicketSnapshot {
+    std::string template_snapshot;  // JSON text
+    std::string environment;
+    std::string variables;  // JSON object text: the values as submitted
+};
+std::optional<TicketSnapshot> find_ticket_snapshot(Connection& c, int64_t ticket_id);
+
+std::optional<ExecutionRow> find_execution(Connection& c, int64_t id);
+
+// Claims the oldest queued execution for this server process: one UPDATE ... WHERE
+// status = 'queued', so that no two claimers get the same row. REQUIRES: writer.
+std::optional<ExecutionRow> claim_next_execution(Connection& c, const std::string& owner,
+                                                 const std::string& run_token, TimeMs now);
+// Records what it runs with (masked), once the argument vector is built.
+void set_execution_started(Connection& c, int64_t id, const std::string& argv_json,
+                           const std::string& variables_json, int64_t timeout_s);
+void set_execution_pgid(Connection& c, int64_t id, int64_t pgid);
+
+// Appends bytes at `offset`, which must be the current log_size (a chunk is written once, by
+// the owner). Returns the new log_size. Throws SqliteError when offset is not the end.
+int64_t append_execution_log(Connection& c, int64_t id, int64_t offset, std::string_view data,
+                             int64_t dropped_total);
+
+struct ExecutionEnd {
+    std::string status;  // succeeded | failed | timed_out | cancelled | interrupted
+    std::optional<int64_t> exit_code;
+    std::optional<int64_t> signal;
+    std::string message;
+};
+// Ends a queued or running execution. Returns false (and changes nothing) when it had already
+// ended, e.g. a recovery in another process got there first.
+bool finish_execution(Connection& c, int64_t id, const ExecutionEnd& end, TimeMs now);
+
+// Stores a cancel request for a running execution (the worker that runs it notices it). Returns
+// false when it is not running.
+bool request_execution_cancel(Connection& c, int64_t id, int64_t user_id, TimeMs now);
+
+// Executions this server process runs that someone asked to cancel.
+std::vector<int64_t> cancel_requested_executions(Connection& c, const std::string& owner);
+// Marks this process's running executions as alive.
+void heartbeat_executions(Connection& c, const std::string& owner, TimeMs now);
+// Every running execution (for the start-up and periodic recovery).
+std::vector<ExecutionRow> running_executions(Connection& c);
+int64_t count_executions(Connection& c, const std::string& status);
+
+struct ExecutionFilter {
+    std::optional<int64_t> ticket_id, template_id;
+    std::optional<std::string> environment, status;
+    std::optional<int64_t> executed_by;
+    std::optional<TimeMs> from, to;  // on queued_at: from inclusive, to exclusive
+    // Restricts to executions this user ran or whose ticket they created (no audit.read).
+    std::optional<int64_t> visible_to;
+    int64_t before_id = 0;  // cursor: newest first, ids below this (0 = from the newest)
+    int limit = 50;
+};
+std::vector<ExecutionRow> list_executions(Connection& c, const ExecutionFilter& f);
+
+struct LogSlice {
+    int64_t offset = 0;  // where data starts (moved forward to a character boundary if needed)
+    std::string data;    // whole UTF-8 characters only
+    int64_t log_size = 0;
+};
+// At most max_bytes of the log from offset, never splitting a UTF-8 character. REQUIRES:
+// 0 <= offset <= log_size of the row.
+LogSlice read_execution_log(Connection& c, int64_t id, int64_t offset, int64_t log_size,
+                            size_t max_bytes);
+
+// The API object of an execution (GET /executions/{id}, items of GET /executions).
+void write_execution_json(json::Writer& w, const ExecutionRow& e);
+
+}  // namespace orderly::storage

@@ -1,0 +1,442 @@
+#include "storage/notification_store.h"
+
+#include <algorithm>
+
+#include "storage/accounts_store.h"
+
+namespace orderly::storage {
+
+namespace {
+
+constexpr const char* kCols =
+    "id, event, channel, recipient, user_id, webhook_id, ticket_id, delivery_id, subject, "
+    "body_text, body_html, payload, status, attempts, next_attempt_at, queued_at, last_error, "
+    "skip_reason, created_at, updated_at, sent_at";
+
+domain::Notification read_notification(Stmt& s) {
+    domain::Notification n;
+    n.id = s.int64(0);
+    n.event = s.text(1);
+    n.channel = s.text(2);
+    n.recipient = s.text(3);
+    n.user_id = s.opt_int64(4);
+    n.webhook_id = s.opt_int64(5);
+    n.ticket_id = s.opt_int64(6);
+    n.delivery_id = s.text(7);
+    n.subject = s.text(8);
+    n.body_text = s.text(9);
+    n.body_html = s.text(10);
+    n.payload = s.text(11);
+    n.status = s.text(12);
+    n.attempts = s.integer(13);
+    n.next_attempt_at = s.opt_int64(14);
+    n.queued_at = s.int64(15);
+    n.last_error = s.opt_text(16);
+    n.skip_reason = s.opt_text(17);
+    n.created_at = s.int64(18);
+    n.updated_at = s.int64(19);
+    n.sent_at = s.opt_int64(20);
+    return n;
+}
+
+std::string new_delivery_id(Connection& c) {
+    auto s = c.prepare("SELECT lower(hex(randomblob(16)))");
+    s.step();
+    return s.text(0);
+}
+
+struct NewRow {
+    std::string event, channel, recipient;
+    std::optional<int64_t> user_id, webhook_id, ticket_id;
+    std::string delivery_id;
+    std::string subject, body_text, body_html, payload;
+    std::optional<std::string> skip_reason;  // set = a skipped row
+};
+
+int64_t insert_row(Connection& c, const NewRow& r, TimeMs now) {
+    auto s = c.prepare(
+        "INSERT INTO notifications (event, channel, recipient, user_id, webhook_id, ticket_id, "
+        "delivery_id, subject, body_text, body_html, payload, status, next_attempt_at, queued_at, "
+        "skip_reason, created_at, updated_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?14, ?14)");
+    const bool skipped = r.skip_reason.has_value();
+    s.bind(1, r.event)
+        .bind(2, r.channel)
+        .bind(3, r.recipient)
+        .bind(4, r.user_id)
+        .bind(5, r.webhook_id)
+        .bind(6, r.ticket_id)
+        .bind(7, r.delivery_id)
+        .bind(8, r.subject)
+        .bind(9, r.body_text)
+        .bind(10, r.body_html)
+        .bind(11, r.payload)
+        .bind(12, skipped ? "skipped" : "pending")
+        .bind(13, skipped ? std::nullopt : std::optional<int64_t>(now))
+        .bind(14, now)
+        .bind(15, r.skip_reason);
+    s.exec();
+    return c.last_insert_rowid();
+}
+
+std::vector<std::string> webhook_events_of(Connection& c, int64_t id) {
+    auto s = c.prepare("SELECT event FROM webhook_events WHERE webhook_id = ?1 ORDER BY event");
+    s.bind(1, id);
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+}
+
+void set_webhook_events(Connection& c, int64_t id, const std::vector<std::string>& events) {
+    auto d = c.prepare("DELETE FROM webhook_events WHERE webhook_id = ?1");
+    d.bind(1, id);
+    d.exec();
+    for (const auto& e : events) {
+        auto s =
+            c.prepare("INSERT OR IGNORE INTO webhook_events (webhook_id, event) VALUES (?1, ?2)");
+        s.bind(1, id).bind(2, e);
+        s.exec();
+    }
+}
+
+constexpr const char* kWebhookCols =
+    "id, url, workflow_id, active, secret_enc, created_at, updated_at, version";
+
+domain::WebhookSubscription read_webhook(Stmt& s) {
+    domain::WebhookSubscription w;
+    w.id = s.int64(0);
+    w.url = s.text(1);
+    w.workflow_id = s.opt_int64(2);
+    w.active = s.integer(3) != 0;
+    w.secret_enc = s.blob(4);
+    w.created_at = s.int64(5);
+    w.updated_at = s.int64(6);
+    w.version = s.int64(7);
+    return w;
+}
+
+// Channels are bound as two parameters (the same one twice when there is one), so the claim
+// statements stay cacheable.
+std::pair<std::string, std::string> channel_pair(const std::vector<std::string>& channels) {
+    if (channels.empty()) return {"", ""};
+    return {channels[0], channels.size() > 1 ? channels[1] : channels[0]};
+}
+
+}  // namespace
+
+void enqueue_ticket_event(Connection& c, const std::string& base_url, const TicketEvent& ev,
+                          TimeMs now) {
+    domain::TicketNotice notice;
+    notice.event = ev.event;
+    notice.ticket_id = ev.ticket_id;
+    notice.ticket_sn = ev.ticket_sn;
+    notice.title = ev.title;
+    notice.status = ev.status;
+    notice.node_name = ev.node_name;
+    notice.actor = ev.actor;
+    notice.reason = ev.reason;
+    notice.at = now;
+    notice.url = domain::ticket_url(base_url, ev.ticket_id);
+
+    const bool email = ev.channels.empty() || std::find(ev.channels.begin(), ev.channels.end(),
+                                                        "email") != ev.channels.end();
+    if (email) {
+        const auto mail = domain::render_email(notice);
+        std::vector<int64_t> seen;
+        for (int64_t uid : ev.recipients) {
+            if (std::find(seen.begin(), seen.end(), uid) != seen.end()) continue;
+            seen.push_back(uid);
+            NewRow r;
+            r.event = ev.event;
+            r.channel = "email";
+            r.ticket_id = ev.ticket_id;
+            r.delivery_id = new_delivery_id(c);
+            r.subject = mail.subject;
+            r.body_text = mail.text;
+            r.body_html = mail.html;
+            auto u = find_user(c, uid);
+            if (!u) {
+                r.skip_reason = "user #" + std::to_string(uid) + " does not exist";
+            } else {
+                r.user_id = uid;
+                if (u->disabled)
+                    r.skip_reason = "user " + u->username + " is disabled";
+                else if (!u->email || u->email->empty())
+                    r.skip_reason = "user " + u->username + " has no email address";
+                else
+                    r.recipient = *u->email;
+            }
+            insert_row(c, r, now);
+        }
+    }
+
+    auto s = c.prepare(
+        "SELECT w.id, w.url FROM webhooks w "
+        "WHERE w.active = 1 AND (w.workflow_id IS NULL OR w.workflow_id = ?1) "
+        "AND (NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.webhook_id = w.id) "
+        "     OR EXISTS (SELECT 1 FROM webhook_events e WHERE e.webhook_id = w.id "
+        "                AND e.event = ?2)) "
+        "ORDER BY w.id");
+    s.bind(1, ev.workflow_id).bind(2, ev.event);
+    std::vector<std::pair<int64_t, std::string>> subs;
+    while (s.step()) subs.emplace_back(s.int64(0), s.text(1));
+    for (const auto& [id, url] : subs) {
+        NewRow r;
+        r.event = ev.event;
+        r.channel = "webhook";
+        r.recipient = url;
+        r.webhook_id = id;
+        r.ticket_id = ev.ticket_id;
+        r.delivery_id = new_delivery_id(c);
+        r.subject = ev.ticket_sn + " " + ev.event;
+        r.payload = domain::render_webhook_body(notice, r.delivery_id);
+        insert_row(c, r, now);
+    }
+}
+
+int64_t enqueue_test_email(Connection& c, const std::string& base_url, const std::string& to,
+                           TimeMs now) {
+    const auto mail = domain::render_test_email(base_url, now);
+    NewRow r;
+    r.event = "test";
+    r.channel = "email";
+    r.recipient = to;
+    r.delivery_id = new_delivery_id(c);
+    r.subject = mail.subject;
+    r.body_text = mail.text;
+    r.body_html = mail.html;
+    return insert_row(c, r, now);
+}
+
+std::vector<domain::Notification> list_notifications(Connection& c, const NotificationFilter& f) {
+    // Only the filters given appear in the SQL, so SQLite can use the (status, id) and
+    // (ticket_id, id) indexes; the few variants are each cached as a prepared statement.
+    std::string sql = std::string("SELECT ") + kCols + " FROM notifications WHERE 1";
+    if (f.status) sql += " AND status = ?1";
+    if (f.channel) sql += " AND channel = ?2";
+    if (f.event) sql += " AND event = ?3";
+    if (f.ticket_id) sql += " AND ticket_id = ?4";
+    if (f.before_id > 0) sql += " AND id < ?5";
+    sql += " ORDER BY id DESC LIMIT ?6";
+    auto s = c.prepare(sql);
+    if (f.status) s.bind(1, *f.status);
+    if (f.channel) s.bind(2, *f.channel);
+    if (f.event) s.bind(3, *f.event);
+    if (f.ticket_id) s.bind(4, *f.ticket_id);
+    if (f.before_id > 0) s.bind(5, f.before_id);
+    s.bind(6, f.limit);
+    std::vector<domain::Notification> out;
+    while (s.step()) out.push_back(read_notification(s));
+    return out;
+}
+
+std::optional<domain::Notification> find_notification(Connection& c, int64_t id) {
+    auto s = c.prepare(std::string("SELECT ") + kCols + " FROM notifications WHERE id = ?1");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_notification(s);
+}
+
+std::vector<std::pair<std::string, int64_t>> count_notifications_by_status(Connection& c) {
+    auto s =
+        c.prepare("SELECT status, count(*) FROM notifications GROUP BY status ORDER BY status");
+    std::vector<std::pair<std::string, int64_t>> out;
+    while (s.step()) out.emplace_back(s.text(0), s.int64(1));
+    return out;
+}
+
+Result<domain::Notification> retry_notification(Connection& c, int64_t id, TimeMs now) {
+    auto n = find_notification(c, id);
+    if (!n) return Error::NotFound("no notification with id " + std::to_string(id));
+    std::string recipient = n->recipient;
+    if (n->status == "skipped") {
+        if (n->channel == "email") {
+            if (!n->user_id)
+                return Error::Conflict("notification " + std::to_string(id) +
+                                       " has no recipient to send to");
+            auto u = find_user(c, *n->user_id);
+            if (!u)
+                return Error::Conflict("notification " + std::to_string(id) +
+                                       " has no recipient to send to");
+            if (u->disabled) return Error::Conflict("user " + u->username + " is disabled");
+            if (!u->email || u->email->empty())
+                return Error::Conflict("user " + u->username +
+                                       " still has no email address; set one first");
+            recipient = *u->email;
+        } else {
+            auto w = n->webhook_id ? find_webhook(c, *n->webhook_id) : std::nullopt;
+            if (!w) return Error::Conflict("the webhook subscription no longer exists");
+            if (!w->active) return Error::Conflict("the webhook subscription is inactive");
+            recipient = w->url;
+        }
+    } else if (n->status != "failed") {
+        return Error::Conflict("notification " + std::to_string(id) + " is " + n->status +
+                               "; only failed or skipped notifications can be retried");
+    }
+    auto s = c.prepare(
+        "UPDATE notifications SET status = 'pending', recipient = ?2, next_attempt_at = ?3, "
+        "queued_at = ?3, attempts = 0, skip_reason = NULL, lease_owner = NULL, "
+        "lease_expires_at = NULL, updated_at = ?3 WHERE id = ?1");
+    s.bind(1, id).bind(2, recipient).bind(3, now);
+    s.exec();
+    return *find_notification(c, id);
+}
+
+std::vector<domain::Notification> claim_due(Connection& c, const std::string& owner, TimeMs now,
+                                            TimeMs lease_ms, int limit,
+                                            const std::vector<std::string>& channels) {
+    std::vector<domain::Notification> out;
+    if (channels.empty() || limit <= 0) return out;
+    const auto [ch1, ch2] = channel_pair(channels);
+    auto s = c.prepare(
+        std::string("UPDATE notifications SET status = 'sending', lease_owner = ?1, "
+                    "lease_expires_at = ?2 + ?3, attempts = attempts + 1, updated_at = ?2 "
+                    "WHERE id IN (SELECT id FROM notifications "
+                    "  WHERE ((status = 'pending' AND next_attempt_at <= ?2) "
+                    "      OR (status = 'sending' AND lease_expires_at <= ?2)) "
+                    "    AND channel IN (?4, ?5) "
+                    "  ORDER BY next_attempt_at, id LIMIT ?6) "
+                    "RETURNING ") +
+        kCols);
+    s.bind(1, owner).bind(2, now).bind(3, lease_ms).bind(4, ch1).bind(5, ch2).bind(6, limit);
+    while (s.step()) out.push_back(read_notification(s));
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    return out;
+}
+
+std::optional<TimeMs> next_due_at(Connection& c, const std::vector<std::string>& channels) {
+    if (channels.empty()) return std::nullopt;
+    const auto [ch1, ch2] = channel_pair(channels);
+    auto s = c.prepare(
+        "SELECT min(t) FROM ("
+        " SELECT min(next_attempt_at) AS t FROM notifications"
+        "  WHERE status = 'pending' AND channel IN (?1, ?2)"
+        " UNION ALL"
+        " SELECT min(lease_expires_at) FROM notifications"
+        "  WHERE status = 'sending' AND channel IN (?1, ?2))");
+    s.bind(1, ch1).bind(2, ch2);
+    if (!s.step()) return std::nullopt;
+    return s.opt_int64(0);
+}
+
+bool mark_sent(Connection& c, int64_t id, const std::string& owner, TimeMs now,
+               const std::optional<std::string>& recipient) {
+    auto s = c.prepare(
+        "UPDATE notifications SET status = 'sent', sent_at = ?3, updated_at = ?3, "
+        "next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, "
+        "recipient = coalesce(?4, recipient) "
+        "WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
+    s.bind(1, id).bind(2, owner).bind(3, now).bind(4, recipient);
+    s.exec();
+    return c.changes() == 1;
+}
+
+bool mark_retry(Connection& c, int64_t id, const std::string& owner, TimeMs now,
+                TimeMs next_attempt_at, const std::string& error) {
+    auto s = c.prepare(
+        "UPDATE notifications SET status = 'pending', next_attempt_at = ?4, last_error = ?5, "
+        "updated_at = ?3, lease_owner = NULL, lease_expires_at = NULL "
+        "WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
+    s.bind(1, id).bind(2, owner).bind(3, now).bind(4, next_attempt_at).bind(5, error);
+    s.exec();
+    return c.changes() == 1;
+}
+
+bool mark_failed(Connection& c, int64_t id, const std::string& owner, TimeMs now,
+                 const std::string& error) {
+    auto s = c.prepare(
+        "UPDATE notifications SET status = 'failed', next_attempt_at = NULL, last_error = ?4, "
+        "updated_at = ?3, lease_owner = NULL, lease_expires_at = NULL "
+        "WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
+    s.bind(1, id).bind(2, owner).bind(3, now).bind(4, error);
+    s.exec();
+    return c.changes() == 1;
+}
+
+bool mark_skipped(Connection& c, int64_t id, const std::string& owner, TimeMs now,
+                  const std::string& reason) {
+    auto s = c.prepare(
+        "UPDATE notifications SET status = 'skipped', next_attempt_at = NULL, skip_reason = ?4, "
+        "updated_at = ?3, lease_owner = NULL, lease_expires_at = NULL "
+        "WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
+    s.bind(1, id).bind(2, owner).bind(3, now).bind(4, reason);
+    s.exec();
+    return c.changes() == 1;
+}
+
+void release(Connection& c, int64_t id, const std::string& owner, TimeMs now) {
+    auto s = c.prepare(
+        "UPDATE notifications SET status = 'pending', attempts = max(attempts - 1, 0), "
+        "updated_at = ?3, lease_owner = NULL, lease_expires_at = NULL "
+        "WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
+    s.bind(1, id).bind(2, owner).bind(3, now);
+    s.exec();
+}
+
+int note_undeliverable(Connection& c, const std::string& channel, const std::string& reason,
+                       TimeMs now, TimeMs give_up_after_ms) {
+    auto note = c.prepare(
+        "UPDATE notifications SET last_error = ?2, updated_at = ?3 "
+        "WHERE status = 'pending' AND channel = ?1 AND last_error IS NULL");
+    note.bind(1, channel).bind(2, reason).bind(3, now);
+    note.exec();
+    auto fail = c.prepare(
+        "UPDATE notifications SET status = 'failed', next_attempt_at = NULL, updated_at = ?2, "
+        "last_error = coalesce(last_error, ?4) "
+        "WHERE status = 'pending' AND channel = ?1 AND queued_at <= ?2 - ?3");
+    fail.bind(1, channel).bind(2, now).bind(3, give_up_after_ms).bind(4, reason);
+    fail.exec();
+    return c.changes();
+}
+
+std::vector<domain::WebhookSubscription> list_webhooks(Connection& c,
+                                                       std::optional<int64_t> workflow_id,
+                                                       int64_t after_id, int limit) {
+    auto s = c.prepare(std::string("SELECT ") + kWebhookCols +
+                       " FROM webhooks WHERE (?1 IS NULL OR workflow_id = ?1) AND id > ?2 "
+                       "ORDER BY id LIMIT ?3");
+    s.bind(1, workflow_id).bind(2, after_id).bind(3, limit);
+    std::vector<domain::WebhookSubscription> out;
+    while (s.step()) out.push_back(read_webhook(s));
+    for (auto& w : out) w.events = webhook_events_of(c, w.id);
+    return out;
+}
+
+std::optional<domain::WebhookSubscription> find_webhook(Connection& c, int64_t id) {
+    auto s = c.prepare(std::string("SELECT ") + kWebhookCols + " FROM webhooks WHERE id = ?1");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    auto w = read_webhook(s);
+    w.events = webhook_events_of(c, id);
+    return w;
+}
+
+int64_t insert_webhook(Connection& c, const domain::WebhookSubscription& w, TimeMs now) {
+    auto s = c.prepare(
+        "INSERT INTO webhooks (url, workflow_id, active, secret_enc, created_at, updated_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
+    s.bind(1, w.url).bind(2, w.workflow_id).bind(3, w.active);
+    s.bind_blob(4, w.secret_enc.data(), w.secret_enc.size()).bind(5, now);
+    s.exec();
+    int64_t id = c.last_insert_rowid();
+    set_webhook_events(c, id, w.events);
+    return id;
+}
+
+void update_webhook(Connection& c, const domain::WebhookSubscription& w, TimeMs now) {
+    auto s = c.prepare(
+        "UPDATE webhooks SET url = ?2, workflow_id = ?3, active = ?4, secret_enc = ?5, "
+        "updated_at = ?6, version = version + 1 WHERE id = ?1");
+    s.bind(1, w.id).bind(2, w.url).bind(3, w.workflow_id).bind(4, w.active);
+    s.bind_blob(5, w.secret_enc.data(), w.secret_enc.size()).bind(6, now);
+    s.exec();
+    set_webhook_events(c, w.id, w.events);
+}
+
+void delete_webhook(Connection& c, int64_t id) {
+    auto s = c.prepare("DELETE FROM webhooks WHERE id = ?1");
+    s.bind(1, id);
+    s.exec();
+}
+
+}  // namespace orderly::storage

@@ -1,0 +1,110 @@
+#pragma once
+// SQL for the notification outbox and the webhook subscriptions. Functions take a Connection
+// already inside a transaction (Database::write / Database::read).
+//
+// The outbox protocol: a row is inserted `pending` in the transaction of the event that causes
+// it. A notifier claims due rows with one atomic UPDATE (status `sending`, its owner id and a
+// lease expiry), sends them, then marks each `sent`, schedules a retry (`pending` again with a
+// later next_attempt_at), or marks it `failed`. Every mark checks the lease owner, so a claimer
+// whose lease ran out (and whose rows another notifier took over) cannot overwrite the outcome.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/time.h"
+#include "domain/notification.h"
+#include "storage/sqlite.h"
+
+namespace orderly::storage {
+
+// An event about a ticket, as the ticket code reports it.
+struct TicketEvent {
+    std::string event;  // "node.waiting" | "ticket.approved" | "ticket.rejected" |
+                        // "ticket.withdrawn" | "ticket.transferred" | "execution.finished" |
+                        // "node.reminder"
+    int64_t ticket_id = 0;
+    std::string ticket_sn;  // "CHG-20261121-0001"
+    std::string title;
+    std::string status;     // ticket status after the event
+    std::string node_name;  // e.g. "变更审核" (the node waiting / acted on)
+    std::string actor;      // username who acted, empty for the system
+    std::string reason;     // rejection reason, comment, execution result...
+    std::optional<int64_t> workflow_id;
+    std::vector<int64_t> recipients;    // user ids
+    std::vector<std::string> channels;  // the workflow's notify.channels; empty = {"email"}
+};
+
+// Writes the notifications (one email per recipient with an address; a recipient without an
+// email address gets a 'skipped' row with a visible reason; one webhook per matching active
+// subscription — global ones and those of ev.workflow_id) in the caller's transaction.
+// Recipients are de-duplicated; a disabled or unknown user is skipped with a reason too.
+// Email goes out only when "email" is among ev.channels (empty = {"email"}); webhook
+// subscriptions are explicit opt-ins and always receive the events they ask for.
+void enqueue_ticket_event(Connection& c, const std::string& base_url, const TicketEvent& ev,
+                          TimeMs now);
+
+// Queues a test email to an address (event "test"); returns the notification id.
+int64_t enqueue_test_email(Connection& c, const std::string& base_url, const std::string& to,
+                           TimeMs now);
+
+// ---- reading
+
+struct NotificationFilter {
+    std::optional<std::string> status, channel, event;
+    std::optional<int64_t> ticket_id;
+    int64_t before_id = 0;  // cursor: newest first, ids below this (0 = from the newest)
+    int limit = 50;
+};
+std::vector<domain::Notification> list_notifications(Connection& c, const NotificationFilter& f);
+std::optional<domain::Notification> find_notification(Connection& c, int64_t id);
+// Rows per status, for /metrics: (status, count).
+std::vector<std::pair<std::string, int64_t>> count_notifications_by_status(Connection& c);
+
+// An admin's retry: a failed row, or a row skipped because its user had no email address and
+// now has one, goes back to pending, due now, with a fresh delivery window and attempt count.
+// 404 unknown id; 409 when the row cannot be retried (sent, still queued, still no address...).
+Result<domain::Notification> retry_notification(Connection& c, int64_t id, TimeMs now);
+
+// ---- the notifier's side
+
+// Claims up to `limit` due rows for `owner` until now + lease_ms: pending rows whose
+// next_attempt_at has come, and sending rows whose lease expired (their claimer died). Only
+// rows of the given channels. Increments attempts. One UPDATE ... RETURNING, so concurrent
+// claimers (threads or processes) never get the same row.
+std::vector<domain::Notification> claim_due(Connection& c, const std::string& owner, TimeMs now,
+                                            TimeMs lease_ms, int limit,
+                                            const std::vector<std::string>& channels);
+// When the next row of these channels becomes due (a lease expiry counts), if any.
+std::optional<TimeMs> next_due_at(Connection& c, const std::vector<std::string>& channels);
+
+// Each returns false (and changes nothing) when the row is no longer leased by owner.
+bool mark_sent(Connection& c, int64_t id, const std::string& owner, TimeMs now,
+               const std::optional<std::string>& recipient = std::nullopt);
+bool mark_retry(Connection& c, int64_t id, const std::string& owner, TimeMs now,
+                TimeMs next_attempt_at, const std::string& error);
+bool mark_failed(Connection& c, int64_t id, const std::string& owner, TimeMs now,
+                 const std::string& error);
+bool mark_skipped(Connection& c, int64_t id, const std::string& owner, TimeMs now,
+                  const std::string& reason);
+// Gives claimed rows back untouched (the notifier is stopping before it tried them).
+void release(Connection& c, int64_t id, const std::string& owner, TimeMs now);
+// Marks pending rows of a channel that this process cannot send with a visible reason
+// (e.g. email without ORDERLY_SMTP_URL), and fails those whose delivery window has ended.
+// Returns the number of rows failed.
+int note_undeliverable(Connection& c, const std::string& channel, const std::string& reason,
+                       TimeMs now, TimeMs give_up_after_ms);
+
+// ---- webhook subscriptions
+
+std::vector<domain::WebhookSubscription> list_webhooks(Connection& c,
+                                                       std::optional<int64_t> workflow_id,
+                                                       int64_t after_id, int limit);
+std::optional<domain::WebhookSubscription> find_webhook(Connection& c, int64_t id);
+int64_t insert_webhook(Connection& c, const domain::WebhookSubscription& w, TimeMs now);
+// Writes url, events, workflow_id, active and secret_enc, and bumps the version.
+void update_webhook(Connection& c, const domain::WebhookSubscription& w, TimeMs now);
+void delete_webhook(Connection& c, int64_t id);
+
+}  // namespace orderly::storage
