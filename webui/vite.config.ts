@@ -34,6 +34,7 @@ export default defineConfig({
         codeSplitting: {
           groups: [
             { name: 'element-plus', test: /node_modules[\\/](element-plus|@element-plus|@floating-ui|@vueuse|dayjs|lodash)/ },
+            { name: 'vue-flow', test: /node_modules[\\/](@vue-flow|d3-[a-z-]+|vue-demi)[\\/]/ },
             { name: 'vendor', test: /node_modules[\\/](vue|@vue|vue-router|pinia|vue-i18n|@intlify|openapi-fetch)[\\/]/ },
           ],
         },

@@ -35,3 +35,77 @@ export async function apiCall(baseURL, token, method, path, body) {
 export async function apiLogin(baseURL, { username, password }) {
   return (await apiCall(baseURL, null, 'POST', '/auth/login', { username, password })).token
 }
+
+/** Clicks a side-menu entry; on a phone the menu is a drawer, opened first. */
+export async function openMenu(page, testid) {
+  const item = page.getByTestId(testid)
+  if (!(await item.isVisible().catch(() => false))) {
+    await page.getByTestId('menu-toggle').click()
+    await item.waitFor()
+  }
+  await item.click()
+}
+
+/** Signs out through the user menu (when signed in) and waits for the login page. */
+export async function signOut(page) {
+  if (!(await page.getByTestId('user-menu').isVisible().catch(() => false))) return
+  await page.getByTestId('user-menu').click()
+  await page.getByTestId('logout').click()
+  await page.waitForURL(/\/login/)
+}
+
+/** Signs out whoever is signed in, then signs in as `user` through the form. */
+export async function switchUser(page, user) {
+  await signOut(page)
+  await signIn(page, user)
+}
+
+/**
+ * Picks options in an Element Plus select: clicks it open, clicks each option by its text in the
+ * dropdown that is showing, and closes a multiple select again.
+ */
+export async function pickOptions(page, select, texts, { multiple = false } = {}) {
+  await select.click()
+  for (const text of [].concat(texts)) {
+    await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: text }).first().click()
+  }
+  if (multiple) {
+    await page.keyboard.press('Escape')
+    await page.locator('.el-select-dropdown:visible').waitFor({ state: 'hidden' }).catch(() => {})
+  }
+}
+
+/** Waits until the ticket page shows `status` (the page reloads the ticket now and then). */
+export async function expectTicketStatus(page, status, timeout = 30_000) {
+  await page.locator(`[data-testid="ticket-status"][data-status="${status}"]`).waitFor({ timeout })
+}
+
+/** Opens the todo list and the ticket titled `title` in it. */
+export async function openFromTodo(page, title) {
+  await openMenu(page, 'menu-todo')
+  await page.waitForURL(/\/todo$/)
+  const row = page.getByTestId('todo-list').locator('tr, [data-testid^="ticket-row-"]', { hasText: title }).first()
+  await row.waitFor()
+  await row.click()
+  await page.waitForURL(/\/tickets\/\d+/)
+  await page.getByTestId('ticket-title').waitFor()
+}
+
+/** The ticket id of the ticket page that is open. */
+export function ticketIdOf(page) {
+  const m = /\/tickets\/(\d+)/.exec(page.url())
+  if (!m) throw new Error(`not on a ticket page: ${page.url()}`)
+  return Number(m[1])
+}
+
+/**
+ * Waits for `success` to show; when `failure` (an error alert) shows first, fails at once with
+ * its text, so a report says what the server answered instead of timing out.
+ */
+export async function expectSuccess(success, failure, what, timeout = 30_000) {
+  const which = await Promise.race([
+    success.waitFor({ timeout }).then(() => 'ok'),
+    failure.waitFor({ timeout }).then(() => 'error'),
+  ])
+  if (which === 'error') throw new Error(`${what} failed: ${(await failure.innerText()).trim()}`)
+}

@@ -1,19 +1,26 @@
 #!/usr/bin/env node
 // Browser tests for the Orderly web UI, driven by playwright-core in Debian's Chromium.
 //
-//   ORDERLY_URL=http://127.0.0.1:18080 ORDERLY_ADMIN_USER=admin ORDERLY_ADMIN_PASSWORD=… npm run e2e
+//   ORDERLY_URL=http://127.0.0.1:18080 npm run e2e   # a server started with `orderly serve --demo`
 //   npm run e2e -- smoke           # only tests whose "file › name" contains "smoke"
 //
-// Without ORDERLY_URL the runner starts ../build/orderly itself (fresh database in a temp
-// directory, a generated admin password, the UI from ./dist) and stops it at the end.
+// Without ORDERLY_URL the runner starts ../build/orderly (or $ORDERLY_BIN) itself with `--demo`
+// (fresh database in a temp directory, the UI from ./dist) and stops it at the end. The demo data holds both
+// scenarios of PRODUCT.md and the users admin, ops, lead, lead2, qc, product and auditor, each
+// with the password `<name>-demo-pass` (ORDERLY_ADMIN_USER / ORDERLY_ADMIN_PASSWORD override the
+// admin's for an ORDERLY_URL server).
 //
 // A test file is e2e/<name>.spec.mjs; every exported async function is one test and receives
-// a context { page, browserContext, baseURL, admin: {username, password}, screenshot(name),
-// uniq(prefix) }. Use node:assert. Screenshots land in e2e/artifacts/ (a failing test always
-// leaves one). Requests to any host other than the server under test are blocked and fail
-// the test: the UI must not load anything from outside.
+// a context { page, browserContext, baseURL, admin: {username, password}, users: {name:
+// {username, password}}, newPage(options), screenshot(name, page?), uniq(prefix) }. `newPage`
+// opens a page in a new browser context (another user at the same time, or a phone-sized
+// viewport), guarded like the first one. Use node:assert. Screenshots land in e2e/artifacts/ (a
+// failing test always leaves one per open page). Requests to any host other than the server
+// under test are blocked and fail the test: the UI must not load anything from outside.
 //
-// Prints one line per test and a final "N passed, M failed"; exits non-zero on any failure.
+// There is no way to skip a test: a test that cannot pass yet fails, and says why.
+// Prints one line per test, the failed ones again at the end, and a final "N passed, M failed";
+// exits non-zero on any failure.
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -57,22 +64,25 @@ async function waitHealthy(url, ms) {
   throw new Error(`server at ${url} did not become healthy within ${ms} ms`)
 }
 
-/** Starts build/orderly on a free port with a throw-away database. */
+const DEMO_USERS = ['admin', 'ops', 'lead', 'lead2', 'qc', 'product', 'auditor']
+
+/** Starts build/orderly --demo on a free port with a throw-away database. */
 async function startServer() {
-  const bin = resolve(webui, '..', 'build', 'orderly')
+  const bin = process.env.ORDERLY_BIN ? resolve(process.env.ORDERLY_BIN) : resolve(webui, '..', 'build', 'orderly')
   if (!existsSync(bin)) throw new Error(`ORDERLY_URL is not set and ${bin} does not exist (build the server first)`)
   if (!existsSync(join(webui, 'dist', 'index.html'))) throw new Error('webui/dist is missing: run `npm run build` first')
   const dir = mkdtempSync(join(tmpdir(), 'orderly-e2e-'))
   const port = await freePort()
-  const password = process.env.ORDERLY_ADMIN_PASSWORD || `e2e-${randomBytes(9).toString('hex')}`
   const url = `http://127.0.0.1:${port}`
   const log = []
-  const child = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--db', join(dir, 'orderly.db')], {
+  // No ORDERLY_ADMIN_PASSWORD: an admin created from it would make --demo skip its data.
+  const { ORDERLY_ADMIN_PASSWORD: _ignored, ...env } = process.env
+  const child = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--db', join(dir, 'orderly.db'), '--demo'], {
     env: {
-      ...process.env,
-      ORDERLY_ADMIN_PASSWORD: password,
+      ...env,
       ORDERLY_UI_DIR: join(webui, 'dist'),
       ORDERLY_SECRET_KEY_FILE: join(dir, 'secret.key'),
+      ORDERLY_BASE_URL: url,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -93,7 +103,8 @@ async function startServer() {
   }
   return {
     url,
-    password,
+    bin,
+    log,
     async stop() {
       child.kill('SIGTERM')
       const t = setTimeout(() => child.kill('SIGKILL'), 5000)
@@ -121,8 +132,10 @@ function safeName(s) {
 async function main() {
   let server = null
   let baseURL = process.env.ORDERLY_URL?.replace(/\/+$/, '')
-  let password = process.env.ORDERLY_ADMIN_PASSWORD
-  const username = process.env.ORDERLY_ADMIN_USER || 'admin'
+  const users = Object.fromEntries(DEMO_USERS.map((u) => [u, { username: u, password: `${u}-demo-pass` }]))
+  if (baseURL && process.env.ORDERLY_ADMIN_PASSWORD) {
+    users.admin = { username: process.env.ORDERLY_ADMIN_USER || 'admin', password: process.env.ORDERLY_ADMIN_PASSWORD }
+  }
 
   const files = readdirSync(here)
     .filter((f) => f.endsWith('.spec.mjs'))
@@ -144,15 +157,14 @@ async function main() {
 
   let passed = 0
   let failed = 0
+  const failures = []
   let browser = null
   try {
     if (!baseURL) {
       server = await startServer()
       baseURL = server.url
-      password = server.password
-      console.log(`started build/orderly at ${baseURL}`)
+      console.log(`started ${server.bin} --demo at ${baseURL}`)
     }
-    if (!password) throw new Error('ORDERLY_ADMIN_PASSWORD is not set')
     const origin = new URL(baseURL).origin
 
     browser = await chromium.launch({
@@ -171,26 +183,39 @@ async function main() {
 
     for (const { id, fn } of tests) {
       const started = Date.now()
-      const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 }, locale: 'en-US' })
+      // This test's screenshots from an earlier run would mislead: remove them.
+      for (const f of readdirSync(artifacts)) if (f.startsWith(`${safeName(id)}-`)) rmSync(join(artifacts, f), { force: true })
       const outside = []
-      await context.route('**/*', (route) => {
-        const u = route.request().url()
-        if (u.startsWith('data:') || u.startsWith('blob:') || new URL(u).origin === origin) return route.continue()
-        outside.push(u)
-        return route.abort('blockedbyclient')
-      })
-      const page = await context.newPage()
       const pageErrors = []
-      page.on('pageerror', (e) => pageErrors.push(e.message))
+      const contexts = []
+      const pages = []
+      const openContext = async (options = {}) => {
+        const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 }, locale: 'en-US', ...options })
+        await context.route('**/*', (route) => {
+          const u = route.request().url()
+          if (u.startsWith('data:') || u.startsWith('blob:') || new URL(u).origin === origin) return route.continue()
+          outside.push(u)
+          return route.abort('blockedbyclient')
+        })
+        const p = await context.newPage()
+        p.on('pageerror', (e) => pageErrors.push(e.message))
+        contexts.push(context)
+        pages.push(p)
+        return { context, page: p }
+      }
+      const { context, page } = await openContext()
       let shot = 0
       const ctx = {
         page,
         browserContext: context,
         baseURL,
-        admin: { username, password },
-        screenshot: async (name) => {
+        admin: users.admin,
+        users,
+        /** A page in a new browser context (its own session), e.g. { viewport: { width: 390, height: 844 } }. */
+        newPage: async (options) => (await openContext(options)).page,
+        screenshot: async (name, which = page) => {
           const file = join(artifacts, `${safeName(id)}-${String(++shot).padStart(2, '0')}-${safeName(name)}.png`)
-          await page.screenshot({ path: file, fullPage: true })
+          await which.screenshot({ path: file, fullPage: true })
           return file
         },
         /** A name unique to this run, for objects the test creates. */
@@ -204,16 +229,20 @@ async function main() {
         console.log(`ok   ${id} (${((Date.now() - started) / 1000).toFixed(1)}s)`)
       } catch (e) {
         failed++
-        let where = ''
-        try {
-          where = ` [screenshot ${await ctx.screenshot('failure')}]`
-        } catch {
-          // page gone
+        failures.push(id)
+        const shots = []
+        for (const [i, p] of pages.entries()) {
+          try {
+            shots.push(await ctx.screenshot(i ? `failure-page${i + 1}` : 'failure', p))
+          } catch {
+            // page gone
+          }
         }
-        const msg = (e?.stack || String(e)).split('\n').slice(0, 6).join('\n    ')
+        const where = shots.length ? ` [screenshot ${shots.join(', ')}]` : ''
+        const msg = (e?.stack || String(e)).split('\n').slice(0, 8).join('\n    ')
         console.log(`FAIL ${id} (${((Date.now() - started) / 1000).toFixed(1)}s)${where}\n    ${msg}`)
       } finally {
-        await context.close().catch(() => {})
+        for (const c of contexts) await c.close().catch(() => {})
       }
     }
   } catch (e) {
@@ -221,8 +250,12 @@ async function main() {
     console.log(`FAIL setup: ${e?.message || e}`)
   } finally {
     await browser?.close().catch(() => {})
+    if (server && process.env.ORDERLY_E2E_SERVER_LOG) {
+      console.log(Buffer.concat(server.log).toString())
+    }
     await server?.stop().catch(() => {})
   }
+  if (failures.length) console.log(`failed:\n  ${failures.join('\n  ')}`)
   console.log(`${passed} passed, ${failed} failed`)
   process.exit(failed ? 1 : 0)
 }

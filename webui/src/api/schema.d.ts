@@ -429,6 +429,121 @@ export interface paths {
         patch: operations["updateBusiness"];
         trace?: never;
     };
+    "/api/v1/executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List executions (the execution audit)
+         * @description Who ran what, when, with which variable values, the result and the duration, newest
+         *     first, with a link to each log. Holders of `audit.read` see every execution; everyone
+         *     else only the executions they ran and those of tickets they created. All filters are
+         *     optional and combine with AND; `from` is inclusive and `to` exclusive, both on the time
+         *     the execution was requested (`queued_at`).
+         */
+        get: operations["listExecutions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get an execution
+         * @description One execution: its ticket, template and environment, state, the argument vector it ran
+         *     (secrets masked), the variable values, exit code or signal, times and log size. An
+         *     execution the caller may not see is answered `404`.
+         */
+        get: operations["getExecution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/{id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Read or tail an execution's log
+         * @description The log from byte `offset` on, at most `max_bytes` (256 KiB by default) per call and
+         *     never splitting a UTF-8 character. To tail a log, pass `next_offset` back as `offset`
+         *     until `complete` is true. With `wait` (seconds, at most 20) and nothing new at `offset`,
+         *     the request is held until new output or the end arrives, or the wait is over; a server
+         *     that already holds as many such requests as it allows answers at once with
+         *     `Retry-After: 1`. Offsets are byte offsets in the stored log; an offset inside a
+         *     character moves forward to the next one (the answer's `offset` says where `data`
+         *     starts).
+         */
+        get: operations["getExecutionLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an execution
+         * @description A queued execution ends `cancelled` at once. For a running one the request is stored and
+         *     the server process that runs it stops the task's whole process group (SIGTERM, then
+         *     SIGKILL after a grace period); it then ends `cancelled` (poll the execution or its log).
+         *     Allowed to the person who ran it, the ticket's creator and admins (`403` for others who
+         *     can see it). An execution that has ended is answered `409`.
+         */
+        post: operations["cancelExecution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit-events": {
         parameters: {
             query?: never;
@@ -444,6 +559,1346 @@ export interface paths {
         get: operations["listAuditEvents"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List notification deliveries
+         * @description Emails and webhook deliveries, newest first, with their state: `pending` (waiting for its
+         *     next attempt), `sending` (being sent now), `sent` (acknowledged by the mail server or
+         *     receiver), `failed` (refused for good, or still failing after 24 hours; see
+         *     `last_error`) or `skipped` (not sendable, see `skip_reason`, e.g. the user has no email
+         *     address). Filters combine with AND. Webhook secrets are never shown.
+         */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a notification delivery
+         * @description One email or webhook delivery with its state, attempts and last error.
+         */
+        get: operations["getNotification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a failed or skipped notification
+         * @description Puts a `failed` notification back to `pending`, due now, with a fresh 24-hour delivery
+         *     window. A `skipped` email can be retried once its user has an email address (it is sent
+         *     to that address); a `skipped` webhook delivery once its subscription is active again.
+         *     Anything else (sent, still queued, still no address) is answered `409`.
+         */
+        post: operations["retryNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test email
+         * @description Queues a test email to the address (event `test`) and waits up to about 20 seconds for
+         *     the first attempt, so an admin sees at once whether SMTP works: the answer is the
+         *     notification, `sent` or still `pending` with the mail server's error in `last_error`
+         *     (it keeps being retried like any other). `409` when this server has no working email
+         *     configuration (`ORDERLY_SMTP_URL`, `ORDERLY_SMTP_FROM`); the detail says what is wrong.
+         */
+        post: operations["sendTestEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook subscriptions
+         * @description Webhook subscriptions ordered by id; `workflow_id` narrows to one workflow's. Secrets are never shown.
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Create a webhook subscription
+         * @description Subscribes a URL (`http` or `https`) to ticket events: all of them when `events` is empty
+         *     or left out, for every workflow when `workflow_id` is null or left out. The `secret` keys
+         *     the `X-Orderly-Signature` HMAC; when it is left out Orderly generates one and answers it
+         *     in `secret`, this once. Secrets are stored encrypted and never shown again. A URL that is
+         *     not http(s), or a `workflow_id` that names no workflow, is answered `422`.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a webhook subscription
+         * @description One subscription (without its secret). The `ETag` header carries its `version`.
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook subscription
+         * @description Deletes the subscription. Its deliveries stay listed; those still queued are `skipped`.
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a webhook subscription
+         * @description Changes the URL, events, workflow, active flag or secret; fields left out are not
+         *     changed, `workflow_id: null` makes the subscription global. Deliveries already queued use
+         *     the subscription as it is when they are sent; those of an inactive subscription are
+         *     `skipped`. A stale `If-Match` is answered `409`.
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/api/v1/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List workflows
+         * @description Workflow drafts ordered by id, each with its latest deployed version number (`deployed_version`, 0 when never deployed).
+         */
+        get: operations["listWorkflows"];
+        put?: never;
+        /**
+         * Create a workflow draft
+         * @description Creates a draft. A draft may be incomplete; it is only checked for what makes it
+         *     unreadable (duplicate node or field keys, a select without options, a bad `rule`, a
+         *     repeating notification without `repeat_minutes`: `400`/`422`). The full graph check
+         *     happens on deploy. `rule` is `"any"`, `"all"` or `{"at_least": N}`; anything else is
+         *     answered `400` naming `nodes[i].rule`. When `transitions` is empty or left out the nodes
+         *     run in the order given.
+         */
+        post: operations["createWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a workflow draft
+         * @description The draft with its latest deployed version. The `ETag` header carries the draft's `version` for a later `If-Match`.
+         */
+        get: operations["getWorkflow"];
+        /**
+         * Replace a workflow draft
+         * @description Replaces the whole draft (same body as create). Deployed versions, and the tickets
+         *     running on them, are not touched; deploy again to publish the change. A stale
+         *     `If-Match` is answered `409`.
+         */
+        put: operations["updateWorkflow"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deploy a workflow
+         * @description Checks the draft's graph and freezes it into a new immutable version (`201`). The check:
+         *     exactly one submit node, at least one end node, transitions between existing nodes
+         *     (none out of an end node, none back into the submit node), every node reachable from
+         *     the submit node, an end node reachable from every node, operators that exist (users,
+         *     roles) and are given where someone must act (approval, fill, evaluate), business roles
+         *     only when `business_required`, fields only on submit, fill and evaluate nodes, and
+         *     conditions over fields that exist. Every problem is listed in `errors` (`422`), each
+         *     naming the node or transition. Deploying a draft identical to the latest version
+         *     answers that version (`200`) instead of creating another.
+         */
+        post: operations["deployWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a workflow's deployed versions
+         * @description Every deployed version, newest first, without the definitions.
+         */
+        get: operations["listWorkflowVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+                /**
+                 * @description The version number (1, 2, ...), as in `deployed_version`.
+                 * @example 2
+                 */
+                version: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a deployed version
+         * @description One frozen version with its full definition. It never changes.
+         */
+        get: operations["getWorkflowVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the catalog tree
+         * @description Every directory as a tree (`items` are the directories under the root, each with its
+         *     `children` and `services`), and the services outside any directory (`services`). Users
+         *     without `catalog.manage` see only the services they may submit.
+         */
+        get: operations["getCatalog"];
+        put?: never;
+        /**
+         * Create a directory
+         * @description Creates a directory under `parent_id`, or under the root when it is null or left out. An unknown parent is answered `422`.
+         */
+        post: operations["createCatalogDir"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete an empty directory
+         * @description Deletes a directory that has no subdirectories and no services; otherwise `409`.
+         */
+        delete: operations["deleteCatalogDir"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename or move a directory
+         * @description Renames the directory and/or moves it under another (`parent_id`, null = the root).
+         *     Moving a directory under itself or one of its descendants is answered `422`; a stale
+         *     `If-Match` `409`.
+         */
+        patch: operations["updateCatalogDir"];
+        trace?: never;
+    };
+    "/api/v1/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List services
+         * @description Services ordered by id, each with the fields of its submit form. Users without
+         *     `catalog.manage` see only the services they may submit (the operators of the workflow's
+         *     submit node; none named = everyone).
+         */
+        get: operations["listServices"];
+        put?: never;
+        /**
+         * Create a service
+         * @description Binds a deployed workflow version (and optionally a task template) as a service, in a
+         *     catalog directory or outside any. An unknown version, template or directory is answered
+         *     `422`, as is a workflow with an execute node but no template to execute.
+         */
+        post: operations["createService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a service
+         * @description One service with its submit form. `404` for a user who may not submit it (unless they hold `catalog.manage`).
+         */
+        get: operations["getService"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a service
+         * @description Takes the service out of the catalog. Its tickets keep running and keep their reference.
+         */
+        delete: operations["deleteService"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a service
+         * @description Changes the name, description, directory, bound workflow version or template. Tickets
+         *     already submitted keep the version they started on. A stale `If-Match` is answered
+         *     `409`.
+         */
+        patch: operations["updateService"];
+        trace?: never;
+    };
+    "/api/v1/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List and search tickets
+         * @description Tickets newest first. `view`: `todo` (waiting for me), `mine` (submitted by me, the
+         *     default), `involved` (submitted by me or where I am or was an operator) or `all` (needs
+         *     `ticket.read_all` or `audit.read`, else `403`). Filters combine with AND; `from` is
+         *     inclusive and `to` exclusive (creation time). `q` searches the serial number, title and
+         *     field values: every word must occur (words of three or more characters use the
+         *     full-text index; shorter ones, e.g. a two-character Chinese word, are matched as
+         *     substrings).
+         */
+        get: operations["listTickets"];
+        put?: never;
+        /**
+         * Submit a ticket
+         * @description Submits a ticket through a service (`service_id`) or a task template (`template_id`);
+         *     exactly one of them (`400` otherwise). `fields` are checked against the submit node's
+         *     fields (`422` naming `fields.<key>`); a workflow with `business_required` needs
+         *     `business`. A template's `variables` are checked as the template says, and its
+         *     internal variables are added. A template without a workflow is `approved` at once;
+         *     with `"execute": true` it is executed in the same request (the answer then shows it
+         *     `executing`). A template with a workflow runs that workflow's latest deployed version
+         *     (`422` when it was never deployed). Only the operators of the submit node may submit
+         *     (`403`). With an `Idempotency-Key` header, the same key from the same user answers the
+         *     ticket it created the first time (`200`) instead of creating another; the same key with
+         *     a different body is answered `422`.
+         */
+        post: operations["createTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/todo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My pending items
+         * @description The tickets waiting for the caller at their current node (the same as `GET /api/v1/tickets?view=todo`), newest first.
+         */
+        get: operations["listTodo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a ticket
+         * @description The ticket with where it waits, what the caller may do, its timeline and its
+         *     executions. Visible to its submitter, to anyone who is or was an operator of one of its
+         *     nodes, and to holders of `ticket.read_all` or `audit.read`; `404` for anyone else. The
+         *     task template's snapshot (with internal variables) is shown only to `catalog.manage`.
+         *     The `ETag` header carries `version`.
+         */
+        get: operations["getTicket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve
+         * @description Approves the current approval node as one of its operators; `comment` is optional.
+         *     The node is decided when its rule is met (any one, all, or at least N operators),
+         *     and the ticket moves on. The submitter cannot approve their own ticket unless the
+         *     workflow allows self-approval (`403`). A node already decided is answered `409`.
+         *     Send the ticket's `version` (in the body or `If-Match`) to be refused with `409` when the
+         *     ticket changed meanwhile.
+         */
+        post: operations["approveTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject
+         * @description Rejects the ticket at the current approval node: the ticket becomes `rejected` and
+         *     its submitter is notified. `reason` is required and must not be blank (`422`).
+         *     Send the ticket's `version` (in the body or `If-Match`) to be refused with `409` when the
+         *     ticket changed meanwhile.
+         */
+        post: operations["rejectTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/fill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fill in a node
+         * @description Enters the fields of the current fill node (or of the submit node after the ticket
+         *     was returned to it) and moves the ticket on. Fields are checked against the node's
+         *     definitions (`422` naming `fields.<key>`).
+         *     Send the ticket's `version` (in the body or `If-Match`) to be refused with `409` when the
+         *     ticket changed meanwhile.
+         */
+        post: operations["fillTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate
+         * @description Enters the fields of the current evaluate node (e.g. QC's evaluation) and moves the
+         *     ticket on.
+         *     Send the ticket's `version` (in the body or `If-Match`) to be refused with `409` when the
+         *     ticket changed meanwhile.
+         */
+        post: operations["evaluateTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/execute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Execute
+         * @description Starts the ticket's task as an operator of its execute node (by default the
+         *     submitter) while it is `approved`. Answers `202` with the execution id; the ticket
+         *     is `executing` until the execution ends, then moves on (`finished` after the last
+         *     node) or becomes `failed`.
+         *     Send the ticket's `version` (in the body or `If-Match`) to be refused with `409` when the
+         *     ticket changed meanwhile.
+         */
+        post: operations["executeTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a failed execution
+         * @description Starts a new execution of a `failed` ticket with the same approved values. Answers
+         *     `202` with the execution id.
+         *     Send the ticket's `version` (in the body or `If-Match`) to be refused with `409` when the
+         *     ticket changed meanwhile.
+         */
+        post: operations["retryTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw
+         * @description The submitter withdraws the ticket (`withdrawn`, terminal). Not while its task is
+         *     running (`409`), not when it is already finished, rejected, withdrawn or terminated
+         *     (`409`).
+         *     Send the ticket's `version` (in the body or `If-Match`) to be refused with `409` when the
+         *     ticket changed meanwhile.
+         */
+        post: operations["withdrawTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Transfer
+         * @description Hands the caller's part of the current node to another user, who becomes its
+         *     operator instead. An unknown user, the caller themselves, or someone already an
+         *     operator of the node is answered `422`.
+         *     Send the ticket's `version` (in the body or `If-Match`) to be refused with `409` when the
+         *     ticket changed meanwhile.
+         */
+        post: operations["transferTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Comment
+         * @description Adds a comment to the timeline. Anyone who can read the ticket may comment, also
+         *     after it ended; it does not change the ticket's `version`.
+         *     Send the ticket's `version` (in the body or `If-Match`) to be refused with `409` when the
+         *     ticket changed meanwhile.
+         */
+        post: operations["commentTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Return to an earlier node
+         * @description An operator of the current node sends the ticket back to a node it has already
+         *     passed (e.g. back to the submitter for changes); that node gets its operators
+         *     afresh. `reason` is required (`422`), `to_node` must be a node the ticket passed
+         *     (`422`).
+         *     Send the ticket's `version` (in the body or `If-Match`) to be refused with `409` when the
+         *     ticket changed meanwhile.
+         */
+        post: operations["returnTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/environments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List environments
+         * @description Every environment, ordered by `sort_order` and then `key`. Any signed-in user may read
+         *     them (the submit page offers them).
+         */
+        get: operations["listEnvironments"];
+        put?: never;
+        /**
+         * Create an environment
+         * @description Creates an environment. The key is unique and never changes; the name may be in any
+         *     language. A key that already exists is answered `409`.
+         */
+        post: operations["createEnvironment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/environments/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Key of the environment.
+                 * @example PROD
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get an environment
+         * @description One environment. The `ETag` header carries its `version` for a later `If-Match`.
+         */
+        get: operations["getEnvironment"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an environment
+         * @description Deletes an environment that nothing uses. While templates belong to it or it still has config keys,
+         *     the answer is `409` and its `detail` names them.
+         */
+        delete: operations["deleteEnvironment"];
+        options?: never;
+        head?: never;
+        /**
+         * Update an environment
+         * @description Changes the name, description or `sort_order`; the key cannot change. Fields left out
+         *     are not changed. A stale `If-Match` is answered `409`.
+         */
+        patch: operations["updateEnvironment"];
+        trace?: never;
+    };
+    "/api/v1/purposes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List purposes
+         * @description Every purpose, ordered by `sort_order` and then `key`. Any signed-in user may read
+         *     them (the submit page offers them).
+         */
+        get: operations["listPurposes"];
+        put?: never;
+        /**
+         * Create a purpose
+         * @description Creates a purpose. The key is unique and never changes; the name may be in any
+         *     language. A key that already exists is answered `409`.
+         */
+        post: operations["createPurpose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purposes/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Key of the purpose.
+                 * @example DeployGit
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a purpose
+         * @description One purpose. The `ETag` header carries its `version` for a later `If-Match`.
+         */
+        get: operations["getPurpose"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a purpose
+         * @description Deletes a purpose that nothing uses. While templates belong to it,
+         *     the answer is `409` and its `detail` names them.
+         */
+        delete: operations["deletePurpose"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a purpose
+         * @description Changes the name, description or `sort_order`; the key cannot change. Fields left out
+         *     are not changed. A stale `If-Match` is answered `409`.
+         */
+        patch: operations["updatePurpose"];
+        trace?: never;
+    };
+    "/api/v1/config/{env}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Key of the environment.
+                 * @example PROD
+                 */
+                env: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * List an environment's config
+         * @description Every key of the environment, ordered by key. Secret values are shown as `******`
+         *     (`secret: true`); read one in clear with `GET /api/v1/config/{env}/{key}`.
+         */
+        get: operations["listConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/config/{env}/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Key of the environment.
+                 * @example PROD
+                 */
+                env: string;
+                /**
+                 * @description The config key.
+                 * @example git.base_url
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Read a config value in clear
+         * @description One config entry with its value in clear, secrets included: this is how scripts read
+         *     config with an API token (e.g. `curl -H "Authorization: Bearer $TOKEN"
+         *     $ORDERLY/api/v1/config/PROD/db.password`). Needs `config.read`. The answer is sent with
+         *     `Cache-Control: no-store`.
+         */
+        get: operations["getConfigValue"];
+        /**
+         * Set a config value
+         * @description Creates the key (`201`) or changes it (`200`), recording a new revision with who and
+         *     when. `secret` and `description` keep their present values when left out (a new key is
+         *     not secret by default). Writing exactly what is stored changes nothing and records no
+         *     revision. The answer shows a secret as `******`.
+         *
+         *     Keys are 1–128 letters, digits, `_`, `.` or `-`, starting with a letter, digit or `_`
+         *     (otherwise `400` naming `key`). An unknown environment is answered `404`; a stale
+         *     `If-Match` `409`.
+         */
+        put: operations["putConfigValue"];
+        post?: never;
+        /**
+         * Delete a config key
+         * @description Removes the key and records a `delete` revision; its history stays and it can be rolled
+         *     back to an earlier revision.
+         */
+        delete: operations["deleteConfigValue"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/config/{env}/{key}/revisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Key of the environment.
+                 * @example PROD
+                 */
+                env: string;
+                /**
+                 * @description The config key.
+                 * @example git.base_url
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * List a config key's revisions
+         * @description Every change of the key, newest first: who, when, the value it set and the value before
+         *     (`old_value`). Values of secret revisions are `******`; `value_changed` still tells
+         *     whether a secret changed. A key that never existed is answered `404`.
+         */
+        get: operations["listConfigRevisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/config/{env}/{key}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Key of the environment.
+                 * @example PROD
+                 */
+                env: string;
+                /**
+                 * @description The config key.
+                 * @example ansible.inventory
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Compare two revisions of a config key
+         * @description What changed between revision `from` and revision `to`: the fields that differ and a
+         *     line diff of the values. When either revision is secret, values are `******` and `lines`
+         *     is empty. A revision that does not exist is answered `404`.
+         */
+        get: operations["diffConfigRevisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/config/{env}/{key}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Key of the environment.
+                 * @example PROD
+                 */
+                env: string;
+                /**
+                 * @description The config key.
+                 * @example git.base_url
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Roll a config key back to a revision
+         * @description Sets the key to the value, secret flag and description of an earlier revision, recorded
+         *     as a new `rollback` revision (history is never rewritten). Works on a deleted key too.
+         *     An unknown revision is answered `404`; a revision that deleted the key `422`.
+         */
+        post: operations["rollbackConfigValue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/variables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List variables
+         * @description Every variable, ordered by name. `options` is the registered list, or a script-fed
+         *     variable's last fetched list (use `GET /api/v1/variables/{name}/options` to refresh it).
+         *     `command` and `last_error` are shown to `catalog.manage` holders only.
+         */
+        get: operations["listVariables"];
+        put?: never;
+        /**
+         * Create a variable
+         * @description Creates a registered (`source: static`, with `options`) or script-fed (`source: script`,
+         *     with `command`) variable. The name is what templates write as `{name}`. The command of a
+         *     script-fed variable is split as a POSIX shell reads words but never run by a shell; it
+         *     takes no placeholders. A name that exists is answered `409`; an invalid name, list or
+         *     command `400` naming the field.
+         */
+        post: operations["createVariable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/variables/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Name of the variable.
+                 * @example AnsibleHosts
+                 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a variable
+         * @description One variable. The `ETag` header carries its `version` for a later `If-Match`.
+         */
+        get: operations["getVariable"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a variable
+         * @description Deletes a variable that no template uses; otherwise `409` naming the templates.
+         */
+        delete: operations["deleteVariable"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a variable
+         * @description Changes a variable; fields left out are not changed. Changing the command (or the
+         *     source) drops a script-fed variable's cached list. A stale `If-Match` is answered `409`.
+         */
+        patch: operations["updateVariable"];
+        trace?: never;
+    };
+    "/api/v1/variables/{name}/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Name of the variable.
+                 * @example AnsibleHosts
+                 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get the list a variable offers
+         * @description The values a submitter may choose from, for the submit form. For a script-fed variable
+         *     whose cached list is older than `cache_s` (or on `refresh=true`, for `catalog.manage`
+         *     holders) the command runs first, without a shell, killed after `timeout_s`; its standard
+         *     output must be a JSON array of strings or of `{"value","label"}` objects. When it fails,
+         *     times out, prints more than 1 MiB or prints anything else, the answer is `422` saying
+         *     which, and the previous list (if any) stays cached.
+         */
+        get: operations["getVariableOptions"];
+        /**
+         * Register a variable's list
+         * @description Replaces the list of a registered (`source: static`) variable with the JSON array in the
+         *     body: strings, or `{"value","label"}` objects. This is how an external script keeps a
+         *     list current, with an API token whose user holds only `variables.register`:
+         *
+         *     `curl -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json'
+         *     -d '["host1","host2","host3"]' $ORDERLY/api/v1/variables/AnsibleHosts/options`
+         *
+         *     Values are 1 to 4096 bytes, without NUL, not repeated; at most 5000 of them (otherwise
+         *     `400` naming the item, e.g. `body[2]`). A script-fed variable is answered `409`.
+         *     (Catalog managers can also set the list with `PATCH /api/v1/variables/{name}` and
+         *     `options`.)
+         */
+        put: operations["registerVariableOptions"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List task templates
+         * @description Task templates ordered by id, with the submit `form` and whether the caller may submit
+         *     each (`can_submit`). Users without `catalog.manage` see active templates only, without
+         *     `internal_vars`.
+         */
+        get: operations["listTemplates"];
+        put?: never;
+        /**
+         * Create a task template
+         * @description Creates a template. The command is split into `argv` now; a malformed command (an
+         *     unterminated quote, a shell operator such as `|` or `;`, a placeholder as the program) or
+         *     a placeholder the template does not provide is answered `400` naming `command`.
+         *     An unknown environment, purpose, role or variable is answered `422` naming the field; a
+         *     name that the environment already has `409`.
+         */
+        post: operations["createTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a task template
+         * @description One template with its submit `form`. `internal_vars` are shown to `catalog.manage`
+         *     holders only. The `ETag` header carries its `version` for a later `If-Match`.
+         */
+        get: operations["getTemplate"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a task template
+         * @description Deletes a template. One that tickets or services refer to is answered `409`: deactivate
+         *     it (`active: false`) instead.
+         */
+        delete: operations["deleteTemplate"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a task template
+         * @description Changes a template; fields left out are not changed, and `internal_vars`, `variables`,
+         *     `choices` and `submit_roles` are replaced whole when given. The result is checked as on
+         *     create. Tickets already submitted keep the snapshot they were submitted with. A stale
+         *     `If-Match` is answered `409`.
+         */
+        patch: operations["updateTemplate"];
+        trace?: never;
+    };
+    "/api/v1/templates/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a template's argument vector
+         * @description The argument vector the given variable values would run now, checked exactly as a
+         *     submission and an execution check them, with `{config.KEY}` resolved from the
+         *     template's environment. Secret config values and secret variables' values are shown as
+         *     `******`. Nothing is submitted or run. Values outside their lists are answered `400`
+         *     naming `variables.X`; a config key that is not set `422`.
+         */
+        post: operations["previewTemplate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1071,6 +2526,155 @@ export interface components {
             };
         };
         /**
+         * @description `queued` (waiting for a worker), `running`, then one of `succeeded` (exit code 0),
+         *     `failed` (another exit code, a signal, or it could not start), `timed_out`, `cancelled`,
+         *     `interrupted` (the server running it stopped or died; see `message`).
+         * @enum {string}
+         */
+        ExecutionStatus: "queued" | "running" | "succeeded" | "failed" | "timed_out" | "cancelled" | "interrupted";
+        /**
+         * @description One run of a ticket's task.
+         * @example {
+         *       "id": 17,
+         *       "ticket_id": 42,
+         *       "ticket_sn": "TASK-20250301-0007",
+         *       "template_id": 3,
+         *       "template_name": "Deploy app01",
+         *       "environment": "PROD",
+         *       "status": "succeeded",
+         *       "argv": [
+         *         "python",
+         *         "main_deploy_git.py",
+         *         "-e",
+         *         "prod",
+         *         "-g",
+         *         "app01",
+         *         "-i",
+         *         "host1,host2"
+         *       ],
+         *       "variables": {
+         *         "AnsibleHosts": [
+         *           "host1",
+         *           "host2"
+         *         ]
+         *       },
+         *       "exit_code": 0,
+         *       "signal": null,
+         *       "timeout_s": 600,
+         *       "queued_at": "2025-03-01T08:30:00.120Z",
+         *       "started_at": "2025-03-01T08:30:00.150Z",
+         *       "finished_at": "2025-03-01T08:31:12.400Z",
+         *       "duration_ms": 72250,
+         *       "executed_by": "alice",
+         *       "executed_by_display_name": "Alice Wang",
+         *       "log_size": 18211,
+         *       "log_truncated": false,
+         *       "message": "exited with code 0",
+         *       "cancel_requested": false,
+         *       "log_url": "/api/v1/executions/17/log"
+         *     }
+         */
+        Execution: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            ticket_id: number;
+            /** @description The ticket's serial number. */
+            ticket_sn: string;
+            /** Format: int64 */
+            template_id: number | null;
+            /** @description The template's name when the ticket was submitted. */
+            template_name: string;
+            /** @description Environment key. */
+            environment: string;
+            status: components["schemas"]["ExecutionStatus"];
+            /** @description The argument vector it ran, secrets replaced by `******`; `null` until it starts. */
+            argv: string[] | null;
+            /** @description The variable values it ran with (`name` → value or list of values), secrets masked. */
+            variables: {
+                [key: string]: unknown;
+            };
+            /** @description The exit code of the task's main process, when it exited. */
+            exit_code: number | null;
+            /** @description The signal that ended the task's main process, when one did. */
+            signal: number | null;
+            /** @description The timeout it ran with, in seconds; `null` until it starts. */
+            timeout_s: number | null;
+            /**
+             * Format: date-time
+             * @description When it was requested.
+             */
+            queued_at: string;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            /**
+             * Format: int64
+             * @description From start to end; `null` until it ends.
+             */
+            duration_ms: number | null;
+            /** @description Username of the person who ran it. */
+            executed_by: string | null;
+            executed_by_display_name: string | null;
+            /**
+             * Format: int64
+             * @description Bytes of log stored so far.
+             */
+            log_size: number;
+            /** @description Output was dropped after the log reached its size limit. */
+            log_truncated: boolean;
+            /** @description How it ended, for people (e.g. `timed out after 600 s; its process group was terminated`). */
+            message: string;
+            /** @description Someone asked to cancel it. */
+            cancel_requested: boolean;
+            /** @description Path of its log (`GET`). */
+            log_url: string;
+        };
+        ExecutionList: {
+            items: components["schemas"]["Execution"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor: string | null;
+        };
+        /**
+         * @description A piece of an execution's log.
+         * @example {
+         *       "execution_id": 17,
+         *       "offset": 0,
+         *       "next_offset": 31,
+         *       "data": "PLAY [deploy] ****\nok: [host1]\n",
+         *       "complete": false,
+         *       "status": "running",
+         *       "log_size": 31,
+         *       "log_truncated": false
+         *     }
+         */
+        ExecutionLog: {
+            /** Format: int64 */
+            execution_id: number;
+            /**
+             * Format: int64
+             * @description Where `data` starts.
+             */
+            offset: number;
+            /**
+             * Format: int64
+             * @description Pass back as `offset` to read on.
+             */
+            next_offset: number;
+            /** @description The log text (UTF-8), stdout and stderr interleaved as written. */
+            data: string;
+            /** @description The execution has ended and `data` reaches the end of its log. */
+            complete: boolean;
+            status: components["schemas"]["ExecutionStatus"];
+            /**
+             * Format: int64
+             * @description Bytes of log stored so far.
+             */
+            log_size: number;
+            log_truncated: boolean;
+        };
+        /**
          * @description One change made through the API.
          * @example {
          *       "id": 1042,
@@ -1158,6 +2762,2103 @@ export interface components {
             items: components["schemas"]["AuditEvent"][];
             /** @description Pass as `cursor` for the next page; `null` on the last page. */
             next_cursor: string | null;
+        };
+        /**
+         * @description A ticket event: `node.waiting` (a node waits for its operators), `node.reminder` (still
+         *     waiting, for workflows whose policy is `repeat`), `ticket.approved`, `ticket.rejected`,
+         *     `ticket.withdrawn`, `ticket.transferred`, `execution.finished`.
+         * @enum {string}
+         */
+        NotificationEvent: "node.waiting" | "node.reminder" | "ticket.approved" | "ticket.rejected" | "ticket.withdrawn" | "ticket.transferred" | "execution.finished";
+        /**
+         * @description One email or webhook delivery.
+         * @example {
+         *       "id": 812,
+         *       "event": "node.waiting",
+         *       "channel": "email",
+         *       "recipient": "ops-lead@example.com",
+         *       "user_id": 12,
+         *       "webhook_id": null,
+         *       "ticket_id": 301,
+         *       "delivery_id": "5f0c2a9e7b1d4c3a8e6f0b2d4c6a8e0f",
+         *       "subject": "[Orderly] 待处理 Pending: 变更审核 · CHG-20261121-0001 环境变更申请",
+         *       "status": "sent",
+         *       "attempts": 1,
+         *       "next_attempt_at": null,
+         *       "last_error": null,
+         *       "skip_reason": null,
+         *       "created_at": "2026-11-21T05:40:39Z",
+         *       "updated_at": "2026-11-21T05:40:40Z",
+         *       "sent_at": "2026-11-21T05:40:40Z"
+         *     }
+         */
+        Notification: {
+            /** Format: int64 */
+            id: number;
+            /** @description A `NotificationEvent`, or `test` for a test email. */
+            event: string;
+            /** @enum {string} */
+            channel: "email" | "webhook";
+            /** @description The email address or the webhook URL; empty for an email skipped because the user has no address. */
+            recipient: string;
+            /**
+             * Format: int64
+             * @description The user an email is for.
+             */
+            user_id: number | null;
+            /**
+             * Format: int64
+             * @description The subscription a webhook delivery is for (`null` once it was deleted).
+             */
+            webhook_id: number | null;
+            /** Format: int64 */
+            ticket_id: number | null;
+            /** @description Stable id of this notification, the same on every attempt; the email's `Message-ID` local part and the webhook's `X-Orderly-Delivery`. */
+            delivery_id: string;
+            /** @description The email subject (for a webhook, the ticket number and event). */
+            subject: string;
+            /** @enum {string} */
+            status: "pending" | "sending" | "sent" | "failed" | "skipped";
+            /** @description Delivery attempts so far (since the last retry by an admin). */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description When a `pending` notification is tried next.
+             */
+            next_attempt_at: string | null;
+            /** @description Why the last attempt failed (mail server or receiver answer, connection error). */
+            last_error: string | null;
+            /** @description Why a `skipped` notification was not sent, e.g. `user bob has no email address`. */
+            skip_reason: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            sent_at: string | null;
+        };
+        NotificationList: {
+            items: components["schemas"]["Notification"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "to": "ops-lead@example.com"
+         *     }
+         */
+        NotificationTest: {
+            /** @description The address to send the test email to. */
+            to: string;
+        };
+        /**
+         * @description A webhook subscription. The secret is write-only.
+         * @example {
+         *       "id": 3,
+         *       "url": "https://chat.example.com/hooks/orderly",
+         *       "events": [
+         *         "node.waiting",
+         *         "ticket.rejected"
+         *       ],
+         *       "workflow_id": null,
+         *       "active": true,
+         *       "created_at": "2026-11-21T05:00:00Z",
+         *       "updated_at": "2026-11-21T05:00:00Z",
+         *       "version": 1
+         *     }
+         */
+        Webhook: {
+            /** Format: int64 */
+            id: number;
+            /** @description Where deliveries are POSTed (http or https). */
+            url: string;
+            /** @description The events delivered; empty = every event. */
+            events: components["schemas"]["NotificationEvent"][];
+            /**
+             * Format: int64
+             * @description Only events of this workflow's tickets; `null` = every workflow.
+             */
+            workflow_id: number | null;
+            /** @description An inactive subscription receives nothing (queued deliveries are skipped). */
+            active: boolean;
+            /** @description Only in the answer to a create without a secret, this once. Keys the `X-Orderly-Signature` HMAC-SHA256. */
+            secret?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description Changes on every update; send it back in `If-Match` (see `ETag`). */
+            version: number;
+        };
+        WebhookList: {
+            items: components["schemas"]["Webhook"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "url": "https://chat.example.com/hooks/orderly",
+         *       "events": [
+         *         "node.waiting",
+         *         "ticket.rejected"
+         *       ]
+         *     }
+         */
+        WebhookCreate: {
+            /** @description An http:// or https:// URL; `422` otherwise. */
+            url: string;
+            /** @description Events to deliver; empty or left out = every event. */
+            events?: components["schemas"]["NotificationEvent"][];
+            /**
+             * Format: int64
+             * @description Only this workflow's tickets; `null` or left out = every workflow.
+             */
+            workflow_id?: number | null;
+            /** @default true */
+            active: boolean;
+            /**
+             * Format: password
+             * @description The HMAC key; left out = Orderly generates one and shows it once.
+             */
+            secret?: string;
+        };
+        /**
+         * @description All fields are optional; send only what changes.
+         * @example {
+         *       "active": false
+         *     }
+         */
+        WebhookUpdate: {
+            url?: string;
+            events?: components["schemas"]["NotificationEvent"][];
+            /**
+             * Format: int64
+             * @description `null` makes the subscription global.
+             */
+            workflow_id?: number | null;
+            active?: boolean;
+            /**
+             * Format: password
+             * @description A new HMAC key (rotation); deliveries sent from now on are signed with it.
+             */
+            secret?: string;
+        };
+        /**
+         * @description A workflow draft, as created or replaced.
+         * @example {
+         *       "name": "两级审批",
+         *       "type": "request",
+         *       "nodes": [
+         *         {
+         *           "key": "submit",
+         *           "name": "提单",
+         *           "type": "submit",
+         *           "operators": {
+         *             "roles": [
+         *               "ops"
+         *             ]
+         *           }
+         *         },
+         *         {
+         *           "key": "level1",
+         *           "name": "一级审核",
+         *           "type": "approval",
+         *           "operators": {
+         *             "roles": [
+         *               "ops_lead"
+         *             ]
+         *           },
+         *           "rule": "any"
+         *         },
+         *         {
+         *           "key": "level2",
+         *           "name": "二级审核",
+         *           "type": "approval",
+         *           "operators": {
+         *             "users": [
+         *               "lead2"
+         *             ]
+         *           },
+         *           "rule": "all"
+         *         },
+         *         {
+         *           "key": "end",
+         *           "name": "结束",
+         *           "type": "end"
+         *         }
+         *       ]
+         *     }
+         */
+        WorkflowInput: {
+            name: string;
+            /**
+             * @description Kind of workflow, e.g. `change`, `request`, `incident`, `release`. It sets the
+             *     prefix of ticket serial numbers (CHG, REQ, INC, REL; otherwise the type's first
+             *     three letters).
+             * @default change
+             */
+            type: string;
+            description?: string;
+            /**
+             * @description Tickets must name a business (needed for `business_roles` operators).
+             * @default false
+             */
+            business_required: boolean;
+            /**
+             * @description Whether a submitter who is also an approver may approve their own ticket.
+             * @default false
+             */
+            allow_self_approval: boolean;
+            notify?: components["schemas"]["WorkflowNotify"];
+            nodes: components["schemas"]["WorkflowNode"][];
+            /** @description Empty or left out = the nodes run in the order given. */
+            transitions?: components["schemas"]["WorkflowTransition"][];
+        };
+        /**
+         * @description Who hears about pending items, and how often.
+         * @example {
+         *       "channels": [
+         *         "email"
+         *       ],
+         *       "policy": "repeat",
+         *       "repeat_minutes": 60
+         *     }
+         */
+        WorkflowNotify: {
+            /** @description Empty = email. */
+            channels?: ("email" | "webhook")[];
+            /**
+             * @description `once` when a node starts waiting; `repeat` also every `repeat_minutes` until it is handled.
+             * @default once
+             * @enum {string}
+             */
+            policy: "once" | "repeat";
+            /** @default 0 */
+            repeat_minutes: number;
+        };
+        /**
+         * @description One node of a workflow.
+         * @example {
+         *       "key": "review",
+         *       "name": "变更审核",
+         *       "type": "approval",
+         *       "operators": {
+         *         "roles": [
+         *           "ops_lead"
+         *         ]
+         *       },
+         *       "rule": "any"
+         *     }
+         */
+        WorkflowNode: {
+            /** @description Unique within the workflow; transitions and `return` name nodes by key. */
+            key: string;
+            /** @description Shown to people; defaults to the key. */
+            name?: string;
+            /**
+             * @description `submit`: the start, its fields are the submit form and its operators who may
+             *     submit (none = anyone with `ticket.submit`). `approval`: approve or reject by
+             *     `rule`. `fill`: operators enter fields (e.g. a change summary). `execute`: an
+             *     operator (default the submitter) runs the task template. `evaluate`: e.g. QC enters
+             *     an evaluation. `end`: the ticket is finished.
+             * @enum {string}
+             */
+            type: "submit" | "approval" | "fill" | "execute" | "evaluate" | "end";
+            operators?: components["schemas"]["WorkflowOperators"];
+            /**
+             * @description Approval nodes: how many operators must approve: `"any"` (default), `"all"`, or
+             *     `{"at_least": N}` with N ≥ 1 (at most the number of operators is asked for). Any
+             *     other value is answered `400` naming `nodes[i].rule`. This member has no schema
+             *     type because it takes a string or an object.
+             * @example {
+             *       "at_least": 2
+             *     }
+             */
+            rule?: unknown;
+            /** @description Entered at this node (submit, fill and evaluate nodes). Keys are unique across the workflow. */
+            fields?: components["schemas"]["WorkflowField"][];
+            /** @description Keys of fields of earlier nodes to show, read-only, at this node. */
+            readonly_fields?: string[];
+        };
+        /**
+         * @description Who may act on a node; the union of all that is given.
+         * @example {
+         *       "business_roles": [
+         *         "ops"
+         *       ]
+         *     }
+         */
+        WorkflowOperators: {
+            /** @description Usernames. */
+            users?: string[];
+            /** @description Role keys; everyone holding the role. */
+            roles?: string[];
+            /** @description Role keys within the ticket's business (its `members`), e.g. the business's `ops`. */
+            business_roles?: string[];
+            /**
+             * @description The ticket's submitter.
+             * @default false
+             */
+            submitter: boolean;
+        };
+        /**
+         * @description A field entered at a node.
+         * @example {
+         *       "key": "risk",
+         *       "label": "风险等级",
+         *       "type": "select",
+         *       "required": true,
+         *       "options": [
+         *         "low",
+         *         "high"
+         *       ]
+         *     }
+         */
+        WorkflowField: {
+            key: string;
+            /** @description Defaults to the key. */
+            label?: string;
+            /**
+             * @description `date` is `YYYY-MM-DD`, `datetime` RFC 3339, `user` a username, `multiselect` a list of options.
+             * @enum {string}
+             */
+            type: "string" | "text" | "number" | "select" | "multiselect" | "date" | "datetime" | "user";
+            /** @default false */
+            required: boolean;
+            /** @description The choices of `select` and `multiselect` fields. */
+            options?: string[];
+        };
+        /**
+         * @description From one node to another, optionally only when a condition on the fields holds. The first transition out of a node whose condition holds is taken.
+         * @example {
+         *       "from": "review",
+         *       "to": "cab",
+         *       "when": {
+         *         "field": "risk",
+         *         "op": "==",
+         *         "value": "high"
+         *       }
+         *     }
+         */
+        WorkflowTransition: {
+            from: string;
+            to: string;
+            when?: components["schemas"]["WorkflowCondition"];
+        };
+        /**
+         * @description `field op value` over the ticket's field values. `==`/`!=` compare one value (a missing
+         *     field equals nothing); `in` takes a list and holds when the field's value (any value of
+         *     a multiselect) is in it; `<`/`>` compare numbers numerically and strings lexically
+         *     (dates and times in ISO form compare correctly).
+         * @example {
+         *       "field": "risk",
+         *       "op": "in",
+         *       "value": [
+         *         "high",
+         *         "critical"
+         *       ]
+         *     }
+         */
+        WorkflowCondition: {
+            field: string;
+            /** @enum {string} */
+            op: "==" | "!=" | "in" | "<" | ">";
+            /**
+             * @description A string, number, boolean, or (for `in`) a list. No schema type because several are allowed; anything else is answered `400`.
+             * @example high
+             */
+            value: unknown;
+        };
+        /**
+         * @description A workflow draft and its deployment state.
+         * @example {
+         *       "id": 2,
+         *       "name": "环境变更",
+         *       "type": "change",
+         *       "description": "",
+         *       "business_required": true,
+         *       "allow_self_approval": false,
+         *       "notify": {
+         *         "channels": [
+         *           "email"
+         *         ],
+         *         "policy": "once",
+         *         "repeat_minutes": 0
+         *       },
+         *       "nodes": [
+         *         {
+         *           "key": "submit",
+         *           "name": "变更申请",
+         *           "type": "submit",
+         *           "operators": {
+         *             "users": [],
+         *             "roles": [],
+         *             "business_roles": [
+         *               "ops"
+         *             ],
+         *             "submitter": false
+         *           },
+         *           "rule": "any",
+         *           "fields": [],
+         *           "readonly_fields": []
+         *         },
+         *         {
+         *           "key": "end",
+         *           "name": "结束",
+         *           "type": "end",
+         *           "operators": {
+         *             "users": [],
+         *             "roles": [],
+         *             "business_roles": [],
+         *             "submitter": false
+         *           },
+         *           "rule": "any",
+         *           "fields": [],
+         *           "readonly_fields": []
+         *         }
+         *       ],
+         *       "transitions": [],
+         *       "version": 3,
+         *       "deployed_version": 1,
+         *       "latest_version_id": 7,
+         *       "created_by": "admin",
+         *       "created_at": "2026-11-21T05:00:00Z",
+         *       "updated_at": "2026-11-21T05:10:00Z"
+         *     }
+         */
+        Workflow: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            type: string;
+            description: string;
+            business_required: boolean;
+            allow_self_approval: boolean;
+            notify: components["schemas"]["WorkflowNotify"];
+            nodes: components["schemas"]["WorkflowNode"][];
+            transitions: components["schemas"]["WorkflowTransition"][];
+            /** @description The draft's version; changes on every update (`If-Match`). */
+            version: number;
+            /** @description The latest deployed version number; 0 = never deployed. */
+            deployed_version: number;
+            /**
+             * Format: int64
+             * @description Id of the latest deployed version (what services bind to).
+             */
+            latest_version_id: number | null;
+            created_by: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        WorkflowList: {
+            items: components["schemas"]["Workflow"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "version_id": 7,
+         *       "version": 2
+         *     }
+         */
+        WorkflowDeployed: {
+            /**
+             * Format: int64
+             * @description Id of the frozen version (bind services to it; tickets reference it).
+             */
+            version_id: number;
+            /** @description Its number within the workflow (1, 2, ...). */
+            version: number;
+        };
+        /**
+         * @example {
+         *       "id": 7,
+         *       "workflow_id": 2,
+         *       "version": 2,
+         *       "name": "环境变更",
+         *       "type": "change",
+         *       "deployed_by": "admin",
+         *       "deployed_at": "2026-11-21T05:12:00Z"
+         *     }
+         */
+        WorkflowVersionSummary: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            workflow_id: number;
+            version: number;
+            name: string;
+            type: string;
+            deployed_by: string | null;
+            /** Format: date-time */
+            deployed_at: string;
+        };
+        WorkflowVersionList: {
+            items: components["schemas"]["WorkflowVersionSummary"][];
+            /** @description Always `null` (every version is on one page). */
+            next_cursor: string | null;
+        };
+        /** @description A frozen version with its definition (the draft's members as they were when deployed). */
+        WorkflowVersion: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            workflow_id: number;
+            version: number;
+            deployed_by: string | null;
+            /** Format: date-time */
+            deployed_at: string;
+            definition: components["schemas"]["WorkflowInput"];
+        };
+        /**
+         * @example {
+         *       "id": 3,
+         *       "name": "环境变更",
+         *       "parent_id": null,
+         *       "version": 1,
+         *       "created_at": "2026-11-21T05:20:00Z",
+         *       "updated_at": "2026-11-21T05:20:00Z"
+         *     }
+         */
+        CatalogDir: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /**
+             * Format: int64
+             * @description The parent directory; `null` = under the root.
+             */
+            parent_id: number | null;
+            /** @description Changes on every update (`If-Match`). */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A directory with its subdirectories and services. */
+        CatalogTreeNode: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** Format: int64 */
+            parent_id: number | null;
+            version: number;
+            children: components["schemas"]["CatalogTreeNode"][];
+            services: components["schemas"]["Service"][];
+        };
+        CatalogTree: {
+            /** @description The directories under the root. */
+            items: components["schemas"]["CatalogTreeNode"][];
+            /** @description Services outside any directory. */
+            services: components["schemas"]["Service"][];
+        };
+        /**
+         * @example {
+         *       "name": "环境变更"
+         *     }
+         */
+        CatalogDirCreate: {
+            name: string;
+            /**
+             * Format: int64
+             * @description `null` or left out = under the root.
+             */
+            parent_id?: number | null;
+        };
+        /**
+         * @description All fields are optional; send only what changes.
+         * @example {
+         *       "parent_id": 1
+         *     }
+         */
+        CatalogDirUpdate: {
+            name?: string;
+            /**
+             * Format: int64
+             * @description Move under this directory; `null` = to the root.
+             */
+            parent_id?: number | null;
+        };
+        /**
+         * @description A service with what its submit form needs.
+         * @example {
+         *       "id": 4,
+         *       "name": "环境变更",
+         *       "catalog_id": 3,
+         *       "workflow_version_id": 7,
+         *       "workflow_id": 2,
+         *       "workflow_version": 2,
+         *       "workflow_name": "环境变更",
+         *       "workflow_type": "change",
+         *       "template_id": null,
+         *       "description": "服务器以旧换新等环境变更",
+         *       "business_required": true,
+         *       "fields": [
+         *         {
+         *           "key": "reason",
+         *           "label": "变更原因",
+         *           "type": "text",
+         *           "required": true,
+         *           "options": []
+         *         }
+         *       ],
+         *       "version": 1,
+         *       "created_at": "2026-11-21T05:20:00Z",
+         *       "updated_at": "2026-11-21T05:20:00Z"
+         *     }
+         */
+        Service: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** Format: int64 */
+            catalog_id: number | null;
+            /** Format: int64 */
+            workflow_version_id: number;
+            /** Format: int64 */
+            workflow_id: number;
+            /** @description The bound version's number. */
+            workflow_version: number;
+            workflow_name: string;
+            workflow_type: string;
+            /** Format: int64 */
+            template_id: number | null;
+            description: string;
+            /** @description Tickets of this service must name a business. */
+            business_required: boolean;
+            /** @description The submit node's fields (the submit form). */
+            fields: components["schemas"]["WorkflowField"][];
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ServiceList: {
+            items: components["schemas"]["Service"][];
+            /** @description Always `null` (every service is on one page). */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "name": "环境变更",
+         *       "catalog_id": 3,
+         *       "workflow_version_id": 7
+         *     }
+         */
+        ServiceCreate: {
+            name: string;
+            /** Format: int64 */
+            catalog_id?: number | null;
+            /**
+             * Format: int64
+             * @description A deployed version (`POST /api/v1/workflows/{id}/deploy` answers it).
+             */
+            workflow_version_id: number;
+            /**
+             * Format: int64
+             * @description A task template its tickets run at the execute node.
+             */
+            template_id?: number | null;
+            description?: string;
+        };
+        /**
+         * @description All fields are optional; send only what changes.
+         * @example {
+         *       "workflow_version_id": 8
+         *     }
+         */
+        ServiceUpdate: {
+            name?: string;
+            /** Format: int64 */
+            catalog_id?: number | null;
+            /** Format: int64 */
+            workflow_version_id?: number;
+            /** Format: int64 */
+            template_id?: number | null;
+            description?: string;
+        };
+        /**
+         * @description `in_progress` waiting at a node; `approved` waiting for execution; `executing`;
+         *     `finished`; `rejected`; `withdrawn`; `failed` (the last execution failed; may retry);
+         *     `terminated`. Terminal: finished, rejected, withdrawn, terminated.
+         * @enum {string}
+         */
+        TicketStatus: "in_progress" | "approved" | "executing" | "finished" | "rejected" | "withdrawn" | "failed" | "terminated";
+        /**
+         * @description An action on a ticket; `comment` is `POST /tickets/{id}/comments`.
+         * @enum {string}
+         */
+        TicketAction: "approve" | "reject" | "fill" | "evaluate" | "execute" | "retry" | "withdraw" | "transfer" | "return" | "comment";
+        /**
+         * @description Exactly one of `service_id` and `template_id`.
+         * @example {
+         *       "service_id": 4,
+         *       "title": "更换 app01 过保服务器",
+         *       "business": "app01",
+         *       "fields": {
+         *         "reason": "服务器已服役 5 年",
+         *         "scope": "app01 web 集群",
+         *         "window": "2026-11-22T16:00:00Z"
+         *       }
+         *     }
+         */
+        TicketCreate: {
+            /** Format: int64 */
+            service_id?: number;
+            /** Format: int64 */
+            template_id?: number;
+            title: string;
+            /** @description Business key; required when the workflow has `business_required`. */
+            business?: string | null;
+            /** @description Values of the submit node's fields, by key. */
+            fields?: {
+                [key: string]: unknown;
+            };
+            /** @description Task template tickets: the optional variables' values, `VarName: value | [values]`. */
+            variables?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description A task template without a workflow is executed at once (submit and execute in one step).
+             * @default false
+             */
+            execute: boolean;
+        };
+        TicketUser: {
+            username: string;
+            display_name: string;
+        };
+        TicketAssignee: {
+            username: string;
+            display_name: string;
+            /**
+             * @description `pending` = still to act.
+             * @enum {string}
+             */
+            state: "pending" | "approved" | "rejected" | "done" | "transferred" | "closed";
+        };
+        /** @description A node the ticket waits at. */
+        TicketNode: {
+            key: string;
+            name: string;
+            /** @enum {string} */
+            type: "submit" | "approval" | "fill" | "execute" | "evaluate" | "end";
+            /** Format: date-time */
+            entered_at: string;
+            assignees: components["schemas"]["TicketAssignee"][];
+            /** @description The node's approval rule, as in `WorkflowNode.rule`. */
+            rule: unknown;
+            /** @description What is entered here (fill / evaluate / submit after a return). */
+            fields: components["schemas"]["WorkflowField"][];
+            readonly_fields: string[];
+        };
+        /** @description One entry of the timeline. */
+        TicketStep: {
+            /** Format: int64 */
+            id: number;
+            /** @description Key of the node acted on. */
+            node: string | null;
+            node_name: string | null;
+            /** @description submit, approve, reject, fill, evaluate, execute, retry, withdraw, transfer, return, comment, execution_succeeded, execution_failed, terminate. */
+            action: string;
+            /** @description Username; `null` = the system (e.g. the execution engine). */
+            actor: string | null;
+            actor_name: string | null;
+            /** @description The comment or reason given; may be empty. */
+            comment: string;
+            /** @description The values entered at this step. */
+            fields: {
+                [key: string]: unknown;
+            } | null;
+            /** @description `to_user` (transfer), `to_node` (return), `execution_id` (execute, retry, execution results). */
+            detail: {
+                [key: string]: unknown;
+            } | null;
+            /** Format: date-time */
+            at: string;
+        };
+        /**
+         * @example {
+         *       "id": 12,
+         *       "sn": "CHG-20261121-0001",
+         *       "title": "更换 app01 过保服务器",
+         *       "status": "in_progress",
+         *       "service_id": 4,
+         *       "template_id": null,
+         *       "workflow_id": 2,
+         *       "workflow_version_id": 7,
+         *       "workflow_version": 2,
+         *       "business": "app01",
+         *       "environment": null,
+         *       "purpose": null,
+         *       "creator": {
+         *         "username": "ops",
+         *         "display_name": "运维 Ops"
+         *       },
+         *       "fields": {
+         *         "reason": "服务器已服役 5 年",
+         *         "scope": "app01 web 集群",
+         *         "window": "2026-11-22T16:00:00Z"
+         *       },
+         *       "variables": {},
+         *       "nodes": [
+         *         {
+         *           "key": "submit",
+         *           "name": "变更申请",
+         *           "type": "submit"
+         *         },
+         *         {
+         *           "key": "review",
+         *           "name": "变更审核",
+         *           "type": "approval"
+         *         },
+         *         {
+         *           "key": "end",
+         *           "name": "结束",
+         *           "type": "end"
+         *         }
+         *       ],
+         *       "current_nodes": [
+         *         {
+         *           "key": "review",
+         *           "name": "变更审核",
+         *           "type": "approval",
+         *           "entered_at": "2026-11-21T06:00:00Z",
+         *           "assignees": [
+         *             {
+         *               "username": "lead",
+         *               "display_name": "运维组长",
+         *               "state": "pending"
+         *             }
+         *           ],
+         *           "rule": "any",
+         *           "fields": [],
+         *           "readonly_fields": []
+         *         }
+         *       ],
+         *       "allowed_actions": [
+         *         "comment"
+         *       ],
+         *       "steps": [
+         *         {
+         *           "id": 31,
+         *           "node": "submit",
+         *           "node_name": "变更申请",
+         *           "action": "submit",
+         *           "actor": "ops",
+         *           "actor_name": "运维 Ops",
+         *           "comment": "",
+         *           "fields": {
+         *             "reason": "服务器已服役 5 年"
+         *           },
+         *           "detail": null,
+         *           "at": "2026-11-21T06:00:00Z"
+         *         }
+         *       ],
+         *       "executions": [],
+         *       "created_at": "2026-11-21T06:00:00Z",
+         *       "updated_at": "2026-11-21T06:00:00Z",
+         *       "finished_at": null,
+         *       "version": 1
+         *     }
+         */
+        Ticket: {
+            /** Format: int64 */
+            id: number;
+            /** @description Serial number, `PREFIX-YYYYMMDD-NNNN` (UTC day; CHG, REQ, ... by workflow type, OPS for task templates). */
+            sn: string;
+            title: string;
+            status: components["schemas"]["TicketStatus"];
+            /** Format: int64 */
+            service_id: number | null;
+            /** Format: int64 */
+            template_id: number | null;
+            /** Format: int64 */
+            workflow_id: number | null;
+            /**
+             * Format: int64
+             * @description The frozen version the ticket runs on; `null` for a task template without a workflow.
+             */
+            workflow_version_id: number | null;
+            workflow_version: number | null;
+            business: string | null;
+            environment: string | null;
+            purpose: string | null;
+            creator: components["schemas"]["TicketUser"];
+            /** @description The values entered at every node so far, by field key. */
+            fields: {
+                [key: string]: unknown;
+            };
+            /** @description The submitter's variable values (internal variables are not shown; values of secret variables read `******`). */
+            variables: {
+                [key: string]: unknown;
+            };
+            /** @description Only for `catalog.manage`; the task template as submitted, internal variables included (secret variables' values and options read `******`). */
+            template_snapshot?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The nodes of the ticket's flow, in order (for drawing its path). */
+            nodes: {
+                key: string;
+                name: string;
+                type: string;
+            }[];
+            /** @description Where the ticket waits (empty when it does not wait anywhere). */
+            current_nodes: components["schemas"]["TicketNode"][];
+            /** @description What the caller may do now. */
+            allowed_actions: components["schemas"]["TicketAction"][];
+            steps: components["schemas"]["TicketStep"][];
+            /** @description The ticket's executions (see the Executions API), oldest first. */
+            executions: {
+                [key: string]: unknown;
+            }[];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @description When it reached a terminal status.
+             */
+            finished_at: string | null;
+            /** @description Changes with every state change (not with comments); send it back as `version` or `If-Match` to act only on what you saw. */
+            version: number;
+        };
+        /** @description A ticket in a list. */
+        TicketSummary: {
+            /** Format: int64 */
+            id: number;
+            sn: string;
+            title: string;
+            status: components["schemas"]["TicketStatus"];
+            /** Format: int64 */
+            service_id: number | null;
+            /** Format: int64 */
+            template_id: number | null;
+            business: string | null;
+            environment: string | null;
+            purpose: string | null;
+            creator: components["schemas"]["TicketUser"];
+            /** @description Where it waits. */
+            current_node: {
+                key: string;
+                name: string;
+                type: string;
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            version: number;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": 12,
+         *           "sn": "CHG-20261121-0001",
+         *           "title": "更换 app01 过保服务器",
+         *           "status": "in_progress",
+         *           "service_id": 4,
+         *           "template_id": null,
+         *           "business": "app01",
+         *           "environment": null,
+         *           "purpose": null,
+         *           "creator": {
+         *             "username": "ops",
+         *             "display_name": "运维 Ops"
+         *           },
+         *           "current_node": {
+         *             "key": "review",
+         *             "name": "变更审核",
+         *             "type": "approval"
+         *           },
+         *           "created_at": "2026-11-21T06:00:00Z",
+         *           "updated_at": "2026-11-21T06:00:00Z",
+         *           "version": 1
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        TicketList: {
+            items: components["schemas"]["TicketSummary"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "comment": "看过了，可以"
+         *     }
+         */
+        TicketApprove: {
+            /** @description Optional. */
+            comment?: string;
+            /** @description The ticket's version as you saw it; `409` when it changed. */
+            version?: number;
+        };
+        /**
+         * @description `reason` is needed and must not be blank (`422` otherwise).
+         * @example {
+         *       "reason": "变更窗口与大促冲突，请改期"
+         *     }
+         */
+        TicketReject: {
+            reason?: string;
+            version?: number;
+        };
+        /**
+         * @example {
+         *       "fields": {
+         *         "summary": "3 台服务器已替换，业务无损"
+         *       }
+         *     }
+         */
+        TicketFields: {
+            /** @description Values of the current node's fields, by key. */
+            fields: {
+                [key: string]: unknown;
+            };
+            comment?: string;
+            version?: number;
+        };
+        /** @example {} */
+        TicketExecute: {
+            version?: number;
+        };
+        /**
+         * @example {
+         *       "reason": "改用新方案"
+         *     }
+         */
+        TicketWithdraw: {
+            reason?: string;
+            version?: number;
+        };
+        /**
+         * @example {
+         *       "to_user": "lead2",
+         *       "comment": "我休假，请代为审核"
+         *     }
+         */
+        TicketTransfer: {
+            /** @description Username of the new operator. */
+            to_user: string;
+            comment?: string;
+            version?: number;
+        };
+        /**
+         * @example {
+         *       "text": "已和业务方确认时间"
+         *     }
+         */
+        TicketComment: {
+            text: string;
+        };
+        /**
+         * @description `reason` is needed and must not be blank (`422` otherwise).
+         * @example {
+         *       "to_node": "submit",
+         *       "reason": "请补充回退方案"
+         *     }
+         */
+        TicketReturn: {
+            /** @description Key of a node the ticket has passed. */
+            to_node: string;
+            reason?: string;
+            version?: number;
+        };
+        /**
+         * @example {
+         *       "execution_id": 41,
+         *       "ticket_id": 12,
+         *       "status": "executing"
+         *     }
+         */
+        ExecutionStarted: {
+            /** Format: int64 */
+            execution_id: number;
+            /** Format: int64 */
+            ticket_id: number;
+            status: components["schemas"]["TicketStatus"];
+        };
+        /**
+         * @description An environment category.
+         * @example {
+         *       "key": "PROD",
+         *       "name": "生产环境",
+         *       "description": "Production.",
+         *       "sort_order": 10,
+         *       "version": 1,
+         *       "created_at": "2025-02-01T10:00:00Z",
+         *       "updated_at": "2025-02-01T10:00:00Z"
+         *     }
+         */
+        Environment: {
+            /** @description Unique, unchangeable identifier. */
+            key: string;
+            /** @description Display name, in any language. */
+            name: string;
+            /** @description Free text; may be empty. */
+            description: string;
+            /**
+             * Format: int64
+             * @description Lists are ordered by `sort_order`, then by `key`.
+             */
+            sort_order: number;
+            /** @description Changes on every update; send it back in `If-Match` (see `ETag`). */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "key": "PROD",
+         *           "name": "生产环境",
+         *           "description": "Production.",
+         *           "sort_order": 10,
+         *           "version": 1,
+         *           "created_at": "2025-02-01T10:00:00Z",
+         *           "updated_at": "2025-02-01T10:00:00Z"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        EnvironmentList: {
+            items: components["schemas"]["Environment"][];
+            /** @description Always `null`; the list is not paginated. */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "key": "PROD",
+         *       "name": "生产环境",
+         *       "description": "Production.",
+         *       "sort_order": 10
+         *     }
+         */
+        EnvironmentCreate: {
+            /** @description Starts with a letter; then letters, digits and `_ . -`. Unique. */
+            key: string;
+            name: string;
+            description?: string;
+            /**
+             * Format: int64
+             * @description Position in lists (ascending); 0 when left out.
+             */
+            sort_order?: number;
+        };
+        /**
+         * @description All fields are optional (so there is no `required` list); send only what changes.
+         * @example {
+         *       "name": "生产环境",
+         *       "sort_order": 20
+         *     }
+         */
+        EnvironmentUpdate: {
+            name?: string;
+            description?: string;
+            /** Format: int64 */
+            sort_order?: number;
+        };
+        /**
+         * @description A purpose category.
+         * @example {
+         *       "key": "DeployGit",
+         *       "name": "Git 静态文件发布",
+         *       "description": "Static sites deployed from git.",
+         *       "sort_order": 10,
+         *       "version": 1,
+         *       "created_at": "2025-02-01T10:00:00Z",
+         *       "updated_at": "2025-02-01T10:00:00Z"
+         *     }
+         */
+        Purpose: {
+            /** @description Unique, unchangeable identifier. */
+            key: string;
+            /** @description Display name, in any language. */
+            name: string;
+            /** @description Free text; may be empty. */
+            description: string;
+            /**
+             * Format: int64
+             * @description Lists are ordered by `sort_order`, then by `key`.
+             */
+            sort_order: number;
+            /** @description Changes on every update; send it back in `If-Match` (see `ETag`). */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "key": "DeployGit",
+         *           "name": "Git 静态文件发布",
+         *           "description": "Static sites deployed from git.",
+         *           "sort_order": 10,
+         *           "version": 1,
+         *           "created_at": "2025-02-01T10:00:00Z",
+         *           "updated_at": "2025-02-01T10:00:00Z"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        PurposeList: {
+            items: components["schemas"]["Purpose"][];
+            /** @description Always `null`; the list is not paginated. */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "key": "DeployGit",
+         *       "name": "Git 静态文件发布",
+         *       "description": "Static sites deployed from git.",
+         *       "sort_order": 10
+         *     }
+         */
+        PurposeCreate: {
+            /** @description Starts with a letter; then letters, digits and `_ . -`. Unique. */
+            key: string;
+            name: string;
+            description?: string;
+            /**
+             * Format: int64
+             * @description Position in lists (ascending); 0 when left out.
+             */
+            sort_order?: number;
+        };
+        /**
+         * @description All fields are optional (so there is no `required` list); send only what changes.
+         * @example {
+         *       "name": "Git 静态文件发布",
+         *       "sort_order": 20
+         *     }
+         */
+        PurposeUpdate: {
+            name?: string;
+            description?: string;
+            /** Format: int64 */
+            sort_order?: number;
+        };
+        /**
+         * @description A config key of an environment. A secret's `value` is `******` except in `GET /api/v1/config/{env}/{key}`.
+         * @example {
+         *       "env": "PROD",
+         *       "key": "git.base_url",
+         *       "value": "https://git.example.com/ops",
+         *       "secret": false,
+         *       "description": "Base URL of the git server.",
+         *       "revision": 2,
+         *       "version": 2,
+         *       "created_at": "2025-02-01T10:00:00Z",
+         *       "updated_at": "2025-03-01T08:30:00Z",
+         *       "updated_by": "admin"
+         *     }
+         */
+        ConfigEntry: {
+            /** @description Key of the environment. */
+            env: string;
+            key: string;
+            /** @description The value; `******` for a secret outside `GET /api/v1/config/{env}/{key}`. */
+            value: string;
+            /** @description Encrypted at rest and never shown or logged in clear. */
+            secret: boolean;
+            description: string;
+            /**
+             * Format: int64
+             * @description The revision that set the current value.
+             */
+            revision: number;
+            /** @description Changes on every update; send it back in `If-Match` (see `ETag`). */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description Username of who made the last change. */
+            updated_by: string | null;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "env": "PROD",
+         *           "key": "db.password",
+         *           "value": "******",
+         *           "secret": true,
+         *           "description": "Password of the deploy database user.",
+         *           "revision": 4,
+         *           "version": 4,
+         *           "created_at": "2025-02-01T10:00:00Z",
+         *           "updated_at": "2025-03-01T08:30:00Z",
+         *           "updated_by": "admin"
+         *         },
+         *         {
+         *           "env": "PROD",
+         *           "key": "git.base_url",
+         *           "value": "https://git.example.com/ops",
+         *           "secret": false,
+         *           "description": "Base URL of the git server.",
+         *           "revision": 2,
+         *           "version": 2,
+         *           "created_at": "2025-02-01T10:00:00Z",
+         *           "updated_at": "2025-03-01T08:30:00Z",
+         *           "updated_by": "admin"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        ConfigEntryList: {
+            items: components["schemas"]["ConfigEntry"][];
+            /** @description Always `null`; the list is not paginated. */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "value": "s3cr3t-Passw0rd",
+         *       "secret": true,
+         *       "description": "Password of the deploy database user."
+         *     }
+         */
+        ConfigPut: {
+            /** @description The value (any text, several lines allowed; no NUL). */
+            value: string;
+            /** @description Encrypt at rest and never show in clear. Left out, the key keeps its present setting (`false` for a new key). */
+            secret?: boolean;
+            /** @description Left out, the key keeps its present description. */
+            description?: string;
+        };
+        /**
+         * @description One change of a config key.
+         * @example {
+         *       "revision": 3,
+         *       "action": "rollback",
+         *       "value": "https://git.example.com/ops",
+         *       "old_value": "https://git.example.com/broken",
+         *       "value_changed": true,
+         *       "secret": false,
+         *       "description": "Base URL of the git server.",
+         *       "rollback_of": 1,
+         *       "actor": "admin",
+         *       "at": "2025-03-01T08:30:00Z"
+         *     }
+         */
+        ConfigRevision: {
+            /**
+             * Format: int64
+             * @description 1, 2, ... per key; never reused, also after the key is deleted.
+             */
+            revision: number;
+            /** @enum {string} */
+            action: "set" | "delete" | "rollback";
+            /** @description The value this revision set (`******` when secret, `null` for `delete`). */
+            value: string | null;
+            /** @description The value before this revision (`******` when that was secret, `null` when there was none). */
+            old_value: string | null;
+            /** @description Whether this revision changed the value (also tells for secrets). */
+            value_changed: boolean;
+            secret: boolean;
+            description: string;
+            /**
+             * Format: int64
+             * @description For a `rollback`, the revision it restored.
+             */
+            rollback_of: number | null;
+            /** @description Username of who made the change. */
+            actor: string | null;
+            /** Format: date-time */
+            at: string;
+        };
+        /**
+         * @example {
+         *       "env": "PROD",
+         *       "key": "db.password",
+         *       "items": [
+         *         {
+         *           "revision": 2,
+         *           "action": "set",
+         *           "value": "******",
+         *           "old_value": "******",
+         *           "value_changed": true,
+         *           "secret": true,
+         *           "description": "Password of the deploy database user.",
+         *           "rollback_of": null,
+         *           "actor": "admin",
+         *           "at": "2025-03-01T08:30:00Z"
+         *         },
+         *         {
+         *           "revision": 1,
+         *           "action": "set",
+         *           "value": "******",
+         *           "old_value": null,
+         *           "value_changed": true,
+         *           "secret": true,
+         *           "description": "Password of the deploy database user.",
+         *           "rollback_of": null,
+         *           "actor": "admin",
+         *           "at": "2025-02-01T10:00:00Z"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        ConfigRevisionList: {
+            env: string;
+            key: string;
+            items: components["schemas"]["ConfigRevision"][];
+            /** @description Pass as `cursor` for the next (older) page; `null` on the last page. */
+            next_cursor: string | null;
+        };
+        /**
+         * @description One side of a diff.
+         * @example {
+         *       "revision": 1,
+         *       "action": "set",
+         *       "value": "[web]\nhost1\n",
+         *       "secret": false,
+         *       "description": "Inventory.",
+         *       "actor": "admin",
+         *       "at": "2025-02-01T10:00:00Z"
+         *     }
+         */
+        ConfigRevisionSide: {
+            /** Format: int64 */
+            revision: number;
+            /** @enum {string} */
+            action: "set" | "delete" | "rollback";
+            /** @description `******` when secret; `null` for `delete`. */
+            value: string | null;
+            secret: boolean;
+            description: string;
+            actor: string | null;
+            /** Format: date-time */
+            at: string;
+        };
+        /**
+         * @example {
+         *       "env": "PROD",
+         *       "key": "ansible.inventory",
+         *       "from": {
+         *         "revision": 1,
+         *         "action": "set",
+         *         "value": "[web]\nhost1\n",
+         *         "secret": false,
+         *         "description": "Inventory.",
+         *         "actor": "admin",
+         *         "at": "2025-02-01T10:00:00Z"
+         *       },
+         *       "to": {
+         *         "revision": 2,
+         *         "action": "set",
+         *         "value": "[web]\nhost1\nhost2\n",
+         *         "secret": false,
+         *         "description": "Inventory.",
+         *         "actor": "admin",
+         *         "at": "2025-03-01T08:30:00Z"
+         *       },
+         *       "changes": [
+         *         {
+         *           "field": "value",
+         *           "from": "[web]\nhost1\n",
+         *           "to": "[web]\nhost1\nhost2\n"
+         *         }
+         *       ],
+         *       "lines": [
+         *         {
+         *           "op": " ",
+         *           "text": "[web]"
+         *         },
+         *         {
+         *           "op": " ",
+         *           "text": "host1"
+         *         },
+         *         {
+         *           "op": "+",
+         *           "text": "host2"
+         *         }
+         *       ]
+         *     }
+         */
+        ConfigDiff: {
+            env: string;
+            key: string;
+            from: components["schemas"]["ConfigRevisionSide"];
+            to: components["schemas"]["ConfigRevisionSide"];
+            /** @description The fields that differ (`value`, `secret`, `description`); secret values as `******`. */
+            changes: {
+                /** @enum {string} */
+                field: "value" | "secret" | "description";
+                /** @description The old value (a string, a boolean for `secret`, or `null`). */
+                from: unknown;
+                /** @description The new value (a string, a boolean for `secret`, or `null`). */
+                to: unknown;
+            }[];
+            /** @description A line diff of the values: `op` is `" "` (kept), `"-"` (removed) or `"+"` (added). Empty when either side is secret. */
+            lines: {
+                /** @enum {string} */
+                op: " " | "-" | "+";
+                text: string;
+            }[];
+        };
+        /**
+         * @example {
+         *       "revision": 2
+         *     }
+         */
+        ConfigRollback: {
+            /**
+             * Format: int64
+             * @description The revision whose value to restore.
+             */
+            revision: number;
+        };
+        /**
+         * @description One choice of a list.
+         * @example {
+         *       "value": "host1",
+         *       "label": "host1 (10.0.3.11)"
+         *     }
+         */
+        Option: {
+            /** @description What reaches the command, byte for byte, as (part of) one argument. */
+            value: string;
+            /** @description What the form shows (the value when none was given). */
+            label: string;
+        };
+        /**
+         * @description A list of choices. Each item is a string (the value, also its label) or an object
+         *     `{"value": "...", "label": "..."}` (`label` optional). Values are 1 to 4096 bytes, without
+         *     NUL, not repeated.
+         * @example [
+         *       "host1",
+         *       "host2",
+         *       "host3"
+         *     ]
+         */
+        VariableOptionsInput: unknown[];
+        /**
+         * @description A variable a submitter picks values for.
+         * @example {
+         *       "name": "AnsibleHosts",
+         *       "label": "Hosts",
+         *       "description": "Hosts of the ansible inventory.",
+         *       "multiple": true,
+         *       "secret": false,
+         *       "source": "static",
+         *       "options": [
+         *         {
+         *           "value": "host1",
+         *           "label": "host1"
+         *         },
+         *         {
+         *           "value": "host2",
+         *           "label": "host2"
+         *         },
+         *         {
+         *           "value": "host3",
+         *           "label": "host3"
+         *         }
+         *       ],
+         *       "options_fetched_at": null,
+         *       "command": null,
+         *       "last_error": null,
+         *       "timeout_s": 10,
+         *       "cache_s": 300,
+         *       "version": 4,
+         *       "created_at": "2025-02-01T10:00:00Z",
+         *       "updated_at": "2025-03-01T08:30:00Z"
+         *     }
+         */
+        Variable: {
+            /** @description Unique; templates write it as `{name}`. */
+            name: string;
+            /** @description What the form shows; may be empty (then the name). */
+            label: string;
+            description: string;
+            /** @description Several values may be chosen; they reach the command joined by `,`. */
+            multiple: boolean;
+            /** @description Values are masked (`******`) in execution logs and previews. */
+            secret: boolean;
+            /**
+             * @description `static`: a registered list; `script`: fetched by running `command`.
+             * @enum {string}
+             */
+            source: "static" | "script";
+            /** @description The registered list, or a script-fed variable's last fetched list (possibly stale; empty before the first run). */
+            options: components["schemas"]["Option"][];
+            /**
+             * Format: date-time
+             * @description When a script-fed variable's list was fetched; `null` otherwise.
+             */
+            options_fetched_at: string | null;
+            /** @description The command of a script-fed variable (`null` for a registered one). Shown to `catalog.manage` holders only. */
+            command?: string | null;
+            /** @description Why the last run of the command failed, if it did. Shown to `catalog.manage` holders only. */
+            last_error?: string | null;
+            /** @description Seconds the command may run. */
+            timeout_s: number;
+            /** @description Seconds a fetched list stays fresh. */
+            cache_s: number;
+            /** @description Changes on every update; send it back in `If-Match` (see `ETag`). */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "name": "Projects",
+         *           "label": "Project",
+         *           "description": "Docker projects, from the registry.",
+         *           "multiple": false,
+         *           "secret": false,
+         *           "source": "script",
+         *           "options": [
+         *             {
+         *               "value": "shop",
+         *               "label": "Web shop"
+         *             }
+         *           ],
+         *           "options_fetched_at": "2025-03-01T08:30:00Z",
+         *           "command": "/opt/orderly/list-projects --format json",
+         *           "last_error": null,
+         *           "timeout_s": 10,
+         *           "cache_s": 300,
+         *           "version": 1,
+         *           "created_at": "2025-02-01T10:00:00Z",
+         *           "updated_at": "2025-02-01T10:00:00Z"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        VariableList: {
+            items: components["schemas"]["Variable"][];
+            /** @description Always `null`; the list is not paginated. */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "name": "Projects",
+         *       "label": "Project",
+         *       "source": "script",
+         *       "command": "/opt/orderly/list-projects --format json",
+         *       "timeout_s": 10,
+         *       "cache_s": 300
+         *     }
+         */
+        VariableCreate: {
+            /** @description Letters, digits and `_`, not starting with a digit. Unique. */
+            name: string;
+            label?: string;
+            description?: string;
+            /** @description Several values may be chosen. Default `false`. */
+            multiple?: boolean;
+            /** @description Mask values in logs and previews. Default `false`. */
+            secret?: boolean;
+            /**
+             * @description Default `static`.
+             * @enum {string}
+             */
+            source?: "static" | "script";
+            options?: components["schemas"]["VariableOptionsInput"];
+            /** @description For `source: script` (required then). Split as a POSIX shell reads words, run without a shell; no placeholders. */
+            command?: string;
+            /** @description Seconds the command may run. Default 10. */
+            timeout_s?: number;
+            /** @description Seconds a fetched list stays fresh. Default 300. */
+            cache_s?: number;
+        };
+        /**
+         * @description All fields are optional (so there is no `required` list); send only what changes.
+         * @example {
+         *       "label": "Target hosts"
+         *     }
+         */
+        VariableUpdate: {
+            label?: string;
+            description?: string;
+            multiple?: boolean;
+            secret?: boolean;
+            /** @enum {string} */
+            source?: "static" | "script";
+            options?: components["schemas"]["VariableOptionsInput"];
+            command?: string;
+            timeout_s?: number;
+            cache_s?: number;
+        };
+        /**
+         * @example {
+         *       "name": "AnsibleHosts",
+         *       "source": "static",
+         *       "options": [
+         *         {
+         *           "value": "host1",
+         *           "label": "host1"
+         *         },
+         *         {
+         *           "value": "host2",
+         *           "label": "host2"
+         *         },
+         *         {
+         *           "value": "host3",
+         *           "label": "host3"
+         *         }
+         *       ],
+         *       "fetched_at": null,
+         *       "cached": false
+         *     }
+         */
+        VariableOptions: {
+            name: string;
+            /** @enum {string} */
+            source: "static" | "script";
+            options: components["schemas"]["Option"][];
+            /**
+             * Format: date-time
+             * @description When a script-fed list was fetched; `null` for a registered list.
+             */
+            fetched_at: string | null;
+            /** @description A script-fed list served from the cache, without running the command. */
+            cached: boolean;
+        };
+        /**
+         * @description A variable as a template uses it.
+         * @example {
+         *       "name": "Mode",
+         *       "required": true,
+         *       "default": [
+         *         "incremental"
+         *       ],
+         *       "multiple": null,
+         *       "label": "Execution mode"
+         *     }
+         */
+        TemplateVariable: {
+            /** @description A registered variable, or a key of the template's `choices`. */
+            name: string;
+            required: boolean;
+            /** @description The value(s) used when the submitter gives none. */
+            default: string[] | null;
+            /** @description For a `choices` variable, whether several values may be chosen (a registered variable has its own). */
+            multiple: boolean | null;
+            /** @description Overrides the variable's label on this template's form; may be empty. */
+            label: string;
+        };
+        /**
+         * @example {
+         *       "name": "Mode",
+         *       "required": true,
+         *       "default": "incremental"
+         *     }
+         */
+        TemplateVariableInput: {
+            /** @description A registered variable (`422` when there is none), or a key of `choices`. */
+            name: string;
+            /** @description Default `false`. */
+            required?: boolean;
+            /** @description A string, or an array of strings for a multiple-choice variable; `null` for none. Must be in the list when the list is known at save time. */
+            default?: unknown;
+            /** @description For a `choices` variable only. */
+            multiple?: boolean;
+            label?: string;
+        };
+        /**
+         * @description One field of a template's submit form.
+         * @example {
+         *       "name": "AnsibleHosts",
+         *       "label": "Hosts",
+         *       "multiple": true,
+         *       "required": true,
+         *       "secret": false,
+         *       "source": "static",
+         *       "default": null,
+         *       "options": [
+         *         {
+         *           "value": "host1",
+         *           "label": "host1"
+         *         },
+         *         {
+         *           "value": "host2",
+         *           "label": "host2"
+         *         }
+         *       ]
+         *     }
+         */
+        FormField: {
+            /** @description The key to use in a ticket's `variables`. */
+            name: string;
+            label: string;
+            /** @description Send an array of values (joined by `,` in the command); otherwise one string. */
+            multiple: boolean;
+            required: boolean;
+            secret: boolean;
+            /** @enum {string} */
+            source: "static" | "script" | "choices";
+            default: string[] | null;
+            /** @description The list to choose from; `null` for a script-fed variable (get it from `GET /api/v1/variables/{name}/options`). */
+            options: components["schemas"]["Option"][] | null;
+        };
+        /**
+         * @description A task template.
+         * @example {
+         *       "id": 1,
+         *       "name": "Deploy app01",
+         *       "environment": "PROD",
+         *       "purpose": "DeployGit",
+         *       "description": "Deploy app01 from git to the selected hosts.",
+         *       "command": "python main_deploy_git.py -e prod -g \"{GitProjName}\" -i \"{AnsibleHosts}\"",
+         *       "argv": [
+         *         "python",
+         *         "main_deploy_git.py",
+         *         "-e",
+         *         "prod",
+         *         "-g",
+         *         "{GitProjName}",
+         *         "-i",
+         *         "{AnsibleHosts}"
+         *       ],
+         *       "internal_vars": {
+         *         "GitProjName": "app01"
+         *       },
+         *       "variables": [
+         *         {
+         *           "name": "AnsibleHosts",
+         *           "required": true,
+         *           "default": null,
+         *           "multiple": null,
+         *           "label": ""
+         *         }
+         *       ],
+         *       "choices": {},
+         *       "workflow_id": 3,
+         *       "submit_roles": [
+         *         "ops"
+         *       ],
+         *       "timeout_s": 600,
+         *       "active": true,
+         *       "version": 1,
+         *       "created_at": "2025-02-01T10:00:00Z",
+         *       "updated_at": "2025-02-01T10:00:00Z",
+         *       "can_submit": true,
+         *       "form": [
+         *         {
+         *           "name": "AnsibleHosts",
+         *           "label": "Hosts",
+         *           "multiple": true,
+         *           "required": true,
+         *           "secret": false,
+         *           "source": "static",
+         *           "default": null,
+         *           "options": [
+         *             {
+         *               "value": "host1",
+         *               "label": "host1"
+         *             },
+         *             {
+         *               "value": "host2",
+         *               "label": "host2"
+         *             },
+         *             {
+         *               "value": "host3",
+         *               "label": "host3"
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        Template: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** @description Key of its environment. */
+            environment: string;
+            /** @description Key of its purpose. */
+            purpose: string;
+            description: string;
+            /** @description The command as written. */
+            command: string;
+            /** @description The command split into arguments when saved (placeholders not yet replaced). */
+            argv: string[];
+            /** @description Internal variables (static, hidden from submitters). Shown to `catalog.manage` holders only. */
+            internal_vars?: {
+                [key: string]: string;
+            };
+            variables: components["schemas"]["TemplateVariable"][];
+            /** @description Admin-defined variables of this template only, each with its list. */
+            choices: {
+                [key: string]: components["schemas"]["Option"][];
+            };
+            /**
+             * Format: int64
+             * @description The approval workflow; `null` = no approval (submit and execute at once).
+             */
+            workflow_id: number | null;
+            /** @description Roles whose holders may submit; empty = anyone holding `ticket.submit`. */
+            submit_roles: string[];
+            /** @description Seconds an execution may run. */
+            timeout_s: number;
+            /** @description Only active templates appear on the submit page and can be submitted. */
+            active: boolean;
+            /** @description Changes on every update; send it back in `If-Match` (see `ETag`). */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description Whether the caller may submit this template now. */
+            can_submit: boolean;
+            /** @description The submit form, field by field (variables in order, then choices not listed in them). */
+            form: components["schemas"]["FormField"][];
+        };
+        /**
+         * @example {
+         *       "items": [],
+         *       "next_cursor": null
+         *     }
+         */
+        TemplateList: {
+            items: components["schemas"]["Template"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "name": "Deploy app01",
+         *       "environment": "PROD",
+         *       "purpose": "DeployGit",
+         *       "command": "python main_deploy_git.py -e prod -g \"{GitProjName}\" -i \"{AnsibleHosts}\"",
+         *       "internal_vars": {
+         *         "GitProjName": "app01"
+         *       },
+         *       "variables": [
+         *         {
+         *           "name": "AnsibleHosts",
+         *           "required": true
+         *         }
+         *       ],
+         *       "workflow_id": 3,
+         *       "submit_roles": [
+         *         "ops"
+         *       ]
+         *     }
+         */
+        TemplateCreate: {
+            /** @description Unique within the environment. */
+            name: string;
+            environment: string;
+            purpose: string;
+            description?: string;
+            /** @description E.g. `python main_deploy_git.py -e prod -g "{GitProjName}" -i "{AnsibleHosts}"`; `{{`/`}}` for literal braces. */
+            command: string;
+            /** @description Name -> value; static, hidden from submitters. */
+            internal_vars?: {
+                [key: string]: string;
+            };
+            variables?: components["schemas"]["TemplateVariableInput"][];
+            /** @description Admin-defined variables of this template only (names that are not registered variables), each with its list (strings or `{value,label}` objects). */
+            choices?: {
+                [key: string]: components["schemas"]["VariableOptionsInput"];
+            };
+            /**
+             * Format: int64
+             * @description The approval workflow; `null` or left out = no approval.
+             */
+            workflow_id?: number | null;
+            /** @description Role keys; empty or left out = anyone holding `ticket.submit`. */
+            submit_roles?: string[];
+            /** @description Default 600. */
+            timeout_s?: number;
+            /** @description Default `true`. */
+            active?: boolean;
+        };
+        /**
+         * @description All fields are optional (so there is no `required` list); send only what changes.
+         * @example {
+         *       "active": false
+         *     }
+         */
+        TemplateUpdate: {
+            name?: string;
+            environment?: string;
+            purpose?: string;
+            description?: string;
+            command?: string;
+            internal_vars?: {
+                [key: string]: string;
+            };
+            variables?: components["schemas"]["TemplateVariableInput"][];
+            choices?: {
+                [key: string]: components["schemas"]["VariableOptionsInput"];
+            };
+            /** Format: int64 */
+            workflow_id?: number | null;
+            submit_roles?: string[];
+            timeout_s?: number;
+            active?: boolean;
+        };
+        /**
+         * @example {
+         *       "variables": {
+         *         "AnsibleHosts": [
+         *           "host1",
+         *           "host2"
+         *         ]
+         *       }
+         *     }
+         */
+        TemplatePreviewRequest: {
+            /** @description Variable name -> a value, or an array of values, as in a ticket submission. */
+            variables?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "argv": [
+         *         "python",
+         *         "main_deploy_git.py",
+         *         "-e",
+         *         "prod",
+         *         "-g",
+         *         "app01",
+         *         "-i",
+         *         "host1,host2"
+         *       ],
+         *       "values": {
+         *         "AnsibleHosts": [
+         *           "host1",
+         *           "host2"
+         *         ]
+         *       }
+         *     }
+         */
+        TemplatePreview: {
+            /** @description The arguments that would run, secrets shown as `******`. */
+            argv: string[];
+            /** @description The values each variable would take (defaults applied; secret ones `******`). */
+            values: {
+                [key: string]: string[];
+            };
         };
     };
     responses: {
@@ -2270,6 +5971,150 @@ export interface operations {
             422: components["responses"]["Unprocessable"];
         };
     };
+    listExecutions: {
+        parameters: {
+            query?: {
+                /** @description Only executions of this ticket. */
+                ticket_id?: number;
+                /** @description Only executions of tickets of this task template. */
+                template_id?: number;
+                /**
+                 * @description Only executions in this environment (key, exact match).
+                 * @example PROD
+                 */
+                environment?: string;
+                /**
+                 * @description Only executions run by this user (username, exact match).
+                 * @example alice
+                 */
+                user?: string;
+                /** @description Only executions in this state. */
+                status?: components["schemas"]["ExecutionStatus"];
+                /** @description Only executions requested at or after this time (RFC 3339). */
+                from?: string;
+                /** @description Only executions requested before this time (RFC 3339). */
+                to?: string;
+                /** @description Maximum number of items on the page. Outside 1–500 is answered `400`. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. Omit for the first page. An invalid cursor is answered `400`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of executions, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    getExecution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The execution. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Execution"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getExecutionLog: {
+        parameters: {
+            query?: {
+                /** @description Byte offset to read from (default 0). Beyond the end of the log is `400`. */
+                offset?: number;
+                /** @description Seconds to wait for new output when there is none at `offset` (0–20). */
+                wait?: number;
+                /** @description Most bytes of log to return (1–262144). */
+                max_bytes?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A piece of the log. */
+            200: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionLog"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    cancelExecution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cancel was accepted; the execution as it is now. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Execution"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
     listAuditEvents: {
         parameters: {
             query?: {
@@ -2326,6 +6171,2944 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description Only notifications in this state. */
+                status?: "pending" | "sending" | "sent" | "failed" | "skipped";
+                /** @description Only emails or only webhook deliveries. */
+                channel?: "email" | "webhook";
+                /** @description Only notifications of this event, e.g. `node.waiting`. */
+                event?: string;
+                /** @description Only notifications about this ticket. */
+                ticket_id?: number;
+                /** @description Maximum number of items on the page. Outside 1–500 is answered `400`. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. Omit for the first page. An invalid cursor is answered `400`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of notifications, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notification. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    retryNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notification, queued again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    sendTestEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "to": "ops-lead@example.com"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NotificationTest"];
+            };
+        };
+        responses: {
+            /** @description The test notification after its first attempt (or after the wait). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description Only the subscriptions of this workflow. */
+                workflow_id?: number;
+                /** @description Maximum number of items on the page. Outside 1–500 is answered `400`. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. Omit for the first page. An invalid cursor is answered `400`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of subscriptions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://chat.example.com/hooks/orderly",
+                 *       "events": [
+                 *         "node.waiting",
+                 *         "ticket.rejected"
+                 *       ],
+                 *       "workflow_id": null
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description The subscription; `secret` only when Orderly generated it. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "active": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated subscription. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    listWorkflows: {
+        parameters: {
+            query?: {
+                /** @description Maximum number of items on the page. Outside 1–500 is answered `400`. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. Omit for the first page. An invalid cursor is answered `400`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of workflows. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    createWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "环境变更",
+                 *       "type": "change",
+                 *       "business_required": true,
+                 *       "notify": {
+                 *         "channels": [
+                 *           "email"
+                 *         ],
+                 *         "policy": "once",
+                 *         "repeat_minutes": 0
+                 *       },
+                 *       "nodes": [
+                 *         {
+                 *           "key": "submit",
+                 *           "name": "变更申请",
+                 *           "type": "submit",
+                 *           "operators": {
+                 *             "business_roles": [
+                 *               "ops"
+                 *             ]
+                 *           },
+                 *           "fields": [
+                 *             {
+                 *               "key": "reason",
+                 *               "label": "变更原因",
+                 *               "type": "text",
+                 *               "required": true
+                 *             },
+                 *             {
+                 *               "key": "scope",
+                 *               "label": "变更范围",
+                 *               "type": "string",
+                 *               "required": true
+                 *             },
+                 *             {
+                 *               "key": "window",
+                 *               "label": "变更时间",
+                 *               "type": "datetime",
+                 *               "required": true
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "key": "review",
+                 *           "name": "变更审核",
+                 *           "type": "approval",
+                 *           "operators": {
+                 *             "roles": [
+                 *               "ops_lead"
+                 *             ]
+                 *           },
+                 *           "rule": "any"
+                 *         },
+                 *         {
+                 *           "key": "operate",
+                 *           "name": "变更操作及总结",
+                 *           "type": "fill",
+                 *           "operators": {
+                 *             "business_roles": [
+                 *               "ops"
+                 *             ]
+                 *           },
+                 *           "fields": [
+                 *             {
+                 *               "key": "summary",
+                 *               "label": "变更总结",
+                 *               "type": "text",
+                 *               "required": true
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "key": "evaluate",
+                 *           "name": "变更评估",
+                 *           "type": "evaluate",
+                 *           "operators": {
+                 *             "roles": [
+                 *               "qc"
+                 *             ]
+                 *           },
+                 *           "fields": [
+                 *             {
+                 *               "key": "rating",
+                 *               "label": "评估",
+                 *               "type": "select",
+                 *               "required": true,
+                 *               "options": [
+                 *                 "good",
+                 *                 "acceptable",
+                 *                 "poor"
+                 *               ]
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "key": "end",
+                 *           "name": "结束",
+                 *           "type": "end"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["WorkflowInput"];
+            };
+        };
+        responses: {
+            /** @description The draft. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workflow"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workflow. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workflow"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateWorkflow: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "两级审批",
+                 *       "type": "request",
+                 *       "nodes": [
+                 *         {
+                 *           "key": "submit",
+                 *           "name": "提单",
+                 *           "type": "submit",
+                 *           "operators": {
+                 *             "roles": [
+                 *               "ops"
+                 *             ]
+                 *           }
+                 *         },
+                 *         {
+                 *           "key": "level1",
+                 *           "name": "一级审核",
+                 *           "type": "approval",
+                 *           "operators": {
+                 *             "roles": [
+                 *               "ops_lead"
+                 *             ]
+                 *           }
+                 *         },
+                 *         {
+                 *           "key": "level2",
+                 *           "name": "二级审核",
+                 *           "type": "approval",
+                 *           "operators": {
+                 *             "users": [
+                 *               "lead2"
+                 *             ]
+                 *           }
+                 *         },
+                 *         {
+                 *           "key": "end",
+                 *           "name": "结束",
+                 *           "type": "end"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["WorkflowInput"];
+            };
+        };
+        responses: {
+            /** @description The updated draft. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workflow"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    deployWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The draft equals the latest version; that version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowDeployed"];
+                };
+            };
+            /** @description The new version. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowDeployed"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    listWorkflowVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowVersionList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getWorkflowVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+                /**
+                 * @description The version number (1, 2, ...), as in `deployed_version`.
+                 * @example 2
+                 */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowVersion"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getCatalog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tree. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogTree"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    createCatalogDir: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "环境变更",
+                 *       "parent_id": null
+                 *     }
+                 */
+                "application/json": components["schemas"]["CatalogDirCreate"];
+            };
+        };
+        responses: {
+            /** @description The directory. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogDir"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    deleteCatalogDir: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    updateCatalogDir: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "变更管理"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CatalogDirUpdate"];
+            };
+        };
+        responses: {
+            /** @description The directory. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogDir"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    listServices: {
+        parameters: {
+            query?: {
+                /** @description Only the services of this directory. */
+                catalog_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The services. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    createService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "环境变更",
+                 *       "catalog_id": 3,
+                 *       "workflow_version_id": 7,
+                 *       "description": "服务器以旧换新等环境变更"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ServiceCreate"];
+            };
+        };
+        responses: {
+            /** @description The service. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Service"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Service"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateService: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "workflow_version_id": 8
+                 *     }
+                 */
+                "application/json": components["schemas"]["ServiceUpdate"];
+            };
+        };
+        responses: {
+            /** @description The service. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Service"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    listTickets: {
+        parameters: {
+            query?: {
+                /** @description Which tickets. */
+                view?: "todo" | "mine" | "involved" | "all";
+                /** @description Only tickets with this status. */
+                status?: components["schemas"]["TicketStatus"];
+                /**
+                 * @description Only tickets of this environment (template tickets).
+                 * @example PROD
+                 */
+                environment?: string;
+                /**
+                 * @description Only tickets of this purpose (template tickets).
+                 * @example DeployGit
+                 */
+                purpose?: string;
+                /** @description Only tickets of this service. */
+                service_id?: number;
+                /** @description Only tickets of this task template. */
+                template_id?: number;
+                /**
+                 * @description Only tickets of this business (key).
+                 * @example app01
+                 */
+                business?: string;
+                /**
+                 * @description Only tickets submitted by this user (username).
+                 * @example ops
+                 */
+                creator?: string;
+                /** @description Only tickets created at or after this time (RFC 3339). */
+                from?: string;
+                /** @description Only tickets created before this time (RFC 3339). */
+                to?: string;
+                /**
+                 * @description Words to search for in the serial number, title and field values.
+                 * @example 服务器 以旧换新
+                 */
+                q?: string;
+                /** @description Maximum number of items on the page. Outside 1–500 is answered `400`. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. Omit for the first page. An invalid cursor is answered `400`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tickets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    createTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A client-chosen key (1–200 printable characters) that makes retries safe.
+                 * @example 5f0c7a2e-3b8d-4d0e-9a57-4c1f0a9b7e21
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "service_id": 4,
+                 *       "title": "更换 app01 过保服务器",
+                 *       "business": "app01",
+                 *       "fields": {
+                 *         "reason": "服务器已服役 5 年，故障率上升",
+                 *         "scope": "app01 web 集群 3 台",
+                 *         "window": "2026-11-22T16:00:00Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["TicketCreate"];
+            };
+        };
+        responses: {
+            /** @description The ticket this Idempotency-Key created before. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            /** @description The ticket. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    listTodo: {
+        parameters: {
+            query?: {
+                /** @description Maximum number of items on the page. Outside 1–500 is answered `400`. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. Omit for the first page. An invalid cursor is answered `400`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tickets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    getTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticket. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    approveTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "comment": "看过了，可以"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TicketApprove"];
+            };
+        };
+        responses: {
+            /** @description The updated ticket. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    rejectTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "变更窗口与大促冲突，请改期"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TicketReject"];
+            };
+        };
+        responses: {
+            /** @description The updated ticket. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    fillTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "fields": {
+                 *         "summary": "3 台服务器已替换，业务无损"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["TicketFields"];
+            };
+        };
+        responses: {
+            /** @description The updated ticket. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    evaluateTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "fields": {
+                 *         "rating": "good"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["TicketFields"];
+            };
+        };
+        responses: {
+            /** @description The updated ticket. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    executeTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["TicketExecute"];
+            };
+        };
+        responses: {
+            /** @description The execution was queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionStarted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    retryTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["TicketExecute"];
+            };
+        };
+        responses: {
+            /** @description The execution was queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionStarted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    withdrawTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "改用新方案"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TicketWithdraw"];
+            };
+        };
+        responses: {
+            /** @description The updated ticket. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    transferTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "to_user": "lead2",
+                 *       "comment": "我休假，请代为审核"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TicketTransfer"];
+            };
+        };
+        responses: {
+            /** @description The updated ticket. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    commentTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "text": "已和业务方确认时间"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TicketComment"];
+            };
+        };
+        responses: {
+            /** @description The updated ticket. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    returnTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "to_node": "submit",
+                 *       "reason": "请补充回退方案"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TicketReturn"];
+            };
+        };
+        responses: {
+            /** @description The updated ticket. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    listEnvironments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All environments. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvironmentList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    createEnvironment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "key": "PROD",
+                 *       "name": "生产环境",
+                 *       "description": "Production.",
+                 *       "sort_order": 10
+                 *     }
+                 */
+                "application/json": components["schemas"]["EnvironmentCreate"];
+            };
+        };
+        responses: {
+            /** @description The environment was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Environment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+        };
+    };
+    getEnvironment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Key of the environment.
+                 * @example PROD
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The environment. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Environment"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteEnvironment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Key of the environment.
+                 * @example PROD
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The environment was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    updateEnvironment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Key of the environment.
+                 * @example PROD
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "生产环境",
+                 *       "sort_order": 20
+                 *     }
+                 */
+                "application/json": components["schemas"]["EnvironmentUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated environment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Environment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+        };
+    };
+    listPurposes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All purposes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurposeList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    createPurpose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "key": "DeployGit",
+                 *       "name": "Git 静态文件发布",
+                 *       "description": "Static sites deployed from git.",
+                 *       "sort_order": 10
+                 *     }
+                 */
+                "application/json": components["schemas"]["PurposeCreate"];
+            };
+        };
+        responses: {
+            /** @description The purpose was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Purpose"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+        };
+    };
+    getPurpose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Key of the purpose.
+                 * @example DeployGit
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The purpose. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Purpose"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deletePurpose: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Key of the purpose.
+                 * @example DeployGit
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The purpose was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    updatePurpose: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Key of the purpose.
+                 * @example DeployGit
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Git 静态文件发布",
+                 *       "sort_order": 20
+                 *     }
+                 */
+                "application/json": components["schemas"]["PurposeUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated purpose. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Purpose"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+        };
+    };
+    listConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Key of the environment.
+                 * @example PROD
+                 */
+                env: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The environment's config entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigEntryList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getConfigValue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Key of the environment.
+                 * @example PROD
+                 */
+                env: string;
+                /**
+                 * @description The config key.
+                 * @example git.base_url
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entry, value in clear. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "env": "PROD",
+                     *       "key": "db.password",
+                     *       "value": "s3cr3t-Passw0rd",
+                     *       "secret": true,
+                     *       "description": "Password of the deploy database user.",
+                     *       "revision": 4,
+                     *       "version": 4,
+                     *       "created_at": "2025-02-01T10:00:00Z",
+                     *       "updated_at": "2025-03-01T08:30:00Z",
+                     *       "updated_by": "admin"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConfigEntry"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    putConfigValue: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Key of the environment.
+                 * @example PROD
+                 */
+                env: string;
+                /**
+                 * @description The config key.
+                 * @example git.base_url
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "value": "https://git.example.com/ops",
+                 *       "secret": false,
+                 *       "description": "Base URL of the git server."
+                 *     }
+                 */
+                "application/json": components["schemas"]["ConfigPut"];
+            };
+        };
+        responses: {
+            /** @description The key was changed (or was already so). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigEntry"];
+                };
+            };
+            /** @description The key was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+        };
+    };
+    deleteConfigValue: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Key of the environment.
+                 * @example PROD
+                 */
+                env: string;
+                /**
+                 * @description The config key.
+                 * @example git.base_url
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    listConfigRevisions: {
+        parameters: {
+            query?: {
+                /** @description Maximum number of items on the page. Outside 1–500 is answered `400`. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. Omit for the first page. An invalid cursor is answered `400`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Key of the environment.
+                 * @example PROD
+                 */
+                env: string;
+                /**
+                 * @description The config key.
+                 * @example git.base_url
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of revisions, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigRevisionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    diffConfigRevisions: {
+        parameters: {
+            query: {
+                /**
+                 * @description The older revision number.
+                 * @example 1
+                 */
+                from: number;
+                /**
+                 * @description The newer revision number.
+                 * @example 2
+                 */
+                to: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Key of the environment.
+                 * @example PROD
+                 */
+                env: string;
+                /**
+                 * @description The config key.
+                 * @example ansible.inventory
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The differences. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigDiff"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    rollbackConfigValue: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Key of the environment.
+                 * @example PROD
+                 */
+                env: string;
+                /**
+                 * @description The config key.
+                 * @example git.base_url
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "revision": 2
+                 *     }
+                 */
+                "application/json": components["schemas"]["ConfigRollback"];
+            };
+        };
+        responses: {
+            /** @description The entry after the rollback (a secret shown as `******`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    listVariables: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All variables. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariableList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    createVariable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "AnsibleHosts",
+                 *       "label": "Hosts",
+                 *       "multiple": true,
+                 *       "source": "static",
+                 *       "options": [
+                 *         "host1",
+                 *         "host2",
+                 *         "host3"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["VariableCreate"];
+            };
+        };
+        responses: {
+            /** @description The variable was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Variable"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+        };
+    };
+    getVariable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Name of the variable.
+                 * @example AnsibleHosts
+                 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The variable. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Variable"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteVariable: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Name of the variable.
+                 * @example AnsibleHosts
+                 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The variable was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    updateVariable: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Name of the variable.
+                 * @example AnsibleHosts
+                 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "label": "Target hosts",
+                 *       "multiple": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["VariableUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated variable. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Variable"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+        };
+    };
+    getVariableOptions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Run a script-fed variable's command even when its list is fresh (`catalog.manage` only).
+                 * @example true
+                 */
+                refresh?: boolean;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Name of the variable.
+                 * @example AnsibleHosts
+                 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The list. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariableOptions"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description A script-fed variable's command failed, timed out or printed something that is not a usable list. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "options: the options script of \"Projects\" did not finish within 10 s; ask an administrator to check the variable",
+                     *       "errors": [
+                     *         {
+                     *           "field": "options",
+                     *           "message": "the options script of \"Projects\" did not finish within 10 s; ask an administrator to check the variable"
+                     *         }
+                     *       ],
+                     *       "request_id": "01HQ7Z3K8M2N4P6R8T0V2X4Z6B"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    registerVariableOptions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Name of the variable.
+                 * @example AnsibleHosts
+                 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example [
+                 *       "host1",
+                 *       "host2",
+                 *       "host3"
+                 *     ]
+                 */
+                "application/json": components["schemas"]["VariableOptionsInput"];
+            };
+        };
+        responses: {
+            /** @description The variable with its new list. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Variable"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+        };
+    };
+    listTemplates: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only templates of this environment (key).
+                 * @example PROD
+                 */
+                environment?: string;
+                /**
+                 * @description Only templates of this purpose (key).
+                 * @example DeployGit
+                 */
+                purpose?: string;
+                /** @description Only active (`true`) or inactive (`false`) templates; for `catalog.manage` holders. */
+                active?: boolean;
+                /** @description Only templates the caller may submit now. */
+                submittable?: boolean;
+                /**
+                 * @description Text to search for in the name (substring).
+                 * @example app01
+                 */
+                q?: string;
+                /** @description Maximum number of items on the page. Outside 1–500 is answered `400`. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. Omit for the first page. An invalid cursor is answered `400`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of templates. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    createTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Deploy app01",
+                 *       "environment": "PROD",
+                 *       "purpose": "DeployGit",
+                 *       "description": "Deploy app01 from git to the selected hosts.",
+                 *       "command": "python main_deploy_git.py -e prod -g \"{GitProjName}\" -i \"{AnsibleHosts}\" -m {Mode}",
+                 *       "internal_vars": {
+                 *         "GitProjName": "app01"
+                 *       },
+                 *       "variables": [
+                 *         {
+                 *           "name": "AnsibleHosts",
+                 *           "required": true
+                 *         },
+                 *         {
+                 *           "name": "Mode",
+                 *           "required": true,
+                 *           "default": "incremental"
+                 *         }
+                 *       ],
+                 *       "choices": {
+                 *         "Mode": [
+                 *           "incremental",
+                 *           "full"
+                 *         ]
+                 *       },
+                 *       "workflow_id": 3,
+                 *       "submit_roles": [
+                 *         "ops"
+                 *       ],
+                 *       "timeout_s": 600,
+                 *       "active": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["TemplateCreate"];
+            };
+        };
+        responses: {
+            /** @description The template was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteTemplate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    updateTemplate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "active": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["TemplateUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated template. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    previewTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "variables": {
+                 *         "AnsibleHosts": [
+                 *           "host1",
+                 *           "host2"
+                 *         ],
+                 *         "Mode": "full"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["TemplatePreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description The argument vector. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePreview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
         };
     };
 }

@@ -16,23 +16,4 @@ export type ApiTokenCreated = Schemas['ApiTokenCreated']
 export type AuditEvent = Schemas['AuditEvent']
 export type Problem = Schemas['Problem']
 
-/** Ticket statuses named in API.md (not yet in the spec). */
-export type TicketStatus =
-  | 'in_progress'
-  | 'approved'
-  | 'executing'
-  | 'finished'
-  | 'rejected'
-  | 'withdrawn'
-  | 'failed'
-  | 'terminated'
-
-/** The ticket fields the home page shows (API.md: GET /tickets/{id}); not yet in the spec. */
-export interface TicketSummary {
-  id: number
-  sn?: string
-  title: string
-  status: TicketStatus | string
-  created_at?: string
-  updated_at?: string
-}
+export type { TicketStatus, TicketSummary } from './contract'

@@ -1,12 +1,17 @@
 // English messages. The structure of this object is the message schema: zh-CN.ts must have
 // exactly the same keys (the type checker enforces it). vue-i18n treats { } @ $ | as syntax:
 // write a literal one as {'@'}.
+import opsEn from './ops.en'
+
+const { common: opsCommon, navOps, ticketPage, ...opsRest } = opsEn
 const en = {
   app: {
     name: 'Orderly',
     tagline: 'Work orders and change management',
   },
+  ...opsRest,
   common: {
+    ...opsCommon,
     ok: 'OK',
     cancel: 'Cancel',
     save: 'Save',
@@ -42,6 +47,7 @@ const en = {
     en: 'English',
   },
   nav: {
+    ...navOps,
     home: 'Home',
     submit: 'Submit',
     services: 'Service catalog',
@@ -93,8 +99,11 @@ const en = {
     allMyTickets: 'All my tickets',
     submitNew: 'Submit a work order',
     quickLinks: 'Quick links',
+    recentExecutions: 'My recent executions',
+    noExecutions: 'No executions yet.',
   },
   ticket: {
+    ...ticketPage,
     sn: 'No.',
     title: 'Title',
     status: 'Status',

@@ -1,12 +1,17 @@
 // 简体中文。结构必须与 en.ts 完全一致（类型检查会报出缺少或多余的键）。
 import type { MessageSchema } from './en'
+import opsZhCN from './ops.zh-CN'
+
+const { common: opsCommon, navOps, ticketPage, ...opsRest } = opsZhCN
 
 const zhCN: MessageSchema = {
   app: {
     name: 'Orderly',
     tagline: '工单与变更管理',
   },
+  ...opsRest,
   common: {
+    ...opsCommon,
     ok: '确定',
     cancel: '取消',
     save: '保存',
@@ -42,6 +47,7 @@ const zhCN: MessageSchema = {
     en: 'English',
   },
   nav: {
+    ...navOps,
     home: '首页',
     submit: '提单',
     services: '服务目录',
@@ -93,8 +99,11 @@ const zhCN: MessageSchema = {
     allMyTickets: '全部我的工单',
     submitNew: '提交工单',
     quickLinks: '快捷入口',
+    recentExecutions: '我最近的执行',
+    noExecutions: '还没有执行记录。',
   },
   ticket: {
+    ...ticketPage,
     sn: '单号',
     title: '标题',
     status: '状态',

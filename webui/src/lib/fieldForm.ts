@@ -1,0 +1,179 @@
+// Forms built from a workflow node's `fields` ([{key, label, type, required, options}]): the
+// initial model, validation before sending (the same checks the server makes, so the person sees
+// them next to the field at once), and the payload in the types the server expects.
+/** A field as a workflow node defines it (the API's WorkflowField). */
+export interface FieldDef {
+  key: string
+  label?: string
+  type: string
+  required?: boolean
+  options?: string[]
+}
+
+export type FieldModel = Record<string, unknown>
+
+/** What Element Plus control a field type uses. */
+export function controlOf(type: string): 'input' | 'textarea' | 'number' | 'select' | 'multiselect' | 'date' | 'datetime' | 'user' {
+  switch (type) {
+    case 'text':
+      return 'textarea'
+    case 'number':
+      return 'number'
+    case 'select':
+      return 'select'
+    case 'multiselect':
+      return 'multiselect'
+    case 'date':
+      return 'date'
+    case 'datetime':
+      return 'datetime'
+    case 'user':
+      return 'user'
+    default:
+      return 'input'
+  }
+}
+
+function emptyValue(type: string): unknown {
+  if (type === 'multiselect') return []
+  if (type === 'number' || type === 'datetime') return null
+  return ''
+}
+
+/** The form model: each field's existing value (from the ticket) or an empty one. */
+export function initialModel(fields: readonly FieldDef[], existing: Record<string, unknown> = {}): FieldModel {
+  const model: FieldModel = {}
+  for (const f of fields) {
+    const v = existing[f.key]
+    if (v === undefined || v === null) {
+      model[f.key] = emptyValue(f.type)
+    } else if (f.type === 'multiselect') {
+      model[f.key] = Array.isArray(v) ? [...v].map(String) : [String(v)]
+    } else if (f.type === 'number') {
+      const n = typeof v === 'number' ? v : Number(v)
+      model[f.key] = Number.isFinite(n) ? n : null
+    } else {
+      model[f.key] = typeof v === 'string' ? v : String(v)
+    }
+  }
+  return model
+}
+
+export function isBlank(v: unknown): boolean {
+  if (v === null || v === undefined) return true
+  if (typeof v === 'string') return v.trim() === ''
+  if (Array.isArray(v)) return v.length === 0
+  if (typeof v === 'number') return Number.isNaN(v)
+  return false
+}
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/
+
+function validDate(s: string): boolean {
+  if (!DATE_RE.test(s)) return false
+  const [y, m, d] = s.split('-').map(Number) as [number, number, number]
+  const dt = new Date(Date.UTC(y, m - 1, d))
+  return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d
+}
+
+export type FieldProblem = 'required' | 'number' | 'option' | 'date' | 'datetime'
+
+/** The first problem with one value, or null. Mirrors the server's check_fields. */
+export function checkField(f: FieldDef, v: unknown): FieldProblem | null {
+  if (isBlank(v)) return f.required ? 'required' : null
+  switch (f.type) {
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v) ? null : 'number'
+    case 'select':
+      return f.options?.length && !f.options.includes(String(v)) ? 'option' : null
+    case 'multiselect':
+      return f.options?.length && (v as unknown[]).some((x) => !f.options!.includes(String(x))) ? 'option' : null
+    case 'date':
+      return typeof v === 'string' && validDate(v) ? null : 'date'
+    case 'datetime':
+      return toDateTime(v) ? null : 'datetime'
+    default:
+      return null
+  }
+}
+
+/** Every field's problem (key → problem); empty when the form may be sent. */
+export function checkModel(fields: readonly FieldDef[], model: FieldModel): Record<string, FieldProblem> {
+  const out: Record<string, FieldProblem> = {}
+  for (const f of fields) {
+    const p = checkField(f, model[f.key])
+    if (p) out[f.key] = p
+  }
+  return out
+}
+
+function toDateTime(v: unknown): string | null {
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString().replace(/\.\d{3}Z$/, 'Z')
+  if (typeof v === 'number') return toDateTime(new Date(v))
+  if (typeof v === 'string') {
+    if (!/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}/.test(v)) return null
+    const d = new Date(v)
+    return Number.isNaN(d.getTime()) ? null : toDateTime(d)
+  }
+  return null
+}
+
+/**
+ * The `fields` object to send: blank values left out (the server keeps what a required field
+ * already has), numbers as numbers, multiselect as arrays of strings, datetimes as RFC 3339 UTC,
+ * strings as typed (not trimmed: what the person wrote is what is stored).
+ */
+export function toPayload(fields: readonly FieldDef[], model: FieldModel): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const f of fields) {
+    const v = model[f.key]
+    if (isBlank(v)) continue
+    switch (f.type) {
+      case 'number':
+        out[f.key] = typeof v === 'number' ? v : Number(v)
+        break
+      case 'multiselect':
+        out[f.key] = (v as unknown[]).map(String)
+        break
+      case 'datetime':
+        out[f.key] = toDateTime(v) ?? v
+        break
+      default:
+        out[f.key] = v
+    }
+  }
+  return out
+}
+
+/** A stored field value as text for reading (lists joined, datetimes in local time). */
+export function displayValue(v: unknown, type?: string): string {
+  if (v === null || v === undefined) return ''
+  if (Array.isArray(v)) return v.map((x) => displayValue(x)).join(', ')
+  if (type === 'datetime' && typeof v === 'string') {
+    const d = new Date(v)
+    if (!Number.isNaN(d.getTime())) {
+      const p = (n: number) => String(n).padStart(2, '0')
+      return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`
+    }
+  }
+  if (typeof v === 'object') return JSON.stringify(v)
+  return String(v)
+}
+
+/**
+ * Server field errors for a dynamic form: the problem document names `fields.reason` (or
+ * `variables.AnsibleHosts`); the form items are keyed by `reason`. Returns key → message for the
+ * errors under `prefix`.
+ */
+export function errorsUnder(fieldErrors: Record<string, string>, prefix: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const p = `${prefix}.`
+  for (const [k, msg] of Object.entries(fieldErrors)) {
+    if (k.startsWith(p)) {
+      const rest = k.slice(p.length)
+      const key = rest.split('.')[0]!
+      if (!(key in out)) out[key] = msg
+    }
+  }
+  return out
+}
