@@ -72,7 +72,7 @@ TEST_CASE("a hostile variable value arrives as one literal argument", "[api][exe
     }
 }
 
-TEST_CASE("cancel stops a script and the sleep it forked; no process of its group remains",
+TEST_CASE("cancel stops a script and the sleep it forked, no process of its group remains",
           "[api][executions]") {
     auto a = admin();
     Categories cat(a);

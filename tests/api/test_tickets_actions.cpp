@@ -38,7 +38,8 @@ TEST_CASE("transfer: the new operator decides, the old one no longer can", "[api
     CHECK(s.lead.post(path(id, "approve"), "").status == 409);
     CHECK(deputy.get("/api/v1/todo").json["items"].Size() == 1);
     REQUIRE(deputy.post(path(id, "approve"), "").status == 200);
-    auto steps = s.ops.get(path(id)).json["steps"].GetArray();
+    auto detail = s.ops.get(path(id));
+    auto steps = detail.json["steps"].GetArray();
     CHECK(steps[1]["action"].GetString() == std::string("transfer"));
     CHECK(steps[1]["detail"]["to_user"].GetString() == deputy_name);
     CHECK(steps[2]["actor"].GetString() == deputy_name);
@@ -136,7 +137,8 @@ TEST_CASE("lists: views, filters, search and cursor pagination", "[api][tickets]
           6);
 
     // The time window and the creator.
-    auto now = s.ops.get(path(special)).json["created_at"].GetString();
+    auto special_ticket = s.ops.get(path(special));
+    std::string now = special_ticket.json["created_at"].GetString();
     auto from = s.ops.get(std::string("/api/v1/tickets?view=mine&from=") + now);
     CHECK(from.json["items"].Size() >= 1);
     CHECK(s.ops.get("/api/v1/tickets?view=mine&to=2000-01-01T00:00:00Z").json["items"].Size() == 0);

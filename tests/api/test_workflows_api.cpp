@@ -169,7 +169,8 @@ TEST_CASE("services: references are checked, visibility follows the submit node"
     CHECK(ops.get("/api/v1/services/" + std::to_string(svc)).status == 200);
     CHECK(other.get("/api/v1/services/" + std::to_string(svc)).status == 404);
     auto listed = [&](Client& c) {
-        for (const auto& s : c.get("/api/v1/services").json["items"].GetArray())
+        auto list = c.get("/api/v1/services");
+        for (const auto& s : list.json["items"].GetArray())
             if (s["id"].GetInt64() == svc) return true;
         return false;
     };

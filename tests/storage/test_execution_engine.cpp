@@ -199,7 +199,7 @@ TEST_CASE("engine: a hostile variable value arrives as one literal argument",
     CHECK(f.finished[0].status_in_tx == "succeeded");  // the hook runs in the ending transaction
 }
 
-TEST_CASE("engine: cancel stops a script and the sleep it forked; nothing of the group is left",
+TEST_CASE("engine: cancel stops a script and the sleep it forked, nothing of the group is left",
           "[executions][engine]") {
     Fixture f;
     auto eng = f.engine(f.options());
@@ -337,7 +337,7 @@ TEST_CASE("engine: exit codes, signals and leftovers are reported", "[executions
     CHECK(group_gone(static_cast<pid_t>(*c.pgid)));
 }
 
-TEST_CASE("engine: the pool is bounded; the rest wait queued", "[executions][engine]") {
+TEST_CASE("engine: the pool is bounded, the rest wait queued", "[executions][engine]") {
     Fixture f;
     auto o = f.options();
     o.workers = 1;

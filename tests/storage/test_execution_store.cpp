@@ -186,7 +186,7 @@ TEST_CASE("log chunks append at the end only and read back by offset", "[storage
     CHECK(joined == all);
 }
 
-TEST_CASE("an execution ends once; cancel requests only for running ones",
+TEST_CASE("an execution ends once, cancel requests only for running ones",
           "[storage][executions]") {
     TempDb t;
     int64_t user = add_user(t.db, "carol");

@@ -50,7 +50,7 @@ TEST_CASE("substitution happens once per argument and never splits or rescans", 
           V{"deploy", "-i", "host1,host2", "--name=x\"; rm -rf / # {Hosts} $(id) a b", "{Name}"});
 }
 
-TEST_CASE("config placeholders resolve at run time; a missing value is a 422", "[command]") {
+TEST_CASE("config placeholders resolve at run time, a missing value is a 422", "[command]") {
     V argv = {"git", "clone", "{config.git.base_url}/app01"};
     auto r = substitute(argv, {}, [](const std::string& k) -> std::optional<std::string> {
         if (k == "git.base_url") return "https://git.example.com";

@@ -192,7 +192,7 @@ TEST_CASE("processes the task leaves behind in its group are terminated", "[proc
     CHECK(group_gone(r.pid));
 }
 
-TEST_CASE("a process that escapes the group does not hold the run open; the marker finds it",
+TEST_CASE("a process that escapes the group does not hold the run open, the marker finds it",
           "[process]") {
     std::string marker = "ORDERLY_RUN_ID=test-" + std::to_string(getpid());
     Collect c;

@@ -132,7 +132,7 @@ struct Notices {
     void add(const Ticket& t, const TicketFlow& flow, std::string event, TicketStatus status,
              std::string node_name, std::string actor, std::string reason,
              std::vector<int64_t> recipients) {
-        if (recipients.empty()) return;
+        // Queued even without recipients: webhook subscriptions want every event.
         TicketEvent ev;
         ev.event = std::move(event);
         ev.ticket_id = t.id;
