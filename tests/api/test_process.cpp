@@ -46,6 +46,9 @@ TEST_CASE("orderly migrate, user add (password on stdin) and serve", "[process]"
     CHECK(Client(p.port()).get("/readyz").status == 200);
     auto metrics = Client(p.port()).get("/metrics");
     CHECK(metrics.body.find("orderly_http_requests_total") != std::string::npos);
+    CHECK(metrics.body.find("orderly_http_request_duration_seconds_bucket") != std::string::npos);
+    CHECK(metrics.body.find("orderly_db_up 1") != std::string::npos);
+    CHECK(metrics.body.find("orderly_executions_queued") != std::string::npos);
     p.signal(SIGTERM);
     CHECK(p.wait() == 0);
     std::filesystem::remove_all(dir);

@@ -1,5 +1,7 @@
 #include "app/orderly_app.h"
 
+#include <filesystem>
+
 #include "app/execution_engine.h"
 #include "app/notifier.h"
 
@@ -62,6 +64,19 @@ OrderlyApp::OrderlyApp(AppOptions opts) : opts_(std::move(opts)) {
             "# HELP orderly_db_schema_version Applied migration.\n# TYPE orderly_db_schema_version "
             "gauge\n";
         out += "orderly_db_schema_version " + std::to_string(db_->schema_version()) + "\n";
+        out +=
+            "# HELP orderly_db_file_bytes Size of the database file and its write-ahead log.\n"
+            "# TYPE orderly_db_file_bytes gauge\n";
+        for (const char* suffix : {"", "-wal"}) {
+            std::error_code ec;
+            auto size = std::filesystem::file_size(opts_.db_path + suffix, ec);
+            out += std::string("orderly_db_file_bytes{file=\"") + (*suffix ? "wal" : "main") +
+                   "\"} " + std::to_string(ec ? 0 : size) + "\n";
+        }
+        out +=
+            "# HELP orderly_db_up Whether a read on the database succeeds.\n"
+            "# TYPE orderly_db_up gauge\n";
+        out += std::string("orderly_db_up ") + (db_->ping() ? "1" : "0") + "\n";
         out += notification_metrics(*db_);
         out += executions_->metrics_text();  // issue 5
         return out;
