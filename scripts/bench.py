@@ -97,7 +97,7 @@ def parse_duration_ms(s):
 
 
 def wrk(url, conns=64, seconds=5, threads=2, headers=None, script=None, script_args=None):
-    cmd = ["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{seconds}s", "--latency", "--timeout", "10s"]
+    cmd = ["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{max(1, int(seconds))}s", "--latency", "--timeout", "10s"]
     for h in headers or []:
         cmd += ["-H", h]
     if script:
@@ -254,7 +254,17 @@ wrk.headers["Connection"] = "keep-alive"
         self.row("POST /api/v1/tickets (validation, durable commit, audit), 64 conns",
                  f"{rps:,.0f} tickets/s (non-2xx {bad})", f"{rps / self.sqlite_rps:.2f} of raw SQLite",
                  "≥ 0.40 of raw SQLite inserts", rps / self.sqlite_rps >= 0.4 and bad == 0)
-        _, last = api.call("POST", "/api/v1/tickets", self.ticket_body(2))
+        # Top up the pending tickets so that every approve request of every run decides a
+        # different ticket (an approve of an already decided ticket would be a quick 409).
+        approve_seconds = min(self.args.seconds, 3)
+        _, probe = api.call("POST", "/api/v1/tickets", self.ticket_body(2))
+        needed = self.args.runs * approve_seconds * 4000
+        have = probe["id"] - first
+        if have < needed:
+            extra = max(1, int((needed - have) / max(rps, 1)) + 1)
+            log(f"creating about {needed - have:,} more pending tickets for the approve runs ({extra} s)")
+            wrk(f"http://127.0.0.1:{self.port}/api/v1/tickets", 64, extra, script=post_lua)
+        _, last = api.call("POST", "/api/v1/tickets", self.ticket_body(3))
         last_id = last["id"] - 1
 
         # Approve: every request decides a different pending ticket; each run gets its own slice.
@@ -283,10 +293,14 @@ request = function()
       ["Connection"] = "keep-alive"}}, "{{}}")
 end
 """)
-            approve_runs.append(wrk(f"http://127.0.0.1:{self.port}/", 64, min(self.args.seconds, 3), script=lua))
+            approve_runs.append(wrk(f"http://127.0.0.1:{self.port}/", 64, approve_seconds, script=lua))
         p99 = median_of(approve_runs, lambda r: r["lat"].get("99", 1e9))
+        p50 = median_of(approve_runs, lambda r: r["lat"].get("50", 1e9))
         arps = median_of(approve_runs, lambda r: r["rps"])
-        self.row("approve action, 64 conns", f"p99 {p99:.2f} ms at {arps:,.0f} req/s", "", "p99 ≤ 10 ms", p99 <= 10)
+        bad = max(r["non2xx"] for r in approve_runs)
+        self.row("approve action (durable commit, audit, notifications), 64 conns",
+                 f"p99 {p99:.2f} ms, p50 {p50:.2f} ms at {arps:,.0f} approvals/s (non-2xx {bad})", "",
+                 "p99 ≤ 10 ms", p99 <= 10 and bad == 0)
 
     def bench_million(self, db):
         log(f"loading {self.args.tickets:,} tickets")

@@ -351,7 +351,7 @@ void register_ticket_routes(App& app, Server& s) {
             if (service_id) {
                 auto sv = storage::find_service(c, *service_id);
                 if (!sv) fail(Error::UnprocessableField("service_id", "no such service"));
-                auto v = storage::find_workflow_version(c, sv->workflow_version_id);
+                auto v = storage::cached_version(c, sv->workflow_version_id);
                 if (!v) fail(Error::Internal("service bound to a missing version"));
                 if (!may_submit(c, p, v->def, business))
                     fail(Error::Forbidden("you may not submit service \"" + sv->name + "\""));

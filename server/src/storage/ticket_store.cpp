@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <unordered_map>
 #include <variant>
 
 #include "domain/ticket_search.h"
@@ -269,12 +271,33 @@ std::optional<Ticket> find_ticket(Connection& c, int64_t id) {
     return ticket_from(s);
 }
 
+// Keyed by the database file and the version id; bounded.
+std::shared_ptr<const CachedVersion> cached_version(Connection& c, int64_t version_id) {
+    static std::mutex mu;
+    static std::unordered_map<std::string, std::shared_ptr<const CachedVersion>> cache;
+    const char* file = sqlite3_db_filename(c.raw(), "main");
+    std::string key = std::string(file ? file : "") + "#" + std::to_string(version_id);
+    {
+        std::lock_guard lock(mu);
+        auto it = cache.find(key);
+        if (it != cache.end()) return it->second;
+    }
+    auto v = find_workflow_version(c, version_id);
+    if (!v) return nullptr;
+    auto entry = std::make_shared<const CachedVersion>(
+        CachedVersion{std::move(v->def), v->workflow_id, v->version});
+    std::lock_guard lock(mu);
+    if (cache.size() >= 4096) cache.clear();
+    cache.emplace(std::move(key), entry);
+    return entry;
+}
+
 TicketFlow ticket_flow(Connection& c, const Ticket& t) {
     if (!t.workflow_version_id)
         return {domain::direct_execution_flow(), std::nullopt, std::nullopt};
-    auto v = find_workflow_version(c, *t.workflow_version_id);
+    auto v = cached_version(c, *t.workflow_version_id);
     if (!v) throw std::runtime_error("ticket's workflow version is missing");
-    TicketFlow f{std::move(v->def), v->workflow_id, v->version};
+    TicketFlow f{v->def, v->workflow_id, v->version};
     if (t.template_id) f.def = domain::with_execute_step(std::move(f.def));
     return f;
 }

@@ -9,6 +9,7 @@
 // at most one activation per ticket is active (a unique index): two operators deciding the same
 // node at once decide it once; the second gets 409 and nothing changes.
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,16 @@ struct TicketFlow {
     std::optional<int64_t> workflow_version;  // the version number
 };
 TicketFlow ticket_flow(Connection& c, const Ticket& t);
+
+// A deployed workflow version's parsed definition. Versions never change (the table refuses
+// UPDATE and DELETE), so this is cached per process with no staleness across processes.
+// nullptr when there is no such version.
+struct CachedVersion {
+    domain::WorkflowDef def;
+    int64_t workflow_id;
+    int64_t version;
+};
+std::shared_ptr<const CachedVersion> cached_version(Connection& c, int64_t version_id);
 
 // ---- creating
 
