@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/enum_names.h"
+
 namespace orderly::domain {
 
 namespace {
@@ -23,19 +25,6 @@ constexpr std::pair<Action, std::string_view> kActions[] = {
     {Action::return_to, "return"},
 };
 
-template <typename E, size_t N>
-std::optional<E> lookup(const std::pair<E, std::string_view> (&table)[N], std::string_view s) {
-    for (const auto& [e, name] : table)
-        if (name == s) return e;
-    return std::nullopt;
-}
-template <typename E, size_t N>
-std::string_view name_of(const std::pair<E, std::string_view> (&table)[N], E e) {
-    for (const auto& [v, name] : table)
-        if (v == e) return name;
-    return "?";
-}
-
 bool blank(const std::string& s) {
     return s.find_first_not_of(" \t\r\n") == std::string::npos;
 }
@@ -46,10 +35,10 @@ std::string node_label(const Node& n) {
 }  // namespace
 
 std::string_view to_string(TicketStatus s) {
-    return name_of(kStatuses, s);
+    return enum_name(kStatuses, s);
 }
 std::optional<TicketStatus> parse_ticket_status(std::string_view s) {
-    return lookup(kStatuses, s);
+    return enum_from_name(kStatuses, s);
 }
 bool is_terminal(TicketStatus s) {
     return s == TicketStatus::finished || s == TicketStatus::rejected ||
@@ -66,16 +55,16 @@ TicketStatus status_at(NodeType t) {
     }
 }
 std::string_view to_string(AssigneeState s) {
-    return name_of(kAssigneeStates, s);
+    return enum_name(kAssigneeStates, s);
 }
 std::optional<AssigneeState> parse_assignee_state(std::string_view s) {
-    return lookup(kAssigneeStates, s);
+    return enum_from_name(kAssigneeStates, s);
 }
 std::string_view to_string(Action a) {
-    return name_of(kActions, a);
+    return enum_name(kActions, a);
 }
 std::optional<Action> parse_action(std::string_view s) {
-    return lookup(kActions, s);
+    return enum_from_name(kActions, s);
 }
 
 const Assignee* ActiveNode::find(int64_t user_id) const {

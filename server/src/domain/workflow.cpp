@@ -6,6 +6,7 @@
 #include <deque>
 #include <set>
 
+#include "core/enum_names.h"
 #include "core/time.h"
 
 namespace orderly::domain {
@@ -97,18 +98,6 @@ bool FieldValue::operator==(const FieldValue& o) const {
 // ---- names
 
 namespace {
-template <typename E, size_t N>
-std::optional<E> lookup(const std::pair<E, std::string_view> (&table)[N], std::string_view s) {
-    for (const auto& [e, name] : table)
-        if (name == s) return e;
-    return std::nullopt;
-}
-template <typename E, size_t N>
-std::string_view name_of(const std::pair<E, std::string_view> (&table)[N], E e) {
-    for (const auto& [v, name] : table)
-        if (v == e) return name;
-    return "?";
-}
 
 constexpr std::pair<NodeType, std::string_view> kNodeTypes[] = {
     {NodeType::submit, "submit"},   {NodeType::approval, "approval"}, {NodeType::fill, "fill"},
@@ -127,22 +116,22 @@ constexpr std::pair<CondOp, std::string_view> kCondOps[] = {
 }  // namespace
 
 std::string_view to_string(NodeType t) {
-    return name_of(kNodeTypes, t);
+    return enum_name(kNodeTypes, t);
 }
 std::optional<NodeType> parse_node_type(std::string_view s) {
-    return lookup(kNodeTypes, s);
+    return enum_from_name(kNodeTypes, s);
 }
 std::string_view to_string(FieldType t) {
-    return name_of(kFieldTypes, t);
+    return enum_name(kFieldTypes, t);
 }
 std::optional<FieldType> parse_field_type(std::string_view s) {
-    return lookup(kFieldTypes, s);
+    return enum_from_name(kFieldTypes, s);
 }
 std::string_view to_string(CondOp op) {
-    return name_of(kCondOps, op);
+    return enum_name(kCondOps, op);
 }
 std::optional<CondOp> parse_cond_op(std::string_view s) {
-    return lookup(kCondOps, s);
+    return enum_from_name(kCondOps, s);
 }
 
 // ---- rules and conditions
