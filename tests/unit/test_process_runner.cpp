@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -196,7 +197,13 @@ TEST_CASE("a process that escapes the group does not hold the run open, the mark
           "[process]") {
     std::string marker = "ORDERLY_RUN_ID=test-" + std::to_string(getpid());
     Collect c;
-    auto s = sh("setsid sleep 1000 & echo out");
+    // The shell waits until the escaped process has written its pid, i.e. has already left the
+    // group (setsid runs before the inner shell), so the runner's clean-up of leftovers in the
+    // group cannot catch it first.
+    std::string flag = "/tmp/orderly-escape-" + std::to_string(getpid());
+    std::remove(flag.c_str());
+    auto s = sh("setsid sh -c 'echo $$ > " + flag + "; exec sleep 1000' & while [ ! -s " + flag +
+                " ]; do sleep 0.01; done; echo out");
     s.env.push_back(marker);
     auto t0 = std::chrono::steady_clock::now();
     auto r = run_process(s, c);
@@ -211,6 +218,7 @@ TEST_CASE("a process that escapes the group does not hold the run open, the mark
         none_left = kill_recorded_group(r.pid, marker) == 0;
     }
     CHECK(none_left);
+    std::remove(flag.c_str());
 }
 
 TEST_CASE("kill_recorded_group kills a group only when it carries the marker", "[process]") {
