@@ -455,12 +455,21 @@ def main():
     table = b.report()
     if not args.no_write:
         path = os.path.join(ROOT, "docs", "benchmarks.md")
+        # The hand-written analysis below the table (from the first "## " heading on) is kept.
+        notes = ""
+        if os.path.exists(path):
+            with open(path) as f:
+                old = f.read()
+            at = old.find("\n## ")
+            if at >= 0:
+                notes = old[at:]
         with open(path, "w") as f:
             f.write("# Benchmarks\n\n")
             f.write("Produced by `scripts/bench` (medians of %d runs of %gs each; wrk on the same machine).\n\n"
                     % (args.runs, args.seconds))
             f.write(f"Machine: {machine_description()}. Run took {time.time() - started:.0f} s.\n\n")
             f.write(table + "\n")
+            f.write(notes)
         log(f"wrote {path}")
 
 

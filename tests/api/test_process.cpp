@@ -100,6 +100,35 @@ TEST_CASE("two server processes on one database both serve the same data", "[pro
     std::filesystem::remove_all(dir);
 }
 
+// Processes keep users' roles and permissions in memory between requests; a change made through
+// one process must still apply at the very next request on every other.
+TEST_CASE("a role or permission change through one process applies at once on another",
+          "[process]") {
+    auto dir = temp_dir();
+    std::string db = dir + "/o.db";
+    ServerProcess a(db, {}, {"ORDERLY_ADMIN_PASSWORD=shared-admin-pw"});
+    ServerProcess b(db);
+    auto ca = login_at(a.port(), "admin", "shared-admin-pw");
+    REQUIRE(ca.post("/api/v1/roles",
+                    R"({"key":"editor","name":"Editor","permissions":["catalog.manage"]})")
+                .status == 201);
+    auto u = ca.post("/api/v1/users",
+                     R"({"username":"uma","display_name":"Uma","password":"uma-password-1",)"
+                     R"("roles":["editor"]})");
+    REQUIRE(u.status == 201);
+    const std::string uid = std::to_string(u.num("id"));
+    auto ub = login_at(b.port(), "uma", "uma-password-1");
+    CHECK(ub.get("/api/v1/audit-events").status == 403);  // b now knows Uma as an editor
+    REQUIRE(ca.patch("/api/v1/roles/editor", R"({"permissions":["catalog.manage","audit.read"]})")
+                .status == 200);
+    CHECK(ub.get("/api/v1/audit-events").status == 200);
+    REQUIRE(ca.patch("/api/v1/users/" + uid, R"({"roles":[]})").status == 200);
+    CHECK(ub.get("/api/v1/audit-events").status == 403);
+    REQUIRE(ca.patch("/api/v1/users/" + uid, R"({"display_name":"Uma Renamed"})").status == 200);
+    CHECK(ub.get("/api/v1/me").str("display_name") == "Uma Renamed");
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("orderly backup makes a consistent copy while serving", "[process]") {
     auto dir = temp_dir();
     std::string db = dir + "/o.db";

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <ctime>
 #include <string>
 
 #include "core/time.h"
@@ -40,4 +42,30 @@ TEST_CASE("RFC 3339 round trip and rejection", "[time]") {
     CHECK_FALSE(parse_rfc3339("2026-13-01T00:00:00Z"));
     CHECK_FALSE(parse_rfc3339("2026-11-21T05:40:39"));
     CHECK(format_rfc3339(0) == "1970-01-01T00:00:00.000Z");
+}
+
+TEST_CASE("RFC 3339 formatting agrees with the C library across centuries", "[time]") {
+    CHECK(format_rfc3339(-1) == "1969-12-31T23:59:59.999Z");
+    CHECK(format_rfc3339(951782400000) == "2000-02-29T00:00:00.000Z");   // a leap day
+    CHECK(format_rfc3339(4107542399999) == "2100-02-28T23:59:59.999Z");  // 2100: no leap day
+    // Spread over 1900..2300, negative times included.
+    uint64_t x = 88172645463325252ull;
+    int mismatches = 0;
+    for (int i = 0; i < 20000; ++i) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        const int64_t span = 12'623'040'000'000;  // 400 years of milliseconds
+        const TimeMs t = static_cast<int64_t>(x % static_cast<uint64_t>(span)) - 2'208'988'800'000;
+        time_t secs = static_cast<time_t>(t >= 0 ? t / 1000 : (t - 999) / 1000);
+        int ms = static_cast<int>(t - static_cast<int64_t>(secs) * 1000);
+        struct tm tmv {};
+        gmtime_r(&secs, &tmv);
+        char want[96];
+        std::snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tmv.tm_year + 1900,
+                      tmv.tm_mon + 1, tmv.tm_mday, tmv.tm_hour, tmv.tm_min, tmv.tm_sec, ms);
+        if (format_rfc3339(t) != want && ++mismatches < 5)
+            FAIL_CHECK(t << ": " << format_rfc3339(t) << " != " << want);
+    }
+    CHECK(mismatches == 0);
 }

@@ -21,6 +21,9 @@ OrderlyApp::OrderlyApp(AppOptions opts) : opts_(std::move(opts)) {
     app_->secret_key = crypto::load_or_create_key(
         opts_.secret_key_file.empty() ? opts_.db_path + ".key" : opts_.secret_key_file);
     server_->set_authenticator(http::make_authenticator(*app_));
+    server_->set_read_scope([this](const std::function<http::Response()>& body) {
+        return db_->read([&](storage::Connection&) { return body(); });
+    });
     http::register_system_routes(*app_, *server_);
     http::register_auth_routes(*app_, *server_);
     http::register_people_routes(*app_, *server_);
@@ -77,6 +80,17 @@ OrderlyApp::OrderlyApp(AppOptions opts) : opts_(std::move(opts)) {
             "# HELP orderly_db_up Whether a read on the database succeeds.\n"
             "# TYPE orderly_db_up gauge\n";
         out += std::string("orderly_db_up ") + (db_->ping() ? "1" : "0") + "\n";
+        const auto ws = db_->write_stats();
+        out +=
+            "# HELP orderly_db_writes_total Write transactions committed by this process.\n"
+            "# TYPE orderly_db_writes_total counter\n"
+            "orderly_db_writes_total " +
+            std::to_string(ws.writes) +
+            "\n# HELP orderly_db_commits_total Durable commits (fsyncs) that carried them: "
+            "writes that arrive together share one (group commit).\n"
+            "# TYPE orderly_db_commits_total counter\n"
+            "orderly_db_commits_total " +
+            std::to_string(ws.commits) + "\n";
         out += notification_metrics(*db_);
         out += executions_->metrics_text();  // issue 5
         return out;

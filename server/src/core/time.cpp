@@ -11,19 +11,50 @@ TimeMs SystemClock::now_ms() const {
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+// Every response carries several timestamps, so this avoids gmtime_r and printf: days to a
+// civil date by the proleptic Gregorian algorithm of H. Hinnant ("chrono-compatible low-level
+// date algorithms"), then fixed-width digits.
 std::string format_rfc3339(TimeMs t) {
-    time_t secs = static_cast<time_t>(t / 1000);
+    int64_t secs = t / 1000;
     int ms = static_cast<int>(t % 1000);
     if (ms < 0) {
         ms += 1000;
         secs -= 1;
     }
-    struct tm tmv {};
-    gmtime_r(&secs, &tmv);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tmv.tm_year + 1900,
-                  tmv.tm_mon + 1, tmv.tm_mday, tmv.tm_hour, tmv.tm_min, tmv.tm_sec, ms);
-    return buf;
+    int64_t days = secs / 86400;
+    int64_t rem = secs % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        days -= 1;
+    }
+    const int64_t z = days + 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const int64_t doe = z - era * 146097;
+    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const int64_t mp = (5 * doy + 2) / 153;
+    const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+    const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+    const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    if (year < 0 || year > 9999) {
+        // Outside what four digits can show: never a real ticket time; keep the output valid.
+        return year < 0 ? "0000-01-01T00:00:00.000Z" : "9999-12-31T23:59:59.999Z";
+    }
+    char buf[25] = "0000-00-00T00:00:00.000Z";
+    auto put = [&](int pos, int64_t v, int width) {
+        for (int i = width - 1; i >= 0; --i) {
+            buf[pos + i] = static_cast<char>('0' + v % 10);
+            v /= 10;
+        }
+    };
+    put(0, year, 4);
+    put(5, month, 2);
+    put(8, day, 2);
+    put(11, rem / 3600, 2);
+    put(14, rem / 60 % 60, 2);
+    put(17, rem % 60, 2);
+    put(20, ms, 3);
+    return std::string(buf, 24);
 }
 
 namespace {

@@ -172,7 +172,7 @@ void write_ticket(json::Writer& w, storage::Connection& c, const storage::Ticket
 std::string ticket_json(storage::Connection& c, int64_t id, const Principal& p) {
     auto t = storage::find_ticket(c, id);
     if (!t) fail(Error::NotFound("no ticket with id " + std::to_string(id)));
-    json::Writer w;
+    json::Writer w(4096);
     write_ticket(w, c, *t, p);
     return w.take();
 }
@@ -206,7 +206,7 @@ std::string list_json(storage::Connection& c, storage::TicketFilter f) {
     const int limit = f.limit;
     f.limit = limit + 1;
     auto items = storage::list_tickets(c, f);
-    json::Writer w;
+    json::Writer w(32768);
     w.start_object().key("items").start_array();
     for (size_t i = 0; i < items.size() && i < static_cast<size_t>(limit); ++i)
         write_summary(w, items[i]);
@@ -463,7 +463,7 @@ void register_ticket_routes(App& app, Server& s) {
         auto body = app.db.read([&](storage::Connection& c) {
             auto t = load_visible(c, id, p);
             version = t.version;
-            json::Writer w;
+            json::Writer w(4096);
             write_ticket(w, c, t, p);
             return w.take();
         });

@@ -1,5 +1,8 @@
 #include "http/app.h"
 
+#include <mutex>
+#include <unordered_map>
+
 #include "domain/accounts.h"
 #include "integrations/crypto.h"
 #include "storage/accounts_store.h"
@@ -35,27 +38,67 @@ std::string etag(int64_t version) {
     return "\"" + std::to_string(version) + "\"";
 }
 
+namespace {
+// A user's roles and permissions as of an authorisation generation (storage::check_token), kept
+// per process. A stale entry is never used: every request reads the current generation with
+// the token, and a different one reloads the entry.
+class AuthzCache {
+  public:
+    struct Entry {
+        int64_t generation = 0;
+        storage::UserAuthz authz;
+    };
+    std::shared_ptr<const Entry> find(int64_t user_id, int64_t generation) {
+        std::lock_guard lock(mu_);
+        auto it = entries_.find(user_id);
+        if (it == entries_.end() || it->second->generation != generation) return nullptr;
+        return it->second;
+    }
+    void put(int64_t user_id, std::shared_ptr<const Entry> e) {
+        std::lock_guard lock(mu_);
+        if (entries_.size() >= kMaxUsers) entries_.clear();
+        entries_[user_id] = std::move(e);
+    }
+
+  private:
+    static constexpr size_t kMaxUsers = 10000;
+    std::mutex mu_;
+    std::unordered_map<int64_t, std::shared_ptr<const Entry>> entries_;
+};
+}  // namespace
+
 Authenticator make_authenticator(App& app) {
-    return [&app](const std::string& token, const Request&) -> Result<Principal> {
+    auto cache = std::make_shared<AuthzCache>();
+    return [&app, cache](const std::string& token, const Request&) -> Result<Principal> {
         if (token.empty() || token.size() > 200)
             return Error::Unauthorized("the token is invalid or expired");
         const std::string hash = crypto::token_hash(token);
         TimeMs now = app.clock.now_ms();
         bool needs_touch = false;
         auto p = app.db.read([&](storage::Connection& c) -> Result<Principal> {
-            auto h = storage::find_token_holder(c, hash);
-            if (!h) return Error::Unauthorized("the token is invalid or expired");
-            const auto& t = h->token;
+            auto check = storage::check_token(c, hash);
+            if (!check) return Error::Unauthorized("the token is invalid or expired");
+            const auto& t = check->token;
             if (t.revoked_at || (t.expires_at && *t.expires_at <= now) || t.user_disabled)
                 return Error::Unauthorized("the token is invalid or expired");
+            auto entry = cache->find(t.user_id, check->authz_generation);
+            if (!entry) {
+                auto authz = storage::load_user_authz(c, t.user_id);
+                if (!authz) return Error::Unauthorized("the token is invalid or expired");
+                auto fresh = std::make_shared<AuthzCache::Entry>();
+                fresh->generation = check->authz_generation;
+                fresh->authz = std::move(*authz);
+                entry = fresh;
+                cache->put(t.user_id, std::move(fresh));
+            }
             Principal pr;
             pr.user_id = t.user_id;
-            pr.username = std::move(h->username);
-            pr.display_name = std::move(h->display_name);
+            pr.username = entry->authz.username;
+            pr.display_name = entry->authz.display_name;
             pr.token_id = t.id;
             pr.api_token = t.kind == "api";
-            pr.roles = std::move(h->roles);
-            pr.permissions = std::move(h->permissions);
+            pr.roles = entry->authz.roles;
+            pr.permissions = entry->authz.permissions;
             needs_touch = pr.api_token && (!t.last_used_at || *t.last_used_at < now - 60'000);
             return pr;
         });

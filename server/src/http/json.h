@@ -42,6 +42,9 @@ Result<void> parse_untrusted(std::string_view body, Document& doc);
 class Writer {
   public:
     Writer() : w_(buf_) {}
+    // Reserves room for a document of about this size up front, so that a large response does
+    // not grow its buffer step by step.
+    explicit Writer(size_t reserve) : buf_(nullptr, reserve), w_(buf_) {}
     Writer& start_object() {
         w_.StartObject();
         return *this;

@@ -5,6 +5,7 @@
 #include <pistache/net.h>
 #include <sodium.h>
 
+#include <charconv>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -88,14 +89,38 @@ bool valid_utf8(std::string_view s) {
     return true;
 }
 
+// ASCII only, as HTTP header names and tokens are; no locale lookups.
 std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     return s;
 }
 
+// Parsing a media type is not free and nearly every response has the same one or two.
+P::Http::Mime::MediaType media_type(const std::string& s) {
+    static const std::string json_text = "application/json; charset=utf-8";
+    static const std::string problem_text = "application/problem+json; charset=utf-8";
+    static const auto json = P::Http::Mime::MediaType::fromString(json_text);
+    static const auto problem = P::Http::Mime::MediaType::fromString(problem_text);
+    if (s == json_text) return json;
+    if (s == problem_text) return problem;
+    return P::Http::Mime::MediaType::fromString(s);
+}
+
+// Request ids only need to be unique, not secret: a per-thread generator (xorshift64*, seeded
+// once from the system's randomness) spares a getrandom() system call on every request.
 std::string random_request_id() {
+    thread_local uint64_t state = [] {
+        uint64_t seed = 0;
+        while (seed == 0) randombytes_buf(&seed, sizeof seed);
+        return seed;
+    }();
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    const uint64_t r = state * 0x2545F4914F6CDD1DULL;
     unsigned char b[8];
-    randombytes_buf(b, sizeof b);
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(r >> (8 * i));
     static const char* hex = "0123456789abcdef";
     std::string s;
     for (unsigned char c : b) {
@@ -202,9 +227,20 @@ class Metrics {
                                           0.25,  0.5,    1,     2.5,  5,     10};
     static constexpr size_t kNB = sizeof(kBuckets) / sizeof(kBuckets[0]);
     void observe(const std::string& method, const std::string& route, int status, double secs) {
+        // The key is built in a reused per-thread buffer: no allocation once it has grown.
+        thread_local std::string key;
+        key.assign(method).append("\t").append(route).append("\t");
+        char digits[12];
+        const auto end = std::to_chars(digits, digits + sizeof digits, status).ptr;
+        key.append(digits, end);
         std::lock_guard lock(mu_);
-        counts_[method + "\t" + route + "\t" + std::to_string(status)] += 1;
-        auto& h = hist_[route];
+        if (auto it = counts_.find(key); it != counts_.end())
+            it->second += 1;
+        else
+            counts_.emplace(key, 1);
+        auto hit = hist_.find(route);
+        if (hit == hist_.end()) hit = hist_.emplace(route, Hist{}).first;
+        auto& h = hit->second;
         for (size_t i = 0; i < kNB; ++i)
             if (secs <= kBuckets[i]) h.buckets[i] += 1;
         h.count += 1;
@@ -244,8 +280,8 @@ class Metrics {
         double sum = 0;
     };
     std::mutex mu_;
-    std::map<std::string, uint64_t> counts_;
-    std::map<std::string, Hist> hist_;
+    std::map<std::string, uint64_t, std::less<>> counts_;
+    std::map<std::string, Hist, std::less<>> hist_;
 };
 
 std::mutex g_log_mu;
@@ -279,6 +315,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     Authenticator authenticate;
     MetricsProvider metrics_provider;
     ReadinessProbe ready;
+    ReadScope read_scope;
     Metrics metrics;
     std::unique_ptr<WorkerPool> pool;
     std::unique_ptr<P::Http::Endpoint> endpoint;
@@ -286,6 +323,14 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     std::atomic<int64_t> in_flight{0};
     std::mutex drain_mu;
     std::condition_variable drain_cv;
+    // The access log is written to a buffered stdout and flushed by this thread a few times a
+    // second (and at stop), instead of one write(2) per request (like nginx's access_log flush=).
+    std::thread log_flusher;
+    std::mutex flusher_mu;
+    std::condition_variable flusher_cv;
+    bool flusher_stop = false;
+    void start_log_flusher();
+    void stop_log_flusher();
 
     void handle(const P::Http::Request& preq, P::Http::ResponseWriter rw);
     Response dispatch(Request& req, const RouteEntry& route);
@@ -332,7 +377,7 @@ void Server::route(const std::string& method, const std::string& path, HandlerFn
     e.path = path;
     e.segments = split_path(path);
     e.fn = std::move(fn);
-    e.blocking = blocking;
+    e.blocking = blocking || (method != "GET" && method != "HEAD");
     e.permission = std::string(it->second->permission);
     if (!it->second->body_schema.empty())
         e.validator = std::make_shared<SchemaValidator>(it->second->body_schema);
@@ -345,6 +390,9 @@ void Server::set_authenticator(Authenticator a) {
 }
 void Server::set_metrics_provider(MetricsProvider m) {
     impl_->metrics_provider = std::move(m);
+}
+void Server::set_read_scope(ReadScope s) {
+    impl_->read_scope = std::move(s);
 }
 void Server::set_readiness_probe(ReadinessProbe p) {
     impl_->ready = std::move(p);
@@ -385,8 +433,38 @@ void Server::check_complete() const {
         throw std::logic_error("routes in api-spec/openapi.yaml without a handler: " + missing);
 }
 
+namespace {
+constexpr auto kLogFlushEvery = std::chrono::milliseconds(200);
+}
+
+void Server::Impl::start_log_flusher() {
+    if (!opts.access_log || log_flusher.joinable()) return;
+    flusher_stop = false;
+    log_flusher = std::thread([this] {
+        std::unique_lock lock(flusher_mu);
+        while (!flusher_cv.wait_for(lock, kLogFlushEvery, [&] { return flusher_stop; })) {
+            std::lock_guard log_lock(g_log_mu);
+            std::fflush(stdout);
+        }
+    });
+}
+
+void Server::Impl::stop_log_flusher() {
+    if (log_flusher.joinable()) {
+        {
+            std::lock_guard lock(flusher_mu);
+            flusher_stop = true;
+        }
+        flusher_cv.notify_all();
+        log_flusher.join();
+    }
+    std::lock_guard log_lock(g_log_mu);
+    std::fflush(stdout);
+}
+
 void Server::start() {
     auto& o = impl_->opts;
+    impl_->start_log_flusher();
     impl_->pool = std::make_unique<WorkerPool>(o.workers);
     P::Address addr(o.host, P::Port(o.port));
     impl_->endpoint = std::make_unique<P::Http::Endpoint>(addr);
@@ -421,6 +499,7 @@ void Server::stop(std::chrono::milliseconds deadline) {
     impl_->pool->stop();
     impl_->endpoint->shutdown();
     impl_->endpoint.reset();
+    impl_->stop_log_flusher();
 }
 
 void Server::Impl::handle(const P::Http::Request& preq, P::Http::ResponseWriter rw) {
@@ -428,10 +507,14 @@ void Server::Impl::handle(const P::Http::Request& preq, P::Http::ResponseWriter 
     ++in_flight;
     auto req = std::make_shared<Request>();
     req->method = P::Http::methodString(preq.method());
-    for (const auto& h : preq.headers().list()) {
-        std::ostringstream v;
-        h->write(v);
-        req->headers[lower(h->name())] = v.str();
+    {
+        // One stream per thread for all typed headers: constructing a stream is not free.
+        thread_local std::ostringstream v;
+        for (const auto& h : preq.headers().list()) {
+            v.str({});
+            h->write(v);
+            req->headers[lower(h->name())] = v.str();
+        }
     }
     for (const auto& [name, raw] : preq.headers().rawList())
         req->headers[lower(name)] = raw.value();
@@ -538,7 +621,10 @@ void Server::Impl::handle(const P::Http::Request& preq, P::Http::ResponseWriter 
         }
         return;
     }
-    res = dispatch(*req, *route);
+    if (read_scope && (route->method == "GET" || route->method == "HEAD"))
+        res = read_scope([&] { return dispatch(*req, *route); });
+    else
+        res = dispatch(*req, *route);
     send(rw, *req, res, client_close, version, started);
 }
 
@@ -660,8 +746,7 @@ void Server::Impl::send(P::Http::ResponseWriter& rw, const Request& req, Respons
         rw.headers().add(std::make_shared<NamedHeader>("X-Request-Id", req.request_id));
         for (const auto& [k, v] : res.headers)
             rw.headers().add(std::make_shared<NamedHeader>(k, v));
-        if (!res.content_type.empty())
-            rw.setMime(P::Http::Mime::MediaType::fromString(res.content_type));
+        if (!res.content_type.empty()) rw.setMime(media_type(res.content_type));
         if (req.method == "HEAD")
             rw.send(static_cast<P::Http::Code>(res.status));
         else
@@ -692,7 +777,6 @@ void Server::Impl::send(P::Http::ResponseWriter& rw, const Request& req, Respons
         std::lock_guard lock(g_log_mu);
         std::fwrite(w.view().data(), 1, w.view().size(), stdout);
         std::fputc('\n', stdout);
-        std::fflush(stdout);
     }
     done();
 }

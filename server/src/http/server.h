@@ -31,6 +31,9 @@ using Authenticator = std::function<Result<Principal>(const std::string& token, 
 // Gauges appended to /metrics (database, queues), in Prometheus text format.
 using MetricsProvider = std::function<std::string()>;
 using ReadinessProbe = std::function<bool()>;
+// Wraps a read-only request (GET or HEAD, answered on a reactor thread): the token check and the
+// handler run inside it, so that the storage layer can serve both from one read snapshot.
+using ReadScope = std::function<Response(const std::function<Response()>&)>;
 
 class Server {
   public:
@@ -42,12 +45,15 @@ class Server {
     // Registers a handler for a route of the spec. Throws std::logic_error when the route is not
     // in api-spec/openapi.yaml: the server can only serve what the spec describes.
     // blocking = the handler may take long (password hashing, waiting): it runs on a worker
-    // thread, never on a reactor thread.
+    // thread, never on a reactor thread. Every method but GET and HEAD changes state and waits
+    // for a durable commit, so those always run on a worker: the reactor threads keep reading
+    // requests meanwhile, and the writes that queue up share one commit (Database::write).
     void route(const std::string& method, const std::string& path, HandlerFn fn,
                bool blocking = false);
     void set_authenticator(Authenticator a);
     void set_metrics_provider(MetricsProvider m);
     void set_readiness_probe(ReadinessProbe p);
+    void set_read_scope(ReadScope s);
 
     // Throws std::logic_error when a route of the spec has no handler.
     void check_complete() const;

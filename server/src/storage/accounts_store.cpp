@@ -273,26 +273,45 @@ std::vector<std::string> split_unit(const std::string& s) {
 }
 }  // namespace
 
-std::optional<TokenHolder> find_token_holder(Connection& c, const std::string& hash) {
+std::optional<TokenCheck> check_token(Connection& c, const std::string& hash) {
     auto s = c.prepare(
         "SELECT t.id, t.user_id, t.kind, t.expires_at, t.last_used_at, t.revoked_at, u.disabled, "
-        "u.username, u.display_name, "
+        "(SELECT value FROM authz_generation WHERE id = 1) "
+        "FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1");
+    s.bind(1, hash);
+    if (!s.step()) return std::nullopt;
+    return TokenCheck{TokenRecord{s.int64(0), s.int64(1), s.text(2), s.opt_int64(3), s.opt_int64(4),
+                                  s.opt_int64(5), s.integer(6) != 0},
+                      s.int64(7)};
+}
+
+std::optional<UserAuthz> load_user_authz(Connection& c, int64_t user_id) {
+    auto s = c.prepare(
+        "SELECT u.username, u.display_name, "
         "(SELECT group_concat(role_key, char(31)) FROM (SELECT role_key FROM user_roles "
         " WHERE user_id = u.id ORDER BY role_key)), "
         "(SELECT group_concat(permission, char(31)) FROM (SELECT DISTINCT rp.permission "
         " FROM user_roles ur JOIN role_permissions rp ON rp.role_key = ur.role_key "
         " WHERE ur.user_id = u.id)) "
-        "FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1");
-    s.bind(1, hash);
+        "FROM users u WHERE u.id = ?1");
+    s.bind(1, user_id);
     if (!s.step()) return std::nullopt;
-    TokenHolder h;
-    h.token = TokenRecord{s.int64(0),     s.int64(1),     s.text(2),        s.opt_int64(3),
-                          s.opt_int64(4), s.opt_int64(5), s.integer(6) != 0};
-    h.username = s.text(7);
-    h.display_name = s.text(8);
-    h.roles = split_unit(s.text(9));
-    for (auto& p : split_unit(s.text(10))) h.permissions.insert(std::move(p));
-    return h;
+    UserAuthz a;
+    a.username = s.text(0);
+    a.display_name = s.text(1);
+    a.roles = split_unit(s.text(2));
+    for (auto& p : split_unit(s.text(3))) a.permissions.insert(std::move(p));
+    return a;
+}
+
+std::optional<TokenHolder> find_token_holder(Connection& c, const std::string& hash) {
+    auto check = check_token(c, hash);
+    if (!check) return std::nullopt;
+    auto authz = load_user_authz(c, check->token.user_id);
+    if (!authz) return std::nullopt;
+    return TokenHolder{std::move(check->token), std::move(authz->username),
+                       std::move(authz->display_name), std::move(authz->roles),
+                       std::move(authz->permissions)};
 }
 
 bool revoke_token(Connection& c, int64_t token_id, int64_t user_id, TimeMs now) {

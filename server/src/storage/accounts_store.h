@@ -68,6 +68,23 @@ struct TokenHolder {
     std::set<std::string> permissions;
 };
 std::optional<TokenHolder> find_token_holder(Connection& c, const std::string& hash);
+
+// The part of authentication that must be read on every request, in one indexed lookup: the
+// token's state (revoked, expired, its user disabled) and the authorisation generation, which
+// triggers bump whenever a user's name, a user's roles or a role's permissions change. A process
+// may keep a user's roles and permissions (load_user_authz) for as long as the generation holds.
+struct TokenCheck {
+    TokenRecord token;
+    int64_t authz_generation = 0;
+};
+std::optional<TokenCheck> check_token(Connection& c, const std::string& hash);
+struct UserAuthz {
+    std::string username;
+    std::string display_name;
+    std::vector<std::string> roles;
+    std::set<std::string> permissions;
+};
+std::optional<UserAuthz> load_user_authz(Connection& c, int64_t user_id);
 // Returns false when no such live token of that user.
 bool revoke_token(Connection& c, int64_t token_id, int64_t user_id, TimeMs now);
 void revoke_user_tokens(Connection& c, int64_t user_id, TimeMs now);

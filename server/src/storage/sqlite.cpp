@@ -88,6 +88,11 @@ std::string Stmt::blob(int col) const {
 }
 
 Connection::Connection(const std::string& path, bool readonly) {
+    // SQLite's memory statistics take a global mutex on every allocation, which every thread
+    // contends for; Orderly never reads them. This only works before SQLite initialises, so
+    // the first connection of the process does it (a later call is a harmless SQLITE_MISUSE).
+    static std::once_flag no_memstatus;
+    std::call_once(no_memstatus, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
     int flags = readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     flags |= SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
@@ -129,15 +134,58 @@ void Connection::exec_script(const std::string& sql) {
     }
 }
 
+namespace {
+// SQLite's own default: checkpoint once the WAL holds this many pages.
+constexpr int kCheckpointFrames = 1000;
+}  // namespace
+
 Database::Database(std::string path, int readers) : path_(std::move(path)) {
     writer_ = std::make_unique<Connection>(path_);
     for (int i = 0; i < readers; ++i) {
         readers_.push_back(std::make_unique<Connection>(path_));
         free_.push_back(readers_.back().get());
     }
+    checkpointer_ = std::make_unique<Connection>(path_);
+    // Replaces the automatic checkpoint (which is itself a WAL hook) on the writer.
+    sqlite3_wal_hook(writer_->raw(), &Database::on_wal_commit, this);
+    checkpoint_thread_ = std::thread([this] { checkpoint_loop(); });
 }
 
-Database::~Database() = default;
+Database::~Database() {
+    {
+        std::lock_guard lock(checkpoint_mu_);
+        stopping_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+}
+
+int Database::on_wal_commit(void* self, sqlite3*, const char*, int frames) {
+    if (frames >= kCheckpointFrames) {
+        auto* d = static_cast<Database*>(self);
+        {
+            std::lock_guard lock(d->checkpoint_mu_);
+            d->checkpoint_due_ = true;
+        }
+        d->checkpoint_cv_.notify_one();
+    }
+    return SQLITE_OK;
+}
+
+void Database::checkpoint_loop() {
+    std::unique_lock lock(checkpoint_mu_);
+    for (;;) {
+        checkpoint_cv_.wait(lock, [&] { return stopping_ || checkpoint_due_; });
+        if (stopping_) return;
+        checkpoint_due_ = false;
+        lock.unlock();
+        // PASSIVE: copies what no reader still needs, never blocks writers or readers; another
+        // process checkpointing at the same moment makes this one a no-op (SQLITE_BUSY).
+        sqlite3_wal_checkpoint_v2(checkpointer_->raw(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                  nullptr);
+        lock.lock();
+    }
+}
 
 Database::Lease::Lease(Database& d) : db(d) {
     std::unique_lock lock(d.pool_mu_);
@@ -153,11 +201,120 @@ Database::Lease::~Lease() {
     db.pool_cv_.notify_one();
 }
 
+namespace {
+constexpr size_t kMaxBatch = 64;
+}
+
+void Database::run_write(const WriteFn& fn) {
+    WriteJob job{&fn, nullptr, false, {}, false};
+    std::unique_lock lock(queue_mu_);
+    pending_.push_back(&job);
+    while (!job.done) {
+        if (leader_ && !job.lead) {
+            job.wake.wait(lock);
+            continue;
+        }
+        // Nobody is committing: this thread commits what is queued, its own job among it.
+        leader_ = true;
+        job.lead = false;
+        std::vector<WriteJob*> batch;
+        while (!pending_.empty() && batch.size() < kMaxBatch) {
+            batch.push_back(pending_.front());
+            pending_.pop_front();
+        }
+        lock.unlock();
+        run_batch(batch);
+        lock.lock();
+        leader_ = false;
+        // Wake exactly the threads that are done, and hand the lead to the oldest waiter.
+        for (auto* j : batch) {
+            j->done = true;
+            if (j != &job) j->wake.notify_one();
+        }
+        if (!pending_.empty()) {
+            leader_ = true;
+            pending_.front()->lead = true;
+            pending_.front()->wake.notify_one();
+        }
+    }
+    lock.unlock();
+    if (job.error) std::rethrow_exception(job.error);
+}
+
+void Database::run_batch(const std::vector<WriteJob*>& batch) {
+    std::lock_guard lock(write_mu_);
+    // The jobs are other threads' work: a read inside one must not join a read transaction
+    // that this (leader) thread may have open for its own request.
+    ReadScope no_read(nullptr, nullptr);
+    const bool savepoints = batch.size() > 1;
+    std::vector<WriteJob*> applied;  // in the open transaction, waiting for its commit
+    auto fail_applied = [&](std::exception_ptr e) {
+        for (auto* j : applied) j->error = e;
+        applied.clear();
+    };
+    bool open = false;
+    for (auto* j : batch) {
+        try {
+            if (!open) {
+                begin_immediate();
+                open = true;
+            }
+        } catch (...) {
+            j->error = std::current_exception();
+            continue;
+        }
+        bool ok = false;
+        try {
+            if (savepoints) writer_->prepare("SAVEPOINT job").exec();
+            ok = (*j->fn)(*writer_);
+        } catch (...) {
+            j->error = std::current_exception();
+        }
+        if (sqlite3_get_autocommit(writer_->raw())) {
+            // SQLite itself rolled the whole transaction back (an I/O error, a full disk): the
+            // jobs applied before this one are gone with it and hear of the failure.
+            open = false;
+            auto e = std::make_exception_ptr(
+                SqliteError(SQLITE_ABORT, "the transaction was rolled back by SQLite"));
+            fail_applied(e);
+            if (!j->error) j->error = e;
+            continue;
+        }
+        if (!savepoints) {
+            if (ok && !j->error) applied.push_back(j);
+            continue;
+        }
+        try {
+            if (!ok || j->error) writer_->prepare("ROLLBACK TO job").exec();
+            writer_->prepare("RELEASE job").exec();
+            if (ok && !j->error) applied.push_back(j);
+        } catch (...) {
+            if (!j->error) j->error = std::current_exception();
+            rollback();
+            open = false;
+            fail_applied(std::current_exception());
+        }
+    }
+    if (!open) return;
+    if (!savepoints && applied.empty()) {
+        rollback();  // the only job failed: nothing to keep
+        return;
+    }
+    try {
+        commit();
+        commits_.fetch_add(1, std::memory_order_relaxed);
+        writes_.fetch_add(applied.size(), std::memory_order_relaxed);
+    } catch (...) {
+        rollback();
+        fail_applied(std::current_exception());
+    }
+}
+
 void Database::begin_immediate() {
-    writer_->exec_script("BEGIN IMMEDIATE");
+    writer_->prepare("BEGIN IMMEDIATE").exec();
 }
 void Database::commit() {
-    writer_->exec_script("COMMIT");
+    writer_->prepare("COMMIT").exec();
 }
 void Database::rollback() {
     if (!sqlite3_get_autocommit(writer_->raw())) {

@@ -302,6 +302,8 @@ TicketFlow ticket_flow(Connection& c, const Ticket& t) {
     return f;
 }
 
+// Two statements: the ticket's activations (the active one and the visited nodes), then every
+// assignee it ever had (who may see it, and who acts on the active node).
 domain::TicketState load_ticket_state(Connection& c, const Ticket& t) {
     domain::TicketState st;
     st.creator_id = t.creator_id;
@@ -309,39 +311,38 @@ domain::TicketState load_ticket_state(Connection& c, const Ticket& t) {
     st.fields = t.fields;
     {
         auto s = c.prepare(
-            "SELECT id, node_key FROM ticket_nodes WHERE ticket_id = ?1 AND state = 'active'");
-        s.bind(1, t.id);
-        if (s.step()) {
-            domain::ActiveNode a;
-            a.id = s.int64(0);
-            a.node_key = s.text(1);
-            st.active = std::move(a);
-        }
-    }
-    if (st.active) {
-        auto s = c.prepare("SELECT user_id, state FROM ticket_assignees WHERE node_id = ?1");
-        s.bind(1, st.active->id);
-        while (s.step()) {
-            auto state = domain::parse_assignee_state(s.text(1));
-            st.active->assignees.push_back({s.int64(0), state.value_or(AssigneeState::closed)});
-        }
-    }
-    {
-        auto s = c.prepare(
-            "SELECT node_key FROM ticket_nodes WHERE ticket_id = ?1 AND state = 'done' ORDER BY "
-            "id");
+            "SELECT id, node_key, state = 'active' FROM ticket_nodes "
+            "WHERE ticket_id = ?1 AND state IN ('active', 'done') ORDER BY id");
         s.bind(1, t.id);
         while (s.step()) {
-            std::string k = s.text(0);
-            if (std::find(st.visited.begin(), st.visited.end(), k) == st.visited.end())
+            std::string k = s.text(1);
+            if (s.integer(2)) {
+                domain::ActiveNode a;
+                a.id = s.int64(0);
+                a.node_key = std::move(k);
+                st.active = std::move(a);
+            } else if (std::find(st.visited.begin(), st.visited.end(), k) == st.visited.end()) {
                 st.visited.push_back(std::move(k));
+            }
         }
     }
     {
-        auto s = c.prepare("SELECT DISTINCT user_id FROM ticket_assignees WHERE ticket_id = ?1");
+        auto s =
+            c.prepare("SELECT user_id, node_id, state FROM ticket_assignees WHERE ticket_id = ?1");
         s.bind(1, t.id);
-        while (s.step()) st.operators_ever.insert(s.int64(0));
+        while (s.step()) {
+            const int64_t user = s.int64(0);
+            st.operators_ever.insert(user);
+            if (st.active && s.int64(1) == st.active->id) {
+                auto state = domain::parse_assignee_state(s.text(2));
+                st.active->assignees.push_back({user, state.value_or(AssigneeState::closed)});
+            }
+        }
     }
+    // In user order, sorted here: an ORDER BY would cost SQLite a temporary b-tree per call.
+    if (st.active)
+        std::sort(st.active->assignees.begin(), st.active->assignees.end(),
+                  [](const auto& a, const auto& b) { return a.user_id < b.user_id; });
     return st;
 }
 
@@ -354,24 +355,32 @@ bool can_read_ticket(Connection& c, const Ticket& t, int64_t user_id, bool read_
 }
 
 std::optional<NodeView> current_node(Connection& c, int64_t ticket_id) {
-    NodeView n;
-    {
-        auto s = c.prepare(
-            "SELECT id, node_key, node_name, node_type, entered_at FROM ticket_nodes "
-            "WHERE ticket_id = ?1 AND state = 'active'");
-        s.bind(1, ticket_id);
-        if (!s.step()) return std::nullopt;
-        n.activation_id = s.int64(0);
-        n.key = s.text(1);
-        n.name = s.text(2);
-        n.type = s.text(3);
-        n.entered_at = s.int64(4);
-    }
     auto s = c.prepare(
-        "SELECT a.user_id, u.username, u.display_name, a.state FROM ticket_assignees a "
-        "JOIN users u ON u.id = a.user_id WHERE a.node_id = ?1 ORDER BY a.assigned_at, a.user_id");
-    s.bind(1, n.activation_id);
-    while (s.step()) n.assignees.push_back({s.int64(0), s.text(1), s.text(2), s.text(3)});
+        "SELECT n.id, n.node_key, n.node_name, n.node_type, n.entered_at, a.user_id, u.username, "
+        "u.display_name, a.state, a.assigned_at FROM ticket_nodes n "
+        "LEFT JOIN ticket_assignees a ON a.node_id = n.id "
+        "LEFT JOIN users u ON u.id = a.user_id "
+        "WHERE n.ticket_id = ?1 AND n.state = 'active'");
+    s.bind(1, ticket_id);
+    if (!s.step()) return std::nullopt;
+    NodeView n;
+    n.activation_id = s.int64(0);
+    n.key = s.text(1);
+    n.name = s.text(2);
+    n.type = s.text(3);
+    n.entered_at = s.int64(4);
+    std::vector<std::pair<std::pair<TimeMs, int64_t>, size_t>> order;  // (assigned_at, user)
+    do {
+        if (s.is_null(5)) continue;
+        order.push_back({{s.int64(9), s.int64(5)}, n.assignees.size()});
+        n.assignees.push_back({s.int64(5), s.text(6), s.text(7), s.text(8)});
+    } while (s.step());
+    // In the order they were assigned, sorted here rather than by a temporary b-tree in SQLite.
+    std::sort(order.begin(), order.end());
+    std::vector<AssigneeView> sorted;
+    sorted.reserve(order.size());
+    for (const auto& o : order) sorted.push_back(std::move(n.assignees[o.second]));
+    n.assignees = std::move(sorted);
     return n;
 }
 
