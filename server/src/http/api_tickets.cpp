@@ -328,7 +328,6 @@ void register_ticket_routes(App& app, Server& s) {
                                                        "was already used for a different request"));
                     out.ticket_id = hit->ticket_id;
                     out.replayed = true;
-                    out.body = ticket_json(c, out.ticket_id, p);
                     return out;
                 }
             }
@@ -411,10 +410,13 @@ void register_ticket_routes(App& app, Server& s) {
             audit(c, req, now, "ticket.create", "ticket", std::to_string(out.ticket_id),
                   "submitted " + created->sn + " " + created->title, std::nullopt,
                   status_json(created->status, ""));
-            out.body = ticket_json(c, out.ticket_id, p);
             return out;
         });
         if (sub.executed && app.executions.wake) app.executions.wake();
+        // Rendered from a snapshot after the commit, not inside the write transaction: writes
+        // are serialised, so every statement they hold is paid by every write queued behind.
+        sub.body =
+            app.db.read([&](storage::Connection& c) { return ticket_json(c, sub.ticket_id, p); });
         return Response::json(sub.replayed ? 200 : 201, std::move(sub.body));
     });
 
@@ -534,12 +536,14 @@ void register_ticket_routes(App& app, Server& s) {
                         .end_object();
                     return w.take();
                 }
-                return ticket_json(c, id, p);
+                return std::string();
             });
             if (starts_execution) {
                 if (app.executions.wake) app.executions.wake();
                 return Response::json(202, std::move(body));
             }
+            // The ticket after the action, rendered outside the (serialised) write transaction.
+            body = app.db.read([&](storage::Connection& c) { return ticket_json(c, id, p); });
             return Response::ok(std::move(body));
         };
     };
