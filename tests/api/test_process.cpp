@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -66,16 +68,24 @@ TEST_CASE("SIGTERM lets an in-flight request finish and exits promptly", "[proce
     auto dir = temp_dir();
     ServerProcess p(dir + "/o.db", {}, {"ORDERLY_ADMIN_PASSWORD=drain-admin-pw"});
     // A login is a slow (argon2id) request: start it, then signal while it runs.
-    int status = 0;
+    std::atomic<int> status{0};
     std::thread t([&] {
         Client c(p.port());
         status = c.post("/api/v1/auth/login", R"({"username":"admin","password":"drain-admin-pw"})")
                      .status;
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    // Signal only once the login is in flight (or already answered): under load a fixed sleep
+    // could signal before the request reached the server, which then refuses the connection.
+    Client probe(p.port());
+    for (int i = 0; i < 1000 && status == 0; ++i) {
+        const auto m = probe.get("/metrics").body;
+        const auto at = m.find("\norderly_http_in_flight ");
+        if (at != std::string::npos && std::atoi(m.c_str() + at + 24) >= 2) break;  // + /metrics
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
     p.signal(SIGTERM);
     t.join();
-    CHECK((status == 200 || status == 503));
+    CHECK((status.load() == 200 || status.load() == 503));
     CHECK(p.wait(12000) == 0);
     CHECK(p.stderr_text().find("draining") != std::string::npos);
     std::filesystem::remove_all(dir);

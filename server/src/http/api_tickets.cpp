@@ -509,7 +509,7 @@ void register_ticket_routes(App& app, Server& s) {
                 action == domain::Action::execute || action == domain::Action::retry;
             const TimeMs now = app.clock.now_ms();
             auto body = app.db.write([&](storage::Connection& c) {
-                load_visible(c, id, p);
+                const storage::Ticket loaded = load_visible(c, id, p);
                 if (to_user) {
                     auto u = storage::find_user_by_name(c, *to_user);
                     if (!u || u->disabled)
@@ -519,6 +519,7 @@ void register_ticket_routes(App& app, Server& s) {
                 storage::ActionInput in;
                 in.request = r;
                 in.expected_version = expected;
+                in.loaded = &loaded;
                 if (starts_execution)
                     in.start_execution = [&] {
                         return storage::enqueue_execution(c, id, p.user_id, now);

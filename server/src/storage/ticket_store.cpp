@@ -156,12 +156,17 @@ struct Notices {
     }
 };
 
-void set_status(Connection& c, int64_t ticket_id, TicketStatus s, TimeMs now) {
+// Writes the ticket row's state once per change, at the end: the status the change left in t
+// (finished_at set when it became terminal), updated_at, and the version bump that makes the
+// ticket's ETag change. Everything runs inside one BEGIN IMMEDIATE write transaction that read
+// the ticket, so nothing else can have changed the row in between.
+void save_ticket_row(Connection& c, const Ticket& t, TimeMs now, bool bump_version) {
     auto u = c.prepare(
         "UPDATE tickets SET status = ?2, updated_at = ?3, "
-        "finished_at = CASE WHEN ?4 THEN ?3 ELSE NULL END WHERE id = ?1");
-    u.bind(1, ticket_id).bind(2, domain::to_string(s)).bind(3, now).bind(4, domain::is_terminal(s));
-    u.exec();
+        "finished_at = CASE WHEN ?4 THEN coalesce(finished_at, ?3) ELSE NULL END, "
+        "version = version + ?5 WHERE id = ?1");
+    u.bind(1, t.id).bind(2, domain::to_string(t.status)).bind(3, now);
+    u.bind(4, domain::is_terminal(t.status)).bind(5, bump_version ? 1 : 0).exec();
 }
 
 // Enters a node: an end node finishes the ticket; any other gets an activation with its
@@ -171,8 +176,7 @@ Result<void> enter_node(Connection& c, Ticket& t, const TicketFlow& flow, const 
     const domain::Node* node = flow.def.find(key);
     if (!node) return Error::Internal("enter_node: no node " + key);
     if (node->type == NodeType::end) {
-        set_status(c, t.id, TicketStatus::finished, now);
-        t.status = TicketStatus::finished;
+        t.status = TicketStatus::finished;  // written by the caller's save_ticket_row
         return {};
     }
     auto ops = resolve_operators(c, flow.def, *node, t);
@@ -204,8 +208,7 @@ Result<void> enter_node(Connection& c, Ticket& t, const TicketFlow& flow, const 
         a.bind(1, activation).bind(2, uid).bind(3, t.id).bind(4, now).exec();
     }
     const TicketStatus st = domain::status_at(node->type);
-    set_status(c, t.id, st, now);
-    t.status = st;
+    t.status = st;  // written by the caller's save_ticket_row
     if (node->type == NodeType::execute) {
         notices.add(t, flow, "ticket.approved", st, node->name, actor, "", {t.creator_id});
         ops.erase(std::remove(ops.begin(), ops.end(), t.creator_id), ops.end());
@@ -224,17 +227,6 @@ void insert_step(Connection& c, int64_t ticket_id, const std::optional<std::stri
         "fields, detail, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     s.bind(1, ticket_id).bind(2, node_key).bind(3, node_name).bind(4, action).bind(5, actor_id);
     s.bind(6, comment).bind(7, fields_json).bind(8, detail_json).bind(9, now).exec();
-}
-
-// The version bump that makes every change conditional on what was read.
-Result<void> bump_version(Connection& c, const Ticket& t, TimeMs now) {
-    auto u = c.prepare(
-        "UPDATE tickets SET version = version + 1, updated_at = ?3 WHERE id = ?1 AND version = "
-        "?2");
-    u.bind(1, t.id).bind(2, t.version).bind(3, now).exec();
-    if (c.changes() != 1)
-        return Error::Conflict("the ticket was changed at the same time; reload and retry");
-    return {};
 }
 
 Result<void> close_activation(Connection& c, int64_t activation_id, const std::string& state,
@@ -549,6 +541,7 @@ Result<int64_t> create_ticket(Connection& c, const NewTicket& nt, TimeMs now) {
     Notices notices;
     auto r = enter_node(c, t, flow, *next, now, t.creator, notices);
     if (!r.ok()) return r.error();
+    if (t.status != TicketStatus::in_progress) save_ticket_row(c, t, now, false);
     notices.flush(c, now);
     return t.id;
 }
@@ -575,7 +568,11 @@ void remember_idempotency_key(Connection& c, int64_t user_id, const std::string&
 
 Result<ActionOutcome> apply_ticket_action(Connection& c, int64_t ticket_id, const ActionInput& in,
                                           TimeMs now) {
-    auto found = find_ticket(c, ticket_id);
+    std::optional<Ticket> found;
+    if (in.loaded && in.loaded->id == ticket_id)
+        found = *in.loaded;
+    else
+        found = find_ticket(c, ticket_id);
     if (!found) return Error::NotFound("no ticket with id " + std::to_string(ticket_id));
     Ticket t = std::move(*found);
     if (in.expected_version && *in.expected_version != t.version)
@@ -611,8 +608,6 @@ Result<ActionOutcome> apply_ticket_action(Connection& c, int64_t ticket_id, cons
         return out;
     }
 
-    auto bumped = bump_version(c, t, now);
-    if (!bumped.ok()) return bumped.error();
     Notices notices;
 
     if (e.actor_state) {
@@ -669,10 +664,7 @@ Result<ActionOutcome> apply_ticket_action(Connection& c, int64_t ticket_id, cons
         detail = w.take();
         out.summary += " back to " + req.to_node;
     }
-    if (e.status) {
-        set_status(c, t.id, *e.status, now);
-        t.status = *e.status;
-    }
+    if (e.status) t.status = *e.status;
     insert_step(c, t.id, node_key, node_name, action, req.actor_id, req.text,
                 e.fields.empty() ? std::nullopt : std::optional(field_values_json(e.fields)),
                 detail, now);
@@ -686,6 +678,7 @@ Result<ActionOutcome> apply_ticket_action(Connection& c, int64_t ticket_id, cons
     if (req.action == Action::withdraw)
         notices.add(t, flow, "ticket.withdrawn", t.status, node_name.value_or(""), actor, req.text,
                     pending_before);
+    save_ticket_row(c, t, now, true);
     notices.flush(c, now);
     out.after = t.status;
     return out;
@@ -701,7 +694,6 @@ void on_execution_finished(Connection& c, int64_t ticket_id, int64_t execution_i
     auto decided = domain::execution_finished(flow.def, state, succeeded);
     if (!decided.ok()) return;  // not executing any more (withdrawn meanwhile, ...): nothing to do
     const domain::Effects& e = *decided;
-    if (!bump_version(c, t, now).ok()) return;
     const std::string before(domain::to_string(t.status));
     std::optional<std::string> node_key, node_name;
     if (state.active) {
@@ -710,11 +702,11 @@ void on_execution_finished(Connection& c, int64_t ticket_id, int64_t execution_i
         node_name = n ? n->name : *node_key;
     }
     Notices notices;
-    if (e.close_active && !close_activation(c, state.active->id, *e.close_active, now).ok()) return;
-    if (e.status) {
-        set_status(c, t.id, *e.status, now);
-        t.status = *e.status;
+    if (e.close_active && !close_activation(c, state.active->id, *e.close_active, now).ok()) {
+        save_ticket_row(c, t, now, true);
+        return;
     }
+    if (e.status) t.status = *e.status;
     json::Writer w;
     w.start_object().kv("execution_id", execution_id).kv("succeeded", succeeded).end_object();
     insert_step(c, t.id, node_key, node_name,
@@ -724,11 +716,11 @@ void on_execution_finished(Connection& c, int64_t ticket_id, int64_t execution_i
         // The node after the execute node has nobody who can act on it. The execution did
         // succeed, so the ticket cannot go back: it is terminated, visibly, rather than left
         // half-moved.
-        set_status(c, t.id, TicketStatus::terminated, now);
         t.status = TicketStatus::terminated;
         insert_step(c, t.id, e.enter, e.enter, "terminate", std::nullopt,
                     "the next node has nobody who can act on it", std::nullopt, std::nullopt, now);
     }
+    save_ticket_row(c, t, now, true);
     notices.add(t, flow, "execution.finished", t.status, node_name.value_or(""), "",
                 succeeded ? "succeeded" : "failed", {t.creator_id});
     notices.flush(c, now);

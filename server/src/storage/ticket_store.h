@@ -105,6 +105,9 @@ struct ActionInput {
     // execute / retry: called in the transaction once the action is allowed; enqueues the
     // execution and returns its id.
     std::function<int64_t()> start_execution;
+    // The ticket as the caller already read it in this same transaction (saves reading it
+    // again); null = read it here.
+    const Ticket* loaded = nullptr;
 };
 struct ActionOutcome {
     domain::TicketStatus before = domain::TicketStatus::in_progress;
