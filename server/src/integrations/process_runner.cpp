@@ -1,10 +1,11 @@
 #include "integrations/process_runner.h"
 
+#include "integrations/spawn.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -117,17 +118,6 @@ struct ChildGuard {
     }
 };
 
-struct FdGuard {
-    int fd = -1;
-    ~FdGuard() {
-        if (fd >= 0) ::close(fd);
-    }
-    void close() {
-        if (fd >= 0) ::close(fd);
-        fd = -1;
-    }
-};
-
 }  // namespace
 
 std::optional<std::string> find_in_path(const std::string& name, const std::string& path_value) {
@@ -177,41 +167,18 @@ ProcessResult run_process(const ProcessSpec& spec, ProcessObserver& observer) {
         res.spawn_error = std::string("cannot create a pipe: ") + std::strerror(errno);
         return res;
     }
-    FdGuard rd{fds[0]}, wr{fds[1]};
+    OwnedFd rd{fds[0]}, wr{fds[1]};
 
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, wr.fd, 1);
-    posix_spawn_file_actions_adddup2(&fa, wr.fd, 2);
-    posix_spawn_file_actions_addchdir_np(&fa, spec.work_dir.c_str());
     // Nothing of the server (sockets, the database, other executions' pipes) reaches the task.
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    // Own process group (pgid = pid), so that the whole tree can be signalled at once; default
-    // signal dispositions and an empty mask (the server ignores SIGPIPE and blocks SIGTERM, and
-    // both would otherwise be inherited).
-    posix_spawnattr_setflags(
-        &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setpgroup(&attr, 0);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-
-    std::vector<char*> argv, envp;
-    for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-
+    SpawnRequest sr;
+    sr.exe = *exe;
+    sr.argv = spec.argv;
+    sr.env = spec.env;
+    sr.work_dir = spec.work_dir;
+    sr.out_fd = wr.fd;
+    sr.err_fd = wr.fd;
     pid_t pid = -1;
-    int rc = posix_spawn(&pid, exe->c_str(), &fa, &attr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
+    const int rc = spawn_isolated(sr, pid);
     if (rc != 0) {
         res.spawn_error =
             "cannot start " + spec.argv[0] + " (in " + spec.work_dir + "): " + std::strerror(rc);

@@ -1,9 +1,10 @@
 #include "integrations/run_command.h"
 
+#include "integrations/spawn.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,15 +20,6 @@ namespace orderly::integrations {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct Fd {
-    int fd = -1;
-    ~Fd() { reset(); }
-    void reset() {
-        if (fd >= 0) ::close(fd);
-        fd = -1;
-    }
-};
 
 std::vector<std::string> reduced_environment() {
     std::vector<std::string> env;
@@ -68,47 +60,24 @@ CommandResult run_command(const std::vector<std::string>& argv, int timeout_ms, 
         res.err = std::string("pipe: ") + std::strerror(errno);
         return res;
     }
-    Fd out_r{out_pipe[0]}, out_w{out_pipe[1]};
+    OwnedFd out_r{out_pipe[0]}, out_w{out_pipe[1]};
     if (pipe2(err_pipe, O_CLOEXEC) != 0) {
         res.err = std::string("pipe: ") + std::strerror(errno);
         return res;
     }
-    Fd err_r{err_pipe[0]}, err_w{err_pipe[1]};
+    OwnedFd err_r{err_pipe[0]}, err_w{err_pipe[1]};
 
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, out_w.fd, 1);
-    posix_spawn_file_actions_adddup2(&fa, err_w.fd, 2);
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    // Own process group (killed as a whole), nothing blocked (the server blocks its shutdown
-    // signals in every thread), every signal at its default (the server ignores SIGPIPE).
-    posix_spawnattr_setflags(
-        &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setpgroup(&attr, 0);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    auto env_strings = reduced_environment();
-    std::vector<char*> envp;
-    for (auto& e : env_strings) envp.push_back(e.data());
-    envp.push_back(nullptr);
-
+    SpawnRequest sr;
+    sr.exe = argv[0];
+    sr.search_path = true;
+    sr.argv = argv;
+    sr.env = reduced_environment();
+    sr.out_fd = out_w.fd;
+    sr.err_fd = err_w.fd;
     pid_t pid = -1;
-    int rc = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    out_w.reset();
-    err_w.reset();
+    const int rc = spawn_isolated(sr, pid);
+    out_w.close();
+    err_w.close();
     if (rc != 0) {
         res.exit_code = 127;
         res.err = "cannot run " + argv[0] + ": " + std::strerror(rc);
@@ -132,9 +101,9 @@ CommandResult run_command(const std::vector<std::string>& argv, int timeout_ms, 
         }
         if (exited && (now >= *drain_until || (out_r.fd < 0 && err_r.fd < 0))) break;
         pollfd fds[2];
-        Fd* owners[2];
+        OwnedFd* owners[2];
         nfds_t n = 0;
-        for (Fd* f : {&out_r, &err_r})
+        for (OwnedFd* f : {&out_r, &err_r})
             if (f->fd >= 0) {
                 fds[n] = {f->fd, POLLIN, 0};
                 owners[n++] = f;
@@ -148,7 +117,7 @@ CommandResult run_command(const std::vector<std::string>& argv, int timeout_ms, 
             ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
             if (got <= 0) {
                 if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-                owners[i]->reset();
+                owners[i]->close();
                 continue;
             }
             std::string& sink = owners[i] == &out_r ? res.out : res.err;

@@ -304,16 +304,6 @@ std::optional<UserAuthz> load_user_authz(Connection& c, int64_t user_id) {
     return a;
 }
 
-std::optional<TokenHolder> find_token_holder(Connection& c, const std::string& hash) {
-    auto check = check_token(c, hash);
-    if (!check) return std::nullopt;
-    auto authz = load_user_authz(c, check->token.user_id);
-    if (!authz) return std::nullopt;
-    return TokenHolder{std::move(check->token), std::move(authz->username),
-                       std::move(authz->display_name), std::move(authz->roles),
-                       std::move(authz->permissions)};
-}
-
 bool revoke_token(Connection& c, int64_t token_id, int64_t user_id, TimeMs now) {
     auto s = c.prepare(
         "UPDATE tokens SET revoked_at = ?3 WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL");

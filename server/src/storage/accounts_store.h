@@ -58,17 +58,6 @@ int64_t insert_token(Connection& c, int64_t user_id, const std::string& kind,
                      const std::string& name, const std::string& hash, const std::string& prefix,
                      TimeMs now, std::optional<TimeMs> expires_at);
 std::optional<TokenRecord> find_token(Connection& c, const std::string& hash);
-// Everything authentication needs about a token's holder, in one statement (it runs on every
-// request, in every server process, so a revoked token stops working at once everywhere).
-struct TokenHolder {
-    TokenRecord token;
-    std::string username;
-    std::string display_name;
-    std::vector<std::string> roles;
-    std::set<std::string> permissions;
-};
-std::optional<TokenHolder> find_token_holder(Connection& c, const std::string& hash);
-
 // The part of authentication that must be read on every request, in one indexed lookup: the
 // token's state (revoked, expired, its user disabled) and the authorisation generation, which
 // triggers bump whenever a user's name, a user's roles or a role's permissions change. A process

@@ -327,10 +327,12 @@ void Database::rollback() {
 }
 
 int Database::schema_version() {
-    std::lock_guard lock(write_mu_);
-    auto st = writer_->prepare("PRAGMA user_version");
-    st.step();
-    return st.integer(0);
+    // From a reader: a /metrics scrape must not queue behind the writer.
+    return read([](Connection& c) {
+        auto st = c.prepare("PRAGMA user_version");
+        st.step();
+        return st.integer(0);
+    });
 }
 
 int Database::migrate() {
