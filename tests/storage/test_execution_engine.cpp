@@ -17,7 +17,7 @@
 #include <thread>
 
 #include "app/execution_engine.h"
-#include "http/json.h"
+#include "core/json.h"
 #include "integrations/crypto.h"
 #include "integrations/process_runner.h"
 #include "storage/execution_store.h"

@@ -9,7 +9,7 @@
 #include <set>
 #include <thread>
 
-#include "http/json.h"
+#include "core/json.h"
 #include "storage/execution_store.h"
 #include "storage/sqlite.h"
 #include "support/process.h"

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "app/orderly_app.h"
-#include "http/json.h"
+#include "core/json.h"
 
 namespace orderly::test {
 

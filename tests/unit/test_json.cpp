@@ -4,8 +4,8 @@
 #include <ctime>
 #include <string>
 
+#include "core/json.h"
 #include "core/time.h"
-#include "http/json.h"
 
 using namespace orderly;
 

@@ -1,8 +1,8 @@
 // The pure parts of notifications: retry backoff, email and webhook rendering.
 #include <catch2/catch.hpp>
 
+#include "core/json.h"
 #include "domain/notification.h"
-#include "http/json.h"
 
 using namespace orderly;
 using domain::BackoffPolicy;

@@ -9,8 +9,8 @@
 #include <stdexcept>
 
 #include "app/orderly_app.h"
+#include "core/json.h"
 #include "domain/accounts.h"
-#include "http/json.h"
 #include "storage/accounts_store.h"
 
 namespace orderly {

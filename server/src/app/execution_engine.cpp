@@ -8,9 +8,9 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/json.h"
 #include "domain/command.h"
 #include "http/api_catalog.h"
-#include "http/json.h"
 #include "integrations/crypto.h"
 #include "integrations/process_runner.h"
 #include "storage/accounts_store.h"

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <random>
 
-#include "http/json.h"
+#include "core/json.h"
 #include "integrations/crypto.h"
 #include "storage/notification_store.h"
 #include "storage/ticket_store.h"

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/json.h"
 #include "domain/catalog.h"
 #include "http/app.h"
-#include "http/json.h"
 #include "http/request.h"
 #include "storage/sqlite.h"
 

@@ -4,7 +4,7 @@
 #include <vector>
 #include "domain/accounts.h"
 
-#include "http/json.h"
+#include "core/json.h"
 #include "http/request.h"
 
 namespace orderly::http {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "http/json.h"
+#include "core/json.h"
 
 namespace orderly::http {
 

@@ -1,6 +1,6 @@
 #include "storage/catalog_store.h"
 
-#include "http/json.h"  // JSON columns (argv, option lists, template parts) only
+#include "core/json.h"  // JSON columns (argv, option lists, template parts) only
 #include "integrations/crypto.h"
 
 namespace orderly::storage {

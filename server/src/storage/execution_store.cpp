@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "http/json.h"
+#include "core/json.h"
 
 namespace orderly::storage {
 

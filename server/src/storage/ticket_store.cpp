@@ -10,8 +10,8 @@
 #include <unordered_map>
 #include <variant>
 
+#include "core/json.h"
 #include "domain/ticket_search.h"
-#include "http/json.h"
 #include "storage/accounts_store.h"
 #include "storage/notification_store.h"
 #include "storage/workflow_store.h"

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/json.h"
 #include "core/time.h"
 #include "domain/workflow.h"
-#include "http/json.h"
 #include "storage/sqlite.h"
 
 namespace orderly::storage {

@@ -1,4 +1,4 @@
-#include "http/json.h"
+#include "core/json.h"
 
 #include <rapidjson/reader.h>
 
