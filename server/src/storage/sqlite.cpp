@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "storage/migrations.h"
+#include "storage/write_combining_vfs.h"
 
 namespace orderly::storage {
 
@@ -95,7 +96,7 @@ Connection::Connection(const std::string& path, bool readonly) {
     std::call_once(no_memstatus, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
     int flags = readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     flags |= SQLITE_OPEN_NOMUTEX;
-    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, write_combining_vfs());
     if (rc != SQLITE_OK) {
         std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         if (db_) sqlite3_close(db_);
