@@ -17,7 +17,7 @@ namespace {
 const char* kUsage =
     "usage:\n"
     "  orderly serve [--listen HOST:PORT] [--db PATH] [--demo] [--ui DIR] [--threads N]\n"
-    "                [--max-body BYTES]\n"
+    "                [--workers N] [--max-body BYTES]\n"
     "  orderly migrate [--db PATH]\n"
     "  orderly user add USERNAME [--role ROLE]... [--display-name NAME] [--db PATH]\n"
     "                (the password is read from standard input)\n"
@@ -112,9 +112,13 @@ int serve(int argc, char** argv) {
     o.server.ui_dir = a.get("--ui", env_or("ORDERLY_UI_DIR", default_ui_dir(argv[0])));
     try {
         o.server.threads = std::stoi(a.get("--threads", "2"));
+        o.server.workers = std::stoi(a.get("--workers", "64"));
         o.server.max_body_bytes = std::stoul(a.get("--max-body", std::to_string(1 << 20)));
+        if (o.server.threads < 1 || o.server.threads > 256 || o.server.workers < 2 ||
+            o.server.workers > 1024)
+            throw std::out_of_range("server settings");
     } catch (const std::exception&) {
-        usage_error("--threads and --max-body take numbers");
+        usage_error("--threads (1-256), --workers (2-1024) and --max-body take numbers");
     }
     o.secret_key_file = env_or("ORDERLY_SECRET_KEY_FILE", "");
     o.smtp_url = env_or("ORDERLY_SMTP_URL", "");

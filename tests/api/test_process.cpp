@@ -42,7 +42,10 @@ TEST_CASE("orderly migrate, user add (password on stdin) and serve", "[process]"
     CHECK(run_cli("user add ops1 --role admin --db " + db, "ops1-password\n") == 0);
     CHECK(run_cli("user add ops1 --db " + db, "ops1-password\n") != 0);  // taken
     CHECK(run_cli("user add short --db " + db, "abc\n") != 0);
-    ServerProcess p(db);
+    CHECK(run_cli("serve --workers 0 --db " + db) == 2);  // a usage error, before serving
+    CHECK(run_cli("serve --workers many --db " + db) == 2);
+    CHECK(run_cli("serve --threads 0 --db " + db) == 2);
+    ServerProcess p(db, {"--workers", "3"});
     auto c = login_at(p.port(), "ops1", "ops1-password");
     CHECK(c.get("/api/v1/me").str("username") == "ops1");
     CHECK(Client(p.port()).get("/readyz").status == 200);

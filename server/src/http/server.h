@@ -17,7 +17,10 @@ struct ServerOptions {
     std::string host = "127.0.0.1";
     uint16_t port = 8080;  // 0 = pick a free port
     int threads = 2;       // Pistache reactor threads
-    int workers = 16;      // threads for blocking handlers (log long-polls hold some)
+    // Threads for blocking handlers: every write (they wait for the group commit, and writes
+    // waiting together share one commit, so this bounds how many commit at once) and log
+    // long-polls (which hold some).
+    int workers = 64;
     size_t max_body_bytes = 1 << 20;
     std::chrono::seconds header_timeout{30};
     std::chrono::seconds body_timeout{30};
