@@ -197,3 +197,90 @@ TEST_CASE("the write-ahead log is checkpointed in the background", "[storage]") 
     CHECK(copied);
     std::filesystem::remove_all(dir);
 }
+
+namespace {
+// How SQLite would run `sql` on c: true when the plan builds a temporary b-tree.
+bool plan_builds_temp_btree(Connection& c, const std::string& sql) {
+    auto s = c.prepare("EXPLAIN " + sql);
+    while (s.step())
+        if (s.text(1) == "OpenEphemeral") return true;
+    return false;
+}
+// The row writes of a ticket action and of executions, notifications and config changes.
+const std::vector<std::string> kStatusWrites = {
+    "UPDATE tickets SET status = 'approved' WHERE id = 1",
+    "UPDATE ticket_nodes SET state = 'done' WHERE id = 1",
+    "UPDATE ticket_assignees SET state = 'approved' WHERE node_id = 1 AND user_id = 1",
+    "UPDATE executions SET status = 'running' WHERE id = 1",
+    "UPDATE notifications SET status = 'sent' WHERE id = 1",
+    "UPDATE config_revisions SET action = 'set' WHERE id = 1",
+};
+}  // namespace
+
+// Migration 007: CHECK (x IN (...3+ values)) built a temporary b-tree for every row written
+// (~48,000 instructions); the same rules as OR chains do not, and still refuse bad values.
+TEST_CASE("status checks hold without a temporary b-tree per written row", "[storage]") {
+    auto dir = test::temp_dir();
+    storage::Database db(dir + "/a.db", 1);
+    db.migrate();
+    Connection c(dir + "/a.db");
+    for (const auto& sql : kStatusWrites) {
+        INFO(sql);
+        CHECK_FALSE(plan_builds_temp_btree(c, sql));
+    }
+    c.exec_script("PRAGMA foreign_keys = OFF");
+    c.exec_script(
+        "INSERT INTO tickets (id, sn, title, status, creator_id, created_at, updated_at) "
+        "VALUES (1, 'CHG-1', 't', 'in_progress', 1, 0, 0);"
+        "INSERT INTO ticket_nodes (id, ticket_id, node_key, node_name, node_type, state, "
+        "entered_at) VALUES (1, 1, 'review', 'Review', 'approval', 'active', 0);"
+        "INSERT INTO ticket_assignees (node_id, user_id, ticket_id, state, assigned_at) "
+        "VALUES (1, 1, 1, 'pending', 0)");
+    c.exec_script(
+        "UPDATE tickets SET status = 'terminated';"
+        "UPDATE ticket_nodes SET state = 'withdrawn';"
+        "UPDATE ticket_assignees SET state = 'transferred'");
+    CHECK_THROWS(c.exec_script("UPDATE tickets SET status = 'archived'"));
+    CHECK_THROWS(c.exec_script("UPDATE ticket_nodes SET state = 'paused'"));
+    CHECK_THROWS(c.exec_script("UPDATE ticket_assignees SET state = 'maybe'"));
+    CHECK_THROWS(
+        c.exec_script("INSERT INTO tickets (sn, title, status, creator_id, created_at, updated_at) "
+                      "VALUES ('CHG-2', 't', 'IN_PROGRESS', 1, 0, 0)"));
+    auto s = c.prepare("SELECT status FROM tickets");
+    REQUIRE(s.step());
+    CHECK(s.text(0) == "terminated");
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a database made before migration 007 keeps its rows and every connection reloads",
+          "[storage]") {
+    auto dir = test::temp_dir();
+    const std::string path = dir + "/a.db";
+    {
+        Connection old(path);  // the schema as version 6 left it, with a ticket in it
+        for (const auto& m : storage::embedded_migrations())
+            if (m.version <= 6) old.exec_script(m.sql);
+        old.exec_script("PRAGMA user_version = 6");
+        old.exec_script(
+            "INSERT INTO users (id, username, display_name, password_hash, created_at, "
+            "updated_at) VALUES (1, 'u', 'U', 'x', 0, 0);"
+            "INSERT INTO tickets (id, sn, title, status, creator_id, created_at, updated_at) "
+            "VALUES (1, 'CHG-1', 't', 'in_progress', 1, 0, 0)");
+    }
+    Connection open_before(path);  // another process's connection, open during the upgrade
+    REQUIRE(plan_builds_temp_btree(open_before, kStatusWrites[0]));
+    storage::Database db(path, 1);
+    CHECK(db.migrate() >= 7);
+    CHECK_THROWS(open_before.exec_script("UPDATE tickets SET status = 'archived'"));
+    open_before.exec_script("UPDATE tickets SET status = 'approved'");
+    // A plan made now (new SQL text, not the cached one) comes from the reloaded schema.
+    CHECK_FALSE(plan_builds_temp_btree(open_before, kStatusWrites[0] + " AND 1"));
+    auto s = open_before.prepare("PRAGMA integrity_check");
+    REQUIRE(s.step());
+    CHECK(s.text(0) == "ok");
+    auto t = open_before.prepare("SELECT sn, status FROM tickets");
+    REQUIRE(t.step());
+    CHECK(t.text(0) == "CHG-1");
+    CHECK(t.text(1) == "approved");
+    std::filesystem::remove_all(dir);
+}

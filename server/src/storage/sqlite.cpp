@@ -350,15 +350,29 @@ int Database::migrate() {
         if (m.version <= current) continue;
         begin_immediate();
         try {
-            auto st = writer_->prepare("PRAGMA user_version");
-            st.step();
-            int now = st.integer(0);
+            int now = 0;
+            {
+                auto st = writer_->prepare("PRAGMA user_version");
+                st.step();
+                now = st.integer(0);
+            }  // reset: a statement left running would make DROP TABLE fail (SQLITE_LOCKED)
             if (m.version <= now) {
                 commit();
                 current = now;
                 continue;
             }
             writer_->exec_script(m.sql);
+            if (m.sql.find("PRAGMA writable_schema = ON") != std::string::npos) {
+                // A migration that edits sqlite_schema itself (007): one more schema version
+                // makes every open connection, in every process, reload the schema.
+                int64_t next = 0;
+                {
+                    auto sv = writer_->prepare("PRAGMA schema_version");
+                    sv.step();
+                    next = sv.int64(0) + 1;
+                }
+                writer_->exec_script("PRAGMA schema_version = " + std::to_string(next));
+            }
             writer_->exec_script("PRAGMA user_version = " + std::to_string(m.version));
             commit();
             current = m.version;
