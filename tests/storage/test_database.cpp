@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <regex>
 #include <thread>
 
 #include "domain/accounts.h"
@@ -227,6 +229,17 @@ TEST_CASE("status checks hold without a temporary b-tree per written row", "[sto
     for (const auto& sql : kStatusWrites) {
         INFO(sql);
         CHECK_FALSE(plan_builds_temp_btree(c, sql));
+    }
+    // Nor may a later migration bring one back: no CHECK (x IN (a, b, c...)) in any table.
+    auto tables = c.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table'");
+    const std::regex in_list(R"(CHECK\s*\(\s*\w+\s+IN\s*\(([^)]*)\))", std::regex::icase);
+    while (tables.step()) {
+        const std::string sql = tables.text(1);
+        for (std::sregex_iterator m(sql.begin(), sql.end(), in_list), end; m != end; ++m) {
+            const std::string values = (*m)[1];
+            INFO(tables.text(0) << ": " << m->str());
+            CHECK(std::count(values.begin(), values.end(), ',') < 2);
+        }
     }
     c.exec_script("PRAGMA foreign_keys = OFF");
     c.exec_script(
