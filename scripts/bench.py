@@ -214,7 +214,7 @@ class Bench:
         ratio = statistics.median(ratios)
         bad = max(r["non2xx"] for r in ka)
         self.row(f"{label}, bearer token, keep-alive, 64 conns", f"{rps:,.0f} req/s (non-2xx {bad})",
-                 f"{ratio:.2f} of hello", "≥ 0.50 of hello", ratio >= 0.5 and bad == 0)
+                 f"{ratio:.3f} of hello", "≥ 0.50 of hello", ratio >= 0.5 and bad == 0)
         nk = self.runs(lambda: wrk(url, 64, self.args.seconds, headers=[auth]))
         rps2 = median_of(nk, lambda r: r["rps"])
         self.row(f"{label}, no Connection header", f"{rps2:,.0f} req/s",
@@ -270,7 +270,7 @@ wrk.headers["Connection"] = "keep-alive"
         ratio = statistics.median(ratios)
         bad = max(r["non2xx"] for r in runs)
         self.row("POST /api/v1/tickets (validation, durable commit, audit), 64 conns",
-                 f"{rps:,.0f} tickets/s (non-2xx {bad})", f"{ratio:.2f} of raw SQLite",
+                 f"{rps:,.0f} tickets/s (non-2xx {bad})", f"{ratio:.3f} of raw SQLite",
                  "≥ 0.40 of raw SQLite inserts", ratio >= 0.4 and bad == 0)
         # Top up the pending tickets so that every approve request of every run decides a
         # different ticket (an approve of an already decided ticket would be a quick 409).
