@@ -56,6 +56,18 @@ export interface paths {
         /**
          * Prometheus metrics
          * @description Server metrics in the Prometheus text exposition format (version 0.0.4), for scraping.
+         *     Counters are per server process, since it started. The families:
+         *
+         *     - `orderly_http_requests_total{method,route,status}` (counter) and
+         *       `orderly_http_request_duration_seconds{route}` (histogram);
+         *       `orderly_http_in_flight` and `orderly_http_worker_queue` (gauges: requests being
+         *       handled, blocking requests waiting for one of the `--workers` threads).
+         *     - `orderly_db_up`, `orderly_db_schema_version`, `orderly_db_file_bytes{file="main"|"wal"}`
+         *       (gauges); `orderly_db_writes_total` and `orderly_db_commits_total` (counters: write
+         *       transactions, and the durable commits that carried them; writes that arrive together
+         *       share one commit).
+         *     - `orderly_notifications{status}`, `orderly_executions_running`,
+         *       `orderly_executions_queued`, `orderly_execution_log_waiters` (gauges).
          */
         get: operations["getMetrics"];
         put?: never;
@@ -1020,9 +1032,10 @@ export interface paths {
          *     default), `involved` (submitted by me or where I am or was an operator) or `all` (needs
          *     `ticket.read_all` or `audit.read`, else `403`). Filters combine with AND; `from` is
          *     inclusive and `to` exclusive (creation time). `q` searches the serial number, title and
-         *     field values: every word must occur (words of three or more characters use the
-         *     full-text index; shorter ones, e.g. a two-character Chinese word, are matched as
-         *     substrings).
+         *     field values through a full-text index: every word must occur. Chinese (also Japanese,
+         *     Korean) matches any run of two or more characters it contains, a single character any
+         *     word starting with it; other words match whole words, case-insensitively (a serial such
+         *     as `CHG-20261121` matches its tickets).
          */
         get: operations["listTickets"];
         put?: never;
@@ -5149,9 +5162,15 @@ export interface operations {
                 };
                 content: {
                     /**
-                     * @example # HELP orderly_http_requests_total HTTP requests served.
+                     * @example # HELP orderly_http_requests_total HTTP requests by method, route and status.
                      *     # TYPE orderly_http_requests_total counter
-                     *     orderly_http_requests_total{method="GET",status="200"} 1027
+                     *     orderly_http_requests_total{method="GET",route="/api/v1/tickets/{id}",status="200"} 1027
+                     *     # HELP orderly_db_writes_total Write transactions committed by this process.
+                     *     # TYPE orderly_db_writes_total counter
+                     *     orderly_db_writes_total 5120
+                     *     # HELP orderly_db_commits_total Durable commits (fsyncs) that carried them: writes that arrive together share one (group commit).
+                     *     # TYPE orderly_db_commits_total counter
+                     *     orderly_db_commits_total 498
                      */
                     "text/plain": string;
                 };
