@@ -362,17 +362,16 @@ int Database::migrate() {
                 continue;
             }
             writer_->exec_script(m.sql);
-            if (m.sql.find("PRAGMA writable_schema = ON") != std::string::npos) {
-                // A migration that edits sqlite_schema itself (007): one more schema version
-                // makes every open connection, in every process, reload the schema.
-                int64_t next = 0;
-                {
-                    auto sv = writer_->prepare("PRAGMA schema_version");
-                    sv.step();
-                    next = sv.int64(0) + 1;
-                }
-                writer_->exec_script("PRAGMA schema_version = " + std::to_string(next));
+            // Open connections, in every process, reload the schema when its version changes.
+            // DDL changes it by itself; a migration that edits sqlite_schema directly (007) does
+            // not, so every migration ends with one more.
+            int64_t next = 0;
+            {
+                auto sv = writer_->prepare("PRAGMA schema_version");
+                sv.step();
+                next = sv.int64(0) + 1;
             }
+            writer_->exec_script("PRAGMA schema_version = " + std::to_string(next));
             writer_->exec_script("PRAGMA user_version = " + std::to_string(m.version));
             commit();
             current = m.version;
