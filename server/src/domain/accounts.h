@@ -3,10 +3,12 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/error.h"
 #include "core/time.h"
 
 namespace orderly::domain {
@@ -73,6 +75,44 @@ struct PermissionInfo {
 // Every permission Orderly knows. "admin" implies all of them.
 const std::vector<PermissionInfo>& all_permissions();
 bool is_known_permission(std::string_view name);
+
+// ---- Who may change accounts: nobody grants what they do not hold.
+// Each check answers 403 naming the permission the actor lacks, or 409 for the last admin. The
+// handlers gather the facts (inside the write transaction) and call these; the rule lives here.
+using PermissionSet = std::set<std::string>;
+
+// True when perms hold perm, directly or through "admin".
+bool holds(const PermissionSet& perms, std::string_view perm);
+// Every permission of `needed` that `actor` does not hold, "admin" first.
+std::vector<std::string> not_held(const PermissionSet& actor, const PermissionSet& needed);
+
+// A change to a user account, as the rules need to see it.
+struct UserChange {
+    PermissionSet target_permissions;  // what the user holds before the change (empty: new user)
+    std::vector<Role> granted_roles;   // roles the user gains (with their permissions)
+    bool roles_change = false;         // the role list changes at all
+    bool password_change = false;      // someone else sets the user's password
+    bool active_change = false;        // disabled flag flips, or the user is deleted
+};
+// - Granting a role needs every permission of that role.
+// - Changing an admin's roles, password or active flag, or deleting an admin, needs "admin".
+// - Setting another user's password hands over everything they hold, so it needs every
+//   permission they hold.
+Result<void> check_user_change(const PermissionSet& actor, const UserChange& change);
+
+// Creating, changing or deleting a role: every permission put into it or taken out of it must be
+// held by the actor (so only an admin adds "admin" to a role, or removes it).
+Result<void> check_role_change(const PermissionSet& actor, const std::vector<std::string>& before,
+                               const std::vector<std::string>& after);
+
+// The last enabled holder of "admin" cannot be disabled, deleted or demoted: 409 when a change
+// takes the number of enabled admins from at least one to none.
+Result<void> check_admin_remains(int64_t admins_before, int64_t admins_after);
+
+// ---- Email addresses (users create/patch, /me): exactly one "@", non-empty local and domain
+// parts, no spaces or control characters, at most 254 bytes. Returns what is wrong, or nullopt.
+inline constexpr size_t kMaxEmailBytes = 254;
+std::optional<std::string> email_problem(std::string_view email);
 
 // Login throttling: at most this many failures per window, per username and per address.
 struct ThrottlePolicy {

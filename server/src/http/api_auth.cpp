@@ -115,6 +115,7 @@ void register_auth_routes(App& app, Server& s) {
         "PATCH", "/api/v1/me",
         [&app](Request& req) {
             const auto& p = req.user();
+            check_email_member(req);
             auto display = json::get_string(req.json, "display_name");
             auto email = json::get_string(req.json, "email");
             bool clear_email = json::is_null_member(req.json, "email");

@@ -41,6 +41,19 @@ domain::User load_user(storage::Connection& c, int64_t id) {
     return *u;
 }
 
+// The roles of `after` that are not in `before`, with their permissions. Unknown keys are left
+// out here; set_user_roles answers 422 naming them.
+std::vector<domain::Role> granted_roles(storage::Connection& c,
+                                        const std::vector<std::string>& before,
+                                        const std::vector<std::string>& after) {
+    std::vector<domain::Role> out;
+    for (const auto& key : after) {
+        if (std::find(before.begin(), before.end(), key) != before.end()) continue;
+        if (auto r = storage::find_role(c, key)) out.push_back(std::move(*r));
+    }
+    return out;
+}
+
 }  // namespace
 
 void register_people_routes(App& app, Server& s) {
@@ -62,6 +75,7 @@ void register_people_routes(App& app, Server& s) {
             domain::User u;
             u.username = *json::get_string(req.json, "username");
             u.display_name = json::get_string(req.json, "display_name").value_or("");
+            check_email_member(req);
             u.email = json::get_string(req.json, "email");
             if (u.email && u.email->empty()) u.email.reset();
             u.roles = unique_strings(
@@ -70,6 +84,10 @@ void register_people_routes(App& app, Server& s) {
             TimeMs now = app.clock.now_ms();
             u.created_at = u.updated_at = now;
             auto body = app.db.write([&](storage::Connection& c) {
+                domain::UserChange change;
+                change.granted_roles = granted_roles(c, {}, u.roles);
+                change.roles_change = !u.roles.empty();
+                unwrap(domain::check_user_change(req.user().permissions, change));
                 int64_t id = unwrap(storage::insert_user(c, u, hash));
                 unwrap(storage::set_user_roles(c, id, u.roles));
                 auto created = load_user(c, id);
@@ -95,6 +113,7 @@ void register_people_routes(App& app, Server& s) {
         "PATCH", "/api/v1/users/{id}",
         [&app](Request& req) {
             int64_t id = req.id_param();
+            check_email_member(req);
             std::optional<std::string> hash;
             if (auto pw = json::get_string(req.json, "password")) hash = crypto::hash_password(*pw);
             TimeMs now = app.clock.now_ms();
@@ -111,13 +130,24 @@ void register_people_routes(App& app, Server& s) {
                 if (auto v = json::get_bool(req.json, "disabled")) u.disabled = *v;
                 if (u.disabled && !was_disabled && req.user().user_id == id)
                     fail(Error::Conflict("you cannot disable yourself"));
-                if (auto roles = json::get_strings(req.json, "roles")) {
-                    unwrap(storage::set_user_roles(c, id, unique_strings(*roles)));
+                auto roles = json::get_strings(req.json, "roles");
+                if (roles) *roles = unique_strings(*roles);
+                domain::UserChange change;
+                change.target_permissions = storage::permissions_of(c, id);
+                if (roles) {
+                    change.granted_roles = granted_roles(c, u.roles, *roles);
+                    change.roles_change = unique_strings(u.roles) != *roles;
                 }
+                change.password_change = hash.has_value();
+                change.active_change = u.disabled != was_disabled;
+                unwrap(domain::check_user_change(req.user().permissions, change));
+                const int64_t admins_before = storage::count_active_admins(c);
+                if (roles) unwrap(storage::set_user_roles(c, id, *roles));
                 storage::update_user(c, u, now);
                 if (hash) storage::set_password_hash(c, id, *hash, now);
                 // A disabled user's sessions and tokens stop working at once, in every process.
                 if (u.disabled && !was_disabled) storage::revoke_user_tokens(c, id, now);
+                unwrap(domain::check_admin_remains(admins_before, storage::count_active_admins(c)));
                 auto after = load_user(c, id);
                 audit(c, req, now, "user.update", "user", std::to_string(id),
                       "updated user " + u.username + (hash ? " (password reset)" : ""), before,
@@ -138,9 +168,15 @@ void register_people_routes(App& app, Server& s) {
             auto u = load_user(c, id);
             check_version(req, u.version, "user " + u.username);
             auto before = user_json(u);
+            domain::UserChange change;
+            change.target_permissions = storage::permissions_of(c, id);
+            change.active_change = true;
+            unwrap(domain::check_user_change(req.user().permissions, change));
+            const int64_t admins_before = storage::count_active_admins(c);
             u.disabled = true;
             storage::update_user(c, u, now);
             storage::revoke_user_tokens(c, id, now);
+            unwrap(domain::check_admin_remains(admins_before, storage::count_active_admins(c)));
             audit(c, req, now, "user.delete", "user", std::to_string(id),
                   "deactivated user " + u.username, before, user_json(u));
         });
@@ -165,6 +201,7 @@ void register_people_routes(App& app, Server& s) {
         r.name = *json::get_string(req.json, "name");
         r.permissions = unique_strings(*json::get_strings(req.json, "permissions"));
         check_permissions(r.permissions);
+        unwrap(domain::check_role_change(req.user().permissions, {}, r.permissions));
         TimeMs now = app.clock.now_ms();
         auto body = app.db.write([&](storage::Connection& c) {
             unwrap(storage::insert_role(c, r, now));
@@ -199,10 +236,14 @@ void register_people_routes(App& app, Server& s) {
             auto before = role_json(*r);
             if (auto v = json::get_string(req.json, "name")) r->name = *v;
             if (auto v = json::get_strings(req.json, "permissions")) {
-                r->permissions = unique_strings(*v);
-                check_permissions(r->permissions);
+                auto perms = unique_strings(*v);
+                check_permissions(perms);
+                unwrap(domain::check_role_change(req.user().permissions, r->permissions, perms));
+                r->permissions = std::move(perms);
             }
+            const int64_t admins_before = storage::count_active_admins(c);
             storage::update_role(c, *r, now);
+            unwrap(domain::check_admin_remains(admins_before, storage::count_active_admins(c)));
             auto after = *storage::find_role(c, key);
             audit(c, req, now, "role.update", "role", key, "updated role " + key, before,
                   role_json(after));
@@ -222,7 +263,10 @@ void register_people_routes(App& app, Server& s) {
             if (r->builtin)
                 fail(Error::Conflict("the built-in role \"" + key + "\" cannot be deleted"));
             check_version(req, r->version, "role " + key);
+            unwrap(domain::check_role_change(req.user().permissions, r->permissions, {}));
+            const int64_t admins_before = storage::count_active_admins(c);
             storage::delete_role(c, key);
+            unwrap(domain::check_admin_remains(admins_before, storage::count_active_admins(c)));
             audit(c, req, now, "role.delete", "role", key, "deleted role " + key, role_json(*r));
         });
         return Response::no_content();

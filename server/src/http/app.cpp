@@ -34,6 +34,12 @@ void check_version(const Request& req, int64_t current_version, const std::strin
                              std::to_string(*want) + "); reload and try again"));
 }
 
+void check_email_member(const Request& req) {
+    auto email = json::get_string(req.json, "email");
+    if (!email || email->empty()) return;
+    if (auto problem = domain::email_problem(*email)) fail(Error::Field("email", *problem));
+}
+
 std::string etag(int64_t version) {
     return "\"" + std::to_string(version) + "\"";
 }

@@ -75,6 +75,11 @@ void check_version(const Request& req, int64_t current_version, const std::strin
 
 std::string etag(int64_t version);
 
+// Checks the body's "email" member when it is a non-empty string (null or "" clear the
+// address): 400 with a field error on "email" when it is not a plain address
+// (domain::email_problem).
+void check_email_member(const Request& req);
+
 void register_system_routes(App& app, Server& s);
 void register_auth_routes(App& app, Server& s);
 void register_people_routes(App& app, Server& s);

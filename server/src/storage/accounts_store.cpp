@@ -156,6 +156,15 @@ int64_t count_users(Connection& c) {
     return s.int64(0);
 }
 
+int64_t count_active_admins(Connection& c) {
+    auto s = c.prepare(
+        "SELECT count(DISTINCT u.id) FROM users u JOIN user_roles ur ON ur.user_id = u.id "
+        "JOIN role_permissions rp ON rp.role_key = ur.role_key "
+        "WHERE u.disabled = 0 AND rp.permission = 'admin'");
+    s.step();
+    return s.int64(0);
+}
+
 std::vector<int64_t> users_with_role(Connection& c, const std::string& role) {
     auto s = c.prepare(
         "SELECT u.id FROM user_roles ur JOIN users u ON u.id = ur.user_id "

@@ -34,6 +34,8 @@ std::vector<domain::User> list_users(Connection& c, const std::optional<std::str
 std::set<std::string> permissions_of(Connection& c, int64_t user_id);
 std::vector<std::string> roles_of(Connection& c, int64_t user_id);
 int64_t count_users(Connection& c);
+// Enabled users holding the "admin" permission through any of their roles.
+int64_t count_active_admins(Connection& c);
 // Ids of the enabled users holding a role (globally).
 std::vector<int64_t> users_with_role(Connection& c, const std::string& role);
 
