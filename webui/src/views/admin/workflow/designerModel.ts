@@ -216,3 +216,44 @@ export function serverErrorTarget(field: string, nodes: CanvasNode[], edges: Can
   if (t) return edges[Number(t[1] ?? t[2])]?.id ?? null
   return null
 }
+
+const arrow = (source: string, target: string, when: DesignCondition | null = null): CanvasEdge => ({
+  id: uid('e'),
+  source,
+  target,
+  label: edgeLabel(when),
+  markerEnd: 'arrowclosed',
+  data: { when },
+})
+
+/**
+ * The arrows once node `id` (of `type`, already in `nodes`) is inserted into the chain:
+ * - after an anchor node A that is not an end: A's arrows now leave from the new node and A → new
+ *   is added (A → B becomes A → new → B);
+ * - on an anchor arrow A → B: A → new (keeping the arrow's condition) and new → B;
+ * - with no anchor, or an end node as the anchor: before that end node (the first one without an
+ *   anchor): the arrows into it now go into the new node and new → end is added.
+ * A new end node is only joined from an anchor node; a new submit node is left unjoined.
+ */
+export function insertEdges(
+  nodes: readonly CanvasNode[],
+  edges: readonly CanvasEdge[],
+  id: string,
+  anchor: { kind: 'node' | 'edge'; id: string } | null,
+): CanvasEdge[] {
+  const type = nodes.find((n) => n.id === id)?.data.node.type
+  if (!type || type === 'submit') return [...edges]
+  if (anchor?.kind === 'edge') {
+    const e = edges.find((x) => x.id === anchor.id)
+    if (!e || type === 'end') return [...edges]
+    return edges.flatMap((x) => (x === e ? [arrow(e.source, id, e.data.when), arrow(id, e.target)] : [x]))
+  }
+  const a = anchor ? nodes.find((n) => n.id === anchor.id && n.id !== id) : undefined
+  if (a && a.data.node.type !== 'end') {
+    if (type === 'end') return [...edges, arrow(a.id, id)]
+    return [...edges.map((x) => (x.source === a.id ? { ...x, source: id } : x)), arrow(a.id, id)]
+  }
+  const end = a ?? nodes.find((n) => n.id !== id && n.data.node.type === 'end')
+  if (!end || type === 'end') return [...edges]
+  return [...edges.map((x) => (x.target === end.id ? { ...x, target: id } : x)), arrow(id, end.id)]
+}
