@@ -24,7 +24,8 @@ const char* kUsage =
     "  orderly backup --to FILE [--db PATH]\n"
     "  orderly version\n"
     "environment (flags win): ORDERLY_LISTEN, ORDERLY_DB, ORDERLY_ADMIN_PASSWORD, ORDERLY_UI_DIR,\n"
-    "  ORDERLY_SMTP_URL, ORDERLY_SMTP_FROM, ORDERLY_BASE_URL, ORDERLY_SECRET_KEY_FILE\n"
+    "  ORDERLY_SMTP_URL, ORDERLY_SMTP_FROM, ORDERLY_BASE_URL, ORDERLY_SECRET_KEY_FILE,\n"
+    "  ORDERLY_TRUSTED_PROXIES (addresses/CIDRs whose X-Forwarded-For names the client)\n"
     "  executions: ORDERLY_WORK_DIR (default <db>.work), ORDERLY_EXECUTION_WORKERS (4),\n"
     "  ORDERLY_EXECUTION_LOG_MAX_BYTES (16777216), ORDERLY_EXECUTION_KILL_GRACE_S (5)\n";
 
@@ -119,6 +120,17 @@ int serve(int argc, char** argv) {
             throw std::out_of_range("server settings");
     } catch (const std::exception&) {
         usage_error("--threads (1-256), --workers (2-1024) and --max-body take numbers");
+    }
+    {
+        auto proxies = orderly::http::TrustedProxies::parse(env_or("ORDERLY_TRUSTED_PROXIES", ""));
+        if (!proxies.ok()) {
+            std::fprintf(stderr,
+                         "orderly: ORDERLY_TRUSTED_PROXIES must be a comma-separated list of IP "
+                         "addresses and CIDR blocks: %s\n",
+                         proxies.error().message.c_str());
+            return 2;
+        }
+        o.server.trusted_proxies = std::move(*proxies);
     }
     o.secret_key_file = env_or("ORDERLY_SECRET_KEY_FILE", "");
     o.smtp_url = env_or("ORDERLY_SMTP_URL", "");

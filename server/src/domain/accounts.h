@@ -114,9 +114,13 @@ Result<void> check_admin_remains(int64_t admins_before, int64_t admins_after);
 inline constexpr size_t kMaxEmailBytes = 254;
 std::optional<std::string> email_problem(std::string_view email);
 
-// Login throttling: at most this many failures per window, per username and per address.
+// Login throttling, per client address (an IPv6 client's /64): within a window, at most
+// max_per_address failures from an address, and at most max_per_account failures for one username
+// from an address. Past either, that address gets 429 (for every username, or for that username)
+// until the window has moved on. Failures never lock the account itself: its owner signs in from
+// any other address, so an anonymous client cannot lock anyone out.
 struct ThrottlePolicy {
-    int max_per_user = 5;
+    int max_per_account = 5;
     int max_per_address = 20;
     TimeMs window_ms = 15 * 60 * 1000;
 };

@@ -1,6 +1,9 @@
 // Login, logout, the caller's own profile and personal API tokens.
+#include <algorithm>
+
 #include "domain/accounts.h"
 #include "http/app.h"
+#include "http/client_address.h"
 #include "http/render.h"
 #include "integrations/crypto.h"
 #include "storage/accounts_store.h"
@@ -42,16 +45,24 @@ void register_auth_routes(App& app, Server& s) {
             const domain::ThrottlePolicy policy;
             const TimeMs now = app.clock.now_ms();
             const TimeMs since = now - policy.window_ms;
+            // Failures count per client address (req.address: the peer, or the client a trusted
+            // proxy names), never per account alone: see domain::ThrottlePolicy.
+            const std::string from = throttle_key(req.address);
 
-            auto [user_fails, addr_fails, oldest] = app.db.read([&](storage::Connection& c) {
-                TimeMs o1 = 0, o2 = 0;
-                int u = storage::count_login_failures(c, username, req.address, since, false, &o1);
-                int a = storage::count_login_failures(c, username, req.address, since, true, &o2);
-                TimeMs oldest = u >= policy.max_per_user ? o1 : o2;
-                return std::tuple<int, int, TimeMs>(u, a, oldest);
+            // When the address may try again (0 = now): once the oldest failure of each limit it
+            // has reached leaves the window.
+            const TimeMs until = app.db.read([&](storage::Connection& c) {
+                TimeMs o1 = 0, o2 = 0, at = 0;
+                if (storage::count_login_failures(c, username, from, since, false, &o1) >=
+                    policy.max_per_account)
+                    at = o1 + policy.window_ms;
+                if (storage::count_login_failures(c, username, from, since, true, &o2) >=
+                    policy.max_per_address)
+                    at = std::max(at, o2 + policy.window_ms);
+                return at;
             });
-            if (user_fails >= policy.max_per_user || addr_fails >= policy.max_per_address) {
-                int retry = static_cast<int>((oldest + policy.window_ms - now) / 1000) + 1;
+            if (until > 0) {
+                int retry = static_cast<int>((until - now) / 1000) + 1;
                 fail(Error::TooMany(
                     "too many failed logins; try again in " + std::to_string(retry) + " s",
                     retry < 1 ? 1 : retry));
@@ -66,7 +77,7 @@ void register_auth_routes(App& app, Server& s) {
                 crypto::dummy_verify(password);
             if (!ok || cred->disabled) {
                 app.db.write([&](storage::Connection& c) {
-                    storage::record_login_failure(c, username, req.address, now);
+                    storage::record_login_failure(c, username, from, now);
                 });
                 fail(Error::Unauthorized("wrong username or password"));
             }
@@ -76,7 +87,7 @@ void register_auth_routes(App& app, Server& s) {
             std::string body = app.db.write([&](storage::Connection& c) {
                 storage::insert_token(c, cred->user_id, "session", "login",
                                       crypto::token_hash(token), token.substr(0, 8), now, expires);
-                storage::clear_login_failures(c, username, since);
+                storage::clear_login_failures(c, username, from, since);
                 auto u = storage::find_user(c, cred->user_id);
                 req.principal =
                     Principal{u->id, u->username, u->display_name, 0, false, u->roles, {}};

@@ -520,7 +520,8 @@ void Server::Impl::handle(const P::Http::Request& preq, P::Http::ResponseWriter 
         req->headers[lower(name)] = raw.value();
     auto rid = req->header("x-request-id");
     req->request_id = rid && acceptable_request_id(*rid) ? *rid : random_request_id();
-    req->address = preq.address().host();
+    req->address =
+        opts.trusted_proxies.client_address(preq.address().host(), req->header("x-forwarded-for"));
     bool client_close = false;
     if (auto c = req->header("connection"))
         client_close = lower(*c).find("close") != std::string::npos;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "http/client_address.h"
 #include "http/request.h"
 
 namespace orderly::http {
@@ -27,6 +28,9 @@ struct ServerOptions {
     std::chrono::seconds keepalive_timeout{60};
     std::string ui_dir;  // built web UI served at /; empty = none
     bool access_log = true;
+    // Peers whose X-Forwarded-For names the client (ORDERLY_TRUSTED_PROXIES); empty = none, the
+    // header is ignored. The client address is what throttling, the audit and access logs use.
+    TrustedProxies trusted_proxies;
 };
 
 // Resolves a bearer token to a principal (storage does the lookup). Errors are 401s.

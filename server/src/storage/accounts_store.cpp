@@ -362,8 +362,10 @@ int count_login_failures(Connection& c, const std::string& username, const std::
             ? c.prepare(
                   "SELECT count(*), min(at) FROM login_failures WHERE address = ?1 AND at >= ?2")
             : c.prepare(
-                  "SELECT count(*), min(at) FROM login_failures WHERE username = ?1 AND at >= ?2");
+                  "SELECT count(*), min(at) FROM login_failures WHERE username = ?1 AND at >= ?2 "
+                  "AND address = ?3");
     s.bind(1, by_address ? address : username).bind(2, since);
+    if (!by_address) s.bind(3, address);
     s.step();
     if (oldest) *oldest = s.is_null(1) ? 0 : s.int64(1);
     return s.integer(0);
@@ -375,9 +377,11 @@ void record_login_failure(Connection& c, const std::string& username, const std:
     s.bind(1, username).bind(2, address).bind(3, now).exec();
 }
 
-void clear_login_failures(Connection& c, const std::string& username, TimeMs older_than) {
-    auto s = c.prepare("DELETE FROM login_failures WHERE username = ?1 OR at < ?2");
-    s.bind(1, username).bind(2, older_than).exec();
+void clear_login_failures(Connection& c, const std::string& username, const std::string& address,
+                          TimeMs older_than) {
+    auto s =
+        c.prepare("DELETE FROM login_failures WHERE (username = ?1 AND address = ?3) OR at < ?2");
+    s.bind(1, username).bind(2, older_than).bind(3, address).exec();
 }
 
 // ---- businesses

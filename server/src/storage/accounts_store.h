@@ -84,11 +84,16 @@ std::optional<domain::ApiToken> find_api_token(Connection& c, int64_t id, int64_
 void touch_token(Connection& c, int64_t token_id, TimeMs now);
 
 // ---- login throttling (kept in the database so every server process sees it)
+// Failures since `since` from an address (by_address), or for a username from that address;
+// *oldest = the time of the oldest of them (0 when none).
 int count_login_failures(Connection& c, const std::string& username, const std::string& address,
                          TimeMs since, bool by_address, TimeMs* oldest);
 void record_login_failure(Connection& c, const std::string& username, const std::string& address,
                           TimeMs now);
-void clear_login_failures(Connection& c, const std::string& username, TimeMs older_than);
+// After a sign-in: forgets that username's failures from that address, and every failure older
+// than older_than.
+void clear_login_failures(Connection& c, const std::string& username, const std::string& address,
+                          TimeMs older_than);
 
 // ---- businesses
 std::vector<domain::Business> list_businesses(Connection& c);
