@@ -57,11 +57,39 @@ def to_draft04(s):
             out[k] = [to_draft04(x) for x in v]
         else:
             out[k] = v
+    if s.get("nullable") and "type" not in out:
+        # nullable beside allOf/anyOf/oneOf: null is one more alternative (a single allOf
+        # branch, the OpenAPI 3.0 way of a nullable $ref, stands for itself).
+        for k in ("allOf", "anyOf", "oneOf"):
+            if k in out:
+                branches = out.pop(k)
+                if k == "allOf" and len(branches) > 1:
+                    branches = [{"allOf": branches}]
+                out["anyOf"] = branches + [{"type": "null"}]
+                break
     if s.get("nullable") and "type" in out:
         t = out["type"]
         out["type"] = (t if isinstance(t, list) else [t]) + ["null"]
         if "enum" in out and None not in out["enum"]:
             out["enum"] = out["enum"] + [None]
+    return out
+
+
+def params_schema(params, where):
+    """The parameters found in `where` as one draft-04 object schema, each a member; None when
+    there are none. The server turns the raw strings into typed values first."""
+    props, required = {}, []
+    for (loc, name), p in params.items():
+        if loc != where:
+            continue
+        props[name] = to_draft04(p.get("schema", {"type": "string"}))
+        if p.get("required"):
+            required.append(name)
+    if not props:
+        return None
+    out = {"type": "object", "additionalProperties": False, "properties": props}
+    if required:
+        out["required"] = required
     return out
 
 
@@ -114,8 +142,17 @@ def main():
                 js = content.get("application/json")
                 if js is not None and "schema" in js:
                     schema = to_draft04(resolve(spec, js["schema"]))
+            # A body whose schema requires members is required, whatever requestBody.required
+            # says: an empty body could never be valid.
+            required = bool(body and (body.get("required", False) or
+                                      (schema or {}).get("required")))
+            params = {}
+            for p in item.get("parameters", []) + op.get("parameters", []):
+                p = resolve(spec, p)
+                params[(p["in"], p["name"])] = p  # an operation's own parameter wins
             routes.append((method.upper(), path, perm, op.get("operationId", ""), schema,
-                           bool(body and body.get("required", False))))
+                           required, params_schema(params, "query"),
+                           params_schema(params, "path")))
 
     migrations = []
     for name in sorted(os.listdir(args.migrations)):
@@ -140,11 +177,15 @@ def main():
     out.append("}")
     out.append("const std::vector<RouteSpec>& routes() {")
     out.append("  static const std::vector<RouteSpec> r = {")
-    for method, path, perm, op_id, schema, required in routes:
-        sj = json.dumps(schema, ensure_ascii=False, separators=(",", ":")) if schema else ""
-        out.append("    {%s, %s, %s, %s, %s, %s}," % (
+    def dump(x):
+        return json.dumps(x, ensure_ascii=False, separators=(",", ":")) if x else ""
+
+    for method, path, perm, op_id, schema, required, query, path_params in routes:
+        out.append("    {%s, %s, %s, %s, %s, %s, %s, %s}," % (
             c_string(method.encode()), c_string(path.encode()), c_string(perm.encode()),
-            c_string(op_id.encode()), c_string(sj.encode("utf-8")), "true" if required else "false"))
+            c_string(op_id.encode()), c_string(dump(schema).encode("utf-8")),
+            "true" if required else "false", c_string(dump(query).encode("utf-8")),
+            c_string(dump(path_params).encode("utf-8"))))
     out.append("  };")
     out.append("  return r;")
     out.append("}")

@@ -61,3 +61,61 @@ TEST_CASE("a body that is not an object is refused", "[validator]") {
     REQUIRE(e.size() == 1);
     CHECK(e[0].field == "body");
 }
+
+TEST_CASE("integers outside int64 are refused, not wrapped", "[validator]") {
+    const char* schema = R"({"type":"object","properties":{"n":{"type":"integer","minimum":1},
+      "id":{"type":"integer","minimum":1,"maximum":9007199254740991},
+      "x":{"type":["integer","null"]}}})";
+    auto errs = [&](const char* body) {
+        orderly::json::Document d;
+        REQUIRE(orderly::json::parse_untrusted(body, d).ok());
+        return orderly::http::validate(schema, d);
+    };
+    CHECK(errs(R"({"n":9223372036854775807})").empty());
+    for (const char* body : {R"({"n":9223372036854775808})", R"({"n":18446744073709551615})",
+                             R"({"n":18446744073709551616})", R"({"x":9223372036854775808})"}) {
+        auto e = errs(body);
+        INFO(body);
+        REQUIRE(e.size() == 1);
+        CHECK((e[0].field == "n" || e[0].field == "x"));
+    }
+    CHECK(errs(R"({"n":-9223372036854775808})").size() == 1);  // below minimum
+    // Exact comparison: 2^53 + 1 is above the maximum although it rounds to 2^53 as a double.
+    CHECK(errs(R"({"id":9007199254740991})").empty());
+    CHECK(errs(R"({"id":9007199254740992})").size() == 1);
+    CHECK(errs(R"({"id":9007199254740993})").size() == 1);
+    CHECK(errs(R"({"id":0})").size() == 1);
+}
+
+TEST_CASE("anyOf/oneOf take one of a few types; allOf applies every branch", "[validator]") {
+    const char* schema = R"({"type":"object","properties":{
+      "v":{"anyOf":[{"type":"string","maxLength":3},{"type":"array","items":{"type":"string"}}]},
+      "r":{"oneOf":[{"type":"string","enum":["any","all"]},{"type":"object",
+        "additionalProperties":false,"required":["at_least"],
+        "properties":{"at_least":{"type":"integer","minimum":1}}}]},
+      "n":{"anyOf":[{"allOf":[{"type":"object","required":["k"]}]},{"type":"null"}]}}})";
+    auto errs = [&](const char* body) {
+        orderly::json::Document d;
+        REQUIRE(orderly::json::parse_untrusted(body, d).ok());
+        return orderly::http::validate(schema, d);
+    };
+    CHECK(errs(R"({"v":"abc","r":"all","n":null})").empty());
+    CHECK(errs(R"({"v":["a","b"],"r":{"at_least":2},"n":{"k":1}})").empty());
+    auto e = errs(R"({"v":5})");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].field == "v");
+    CHECK(e[0].message == "must be string or array, not integer");
+    e = errs(R"({"v":"abcd"})");  // the string branch's own problem
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].message == "must be at most 3 characters long");
+    e = errs(R"({"v":["a",1]})");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].field == "v[1]");
+    e = errs(R"({"r":{"at_least":0}})");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].field == "r.at_least");
+    CHECK(errs(R"({"r":"some"})").size() == 1);
+    e = errs(R"({"n":{}})");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].field == "n.k");
+}

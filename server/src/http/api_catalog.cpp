@@ -1,5 +1,6 @@
 // Environments, purposes and task templates; the template snapshot that tickets keep.
 #include "http/api_catalog.h"
+#include "http/render.h"
 
 #include <algorithm>
 #include <map>
@@ -608,26 +609,28 @@ void register_catalog_routes(App& app, Server& s) {
         f.active = req.query_bool("active");
         // The submit page: people who do not manage the catalog see active templates only.
         if (!manages(req)) f.active = true;
-        f.after_id = decode_cursor(req.query_str("cursor"));
+        const int64_t after = decode_cursor(req.query_str("cursor"));
         const int limit = req.limit();
-        f.limit = limit + 1;
         const bool submittable = req.query_bool("submittable").value_or(false);
         auto body = app.db.read([&](storage::Connection& c) {
             auto vars = load_variables(c);
-            auto items = storage::list_templates(c, f);
-            json::Writer w;
-            w.start_object().key("items").start_array();
-            for (size_t i = 0; i < items.size() && i < static_cast<size_t>(limit); ++i) {
-                if (submittable && !(items[i].active && may_submit(items[i], req.user()))) continue;
-                write_template(w, items[i], manages(req), &req.user(), &vars);
-            }
-            w.end_array().key("next_cursor");
-            if (items.size() > static_cast<size_t>(limit))
-                w.str(encode_cursor(items[limit - 1].id));
-            else
-                w.null();
-            w.end_object();
-            return w.take();
+            // "submittable" is decided here, not in SQL: rows are fetched until the page is full.
+            auto items = fetch_kept<domain::Template>(
+                limit,
+                [&](const domain::Template* last, size_t n) {
+                    f.after_id = last ? last->id : after;
+                    f.limit = static_cast<int>(n);
+                    return storage::list_templates(c, f);
+                },
+                [&](const domain::Template& t) {
+                    return !submittable || (t.active && may_submit(t, req.user()));
+                });
+            return page_json(
+                items, limit,
+                [&](json::Writer& w, const domain::Template& t) {
+                    write_template(w, t, manages(req), &req.user(), &vars);
+                },
+                [](const domain::Template& t) { return t.id; });
         });
         return Response::ok(std::move(body));
     });

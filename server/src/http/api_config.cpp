@@ -3,6 +3,7 @@
 // (config.read) and to executions; lists, revisions, diffs and audit events mask them.
 #include "domain/catalog.h"
 #include "http/api_catalog.h"
+#include "http/render.h"
 #include "storage/catalog_store.h"
 
 namespace orderly::http {
@@ -207,20 +208,16 @@ void register_config_routes(App& app, Server& s) {
             if (revs.empty() && before == 0)
                 fail(
                     Error::NotFound("config key \"" + object_id(env, key) + "\" has no revisions"));
-            json::Writer w;
-            w.start_object().kv("env", env).kv("key", key).key("items").start_array();
-            for (size_t i = 0; i < revs.size() && i < static_cast<size_t>(limit); ++i) {
-                std::optional<domain::ConfigRevision> prev;
-                if (i + 1 < revs.size()) prev = revs[i + 1];
-                write_revision(w, revs[i], prev);
-            }
-            w.end_array().key("next_cursor");
-            if (revs.size() > static_cast<size_t>(limit))
-                w.str(encode_cursor(revs[limit - 1].revision));
-            else
-                w.null();
-            w.end_object();
-            return w.take();
+            return page_json(
+                revs, limit,
+                [&](json::Writer& w, const domain::ConfigRevision& r) {
+                    const size_t i = static_cast<size_t>(&r - revs.data());
+                    std::optional<domain::ConfigRevision> prev;
+                    if (i + 1 < revs.size()) prev = revs[i + 1];
+                    write_revision(w, r, prev);
+                },
+                [](const domain::ConfigRevision& r) { return r.revision; },
+                [&](json::Writer& w) { w.kv("env", env).kv("key", key); });
         });
         return Response::ok(std::move(body));
     });

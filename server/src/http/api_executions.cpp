@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "http/app.h"
+#include "http/render.h"
 #include "storage/accounts_store.h"
 #include "storage/execution_store.h"
 
@@ -74,17 +75,12 @@ void register_execution_routes(App& app, Server& s) {
                     known_user = false;  // nobody by that name ran anything
             }
             if (known_user) rows = storage::list_executions(c, f);
-            json::Writer w;
-            w.start_object().key("items").start_array();
-            for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(limit); ++i)
-                storage::write_execution_json(w, rows[i]);
-            w.end_array().key("next_cursor");
-            if (rows.size() > static_cast<size_t>(limit))
-                w.str(encode_cursor(rows[limit - 1].id));
-            else
-                w.null();
-            w.end_object();
-            return w.take();
+            return page_json(
+                rows, limit,
+                [](json::Writer& w, const storage::ExecutionRow& x) {
+                    storage::write_execution_json(w, x);
+                },
+                [](const storage::ExecutionRow& x) { return x.id; });
         });
         return Response::ok(std::move(body));
     });

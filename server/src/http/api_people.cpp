@@ -282,13 +282,14 @@ void register_people_routes(App& app, Server& s) {
     });
 
     // ---- businesses
-    s.route("GET", "/api/v1/businesses", [&app](Request&) {
+    s.route("GET", "/api/v1/businesses", [&app](Request& req) {
+        const int limit = req.limit();
+        // Ordered by key; the cursor is the last key of the previous page.
+        const std::string after = req.query_str("cursor").value_or("");
         auto body = app.db.read([&](storage::Connection& c) {
-            json::Writer w;
-            w.start_object().key("items").start_array();
-            for (const auto& b : storage::list_businesses(c)) write_business(w, b);
-            w.end_array().key("next_cursor").null().end_object();
-            return w.take();
+            auto rows = storage::list_businesses(c, after, limit + 1);
+            return page_json(rows, limit, write_business,
+                             [](const domain::Business& b) { return b.key; });
         });
         return Response::ok(std::move(body));
     });

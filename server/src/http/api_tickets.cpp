@@ -6,6 +6,7 @@
 #include "domain/ticket.h"
 #include "http/api_catalog.h"
 #include "http/app.h"
+#include "http/render.h"
 #include "integrations/crypto.h"
 #include "storage/accounts_store.h"
 #include "storage/execution_store.h"
@@ -206,17 +207,9 @@ std::string list_json(storage::Connection& c, storage::TicketFilter f) {
     const int limit = f.limit;
     f.limit = limit + 1;
     auto items = storage::list_tickets(c, f);
-    json::Writer w(32768);
-    w.start_object().key("items").start_array();
-    for (size_t i = 0; i < items.size() && i < static_cast<size_t>(limit); ++i)
-        write_summary(w, items[i]);
-    w.end_array().key("next_cursor");
-    if (items.size() > static_cast<size_t>(limit))
-        w.str(encode_cursor(items[limit - 1].id));
-    else
-        w.null();
-    w.end_object();
-    return w.take();
+    return page_json(
+        items, limit, [](json::Writer& w, const auto& x) { write_summary(w, x); },
+        [](const auto& x) { return x.id; }, NoHead{}, 32768);
 }
 
 // ---- submitting

@@ -1,6 +1,7 @@
 // Workflows: drafts, deploy (graph check + an immutable version), versions.
 #include "domain/workflow.h"
 #include "http/app.h"
+#include "http/render.h"
 #include "storage/workflow_store.h"
 
 namespace orderly::http {
@@ -66,17 +67,9 @@ void register_workflow_routes(App& app, Server& s) {
         int64_t after = decode_cursor(req.query_str("cursor"));
         auto body = app.db.read([&](storage::Connection& c) {
             auto items = storage::list_workflows(c, after, limit + 1);
-            json::Writer w;
-            w.start_object().key("items").start_array();
-            for (size_t i = 0; i < items.size() && i < static_cast<size_t>(limit); ++i)
-                write_workflow(w, items[i]);
-            w.end_array().key("next_cursor");
-            if (items.size() > static_cast<size_t>(limit))
-                w.str(encode_cursor(items[limit - 1].id));
-            else
-                w.null();
-            w.end_object();
-            return w.take();
+            return page_json(
+                items, limit, [](json::Writer& w, const auto& x) { write_workflow(w, x); },
+                [](const auto& x) { return x.id; });
         });
         return Response::ok(std::move(body));
     });

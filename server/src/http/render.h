@@ -1,6 +1,7 @@
 #pragma once
 // JSON renderings of the account objects, shared by every handler that shows them.
 #include <algorithm>
+#include <optional>
 #include <vector>
 #include "domain/accounts.h"
 
@@ -15,12 +16,20 @@ void write_business(json::Writer& w, const domain::Business& b);
 void write_api_token(json::Writer& w, const domain::ApiToken& t, const std::string* secret);
 void write_audit_event(json::Writer& w, const domain::AuditEvent& e);
 
-// Renders {"items":[...],"next_cursor":...} from rows fetched with limit + 1: when there is one
-// more row than the page holds, the cursor is the id of the page's last row.
-template <typename T, typename WriteItem, typename IdOf>
-std::string page_json(const std::vector<T>& rows, int limit, WriteItem write_item, IdOf id_of) {
-    json::Writer w;
-    w.start_object().key("items").start_array();
+// The one paging helper of every list. Renders {"items":[...],"next_cursor":...} from rows
+// fetched with limit + 1: when there is one more row than the page holds, the cursor is the
+// key (id_of: an id, or a text key) of the page's last row. head(w), when given, writes members
+// before "items".
+struct NoHead {
+    void operator()(json::Writer&) const {}
+};
+template <typename T, typename WriteItem, typename IdOf, typename Head = NoHead>
+std::string page_json(const std::vector<T>& rows, int limit, WriteItem write_item, IdOf id_of,
+                      Head head = {}, size_t reserve = 4096) {
+    json::Writer w(reserve);
+    w.start_object();
+    head(w);
+    w.key("items").start_array();
     const size_t n = std::min(rows.size(), static_cast<size_t>(limit));
     for (size_t i = 0; i < n; ++i) write_item(w, rows[i]);
     w.end_array().key("next_cursor");
@@ -30,6 +39,25 @@ std::string page_json(const std::vector<T>& rows, int limit, WriteItem write_ite
         w.null();
     w.end_object();
     return w.take();
+}
+
+// Rows for page_json when some rows are dropped after the query (a check SQL cannot make):
+// fetch(last, n) returns up to n rows after `last` (nullptr: from the cursor), and batches are
+// fetched until limit + 1 rows are kept or the list ends, so that only the last page is short.
+template <typename T, typename Fetch, typename Keep>
+std::vector<T> fetch_kept(int limit, Fetch fetch, Keep keep) {
+    std::vector<T> kept;
+    const size_t want = static_cast<size_t>(limit) + 1;
+    std::optional<T> last;
+    for (;;) {
+        std::vector<T> batch = fetch(last ? &*last : nullptr, want);
+        for (auto& row : batch) {
+            if (kept.size() >= want) break;
+            if (keep(row)) kept.push_back(row);
+        }
+        if (kept.size() >= want || batch.size() < want) return kept;
+        last = std::move(batch.back());
+    }
 }
 
 // Compact JSON of an object, for audit before/after summaries.

@@ -99,6 +99,10 @@ using HandlerFn = std::function<Response(Request&)>;
 
 // A cursor over id-ordered lists: opaque to clients, a decimal id inside.
 std::string encode_cursor(int64_t last_id);
+// A cursor over a list ordered by a text key: the last key itself.
+inline std::string encode_cursor(const std::string& last_key) {
+    return last_key;
+}
 // 400 naming "cursor" when malformed.
 int64_t decode_cursor(const std::optional<std::string>& cursor);
 

@@ -218,6 +218,8 @@ struct RouteEntry {
     std::string permission;
     std::shared_ptr<SchemaValidator> validator;
     bool body_required = false;
+    std::shared_ptr<ParamsValidator> query_validator;  // null: the operation takes no query
+    std::shared_ptr<ParamsValidator> path_validator;
 };
 
 // Prometheus-style metrics, per process.
@@ -382,6 +384,10 @@ void Server::route(const std::string& method, const std::string& path, HandlerFn
     if (!it->second->body_schema.empty())
         e.validator = std::make_shared<SchemaValidator>(it->second->body_schema);
     e.body_required = it->second->body_required;
+    if (!it->second->query_schema.empty())
+        e.query_validator = std::make_shared<ParamsValidator>(it->second->query_schema);
+    if (!it->second->path_schema.empty())
+        e.path_validator = std::make_shared<ParamsValidator>(it->second->path_schema);
     impl_->routes.push_back(std::move(e));
 }
 
@@ -629,6 +635,35 @@ void Server::Impl::handle(const P::Http::Request& preq, P::Http::ResponseWriter 
     send(rw, *req, res, client_close, version, started);
 }
 
+namespace {
+// 400 naming the first problem (and how many more) when there are any.
+void fail_on(std::vector<FieldError> errs) {
+    if (errs.empty()) return;
+    std::string msg = errs.front().field + " " + errs.front().message;
+    if (errs.size() > 1) msg += " (and " + std::to_string(errs.size() - 1) + " more)";
+    fail(Error::BadRequest(msg, std::move(errs)));
+}
+
+// Path and query parameters against the spec. A path parameter that its schema refuses (an id
+// of 0, -1 or beyond the spec's maximum) names nothing: 404, as an unknown id would be.
+void validate_params(const Request& req, const RouteEntry& route) {
+    if (route.path_validator) {
+        std::vector<std::pair<std::string, std::string>> params(req.params.begin(),
+                                                                req.params.end());
+        auto errs = route.path_validator->validate(params);
+        if (!errs.empty())
+            fail(Error::NotFound("no such resource: " + errs.front().field + " " +
+                                 errs.front().message));
+    }
+    if (route.query_validator) {
+        fail_on(route.query_validator->validate(req.query));
+    } else if (!req.query.empty()) {
+        fail(Error::Field(req.query.front().first.substr(0, 64),
+                          "is not a parameter of this operation"));
+    }
+}
+}  // namespace
+
 // The single exception boundary: everything a handler throws becomes a problem response here,
 // and only the public message reaches the client.
 Response Server::Impl::dispatch(Request& req, const RouteEntry& route) {
@@ -656,20 +691,18 @@ Response Server::Impl::dispatch(Request& req, const RouteEntry& route) {
                 {}};
             fail(e);
         }
+        validate_params(req, route);
         if (route.validator) {
             bool blank = req.body.find_first_not_of(" \t\r\n") == std::string::npos;
-            if (blank && !route.body_required) {
+            if (blank && route.body_required)
+                fail(Error::BadRequest("this operation needs a JSON request body",
+                                       {{"body", "is required"}}));
+            if (blank)
                 req.json.SetObject();
-            } else {
+            else
                 unwrap(json::parse_untrusted(req.body, req.json));
-                auto errs = route.validator->validate(req.json);
-                if (!errs.empty()) {
-                    std::string msg = errs.front().field + " " + errs.front().message;
-                    if (errs.size() > 1)
-                        msg += " (and " + std::to_string(errs.size() - 1) + " more)";
-                    fail(Error::BadRequest(msg, std::move(errs)));
-                }
-            }
+            // An omitted optional body is validated as {}, so that its schema still applies.
+            fail_on(route.validator->validate(req.json));
         } else {
             req.json.SetObject();
         }

@@ -1,5 +1,7 @@
 #include "http/validator.h"
 
+#include <charconv>
+#include <cmath>
 #include <set>
 
 #include "core/time.h"
@@ -14,7 +16,8 @@ bool type_matches(std::string_view t, const json::Value& v) {
     if (t == "object") return v.IsObject();
     if (t == "array") return v.IsArray();
     if (t == "string") return v.IsString();
-    if (t == "integer") return v.IsInt64() || v.IsUint64();
+    // Integers are int64 throughout (SQLite, handlers): 2^63 and above are not integers here.
+    if (t == "integer") return v.IsInt64();
     if (t == "number") return v.IsNumber();
     if (t == "boolean") return v.IsBool();
     if (t == "null") return v.IsNull();
@@ -37,6 +40,24 @@ size_t utf8_length(const json::Value& s) {
     for (rapidjson::SizeType i = 0; i < s.GetStringLength(); ++i)
         if ((static_cast<unsigned char>(p[i]) & 0xC0) != 0x80) ++n;
     return n;
+}
+
+// Orders two JSON numbers exactly when both are integers (a double cannot tell 2^53 from
+// 2^53 + 1), by value otherwise. Returns <0, 0 or >0.
+int compare(const json::Value& a, const json::Value& b) {
+    if (a.IsInt64() && b.IsInt64()) {
+        auto x = a.GetInt64(), y = b.GetInt64();
+        return x < y ? -1 : x > y ? 1 : 0;
+    }
+    if (a.IsUint64() && b.IsUint64()) {
+        auto x = a.GetUint64(), y = b.GetUint64();
+        return x < y ? -1 : x > y ? 1 : 0;
+    }
+    // One of them is above int64 (a uint64), the other an int64: the uint64 is the larger.
+    if (a.IsUint64() && b.IsInt64()) return 1;
+    if (a.IsInt64() && b.IsUint64()) return -1;
+    double x = a.GetDouble(), y = b.GetDouble();
+    return x < y ? -1 : x > y ? 1 : 0;
 }
 
 std::string join(const std::string& path, std::string_view name) {
@@ -72,6 +93,10 @@ const std::regex* SchemaValidator::regex_for(const std::string& pattern) const {
     return it == regexes_.end() ? nullptr : it->second.get();
 }
 
+std::vector<FieldError> validate(std::string_view schema_json, const json::Value& value) {
+    return SchemaValidator(schema_json).validate(value);
+}
+
 std::vector<FieldError> SchemaValidator::validate(const json::Value& v) const {
     std::vector<FieldError> out;
     check(schema_, v, "", out);
@@ -97,10 +122,53 @@ void SchemaValidator::check(const json::Value& s, const json::Value& v, const st
                 expected += one.GetString();
             }
         }
+        if (!ok && v.IsUint64() && expected.find("integer") != std::string::npos) {
+            out.push_back({field, "must be at most 9223372036854775807"});
+            return;
+        }
         if (!ok) {
             out.push_back({field, "must be " + expected + ", not " + type_name(v)});
             return;
         }
+    }
+    if (auto a = s.FindMember("allOf"); a != s.MemberEnd() && a->value.IsArray())
+        for (const auto& branch : a->value.GetArray()) check(branch, v, path, out);
+    // anyOf / oneOf: the spec uses them for a value of one of a few types (a string or a list),
+    // so the branches are told apart by type and oneOf is checked like anyOf. The problems
+    // reported are those of the branch of the value's type, or the types allowed.
+    for (const char* kw : {"anyOf", "oneOf"}) {
+        auto a = s.FindMember(kw);
+        if (a == s.MemberEnd() || !a->value.IsArray()) continue;
+        std::vector<FieldError> of_type;
+        bool matched = false, typed = false;
+        std::string expected;
+        for (const auto& branch : a->value.GetArray()) {
+            std::vector<FieldError> errs;
+            check(branch, v, path, errs);
+            if (errs.empty()) {
+                matched = true;
+                break;
+            }
+            if (!branch.IsObject()) continue;
+            auto t = branch.FindMember("type");
+            if (t != branch.MemberEnd() && t->value.IsString()) {
+                if (!expected.empty()) expected += " or ";
+                expected += t->value.GetString();
+                if (!typed && type_matches(t->value.GetString(), v)) {
+                    typed = true;
+                    of_type = std::move(errs);
+                }
+            }
+        }
+        if (matched) continue;
+        if (typed)
+            for (auto& e : of_type)
+                if (out.size() < kMaxErrors) out.push_back(std::move(e));
+        if (!typed)
+            out.push_back({field, expected.empty()
+                                      ? std::string("is not an allowed value")
+                                      : "must be " + expected + ", not " + type_name(v)});
+        return;
     }
     if (auto e = s.FindMember("enum"); e != s.MemberEnd() && e->value.IsArray()) {
         bool found = false;
@@ -142,11 +210,11 @@ void SchemaValidator::check(const json::Value& s, const json::Value& v, const st
         }
     }
     if (v.IsNumber()) {
-        double d = v.GetDouble();
         if (auto m = s.FindMember("minimum"); m != s.MemberEnd() && m->value.IsNumber()) {
             auto ex = s.FindMember("exclusiveMinimum");
             bool exclusive = ex != s.MemberEnd() && ex->value.IsBool() && ex->value.GetBool();
-            if (exclusive ? d <= m->value.GetDouble() : d < m->value.GetDouble())
+            int c = compare(v, m->value);
+            if (exclusive ? c <= 0 : c < 0)
                 out.push_back({field, "must be " +
                                           std::string(exclusive ? "greater than " : "at least ") +
                                           json::to_string(m->value)});
@@ -154,7 +222,8 @@ void SchemaValidator::check(const json::Value& s, const json::Value& v, const st
         if (auto m = s.FindMember("maximum"); m != s.MemberEnd() && m->value.IsNumber()) {
             auto ex = s.FindMember("exclusiveMaximum");
             bool exclusive = ex != s.MemberEnd() && ex->value.IsBool() && ex->value.GetBool();
-            if (exclusive ? d >= m->value.GetDouble() : d > m->value.GetDouble())
+            int c = compare(v, m->value);
+            if (exclusive ? c >= 0 : c > 0)
                 out.push_back({field, "must be " +
                                           std::string(exclusive ? "less than " : "at most ") +
                                           json::to_string(m->value)});
@@ -223,6 +292,93 @@ void SchemaValidator::check(const json::Value& s, const json::Value& v, const st
             }
         }
     }
+}
+
+ParamsValidator::ParamsValidator(std::string_view schema_json) : schema_(schema_json) {
+    json::Document d;
+    d.Parse(schema_json.data(), schema_json.size());
+    auto props = d.FindMember("properties");
+    if (d.HasParseError() || props == d.MemberEnd() || !props->value.IsObject())
+        throw std::logic_error("invalid embedded parameter schema");
+    for (auto it = props->value.MemberBegin(); it != props->value.MemberEnd(); ++it) {
+        std::string type = "string";
+        if (auto t = it->value.FindMember("type");
+            t != it->value.MemberEnd() && t->value.IsString())
+            type = t->value.GetString();
+        types_.emplace(it->name.GetString(), type);
+    }
+}
+
+std::vector<FieldError> ParamsValidator::validate(
+    const std::vector<std::pair<std::string, std::string>>& params) const {
+    std::vector<FieldError> out;
+    json::Document obj;
+    obj.SetObject();
+    auto& a = obj.GetAllocator();
+    std::set<std::string_view> seen;
+    for (const auto& [name, raw] : params) {
+        if (out.size() >= kMaxErrors) break;
+        // A parameter name is echoed back in the error: keep it short.
+        const std::string shown = name.substr(0, 64);
+        auto t = types_.find(name);
+        if (t == types_.end()) {
+            out.push_back({shown, "is not a parameter of this operation"});
+            continue;
+        }
+        if (!seen.insert(name).second) {
+            out.push_back({shown, "is given more than once"});
+            continue;
+        }
+        json::Value v;
+        const std::string& type = t->second;
+        if (type == "integer") {
+            int64_t n = 0;
+            const char* end = raw.data() + raw.size();
+            auto [p, ec] = std::from_chars(raw.data(), end, n);
+            if (raw.empty() || p != end ||
+                (ec != std::errc() && ec != std::errc::result_out_of_range)) {
+                out.push_back({shown, "must be an integer"});
+                continue;
+            }
+            if (ec == std::errc::result_out_of_range) {
+                out.push_back({shown,
+                               "must be an integer from -9223372036854775808 to "
+                               "9223372036854775807"});
+                continue;
+            }
+            v.SetInt64(n);
+        } else if (type == "number") {
+            double d = 0;
+            const char* end = raw.data() + raw.size();
+            auto [p, ec] = std::from_chars(raw.data(), end, d);
+            if (raw.empty() || p != end || ec != std::errc() || !std::isfinite(d)) {
+                out.push_back({shown, "must be a number"});
+                continue;
+            }
+            v.SetDouble(d);
+        } else if (type == "boolean") {
+            if (raw == "true" || raw == "1")
+                v.SetBool(true);
+            else if (raw == "false" || raw == "0")
+                v.SetBool(false);
+            else {
+                out.push_back({shown, "must be true or false"});
+                continue;
+            }
+        } else {
+            v.SetString(raw.data(), static_cast<rapidjson::SizeType>(raw.size()), a);
+        }
+        obj.AddMember(json::Value(name.data(), static_cast<rapidjson::SizeType>(name.size()), a), v,
+                      a);
+    }
+    if (out.size() < kMaxErrors) {
+        auto more = schema_.validate(obj);
+        for (auto& e : more) {
+            if (out.size() >= kMaxErrors) break;
+            out.push_back(std::move(e));
+        }
+    }
+    return out;
 }
 
 }  // namespace orderly::http

@@ -1,13 +1,18 @@
 #pragma once
 // A validator for the draft-04 JSON Schemas that scripts/gen_embedded.py derives from the
-// OpenAPI spec. It supports the keywords the spec uses (type, properties, required,
+// OpenAPI spec. It supports the keywords the spec uses (type, allOf, anyOf/oneOf told apart by
+// type, properties, required,
 // additionalProperties, items, enum, min/maxLength, minimum/maximum, min/maxItems, uniqueItems,
 // pattern, format: date-time, min/maxProperties) and reports the first problems with the
-// field path, so a client learns exactly which field is wrong.
+// field path, so a client learns exactly which field is wrong. "integer" means a JSON integer
+// that fits in int64 (as everything behind the API reads it); minimum/maximum compare integers
+// exactly. RapidJSON's own draft-04 validator (rapidjson/schema.h) was weighed and not used:
+// docs/DEVELOPING.md says why.
 #include <memory>
 #include <regex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -31,5 +36,26 @@ class SchemaValidator {
     // Compiled once at construction; read-only afterwards, so validate() is thread-safe.
     std::unordered_map<std::string, std::unique_ptr<std::regex>> regexes_;
 };
+
+// Validates query (or path) parameters, which arrive as strings, against the object schema that
+// scripts/gen_embedded.py builds from an operation's parameters (one member per parameter).
+// Each value is read as its parameter's type first (integer: an int64 in decimal; number;
+// boolean: true/false/1/0; string as is); a parameter the operation does not declare, or one given
+// twice, is an error too. Errors name the parameter.
+class ParamsValidator {
+  public:
+    // REQUIRES: schema_json is an object schema with "properties" (generated at build time).
+    explicit ParamsValidator(std::string_view schema_json);
+    std::vector<FieldError> validate(
+        const std::vector<std::pair<std::string, std::string>>& params) const;
+
+  private:
+    SchemaValidator schema_;
+    std::unordered_map<std::string, std::string> types_;  // parameter -> its JSON type
+};
+
+// The same as SchemaValidator(schema_json).validate(value): one call, for tests and fuzzers.
+// REQUIRES: schema_json is a valid JSON Schema document.
+std::vector<FieldError> validate(std::string_view schema_json, const json::Value& value);
 
 }  // namespace orderly::http

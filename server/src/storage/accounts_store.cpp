@@ -409,6 +409,19 @@ std::vector<domain::Business> list_businesses(Connection& c) {
     return out;
 }
 
+std::vector<domain::Business> list_businesses(Connection& c, const std::string& after_key,
+                                              int limit) {
+    auto s = c.prepare(
+        "SELECT key, name, description, created_at, updated_at, version FROM businesses WHERE key "
+        "> ?1 ORDER BY key LIMIT ?2");
+    s.bind(1, after_key).bind(2, static_cast<int64_t>(limit));
+    std::vector<domain::Business> out;
+    while (s.step())
+        out.push_back({s.text(0), s.text(1), s.text(2), {}, s.int64(3), s.int64(4), s.int64(5)});
+    for (auto& b : out) b.members = members_of(c, b.key);
+    return out;
+}
+
 std::optional<domain::Business> find_business(Connection& c, const std::string& key) {
     auto s = c.prepare(
         "SELECT key, name, description, created_at, updated_at, version FROM businesses WHERE key "

@@ -97,6 +97,9 @@ void clear_login_failures(Connection& c, const std::string& username, const std:
 
 // ---- businesses
 std::vector<domain::Business> list_businesses(Connection& c);
+// One page by key: up to `limit` businesses whose key sorts after `after_key`.
+std::vector<domain::Business> list_businesses(Connection& c, const std::string& after_key,
+                                              int limit);
 std::optional<domain::Business> find_business(Connection& c, const std::string& key);
 Result<void> insert_business(Connection& c, const domain::Business& b, TimeMs now);
 void update_business(Connection& c, const domain::Business& b, TimeMs now);
