@@ -57,6 +57,8 @@ def to_draft04(s):
             out[k] = [to_draft04(x) for x in v]
         else:
             out[k] = v
+    if s.get("nullable") and any(k in out for k in ("allOf", "anyOf", "oneOf")):
+        out.pop("type", None)  # the branches say the type
     if s.get("nullable") and "type" not in out:
         # nullable beside allOf/anyOf/oneOf: null is one more alternative (a single allOf
         # branch, the OpenAPI 3.0 way of a nullable $ref, stands for itself).

@@ -151,12 +151,20 @@ void SchemaValidator::check(const json::Value& s, const json::Value& v, const st
             }
             if (!branch.IsObject()) continue;
             auto t = branch.FindMember("type");
-            if (t != branch.MemberEnd() && t->value.IsString()) {
-                if (!expected.empty()) expected += " or ";
-                expected += t->value.GetString();
-                if (!typed && type_matches(t->value.GetString(), v)) {
+            if (t == branch.MemberEnd()) continue;
+            std::vector<std::string_view> types;
+            if (t->value.IsString()) types.emplace_back(t->value.GetString());
+            if (t->value.IsArray())
+                for (const auto& one : t->value.GetArray())
+                    if (one.IsString()) types.emplace_back(one.GetString());
+            for (auto one : types) {
+                if (expected.find(one) == std::string::npos) {
+                    if (!expected.empty()) expected += " or ";
+                    expected += one;
+                }
+                if (!typed && type_matches(one, v)) {
                     typed = true;
-                    of_type = std::move(errs);
+                    of_type = errs;
                 }
             }
         }
