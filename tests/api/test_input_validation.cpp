@@ -159,3 +159,21 @@ TEST_CASE("query parameters are validated against the spec", "[api][input]") {
     expect_400(a.get("/api/v1/me?x=1"), "x");
     CHECK(a.get("/api/v1/notifications?status=sent&event=ticket.approved&limit=5").status == 200);
 }
+
+TEST_CASE("every operation documents the 400 that parameter and body validation can answer",
+          "[api][input]") {
+    orderly::json::Document spec;
+    auto text = orderly::spec::openapi_json();
+    spec.Parse(text.data(), text.size());
+    REQUIRE(spec.IsObject());
+    int operations = 0;
+    for (const auto& r : orderly::spec::routes()) {
+        std::string method(r.method);
+        for (auto& ch : method) ch = static_cast<char>(std::tolower(ch));
+        const auto& op = spec["paths"][std::string(r.path).c_str()][method.c_str()];
+        INFO(r.method << " " << r.path);
+        CHECK(op["responses"].HasMember("400"));
+        ++operations;
+    }
+    CHECK(operations > 60);
+}
