@@ -44,6 +44,7 @@ export default defineConfig({
   test: {
     environment: 'happy-dom',
     environmentOptions: { happyDOM: { url: 'http://localhost:5173/' } },
-    include: ['src/**/*.spec.ts'],
+    // test/: checks over the whole project (e.g. clients generated from the spec).
+    include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
   },
 })

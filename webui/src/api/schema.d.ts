@@ -1959,6 +1959,10 @@ export interface components {
             /** @description What is wrong with it. */
             message: string;
         };
+        /** @description An OpenAPI 3.0.3 document. */
+        OpenApiDocument: {
+            [key: string]: unknown;
+        };
         /**
          * @example {
          *       "status": "ok"
@@ -2037,7 +2041,8 @@ export interface components {
          *       ]
          *     }
          */
-        Me: components["schemas"]["User"] & {
+        Me: components["schemas"]["User"] & components["schemas"]["EffectivePermissions"];
+        EffectivePermissions: {
             /**
              * @description Effective permission names (the union over the user's roles). `admin` implies
              *     every other permission, so treat it as a wildcard.
@@ -2111,7 +2116,8 @@ export interface components {
          *       "token": "ordl_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6"
          *     }
          */
-        ApiTokenCreated: components["schemas"]["ApiToken"] & {
+        ApiTokenCreated: components["schemas"]["ApiToken"] & components["schemas"]["ApiTokenSecret"];
+        ApiTokenSecret: {
             /** @description The secret to send as `Authorization: Bearer <token>`. Store it now; it is never shown again. */
             token: string;
         };
@@ -2452,6 +2458,13 @@ export interface components {
             [key: string]: string[];
         };
         /**
+         * @description For each role key, the usernames who play that role in this business (an update
+         *     replaces the whole map). Unknown role keys or usernames are answered `422`.
+         */
+        BusinessMembersInput: {
+            [key: string]: string[];
+        };
+        /**
          * @example {
          *       "items": [
          *         {
@@ -2501,13 +2514,7 @@ export interface components {
             key: string;
             name: string;
             description?: string;
-            /**
-             * @description For each role key, the usernames who play that role in this business. Unknown role
-             *     keys or usernames are answered `422`.
-             */
-            members?: {
-                [key: string]: string[];
-            };
+            members?: components["schemas"]["BusinessMembersInput"];
         };
         /**
          * @description All fields are optional (so there is no `required` list); send only what changes.
@@ -2530,13 +2537,7 @@ export interface components {
         BusinessUpdate: {
             name?: string;
             description?: string;
-            /**
-             * @description Replaces the whole membership map: for each role key, the usernames who play that
-             *     role. Unknown role keys or usernames are answered `422`.
-             */
-            members?: {
-                [key: string]: string[];
-            };
+            members?: components["schemas"]["BusinessMembersInput"];
         };
         /**
          * @description `queued` (waiting for a worker), `running`, then one of `succeeded` (exit code 0),
@@ -2604,9 +2605,7 @@ export interface components {
             /** @description The argument vector it ran, secrets replaced by `******`; `null` until it starts. */
             argv: string[] | null;
             /** @description The variable values it ran with (`name` → value or list of values), secrets masked. */
-            variables: {
-                [key: string]: unknown;
-            };
+            variables: components["schemas"]["VariableValues"];
             /** @description The exit code of the task's main process, when it exited. */
             exit_code: number | null;
             /** @description The signal that ended the task's main process, when one did. */
@@ -2732,19 +2731,20 @@ export interface components {
             object_id: string;
             /** @description One human-readable line describing the change. */
             summary: string;
-            /** @description The object before the change (`null` on create). Passwords and secrets are never included. */
-            before: {
-                [key: string]: unknown;
-            } | null;
-            /** @description The object after the change (`null` on delete). Passwords and secrets are never included. */
-            after: {
-                [key: string]: unknown;
-            } | null;
+            before: components["schemas"]["AuditSnapshot"];
+            after: components["schemas"]["AuditSnapshot"];
             /** @description Client IP address the request came from. */
             address: string;
             /** @description Id of the request that made the change (as in problem documents and the server log). */
             request_id: string;
         };
+        /**
+         * @description An audited object as JSON, as its own API shows it: `before` is `null` on create, `after`
+         *     `null` on delete. Passwords and secrets are never included.
+         */
+        AuditSnapshot: {
+            [key: string]: unknown;
+        } | null;
         /**
          * @example {
          *       "items": [
@@ -3078,21 +3078,26 @@ export interface components {
              */
             type: "submit" | "approval" | "fill" | "execute" | "evaluate" | "end";
             operators?: components["schemas"]["WorkflowOperators"];
-            /**
-             * @description Approval nodes: how many operators must approve: `"any"` (default), `"all"`, or
-             *     `{"at_least": N}` with N ≥ 1 (at most the number of operators is asked for). Any
-             *     other value is answered `400` naming `nodes[i].rule`. This member has no schema
-             *     type because it takes a string or an object.
-             * @example {
-             *       "at_least": 2
-             *     }
-             */
-            rule?: unknown;
+            rule?: components["schemas"]["ApprovalRule"];
             /** @description Entered at this node (submit, fill and evaluate nodes). Keys are unique across the workflow. */
             fields?: components["schemas"]["WorkflowField"][];
             /** @description Keys of fields of earlier nodes to show, read-only, at this node. */
             readonly_fields?: string[];
         };
+        /**
+         * @description Approval nodes: how many operators must approve: `"any"` (default, also for `null`),
+         *     `"all"`, or `{"at_least": N}` with 1 ≤ N ≤ 1000 (at most the number of operators is asked
+         *     for). Any other value is answered `400` naming `nodes[i].rule`.
+         * @example {
+         *       "at_least": 2
+         *     }
+         */
+        ApprovalRule: ("any" | "all" | null) | components["schemas"]["ApprovalAtLeast"];
+        ApprovalAtLeast: {
+            at_least: number;
+        };
+        /** @description A form field's value; a list holds the values of a multiselect. */
+        FieldValue: (string | null) | number | boolean | (string | number)[];
         /**
          * @description Who may act on a node; the union of all that is given.
          * @example {
@@ -3176,11 +3181,7 @@ export interface components {
             field: string;
             /** @enum {string} */
             op: "==" | "!=" | "in" | "<" | ">";
-            /**
-             * @description A string, number, boolean, or (for `in`) a list. No schema type because several are allowed; anything else is answered `400`.
-             * @example high
-             */
-            value: unknown;
+            value: components["schemas"]["FieldValue"];
         };
         /**
          * @description A workflow draft and its deployment state.
@@ -3527,14 +3528,8 @@ export interface components {
             title: string;
             /** @description Business key; required when the workflow has `business_required`. */
             business?: string | null;
-            /** @description Values of the submit node's fields, by key. */
-            fields?: {
-                [key: string]: unknown;
-            };
-            /** @description Task template tickets: the optional variables' values, `VarName: value | [values]`. */
-            variables?: {
-                [key: string]: unknown;
-            };
+            fields?: components["schemas"]["FieldValues"];
+            variables?: components["schemas"]["VariableValues"];
             /**
              * @description A task template without a workflow is executed at once (submit and execute in one step).
              * @default false
@@ -3554,6 +3549,12 @@ export interface components {
              */
             state: "pending" | "approved" | "rejected" | "done" | "transferred" | "closed";
         };
+        /** @description A node of a ticket's flow, by key, name and type. */
+        FlowNode: {
+            key: string;
+            name: string;
+            type: string;
+        };
         /** @description A node the ticket waits at. */
         TicketNode: {
             key: string;
@@ -3563,12 +3564,37 @@ export interface components {
             /** Format: date-time */
             entered_at: string;
             assignees: components["schemas"]["TicketAssignee"][];
-            /** @description The node's approval rule, as in `WorkflowNode.rule`. */
-            rule: unknown;
+            rule: components["schemas"]["ApprovalRule"];
             /** @description What is entered here (fill / evaluate / submit after a return). */
             fields: components["schemas"]["WorkflowField"][];
             readonly_fields: string[];
         };
+        /** @description Values of a ticket's form fields, by field key, as the field's type says. */
+        FieldValues: {
+            [key: string]: components["schemas"]["FieldValue"];
+        };
+        /** @description Values of a task template's variables, by name; each a string, or a list of strings for a multiple-choice variable. */
+        VariableValues: {
+            [key: string]: unknown;
+        };
+        /** @description A task template as it was when a ticket was submitted (see `Template`). */
+        TemplateSnapshot: {
+            [key: string]: unknown;
+        };
+        /** @description What a step did beyond its comment, by action (`null` when nothing). */
+        TicketStepDetail: ({
+            /** @description The new operator (transfer). */
+            to_user?: string;
+            /** @description The node returned to (return). */
+            to_node?: string;
+            /**
+             * Format: int64
+             * @description The execution started or finished (execute, retry, execution results).
+             */
+            execution_id?: number;
+        } & {
+            [key: string]: unknown;
+        }) | null;
         /** @description One entry of the timeline. */
         TicketStep: {
             /** Format: int64 */
@@ -3584,13 +3610,8 @@ export interface components {
             /** @description The comment or reason given; may be empty. */
             comment: string;
             /** @description The values entered at this step. */
-            fields: {
-                [key: string]: unknown;
-            } | null;
-            /** @description `to_user` (transfer), `to_node` (return), `execution_id` (execute, retry, execution results). */
-            detail: {
-                [key: string]: unknown;
-            } | null;
+            fields: components["schemas"]["FieldValues"] | null;
+            detail: components["schemas"]["TicketStepDetail"];
             /** Format: date-time */
             at: string;
         };
@@ -3703,32 +3724,20 @@ export interface components {
             purpose: string | null;
             creator: components["schemas"]["TicketUser"];
             /** @description The values entered at every node so far, by field key. */
-            fields: {
-                [key: string]: unknown;
-            };
+            fields: components["schemas"]["FieldValues"];
             /** @description The submitter's variable values (internal variables are not shown; values of secret variables read `******`). */
-            variables: {
-                [key: string]: unknown;
-            };
+            variables: components["schemas"]["VariableValues"];
             /** @description Only for `catalog.manage`; the task template as submitted, internal variables included (secret variables' values and options read `******`). */
-            template_snapshot?: {
-                [key: string]: unknown;
-            } | null;
+            template_snapshot?: components["schemas"]["TemplateSnapshot"] | null;
             /** @description The nodes of the ticket's flow, in order (for drawing its path). */
-            nodes: {
-                key: string;
-                name: string;
-                type: string;
-            }[];
+            nodes: components["schemas"]["FlowNode"][];
             /** @description Where the ticket waits (empty when it does not wait anywhere). */
             current_nodes: components["schemas"]["TicketNode"][];
             /** @description What the caller may do now. */
             allowed_actions: components["schemas"]["TicketAction"][];
             steps: components["schemas"]["TicketStep"][];
             /** @description The ticket's executions (see the Executions API), oldest first. */
-            executions: {
-                [key: string]: unknown;
-            }[];
+            executions: components["schemas"]["Execution"][];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -3757,11 +3766,7 @@ export interface components {
             purpose: string | null;
             creator: components["schemas"]["TicketUser"];
             /** @description Where it waits. */
-            current_node: {
-                key: string;
-                name: string;
-                type: string;
-            } | null;
+            current_node: components["schemas"]["FlowNode"] | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -3832,10 +3837,7 @@ export interface components {
          *     }
          */
         TicketFields: {
-            /** @description Values of the current node's fields, by key. */
-            fields: {
-                [key: string]: unknown;
-            };
+            fields: components["schemas"]["FieldValues"];
             comment?: string;
             version?: number;
         };
@@ -4313,20 +4315,22 @@ export interface components {
             from: components["schemas"]["ConfigRevisionSide"];
             to: components["schemas"]["ConfigRevisionSide"];
             /** @description The fields that differ (`value`, `secret`, `description`); secret values as `******`. */
-            changes: {
-                /** @enum {string} */
-                field: "value" | "secret" | "description";
-                /** @description The old value (a string, a boolean for `secret`, or `null`). */
-                from: unknown;
-                /** @description The new value (a string, a boolean for `secret`, or `null`). */
-                to: unknown;
-            }[];
+            changes: components["schemas"]["ConfigDiffChange"][];
             /** @description A line diff of the values: `op` is `" "` (kept), `"-"` (removed) or `"+"` (added). Empty when either side is secret. */
-            lines: {
-                /** @enum {string} */
-                op: " " | "-" | "+";
-                text: string;
-            }[];
+            lines: components["schemas"]["ConfigDiffLine"][];
+        };
+        ConfigDiffChange: {
+            /** @enum {string} */
+            field: "value" | "secret" | "description";
+            from: components["schemas"]["ConfigDiffValue"];
+            to: components["schemas"]["ConfigDiffValue"];
+        };
+        /** @description One side of a changed field; a string (`value`, `description`), a boolean (`secret`), or `null`. */
+        ConfigDiffValue: (string | null) | (boolean | null);
+        ConfigDiffLine: {
+            /** @enum {string} */
+            op: " " | "-" | "+";
+            text: string;
         };
         /**
          * @example {
@@ -4353,6 +4357,12 @@ export interface components {
             /** @description What the form shows (the value when none was given). */
             label: string;
         };
+        /** @description A choice as a string (the value, also its label), or an object with `value` (required) and `label`. */
+        OptionInput: string | components["schemas"]["OptionObjectInput"];
+        OptionObjectInput: {
+            value: string;
+            label?: string;
+        };
         /**
          * @description A list of choices. Each item is a string (the value, also its label) or an object
          *     `{"value": "...", "label": "..."}` (`label` optional). Values are 1 to 4096 bytes, without
@@ -4363,7 +4373,7 @@ export interface components {
          *       "host3"
          *     ]
          */
-        VariableOptionsInput: unknown[];
+        VariableOptionsInput: components["schemas"]["OptionInput"][];
         /**
          * @description A variable a submitter picks values for.
          * @example {
@@ -4576,6 +4586,8 @@ export interface components {
             /** @description Overrides the variable's label on this template's form; may be empty. */
             label: string;
         };
+        /** @description A string, or an array of strings for a multiple-choice variable; `null` for none. Must be in the list when the list is known at save time. */
+        VariableDefault: (string | null) | string[];
         /**
          * @example {
          *       "name": "Mode",
@@ -4588,8 +4600,7 @@ export interface components {
             name: string;
             /** @description Default `false`. */
             required?: boolean;
-            /** @description A string, or an array of strings for a multiple-choice variable; `null` for none. Must be in the list when the list is known at save time. */
-            default?: unknown;
+            default?: components["schemas"]["VariableDefault"];
             /** @description For a `choices` variable only. */
             multiple?: boolean;
             label?: string;
@@ -4712,15 +4723,9 @@ export interface components {
             command: string;
             /** @description The command split into arguments when saved (placeholders not yet replaced). */
             argv: string[];
-            /** @description Internal variables (static, hidden from submitters). Shown to `catalog.manage` holders only. */
-            internal_vars?: {
-                [key: string]: string;
-            };
+            internal_vars?: components["schemas"]["InternalVars"];
             variables: components["schemas"]["TemplateVariable"][];
-            /** @description Admin-defined variables of this template only, each with its list. */
-            choices: {
-                [key: string]: components["schemas"]["Option"][];
-            };
+            choices: components["schemas"]["TemplateChoices"];
             /**
              * Format: int64
              * @description The approval workflow; `null` = no approval (submit and execute at once).
@@ -4742,6 +4747,14 @@ export interface components {
             can_submit: boolean;
             /** @description The submit form, field by field (variables in order, then choices not listed in them). */
             form: components["schemas"]["FormField"][];
+        };
+        /** @description Internal variables (static, hidden from submitters). Shown to `catalog.manage` holders only. */
+        InternalVars: {
+            [key: string]: string;
+        };
+        /** @description Admin-defined variables of this template only, each with its list. */
+        TemplateChoices: {
+            [key: string]: components["schemas"]["Option"][];
         };
         /**
          * @example {
@@ -4783,15 +4796,9 @@ export interface components {
             description?: string;
             /** @description E.g. `python main_deploy_git.py -e prod -g "{GitProjName}" -i "{AnsibleHosts}"`; `{{`/`}}` for literal braces. */
             command: string;
-            /** @description Name -> value; static, hidden from submitters. */
-            internal_vars?: {
-                [key: string]: string;
-            };
+            internal_vars?: components["schemas"]["InternalVarsInput"];
             variables?: components["schemas"]["TemplateVariableInput"][];
-            /** @description Admin-defined variables of this template only (names that are not registered variables), each with its list (strings or `{value,label}` objects). */
-            choices?: {
-                [key: string]: components["schemas"]["VariableOptionsInput"];
-            };
+            choices?: components["schemas"]["TemplateChoicesInput"];
             /**
              * Format: int64
              * @description The approval workflow; `null` or left out = no approval.
@@ -4803,6 +4810,14 @@ export interface components {
             timeout_s?: number;
             /** @description Default `true`. */
             active?: boolean;
+        };
+        /** @description Name -> value; static, hidden from submitters. */
+        InternalVarsInput: {
+            [key: string]: string;
+        };
+        /** @description Admin-defined variables of this template only (names that are not registered variables), each with its list (strings or `{value,label}` objects). */
+        TemplateChoicesInput: {
+            [key: string]: components["schemas"]["VariableOptionsInput"];
         };
         /**
          * @description All fields are optional (so there is no `required` list); send only what changes.
@@ -4816,18 +4831,20 @@ export interface components {
             purpose?: string;
             description?: string;
             command?: string;
-            internal_vars?: {
-                [key: string]: string;
-            };
+            internal_vars?: components["schemas"]["InternalVarsInput"];
             variables?: components["schemas"]["TemplateVariableInput"][];
-            choices?: {
-                [key: string]: components["schemas"]["VariableOptionsInput"];
-            };
+            choices?: components["schemas"]["TemplateChoicesInput"];
             /** Format: int64 */
             workflow_id?: number | null;
             submit_roles?: string[];
             timeout_s?: number;
             active?: boolean;
+        };
+        /** @description A variable's value, or the values of a multiple-choice variable. */
+        VariableValue: string | string[];
+        /** @description Variable name -> a value, or an array of values, as in a ticket submission. */
+        VariableValuesInput: {
+            [key: string]: components["schemas"]["VariableValue"];
         };
         /**
          * @example {
@@ -4840,10 +4857,11 @@ export interface components {
          *     }
          */
         TemplatePreviewRequest: {
-            /** @description Variable name -> a value, or an array of values, as in a ticket submission. */
-            variables?: {
-                [key: string]: unknown;
-            };
+            variables?: components["schemas"]["VariableValuesInput"];
+        };
+        /** @description The values each variable would take (defaults applied; secret ones `******`). */
+        PreviewValues: {
+            [key: string]: string[];
         };
         /**
          * @example {
@@ -4868,10 +4886,7 @@ export interface components {
         TemplatePreview: {
             /** @description The arguments that would run, secrets shown as `******`. */
             argv: string[];
-            /** @description The values each variable would take (defaults applied; secret ones `******`). */
-            values: {
-                [key: string]: string[];
-            };
+            values: components["schemas"]["PreviewValues"];
         };
     };
     responses: {
@@ -5192,9 +5207,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["OpenApiDocument"];
                 };
             };
         };
@@ -7496,7 +7509,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 /**
                  * @example {
@@ -7549,7 +7562,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 /**
                  * @example {
@@ -7747,7 +7760,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 /**
                  * @example {
@@ -7799,7 +7812,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 /**
                  * @example {
@@ -7850,7 +7863,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 /**
                  * @example {

@@ -15,5 +15,7 @@ export type ApiToken = Schemas['ApiToken']
 export type ApiTokenCreated = Schemas['ApiTokenCreated']
 export type AuditEvent = Schemas['AuditEvent']
 export type Problem = Schemas['Problem']
+export type FieldValue = Schemas['FieldValue']
+export type FieldValues = Schemas['FieldValues']
 
 export type { TicketStatus, TicketSummary } from './contract'

@@ -1,6 +1,8 @@
 // Forms built from a workflow node's `fields` ([{key, label, type, required, options}]): the
 // initial model, validation before sending (the same checks the server makes, so the person sees
 // them next to the field at once), and the payload in the types the server expects.
+import type { FieldValue, FieldValues } from '@/api/types'
+
 /** A field as a workflow node defines it (the API's WorkflowField). */
 export interface FieldDef {
   key: string
@@ -123,8 +125,8 @@ function toDateTime(v: unknown): string | null {
  * already has), numbers as numbers, multiselect as arrays of strings, datetimes as RFC 3339 UTC,
  * strings as typed (not trimmed: what the person wrote is what is stored).
  */
-export function toPayload(fields: readonly FieldDef[], model: FieldModel): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
+export function toPayload(fields: readonly FieldDef[], model: FieldModel): FieldValues {
+  const out: FieldValues = {}
   for (const f of fields) {
     const v = model[f.key]
     if (isBlank(v)) continue
@@ -136,10 +138,11 @@ export function toPayload(fields: readonly FieldDef[], model: FieldModel): Recor
         out[f.key] = (v as unknown[]).map(String)
         break
       case 'datetime':
-        out[f.key] = toDateTime(v) ?? v
+        out[f.key] = toDateTime(v) ?? (v as FieldValue)
         break
       default:
-        out[f.key] = v
+        // The model holds what the field's input produced: a string, number, boolean or list.
+        out[f.key] = v as FieldValue
     }
   }
   return out

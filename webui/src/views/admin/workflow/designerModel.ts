@@ -1,6 +1,7 @@
 // The designer's model: a workflow draft as canvas nodes (with internal ids, so a node's key can
 // be renamed) and arrows, and back to the API's WorkflowInput.
 import type { ApprovalRule, Workflow, WorkflowDefinition, WorkflowNode } from '@/api/contract'
+import type { FieldValue } from '@/api/types'
 import { buildGraph, conditionLabel, effectiveTransitions } from '@/lib/flowGraph'
 
 export interface DesignField {
@@ -80,7 +81,7 @@ const list = (s: string) =>
     .filter((x) => x !== '')
 
 /** A condition's value as the server wants it: a list for `in`, a number when it looks like one. */
-export function conditionValue(c: DesignCondition): unknown {
+export function conditionValue(c: DesignCondition): FieldValue {
   if (c.op === 'in') return list(c.valueText)
   const v = c.valueText.trim()
   if (v === 'true') return true
