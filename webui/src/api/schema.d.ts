@@ -166,7 +166,9 @@ export interface paths {
         /**
          * Update my account
          * @description Changes the signed-in user's display name, email or password. Fields left out are not
-         *     changed; `email: null` removes the address. Roles cannot be changed here.
+         *     changed; `email: null` (or `""`) removes the address. Roles cannot be changed here. An
+         *     email address that is not a plain `local@domain` address is answered `400` with a field
+         *     error on `email` (see `UserCreate.email`).
          *
          *     Changing the password requires `current_password`; when it is missing or wrong the
          *     request is refused with `422` and nothing is changed.
@@ -245,7 +247,11 @@ export interface paths {
         /**
          * Create a user
          * @description Creates a user account with a password and, optionally, roles (role keys). A username
-         *     that is already taken is answered `409`; an unknown role key `422`.
+         *     that is already taken is answered `409`; an unknown role key `422`; an invalid email
+         *     address `400` with a field error on `email`.
+         *
+         *     Nobody grants what they do not hold: giving the new user a role needs every permission
+         *     of that role (so only an admin creates admins); otherwise `403` naming the permission.
          */
         post: operations["createUser"];
         delete?: never;
@@ -278,7 +284,8 @@ export interface paths {
          * Deactivate a user
          * @description Deactivates the account: the user can no longer sign in, and their login sessions and API
          *     tokens stop working at once. The record is kept (as `disabled: true`) so that tickets and
-         *     audit events keep naming who did what. You cannot deactivate yourself (`409`).
+         *     audit events keep naming who did what. You cannot deactivate yourself (`409`), nor the
+         *     last enabled admin (`409`); deactivating an admin needs `admin` (`403`).
          */
         delete: operations["deleteUser"];
         options?: never;
@@ -290,7 +297,16 @@ export interface paths {
          *     Setting `disabled: true` blocks sign-in and makes the user's sessions and API tokens stop
          *     working; `disabled: false` re-enables the account.
          *
-         *     An unknown role key is answered `422`; a stale `If-Match` `409`.
+         *     Refused with `403` naming the permission you lack:
+         *     - adding a role to the user needs every permission of that role (only an admin grants
+         *       `admin`);
+         *     - changing an admin's password, roles or disabled flag needs `admin`;
+         *     - setting the password of another user needs every permission that user holds (whoever
+         *       knows the password holds them).
+         *
+         *     The last enabled user holding `admin` cannot be disabled or lose it (`409`). An unknown
+         *     role key is answered `422`; an invalid email address `400` with a field error on
+         *     `email`; a stale `If-Match` `409`.
          */
         patch: operations["updateUser"];
         trace?: never;
@@ -311,7 +327,9 @@ export interface paths {
         /**
          * Create a role
          * @description Creates a role granting the listed permissions (names from `GET /api/v1/permissions`).
-         *     A key that already exists is answered `409`; an unknown permission name `422`.
+         *     A key that already exists is answered `409`; an unknown permission name `422`. You may
+         *     only put permissions you hold into a role (only an admin puts `admin` in one): `403`
+         *     naming the permission otherwise.
          */
         post: operations["createRole"];
         delete?: never;
@@ -342,7 +360,9 @@ export interface paths {
         post?: never;
         /**
          * Delete a role
-         * @description Deletes a role. Built-in roles cannot be deleted (`409`).
+         * @description Deletes a role. Built-in roles cannot be deleted (`409`). Deleting takes the role's
+         *     permissions from its holders, so it needs every permission of the role (`403` naming
+         *     the one you lack), and it may not leave no enabled user holding `admin` (`409`).
          */
         delete: operations["deleteRole"];
         options?: never;
@@ -353,6 +373,10 @@ export interface paths {
          *     are not changed. The built-in `admin` role cannot be changed (`409`); an unknown
          *     permission name is answered `422`; a stale `If-Match` `409`. Users holding the role get
          *     the new permissions on their next request.
+         *
+         *     Every permission added or removed must be one you hold (`403` naming it otherwise), so
+         *     only an admin adds `admin` to a role or takes it out. A change that would leave no
+         *     enabled user holding `admin` is answered `409`.
          */
         patch: operations["updateRole"];
         trace?: never;
@@ -2060,7 +2084,11 @@ export interface components {
          */
         MeUpdate: {
             display_name?: string;
-            /** @description Email address for notifications; `null` removes it. */
+            /**
+             * @description Email address for notifications; `null` or `""` removes it. Exactly one `@` with a
+             *     non-empty part on each side, no spaces or control characters, at most 254 bytes;
+             *     otherwise `400` with a field error on `email`.
+             */
             email?: string | null;
             /**
              * Format: password
@@ -2239,10 +2267,18 @@ export interface components {
             /** @description Letters, digits and `_ . @ -`; unique. */
             username: string;
             display_name?: string;
+            /**
+             * @description Email address for notifications; `null` or `""` means none. Exactly one `@` with a
+             *     non-empty part on each side, no spaces or control characters, at most 254 bytes;
+             *     otherwise `400` with a field error on `email`.
+             */
             email?: string | null;
             /** Format: password */
             password: string;
-            /** @description Keys of existing roles; an unknown key is answered `422`. */
+            /**
+             * @description Keys of existing roles; an unknown key is answered `422`. Granting a role needs
+             *     every permission of that role (`403` naming the one you lack).
+             */
             roles?: string[];
         };
         /**
@@ -2257,7 +2293,10 @@ export interface components {
          */
         UserUpdate: {
             display_name?: string;
-            /** @description `null` removes the address. */
+            /**
+             * @description `null` or `""` removes the address. Checked like `UserCreate.email` (`400` with a
+             *     field error on `email`).
+             */
             email?: string | null;
             /**
              * Format: password
