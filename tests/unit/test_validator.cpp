@@ -119,3 +119,26 @@ TEST_CASE("anyOf/oneOf take one of a few types; allOf applies every branch", "[v
     REQUIRE(e.size() == 1);
     CHECK(e[0].field == "n.k");
 }
+
+TEST_CASE("query parameters are read as their type, then checked", "[validator]") {
+    orderly::http::ParamsValidator v(
+        R"({"type":"object","additionalProperties":false,"properties":{
+        "limit":{"type":"integer","minimum":1,"maximum":500},"active":{"type":"boolean"},
+        "q":{"type":"string","maxLength":3},"view":{"type":"string","enum":["mine","all"]}}})");
+    using P = std::vector<std::pair<std::string, std::string>>;
+    CHECK(
+        v.validate(P{{"limit", "50"}, {"active", "true"}, {"q", "abc"}, {"view", "all"}}).empty());
+    for (const char* bad :
+         {"0", "501", "-1", "01", "+1", "1.5", "abc", "", "99999999999999999999"}) {
+        INFO(bad);
+        auto e = v.validate(P{{"limit", bad}});
+        REQUIRE(e.size() == 1);
+        CHECK(e[0].field == "limit");
+    }
+    CHECK(v.validate(P{{"active", "maybe"}}).size() == 1);
+    CHECK(v.validate(P{{"q", "abcd"}}).size() == 1);
+    CHECK(v.validate(P{{"view", "some"}}).size() == 1);
+    auto e = v.validate(P{{"limt", "5"}});
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].field == "limt");
+}

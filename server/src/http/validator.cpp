@@ -139,7 +139,7 @@ void SchemaValidator::check(const json::Value& s, const json::Value& v, const st
     for (const char* kw : {"anyOf", "oneOf"}) {
         auto a = s.FindMember(kw);
         if (a == s.MemberEnd() || !a->value.IsArray()) continue;
-        std::vector<FieldError> of_type;
+        std::vector<FieldError> of_type, untyped;
         bool matched = false, typed = false;
         std::string expected;
         for (const auto& branch : a->value.GetArray()) {
@@ -151,7 +151,11 @@ void SchemaValidator::check(const json::Value& s, const json::Value& v, const st
             }
             if (!branch.IsObject()) continue;
             auto t = branch.FindMember("type");
-            if (t == branch.MemberEnd()) continue;
+            if (t == branch.MemberEnd()) {
+                // A branch of any type (e.g. an allOf): its problems, unless one of a type fits.
+                if (untyped.empty()) untyped = errs;
+                continue;
+            }
             std::vector<std::string_view> types;
             if (t->value.IsString()) types.emplace_back(t->value.GetString());
             if (t->value.IsArray())
@@ -172,7 +176,10 @@ void SchemaValidator::check(const json::Value& s, const json::Value& v, const st
         if (typed)
             for (auto& e : of_type)
                 if (out.size() < kMaxErrors) out.push_back(std::move(e));
-        if (!typed)
+        if (!typed && !untyped.empty())
+            for (auto& e : untyped)
+                if (out.size() < kMaxErrors) out.push_back(std::move(e));
+        if (!typed && untyped.empty())
             out.push_back({field, expected.empty()
                                       ? std::string("is not an allowed value")
                                       : "must be " + expected + ", not " + type_name(v)});
@@ -333,6 +340,8 @@ std::vector<FieldError> ParamsValidator::validate(
             out.push_back({shown, "is not a parameter of this operation"});
             continue;
         }
+        // Pistache keeps one value per name, so the server never passes repeats; a caller that
+        // does gets them refused.
         if (!seen.insert(name).second) {
             out.push_back({shown, "is given more than once"});
             continue;
@@ -343,7 +352,10 @@ std::vector<FieldError> ParamsValidator::validate(
             int64_t n = 0;
             const char* end = raw.data() + raw.size();
             auto [p, ec] = std::from_chars(raw.data(), end, n);
-            if (raw.empty() || p != end ||
+            // Canonical decimal only: no sign but '-', no leading zeros ("01" is not 1).
+            const size_t digits = raw.size() - (!raw.empty() && raw[0] == '-' ? 1 : 0);
+            const bool canonical = digits > 0 && (raw[raw.size() - digits] != '0' || digits == 1);
+            if (!canonical || p != end ||
                 (ec != std::errc() && ec != std::errc::result_out_of_range)) {
                 out.push_back({shown, "must be an integer"});
                 continue;

@@ -40,8 +40,8 @@ class SchemaValidator {
 // Validates query (or path) parameters, which arrive as strings, against the object schema that
 // scripts/gen_embedded.py builds from an operation's parameters (one member per parameter).
 // Each value is read as its parameter's type first (integer: an int64 in decimal; number;
-// boolean: true/false/1/0; string as is); a parameter the operation does not declare, or one given
-// twice, is an error too. Errors name the parameter.
+// boolean: true/false/1/0; string as is); a parameter the operation does not declare is an
+// error too. Errors name the parameter.
 class ParamsValidator {
   public:
     // REQUIRES: schema_json is an object schema with "properties" (generated at build time).
