@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/codes.h"
 #include "core/time.h"
 #include "http/spec.h"
 #include "http/validator.h"
@@ -532,16 +533,21 @@ void Server::Impl::handle(const P::Http::Request& preq, P::Http::ResponseWriter 
     try {
         auto decoded = percent_decode(preq.resource(), false);
         if (!decoded || !valid_utf8(*decoded))
-            fail(Error::BadRequest("the request path is not valid"));
+            fail(Error::BadRequest("the request path is not valid")
+                     .with(codes::request_path_invalid));
         req->path = *decoded;
         for (auto it = preq.query().parameters_begin(); it != preq.query().parameters_end(); ++it) {
             auto k = percent_decode(it->first, true), v = percent_decode(it->second, true);
             if (!k || !v || !valid_utf8(*k) || !valid_utf8(*v))
                 fail(Error::Field(it->first.substr(0, 40),
-                                  "query parameter is not valid UTF-8 or percent-encoding"));
+                                  "query parameter is not valid UTF-8 or percent-encoding",
+                                  codes::request_query_invalid,
+                                  {{"name", it->first.substr(0, 40)}}));
             req->query.emplace_back(*k, *v);
         }
-        if (draining) fail(Error::Unavailable("the server is shutting down; retry shortly"));
+        if (draining)
+            fail(Error::Unavailable("the server is shutting down; retry shortly")
+                     .with(codes::server_draining));
         // Match: the route with the most literal segments wins (/tickets/stats over /tickets/{id}).
         auto segs = split_path(req->path);
         int best = -1;
@@ -585,7 +591,8 @@ void Server::Impl::handle(const P::Http::Request& preq, P::Http::ResponseWriter 
                        !opts.ui_dir.empty()) {
                 res = serve_static(*req);
             } else {
-                fail(Error::NotFound("no such resource: " + req->path));
+                fail(Error::NotFound("no such resource: " + req->path)
+                         .with(codes::request_no_route, {{"path", req->path.substr(0, 200)}}));
             }
         } else {
             req->route = route->path;
@@ -616,8 +623,9 @@ void Server::Impl::handle(const P::Http::Request& preq, P::Http::ResponseWriter 
             self->send(*writer, *req, r, client_close, version, started);
         });
         if (!posted) {
-            Response r =
-                problem(Error::Unavailable("the server is busy; retry shortly"), req->request_id);
+            Response r = problem(
+                Error::Unavailable("the server is busy; retry shortly").with(codes::server_busy),
+                req->request_id);
             send(*writer, *req, r, client_close, version, started);
         }
         return;
@@ -637,16 +645,19 @@ Response Server::Impl::dispatch(Request& req, const RouteEntry& route) {
             auto auth = req.header("authorization");
             if (!auth)
                 fail(Error::Unauthorized(
-                    "authentication required: send Authorization: Bearer <token>"));
+                         "authentication required: send Authorization: Bearer <token>")
+                         .with(codes::auth_required));
             std::string_view a = *auth;
             if (a.size() < 8 || lower(std::string(a.substr(0, 7))) != "bearer ")
-                fail(Error::Unauthorized("the Authorization header must be \"Bearer <token>\""));
+                fail(Error::Unauthorized("the Authorization header must be \"Bearer <token>\"")
+                         .with(codes::auth_bad_header));
             std::string token(a.substr(7));
             while (!token.empty() && token.front() == ' ') token.erase(token.begin());
             if (!authenticate) fail(Error::Internal("no authenticator"));
             req.principal = unwrap(authenticate(token, req));
             if (route.permission != "authenticated" && !req.principal->can(route.permission))
-                fail(Error::Forbidden("this needs the permission \"" + route.permission + "\""));
+                fail(Error::Forbidden("this needs the permission \"" + route.permission + "\"")
+                         .with(codes::permission_denied, {{"permission", route.permission}}));
         }
         if (req.body.size() > opts.max_body_bytes) {
             Error e{
@@ -654,6 +665,8 @@ Response Server::Impl::dispatch(Request& req, const RouteEntry& route) {
                 "the request body is larger than " + std::to_string(opts.max_body_bytes) + " bytes",
                 {},
                 {}};
+            e.code = codes::request_body_too_large;
+            e.params = {{"max", opts.max_body_bytes}};
             fail(e);
         }
         if (route.validator) {
@@ -667,7 +680,9 @@ Response Server::Impl::dispatch(Request& req, const RouteEntry& route) {
                     std::string msg = errs.front().field + " " + errs.front().message;
                     if (errs.size() > 1)
                         msg += " (and " + std::to_string(errs.size() - 1) + " more)";
-                    fail(Error::BadRequest(msg, std::move(errs)));
+                    Params params{{"field", errs.front().field}, {"count", errs.size()}};
+                    fail(Error::BadRequest(msg, std::move(errs))
+                             .with(codes::request_invalid, std::move(params)));
                 }
             }
         } else {
@@ -698,7 +713,8 @@ Response Server::Impl::dispatch(Request& req, const RouteEntry& route) {
         std::string what = e.what();
         if (what.find("database is locked") != std::string::npos ||
             what.find("busy") != std::string::npos) {
-            Error busy = Error::Unavailable("the database is busy; retry shortly");
+            Error busy = Error::Unavailable("the database is busy; retry shortly")
+                             .with(codes::database_busy);
             busy.retry_after_s = 1;
             return problem(busy, req.request_id);
         }
@@ -709,7 +725,7 @@ Response Server::Impl::dispatch(Request& req, const RouteEntry& route) {
 Response Server::Impl::serve_static(const Request& req) {
     std::string rel = req.path;
     if (rel.find("..") != std::string::npos || rel.find('\0') != std::string::npos)
-        fail(Error::NotFound("no such file"));
+        fail(Error::NotFound("no such file").with(codes::static_not_found));
     if (rel.empty() || rel == "/") rel = "/index.html";
     std::string file = opts.ui_dir + rel;
     std::ifstream in(file, std::ios::binary);
@@ -718,10 +734,10 @@ Response Server::Impl::serve_static(const Request& req) {
         // SPA fallback: a path without an extension is a client-side route.
         auto slash = rel.rfind('/');
         if (is_asset || rel.find('.', slash) != std::string::npos)
-            fail(Error::NotFound("no such file"));
+            fail(Error::NotFound("no such file").with(codes::static_not_found));
         file = opts.ui_dir + "/index.html";
         in.open(file, std::ios::binary);
-        if (!in) fail(Error::NotFound("the web UI is not built"));
+        if (!in) fail(Error::NotFound("the web UI is not built").with(codes::static_ui_not_built));
     }
     std::ostringstream ss;
     ss << in.rdbuf();
