@@ -144,7 +144,7 @@ TEST_CASE("scenario B: the ops lead's pending-review email arrives with subject,
     CHECK(got.rcpt_to == std::vector<std::string>{"ops-lead@example.com"});
 
     auto mail = parse_mail(got.data);
-    CHECK(mail.subject == "[Orderly] 待处理 Pending: 变更审核 · CHG-20261121-0001 环境变更申请");
+    CHECK(mail.subject == "[Orderly] 待处理: 变更审核 · CHG-20261121-0001 环境变更申请");
     CHECK(mail.header("to") == "ops-lead@example.com");
     CHECK(decode_header_words(mail.header("from")) == "Orderly 工单 <orderly@example.com>");
     CHECK(mail.header("content-type").find("multipart/alternative") == 0);

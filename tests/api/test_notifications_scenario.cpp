@@ -116,7 +116,7 @@ TEST_CASE("scenario B over the ticket API: the lead's review email, the submitte
     auto first = s.smtp.messages()[0];
     CHECK(first.rcpt_to == std::vector<std::string>{"ops-lead@example.com"});
     auto mail = parse_mail(first.data);
-    CHECK(mail.subject == "[Orderly] 待处理 Pending: 变更审核 · " + sn + " 环境变更申请");
+    CHECK(mail.subject == "[Orderly] 待处理: 变更审核 · " + sn + " 环境变更申请");
     const std::string link = "https://orderly.example.com/tickets/" + std::to_string(id);
     CHECK(mail.text.find(link) != std::string::npos);
     CHECK(mail.html.find("href=\"" + link + "\"") != std::string::npos);
@@ -135,7 +135,7 @@ TEST_CASE("scenario B over the ticket API: the lead's review email, the submitte
     for (const auto& m : s.smtp.messages()) {
         auto p = parse_mail(m.data);
         if (m.rcpt_to.at(0) != "ops1@example.com") continue;
-        if (p.subject.find("已驳回 Rejected") == std::string::npos) continue;
+        if (p.subject.find("[Orderly] 已驳回: ") == std::string::npos) continue;
         told = true;
         CHECK(p.subject.find(t2.str("sn")) != std::string::npos);
         CHECK(p.text.find("时间窗口与发布冲突") != std::string::npos);

@@ -89,7 +89,7 @@ TEST_CASE("an event enqueues one email per addressed recipient and skips the oth
         ids.insert(n.delivery_id);
         CHECK(n.channel == "email");
         CHECK(n.ticket_id == 42);
-        CHECK(n.subject == "[Orderly] 待处理 Pending: 变更审核 · CHG-20261121-0001 环境变更申请");
+        CHECK(n.subject == "[Orderly] 待处理: 变更审核 · CHG-20261121-0001 环境变更申请");
         CHECK(n.body_text.find("https://o.example.com/tickets/42") != std::string::npos);
         if (n.status == "pending") {
             ++pending;

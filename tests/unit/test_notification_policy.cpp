@@ -75,19 +75,37 @@ TEST_CASE("ticket links have no doubled slash", "[notification][render]") {
     CHECK(domain::ticket_url("http://127.0.0.1:8080", 7) == "http://127.0.0.1:8080/tickets/7");
 }
 
-TEST_CASE("the pending-review email names the ticket, node, actor and link in both languages",
+TEST_CASE("the pending-review email names the ticket, node, actor and link in Chinese",
           "[notification][render]") {
     auto n = scenario_b();
     auto m = domain::render_email(n);
-    CHECK(m.subject == "[Orderly] 待处理 Pending: 变更审核 · CHG-20261121-0001 环境变更申请");
+    CHECK(m.subject == "[Orderly] 待处理: 变更审核 · CHG-20261121-0001 环境变更申请");
     for (const auto* want : {"CHG-20261121-0001", "环境变更申请", "变更审核", "ops1",
                              "扩容 app01 集群", "https://orderly.example.com/tickets/42",
-                             "正在等待您处理", "is waiting for you", "处理中 (in_progress)"}) {
+                             "正在等待您处理", "处理中 (in_progress)", "打开工单"}) {
         INFO(want);
         CHECK(m.text.find(want) != std::string::npos);
         CHECK(m.html.find(want) != std::string::npos);
     }
+    CHECK(m.text.find("is waiting for you") == std::string::npos);
     CHECK(m.html.find("<a href=\"https://orderly.example.com/tickets/42\">") != std::string::npos);
+}
+
+TEST_CASE("a recipient whose locale is en gets the email in English", "[notification][render]") {
+    auto n = scenario_b();
+    auto m = domain::render_email(n, "en");
+    CHECK(m.subject == "[Orderly] Pending: 变更审核 · CHG-20261121-0001 环境变更申请");
+    for (const auto* want : {"CHG-20261121-0001", "is waiting for you", "Open the ticket",
+                             "Status: in_progress", "please do not reply"}) {
+        INFO(want);
+        CHECK(m.text.find(want) != std::string::npos);
+    }
+    for (const auto* unwanted : {"正在等待您处理", "打开工单", "处理中", "请勿直接回复"}) {
+        INFO(unwanted);
+        CHECK(m.text.find(unwanted) == std::string::npos);
+        CHECK(m.html.find(unwanted) == std::string::npos);
+    }
+    CHECK(m.html.find("<html lang=\"en\">") != std::string::npos);
 }
 
 TEST_CASE("every event has its own subject", "[notification][render]") {
@@ -95,18 +113,22 @@ TEST_CASE("every event has its own subject", "[notification][render]") {
     n.event = "ticket.rejected";
     n.reason = "时间窗口冲突";
     auto m = domain::render_email(n);
-    CHECK(m.subject == "[Orderly] 已驳回 Rejected: CHG-20261121-0001 环境变更申请");
-    CHECK(m.text.find("驳回原因 Reason: 时间窗口冲突") != std::string::npos);
+    CHECK(m.subject == "[Orderly] 已驳回: CHG-20261121-0001 环境变更申请");
+    CHECK(m.text.find("驳回原因: 时间窗口冲突") != std::string::npos);
+    CHECK(domain::render_email(n, "en").text.find("Reason: 时间窗口冲突") != std::string::npos);
     n.event = "node.reminder";
     CHECK(domain::render_email(n).subject ==
-          "[Orderly] 仍待处理 Still pending: 变更审核 · CHG-20261121-0001 环境变更申请");
+          "[Orderly] 仍待处理: 变更审核 · CHG-20261121-0001 环境变更申请");
+    CHECK(domain::render_email(n, "en").subject ==
+          "[Orderly] Still pending: 变更审核 · CHG-20261121-0001 环境变更申请");
     for (auto e : domain::notification_events()) {
         n.event = std::string(e);
         CHECK(domain::render_email(n).subject.rfind("[Orderly] ", 0) == 0);
     }
     n.event = "ticket.approved";
     n.actor.clear();
-    CHECK(domain::render_email(n).text.find("the system") != std::string::npos);
+    CHECK(domain::render_email(n).text.find("系统") != std::string::npos);
+    CHECK(domain::render_email(n, "en").text.find("the system") != std::string::npos);
 }
 
 TEST_CASE("HTML bodies escape every value", "[notification][render]") {

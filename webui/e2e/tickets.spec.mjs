@@ -12,7 +12,7 @@ export async function commentTransferReturnWithdraw({ page, users, baseURL, scre
     service_id: (await apiCall(baseURL, opsToken, 'GET', '/services')).items.find((s) => s.name === '环境变更').id,
     title,
     business: 'app01',
-    fields: { reason: '机房到期', scope: 'app01 全部主机', window: '周六凌晨' },
+    fields: { reason: '机房到期', scope: 'app01 全部主机', window: ['2026-11-28T18:00:00Z', '2026-11-28T20:00:00Z'] },
   })
 
   // ops comments on it.

@@ -166,7 +166,7 @@ void OrderlyApp::load_demo_catalog() {
     // ---- Scenario A (seed 000): environments, purposes, config, variables, templates
     api.call(
         "POST", "/api/v1/environments",
-        R"({"key":"PROD","name":"生产环境 Production","description":"线上 production","sort_order":1})");
+        R"({"key":"PROD","name":"生产环境 Production","description":"线上 production","sort_order":1,"protected":true})");
     api.call(
         "POST", "/api/v1/environments",
         R"({"key":"STAGE","name":"预发环境 Staging","description":"预发 staging","sort_order":2})");
@@ -232,7 +232,7 @@ void OrderlyApp::load_demo_catalog() {
         {"key":"submit","name":"提交变更 Submit change","type":"submit","operators":{"business_roles":["ops"]},
          "fields":[{"key":"reason","label":"变更原因 Reason","type":"text","required":true},
                    {"key":"scope","label":"变更范围 Scope","type":"string","required":true},
-                   {"key":"window","label":"变更时间 Time window","type":"string","required":true}]},
+                   {"key":"window","label":"变更时间 Time window","type":"datetime_range","required":true}]},
         {"key":"review","name":"变更审核 Change review","type":"approval","operators":{"business_roles":["ops_lead"]},"rule":"any"},
         {"key":"operate","name":"变更操作与总结 Operation & summary","type":"fill","operators":{"business_roles":["ops"]},
          "fields":[{"key":"summary","label":"变更总结 Summary","type":"text","required":true}]},

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/codes.h"
 #include "core/json.h"
 #include "domain/command.h"
 #include "http/api_catalog.h"
@@ -137,10 +138,13 @@ std::string masked_argv(const std::vector<std::string>& argv,
 ArgvBuilder snapshot_argv_builder(const http::App& app) {
     return [&app](storage::Connection& c, const storage::ExecutionRow& e) -> Result<PreparedRun> {
         auto ticket = storage::find_ticket_snapshot(c, e.ticket_id);
-        if (!ticket) return Error::NotFound("ticket " + std::to_string(e.ticket_id) + " is gone");
+        if (!ticket)
+            return Error::NotFound("ticket " + std::to_string(e.ticket_id) + " is gone")
+                .with(codes::ticket_not_found, {{"id", e.ticket_id}});
         if (ticket->template_snapshot.empty())
             return Error::Unprocessable("ticket " + std::to_string(e.ticket_id) +
-                                        " has no task template to run");
+                                        " has no task template to run")
+                .with(codes::service_no_template);
         PreparedRun run;
         auto argv = http::revalidate_snapshot(c, app, ticket->template_snapshot, &run.secrets);
         if (!argv.ok()) return argv.error();

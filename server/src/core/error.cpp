@@ -58,4 +58,32 @@ const char* error_title(ErrorKind kind) {
     return "Internal Server Error";
 }
 
+const char* default_code(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::bad_request:
+            return "bad_request";
+        case ErrorKind::unauthorized:
+            return "unauthorized";
+        case ErrorKind::forbidden:
+            return "forbidden";
+        case ErrorKind::not_found:
+            return "not_found";
+        case ErrorKind::method_not_allowed:
+            return "method_not_allowed";
+        case ErrorKind::conflict:
+            return "conflict";
+        case ErrorKind::payload_too_large:
+            return "payload_too_large";
+        case ErrorKind::unprocessable:
+            return "unprocessable";
+        case ErrorKind::too_many_requests:
+            return "too_many_requests";
+        case ErrorKind::unavailable:
+            return "unavailable";
+        case ErrorKind::internal:
+            return "internal";
+    }
+    return "internal";
+}
+
 }  // namespace orderly

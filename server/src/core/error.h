@@ -1,7 +1,10 @@
 #pragma once
 // Expected failures travel as an Error value: a kind that maps to one HTTP status, a message a
-// client may see, and a detail that is only logged. Exactly one place (http/server.cpp) turns an
-// Error into a problem response.
+// client may see, a stable code with its parameters (core/codes.h; a client translates the code
+// and falls back to the message), and a detail that is only logged. Exactly one place
+// (http/server.cpp) turns an Error into a problem response.
+#include <concepts>
+#include <cstdint>
 #include <exception>
 #include <string>
 #include <utility>
@@ -24,9 +27,27 @@ enum class ErrorKind {
     internal,            // 500: a bug; the public message never carries the detail
 };
 
+// One value of a problem's `params`: a string or an integer.
+struct ParamValue {
+    ParamValue(std::string s) : text(std::move(s)) {}
+    ParamValue(const char* s) : text(s) {}
+    template <std::integral I>
+    ParamValue(I n) : is_number(true), number(static_cast<int64_t>(n)) {}
+    bool is_number = false;
+    std::string text;
+    int64_t number = 0;
+};
+struct Param {
+    std::string name;
+    ParamValue value;
+};
+using Params = std::vector<Param>;
+
 struct FieldError {
     std::string field;
     std::string message;
+    std::string code;  // a ProblemCode; "field.invalid" when empty
+    Params params;
 };
 
 struct Error {
@@ -35,13 +56,24 @@ struct Error {
     std::string log_detail;          // logged only
     std::vector<FieldError> fields;  // RFC 9457 "errors"
     int retry_after_s = 0;           // for 429 / 503
+    std::string code;                // a ProblemCode (core/codes.h); by kind when empty
+    Params params;                   // the values the message names, e.g. {"key", "PROD"}
+
+    // Error::NotFound("...").with(codes::ticket_not_found, {{"id", id}})
+    Error with(std::string c, Params p = {}) && {
+        code = std::move(c);
+        params = std::move(p);
+        return std::move(*this);
+    }
 
     static Error BadRequest(std::string msg, std::vector<FieldError> f = {}) {
         return {ErrorKind::bad_request, std::move(msg), {}, std::move(f)};
     }
-    static Error Field(std::string field, std::string msg) {
-        std::string m = field + ": " + msg;
-        return {ErrorKind::bad_request, m, {}, {{std::move(field), std::move(msg)}}};
+    // One invalid field: the problem's code is the field's code, its params the field's plus
+    // {"field": name}.
+    static Error Field(std::string field, std::string msg, std::string code = {}, Params p = {}) {
+        return field_error(ErrorKind::bad_request, std::move(field), std::move(msg),
+                           std::move(code), std::move(p));
     }
     static Error Unauthorized(std::string msg = "authentication required") {
         return {ErrorKind::unauthorized, std::move(msg), {}, {}};
@@ -56,9 +88,20 @@ struct Error {
     static Error Unprocessable(std::string msg, std::vector<FieldError> f = {}) {
         return {ErrorKind::unprocessable, std::move(msg), {}, std::move(f)};
     }
-    static Error UnprocessableField(std::string field, std::string msg) {
-        std::string m = field + ": " + msg;
-        return {ErrorKind::unprocessable, m, {}, {{std::move(field), std::move(msg)}}};
+    static Error UnprocessableField(std::string field, std::string msg, std::string code = {},
+                                    Params p = {}) {
+        return field_error(ErrorKind::unprocessable, std::move(field), std::move(msg),
+                           std::move(code), std::move(p));
+    }
+    static Error field_error(ErrorKind kind, std::string field, std::string msg, std::string code,
+                             Params p) {
+        if (code.empty()) code = "field.invalid";
+        Error e{kind, field + ": " + msg, {}, {}};
+        e.code = code;
+        e.params = p;
+        e.params.insert(e.params.begin(), Param{"field", field});
+        e.fields.push_back({std::move(field), std::move(msg), std::move(code), std::move(p)});
+        return e;
     }
     static Error TooMany(std::string msg, int retry_after) {
         Error e{ErrorKind::too_many_requests, std::move(msg), {}, {}};
@@ -75,6 +118,8 @@ struct Error {
 
 int http_status(ErrorKind kind);
 const char* error_title(ErrorKind kind);
+// The generic ProblemCode of a kind ("not_found", "conflict", ...), for errors without one.
+const char* default_code(ErrorKind kind);
 
 // Thrown only to unwind from deep inside a handler to the single boundary that renders it.
 // It is a std::exception too, so a background thread that catches std::exception also stops it.

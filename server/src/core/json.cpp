@@ -2,6 +2,7 @@
 
 #include <rapidjson/reader.h>
 
+#include "core/codes.h"
 #include "core/time.h"
 
 namespace orderly::json {
@@ -44,7 +45,9 @@ struct DepthLimitedHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Dep
 }  // namespace
 
 Result<void> parse_untrusted(std::string_view body, Document& doc) {
-    if (body.empty()) return Error::BadRequest("request body is empty; send a JSON value");
+    if (body.empty())
+        return Error::BadRequest("request body is empty; send a JSON value")
+            .with(codes::request_body_empty);
     rapidjson::ParseResult result;
     bool too_deep = false;
     // Document::Populate moves the single root from the handler's stack into the document.
@@ -63,11 +66,15 @@ Result<void> parse_untrusted(std::string_view body, Document& doc) {
     tmp.Populate(generate);
     if (too_deep)
         return Error::BadRequest("request body is nested deeper than " + std::to_string(kMaxDepth) +
-                                 " levels");
+                                 " levels")
+            .with(codes::request_body_too_deep, {{"max", kMaxDepth}});
     if (result.IsError()) {
         return Error::BadRequest(std::string("request body is not valid JSON: ") +
                                  rapidjson::GetParseError_En(result.Code()) + " (at byte " +
-                                 std::to_string(result.Offset()) + ")");
+                                 std::to_string(result.Offset()) + ")")
+            .with(codes::request_body_not_json,
+                  {{"reason", rapidjson::GetParseError_En(result.Code())},
+                   {"offset", result.Offset()}});
     }
     doc.Swap(tmp);
     return {};

@@ -1,5 +1,7 @@
 #include "domain/accounts.h"
 
+#include "core/codes.h"
+
 namespace orderly::domain {
 
 const std::vector<PermissionInfo>& all_permissions() {
@@ -45,8 +47,11 @@ std::string quoted_list(const std::vector<std::string>& perms) {
     return out;
 }
 Error lacks(const std::vector<std::string>& missing, const std::string& what) {
+    std::string list;
+    for (size_t i = 0; i < missing.size(); ++i) list += (i ? ", " : "") + missing[i];
     return Error::Forbidden(what + " needs the permission " + quoted_list(missing) +
-                            ", which you do not hold");
+                            ", which you do not hold")
+        .with(codes::permission_not_held, {{"permissions", list}});
 }
 }  // namespace
 
@@ -87,8 +92,9 @@ Result<void> check_role_change(const PermissionSet& actor, const std::vector<std
 Result<void> check_admin_remains(int64_t admins_before, int64_t admins_after) {
     if (admins_before > 0 && admins_after <= 0)
         return Error::Conflict(
-            "this would leave no enabled user holding \"admin\"; make someone else an admin "
-            "first");
+                   "this would leave no enabled user holding \"admin\"; make someone else an admin "
+                   "first")
+            .with(codes::user_last_admin);
     return {};
 }
 

@@ -23,6 +23,7 @@ struct User {
     TimeMs created_at = 0;
     TimeMs updated_at = 0;
     int64_t version = 1;
+    std::string locale = "zh-CN";  // the language of the user's emails: "zh-CN" or "en"
 };
 
 struct Role {

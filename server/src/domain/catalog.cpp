@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/codes.h"
 #include "domain/command.h"
 
 namespace orderly::domain {
@@ -112,25 +113,38 @@ std::vector<DiffLine> line_diff(const std::string& from, const std::string& to) 
 std::optional<FieldError> option_problem(const std::vector<Option>& options,
                                          const std::string& field) {
     if (options.size() > kMaxOptions)
-        return FieldError{field, "must have at most " + std::to_string(kMaxOptions) + " options"};
+        return FieldError{field,
+                          "must have at most " + std::to_string(kMaxOptions) + " options",
+                          codes::option_too_many,
+                          {{"max", kMaxOptions}}};
     std::set<std::string> seen;
     for (size_t i = 0; i < options.size(); ++i) {
         const auto& o = options[i];
-        if (o.value.empty()) return FieldError{at_index(field, i), "the value must not be empty"};
+        if (o.value.empty())
+            return FieldError{at_index(field, i), "the value must not be empty",
+                              codes::option_value_empty};
         if (o.value.size() > kMaxOptionValueBytes)
-            return FieldError{at_index(field, i), "the value must be at most " +
-                                                      std::to_string(kMaxOptionValueBytes) +
-                                                      " bytes long"};
+            return FieldError{
+                at_index(field, i),
+                "the value must be at most " + std::to_string(kMaxOptionValueBytes) + " bytes long",
+                codes::option_value_too_long,
+                {{"max", kMaxOptionValueBytes}}};
         if (o.value.find('\0') != std::string::npos)
             return FieldError{at_index(field, i),
                               "the value contains a NUL character, which no program argument can "
-                              "hold"};
+                              "hold",
+                              codes::field_nul_character};
         if (o.label.size() > kMaxOptionLabelBytes)
-            return FieldError{at_index(field, i), "the label must be at most " +
-                                                      std::to_string(kMaxOptionLabelBytes) +
-                                                      " bytes long"};
+            return FieldError{
+                at_index(field, i),
+                "the label must be at most " + std::to_string(kMaxOptionLabelBytes) + " bytes long",
+                codes::option_label_too_long,
+                {{"max", kMaxOptionLabelBytes}}};
         if (!seen.insert(o.value).second)
-            return FieldError{at_index(field, i), "the value " + quoted(o.value) + " is repeated"};
+            return FieldError{at_index(field, i),
+                              "the value " + quoted(o.value) + " is repeated",
+                              codes::option_repeated,
+                              {{"value", o.value}}};
     }
     return std::nullopt;
 }
@@ -162,8 +176,11 @@ Result<std::vector<std::string>> script_argv(const std::string& command) {
     auto names = placeholders(*argv);
     if (!names.ok()) return names.error();
     if (!names->empty())
-        return Error::Field("command", "an options script takes no placeholders (found {" +
-                                           *names->begin() + "}); write {{ for a literal brace");
+        return Error::Field("command",
+                            "an options script takes no placeholders (found {" + *names->begin() +
+                                "}); write {{ for a literal brace",
+                            codes::command_placeholder_in_options_script,
+                            {{"name", *names->begin()}});
     return argv;
 }
 
@@ -185,23 +202,33 @@ Result<std::vector<std::string>> check_template(const Template& t, const Variabl
         if (!valid_variable_name(name))
             return Error::Field("internal_vars." + name,
                                 "is not a valid variable name (letters, digits and _, not "
-                                "starting with a digit)");
+                                "starting with a digit)",
+                                codes::variable_name_invalid);
         if (value.find('\0') != std::string::npos)
-            return Error::Field("internal_vars." + name, "must not contain a NUL character");
+            return Error::Field("internal_vars." + name, "must not contain a NUL character",
+                                codes::field_nul_character);
         provided.insert(name);
     }
     for (const auto& [name, list] : t.choices) {
         const std::string field = "choices." + name;
-        if (!valid_variable_name(name)) return Error::Field(field, "is not a valid variable name");
+        if (!valid_variable_name(name))
+            return Error::Field(field, "is not a valid variable name",
+                                codes::variable_name_invalid);
         if (t.internal_vars.count(name))
-            return Error::Field(field, "is also an internal variable; use one or the other");
+            return Error::Field(field, "is also an internal variable; use one or the other",
+                                codes::variable_internal_conflict, {{"name", name}});
         if (vars && vars(name))
             return Error::UnprocessableField(
-                field, "\"" + name +
-                           "\" is a registered variable; choices define variables of this "
-                           "template only, so give it another name");
-        if (list.empty()) return Error::Field(field, "must offer at least one option");
-        if (auto p = option_problem(list, field)) return Error::Field(p->field, p->message);
+                field,
+                "\"" + name +
+                    "\" is a registered variable; choices define variables of this "
+                    "template only, so give it another name",
+                codes::variable_registered_conflict, {{"name", name}});
+        if (list.empty())
+            return Error::Field(field, "must offer at least one option",
+                                codes::variable_no_options);
+        if (auto p = option_problem(list, field))
+            return Error::Field(p->field, p->message, p->code, p->params);
         provided.insert(name);
     }
     std::set<std::string> listed;
@@ -209,13 +236,17 @@ Result<std::vector<std::string>> check_template(const Template& t, const Variabl
         const auto& v = t.variables[i];
         const std::string field = "variables[" + std::to_string(i) + "]";
         if (!valid_variable_name(v.name))
-            return Error::Field(field + ".name", "is not a valid variable name");
+            return Error::Field(field + ".name", "is not a valid variable name",
+                                codes::variable_name_invalid);
         if (!listed.insert(v.name).second)
-            return Error::Field(field + ".name", "\"" + v.name + "\" is listed twice");
+            return Error::Field(field + ".name", "\"" + v.name + "\" is listed twice",
+                                codes::variable_listed_twice, {{"name", v.name}});
         if (t.internal_vars.count(v.name))
-            return Error::Field(field + ".name", "\"" + v.name +
-                                                     "\" is also an internal variable; use one "
-                                                     "or the other");
+            return Error::Field(field + ".name",
+                                "\"" + v.name +
+                                    "\" is also an internal variable; use one "
+                                    "or the other",
+                                codes::variable_internal_conflict, {{"name", v.name}});
         SaveTimeList list;
         if (auto c = t.choices.find(v.name); c != t.choices.end()) {
             list = {true, c->second, v.multiple.value_or(false)};
@@ -227,22 +258,26 @@ Result<std::vector<std::string>> check_template(const Template& t, const Variabl
             }
         } else {
             return Error::UnprocessableField(
-                field + ".name", "there is no variable \"" + v.name +
-                                     "\": register it under /api/v1/variables or define it in "
-                                     "choices");
+                field + ".name",
+                "there is no variable \"" + v.name +
+                    "\": register it under /api/v1/variables or define it in "
+                    "choices",
+                codes::variable_unknown, {{"name", v.name}});
         }
         if (v.default_values) {
             const auto& d = *v.default_values;
             if (!list.multiple && d.size() > 1)
-                return Error::Field(field + ".default",
-                                    "\"" + v.name + "\" takes one value, so the default is one");
+                return Error::Field(
+                    field + ".default", "\"" + v.name + "\" takes one value, so the default is one",
+                    codes::variable_single_value, {{"name", v.name}, {"count", d.size()}});
             if (list.known) {
                 auto allowed = option_values(list.options);
                 for (const auto& value : d)
                     if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
                         return Error::Field(
                             field + ".default",
-                            quoted(value) + " is not one of the options of \"" + v.name + "\"");
+                            quoted(value) + " is not one of the options of \"" + v.name + "\"",
+                            codes::variable_not_an_option, {{"name", v.name}, {"value", value}});
             }
         }
         provided.insert(v.name);
@@ -322,7 +357,8 @@ Result<ChosenValues> choose_values(const std::vector<FormField>& fields,
     for (const auto& f : fields) by_name[f.name] = &f;
     for (const auto& [name, value] : submitted)
         if (!by_name.count(name))
-            return Error::Field("variables." + name, "is not a variable of this template");
+            return Error::Field("variables." + name, "is not a variable of this template",
+                                codes::variable_not_in_template, {{"name", name}});
 
     ChosenValues out;
     for (const auto& f : fields) {
@@ -334,19 +370,26 @@ Result<ChosenValues> choose_values(const std::vector<FormField>& fields,
             values = *f.default_values;
             from_default = true;
         }
-        if (values.empty() && f.required) return Error::Field(field, "is required");
+        if (values.empty() && f.required)
+            return Error::Field(field, "is required", codes::field_required);
         if (!f.multiple && values.size() > 1)
-            return Error::Field(field, "takes one value, not " + std::to_string(values.size()));
+            return Error::Field(field, "takes one value, not " + std::to_string(values.size()),
+                                codes::variable_single_value,
+                                {{"name", f.name}, {"count", values.size()}});
         std::set<std::string> seen;
         for (const auto& v : values)
             if (!seen.insert(v).second)
-                return Error::Field(field, f.secret ? std::string("repeats a value")
-                                                    : "repeats the value " + quoted(v));
+                return Error::Field(
+                    field,
+                    f.secret ? std::string("repeats a value") : "repeats the value " + quoted(v),
+                    codes::variable_repeated_value, {{"name", f.name}});
         if (!f.options) {
             if (!values.empty())
                 return Error::UnprocessableField(
-                    field, "the options of \"" + f.name +
-                               "\" are not available yet; reload the form and choose again");
+                    field,
+                    "the options of \"" + f.name +
+                        "\" are not available yet; reload the form and choose again",
+                    codes::variable_options_unavailable, {{"name", f.name}});
             out.options[f.name] = {};
         } else {
             auto allowed = option_values(*f.options);
@@ -356,9 +399,13 @@ Result<ChosenValues> choose_values(const std::vector<FormField>& fields,
                     std::string what = f.secret ? std::string("a value") : quoted(v);
                     if (from_default)
                         return Error::UnprocessableField(
-                            field, "the default value " + what +
-                                       " is no longer one of the options; choose a value");
-                    return Error::Field(field, what + " is not one of the options");
+                            field,
+                            "the default value " + what +
+                                " is no longer one of the options; choose a value",
+                            codes::variable_not_an_option, {{"name", f.name}, {"value", what}});
+                    return Error::Field(field, what + " is not one of the options",
+                                        codes::variable_not_an_option,
+                                        {{"name", f.name}, {"value", what}});
                 }
             out.options[f.name] = std::move(allowed);
         }

@@ -36,6 +36,7 @@ struct Category {
     int64_t version = 1;
     TimeMs created_at = 0;
     TimeMs updated_at = 0;
+    bool protected_env = false;  // environments only: executing there needs a confirmation
 };
 
 // ---- config center

@@ -1,10 +1,12 @@
 #include "domain/command.h"
 
+#include "core/codes.h"
+
 namespace orderly::domain {
 
 namespace {
 Error command_error(const std::string& msg) {
-    return Error::Field("command", msg);
+    return Error::Field("command", msg, codes::command_invalid, {{"reason", msg}});
 }
 
 bool name_start(char c) {
@@ -186,9 +188,10 @@ Result<std::vector<std::string>> substitute(
                 if (name.rfind("config.", 0) == 0) {
                     auto v = config ? config(name.substr(7)) : std::nullopt;
                     if (!v) {
-                        err = Error::UnprocessableField("command",
-                                                        "config key \"" + name.substr(7) +
-                                                            "\" is not set for this environment");
+                        err = Error::UnprocessableField(
+                            "command",
+                            "config key \"" + name.substr(7) + "\" is not set for this environment",
+                            codes::config_key_not_set, {{"key", name.substr(7)}});
                         return;
                     }
                     built += *v;
@@ -196,7 +199,8 @@ Result<std::vector<std::string>> substitute(
                 }
                 auto it = values.find(name);
                 if (it == values.end()) {
-                    err = Error::UnprocessableField("variables." + name, "has no value");
+                    err = Error::UnprocessableField("variables." + name, "has no value",
+                                                    codes::variable_no_value, {{"name", name}});
                     return;
                 }
                 for (size_t i = 0; i < it->second.size(); ++i) {

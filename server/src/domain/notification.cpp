@@ -174,37 +174,46 @@ constexpr std::string_view kFooterEn =
 
 }  // namespace
 
-RenderedEmail render_email(const TicketNotice& n) {
+RenderedEmail render_email(const TicketNotice& n, std::string_view locale) {
+    const bool en = locale == "en";
     const EventWords w = words_of(n.event);
     RenderedEmail out;
-    out.subject = "[Orderly] " + std::string(w.zh) + " " + std::string(w.en) + ": ";
+    out.subject = "[Orderly] " + std::string(en ? w.en : w.zh) + ": ";
     if (w.names_node && !n.node_name.empty()) out.subject += n.node_name + " · ";
     out.subject += n.ticket_sn + " " + n.title;
 
-    const auto [zh, en] = headline(n);
+    const auto [zh, en_line] = headline(n);
+    const std::string& line = en ? en_line : zh;
     const auto rows = detail_rows(n);
+    auto label = [&](const Row& r) { return std::string(en ? r.en : r.zh); };
+    auto value = [&](const Row& r) {
+        // The status row reads "已驳回 (rejected)" in Chinese, the status key in English.
+        if (en && r.en == "Status") return n.status;
+        return r.value;
+    };
+    const std::string open = en ? "Open the ticket" : "打开工单";
+    const std::string_view footer = en ? kFooterEn : kFooterZh;
 
     std::string& t = out.text;
-    t += zh + "\n" + en + "\n\n";
-    for (const auto& r : rows)
-        t += std::string(r.zh) + " " + std::string(r.en) + ": " + r.value + "\n";
-    t += "\n打开工单 Open the ticket:\n" + n.url + "\n\n-- \n";
-    t += std::string(kFooterZh) + "\n" + std::string(kFooterEn) + "\n";
+    t += line + "\n\n";
+    for (const auto& r : rows) t += label(r) + ": " + value(r) + "\n";
+    t += "\n" + open + ":\n" + n.url + "\n\n-- \n" + std::string(footer) + "\n";
 
     std::string& h = out.html;
-    h += "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>";
+    h += "<!DOCTYPE html>\n<html lang=\"" + std::string(en ? "en" : "zh-CN") +
+         "\"><head><meta charset=\"utf-8\"><title>";
     h += html_escape(out.subject);
     h += "</title></head>\n<body style=\"font-family:sans-serif;color:#222\">\n";
-    h += "<p>" + html_escape(zh) + "<br>" + html_escape(en) + "</p>\n";
+    h += "<p>" + html_escape(line) + "</p>\n";
     h += "<table cellpadding=\"4\" style=\"border-collapse:collapse\">\n";
     for (const auto& r : rows)
-        h += "<tr><th align=\"left\">" + html_escape(r.zh) + " " + html_escape(r.en) + "</th><td>" +
-             html_escape(r.value) + "</td></tr>\n";
+        h += "<tr><th align=\"left\">" + html_escape(label(r)) + "</th><td>" +
+             html_escape(value(r)) + "</td></tr>\n";
     h += "</table>\n";
-    h += "<p><a href=\"" + html_escape(n.url) + "\">打开工单 Open the ticket</a><br>" +
+    h += "<p><a href=\"" + html_escape(n.url) + "\">" + html_escape(open) + "</a><br>" +
          html_escape(n.url) + "</p>\n";
-    h += "<p style=\"color:#888;font-size:smaller\">" + html_escape(kFooterZh) + "<br>" +
-         html_escape(kFooterEn) + "</p>\n</body></html>\n";
+    h += "<p style=\"color:#888;font-size:smaller\">" + html_escape(footer) +
+         "</p>\n</body></html>\n";
     return out;
 }
 

@@ -44,7 +44,8 @@ struct RenderedEmail {
 
 // The email for a ticket event, e.g. subject
 // "[Orderly] 待处理 Pending: 变更审核 · CHG-20261121-0001 环境变更申请".
-RenderedEmail render_email(const TicketNotice& n);
+// In the recipient's language: "zh-CN" (the default) or "en".
+RenderedEmail render_email(const TicketNotice& n, std::string_view locale = "zh-CN");
 // The email an admin sends to check that SMTP works.
 RenderedEmail render_test_email(std::string_view base_url, TimeMs at);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/codes.h"
 #include "core/enum_names.h"
 
 namespace orderly::domain {
@@ -96,10 +97,11 @@ Result<void> advance(const WorkflowDef& flow, const std::string& from, const Fie
     if (!next) {
         const Node* n = flow.find(from);
         return Error::Unprocessable("no transition out of node " + (n ? node_label(*n) : from) +
-                                    " matches the ticket's fields");
+                                    " matches the ticket's fields")
+            .with(codes::workflow_no_transition, {{"node", n ? n->name : from}});
     }
     const Node* to = flow.find(*next);
-    if (!to) return Error::Internal("transition to unknown node " + *next);
+    if (!to) return Error::Internal("transition to unknown node " + *next).with(codes::internal);
     e.close_active = "done";
     e.enter = *next;
     e.status = status_at(to->type);
@@ -135,41 +137,58 @@ Result<Effects> decide(const WorkflowDef& flow, const TicketState& t, const Acti
     Effects e;
     const std::string status(to_string(t.status));
     if (req.action == Action::comment) {
-        if (blank(req.text)) return Error::UnprocessableField("text", "a comment needs text");
+        if (blank(req.text))
+            return Error::UnprocessableField("text", "a comment needs text",
+                                             codes::ticket_comment_required);
         e.changes_state = false;
         return e;
     }
     if (is_terminal(t.status))
-        return Error::Conflict("the ticket is " + status + "; nothing more can be done with it");
+        return Error::Conflict("the ticket is " + status + "; nothing more can be done with it")
+            .with(codes::ticket_closed, {{"status", status}});
 
     if (req.action == Action::withdraw) {
         if (req.actor_id != t.creator_id)
-            return Error::Forbidden("only the submitter can withdraw a ticket");
+            return Error::Forbidden("only the submitter can withdraw a ticket")
+                .with(codes::ticket_not_submitter);
         if (t.status == TicketStatus::executing)
-            return Error::Conflict("the ticket's task is running; wait for it to end first");
+            return Error::Conflict("the ticket's task is running; wait for it to end first")
+                .with(codes::ticket_task_running);
         if (t.active) e.close_active = "withdrawn";
         e.status = TicketStatus::withdrawn;
         return e;
     }
 
-    if (!t.active) return Error::Conflict("the ticket is " + status + " and waits at no node");
+    if (!t.active)
+        return Error::Conflict("the ticket is " + status + " and waits at no node")
+            .with(codes::ticket_not_waiting, {{"status", status}});
     const Node* node = flow.find(t.active->node_key);
-    if (!node) return Error::Internal("active node missing from the flow: " + t.active->node_key);
+    if (!node)
+        return Error::Internal("active node missing from the flow: " + t.active->node_key)
+            .with(codes::internal);
 
     if (!t.active->pending_for(req.actor_id)) {
         if (req.action == Action::approve && node->type == NodeType::approval &&
             req.actor_id == t.creator_id && !flow.allow_self_approval)
             return Error::Forbidden(
-                "you cannot approve your own ticket: this workflow does not allow self-approval");
+                       "you cannot approve your own ticket: this workflow does not allow "
+                       "self-approval")
+                .with(codes::ticket_self_approval);
         if (t.operators_ever.count(req.actor_id))
             return Error::Conflict("nothing waits for you on this ticket any more: node " +
-                                   node_label(*node) + " was already decided or is not yours");
-        return Error::Forbidden("you are not an operator of node " + node_label(*node));
+                                   node_label(*node) + " was already decided or is not yours")
+                .with(codes::ticket_already_decided, {{"node", node->name}});
+        return Error::Forbidden("you are not an operator of node " + node_label(*node))
+            .with(codes::ticket_not_operator, {{"node", node->name}});
     }
     if (!node_takes(node->type, req.action))
         return Error::Conflict("the ticket waits at " + std::string(to_string(node->type)) +
                                " node " + node_label(*node) + "; \"" +
-                               std::string(to_string(req.action)) + "\" does not apply there");
+                               std::string(to_string(req.action)) + "\" does not apply there")
+            .with(codes::ticket_action_not_applicable,
+                  {{"node", node->name},
+                   {"node_type", std::string(to_string(node->type))},
+                   {"action", std::string(to_string(req.action))}});
 
     switch (req.action) {
         case Action::approve: {
@@ -182,7 +201,8 @@ Result<Effects> decide(const WorkflowDef& flow, const TicketState& t, const Acti
         }
         case Action::reject:
             if (blank(req.text))
-                return Error::UnprocessableField("reason", "a rejection needs a reason");
+                return Error::UnprocessableField("reason", "a rejection needs a reason",
+                                                 codes::ticket_reason_required);
             e.actor_state = AssigneeState::rejected;
             e.close_active = "rejected";
             e.status = TicketStatus::rejected;
@@ -201,49 +221,63 @@ Result<Effects> decide(const WorkflowDef& flow, const TicketState& t, const Acti
         }
         case Action::execute:
             if (t.status == TicketStatus::executing)
-                return Error::Conflict("the ticket's task is already running");
+                return Error::Conflict("the ticket's task is already running")
+                    .with(codes::ticket_task_running);
             if (t.status == TicketStatus::failed)
-                return Error::Conflict("the last execution failed; use retry");
+                return Error::Conflict("the last execution failed; use retry")
+                    .with(codes::ticket_execution_failed);
             if (t.status != TicketStatus::approved)
-                return Error::Conflict("the ticket is " + status + ", not approved");
+                return Error::Conflict("the ticket is " + status + ", not approved")
+                    .with(codes::ticket_not_approved, {{"status", status}});
             e.status = TicketStatus::executing;
             return e;
         case Action::retry:
             if (t.status != TicketStatus::failed)
                 return Error::Conflict(
-                    "only a ticket whose execution failed can be retried (it "
-                    "is " +
-                    status + ")");
+                           "only a ticket whose execution failed can be retried (it "
+                           "is " +
+                           status + ")")
+                    .with(codes::ticket_not_retryable, {{"status", status}});
             e.status = TicketStatus::executing;
             return e;
         case Action::transfer: {
             if (t.status == TicketStatus::executing)
-                return Error::Conflict("the ticket's task is running; it cannot be transferred");
+                return Error::Conflict("the ticket's task is running; it cannot be transferred")
+                    .with(codes::ticket_task_running);
             if (req.to_user == req.actor_id)
-                return Error::UnprocessableField("to_user", "you cannot transfer to yourself");
+                return Error::UnprocessableField("to_user", "you cannot transfer to yourself",
+                                                 codes::ticket_transfer_to_self);
             if (node->type == NodeType::approval && req.to_user == t.creator_id &&
                 !flow.allow_self_approval)
                 return Error::UnprocessableField(
-                    "to_user", "the submitter cannot approve their own ticket in this workflow");
+                    "to_user", "the submitter cannot approve their own ticket in this workflow",
+                    codes::ticket_transfer_to_submitter);
             if (const Assignee* a = t.active->find(req.to_user);
                 a && a->state != AssigneeState::transferred)
-                return Error::UnprocessableField("to_user", "is already an operator of this node");
+                return Error::UnprocessableField("to_user", "is already an operator of this node",
+                                                 codes::ticket_already_operator);
             e.actor_state = AssigneeState::transferred;
             e.add_assignee = req.to_user;
             return e;
         }
         case Action::return_to: {
             if (t.status == TicketStatus::executing)
-                return Error::Conflict("the ticket's task is running; it cannot be returned");
+                return Error::Conflict("the ticket's task is running; it cannot be returned")
+                    .with(codes::ticket_task_running);
             if (blank(req.text))
-                return Error::UnprocessableField("reason", "a return needs a reason");
+                return Error::UnprocessableField("reason", "a return needs a reason",
+                                                 codes::ticket_reason_required);
             if (req.to_node == node->key ||
                 std::find(t.visited.begin(), t.visited.end(), req.to_node) == t.visited.end())
                 return Error::UnprocessableField(
-                    "to_node", "must be a node this ticket has already passed (\"" + req.to_node +
-                                   "\" is not)");
+                    "to_node",
+                    "must be a node this ticket has already passed (\"" + req.to_node +
+                        "\" is not)",
+                    codes::ticket_return_node_invalid, {{"node", req.to_node}});
             const Node* to = flow.find(req.to_node);
-            if (!to) return Error::UnprocessableField("to_node", "no such node");
+            if (!to)
+                return Error::UnprocessableField("to_node", "no such node",
+                                                 codes::ticket_node_unknown);
             e.actor_state = AssigneeState::done;
             e.close_active = "returned";
             e.enter = to->key;
@@ -251,17 +285,19 @@ Result<Effects> decide(const WorkflowDef& flow, const TicketState& t, const Acti
             return e;
         }
         default:
-            return Error::Internal("unhandled action");
+            return Error::Internal("unhandled action").with(codes::internal);
     }
 }
 
 Result<Effects> execution_finished(const WorkflowDef& flow, const TicketState& t, bool succeeded) {
     if (t.status != TicketStatus::executing || !t.active)
         return Error::Conflict("the ticket is " + std::string(to_string(t.status)) +
-                               ", not executing");
+                               ", not executing")
+            .with(codes::ticket_not_executing, {{"status", std::string(to_string(t.status))}});
     const Node* node = flow.find(t.active->node_key);
     if (!node || node->type != NodeType::execute)
-        return Error::Conflict("the ticket does not wait at an execute node");
+        return Error::Conflict("the ticket does not wait at an execute node")
+            .with(codes::ticket_not_at_execute_node);
     Effects e;
     if (!succeeded) {
         e.status = TicketStatus::failed;

@@ -6,6 +6,7 @@
 #include <deque>
 #include <set>
 
+#include "core/codes.h"
 #include "core/enum_names.h"
 #include "core/time.h"
 
@@ -104,10 +105,15 @@ constexpr std::pair<NodeType, std::string_view> kNodeTypes[] = {
     {NodeType::execute, "execute"}, {NodeType::evaluate, "evaluate"}, {NodeType::end, "end"},
 };
 constexpr std::pair<FieldType, std::string_view> kFieldTypes[] = {
-    {FieldType::string, "string"},           {FieldType::text, "text"},
-    {FieldType::number, "number"},           {FieldType::select, "select"},
-    {FieldType::multiselect, "multiselect"}, {FieldType::date, "date"},
-    {FieldType::datetime, "datetime"},       {FieldType::user, "user"},
+    {FieldType::string, "string"},
+    {FieldType::text, "text"},
+    {FieldType::number, "number"},
+    {FieldType::select, "select"},
+    {FieldType::multiselect, "multiselect"},
+    {FieldType::date, "date"},
+    {FieldType::datetime, "datetime"},
+    {FieldType::datetime_range, "datetime_range"},
+    {FieldType::user, "user"},
 };
 constexpr std::pair<CondOp, std::string_view> kCondOps[] = {
     {CondOp::eq, "=="}, {CondOp::ne, "!="}, {CondOp::in, "in"},
@@ -248,30 +254,47 @@ std::vector<FieldError> check_draft(const WorkflowDef& def) {
         const Node& n = def.nodes[i];
         const std::string p = node_path(i);
         if (n.key.empty())
-            errs.push_back({p + ".key", "every node needs a key"});
+            errs.push_back(
+                {p + ".key", "every node needs a key", codes::workflow_node_key_missing});
         else if (!keys.insert(n.key).second)
-            errs.push_back({p + ".key", "node key " + quoted(n.key) + " is used twice"});
+            errs.push_back({p + ".key",
+                            "node key " + quoted(n.key) + " is used twice",
+                            codes::workflow_node_key_duplicate,
+                            {{"key", n.key}}});
         if (n.type == NodeType::approval && n.rule.kind == ApprovalRule::Kind::at_least &&
             n.rule.n < 1)
-            errs.push_back({p + ".rule", describe(n) + ": at_least needs N >= 1"});
+            errs.push_back({p + ".rule",
+                            describe(n) + ": at_least needs N >= 1",
+                            codes::workflow_rule_at_least,
+                            {{"node", n.key}}});
         for (size_t j = 0; j < n.fields.size(); ++j) {
             const FieldDef& f = n.fields[j];
             const std::string fp = p + ".fields[" + std::to_string(j) + "]";
             if (f.key.empty())
-                errs.push_back({fp + ".key", describe(n) + ": every field needs a key"});
+                errs.push_back({fp + ".key",
+                                describe(n) + ": every field needs a key",
+                                codes::workflow_field_key_missing,
+                                {{"node", n.key}}});
             else if (!field_keys.insert(f.key).second)
-                errs.push_back({fp + ".key", describe(n) + ": field key " + quoted(f.key) +
-                                                 " is already used in this workflow"});
+                errs.push_back({fp + ".key",
+                                describe(n) + ": field key " + quoted(f.key) +
+                                    " is already used in this workflow",
+                                codes::workflow_field_key_duplicate,
+                                {{"key", f.key}}});
             if ((f.type == FieldType::select || f.type == FieldType::multiselect) &&
                 f.options.empty())
-                errs.push_back(
-                    {fp + ".options", describe(n) + ": field " + quoted(f.key) + " needs options"});
+                errs.push_back({fp + ".options",
+                                describe(n) + ": field " + quoted(f.key) + " needs options",
+                                codes::workflow_field_options_missing,
+                                {{"key", f.key}}});
         }
     }
     if (def.notify.policy != "once" && def.notify.policy != "repeat")
-        errs.push_back({"notify.policy", "must be \"once\" or \"repeat\""});
+        errs.push_back(
+            {"notify.policy", "must be \"once\" or \"repeat\"", codes::workflow_notify_policy});
     if (def.notify.policy == "repeat" && def.notify.repeat_minutes < 1)
-        errs.push_back({"notify.repeat_minutes", "a repeating notification needs repeat_minutes"});
+        errs.push_back({"notify.repeat_minutes", "a repeating notification needs repeat_minutes",
+                        codes::workflow_repeat_minutes_missing});
     return errs;
 }
 
@@ -292,11 +315,16 @@ std::vector<FieldError> validate_for_deploy(const WorkflowDef& def, const Operat
         const Node& n = def.nodes[i];
         if (n.type == NodeType::submit && ++submits > 1)
             errs.push_back({node_path(i),
-                            describe(n) + " is a second submit node; a workflow has exactly one"});
+                            describe(n) + " is a second submit node; a workflow has exactly one",
+                            codes::workflow_submit_node_duplicate,
+                            {{"node", n.key}}});
         if (n.type == NodeType::end) ++ends;
     }
-    if (submits == 0) errs.push_back({"nodes", "a workflow needs a submit node (its start)"});
-    if (ends == 0) errs.push_back({"nodes", "a workflow needs an end node"});
+    if (submits == 0)
+        errs.push_back({"nodes", "a workflow needs a submit node (its start)",
+                        codes::workflow_submit_node_missing});
+    if (ends == 0)
+        errs.push_back({"nodes", "a workflow needs an end node", codes::workflow_end_node_missing});
 
     // Per node: operators, fields, read-only fields.
     for (size_t i = 0; i < def.nodes.size(); ++i) {
@@ -304,33 +332,51 @@ std::vector<FieldError> validate_for_deploy(const WorkflowDef& def, const Operat
         const std::string p = node_path(i);
         for (const auto& u : n.operators.users)
             if (!dir.user_exists(u))
-                errs.push_back({p + ".operators.users", describe(n) + ": no user " + quoted(u)});
+                errs.push_back({p + ".operators.users",
+                                describe(n) + ": no user " + quoted(u),
+                                codes::workflow_operator_user_unknown,
+                                {{"node", n.key}, {"username", u}}});
         for (const auto& r : n.operators.roles)
             if (!dir.role_exists(r))
-                errs.push_back({p + ".operators.roles", describe(n) + ": no role " + quoted(r)});
+                errs.push_back({p + ".operators.roles",
+                                describe(n) + ": no role " + quoted(r),
+                                codes::workflow_operator_role_unknown,
+                                {{"node", n.key}, {"key", r}}});
         for (const auto& r : n.operators.business_roles) {
             if (!dir.role_exists(r))
-                errs.push_back(
-                    {p + ".operators.business_roles", describe(n) + ": no role " + quoted(r)});
+                errs.push_back({p + ".operators.business_roles",
+                                describe(n) + ": no role " + quoted(r),
+                                codes::workflow_operator_role_unknown,
+                                {{"node", n.key}, {"key", r}}});
         }
         if (!n.operators.business_roles.empty() && !def.business_required)
             errs.push_back({p + ".operators.business_roles",
                             describe(n) +
                                 " names business roles, but the workflow does not require a "
-                                "business (set business_required)"});
+                                "business (set business_required)",
+                            codes::workflow_business_roles_unused,
+                            {{"node", n.key}}});
         bool needs_operators = n.type == NodeType::approval || n.type == NodeType::fill ||
                                n.type == NodeType::evaluate;
         if (needs_operators && n.operators.empty())
-            errs.push_back({p + ".operators", describe(n) + " needs at least one operator"});
+            errs.push_back({p + ".operators",
+                            describe(n) + " needs at least one operator",
+                            codes::workflow_operators_missing,
+                            {{"node", n.key}}});
         bool takes_fields =
             n.type == NodeType::submit || n.type == NodeType::fill || n.type == NodeType::evaluate;
         if (!takes_fields && !n.fields.empty())
-            errs.push_back({p + ".fields", describe(n) + ": only submit, fill and evaluate nodes "
-                                                         "take fields"});
+            errs.push_back({p + ".fields",
+                            describe(n) + ": only submit, fill and evaluate nodes "
+                                          "take fields",
+                            codes::workflow_fields_not_allowed,
+                            {{"node", n.key}}});
         for (const auto& k : n.readonly_fields)
             if (!all_fields.count(k))
                 errs.push_back({p + ".readonly_fields",
-                                describe(n) + ": no field " + quoted(k) + " in this workflow"});
+                                describe(n) + ": no field " + quoted(k) + " in this workflow",
+                                codes::workflow_field_unknown,
+                                {{"node", n.key}, {"key", k}}});
     }
 
     // Transitions.
@@ -342,11 +388,17 @@ std::vector<FieldError> validate_for_deploy(const WorkflowDef& def, const Operat
         const std::string p = "transitions[" + std::to_string(i) + "]";
         bool ok = true;
         if (!index.count(t.from)) {
-            errs.push_back({p + ".from", "no node " + quoted(t.from)});
+            errs.push_back({p + ".from",
+                            "no node " + quoted(t.from),
+                            codes::workflow_node_unknown,
+                            {{"key", t.from}}});
             ok = false;
         }
         if (!index.count(t.to)) {
-            errs.push_back({p + ".to", "no node " + quoted(t.to)});
+            errs.push_back({p + ".to",
+                            "no node " + quoted(t.to),
+                            codes::workflow_node_unknown,
+                            {{"key", t.to}}});
             ok = false;
         }
         if (!ok) {
@@ -356,27 +408,41 @@ std::vector<FieldError> validate_for_deploy(const WorkflowDef& def, const Operat
         const Node& from = def.nodes[index[t.from]];
         const Node& to = def.nodes[index[t.to]];
         if (from.type == NodeType::end)
-            errs.push_back({p + ".from", describe(from) + " is an end node; nothing leaves it"});
+            errs.push_back({p + ".from",
+                            describe(from) + " is an end node; nothing leaves it",
+                            codes::workflow_end_node_exit,
+                            {{"node", from.key}}});
         if (to.type == NodeType::submit)
-            errs.push_back({p + ".to", describe(to) +
-                                           " is the submit node; a transition cannot lead back "
-                                           "to it (use return)"});
-        if (t.from == t.to) errs.push_back({p, describe(from) + " has a transition to itself"});
+            errs.push_back({p + ".to",
+                            describe(to) + " is the submit node; a transition cannot lead back "
+                                           "to it (use return)",
+                            codes::workflow_submit_node_entry,
+                            {{"node", to.key}}});
+        if (t.from == t.to)
+            errs.push_back({p,
+                            describe(from) + " has a transition to itself",
+                            codes::workflow_self_transition,
+                            {{"node", from.key}}});
         if (t.when) {
             const std::string wp = p + ".when";
             const std::string what = "transition " + quoted(t.from) + " -> " + quoted(t.to);
             if (!all_fields.count(t.when->field))
-                errs.push_back({wp + ".field", what + ": no field " + quoted(t.when->field) +
-                                                   " in this workflow"});
+                errs.push_back({wp + ".field",
+                                what + ": no field " + quoted(t.when->field) + " in this workflow",
+                                codes::workflow_field_unknown,
+                                {{"key", t.when->field}}});
             const auto k = t.when->value.kind;
             if (t.when->op == CondOp::in && k != FieldValue::Kind::list)
-                errs.push_back({wp + ".value", what + ": \"in\" needs a list of values"});
+                errs.push_back({wp + ".value", what + ": \"in\" needs a list of values",
+                                codes::workflow_condition_list});
             if ((t.when->op == CondOp::lt || t.when->op == CondOp::gt) &&
                 k != FieldValue::Kind::number && k != FieldValue::Kind::string)
-                errs.push_back({wp + ".value", what + ": < and > compare a number or a string"});
+                errs.push_back({wp + ".value", what + ": < and > compare a number or a string",
+                                codes::workflow_condition_compare});
             if ((t.when->op == CondOp::eq || t.when->op == CondOp::ne) &&
                 k == FieldValue::Kind::list)
-                errs.push_back({wp + ".value", what + ": == and != compare a single value"});
+                errs.push_back({wp + ".value", what + ": == and != compare a single value",
+                                codes::workflow_condition_single});
         }
     }
     // Reachability means little over transitions to nodes that do not exist.
@@ -404,8 +470,10 @@ std::vector<FieldError> validate_for_deploy(const WorkflowDef& def, const Operat
         auto reached = walk({start->key}, out);
         for (size_t i = 0; i < def.nodes.size(); ++i)
             if (!reached.count(def.nodes[i].key))
-                errs.push_back({node_path(i), describe(def.nodes[i]) +
-                                                  " cannot be reached from the submit node"});
+                errs.push_back({node_path(i),
+                                describe(def.nodes[i]) + " cannot be reached from the submit node",
+                                codes::workflow_node_unreachable,
+                                {{"node", def.nodes[i].key}}});
     }
     std::vector<std::string> end_keys;
     for (const auto& n : def.nodes)
@@ -414,8 +482,10 @@ std::vector<FieldError> validate_for_deploy(const WorkflowDef& def, const Operat
         auto finishing = walk(end_keys, in);
         for (size_t i = 0; i < def.nodes.size(); ++i)
             if (!finishing.count(def.nodes[i].key))
-                errs.push_back(
-                    {node_path(i), "no end node can be reached from " + describe(def.nodes[i])});
+                errs.push_back({node_path(i),
+                                "no end node can be reached from " + describe(def.nodes[i]),
+                                codes::workflow_end_unreachable,
+                                {{"node", def.nodes[i].key}}});
     }
     return errs;
 }
@@ -479,7 +549,8 @@ Result<FieldValues> check_fields(const std::vector<FieldDef>& defs, const FieldV
         const std::string p = prefix + "." + key;
         const FieldDef* d = def_of(key);
         if (!d) {
-            errs.push_back({p, "is not a field of this step"});
+            errs.push_back(
+                {p, "is not a field of this step", codes::field_not_in_step, {{"key", key}}});
             continue;
         }
         if (value.is_null()) {
@@ -489,20 +560,24 @@ Result<FieldValues> check_fields(const std::vector<FieldDef>& defs, const FieldV
         using K = FieldValue::Kind;
         bool ok = true;
         std::string problem;
+        std::string code = codes::field_invalid;
         switch (d->type) {
             case FieldType::string:
             case FieldType::text:
                 ok = value.kind == K::string;
                 problem = "must be a string";
+                code = codes::field_string;
                 break;
             case FieldType::number:
                 ok = value.kind == K::number;
                 problem = "must be a number";
+                code = codes::field_number;
                 break;
             case FieldType::select:
                 ok = value.kind == K::string && std::find(d->options.begin(), d->options.end(),
                                                           value.string) != d->options.end();
                 problem = "must be one of the field's options";
+                code = codes::field_not_option;
                 break;
             case FieldType::multiselect:
                 ok = value.kind == K::list;
@@ -511,22 +586,38 @@ Result<FieldValues> check_fields(const std::vector<FieldDef>& defs, const FieldV
                         if (std::find(d->options.begin(), d->options.end(), v) == d->options.end())
                             ok = false;
                 problem = "must be a list of the field's options";
+                code = codes::field_not_option;
                 break;
             case FieldType::date:
                 ok = value.kind == K::string && valid_date(value.string);
                 problem = "must be a date, e.g. 2026-11-21";
+                code = codes::field_date;
                 break;
             case FieldType::datetime:
                 ok = value.kind == K::string && parse_rfc3339(value.string).has_value();
                 problem = "must be an RFC 3339 date-time, e.g. 2026-11-21T22:00:00Z";
+                code = codes::field_datetime;
                 break;
+            case FieldType::datetime_range: {
+                std::optional<TimeMs> start, end;
+                if (value.kind == K::list && value.list.size() == 2) {
+                    start = parse_rfc3339(value.list[0]);
+                    end = parse_rfc3339(value.list[1]);
+                }
+                ok = start && end && *end > *start;
+                problem =
+                    "must be [start, end], two RFC 3339 date-times with the end after the start";
+                code = codes::field_datetime_range;
+                break;
+            }
             case FieldType::user:
                 ok = value.kind == K::string && user_exists && user_exists(value.string);
                 problem = "must be the username of an existing user";
+                code = codes::field_user;
                 break;
         }
         if (!ok) {
-            errs.push_back({p, problem});
+            errs.push_back({p, problem, code});
             continue;
         }
         accepted[key] = value;
@@ -539,12 +630,15 @@ Result<FieldValues> check_fields(const std::vector<FieldDef>& defs, const FieldV
             v = &g->second;
         else if (auto e = existing.find(d.key); e != existing.end())
             v = &e->second;
-        if (!v || v->blank()) errs.push_back({prefix + "." + d.key, "is required"});
+        if (!v || v->blank())
+            errs.push_back({prefix + "." + d.key, "is required", codes::field_required});
     }
     if (!errs.empty()) {
         std::string msg = errs.front().field + ": " + errs.front().message;
         if (errs.size() > 1) msg += " (and " + std::to_string(errs.size() - 1) + " more)";
-        return Error::Unprocessable(msg, std::move(errs));
+        size_t count = errs.size();
+        return Error::Unprocessable(msg, std::move(errs))
+            .with(codes::ticket_fields_invalid, {{"count", count}});
     }
     return accepted;
 }

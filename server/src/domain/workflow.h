@@ -66,7 +66,19 @@ struct ApprovalRule {
 // for at most the number of eligible operators, so a role with fewer members cannot block forever.
 bool rule_satisfied(const ApprovalRule& rule, int eligible, int approvals);
 
-enum class FieldType { string, text, number, select, multiselect, date, datetime, user };
+// datetime: an RFC 3339 string; datetime_range: [start, end], two RFC 3339 strings, end after
+// start.
+enum class FieldType {
+    string,
+    text,
+    number,
+    select,
+    multiselect,
+    date,
+    datetime,
+    datetime_range,
+    user
+};
 std::string_view to_string(FieldType t);
 std::optional<FieldType> parse_field_type(std::string_view s);
 

@@ -1,6 +1,7 @@
 // Login, logout, the caller's own profile and personal API tokens.
 #include <algorithm>
 
+#include "core/codes.h"
 #include "domain/accounts.h"
 #include "http/app.h"
 #include "http/client_address.h"
@@ -16,7 +17,7 @@ constexpr const char* kApiPrefix = "orp_";
 
 std::string me_json(storage::Connection& c, int64_t user_id) {
     auto u = storage::find_user(c, user_id);
-    if (!u) fail(Error::NotFound("no such user"));
+    if (!u) fail(Error::NotFound("no such user").with(codes::user_not_found));
     auto perms = storage::permissions_of(c, user_id);
     json::Writer w;
     w.start_object()
@@ -25,7 +26,8 @@ std::string me_json(storage::Connection& c, int64_t user_id) {
         .kv("display_name", u->display_name)
         .kv("email", u->email)
         .kv("roles", u->roles)
-        .kv("disabled", u->disabled);
+        .kv("disabled", u->disabled)
+        .kv("locale", u->locale);
     w.key("created_at").time(u->created_at);
     w.key("updated_at").time(u->updated_at);
     w.kv("version", u->version);
@@ -64,8 +66,9 @@ void register_auth_routes(App& app, Server& s) {
             if (until > 0) {
                 int retry = static_cast<int>((until - now) / 1000) + 1;
                 fail(Error::TooMany(
-                    "too many failed logins; try again in " + std::to_string(retry) + " s",
-                    retry < 1 ? 1 : retry));
+                         "too many failed logins; try again in " + std::to_string(retry) + " s",
+                         retry < 1 ? 1 : retry)
+                         .with(codes::auth_throttled, {{"seconds", retry < 1 ? 1 : retry}}));
             }
 
             auto cred = app.db.read(
@@ -79,7 +82,8 @@ void register_auth_routes(App& app, Server& s) {
                 app.db.write([&](storage::Connection& c) {
                     storage::record_login_failure(c, username, from, now);
                 });
-                fail(Error::Unauthorized("wrong username or password"));
+                fail(Error::Unauthorized("wrong username or password")
+                         .with(codes::auth_invalid_credentials));
             }
 
             const std::string token = crypto::random_token(kSessionPrefix);
@@ -136,24 +140,27 @@ void register_auth_routes(App& app, Server& s) {
             if (password) {
                 if (!current)
                     fail(Error::UnprocessableField("current_password",
-                                                   "is required to change the password"));
+                                                   "is required to change the password",
+                                                   codes::auth_current_password_required));
                 auto hash = app.db.read([&](storage::Connection& c) {
                     return storage::password_hash_of(c, p.user_id);
                 });
                 if (!hash || !crypto::verify_password(*hash, *current))
                     fail(Error::UnprocessableField("current_password",
-                                                   "is not your current password"));
+                                                   "is not your current password",
+                                                   codes::auth_current_password_wrong));
                 new_hash = crypto::hash_password(*password);
             }
             TimeMs now = app.clock.now_ms();
             auto body = app.db.write([&](storage::Connection& c) {
                 auto u = storage::find_user(c, p.user_id);
-                if (!u) fail(Error::NotFound("no such user"));
+                if (!u) fail(Error::NotFound("no such user").with(codes::user_not_found));
                 check_version(req, u->version, "your profile");
                 auto before = user_json(*u);
                 if (display) u->display_name = *display;
                 if (email) u->email = email->empty() ? std::nullopt : email;
                 if (clear_email) u->email.reset();
+                if (auto v = json::get_string(req.json, "locale")) u->locale = *v;
                 storage::update_user(c, *u, now);
                 if (new_hash) storage::set_password_hash(c, u->id, *new_hash, now);
                 audit(c, req, now, "user.update_self", "user", std::to_string(u->id),
@@ -203,7 +210,9 @@ void register_auth_routes(App& app, Server& s) {
         TimeMs now = app.clock.now_ms();
         app.db.write([&](storage::Connection& c) {
             auto t = storage::find_api_token(c, id, p.user_id);
-            if (!t) fail(Error::NotFound("you have no API token with id " + std::to_string(id)));
+            if (!t)
+                fail(Error::NotFound("you have no API token with id " + std::to_string(id))
+                         .with(codes::token_not_found, {{"id", id}}));
             storage::revoke_token(c, id, p.user_id, now);
             audit(c, req, now, "token.revoke", "token", std::to_string(id),
                   p.username + " revoked API token \"" + t->name + "\"");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/codes.h"
 #include "domain/command.h"
 #include "storage/accounts_store.h"
 #include "storage/catalog_store.h"
@@ -17,12 +18,13 @@ using storage::CategoryKind;
 
 Result<std::vector<domain::Option>> options_from_json(const json::Value& v,
                                                       const std::string& field, ErrorKind kind) {
-    auto problem = [&](std::string f, std::string msg) {
-        Error e{kind, f + ": " + msg, {}, {{f, msg}}};
-        return e;
+    auto problem = [&](std::string f, std::string msg, const char* code = codes::field_type,
+                       Params params = {}) {
+        return Error::field_error(kind, std::move(f), std::move(msg), code, std::move(params));
     };
     if (!v.IsArray())
-        return problem(field, "must be an array of strings or {value, label} objects");
+        return problem(field, "must be an array of strings or {value, label} objects",
+                       codes::field_type, {{"expected", "array"}});
     std::vector<domain::Option> out;
     out.reserve(v.Size());
     for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
@@ -34,26 +36,30 @@ Result<std::vector<domain::Option>> options_from_json(const json::Value& v,
         } else if (item.IsObject()) {
             auto value = item.FindMember("value");
             if (value == item.MemberEnd() || !value->value.IsString())
-                return problem(f + ".value", "must be a string");
+                return problem(f + ".value", "must be a string", codes::field_string);
             domain::Option o;
             o.value.assign(value->value.GetString(), value->value.GetStringLength());
             auto label = item.FindMember("label");
             if (label != item.MemberEnd() && !label->value.IsNull()) {
-                if (!label->value.IsString()) return problem(f + ".label", "must be a string");
+                if (!label->value.IsString())
+                    return problem(f + ".label", "must be a string", codes::field_string);
                 o.label.assign(label->value.GetString(), label->value.GetStringLength());
             }
             for (auto m = item.MemberBegin(); m != item.MemberEnd(); ++m) {
                 std::string_view name(m->name.GetString(), m->name.GetStringLength());
                 if (name != "value" && name != "label")
-                    return problem(f + "." + std::string(name), "is not a known field");
+                    return problem(f + "." + std::string(name), "is not a known field",
+                                   codes::field_unknown);
             }
             if (o.label.empty()) o.label = o.value;
             out.push_back(std::move(o));
         } else {
-            return problem(f, "must be a string or a {value, label} object");
+            return problem(f, "must be a string or a {value, label} object", codes::field_type,
+                           {{"expected", "string or object"}});
         }
     }
-    if (auto p = domain::option_problem(out, field)) return problem(p->field, p->message);
+    if (auto p = domain::option_problem(out, field))
+        return problem(p->field, p->message, p->code.c_str(), p->params);
     return out;
 }
 
@@ -72,27 +78,32 @@ const char* noun(CategoryKind k) {
     return k == CategoryKind::environment ? "environment" : "purpose";
 }
 
-void write_category(json::Writer& w, const domain::Category& c) {
+void write_category(json::Writer& w, const domain::Category& c, CategoryKind kind) {
     w.start_object()
         .kv("key", c.key)
         .kv("name", c.name)
         .kv("description", c.description)
-        .kv("sort_order", c.sort_order)
-        .kv("version", c.version);
+        .kv("sort_order", c.sort_order);
+    if (kind == CategoryKind::environment) w.kv("protected", c.protected_env);
+    w.kv("version", c.version);
     w.key("created_at").time(c.created_at);
     w.key("updated_at").time(c.updated_at);
     w.end_object();
 }
 
-std::string category_json(const domain::Category& c) {
+std::string category_json(const domain::Category& c, CategoryKind kind) {
     json::Writer w;
-    write_category(w, c);
+    write_category(w, c, kind);
     return w.take();
 }
 
 domain::Category load_category(storage::Connection& c, CategoryKind kind, const std::string& key) {
     auto cat = storage::find_category(c, kind, key);
-    if (!cat) fail(Error::NotFound(std::string("no ") + noun(kind) + " with key \"" + key + "\""));
+    if (!cat)
+        fail(Error::NotFound(std::string("no ") + noun(kind) + " with key \"" + key + "\"")
+                 .with(kind == CategoryKind::environment ? codes::environment_not_found
+                                                         : codes::purpose_not_found,
+                       {{"key", key}}));
     return *cat;
 }
 
@@ -111,7 +122,7 @@ void register_category_routes(App& app, Server& s, CategoryKind kind, const std:
         auto body = app.db.read([&](storage::Connection& c) {
             json::Writer w;
             w.start_object().key("items").start_array();
-            for (const auto& cat : storage::list_categories(c, kind)) write_category(w, cat);
+            for (const auto& cat : storage::list_categories(c, kind)) write_category(w, cat, kind);
             w.end_array().key("next_cursor").null().end_object();
             return w.take();
         });
@@ -124,13 +135,14 @@ void register_category_routes(App& app, Server& s, CategoryKind kind, const std:
         cat.name = *json::get_string(req.json, "name");
         cat.description = json::get_string(req.json, "description").value_or("");
         cat.sort_order = json::get_int(req.json, "sort_order").value_or(0);
+        cat.protected_env = json::get_bool(req.json, "protected").value_or(false);
         TimeMs now = app.clock.now_ms();
         auto body = app.db.write([&](storage::Connection& c) {
             unwrap(storage::insert_category(c, kind, cat, now));
             auto created = load_category(c, kind, cat.key);
             audit(c, req, now, what + ".create", what, cat.key, "created " + what + " " + cat.key,
-                  std::nullopt, category_json(created));
-            return category_json(created);
+                  std::nullopt, category_json(created, kind));
+            return category_json(created, kind);
         });
         return Response::created(std::move(body));
     });
@@ -138,7 +150,7 @@ void register_category_routes(App& app, Server& s, CategoryKind kind, const std:
     s.route("GET", base + "/{key}", [&app, kind](Request& req) {
         const auto& key = req.str_param("key");
         auto cat = app.db.read([&](storage::Connection& c) { return load_category(c, kind, key); });
-        return Response::ok(category_json(cat)).header("ETag", etag(cat.version));
+        return Response::ok(category_json(cat, kind)).header("ETag", etag(cat.version));
     });
 
     s.route("PATCH", base + "/{key}", [&app, kind, what](Request& req) {
@@ -147,12 +159,13 @@ void register_category_routes(App& app, Server& s, CategoryKind kind, const std:
         auto body = app.db.write([&](storage::Connection& c) {
             auto cat = load_category(c, kind, key);
             check_version(req, cat.version, what + " " + key);
-            auto before = category_json(cat);
+            auto before = category_json(cat, kind);
             if (auto v = json::get_string(req.json, "name")) cat.name = *v;
             if (auto v = json::get_string(req.json, "description")) cat.description = *v;
             if (auto v = json::get_int(req.json, "sort_order")) cat.sort_order = *v;
+            if (auto v = json::get_bool(req.json, "protected")) cat.protected_env = *v;
             storage::update_category(c, kind, cat, now);
-            auto after = category_json(load_category(c, kind, key));
+            auto after = category_json(load_category(c, kind, key), kind);
             audit(c, req, now, what + ".update", what, key, "updated " + what + " " + key, before,
                   after);
             return after;
@@ -168,9 +181,12 @@ void register_category_routes(App& app, Server& s, CategoryKind kind, const std:
             check_version(req, cat.version, what + " " + key);
             auto used = storage::templates_in_category(c, kind, key);
             if (!used.empty())
-                fail(Error::Conflict(
-                    "the " + what + " \"" + key + "\" is used by " + std::to_string(used.size()) +
-                    " template(s): " + refs_text(used) + "; move or delete them first"));
+                fail(Error::Conflict("the " + what + " \"" + key + "\" is used by " +
+                                     std::to_string(used.size()) + " template(s): " +
+                                     refs_text(used) + "; move or delete them first")
+                         .with(kind == CategoryKind::environment ? codes::environment_in_use
+                                                                 : codes::purpose_in_use,
+                               {{"key", key}, {"count", used.size()}, {"refs", refs_text(used)}}));
             if (kind == CategoryKind::environment) {
                 auto keys = storage::config_keys(c, key);
                 if (!keys.empty()) {
@@ -179,12 +195,14 @@ void register_category_routes(App& app, Server& s, CategoryKind kind, const std:
                         list += (i ? ", " : "") + keys[i];
                     fail(Error::Conflict("the environment \"" + key + "\" still has " +
                                          std::to_string(keys.size()) + " config key(s): " + list +
-                                         "; delete them first"));
+                                         "; delete them first")
+                             .with(codes::environment_has_config,
+                                   {{"key", key}, {"count", keys.size()}, {"keys", list}}));
                 }
             }
             unwrap(storage::delete_category(c, kind, key));
             audit(c, req, now, what + ".delete", what, key, "deleted " + what + " " + key,
-                  category_json(cat));
+                  category_json(cat, kind));
         });
         return Response::no_content();
     });
@@ -349,13 +367,14 @@ void apply_template_body(domain::Template& t, const json::Value& body) {
                     for (const auto& x : d->value.GetArray()) {
                         if (!x.IsString())
                             fail(Error::Field(field + ".default",
-                                              "must be a string or an array of strings"));
+                                              "must be a string or an array of strings",
+                                              codes::field_string_list));
                         values.emplace_back(x.GetString(), x.GetStringLength());
                     }
                     tv.default_values = std::move(values);
                 } else {
-                    fail(Error::Field(field + ".default",
-                                      "must be a string or an array of strings"));
+                    fail(Error::Field(field + ".default", "must be a string or an array of strings",
+                                      codes::field_string_list));
                 }
             }
             t.variables.push_back(std::move(tv));
@@ -383,12 +402,15 @@ std::set<std::string> validate_template(storage::Connection& c, domain::Template
                                         const VariableMap& vars) {
     if (!storage::find_category(c, CategoryKind::environment, t.environment))
         fail(Error::UnprocessableField("environment",
-                                       "there is no environment \"" + t.environment + "\""));
+                                       "there is no environment \"" + t.environment + "\"",
+                                       codes::environment_unknown, {{"key", t.environment}}));
     if (!storage::find_category(c, CategoryKind::purpose, t.purpose))
-        fail(Error::UnprocessableField("purpose", "there is no purpose \"" + t.purpose + "\""));
+        fail(Error::UnprocessableField("purpose", "there is no purpose \"" + t.purpose + "\"",
+                                       codes::purpose_unknown, {{"key", t.purpose}}));
     for (const auto& r : t.submit_roles)
         if (!storage::find_role(c, r))
-            fail(Error::UnprocessableField("submit_roles", "there is no role \"" + r + "\""));
+            fail(Error::UnprocessableField("submit_roles", "there is no role \"" + r + "\"",
+                                           codes::role_unknown, {{"key", r}}));
     auto lookup = lookup_in(vars);
     t.argv = unwrap(domain::check_template(t, lookup));
     return domain::registered_variables_of(t, lookup);
@@ -396,7 +418,9 @@ std::set<std::string> validate_template(storage::Connection& c, domain::Template
 
 domain::Template load_template(storage::Connection& c, int64_t id) {
     auto t = storage::find_template(c, id);
-    if (!t) fail(Error::NotFound("no template with id " + std::to_string(id)));
+    if (!t)
+        fail(Error::NotFound("no template with id " + std::to_string(id))
+                 .with(codes::template_not_found, {{"id", id}}));
     return *t;
 }
 
@@ -406,9 +430,9 @@ std::map<std::string, domain::Submitted> submitted_from(const json::Value& varia
     std::map<std::string, domain::Submitted> out;
     if (variables.IsNull()) return out;
     if (!variables.IsObject())
-        fail(Error::Field(
-            "variables",
-            "must be an object mapping variable names to a value or a list of values"));
+        fail(Error::Field("variables",
+                          "must be an object mapping variable names to a value or a list of values",
+                          codes::field_object));
     for (auto m = variables.MemberBegin(); m != variables.MemberEnd(); ++m) {
         std::string name(m->name.GetString(), m->name.GetStringLength());
         const std::string field = "variables." + name;
@@ -418,11 +442,13 @@ std::map<std::string, domain::Submitted> submitted_from(const json::Value& varia
         } else if (m->value.IsArray()) {
             s.array = true;
             for (const auto& x : m->value.GetArray()) {
-                if (!x.IsString()) fail(Error::Field(field, "must hold strings only"));
+                if (!x.IsString())
+                    fail(Error::Field(field, "must hold strings only", codes::field_string_list));
                 s.values.emplace_back(x.GetString(), x.GetStringLength());
             }
         } else if (!m->value.IsNull()) {
-            fail(Error::Field(field, "must be a string or an array of strings"));
+            fail(Error::Field(field, "must be a string or an array of strings",
+                              codes::field_string_list));
         }
         out[name] = std::move(s);
     }
@@ -495,7 +521,8 @@ std::vector<std::string> revalidate(storage::Connection& c, const App& app,
     json::Document snap;
     snap.Parse(snapshot_text.data(), snapshot_text.size());
     if (snap.HasParseError() || !snap.IsObject())
-        fail(Error::Internal("a ticket's template snapshot is not valid JSON"));
+        fail(Error::Internal("a ticket's template snapshot is not valid JSON")
+                 .with(codes::internal));
     const std::string env = json::get_string(snap, "environment").value_or("");
     const auto argv = json::get_strings(snap, "argv").value_or(std::vector<std::string>{});
     auto values = string_lists(member(snap, "values"));
@@ -519,21 +546,28 @@ std::vector<std::string> revalidate(storage::Connection& c, const App& app,
             auto var = storage::find_variable(c, name);
             if (!var)
                 fail(Error::UnprocessableField(field,
-                                               "the variable \"" + name + "\" no longer exists"));
+                                               "the variable \"" + name + "\" no longer exists",
+                                               codes::variable_unknown, {{"name", name}}));
             auto list = domain::current_options(*var);
             if (!list)
-                fail(Error::UnprocessableField(field, "the options of \"" + name +
-                                                          "\" are not available; open its options "
-                                                          "(GET /api/v1/variables/" +
-                                                          name + "/options) and try again"));
+                fail(Error::UnprocessableField(field,
+                                               "the options of \"" + name +
+                                                   "\" are not available; open its options "
+                                                   "(GET /api/v1/variables/" +
+                                                   name + "/options) and try again",
+                                               codes::variable_options_unavailable,
+                                               {{"name", name}}));
             allowed = domain::option_values(*list);
         }
         std::set<std::string> allowed_set(allowed.begin(), allowed.end());
         for (const auto& v : chosen)
             if (!allowed_set.count(v))
                 fail(Error::UnprocessableField(
-                    field, (is_secret(name) ? std::string("a value") : "\"" + v + "\"") +
-                               " is no longer one of the options of \"" + name + "\""));
+                    field,
+                    (is_secret(name) ? std::string("a value") : "\"" + v + "\"") +
+                        " is no longer one of the options of \"" + name + "\"",
+                    codes::variable_not_an_option,
+                    {{"name", name}, {"value", is_secret(name) ? std::string("***") : v}}));
     }
 
     std::map<std::string, std::vector<std::string>> all = values;
@@ -584,9 +618,11 @@ Result<std::string> snapshot_template_submission(storage::Connection& c, const A
         auto t = load_template(c, template_id);
         if (!t.active)
             fail(Error::Unprocessable("the template \"" + t.name +
-                                      "\" is not active; it cannot be submitted"));
+                                      "\" is not active; it cannot be submitted")
+                     .with(codes::template_inactive, {{"name", t.name}}));
         if (!may_submit(t, submitter))
-            fail(Error::Forbidden("you may not submit the template \"" + t.name + "\""));
+            fail(Error::Forbidden("you may not submit the template \"" + t.name + "\"")
+                     .with(codes::template_submit_denied, {{"name", t.name}}));
         return build_snapshot(c, t, variables);
     });
 }

@@ -1,6 +1,7 @@
 // The config center (配置中心): per-environment keys and values, every change a revision.
 // Secret values are encrypted at rest and appear in clear only in GET /config/{env}/{key}
 // (config.read) and to executions; lists, revisions, diffs and audit events mask them.
+#include "core/codes.h"
 #include "domain/catalog.h"
 #include "http/api_catalog.h"
 #include "http/render.h"
@@ -18,20 +19,24 @@ std::string object_id(const std::string& env, const std::string& key) {
 
 void require_environment(storage::Connection& c, const std::string& env) {
     if (!storage::find_category(c, storage::CategoryKind::environment, env))
-        fail(Error::NotFound("no environment with key \"" + env + "\""));
+        fail(Error::NotFound("no environment with key \"" + env + "\"")
+                 .with(codes::environment_not_found, {{"key", env}}));
 }
 
 void check_key(const std::string& key) {
     if (!domain::valid_config_key(key))
         fail(Error::Field("key",
                           "must be 1 to 128 letters, digits, _ . or -, starting with a letter, "
-                          "digit or _"));
+                          "digit or _",
+                          codes::field_pattern));
 }
 
 domain::ConfigEntry load_entry(storage::Connection& c, const App& app, const std::string& env,
                                const std::string& key) {
     auto e = storage::find_config(c, app.secret_key, env, key);
-    if (!e) fail(Error::NotFound("no config key \"" + key + "\" in environment \"" + env + "\""));
+    if (!e)
+        fail(Error::NotFound("no config key \"" + key + "\" in environment \"" + env + "\"")
+                 .with(codes::config_key_not_found, {{"key", key}, {"env", env}}));
     return *e;
 }
 
@@ -96,7 +101,7 @@ void write_revision_side(json::Writer& w, const domain::ConfigRevision& r) {
 
 int64_t revision_param(const Request& req, const char* name) {
     auto v = req.query_int(name, 1, INT64_MAX);
-    if (!v) fail(Error::Field(name, "is required (a revision number)"));
+    if (!v) fail(Error::Field(name, "is required (a revision number)", codes::field_required));
     return *v;
 }
 
@@ -105,7 +110,9 @@ domain::ConfigRevision load_revision(storage::Connection& c, const App& app, con
     auto r = storage::find_config_revision(c, app.secret_key, env, key, revision);
     if (!r)
         fail(Error::NotFound("config key \"" + object_id(env, key) + "\" has no revision " +
-                             std::to_string(revision)));
+                             std::to_string(revision))
+                 .with(codes::config_revision_not_found,
+                       {{"key", key}, {"env", env}, {"revision", revision}}));
     return *r;
 }
 
@@ -145,7 +152,8 @@ void register_config_routes(App& app, Server& s) {
         check_key(key);
         const std::string value = *json::get_string(req.json, "value");
         if (value.find('\0') != std::string::npos)
-            fail(Error::Field("value", "must not contain a NUL character"));
+            fail(Error::Field("value", "must not contain a NUL character",
+                              codes::field_nul_character));
         TimeMs now = app.clock.now_ms();
         bool created = false;
         auto body = app.db.write([&](storage::Connection& c) {
@@ -206,8 +214,8 @@ void register_config_routes(App& app, Server& s) {
             auto revs =
                 storage::list_config_revisions(c, app.secret_key, env, key, before, limit + 1);
             if (revs.empty() && before == 0)
-                fail(
-                    Error::NotFound("config key \"" + object_id(env, key) + "\" has no revisions"));
+                fail(Error::NotFound("config key \"" + object_id(env, key) + "\" has no revisions")
+                         .with(codes::config_key_not_found, {{"key", key}, {"env", env}}));
             return page_json(
                 revs, limit,
                 [&](json::Writer& w, const domain::ConfigRevision& r) {
@@ -281,9 +289,11 @@ void register_config_routes(App& app, Server& s) {
             auto target = load_revision(c, app, env, key, revision);
             if (!target.value)
                 fail(Error::UnprocessableField(
-                    "revision", "revision " + std::to_string(revision) +
-                                    " deleted the key; there is no value to go back to (DELETE "
-                                    "the key instead)"));
+                    "revision",
+                    "revision " + std::to_string(revision) +
+                        " deleted the key; there is no value to go back to (DELETE "
+                        "the key instead)",
+                    codes::config_revision_is_delete, {{"revision", revision}}));
             auto existing = storage::find_config(c, app.secret_key, env, key);
             if (existing)
                 check_version(req, existing->version, "config key " + object_id(env, key));

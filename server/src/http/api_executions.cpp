@@ -2,10 +2,12 @@
 // optional bounded long-poll), cancel.
 #include <limits>
 
+#include "core/codes.h"
 #include "http/app.h"
 #include "http/render.h"
 #include "storage/accounts_store.h"
 #include "storage/execution_store.h"
+#include "storage/ticket_store.h"
 
 namespace orderly::http {
 
@@ -15,13 +17,20 @@ constexpr int64_t kMaxId = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMaxLogPage = 256 * 1024;  // bytes of log per response
 constexpr int64_t kMaxWaitS = 20;            // within Pistache's header timeout (PLATFORM.md 6)
 
+// Whoever may read a ticket may read its executions and their logs: holders of audit.read or
+// ticket.read_all see every execution; others those they ran, or of tickets they created or were
+// an operator of at any node (as for GET /tickets/{id}).
 bool may_see_all(const Principal& p) {
-    return p.can("audit.read");
+    return p.can("audit.read") || p.can("ticket.read_all");
 }
 
-// Holders of audit.read see every execution; others those they ran or whose ticket they created.
-bool may_see(const Principal& p, const storage::ExecutionRow& e) {
-    return may_see_all(p) || e.executed_by == p.user_id || e.ticket_creator_id == p.user_id;
+bool may_see(storage::Connection& c, const Principal& p, const storage::ExecutionRow& e) {
+    if (may_see_all(p) || e.executed_by == p.user_id || e.ticket_creator_id == p.user_id)
+        return true;
+    storage::Ticket t;
+    t.id = e.ticket_id;
+    t.creator_id = e.ticket_creator_id.value_or(0);
+    return storage::can_read_ticket(c, t, p.user_id, false);
 }
 
 // Who may cancel: the person who ran it, the ticket's creator, or an admin.
@@ -33,8 +42,9 @@ bool may_cancel(const Principal& p, const storage::ExecutionRow& e) {
 // An execution the caller may see; 404 otherwise (its existence is not revealed).
 storage::ExecutionRow load_visible(storage::Connection& c, const Request& req, int64_t id) {
     auto e = storage::find_execution(c, id);
-    if (!e || !may_see(req.user(), *e))
-        fail(Error::NotFound("no execution with id " + std::to_string(id)));
+    if (!e || !may_see(c, req.user(), *e))
+        fail(Error::NotFound("no execution with id " + std::to_string(id))
+                 .with(codes::execution_not_found, {{"id", id}}));
     return *e;
 }
 
@@ -54,9 +64,13 @@ void register_execution_routes(App& app, Server& s) {
         f.environment = req.query_str("environment");
         f.status = req.query_str("status");
         if (f.status && !storage::is_execution_status(*f.status))
-            fail(Error::Field("status",
-                              "must be one of queued, running, succeeded, failed, timed_out, "
-                              "cancelled, interrupted"));
+            fail(Error::Field(
+                "status",
+                "must be one of queued, running, succeeded, failed, timed_out, "
+                "cancelled, interrupted",
+                codes::field_enum,
+                {{"allowed",
+                  "queued, running, succeeded, failed, timed_out, cancelled, interrupted"}}));
         f.from = req.query_time("from");
         f.to = req.query_time("to");
         auto user = req.query_str("user");
@@ -107,8 +121,10 @@ void register_execution_routes(App& app, Server& s) {
             auto head =
                 app.db.read([&](storage::Connection& c) { return load_visible(c, req, id); });
             if (offset > head.log_size)
-                fail(Error::Field("offset", "is beyond the end of the log (" +
-                                                std::to_string(head.log_size) + " bytes so far)"));
+                fail(Error::Field("offset",
+                                  "is beyond the end of the log (" + std::to_string(head.log_size) +
+                                      " bytes so far)",
+                                  codes::execution_log_offset, {{"size", head.log_size}}));
             bool busy = false;
             if (wait_s > 0 && offset == head.log_size && !head.finished() &&
                 app.executions.wait_for_log)
@@ -146,11 +162,13 @@ void register_execution_routes(App& app, Server& s) {
         auto body = app.db.write([&](storage::Connection& c) {
             auto e = load_visible(c, req, id);
             if (!may_cancel(req.user(), e))
-                fail(Error::Forbidden(
-                    "only the person who ran it, the ticket's creator or an admin may cancel it"));
+                fail(Error::Forbidden("only the person who ran it, the ticket's creator or an "
+                                      "admin may cancel it")
+                         .with(codes::execution_cancel_denied));
             if (e.finished())
                 fail(Error::Conflict("execution " + std::to_string(id) + " has already ended (" +
-                                     e.status + ")"));
+                                     e.status + ")")
+                         .with(codes::execution_already_ended, {{"id", id}, {"status", e.status}}));
             const std::string& by = req.user().username;
             if (e.status == "queued") {
                 // Not started: it ends here, and the ticket moves on in this same transaction.
@@ -159,7 +177,8 @@ void register_execution_routes(App& app, Server& s) {
                                               e.log_dropped);
                 if (!storage::finish_execution(c, id,
                                                {"cancelled", std::nullopt, std::nullopt, msg}, now))
-                    fail(Error::Conflict("execution " + std::to_string(id) + " has just started"));
+                    fail(Error::Conflict("execution " + std::to_string(id) + " has just started")
+                             .with(codes::execution_just_started, {{"id", id}}));
                 if (app.executions.on_finished)
                     app.executions.on_finished(c, e.ticket_id, id, false, now);
             } else {

@@ -2,6 +2,7 @@
 // subscriptions. Everything here needs notification.manage.
 #include <thread>
 
+#include "core/codes.h"
 #include "domain/notification.h"
 #include "http/app.h"
 #include "http/render.h"
@@ -66,26 +67,31 @@ std::string webhook_json(const domain::WebhookSubscription& s) {
 
 domain::WebhookSubscription load_webhook(storage::Connection& c, int64_t id) {
     auto w = storage::find_webhook(c, id);
-    if (!w) fail(Error::NotFound("no webhook subscription with id " + std::to_string(id)));
+    if (!w)
+        fail(Error::NotFound("no webhook subscription with id " + std::to_string(id))
+                 .with(codes::webhook_not_found, {{"id", id}}));
     return *w;
 }
 
 std::string checked_url(const std::string& url) {
     std::string why;
-    if (!webhook::parse_url(url, &why)) fail(Error::UnprocessableField("url", why));
+    if (!webhook::parse_url(url, &why))
+        fail(Error::UnprocessableField("url", why, codes::webhook_url_invalid, {{"reason", why}}));
     return url;
 }
 
 void check_workflow(storage::Connection& c, const std::optional<int64_t>& workflow_id) {
     if (workflow_id && !storage::find_workflow(c, *workflow_id))
         fail(Error::UnprocessableField("workflow_id",
-                                       "no workflow with id " + std::to_string(*workflow_id)));
+                                       "no workflow with id " + std::to_string(*workflow_id),
+                                       codes::workflow_unknown, {{"id", *workflow_id}}));
 }
 
 std::vector<std::string> checked_events(std::vector<std::string> events) {
     for (const auto& e : events)
         if (!domain::is_notification_event(e))
-            fail(Error::UnprocessableField("events", "unknown event \"" + e + "\""));
+            fail(Error::UnprocessableField("events", "unknown event \"" + e + "\"",
+                                           codes::event_unknown, {{"event", e}}));
     std::sort(events.begin(), events.end());
     events.erase(std::unique(events.begin(), events.end()), events.end());
     return events;
@@ -99,7 +105,7 @@ std::optional<std::string> optional_filter(const Request& req, const char* name,
         if (*v == a) return v;
     std::string list;
     for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-    fail(Error::Field(name, "must be one of " + list));
+    fail(Error::Field(name, "must be one of " + list, codes::field_enum, {{"allowed", list}}));
 }
 
 }  // namespace
@@ -125,11 +131,46 @@ void register_notification_routes(App& app, Server& s, NotifierHandle notifier) 
         return Response::ok(std::move(body));
     });
 
+    // ---- in-app notices of the caller
+    s.route("GET", "/api/v1/me/notices", [&app](Request& req) {
+        const int64_t before = decode_cursor(req.query_str("cursor"));
+        const int limit = req.limit();
+        auto body = app.db.read([&](storage::Connection& c) {
+            auto rows = storage::list_user_notices(c, req.user().user_id, before, limit + 1);
+            json::Writer w;
+            w.start_object().key("items").start_array();
+            for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(limit); ++i) {
+                const auto& n = rows[i];
+                w.start_object()
+                    .kv("id", n.id)
+                    .kv("event", n.event)
+                    .kv("ticket_id", n.ticket_id)
+                    .kv("ticket_sn", n.ticket_sn)
+                    .kv("title", n.title)
+                    .kv("node_name", n.node_name)
+                    .kv("actor", n.actor)
+                    .kv("reason", n.reason);
+                w.key("created_at").time(n.created_at);
+                w.end_object();
+            }
+            w.end_array().key("next_cursor");
+            if (rows.size() > static_cast<size_t>(limit))
+                w.str(encode_cursor(rows[limit - 1].id));
+            else
+                w.null();
+            w.end_object();
+            return w.take();
+        });
+        return Response::ok(std::move(body));
+    });
+
     s.route("GET", "/api/v1/notifications/{id}", [&app](Request& req) {
         int64_t id = req.id_param();
         auto n =
             app.db.read([&](storage::Connection& c) { return storage::find_notification(c, id); });
-        if (!n) fail(Error::NotFound("no notification with id " + std::to_string(id)));
+        if (!n)
+            fail(Error::NotFound("no notification with id " + std::to_string(id))
+                     .with(codes::notification_not_found, {{"id", id}}));
         return Response::ok(notification_json(*n));
     });
 
@@ -156,8 +197,11 @@ void register_notification_routes(App& app, Server& s, NotifierHandle notifier) 
         [&app, handle](Request& req) {
             const std::string to = *json::get_string(req.json, "to");
             if (!smtp::is_plausible_address(to))
-                fail(Error::UnprocessableField("to", "is not a usable email address"));
-            if (!handle->email_problem.empty()) fail(Error::Conflict(handle->email_problem));
+                fail(Error::UnprocessableField("to", "is not a usable email address",
+                                               codes::email_address_invalid));
+            if (!handle->email_problem.empty())
+                fail(Error::Conflict(handle->email_problem)
+                         .with(codes::email_not_configured, {{"reason", handle->email_problem}}));
             TimeMs now = app.clock.now_ms();
             int64_t id = app.db.write([&](storage::Connection& c) {
                 int64_t nid = storage::enqueue_test_email(c, app.config.base_url, to, now);

@@ -1,4 +1,5 @@
 // Users, roles, permissions and businesses.
+#include "core/codes.h"
 #include "domain/accounts.h"
 #include "http/app.h"
 #include "http/render.h"
@@ -32,12 +33,15 @@ void check_permissions(const std::vector<std::string>& perms) {
     for (const auto& p : perms)
         if (!domain::is_known_permission(p))
             fail(Error::UnprocessableField(
-                "permissions", "unknown permission \"" + p + "\" (see GET /api/v1/permissions)"));
+                "permissions", "unknown permission \"" + p + "\" (see GET /api/v1/permissions)",
+                codes::permission_unknown, {{"permission", p}}));
 }
 
 domain::User load_user(storage::Connection& c, int64_t id) {
     auto u = storage::find_user(c, id);
-    if (!u) fail(Error::NotFound("no user with id " + std::to_string(id)));
+    if (!u)
+        fail(Error::NotFound("no user with id " + std::to_string(id))
+                 .with(codes::user_not_found, {{"id", id}}));
     return *u;
 }
 
@@ -78,6 +82,7 @@ void register_people_routes(App& app, Server& s) {
             check_email_member(req);
             u.email = json::get_string(req.json, "email");
             if (u.email && u.email->empty()) u.email.reset();
+            u.locale = json::get_string(req.json, "locale").value_or("zh-CN");
             u.roles = unique_strings(
                 json::get_strings(req.json, "roles").value_or(std::vector<std::string>{}));
             const std::string hash = crypto::hash_password(*json::get_string(req.json, "password"));
@@ -128,8 +133,10 @@ void register_people_routes(App& app, Server& s) {
                     u.email = v->empty() ? std::nullopt : v;
                 bool was_disabled = u.disabled;
                 if (auto v = json::get_bool(req.json, "disabled")) u.disabled = *v;
+                if (auto v = json::get_string(req.json, "locale")) u.locale = *v;
                 if (u.disabled && !was_disabled && req.user().user_id == id)
-                    fail(Error::Conflict("you cannot disable yourself"));
+                    fail(Error::Conflict("you cannot disable yourself")
+                             .with(codes::user_cannot_disable_self));
                 auto roles = json::get_strings(req.json, "roles");
                 if (roles) *roles = unique_strings(*roles);
                 domain::UserChange change;
@@ -162,7 +169,9 @@ void register_people_routes(App& app, Server& s) {
 
     s.route("DELETE", "/api/v1/users/{id}", [&app](Request& req) {
         int64_t id = req.id_param();
-        if (req.user().user_id == id) fail(Error::Conflict("you cannot delete yourself"));
+        if (req.user().user_id == id)
+            fail(
+                Error::Conflict("you cannot delete yourself").with(codes::user_cannot_delete_self));
         TimeMs now = app.clock.now_ms();
         app.db.write([&](storage::Connection& c) {
             auto u = load_user(c, id);
@@ -218,7 +227,9 @@ void register_people_routes(App& app, Server& s) {
     s.route("GET", "/api/v1/roles/{key}", [&app](Request& req) {
         const auto& key = req.str_param("key");
         auto r = app.db.read([&](storage::Connection& c) { return storage::find_role(c, key); });
-        if (!r) fail(Error::NotFound("no role with key \"" + key + "\""));
+        if (!r)
+            fail(Error::NotFound("no role with key \"" + key + "\"")
+                     .with(codes::role_not_found, {{"key", key}}));
         json::Writer w;
         write_role(w, *r);
         return Response::ok(w.take()).header("ETag", etag(r->version));
@@ -229,9 +240,12 @@ void register_people_routes(App& app, Server& s) {
         TimeMs now = app.clock.now_ms();
         auto body = app.db.write([&](storage::Connection& c) {
             auto r = storage::find_role(c, key);
-            if (!r) fail(Error::NotFound("no role with key \"" + key + "\""));
+            if (!r)
+                fail(Error::NotFound("no role with key \"" + key + "\"")
+                         .with(codes::role_not_found, {{"key", key}}));
             if (r->builtin)
-                fail(Error::Conflict("the built-in role \"" + key + "\" cannot be changed"));
+                fail(Error::Conflict("the built-in role \"" + key + "\" cannot be changed")
+                         .with(codes::role_builtin, {{"key", key}}));
             check_version(req, r->version, "role " + key);
             auto before = role_json(*r);
             if (auto v = json::get_string(req.json, "name")) r->name = *v;
@@ -259,9 +273,12 @@ void register_people_routes(App& app, Server& s) {
         TimeMs now = app.clock.now_ms();
         app.db.write([&](storage::Connection& c) {
             auto r = storage::find_role(c, key);
-            if (!r) fail(Error::NotFound("no role with key \"" + key + "\""));
+            if (!r)
+                fail(Error::NotFound("no role with key \"" + key + "\"")
+                         .with(codes::role_not_found, {{"key", key}}));
             if (r->builtin)
-                fail(Error::Conflict("the built-in role \"" + key + "\" cannot be deleted"));
+                fail(Error::Conflict("the built-in role \"" + key + "\" cannot be deleted")
+                         .with(codes::role_builtin, {{"key", key}}));
             check_version(req, r->version, "role " + key);
             unwrap(domain::check_role_change(req.user().permissions, r->permissions, {}));
             const int64_t admins_before = storage::count_active_admins(c);
@@ -318,7 +335,9 @@ void register_people_routes(App& app, Server& s) {
         const auto& key = req.str_param("key");
         auto b =
             app.db.read([&](storage::Connection& c) { return storage::find_business(c, key); });
-        if (!b) fail(Error::NotFound("no business with key \"" + key + "\""));
+        if (!b)
+            fail(Error::NotFound("no business with key \"" + key + "\"")
+                     .with(codes::business_not_found, {{"key", key}}));
         json::Writer w;
         write_business(w, *b);
         return Response::ok(w.take()).header("ETag", etag(b->version));
@@ -329,7 +348,9 @@ void register_people_routes(App& app, Server& s) {
         TimeMs now = app.clock.now_ms();
         auto body = app.db.write([&](storage::Connection& c) {
             auto b = storage::find_business(c, key);
-            if (!b) fail(Error::NotFound("no business with key \"" + key + "\""));
+            if (!b)
+                fail(Error::NotFound("no business with key \"" + key + "\"")
+                         .with(codes::business_not_found, {{"key", key}}));
             check_version(req, b->version, "business " + key);
             auto before = business_json(*b);
             if (auto v = json::get_string(req.json, "name")) b->name = *v;
@@ -352,7 +373,9 @@ void register_people_routes(App& app, Server& s) {
         TimeMs now = app.clock.now_ms();
         app.db.write([&](storage::Connection& c) {
             auto b = storage::find_business(c, key);
-            if (!b) fail(Error::NotFound("no business with key \"" + key + "\""));
+            if (!b)
+                fail(Error::NotFound("no business with key \"" + key + "\"")
+                         .with(codes::business_not_found, {{"key", key}}));
             check_version(req, b->version, "business " + key);
             storage::delete_business(c, key);
             audit(c, req, now, "business.delete", "business", key, "deleted business " + key,

@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 
+#include "core/codes.h"
 #include "http/app.h"
 #include "storage/workflow_store.h"
 
@@ -18,7 +19,9 @@ class VersionCache {
         auto it = defs_.find(version_id);
         if (it != defs_.end()) return it->second;
         auto v = storage::find_workflow_version(c_, version_id);
-        if (!v) fail(Error::Internal("service bound to a missing workflow version"));
+        if (!v)
+            fail(Error::Internal("service bound to a missing workflow version")
+                     .with(codes::internal));
         return defs_.emplace(version_id, std::move(v->def)).first->second;
     }
 
@@ -86,13 +89,17 @@ std::string dir_json(const storage::CatalogDir& d) {
 
 storage::CatalogDir load_dir(storage::Connection& c, int64_t id) {
     auto d = storage::find_catalog_dir(c, id);
-    if (!d) fail(Error::NotFound("no catalog directory with id " + std::to_string(id)));
+    if (!d)
+        fail(Error::NotFound("no catalog directory with id " + std::to_string(id))
+                 .with(codes::catalog_not_found, {{"id", id}}));
     return *d;
 }
 
 storage::Service load_service(storage::Connection& c, int64_t id) {
     auto s = storage::find_service(c, id);
-    if (!s) fail(Error::NotFound("no service with id " + std::to_string(id)));
+    if (!s)
+        fail(Error::NotFound("no service with id " + std::to_string(id))
+                 .with(codes::service_not_found, {{"id", id}}));
     return *s;
 }
 
@@ -106,18 +113,22 @@ std::optional<std::optional<int64_t>> nullable_id(const json::Value& body, const
 // Checks the references of a service: directory, workflow version, template. 422 naming them.
 void check_service(storage::Connection& c, const storage::Service& s) {
     if (s.catalog_id && !storage::find_catalog_dir(c, *s.catalog_id))
-        fail(Error::UnprocessableField("catalog_id", "no catalog directory with this id"));
+        fail(Error::UnprocessableField("catalog_id", "no catalog directory with this id",
+                                       codes::catalog_unknown));
     auto v = storage::find_workflow_version(c, s.workflow_version_id);
     if (!v)
         fail(Error::UnprocessableField("workflow_version_id",
-                                       "no deployed workflow version with this id"));
+                                       "no deployed workflow version with this id",
+                                       codes::workflow_version_unknown));
     if (s.template_id && !storage::template_exists(c, *s.template_id))
-        fail(Error::UnprocessableField("template_id", "no task template with this id"));
+        fail(Error::UnprocessableField("template_id", "no task template with this id",
+                                       codes::template_unknown));
     if (!s.template_id && v->def.has_node_of_type(domain::NodeType::execute))
         fail(Error::UnprocessableField(
             "template_id",
             "the workflow has an execute node: the service needs a task template "
-            "to execute"));
+            "to execute",
+            codes::service_needs_template));
 }
 
 }  // namespace
@@ -180,7 +191,8 @@ void register_service_routes(App& app, Server& s) {
         TimeMs now = app.clock.now_ms();
         auto body = app.db.write([&](storage::Connection& c) {
             if (parent && !storage::find_catalog_dir(c, *parent))
-                fail(Error::UnprocessableField("parent_id", "no catalog directory with this id"));
+                fail(Error::UnprocessableField("parent_id", "no catalog directory with this id",
+                                               codes::catalog_unknown));
             int64_t id = storage::insert_catalog_dir(c, name, parent, now);
             auto after = dir_json(load_dir(c, id));
             audit(c, req, now, "catalog.create", "catalog", std::to_string(id),
@@ -202,12 +214,14 @@ void register_service_routes(App& app, Server& s) {
                 if (*parent) {
                     if (!storage::find_catalog_dir(c, **parent))
                         fail(Error::UnprocessableField("parent_id",
-                                                       "no catalog directory with this id"));
+                                                       "no catalog directory with this id",
+                                                       codes::catalog_unknown));
                     if (storage::catalog_dir_within(c, **parent, id))
                         fail(Error::UnprocessableField(
                             "parent_id",
                             "a directory cannot move under itself or its own "
-                            "subdirectories"));
+                            "subdirectories",
+                            codes::catalog_cycle));
                 }
                 d.parent_id = *parent;
             }
@@ -229,7 +243,8 @@ void register_service_routes(App& app, Server& s) {
             if (!storage::catalog_dir_empty(c, id))
                 fail(Error::Conflict("catalog directory \"" + d.name +
                                      "\" is not empty: move or delete its subdirectories and "
-                                     "services first"));
+                                     "services first")
+                         .with(codes::catalog_not_empty, {{"name", d.name}}));
             storage::delete_catalog_dir(c, id);
             audit(c, req, now, "catalog.delete", "catalog", std::to_string(id),
                   "deleted catalog directory " + d.name, dir_json(d));
@@ -284,7 +299,8 @@ void register_service_routes(App& app, Server& s) {
             VersionCache versions(c);
             const auto& def = versions.def(sv.workflow_version_id);
             if (!can_see(c, p, def))
-                fail(Error::NotFound("no service with id " + std::to_string(id)));
+                fail(Error::NotFound("no service with id " + std::to_string(id))
+                         .with(codes::service_not_found, {{"id", id}}));
             version = sv.version;
             json::Writer w;
             write_service(w, sv, def);

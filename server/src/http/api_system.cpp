@@ -1,4 +1,5 @@
 // /healthz, /readyz, /metrics and the OpenAPI document.
+#include "core/codes.h"
 #include "http/app.h"
 #include "http/spec.h"
 
@@ -8,9 +9,13 @@ void register_system_routes(App& app, Server& s) {
     s.route("GET", "/healthz", [](Request&) { return Response::ok(R"({"status":"ok"})"); });
     s.route("GET", "/readyz", [&app](Request& req) {
         if (app.server && app.server->draining())
-            return problem(Error::Unavailable("the server is shutting down"), req.request_id);
+            return problem(
+                Error::Unavailable("the server is shutting down").with(codes::server_draining),
+                req.request_id);
         if (!app.db.ping())
-            return problem(Error::Unavailable("the database is not usable"), req.request_id);
+            return problem(
+                Error::Unavailable("the database is not usable").with(codes::database_unusable),
+                req.request_id);
         return Response::ok(R"({"status":"ready"})");
     });
     s.route("GET", "/metrics", [&app](Request&) {

@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/codes.h"
+#include "domain/command.h"
 #include "domain/ticket.h"
 #include "http/api_catalog.h"
 #include "http/app.h"
 #include "http/render.h"
 #include "integrations/crypto.h"
 #include "storage/accounts_store.h"
+#include "storage/catalog_store.h"
 #include "storage/execution_store.h"
 #include "storage/ticket_store.h"
 #include "storage/workflow_store.h"
@@ -25,7 +28,8 @@ bool read_all(const Principal& p) {
 storage::Ticket load_visible(storage::Connection& c, int64_t id, const Principal& p) {
     auto t = storage::find_ticket(c, id);
     if (!t || !storage::can_read_ticket(c, *t, p.user_id, read_all(p)))
-        fail(Error::NotFound("no ticket with id " + std::to_string(id)));
+        fail(Error::NotFound("no ticket with id " + std::to_string(id))
+                 .with(codes::ticket_not_found, {{"id", id}}));
     return std::move(*t);
 }
 
@@ -78,6 +82,72 @@ void write_snapshot(json::Writer& w, const std::string& text) {
     w.end_object();
 }
 
+// Executing in a protected environment needs "confirm": true in the request (409 otherwise).
+void require_confirmation(storage::Connection& c, const std::optional<std::string>& env,
+                          bool confirmed) {
+    if (confirmed || !env) return;
+    auto e = storage::find_category(c, storage::CategoryKind::environment, *env);
+    if (e && e->protected_env)
+        fail(Error::Conflict("the environment \"" + e->key +
+                             "\" is protected: look at GET /api/v1/tickets/{id}/execution-preview, "
+                             "then send \"confirm\": true to execute there")
+                 .with(codes::execution_confirmation_required,
+                       {{"environment", e->key}, {"environment_name", e->name}}));
+}
+
+// What a reader of the ticket needs to show it, without permissions on the catalog: the names of
+// its service (and the service's catalog directories, root first), template and environment.
+void write_ticket_names(json::Writer& w, storage::Connection& c, const storage::Ticket& t) {
+    std::optional<storage::Service> sv;
+    if (t.service_id) sv = storage::find_service(c, *t.service_id);
+    w.key("service_name");
+    if (sv)
+        w.str(sv->name);
+    else
+        w.null();
+    std::vector<std::string> path;
+    std::optional<int64_t> dir = sv ? sv->catalog_id : std::nullopt;
+    for (int depth = 0; dir && depth < 64; ++depth) {
+        auto d = storage::find_catalog_dir(c, *dir);
+        if (!d) break;
+        path.insert(path.begin(), d->name);
+        dir = d->parent_id;
+    }
+    w.kv("catalog_path", path);
+    std::optional<domain::Template> tpl;
+    if (t.template_id) tpl = storage::find_template(c, *t.template_id);
+    w.key("template_name");
+    if (tpl)
+        w.str(tpl->name);
+    else
+        w.null();
+    std::optional<domain::Category> env;
+    if (t.environment)
+        env = storage::find_category(c, storage::CategoryKind::environment, *t.environment);
+    w.kv("environment_key", t.environment);
+    w.key("environment_name");
+    if (env)
+        w.str(env->name);
+    else
+        w.null();
+    w.key("environment_protected").boolean(env && env->protected_env);
+}
+
+// How the ticket's last execution ended (an ExecutionStatus: "succeeded", "failed", "timed_out",
+// "cancelled", "interrupted"), or its state while it runs; null when it never ran. A cancelled
+// run leaves the ticket "failed" (it may be retried) with execution_result "cancelled".
+void write_execution_result(json::Writer& w, storage::Connection& c, int64_t ticket_id) {
+    storage::ExecutionFilter f;
+    f.ticket_id = ticket_id;
+    f.limit = 1;
+    auto rows = storage::list_executions(c, f);
+    w.key("execution_result");
+    if (rows.empty())
+        w.null();
+    else
+        w.str(rows.front().status);
+}
+
 void write_ticket(json::Writer& w, storage::Connection& c, const storage::Ticket& t,
                   const Principal& p) {
     const storage::TicketFlow flow = storage::ticket_flow(c, t);
@@ -90,6 +160,8 @@ void write_ticket(json::Writer& w, storage::Connection& c, const storage::Ticket
     opt_int(w, "workflow_version_id", t.workflow_version_id);
     opt_int(w, "workflow_version", flow.workflow_version);
     w.kv("business", t.business).kv("environment", t.environment).kv("purpose", t.purpose);
+    write_ticket_names(w, c, t);
+    write_execution_result(w, c, t.id);
     w.key("creator")
         .start_object()
         .kv("username", t.creator)
@@ -172,7 +244,9 @@ void write_ticket(json::Writer& w, storage::Connection& c, const storage::Ticket
 
 std::string ticket_json(storage::Connection& c, int64_t id, const Principal& p) {
     auto t = storage::find_ticket(c, id);
-    if (!t) fail(Error::NotFound("no ticket with id " + std::to_string(id)));
+    if (!t)
+        fail(Error::NotFound("no ticket with id " + std::to_string(id))
+                 .with(codes::ticket_not_found, {{"id", id}}));
     json::Writer w(4096);
     write_ticket(w, c, *t, p);
     return w.take();
@@ -221,7 +295,8 @@ std::optional<std::string> idempotency_key(const Request& req) {
     for (unsigned char ch : *k)
         if (ch < 0x21 || ch > 0x7e) printable = false;
     if (!printable)
-        fail(Error::Field("Idempotency-Key", "must be 1 to 200 printable ASCII characters"));
+        fail(Error::Field("Idempotency-Key", "must be 1 to 200 printable ASCII characters",
+                          codes::field_pattern));
     return k;
 }
 
@@ -242,9 +317,11 @@ bool may_submit(storage::Connection& c, const Principal& p, const domain::Workfl
 void check_business(storage::Connection& c, const domain::WorkflowDef& def,
                     const std::optional<std::string>& business) {
     if (def.business_required && !business)
-        fail(Error::UnprocessableField("business", "this workflow needs a business"));
+        fail(Error::UnprocessableField("business", "this workflow needs a business",
+                                       codes::business_required));
     if (business && !storage::find_business(c, *business))
-        fail(Error::UnprocessableField("business", "no business \"" + *business + "\""));
+        fail(Error::UnprocessableField("business", "no business \"" + *business + "\"",
+                                       codes::business_unknown, {{"key", *business}}));
 }
 
 // What a ticket keeps of a task template: the catalog's snapshot (internal variables and all),
@@ -263,7 +340,8 @@ struct TemplateSubmission {
         json::Document d;
         d.Parse(out.snapshot.data(), out.snapshot.size());
         if (d.HasParseError() || !d.IsObject())
-            fail(Error::Internal("the template snapshot is not a JSON object"));
+            fail(Error::Internal("the template snapshot is not a JSON object")
+                     .with(codes::internal));
         out.environment = json::get_string(d, "environment");
         out.purpose = json::get_string(d, "purpose");
         out.workflow_id = json::get_int(d, "workflow_id");
@@ -295,7 +373,8 @@ void register_ticket_routes(App& app, Server& s) {
         const auto service_id = json::get_int(req.json, "service_id");
         const auto template_id = json::get_int(req.json, "template_id");
         if (service_id.has_value() == template_id.has_value())
-            fail(Error::Field("service_id", "send either service_id or template_id"));
+            fail(Error::Field("service_id", "send either service_id or template_id",
+                              codes::ticket_submit_target));
         const std::string title = *json::get_string(req.json, "title");
         std::optional<std::string> business = json::get_string(req.json, "business");
         if (business && business->empty()) business.reset();
@@ -308,6 +387,7 @@ void register_ticket_routes(App& app, Server& s) {
             variables = &it->value;
         const bool has_variables = variables->IsObject() && variables->MemberCount() > 0;
         const bool execute = json::get_bool(req.json, "execute").value_or(false);
+        const bool confirmed = json::get_bool(req.json, "confirm").value_or(false);
         const auto key = idempotency_key(req);
         const std::string request_hash = crypto::token_hash(req.body);
         const TimeMs now = app.clock.now_ms();
@@ -318,7 +398,8 @@ void register_ticket_routes(App& app, Server& s) {
                 if (auto hit = storage::find_idempotency_key(c, p.user_id, *key, request_hash)) {
                     if (!hit->same_request)
                         fail(Error::UnprocessableField("Idempotency-Key",
-                                                       "was already used for a different request"));
+                                                       "was already used for a different request",
+                                                       codes::request_idempotency_key_reused));
                     out.ticket_id = hit->ticket_id;
                     out.replayed = true;
                     return out;
@@ -342,15 +423,21 @@ void register_ticket_routes(App& app, Server& s) {
             };
             if (service_id) {
                 auto sv = storage::find_service(c, *service_id);
-                if (!sv) fail(Error::UnprocessableField("service_id", "no such service"));
+                if (!sv)
+                    fail(Error::UnprocessableField("service_id", "no such service",
+                                                   codes::service_unknown));
                 auto v = storage::cached_version(c, sv->workflow_version_id);
-                if (!v) fail(Error::Internal("service bound to a missing version"));
+                if (!v)
+                    fail(Error::Internal("service bound to a missing version")
+                             .with(codes::internal));
                 if (!may_submit(c, p, v->def, business))
-                    fail(Error::Forbidden("you may not submit service \"" + sv->name + "\""));
+                    fail(Error::Forbidden("you may not submit service \"" + sv->name + "\"")
+                             .with(codes::service_submit_denied, {{"name", sv->name}}));
                 check_business(c, v->def, business);
                 if (has_variables && !sv->template_id)
                     fail(Error::UnprocessableField("variables",
-                                                   "this service runs no task template"));
+                                                   "this service runs no task template",
+                                                   codes::service_no_template));
                 // The service's workflow version decides the flow, not the template's.
                 if (sv->template_id) take_snapshot(*sv->template_id);
                 nt.service_id = sv->id;
@@ -363,12 +450,15 @@ void register_ticket_routes(App& app, Server& s) {
                     auto v = storage::latest_workflow_version(c, *workflow_id);
                     if (!v)
                         fail(Error::UnprocessableField(
-                            "template_id", "the template's workflow " +
-                                               std::to_string(*workflow_id) +
-                                               " has no deployed version; deploy it first"));
+                            "template_id",
+                            "the template's workflow " + std::to_string(*workflow_id) +
+                                " has no deployed version; deploy it first",
+                            codes::workflow_version_unknown));
                     if (!may_submit(c, p, v->def, business))
                         fail(Error::Forbidden("you may not submit through workflow \"" +
-                                              v->def.name + "\""));
+                                              v->def.name + "\"")
+                                 .with(codes::ticket_workflow_submit_denied,
+                                       {{"name", v->def.name}}));
                     check_business(c, v->def, business);
                     nt.workflow_version_id = v->id;
                 } else {
@@ -378,7 +468,8 @@ void register_ticket_routes(App& app, Server& s) {
             }
             if (execute && !direct)
                 fail(Error::UnprocessableField(
-                    "execute", "only a task template without a workflow runs on submit"));
+                    "execute", "only a task template without a workflow runs on submit",
+                    codes::template_not_runnable_on_submit));
             out.ticket_id = unwrap(storage::create_ticket(c, nt, now));
             if (execute) {
                 // Submit and execute in one step (seed 000, 图2): the submitter is the operator of
@@ -388,6 +479,7 @@ void register_ticket_routes(App& app, Server& s) {
                 in.request.actor_id = p.user_id;
                 const int64_t tid = out.ticket_id;
                 in.start_execution = [&] {
+                    require_confirmation(c, nt.environment, confirmed);
                     return storage::enqueue_execution(c, tid, p.user_id, now);
                 };
                 auto started = unwrap(storage::apply_ticket_action(c, tid, in, now));
@@ -419,12 +511,14 @@ void register_ticket_routes(App& app, Server& s) {
         f.user_id = p.user_id;
         f.view = req.query_str("view").value_or("mine");
         if (f.view != "todo" && f.view != "mine" && f.view != "involved" && f.view != "all")
-            fail(Error::Field("view", "must be one of todo, mine, involved, all"));
+            fail(Error::Field("view", "must be one of todo, mine, involved, all", codes::field_enum,
+                              {{"allowed", "todo, mine, involved, all"}}));
         if (f.view == "all" && !read_all(p))
-            fail(Error::Forbidden("the \"all\" view needs ticket.read_all or audit.read"));
+            fail(Error::Forbidden("the \"all\" view needs ticket.read_all or audit.read")
+                     .with(codes::ticket_view_denied));
         f.status = req.query_str("status");
         if (f.status && !domain::parse_ticket_status(*f.status))
-            fail(Error::Field("status", "is not a ticket status"));
+            fail(Error::Field("status", "is not a ticket status", codes::field_enum));
         f.environment = req.query_str("environment");
         f.purpose = req.query_str("purpose");
         f.business = req.query_str("business");
@@ -434,7 +528,8 @@ void register_ticket_routes(App& app, Server& s) {
         f.from = req.query_time("from");
         f.to = req.query_time("to");
         f.q = req.query_str("q");
-        if (f.q && f.q->size() > 800) fail(Error::Field("q", "is too long"));
+        if (f.q && f.q->size() > 800)
+            fail(Error::Field("q", "is too long", codes::field_max_length, {{"max", 800}}));
         f.limit = req.limit();
         f.before_id = decode_cursor(req.query_str("cursor"));
         auto body = app.db.read([&](storage::Connection& c) { return list_json(c, f); });
@@ -463,6 +558,86 @@ void register_ticket_routes(App& app, Server& s) {
             return w.take();
         });
         return Response::ok(std::move(body)).header("ETag", etag(version));
+    });
+
+    // What executing would run, for the confirmation dialog: the command with secrets masked,
+    // the chosen values (hosts among them) and the environment. For whoever may execute (or
+    // retry) the ticket now; 403 for other readers.
+    s.route("GET", "/api/v1/tickets/{id}/execution-preview", [&app](Request& req) {
+        const int64_t id = req.id_param();
+        const Principal& p = req.user();
+        auto body = app.db.read([&](storage::Connection& c) {
+            auto t = load_visible(c, id, p);
+            const storage::TicketFlow flow = storage::ticket_flow(c, t);
+            const domain::TicketState state = storage::load_ticket_state(c, t);
+            const auto allowed = domain::allowed_actions(flow.def, state, p.user_id);
+            auto has = [&](domain::Action a) {
+                return std::find(allowed.begin(), allowed.end(), a) != allowed.end();
+            };
+            const bool retry = has(domain::Action::retry);
+            if (!has(domain::Action::execute) && !retry)
+                fail(Error::Forbidden("you cannot execute this ticket now")
+                         .with(codes::execution_preview_denied));
+            if (!t.template_snapshot)
+                fail(Error::Unprocessable("the ticket has no task template to run")
+                         .with(codes::service_no_template));
+            std::vector<std::string> secrets;
+            auto argv = unwrap(revalidate_snapshot(c, app, *t.template_snapshot, &secrets));
+            std::erase(secrets, std::string());
+            std::optional<domain::Category> env;
+            if (t.environment)
+                env = storage::find_category(c, storage::CategoryKind::environment, *t.environment);
+            json::Document vars;
+            if (t.variables_json.empty() || !json::parse_untrusted(t.variables_json, vars).ok() ||
+                !vars.IsObject())
+                vars.SetObject();
+            json::Writer w;
+            w.start_object().kv("ticket_id", t.id).kv("ticket_sn", t.sn);
+            w.kv("action", retry ? "retry" : "execute");
+            w.key("environment");
+            if (env)
+                w.start_object()
+                    .kv("key", env->key)
+                    .kv("name", env->name)
+                    .kv("protected", env->protected_env)
+                    .end_object();
+            else
+                w.null();
+            w.kv("confirmation_required", env && env->protected_env);
+            w.key("argv").start_array();
+            for (const auto& a : argv) w.str(domain::mask_secrets(a, secrets));
+            w.end_array();
+            // Every chosen value, secrets masked; variables whose name mentions hosts again
+            // under "hosts" (a list of all their values).
+            std::vector<std::string> hosts;
+            w.key("variables").start_object();
+            for (auto m = vars.MemberBegin(); m != vars.MemberEnd(); ++m) {
+                std::string name(m->name.GetString(), m->name.GetStringLength());
+                std::string lower = name;
+                for (auto& ch : lower) ch = static_cast<char>(std::tolower(ch));
+                const bool is_host = lower.find("host") != std::string::npos;
+                std::vector<std::string> values;
+                if (m->value.IsString())
+                    values.emplace_back(m->value.GetString(), m->value.GetStringLength());
+                else if (m->value.IsArray())
+                    for (const auto& x : m->value.GetArray())
+                        if (x.IsString()) values.emplace_back(x.GetString(), x.GetStringLength());
+                for (auto& v : values) v = domain::mask_secrets(v, secrets);
+                w.key(name);
+                if (m->value.IsArray())
+                    w.strings(values);
+                else if (!values.empty())
+                    w.str(values.front());
+                else
+                    w.null();
+                if (is_host) hosts.insert(hosts.end(), values.begin(), values.end());
+            }
+            w.end_object();
+            w.kv("hosts", hosts);
+            w.end_object();
+            return w.take();
+        });
+        return Response::ok(std::move(body));
     });
 
     // ---- actions
@@ -495,18 +670,22 @@ void register_ticket_routes(App& app, Server& s) {
             std::optional<int64_t> expected = json::get_int(b, "version");
             if (auto m = req.if_match()) {
                 if (expected && *expected != *m)
-                    fail(Error::Field("version", "differs from If-Match"));
+                    fail(Error::Field("version", "differs from If-Match",
+                                      codes::field_version_mismatch));
                 expected = m;
             }
             const bool starts_execution =
                 action == domain::Action::execute || action == domain::Action::retry;
+            const bool confirmed = json::get_bool(b, "confirm").value_or(false);
             const TimeMs now = app.clock.now_ms();
             auto body = app.db.write([&](storage::Connection& c) {
                 const storage::Ticket loaded = load_visible(c, id, p);
                 if (to_user) {
                     auto u = storage::find_user_by_name(c, *to_user);
                     if (!u || u->disabled)
-                        fail(Error::UnprocessableField("to_user", "no user \"" + *to_user + "\""));
+                        fail(Error::UnprocessableField("to_user", "no user \"" + *to_user + "\"",
+                                                       codes::user_unknown,
+                                                       {{"username", *to_user}}));
                     r.to_user = u->id;
                 }
                 storage::ActionInput in;
@@ -515,6 +694,9 @@ void register_ticket_routes(App& app, Server& s) {
                 in.loaded = &loaded;
                 if (starts_execution)
                     in.start_execution = [&] {
+                        // Judged after the action itself: only someone who may execute learns
+                        // that a confirmation is missing.
+                        require_confirmation(c, loaded.environment, confirmed);
                         return storage::enqueue_execution(c, id, p.user_id, now);
                     };
                 auto out = unwrap(storage::apply_ticket_action(c, id, in, now));

@@ -3,6 +3,7 @@
 #include <memory>
 #include <mutex>
 
+#include "core/codes.h"
 #include "http/api_catalog.h"
 #include "integrations/run_command.h"
 #include "storage/catalog_store.h"
@@ -21,7 +22,9 @@ bool manages(const Request& req) {
 
 domain::Variable load_variable(storage::Connection& c, const std::string& name) {
     auto v = storage::find_variable(c, name);
-    if (!v) fail(Error::NotFound("no variable named \"" + name + "\""));
+    if (!v)
+        fail(Error::NotFound("no variable named \"" + name + "\"")
+                 .with(codes::variable_not_found, {{"name", name}}));
     return *v;
 }
 
@@ -103,18 +106,21 @@ void apply_variable_body(domain::Variable& v, const json::Value& body) {
         if (script)
             fail(Error::Field("options",
                               "a script-fed variable (source: script) gets its options from its "
-                              "command"));
+                              "command",
+                              codes::variable_script_fed, {{"name", v.name}}));
         v.options = unwrap(options_from_json(body["options"], "options", ErrorKind::bad_request));
     }
     if (auto x = json::get_string(body, "command")) {
         if (!script)
             fail(Error::Field("command",
-                              "only a script-fed variable (source: script) has a command"));
+                              "only a script-fed variable (source: script) has a command",
+                              codes::variable_not_script_fed));
         v.command = *x;
     }
     if (script) {
         if (v.command.empty())
-            fail(Error::Field("command", "is required for a script-fed variable"));
+            fail(Error::Field("command", "is required for a script-fed variable",
+                              codes::variable_command_required));
         v.argv = unwrap(domain::script_argv(v.command));
         v.options.clear();
     } else {
@@ -203,7 +209,8 @@ void register_variable_routes(App& app, Server& s) {
         if (!domain::valid_variable_name(v.name))
             fail(Error::Field("name",
                               "must be letters, digits and _, not starting with a digit (it is "
-                              "used as {name} in commands)"));
+                              "used as {name} in commands)",
+                              codes::variable_name_invalid));
         apply_variable_body(v, req.json);
         TimeMs now = app.clock.now_ms();
         auto body = app.db.write([&](storage::Connection& c) {
@@ -255,7 +262,9 @@ void register_variable_routes(App& app, Server& s) {
                             ("\"" + used[i].name + "\" (id " + std::to_string(used[i].id) + ")");
                 fail(Error::Conflict("the variable \"" + name + "\" is used by " +
                                      std::to_string(used.size()) + " template(s): " + list +
-                                     "; remove it from them first"));
+                                     "; remove it from them first")
+                         .with(codes::variable_in_use,
+                               {{"name", name}, {"count", used.size()}, {"refs", list}}));
             }
             storage::delete_variable(c, name);
             audit(c, req, now, "variable.delete", "variable", name, "deleted variable " + name,
@@ -274,7 +283,8 @@ void register_variable_routes(App& app, Server& s) {
             auto v = load_variable(c, name);
             if (v.source == domain::VariableSource::script)
                 fail(Error::Conflict("the variable \"" + name +
-                                     "\" is script-fed: its options come from its command"));
+                                     "\" is script-fed: its options come from its command")
+                         .with(codes::variable_script_fed, {{"name", name}}));
             check_version(req, v.version, "variable " + name);
             auto before_json = variable_audit_json(v);
             v.options = std::move(options);
@@ -296,7 +306,8 @@ void register_variable_routes(App& app, Server& s) {
             const auto& name = req.str_param("name");
             const bool refresh = req.query_bool("refresh").value_or(false);
             if (refresh && !manages(req))
-                fail(Error::Forbidden("refresh=true needs the permission \"catalog.manage\""));
+                fail(Error::Forbidden("refresh=true needs the permission \"catalog.manage\"")
+                         .with(codes::variable_refresh_denied));
             auto respond = [&](const domain::Variable& v, bool cached) {
                 json::Writer w;
                 w.start_object().kv("name", v.name).kv("source", domain::to_string(v.source));
@@ -342,7 +353,8 @@ void register_variable_routes(App& app, Server& s) {
             });
             if (!outcome.options)
                 fail(Error::UnprocessableField(
-                    "options", outcome.problem + "; ask an administrator to check the variable"));
+                    "options", outcome.problem + "; ask an administrator to check the variable",
+                    codes::variable_script_failed, {{"name", name}}));
             return respond(read(), false);
         },
         /*blocking=*/true);

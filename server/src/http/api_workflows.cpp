@@ -1,4 +1,5 @@
 // Workflows: drafts, deploy (graph check + an immutable version), versions.
+#include "core/codes.h"
 #include "domain/workflow.h"
 #include "http/app.h"
 #include "http/render.h"
@@ -15,7 +16,9 @@ domain::WorkflowDef draft_from(const Request& req) {
     auto errs = domain::check_draft(def);
     if (!errs.empty()) {
         std::string msg = errs.front().field + ": " + errs.front().message;
-        fail(Error::Unprocessable(msg, std::move(errs)));
+        size_t count = errs.size();
+        fail(Error::Unprocessable(msg, std::move(errs))
+                 .with(codes::workflow_invalid, {{"count", count}}));
     }
     return def;
 }
@@ -43,7 +46,9 @@ std::string workflow_json(const storage::WorkflowRecord& r) {
 
 storage::WorkflowRecord load_workflow(storage::Connection& c, int64_t id) {
     auto r = storage::find_workflow(c, id);
-    if (!r) fail(Error::NotFound("no workflow with id " + std::to_string(id)));
+    if (!r)
+        fail(Error::NotFound("no workflow with id " + std::to_string(id))
+                 .with(codes::workflow_not_found, {{"id", id}}));
     return std::move(*r);
 }
 
@@ -122,7 +127,9 @@ void register_workflow_routes(App& app, Server& s) {
                     "workflow \"" + wf.def.name + "\" cannot be deployed: " + errs.front().message;
                 if (errs.size() > 1)
                     msg += " (and " + std::to_string(errs.size() - 1) + " more problems)";
-                fail(Error::Unprocessable(msg, std::move(errs)));
+                size_t count = errs.size();
+                fail(Error::Unprocessable(msg, std::move(errs))
+                         .with(codes::workflow_invalid, {{"name", wf.def.name}, {"count", count}}));
             }
             res = storage::deploy_workflow(c, id, req.user().username, now);
             if (res.created) {
@@ -163,7 +170,9 @@ void register_workflow_routes(App& app, Server& s) {
             auto v = storage::find_workflow_version_by_number(c, id, number);
             if (!v)
                 fail(Error::NotFound("workflow " + std::to_string(id) + " has no version " +
-                                     std::to_string(number)));
+                                     std::to_string(number))
+                         .with(codes::workflow_version_not_found,
+                               {{"id", id}, {"version", number}}));
             json::Writer w;
             w.start_object()
                 .kv("id", v->id)

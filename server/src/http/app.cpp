@@ -3,6 +3,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "core/codes.h"
 #include "domain/accounts.h"
 #include "integrations/crypto.h"
 #include "storage/accounts_store.h"
@@ -31,13 +32,16 @@ void check_version(const Request& req, int64_t current_version, const std::strin
     if (want && *want != current_version)
         fail(Error::Conflict(what + " was changed by someone else (version " +
                              std::to_string(current_version) + ", you sent " +
-                             std::to_string(*want) + "); reload and try again"));
+                             std::to_string(*want) + "); reload and try again")
+                 .with(codes::request_version_conflict,
+                       {{"what", what}, {"current", current_version}, {"sent", *want}}));
 }
 
 void check_email_member(const Request& req) {
     auto email = json::get_string(req.json, "email");
     if (!email || email->empty()) return;
-    if (auto problem = domain::email_problem(*email)) fail(Error::Field("email", *problem));
+    if (auto problem = domain::email_problem(*email))
+        fail(Error::Field("email", *problem, codes::email_address_invalid, {{"reason", *problem}}));
 }
 
 std::string etag(int64_t version) {
@@ -77,20 +81,26 @@ Authenticator make_authenticator(App& app) {
     auto cache = std::make_shared<AuthzCache>();
     return [&app, cache](const std::string& token, const Request&) -> Result<Principal> {
         if (token.empty() || token.size() > 200)
-            return Error::Unauthorized("the token is invalid or expired");
+            return Error::Unauthorized("the token is invalid or expired")
+                .with(codes::auth_token_invalid);
         const std::string hash = crypto::token_hash(token);
         TimeMs now = app.clock.now_ms();
         bool needs_touch = false;
         auto p = app.db.read([&](storage::Connection& c) -> Result<Principal> {
             auto check = storage::check_token(c, hash);
-            if (!check) return Error::Unauthorized("the token is invalid or expired");
+            if (!check)
+                return Error::Unauthorized("the token is invalid or expired")
+                    .with(codes::auth_token_invalid);
             const auto& t = check->token;
             if (t.revoked_at || (t.expires_at && *t.expires_at <= now) || t.user_disabled)
-                return Error::Unauthorized("the token is invalid or expired");
+                return Error::Unauthorized("the token is invalid or expired")
+                    .with(codes::auth_token_invalid);
             auto entry = cache->find(t.user_id, check->authz_generation);
             if (!entry) {
                 auto authz = storage::load_user_authz(c, t.user_id);
-                if (!authz) return Error::Unauthorized("the token is invalid or expired");
+                if (!authz)
+                    return Error::Unauthorized("the token is invalid or expired")
+                        .with(codes::auth_token_invalid);
                 auto fresh = std::make_shared<AuthzCache::Entry>();
                 fresh->generation = check->authz_generation;
                 fresh->authz = std::move(*authz);

@@ -9,7 +9,8 @@ void write_user(json::Writer& w, const domain::User& u) {
         .kv("display_name", u.display_name)
         .kv("email", u.email)
         .kv("roles", u.roles)
-        .kv("disabled", u.disabled);
+        .kv("disabled", u.disabled)
+        .kv("locale", u.locale);
     w.key("created_at").time(u.created_at);
     w.key("updated_at").time(u.updated_at);
     w.kv("version", u.version).end_object();
@@ -53,6 +54,14 @@ void write_audit_event(json::Writer& w, const domain::AuditEvent& e) {
         .kv("object_type", e.object_type)
         .kv("object_id", e.object_id)
         .kv("summary", e.summary);
+    // The summary is English; the action code and these values let a client write its own.
+    w.kv("summary_code", e.action);
+    w.key("summary_params")
+        .start_object()
+        .kv("object_type", e.object_type)
+        .kv("object_id", e.object_id)
+        .kv("actor", e.actor.value_or(""))
+        .end_object();
     w.key("before");
     if (e.before_json)
         w.raw(*e.before_json);
@@ -74,6 +83,7 @@ std::string user_json(const domain::User& u) {
         .kv("email", u.email)
         .kv("roles", u.roles)
         .kv("disabled", u.disabled)
+        .kv("locale", u.locale)
         .end_object();
     return w.take();
 }

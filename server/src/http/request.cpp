@@ -2,12 +2,13 @@
 
 #include <charconv>
 
+#include "core/codes.h"
 #include "core/time.h"
 
 namespace orderly::http {
 
 const Principal& Request::user() const {
-    if (!principal) fail(Error::Unauthorized());
+    if (!principal) fail(Error::Unauthorized().with(codes::auth_required));
     return *principal;
 }
 
@@ -31,8 +32,9 @@ int64_t Request::id_param(const std::string& name) const {
     const std::string& raw = str_param(name);
     auto v = parse_int(raw);
     if (!v || *v < 1 || raw[0] == '+' || raw[0] == '0')
-        fail(Error::NotFound(name + " must be a positive integer, got \"" + raw.substr(0, 40) +
-                             "\""));
+        fail(
+            Error::NotFound(name + " must be a positive integer, got \"" + raw.substr(0, 40) + "\"")
+                .with(codes::request_id_invalid, {{"name", name}, {"value", raw.substr(0, 40)}}));
     return *v;
 }
 
@@ -52,10 +54,12 @@ std::optional<int64_t> Request::query_int(const std::string& name, int64_t min, 
     auto s = query_str(name);
     if (!s) return std::nullopt;
     auto v = parse_int(*s);
-    if (!v) fail(Error::Field(name, "must be an integer"));
+    if (!v) fail(Error::Field(name, "must be an integer", codes::field_integer));
     if (*v < min || *v > max)
-        fail(Error::Field(
-            name, "must be between " + std::to_string(min) + " and " + std::to_string(max)));
+        fail(Error::Field(name,
+                          "must be between " + std::to_string(min) + " and " + std::to_string(max),
+                          *v < min ? codes::field_minimum : codes::field_maximum,
+                          {*v < min ? Param{"min", min} : Param{"max", max}}));
     return v;
 }
 
@@ -64,14 +68,16 @@ std::optional<bool> Request::query_bool(const std::string& name) const {
     if (!s) return std::nullopt;
     if (*s == "true" || *s == "1") return true;
     if (*s == "false" || *s == "0") return false;
-    fail(Error::Field(name, "must be true or false"));
+    fail(Error::Field(name, "must be true or false", codes::field_boolean));
 }
 
 std::optional<int64_t> Request::query_time(const std::string& name) const {
     auto s = query_str(name);
     if (!s) return std::nullopt;
     auto t = parse_rfc3339(*s);
-    if (!t) fail(Error::Field(name, "must be an RFC 3339 date-time, e.g. 2026-11-21T08:00:00Z"));
+    if (!t)
+        fail(Error::Field(name, "must be an RFC 3339 date-time, e.g. 2026-11-21T08:00:00Z",
+                          codes::field_datetime));
     return t;
 }
 
@@ -86,9 +92,24 @@ std::optional<int64_t> Request::if_match() const {
     if (s.rfind("W/", 0) == 0) s = s.substr(2);
     if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
     auto v = parse_int(s);
-    if (!v || *v < 1) fail(Error::Field("If-Match", "must be the object's version, e.g. \"3\""));
+    if (!v || *v < 1)
+        fail(Error::Field("If-Match", "must be the object's version, e.g. \"3\"",
+                          codes::field_if_match));
     return v;
 }
+
+namespace {
+void write_params(json::Writer& w, const Params& params) {
+    w.key("params").start_object();
+    for (const auto& p : params) {
+        if (p.value.is_number)
+            w.kv(p.name, p.value.number);
+        else
+            w.kv(p.name, p.value.text);
+    }
+    w.end_object();
+}
+}  // namespace
 
 Response problem(const Error& e, const std::string& request_id) {
     int status = http_status(e.kind);
@@ -98,10 +119,17 @@ Response problem(const Error& e, const std::string& request_id) {
     w.kv("title", error_title(e.kind));
     w.kv("status", status);
     w.kv("detail", e.message);
+    // An internal error's params could carry what only the log may see.
+    bool internal = e.kind == ErrorKind::internal;
+    w.kv("code", internal || e.code.empty() ? std::string(default_code(e.kind)) : e.code);
+    write_params(w, internal ? Params{} : e.params);
     if (!e.fields.empty()) {
         w.key("errors").start_array();
         for (const auto& f : e.fields) {
-            w.start_object().kv("field", f.field).kv("message", f.message).end_object();
+            w.start_object().kv("field", f.field).kv("message", f.message);
+            w.kv("code", f.code.empty() ? std::string("field.invalid") : f.code);
+            write_params(w, f.params);
+            w.end_object();
         }
         w.end_array();
     }
@@ -120,7 +148,8 @@ std::string encode_cursor(int64_t last_id) {
 int64_t decode_cursor(const std::optional<std::string>& cursor) {
     if (!cursor || cursor->empty()) return 0;
     auto v = parse_int(*cursor);
-    if (!v || *v < 0) fail(Error::Field("cursor", "is not a cursor returned by this list"));
+    if (!v || *v < 0)
+        fail(Error::Field("cursor", "is not a cursor returned by this list", codes::field_cursor));
     return *v;
 }
 

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/codes.h"
 #include "core/time.h"
 #include "http/spec.h"
 #include "http/validator.h"
@@ -538,16 +539,21 @@ void Server::Impl::handle(const P::Http::Request& preq, P::Http::ResponseWriter 
     try {
         auto decoded = percent_decode(preq.resource(), false);
         if (!decoded || !valid_utf8(*decoded))
-            fail(Error::BadRequest("the request path is not valid"));
+            fail(Error::BadRequest("the request path is not valid")
+                     .with(codes::request_path_invalid));
         req->path = *decoded;
         for (auto it = preq.query().parameters_begin(); it != preq.query().parameters_end(); ++it) {
             auto k = percent_decode(it->first, true), v = percent_decode(it->second, true);
             if (!k || !v || !valid_utf8(*k) || !valid_utf8(*v))
                 fail(Error::Field(it->first.substr(0, 40),
-                                  "query parameter is not valid UTF-8 or percent-encoding"));
+                                  "query parameter is not valid UTF-8 or percent-encoding",
+                                  codes::request_query_invalid,
+                                  {{"name", it->first.substr(0, 40)}}));
             req->query.emplace_back(*k, *v);
         }
-        if (draining) fail(Error::Unavailable("the server is shutting down; retry shortly"));
+        if (draining)
+            fail(Error::Unavailable("the server is shutting down; retry shortly")
+                     .with(codes::server_draining));
         // Match: the route with the most literal segments wins (/tickets/stats over /tickets/{id}).
         auto segs = split_path(req->path);
         int best = -1;
@@ -591,7 +597,8 @@ void Server::Impl::handle(const P::Http::Request& preq, P::Http::ResponseWriter 
                        !opts.ui_dir.empty()) {
                 res = serve_static(*req);
             } else {
-                fail(Error::NotFound("no such resource: " + req->path));
+                fail(Error::NotFound("no such resource: " + req->path)
+                         .with(codes::request_no_route, {{"path", req->path.substr(0, 200)}}));
             }
         } else {
             req->route = route->path;
@@ -622,8 +629,9 @@ void Server::Impl::handle(const P::Http::Request& preq, P::Http::ResponseWriter 
             self->send(*writer, *req, r, client_close, version, started);
         });
         if (!posted) {
-            Response r =
-                problem(Error::Unavailable("the server is busy; retry shortly"), req->request_id);
+            Response r = problem(
+                Error::Unavailable("the server is busy; retry shortly").with(codes::server_busy),
+                req->request_id);
             send(*writer, *req, r, client_close, version, started);
         }
         return;
@@ -637,11 +645,12 @@ void Server::Impl::handle(const P::Http::Request& preq, P::Http::ResponseWriter 
 
 namespace {
 // 400 naming the first problem (and how many more) when there are any.
-void fail_on(std::vector<FieldError> errs) {
+void fail_on(std::vector<FieldError> errs, const char* code) {
     if (errs.empty()) return;
     std::string msg = errs.front().field + " " + errs.front().message;
     if (errs.size() > 1) msg += " (and " + std::to_string(errs.size() - 1) + " more)";
-    fail(Error::BadRequest(msg, std::move(errs)));
+    Params params{{"field", errs.front().field}, {"count", errs.size()}};
+    fail(Error::BadRequest(msg, std::move(errs)).with(code, std::move(params)));
 }
 
 // Path and query parameters against the spec. A path parameter that its schema refuses (an id
@@ -653,13 +662,17 @@ void validate_params(const Request& req, const RouteEntry& route) {
         auto errs = route.path_validator->validate(params);
         if (!errs.empty())
             fail(Error::NotFound("no such resource: " + errs.front().field + " " +
-                                 errs.front().message));
+                                 errs.front().message)
+                     .with(codes::request_path_invalid, {{"field", errs.front().field}}));
     }
     if (route.query_validator) {
-        fail_on(route.query_validator->validate(req.query));
+        fail_on(route.query_validator->validate(req.query), codes::request_query_invalid);
     } else if (!req.query.empty()) {
-        fail(Error::Field(req.query.front().first.substr(0, 64),
-                          "is not a parameter of this operation"));
+        std::string name = req.query.front().first.substr(0, 64);
+        fail(
+            Error::BadRequest(name + ": is not a parameter of this operation",
+                              {{name, "is not a parameter of this operation", "field.unknown", {}}})
+                .with(codes::request_query_invalid, {{"field", name}, {"count", 1}}));
     }
 }
 }  // namespace
@@ -672,16 +685,19 @@ Response Server::Impl::dispatch(Request& req, const RouteEntry& route) {
             auto auth = req.header("authorization");
             if (!auth)
                 fail(Error::Unauthorized(
-                    "authentication required: send Authorization: Bearer <token>"));
+                         "authentication required: send Authorization: Bearer <token>")
+                         .with(codes::auth_required));
             std::string_view a = *auth;
             if (a.size() < 8 || lower(std::string(a.substr(0, 7))) != "bearer ")
-                fail(Error::Unauthorized("the Authorization header must be \"Bearer <token>\""));
+                fail(Error::Unauthorized("the Authorization header must be \"Bearer <token>\"")
+                         .with(codes::auth_bad_header));
             std::string token(a.substr(7));
             while (!token.empty() && token.front() == ' ') token.erase(token.begin());
             if (!authenticate) fail(Error::Internal("no authenticator"));
             req.principal = unwrap(authenticate(token, req));
             if (route.permission != "authenticated" && !req.principal->can(route.permission))
-                fail(Error::Forbidden("this needs the permission \"" + route.permission + "\""));
+                fail(Error::Forbidden("this needs the permission \"" + route.permission + "\"")
+                         .with(codes::permission_denied, {{"permission", route.permission}}));
         }
         if (req.body.size() > opts.max_body_bytes) {
             Error e{
@@ -689,6 +705,8 @@ Response Server::Impl::dispatch(Request& req, const RouteEntry& route) {
                 "the request body is larger than " + std::to_string(opts.max_body_bytes) + " bytes",
                 {},
                 {}};
+            e.code = codes::request_body_too_large;
+            e.params = {{"max", opts.max_body_bytes}};
             fail(e);
         }
         validate_params(req, route);
@@ -696,13 +714,14 @@ Response Server::Impl::dispatch(Request& req, const RouteEntry& route) {
             bool blank = req.body.find_first_not_of(" \t\r\n") == std::string::npos;
             if (blank && route.body_required)
                 fail(Error::BadRequest("this operation needs a JSON request body",
-                                       {{"body", "is required"}}));
+                                       {{"body", "is required", "field.required", {}}})
+                         .with(codes::request_body_empty));
             if (blank)
                 req.json.SetObject();
             else
                 unwrap(json::parse_untrusted(req.body, req.json));
             // An omitted optional body is validated as {}, so that its schema still applies.
-            fail_on(route.validator->validate(req.json));
+            fail_on(route.validator->validate(req.json), codes::request_invalid);
         } else {
             req.json.SetObject();
         }
@@ -731,7 +750,8 @@ Response Server::Impl::dispatch(Request& req, const RouteEntry& route) {
         std::string what = e.what();
         if (what.find("database is locked") != std::string::npos ||
             what.find("busy") != std::string::npos) {
-            Error busy = Error::Unavailable("the database is busy; retry shortly");
+            Error busy = Error::Unavailable("the database is busy; retry shortly")
+                             .with(codes::database_busy);
             busy.retry_after_s = 1;
             return problem(busy, req.request_id);
         }
@@ -742,7 +762,7 @@ Response Server::Impl::dispatch(Request& req, const RouteEntry& route) {
 Response Server::Impl::serve_static(const Request& req) {
     std::string rel = req.path;
     if (rel.find("..") != std::string::npos || rel.find('\0') != std::string::npos)
-        fail(Error::NotFound("no such file"));
+        fail(Error::NotFound("no such file").with(codes::static_not_found));
     if (rel.empty() || rel == "/") rel = "/index.html";
     std::string file = opts.ui_dir + rel;
     std::ifstream in(file, std::ios::binary);
@@ -751,10 +771,10 @@ Response Server::Impl::serve_static(const Request& req) {
         // SPA fallback: a path without an extension is a client-side route.
         auto slash = rel.rfind('/');
         if (is_asset || rel.find('.', slash) != std::string::npos)
-            fail(Error::NotFound("no such file"));
+            fail(Error::NotFound("no such file").with(codes::static_not_found));
         file = opts.ui_dir + "/index.html";
         in.open(file, std::ios::binary);
-        if (!in) fail(Error::NotFound("the web UI is not built"));
+        if (!in) fail(Error::NotFound("the web UI is not built").with(codes::static_ui_not_built));
     }
     std::ostringstream ss;
     ss << in.rdbuf();

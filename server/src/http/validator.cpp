@@ -123,11 +123,17 @@ void SchemaValidator::check(const json::Value& s, const json::Value& v, const st
             }
         }
         if (!ok && v.IsUint64() && expected.find("integer") != std::string::npos) {
-            out.push_back({field, "must be at most 9223372036854775807"});
+            out.push_back({field,
+                           "must be at most 9223372036854775807",
+                           "field.maximum",
+                           {{"max", "9223372036854775807"}}});
             return;
         }
         if (!ok) {
-            out.push_back({field, "must be " + expected + ", not " + type_name(v)});
+            out.push_back({field,
+                           "must be " + expected + ", not " + type_name(v),
+                           "field.type",
+                           {{"expected", expected}, {"actual", type_name(v)}}});
             return;
         }
     }
@@ -193,35 +199,47 @@ void SchemaValidator::check(const json::Value& s, const json::Value& v, const st
             if (!allowed.empty()) allowed += ", ";
             allowed += one.IsString() ? one.GetString() : json::to_string(one);
         }
-        if (!found) out.push_back({field, "must be one of: " + allowed});
+        if (!found)
+            out.push_back(
+                {field, "must be one of: " + allowed, "field.enum", {{"allowed", allowed}}});
     }
     if (v.IsString()) {
         size_t len = utf8_length(v);
         if (auto m = s.FindMember("minLength");
             m != s.MemberEnd() && m->value.IsUint64() && len < m->value.GetUint64())
-            out.push_back({field, m->value.GetUint64() == 1
-                                      ? std::string("must not be empty")
-                                      : "must be at least " + std::to_string(m->value.GetUint64()) +
-                                            " characters long"});
+            out.push_back({field,
+                           m->value.GetUint64() == 1
+                               ? std::string("must not be empty")
+                               : "must be at least " + std::to_string(m->value.GetUint64()) +
+                                     " characters long",
+                           m->value.GetUint64() == 1 ? "field.empty" : "field.min_length",
+                           {{"min", m->value.GetUint64()}}});
         if (auto m = s.FindMember("maxLength");
             m != s.MemberEnd() && m->value.IsUint64() && len > m->value.GetUint64())
-            out.push_back({field, "must be at most " + std::to_string(m->value.GetUint64()) +
-                                      " characters long"});
+            out.push_back(
+                {field,
+                 "must be at most " + std::to_string(m->value.GetUint64()) + " characters long",
+                 "field.max_length",
+                 {{"max", m->value.GetUint64()}}});
         if (auto m = s.FindMember("pattern"); m != s.MemberEnd() && m->value.IsString()) {
             std::string text(v.GetString(), v.GetStringLength());
             const std::regex* re = regex_for(m->value.GetString());
             // libstdc++'s regex recurses per character: long strings are refused before matching.
             if (text.size() > kMaxPatternInput)
-                out.push_back({field, "is too long"});
-            else if (re && !std::regex_search(text, *re))
                 out.push_back(
-                    {field, std::string("must match the pattern ") + m->value.GetString()});
+                    {field, "is too long", "field.max_length", {{"max", kMaxPatternInput}}});
+            else if (re && !std::regex_search(text, *re))
+                out.push_back({field,
+                               std::string("must match the pattern ") + m->value.GetString(),
+                               "field.pattern",
+                               {{"pattern", m->value.GetString()}}});
         }
         if (auto m = s.FindMember("format");
             m != s.MemberEnd() && m->value.IsString() &&
             std::string_view(m->value.GetString()) == "date-time") {
             if (!parse_rfc3339(std::string_view(v.GetString(), v.GetStringLength())))
-                out.push_back({field, "must be an RFC 3339 date-time, e.g. 2026-11-21T08:00:00Z"});
+                out.push_back({field, "must be an RFC 3339 date-time, e.g. 2026-11-21T08:00:00Z",
+                               "field.datetime"});
         }
     }
     if (v.IsNumber()) {
@@ -230,37 +248,47 @@ void SchemaValidator::check(const json::Value& s, const json::Value& v, const st
             bool exclusive = ex != s.MemberEnd() && ex->value.IsBool() && ex->value.GetBool();
             int c = compare(v, m->value);
             if (exclusive ? c <= 0 : c < 0)
-                out.push_back({field, "must be " +
-                                          std::string(exclusive ? "greater than " : "at least ") +
-                                          json::to_string(m->value)});
+                out.push_back({field,
+                               "must be " + std::string(exclusive ? "greater than " : "at least ") +
+                                   json::to_string(m->value),
+                               exclusive ? "field.greater_than" : "field.minimum",
+                               {{"min", json::to_string(m->value)}}});
         }
         if (auto m = s.FindMember("maximum"); m != s.MemberEnd() && m->value.IsNumber()) {
             auto ex = s.FindMember("exclusiveMaximum");
             bool exclusive = ex != s.MemberEnd() && ex->value.IsBool() && ex->value.GetBool();
             int c = compare(v, m->value);
             if (exclusive ? c >= 0 : c > 0)
-                out.push_back({field, "must be " +
-                                          std::string(exclusive ? "less than " : "at most ") +
-                                          json::to_string(m->value)});
+                out.push_back({field,
+                               "must be " + std::string(exclusive ? "less than " : "at most ") +
+                                   json::to_string(m->value),
+                               exclusive ? "field.less_than" : "field.maximum",
+                               {{"max", json::to_string(m->value)}}});
         }
     }
     if (v.IsArray()) {
         auto n = v.Size();
         if (auto m = s.FindMember("minItems");
             m != s.MemberEnd() && m->value.IsUint64() && n < m->value.GetUint64())
-            out.push_back(
-                {field, "must have at least " + std::to_string(m->value.GetUint64()) + " items"});
+            out.push_back({field,
+                           "must have at least " + std::to_string(m->value.GetUint64()) + " items",
+                           "field.min_items",
+                           {{"min", m->value.GetUint64()}}});
         if (auto m = s.FindMember("maxItems");
             m != s.MemberEnd() && m->value.IsUint64() && n > m->value.GetUint64())
-            out.push_back(
-                {field, "must have at most " + std::to_string(m->value.GetUint64()) + " items"});
+            out.push_back({field,
+                           "must have at most " + std::to_string(m->value.GetUint64()) + " items",
+                           "field.max_items",
+                           {{"max", m->value.GetUint64()}}});
         if (auto m = s.FindMember("uniqueItems");
             m != s.MemberEnd() && m->value.IsBool() && m->value.GetBool()) {
             std::set<std::string> seen;
             for (const auto& item : v.GetArray())
                 if (!seen.insert(json::to_string(item)).second) {
-                    out.push_back(
-                        {field, "must not contain duplicates (" + json::to_string(item) + ")"});
+                    out.push_back({field,
+                                   "must not contain duplicates (" + json::to_string(item) + ")",
+                                   "field.duplicate",
+                                   {{"value", json::to_string(item)}}});
                     break;
                 }
         }
@@ -277,17 +305,22 @@ void SchemaValidator::check(const json::Value& s, const json::Value& v, const st
         if (auto r = s.FindMember("required"); r != s.MemberEnd() && r->value.IsArray()) {
             for (const auto& name : r->value.GetArray())
                 if (name.IsString() && !v.HasMember(name.GetString()))
-                    out.push_back({join(path, name.GetString()), "is required"});
+                    out.push_back({join(path, name.GetString()), "is required", "field.required"});
         }
         auto n = v.MemberCount();
         if (auto m = s.FindMember("minProperties");
             m != s.MemberEnd() && m->value.IsUint64() && n < m->value.GetUint64())
             out.push_back(
-                {field, "must have at least " + std::to_string(m->value.GetUint64()) + " members"});
+                {field,
+                 "must have at least " + std::to_string(m->value.GetUint64()) + " members",
+                 "field.min_properties",
+                 {{"min", m->value.GetUint64()}}});
         if (auto m = s.FindMember("maxProperties");
             m != s.MemberEnd() && m->value.IsUint64() && n > m->value.GetUint64())
-            out.push_back(
-                {field, "must have at most " + std::to_string(m->value.GetUint64()) + " members"});
+            out.push_back({field,
+                           "must have at most " + std::to_string(m->value.GetUint64()) + " members",
+                           "field.max_properties",
+                           {{"max", m->value.GetUint64()}}});
         auto ap = s.FindMember("additionalProperties");
         for (auto it = v.MemberBegin(); it != v.MemberEnd() && out.size() < kMaxErrors; ++it) {
             std::string_view name(it->name.GetString(), it->name.GetStringLength());
@@ -301,7 +334,7 @@ void SchemaValidator::check(const json::Value& s, const json::Value& v, const st
             }
             if (ap != s.MemberEnd()) {
                 if (ap->value.IsBool() && !ap->value.GetBool())
-                    out.push_back({sub, "is not a known field"});
+                    out.push_back({sub, "is not a known field", "field.unknown"});
                 else if (ap->value.IsObject())
                     check(ap->value, it->value, sub, out);
             }

@@ -1,10 +1,12 @@
 #include "storage/accounts_store.h"
 
+#include "core/codes.h"
+
 namespace orderly::storage {
 
 namespace {
 constexpr const char* kUserCols =
-    "id, username, display_name, email, disabled, created_at, updated_at, version";
+    "id, username, display_name, email, disabled, created_at, updated_at, version, locale";
 
 domain::User read_user(Stmt& s) {
     domain::User u;
@@ -16,6 +18,7 @@ domain::User read_user(Stmt& s) {
     u.created_at = s.int64(5);
     u.updated_at = s.int64(6);
     u.version = s.int64(7);
+    u.locale = s.text(8);
     return u;
 }
 
@@ -73,16 +76,18 @@ Result<int64_t> insert_user(Connection& c, const domain::User& u,
                             const std::string& password_hash) {
     auto s = c.prepare(
         "INSERT INTO users (username, display_name, email, password_hash, disabled, created_at, "
-        "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)");
+        "updated_at, locale) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)");
     s.bind(1, u.username)
         .bind(2, u.display_name)
         .bind(3, u.email)
         .bind(4, password_hash)
         .bind(5, u.disabled)
-        .bind(6, u.created_at);
+        .bind(6, u.created_at)
+        .bind(7, u.locale);
     int rc = s.exec_checked();
     if (is_unique_violation(rc))
-        return Error::Conflict("the username \"" + u.username + "\" is already taken");
+        return Error::Conflict("the username \"" + u.username + "\" is already taken")
+            .with(codes::user_username_taken, {{"username", u.username}});
     if (rc != SQLITE_OK) throw SqliteError(rc, "insert user");
     return c.last_insert_rowid();
 }
@@ -90,7 +95,8 @@ Result<int64_t> insert_user(Connection& c, const domain::User& u,
 Result<void> set_user_roles(Connection& c, int64_t user_id, const std::vector<std::string>& roles) {
     for (const auto& r : roles)
         if (!find_role(c, r))
-            return Error::UnprocessableField("roles", "no role with key \"" + r + "\"");
+            return Error::UnprocessableField("roles", "no role with key \"" + r + "\"",
+                                             codes::role_unknown, {{"key", r}});
     auto del = c.prepare("DELETE FROM user_roles WHERE user_id = ?1");
     del.bind(1, user_id).exec();
     for (const auto& r : roles) {
@@ -104,12 +110,13 @@ Result<void> set_user_roles(Connection& c, int64_t user_id, const std::vector<st
 void update_user(Connection& c, const domain::User& u, TimeMs now) {
     auto s = c.prepare(
         "UPDATE users SET display_name = ?2, email = ?3, disabled = ?4, updated_at = ?5, "
-        "version = version + 1 WHERE id = ?1");
+        "locale = ?6, version = version + 1 WHERE id = ?1");
     s.bind(1, u.id)
         .bind(2, u.display_name)
         .bind(3, u.email)
         .bind(4, u.disabled)
         .bind(5, now)
+        .bind(6, u.locale)
         .exec();
 }
 
@@ -221,7 +228,8 @@ Result<void> insert_role(Connection& c, const domain::Role& r, TimeMs now) {
     s.bind(1, r.key).bind(2, r.name).bind(3, now);
     int rc = s.exec_checked();
     if (is_unique_violation(rc))
-        return Error::Conflict("a role with key \"" + r.key + "\" already exists");
+        return Error::Conflict("a role with key \"" + r.key + "\" already exists")
+            .with(codes::role_key_exists, {{"key", r.key}});
     if (rc != SQLITE_OK) throw SqliteError(rc, "insert role");
     write_role_permissions(c, r);
     return {};
@@ -440,7 +448,8 @@ Result<void> insert_business(Connection& c, const domain::Business& b, TimeMs no
     s.bind(1, b.key).bind(2, b.name).bind(3, b.description).bind(4, now);
     int rc = s.exec_checked();
     if (is_unique_violation(rc))
-        return Error::Conflict("a business with key \"" + b.key + "\" already exists");
+        return Error::Conflict("a business with key \"" + b.key + "\" already exists")
+            .with(codes::business_key_exists, {{"key", b.key}});
     if (rc != SQLITE_OK) throw SqliteError(rc, "insert business");
     return {};
 }
@@ -462,12 +471,13 @@ Result<void> set_business_members(Connection& c, const std::string& key,
     std::vector<std::pair<std::string, int64_t>> rows;
     for (const auto& [role, names] : members) {
         if (!find_role(c, role))
-            return Error::UnprocessableField("members." + role,
-                                             "no role with key \"" + role + "\"");
+            return Error::UnprocessableField("members." + role, "no role with key \"" + role + "\"",
+                                             codes::role_unknown, {{"key", role}});
         for (const auto& n : names) {
             auto cr = find_credentials(c, n);
             if (!cr)
-                return Error::UnprocessableField("members." + role, "no user named \"" + n + "\"");
+                return Error::UnprocessableField("members." + role, "no user named \"" + n + "\"",
+                                                 codes::user_unknown, {{"username", n}});
             rows.emplace_back(role, cr->user_id);
         }
     }

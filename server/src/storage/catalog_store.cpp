@@ -1,5 +1,6 @@
 #include "storage/catalog_store.h"
 
+#include "core/codes.h"
 #include "core/json.h"  // JSON columns (argv, option lists, template parts) only
 #include "integrations/crypto.h"
 
@@ -97,6 +98,19 @@ std::string choices_json(const std::map<std::string, std::vector<domain::Option>
 
 const char* table(CategoryKind k) {
     return k == CategoryKind::environment ? "environments" : "purposes";
+}
+
+// The columns of a category, read by category_row.
+std::string category_cols(CategoryKind k) {
+    return std::string("key, name, description, sort_order, version, created_at, updated_at, ") +
+           (k == CategoryKind::environment ? "protected" : "0");
+}
+
+domain::Category category_row(Stmt& s) {
+    domain::Category cat{s.text(0),  s.text(1),  s.text(2), s.int64(3),
+                         s.int64(4), s.int64(5), s.int64(6)};
+    cat.protected_env = s.int64(7) != 0;
+    return cat;
 }
 
 // ---- config values at rest
@@ -279,25 +293,20 @@ std::string like_escape(const std::string& q) {
 // ---- environments and purposes
 
 std::vector<domain::Category> list_categories(Connection& c, CategoryKind kind) {
-    auto s = c.prepare(std::string("SELECT key, name, description, sort_order, version, "
-                                   "created_at, updated_at FROM ") +
-                       table(kind) + " ORDER BY sort_order, key");
+    auto s = c.prepare("SELECT " + category_cols(kind) + " FROM " + table(kind) +
+                       " ORDER BY sort_order, key");
     std::vector<domain::Category> out;
-    while (s.step())
-        out.push_back(
-            {s.text(0), s.text(1), s.text(2), s.int64(3), s.int64(4), s.int64(5), s.int64(6)});
+    while (s.step()) out.push_back(category_row(s));
     return out;
 }
 
 std::optional<domain::Category> find_category(Connection& c, CategoryKind kind,
                                               const std::string& key) {
-    auto s = c.prepare(std::string("SELECT key, name, description, sort_order, version, "
-                                   "created_at, updated_at FROM ") +
-                       table(kind) + " WHERE key = ?1");
+    auto s =
+        c.prepare("SELECT " + category_cols(kind) + " FROM " + table(kind) + " WHERE key = ?1");
     s.bind(1, key);
     if (!s.step()) return std::nullopt;
-    return domain::Category{s.text(0),  s.text(1),  s.text(2), s.int64(3),
-                            s.int64(4), s.int64(5), s.int64(6)};
+    return category_row(s);
 }
 
 Result<void> insert_category(Connection& c, CategoryKind kind, const domain::Category& cat,
@@ -310,9 +319,14 @@ Result<void> insert_category(Connection& c, CategoryKind kind, const domain::Cat
     int rc = s.exec_checked();
     if (is_unique_violation(rc))
         return Error::Conflict(
-            std::string(kind == CategoryKind::environment ? "an environment" : "a purpose") +
-            " with the key \"" + cat.key + "\" already exists");
+                   std::string(kind == CategoryKind::environment ? "an environment" : "a purpose") +
+                   " with the key \"" + cat.key + "\" already exists")
+            .with(kind == CategoryKind::environment ? codes::environment_key_exists
+                                                    : codes::purpose_key_exists,
+                  {{"key", cat.key}});
     if (rc != SQLITE_OK) throw SqliteError(rc, "insert category");
+    if (kind == CategoryKind::environment && cat.protected_env)
+        c.prepare("UPDATE environments SET protected = 1 WHERE key = ?1").bind(1, cat.key).exec();
     return {};
 }
 
@@ -322,6 +336,11 @@ void update_category(Connection& c, CategoryKind kind, const domain::Category& c
                        "version = version + 1 WHERE key = ?1");
     s.bind(1, cat.key).bind(2, cat.name).bind(3, cat.description).bind(4, cat.sort_order);
     s.bind(5, now).exec();
+    if (kind == CategoryKind::environment)
+        c.prepare("UPDATE environments SET protected = ?2 WHERE key = ?1")
+            .bind(1, cat.key)
+            .bind(2, static_cast<int64_t>(cat.protected_env))
+            .exec();
 }
 
 Result<void> delete_category(Connection& c, CategoryKind kind, const std::string& key) {
@@ -329,7 +348,8 @@ Result<void> delete_category(Connection& c, CategoryKind kind, const std::string
     s.bind(1, key);
     int rc = s.exec_checked();
     if (is_foreign_key_violation(rc))
-        return Error::Conflict("\"" + key + "\" is still in use; remove what refers to it first");
+        return Error::Conflict("\"" + key + "\" is still in use; remove what refers to it first")
+            .with(codes::conflict, {{"key", key}});
     if (rc != SQLITE_OK) throw SqliteError(rc, "delete category");
     return {};
 }
@@ -499,7 +519,8 @@ Result<void> insert_variable(Connection& c, const domain::Variable& v, TimeMs no
     s.bind(12, now);
     int rc = s.exec_checked();
     if (is_unique_violation(rc))
-        return Error::Conflict("a variable named \"" + v.name + "\" already exists");
+        return Error::Conflict("a variable named \"" + v.name + "\" already exists")
+            .with(codes::variable_name_exists, {{"name", v.name}});
     if (rc != SQLITE_OK) throw SqliteError(rc, "insert variable");
     return {};
 }
@@ -588,7 +609,8 @@ void bind_template(Stmt& s, const domain::Template& t) {
 }
 Error duplicate_template(const domain::Template& t) {
     return Error::Conflict("the environment \"" + t.environment +
-                           "\" already has a template named \"" + t.name + "\"");
+                           "\" already has a template named \"" + t.name + "\"")
+        .with(codes::template_name_exists, {{"environment", t.environment}, {"name", t.name}});
 }
 }  // namespace
 
@@ -632,8 +654,9 @@ Result<void> delete_template(Connection& c, int64_t id) {
     int rc = s.exec_checked();
     if (is_foreign_key_violation(rc))
         return Error::Conflict(
-            "template " + std::to_string(id) +
-            " is referred to by tickets or services; deactivate it (active: false) instead");
+                   "template " + std::to_string(id) +
+                   " is referred to by tickets or services; deactivate it (active: false) instead")
+            .with(codes::template_in_use, {{"id", id}});
     if (rc != SQLITE_OK) throw SqliteError(rc, "delete template");
     return {};
 }

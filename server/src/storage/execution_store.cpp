@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/codes.h"
 #include "core/json.h"
 
 namespace orderly::storage {
@@ -13,8 +14,11 @@ constexpr const char* kCols =
     "e.environment, e.executed_by, COALESCE(u.username, ''), COALESCE(u.display_name, ''), "
     "e.status, e.argv_json, e.variables_json, e.timeout_s, e.exit_code, e.signal, e.message, "
     "e.queued_at, e.started_at, e.finished_at, e.log_size, e.log_dropped, e.owner, "
-    "e.heartbeat_at, e.pgid, e.run_token, e.cancel_requested_at, e.cancel_requested_by";
-constexpr const char* kFrom = " FROM executions e LEFT JOIN users u ON u.id = e.executed_by";
+    "e.heartbeat_at, e.pgid, e.run_token, e.cancel_requested_at, e.cancel_requested_by, "
+    "COALESCE(cu.username, '')";
+constexpr const char* kFrom =
+    " FROM executions e LEFT JOIN users u ON u.id = e.executed_by "
+    "LEFT JOIN users cu ON cu.id = e.cancel_requested_by";
 
 ExecutionRow read_row(Stmt& s) {
     ExecutionRow e;
@@ -46,6 +50,7 @@ ExecutionRow read_row(Stmt& s) {
     e.run_token = s.opt_text(25);
     e.cancel_requested_at = s.opt_int64(26);
     e.cancel_requested_by = s.opt_int64(27);
+    e.cancel_requested_by_username = s.text(28);
     return e;
 }
 
@@ -99,7 +104,9 @@ int64_t enqueue_execution(Connection& c, int64_t ticket_id, int64_t user_id, Tim
             "CASE WHEN json_valid(variables) THEN variables ELSE '{}' END "
             "FROM tickets WHERE id = ?");
         s.bind(1, ticket_id);
-        if (!s.step()) fail(Error::NotFound("no ticket with id " + std::to_string(ticket_id)));
+        if (!s.step())
+            fail(Error::NotFound("no ticket with id " + std::to_string(ticket_id))
+                     .with(codes::ticket_not_found, {{"id", ticket_id}}));
         e.ticket_sn = s.text(0);
         e.ticket_creator_id = s.opt_int64(1);
         e.template_id = s.opt_int64(2);
@@ -242,7 +249,9 @@ std::vector<ExecutionRow> list_executions(Connection& c, const ExecutionFilter& 
                    "AND (?3 IS NULL OR e.environment = ?3) AND (?4 IS NULL OR e.status = ?4) "
                    "AND (?5 IS NULL OR e.executed_by = ?5) AND (?6 IS NULL OR e.queued_at >= ?6) "
                    "AND (?7 IS NULL OR e.queued_at < ?7) "
-                   "AND (?8 IS NULL OR e.executed_by = ?8 OR e.ticket_creator_id = ?8) "
+                   "AND (?8 IS NULL OR e.executed_by = ?8 OR e.ticket_creator_id = ?8 OR EXISTS "
+                   "(SELECT 1 FROM ticket_assignees a WHERE a.ticket_id = e.ticket_id AND "
+                   "a.user_id = ?8)) "
                    "AND (?9 = 0 OR e.id < ?9) ORDER BY e.id DESC LIMIT ?10"));
     s.bind(1, f.ticket_id)
         .bind(2, f.template_id)
@@ -300,6 +309,41 @@ LogSlice read_execution_log(Connection& c, int64_t id, int64_t offset, int64_t l
     return out;
 }
 
+std::optional<std::string> execution_result_code(const ExecutionRow& e, Params& params) {
+    auto starts = [&](std::string_view prefix) { return e.message.rfind(prefix, 0) == 0; };
+    if (e.status == "succeeded" || (e.status == "failed" && e.exit_code)) {
+        params.push_back({"code", e.exit_code.value_or(0)});
+        return "exited";
+    }
+    if (e.status == "failed" && e.signal) {
+        params.push_back({"signal", *e.signal});
+        return "killed";
+    }
+    if (e.status == "failed") {
+        constexpr std::string_view kStart = "could not start: ";
+        if (!starts(kStart)) return "internal_error";
+        params.push_back({"reason", e.message.substr(kStart.size())});
+        return "start_failed";
+    }
+    if (e.status == "timed_out") {
+        params.push_back({"timeout_s", e.timeout_s.value_or(0)});
+        return "timed_out";
+    }
+    if (e.status == "cancelled") {
+        // Cancelled before it started: no cancel request was stored, the message names who.
+        std::string by = e.cancel_requested_by_username;
+        constexpr std::string_view kBy = "cancelled by ", kBefore = " before it started";
+        if (by.empty() && starts(kBy) && e.message.size() > kBy.size() + kBefore.size() &&
+            e.message.compare(e.message.size() - kBefore.size(), kBefore.size(), kBefore) == 0)
+            by = e.message.substr(kBy.size(), e.message.size() - kBy.size() - kBefore.size());
+        params.push_back({"by", by});
+        return e.started_at ? "cancelled" : "cancelled_before_start";
+    }
+    if (e.status == "interrupted")
+        return starts("interrupted: the server was shut down") ? "shutdown" : "interrupted";
+    return std::nullopt;
+}
+
 void write_execution_json(json::Writer& w, const ExecutionRow& e) {
     w.start_object()
         .kv("id", e.id)
@@ -350,10 +394,24 @@ void write_execution_json(json::Writer& w, const ExecutionRow& e) {
         w.str(e.executed_by_display_name);
     else
         w.null();
-    w.kv("log_size", e.log_size)
-        .kv("log_truncated", e.log_dropped > 0)
-        .kv("message", e.message)
-        .kv("cancel_requested", e.cancel_requested_at.has_value())
+    w.kv("log_size", e.log_size).kv("log_truncated", e.log_dropped > 0).kv("message", e.message);
+    // How it ended as a code and its parameters, for clients that show it in their language.
+    w.key("result_code");
+    Params params;
+    if (auto code = execution_result_code(e, params)) {
+        w.str(*code);
+    } else {
+        w.null();
+    }
+    w.key("result_params").start_object();
+    for (const auto& p : params) {
+        if (p.value.is_number)
+            w.kv(p.name, p.value.number);
+        else
+            w.kv(p.name, p.value.text);
+    }
+    w.end_object();
+    w.kv("cancel_requested", e.cancel_requested_at.has_value())
         .kv("log_url", "/api/v1/executions/" + std::to_string(e.id) + "/log")
         .end_object();
 }

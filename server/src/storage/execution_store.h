@@ -50,9 +50,14 @@ struct ExecutionRow {
     std::optional<std::string> run_token;
     std::optional<TimeMs> cancel_requested_at;
     std::optional<int64_t> cancel_requested_by;
+    std::string cancel_requested_by_username;  // '' when nobody asked or unknown
 
     bool finished() const { return status != "queued" && status != "running"; }
 };
+
+// How a finished execution ended, as an ExecutionResultCode of api-spec/openapi.yaml
+// ("exited", "cancelled", ...) with its parameters; nullopt while it is queued or running.
+std::optional<std::string> execution_result_code(const ExecutionRow& e, Params& params);
 
 // The statuses, in lifecycle order; is_execution_status checks a filter value.
 const std::vector<std::string>& execution_statuses();
@@ -135,7 +140,7 @@ struct ExecutionFilter {
     std::optional<std::string> environment, status;
     std::optional<int64_t> executed_by;
     std::optional<TimeMs> from, to;  // on queued_at: from inclusive, to exclusive
-    // Restricts to executions this user ran or whose ticket they created (no audit.read).
+    // Restricts to executions this user ran, or of tickets they created or were an operator of.
     std::optional<int64_t> visible_to;
     int64_t before_id = 0;  // cursor: newest first, ids below this (0 = from the newest)
     int limit = 50;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/codes.h"
 #include "storage/accounts_store.h"
 
 namespace orderly::storage {
@@ -138,14 +139,35 @@ void enqueue_ticket_event(Connection& c, const std::string& base_url, const Tick
     notice.at = now;
     notice.url = domain::ticket_url(base_url, ev.ticket_id);
 
+    // In-app notices go to every recipient, whatever the workflow's channels.
+    std::vector<int64_t> recipients;
+    for (int64_t uid : ev.recipients)
+        if (std::find(recipients.begin(), recipients.end(), uid) == recipients.end())
+            recipients.push_back(uid);
+    for (int64_t uid : recipients) {
+        auto s = c.prepare(
+            "INSERT INTO user_notices (user_id, event, ticket_id, ticket_sn, title, node_name, "
+            "actor, reason, created_at) SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM users "
+            "WHERE id = ?1");
+        s.bind(1, uid)
+            .bind(2, ev.event)
+            .bind(3, ev.ticket_id)
+            .bind(4, ev.ticket_sn)
+            .bind(5, ev.title)
+            .bind(6, ev.node_name)
+            .bind(7, ev.actor)
+            .bind(8, ev.reason)
+            .bind(9, now)
+            .exec();
+    }
+
     const bool email = ev.channels.empty() || std::find(ev.channels.begin(), ev.channels.end(),
                                                         "email") != ev.channels.end();
     if (email) {
-        const auto mail = domain::render_email(notice);
-        std::vector<int64_t> seen;
-        for (int64_t uid : ev.recipients) {
-            if (std::find(seen.begin(), seen.end(), uid) != seen.end()) continue;
-            seen.push_back(uid);
+        for (int64_t uid : recipients) {
+            auto u = find_user(c, uid);
+            // Each recipient reads it in their own language.
+            const auto mail = domain::render_email(notice, u ? u->locale : "zh-CN");
             NewRow r;
             r.event = ev.event;
             r.channel = "email";
@@ -154,7 +176,6 @@ void enqueue_ticket_event(Connection& c, const std::string& base_url, const Tick
             r.subject = mail.subject;
             r.body_text = mail.text;
             r.body_html = mail.html;
-            auto u = find_user(c, uid);
             if (!u) {
                 r.skip_reason = "user #" + std::to_string(uid) + " does not exist";
             } else {
@@ -208,6 +229,29 @@ int64_t enqueue_test_email(Connection& c, const std::string& base_url, const std
     return insert_row(c, r, now);
 }
 
+std::vector<UserNotice> list_user_notices(Connection& c, int64_t user_id, int64_t before_id,
+                                          int limit) {
+    auto s = c.prepare(
+        "SELECT id, event, ticket_id, ticket_sn, title, node_name, actor, reason, created_at "
+        "FROM user_notices WHERE user_id = ?1 AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3");
+    s.bind(1, user_id).bind(2, before_id).bind(3, limit);
+    std::vector<UserNotice> out;
+    while (s.step()) {
+        UserNotice n;
+        n.id = s.int64(0);
+        n.event = s.text(1);
+        n.ticket_id = s.int64(2);
+        n.ticket_sn = s.text(3);
+        n.title = s.text(4);
+        n.node_name = s.text(5);
+        n.actor = s.text(6);
+        n.reason = s.text(7);
+        n.created_at = s.int64(8);
+        out.push_back(std::move(n));
+    }
+    return out;
+}
+
 std::vector<domain::Notification> list_notifications(Connection& c, const NotificationFilter& f) {
     // Only the filters given appear in the SQL, so SQLite can use the (status, id) and
     // (ticket_id, id) indexes; the few variants are each cached as a prepared statement.
@@ -247,31 +291,43 @@ std::vector<std::pair<std::string, int64_t>> count_notifications_by_status(Conne
 
 Result<domain::Notification> retry_notification(Connection& c, int64_t id, TimeMs now) {
     auto n = find_notification(c, id);
-    if (!n) return Error::NotFound("no notification with id " + std::to_string(id));
+    if (!n)
+        return Error::NotFound("no notification with id " + std::to_string(id))
+            .with(codes::notification_not_found, {{"id", id}});
     std::string recipient = n->recipient;
     if (n->status == "skipped") {
         if (n->channel == "email") {
             if (!n->user_id)
                 return Error::Conflict("notification " + std::to_string(id) +
-                                       " has no recipient to send to");
+                                       " has no recipient to send to")
+                    .with(codes::notification_no_recipient, {{"id", id}});
             auto u = find_user(c, *n->user_id);
             if (!u)
                 return Error::Conflict("notification " + std::to_string(id) +
-                                       " has no recipient to send to");
-            if (u->disabled) return Error::Conflict("user " + u->username + " is disabled");
+                                       " has no recipient to send to")
+                    .with(codes::notification_no_recipient, {{"id", id}});
+            if (u->disabled)
+                return Error::Conflict("user " + u->username + " is disabled")
+                    .with(codes::user_disabled, {{"username", u->username}});
             if (!u->email || u->email->empty())
                 return Error::Conflict("user " + u->username +
-                                       " still has no email address; set one first");
+                                       " still has no email address; set one first")
+                    .with(codes::notification_user_no_email, {{"username", u->username}});
             recipient = *u->email;
         } else {
             auto w = n->webhook_id ? find_webhook(c, *n->webhook_id) : std::nullopt;
-            if (!w) return Error::Conflict("the webhook subscription no longer exists");
-            if (!w->active) return Error::Conflict("the webhook subscription is inactive");
+            if (!w)
+                return Error::Conflict("the webhook subscription no longer exists")
+                    .with(codes::webhook_gone);
+            if (!w->active)
+                return Error::Conflict("the webhook subscription is inactive")
+                    .with(codes::webhook_inactive);
             recipient = w->url;
         }
     } else if (n->status != "failed") {
         return Error::Conflict("notification " + std::to_string(id) + " is " + n->status +
-                               "; only failed or skipped notifications can be retried");
+                               "; only failed or skipped notifications can be retried")
+            .with(codes::notification_not_retryable, {{"id", id}, {"status", n->status}});
     }
     auto s = c.prepare(
         "UPDATE notifications SET status = 'pending', recipient = ?2, next_attempt_at = ?3, "

@@ -49,6 +49,23 @@ void enqueue_ticket_event(Connection& c, const std::string& base_url, const Tick
 int64_t enqueue_test_email(Connection& c, const std::string& base_url, const std::string& to,
                            TimeMs now);
 
+// ---- in-app notices: every ticket event for each of its recipients, whatever the channels
+
+struct UserNotice {
+    int64_t id = 0;
+    std::string event;  // a notification event, e.g. "ticket.rejected"
+    int64_t ticket_id = 0;
+    std::string ticket_sn;
+    std::string title;
+    std::string node_name;
+    std::string actor;   // username, empty for the system
+    std::string reason;  // e.g. the rejection reason
+    TimeMs created_at = 0;
+};
+// The caller's notices, newest first (ids below before_id when it is not 0).
+std::vector<UserNotice> list_user_notices(Connection& c, int64_t user_id, int64_t before_id,
+                                          int limit);
+
 // ---- reading
 
 struct NotificationFilter {

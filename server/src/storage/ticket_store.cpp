@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "core/codes.h"
 #include "core/json.h"
 #include "domain/ticket_search.h"
 #include "storage/accounts_store.h"
@@ -174,7 +175,7 @@ void save_ticket_row(Connection& c, const Ticket& t, TimeMs now, bool bump_versi
 Result<void> enter_node(Connection& c, Ticket& t, const TicketFlow& flow, const std::string& key,
                         TimeMs now, const std::string& actor, Notices& notices) {
     const domain::Node* node = flow.def.find(key);
-    if (!node) return Error::Internal("enter_node: no node " + key);
+    if (!node) return Error::Internal("enter_node: no node " + key).with(codes::internal);
     if (node->type == NodeType::end) {
         t.status = TicketStatus::finished;  // written by the caller's save_ticket_row
         return {};
@@ -182,9 +183,10 @@ Result<void> enter_node(Connection& c, Ticket& t, const TicketFlow& flow, const 
     auto ops = resolve_operators(c, flow.def, *node, t);
     if (ops.empty())
         return Error::Unprocessable(
-            "node \"" + node->name + "\" (" + node->key +
-            ") has nobody who can act on it for this ticket: check the node's operators" +
-            (node->operators.business_roles.empty() ? "" : " and the business's members"));
+                   "node \"" + node->name + "\" (" + node->key +
+                   ") has nobody who can act on it for this ticket: check the node's operators" +
+                   (node->operators.business_roles.empty() ? "" : " and the business's members"))
+            .with(codes::workflow_node_has_nobody, {{"node", node->name}});
     std::optional<int64_t> every, remind_at;
     if (flow.def.notify.policy == "repeat" && flow.def.notify.repeat_minutes > 0) {
         every = static_cast<int64_t>(flow.def.notify.repeat_minutes) * 60'000;
@@ -197,7 +199,8 @@ Result<void> enter_node(Connection& c, Ticket& t, const TicketFlow& flow, const 
     ins.bind(5, now).bind(6, every).bind(7, remind_at);
     if (int rc = ins.exec_checked(); rc != SQLITE_OK) {
         if (is_unique_violation(rc))
-            return Error::Conflict("the ticket was changed at the same time; reload and retry");
+            return Error::Conflict("the ticket was changed at the same time; reload and retry")
+                .with(codes::ticket_changed);
         throw SqliteError(rc, "entering a node failed");
     }
     const int64_t activation = c.last_insert_rowid();
@@ -235,7 +238,8 @@ Result<void> close_activation(Connection& c, int64_t activation_id, const std::s
         "UPDATE ticket_nodes SET state = ?2, left_at = ?3, remind_at = NULL "
         "WHERE id = ?1 AND state = 'active'");
     u.bind(1, activation_id).bind(2, state).bind(3, now).exec();
-    if (c.changes() != 1) return Error::Conflict("this node was already decided");
+    if (c.changes() != 1)
+        return Error::Conflict("this node was already decided").with(codes::ticket_changed);
     auto a = c.prepare(
         "UPDATE ticket_assignees SET state = 'closed' WHERE node_id = ?1 AND state = 'pending'");
     a.bind(1, activation_id).exec();
@@ -500,7 +504,9 @@ Result<int64_t> create_ticket(Connection& c, const NewTicket& nt, TimeMs now) {
     t.template_snapshot = nt.template_snapshot;
     const TicketFlow flow = ticket_flow(c, t);
     const domain::Node* start = flow.def.start();
-    if (!start) return Error::Unprocessable("the workflow has no submit node");
+    if (!start)
+        return Error::Unprocessable("the workflow has no submit node")
+            .with(codes::workflow_submit_node_missing);
     auto accepted = domain::check_fields(start->fields, nt.fields, {},
                                          [&](const std::string& u) { return user_enabled(c, u); });
     if (!accepted.ok()) return accepted.error();
@@ -537,7 +543,8 @@ Result<int64_t> create_ticket(Connection& c, const NewTicket& nt, TimeMs now) {
     auto next = domain::next_node(flow.def, start->key, t.fields);
     if (!next)
         return Error::Unprocessable("no transition out of node \"" + start->name +
-                                    "\" matches the ticket's fields");
+                                    "\" matches the ticket's fields")
+            .with(codes::workflow_no_transition, {{"node", start->name}});
     Notices notices;
     auto r = enter_node(c, t, flow, *next, now, t.creator, notices);
     if (!r.ok()) return r.error();
@@ -573,12 +580,16 @@ Result<ActionOutcome> apply_ticket_action(Connection& c, int64_t ticket_id, cons
         found = *in.loaded;
     else
         found = find_ticket(c, ticket_id);
-    if (!found) return Error::NotFound("no ticket with id " + std::to_string(ticket_id));
+    if (!found)
+        return Error::NotFound("no ticket with id " + std::to_string(ticket_id))
+            .with(codes::ticket_not_found, {{"id", ticket_id}});
     Ticket t = std::move(*found);
     if (in.expected_version && *in.expected_version != t.version)
         return Error::Conflict("the ticket changed since you loaded it (version " +
                                std::to_string(t.version) + ", you sent " +
-                               std::to_string(*in.expected_version) + "); reload and try again");
+                               std::to_string(*in.expected_version) + "); reload and try again")
+            .with(codes::request_version_conflict,
+                  {{"what", t.sn}, {"current", t.version}, {"sent", *in.expected_version}});
     const TicketFlow flow = ticket_flow(c, t);
     const domain::TicketState state = load_ticket_state(c, t);
     const auto& req = in.request;
@@ -618,7 +629,8 @@ Result<ActionOutcome> apply_ticket_action(Connection& c, int64_t ticket_id, cons
             .bind(2, req.actor_id)
             .bind(3, domain::to_string(*e.actor_state));
         u.bind(4, now).exec();
-        if (c.changes() != 1) return Error::Conflict("this node was already decided");
+        if (c.changes() != 1)
+            return Error::Conflict("this node was already decided").with(codes::ticket_changed);
     }
     std::optional<std::string> detail;
     if (e.add_assignee) {
@@ -652,7 +664,8 @@ Result<ActionOutcome> apply_ticket_action(Connection& c, int64_t ticket_id, cons
     }
     if (req.action == Action::execute || req.action == Action::retry) {
         if (!in.start_execution)
-            return Error::Unavailable("the execution engine is not available; try again later");
+            return Error::Unavailable("the execution engine is not available; try again later")
+                .with(codes::execution_engine_unavailable);
         out.execution_id = in.start_execution();
         json::Writer w;
         w.start_object().kv("execution_id", *out.execution_id).end_object();

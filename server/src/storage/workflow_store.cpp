@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/codes.h"
 #include "storage/accounts_store.h"
 
 namespace orderly::storage {
@@ -27,16 +28,18 @@ Result<FieldValue> field_value_from_json(const json::Value& v, const std::string
             else if (item.IsNumber())
                 list.push_back(FieldValue::of_number(item.GetDouble()).text());
             else
-                return Error::Field(field, "must be a list of strings");
+                return Error::Field(field, "must be a list of strings", codes::field_string_list);
         }
         return FieldValue::of_list(std::move(list));
     }
-    return Error::Field(field, "must be a string, number, boolean, null or a list of strings");
+    return Error::Field(field, "must be a string, number, boolean, null or a list of strings",
+                        codes::field_type,
+                        {{"expected", "string, number, boolean, null or list of strings"}});
 }
 
 Result<FieldValues> field_values_from_json(const json::Value& obj, const std::string& prefix) {
     FieldValues out;
-    if (!obj.IsObject()) return Error::Field(prefix, "must be an object");
+    if (!obj.IsObject()) return Error::Field(prefix, "must be an object", codes::field_object);
     for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
         std::string key(it->name.GetString(), it->name.GetStringLength());
         auto v = field_value_from_json(it->value, prefix + "." + key);
@@ -121,7 +124,8 @@ Result<domain::ApprovalRule> rule_from_json(const json::Value* v, const std::str
             r.kind = domain::ApprovalRule::Kind::all;
             return r;
         }
-        return Error::Field(field, expected);
+        return Error::Field(field, expected, codes::field_enum,
+                            {{"allowed", "any, all, {at_least: N}"}});
     }
     if (v->IsObject() && v->MemberCount() == 1) {
         const json::Value* n = member(*v, "at_least");
@@ -131,13 +135,16 @@ Result<domain::ApprovalRule> rule_from_json(const json::Value* v, const std::str
             return r;
         }
     }
-    return Error::Field(field, expected);
+    return Error::Field(field, expected, codes::field_enum,
+                        {{"allowed", "any, all, {at_least: N}"}});
 }
 
 }  // namespace
 
 Result<WorkflowDef> workflow_def_from_json(const json::Value& v) {
-    if (!v.IsObject()) return Error::BadRequest("a workflow must be a JSON object");
+    if (!v.IsObject())
+        return Error::BadRequest("a workflow must be a JSON object")
+            .with(codes::field_object, {{"field", "body"}});
     WorkflowDef def;
     def.name = str_or(v, "name");
     def.type = str_or(v, "type", "change");
@@ -151,18 +158,21 @@ Result<WorkflowDef> workflow_def_from_json(const json::Value& v) {
             static_cast<int>(json::get_int(*n, "repeat_minutes").value_or(0));
     }
     const json::Value* nodes = member(v, "nodes");
-    if (!nodes || !nodes->IsArray()) return Error::Field("nodes", "must be a list of nodes");
+    if (!nodes || !nodes->IsArray())
+        return Error::Field("nodes", "must be a list of nodes", codes::field_type,
+                            {{"expected", "array"}});
     for (rapidjson::SizeType i = 0; i < nodes->Size(); ++i) {
         const json::Value& jn = (*nodes)[i];
         const std::string p = "nodes[" + std::to_string(i) + "]";
-        if (!jn.IsObject()) return Error::Field(p, "must be an object");
+        if (!jn.IsObject()) return Error::Field(p, "must be an object", codes::field_object);
         domain::Node node;
         node.key = str_or(jn, "key");
         node.name = str_or(jn, "name", node.key);
         auto type = domain::parse_node_type(str_or(jn, "type"));
         if (!type)
-            return Error::Field(p + ".type",
-                                "must be one of submit, approval, fill, execute, evaluate, end");
+            return Error::Field(
+                p + ".type", "must be one of submit, approval, fill, execute, evaluate, end",
+                codes::field_enum, {{"allowed", "submit, approval, fill, execute, evaluate, end"}});
         node.type = *type;
         if (const json::Value* ops = member(jn, "operators"); ops && ops->IsObject()) {
             node.operators.users = strings_of(*ops, "users");
@@ -177,7 +187,8 @@ Result<WorkflowDef> workflow_def_from_json(const json::Value& v) {
             for (rapidjson::SizeType j = 0; j < fields->Size(); ++j) {
                 const json::Value& jf = (*fields)[j];
                 const std::string fp = p + ".fields[" + std::to_string(j) + "]";
-                if (!jf.IsObject()) return Error::Field(fp, "must be an object");
+                if (!jf.IsObject())
+                    return Error::Field(fp, "must be an object", codes::field_object);
                 domain::FieldDef f;
                 f.key = str_or(jf, "key");
                 f.label = str_or(jf, "label", f.key);
@@ -185,7 +196,11 @@ Result<WorkflowDef> workflow_def_from_json(const json::Value& v) {
                 if (!ft)
                     return Error::Field(fp + ".type",
                                         "must be one of string, text, number, select, "
-                                        "multiselect, date, datetime, user");
+                                        "multiselect, date, datetime, datetime_range, user",
+                                        codes::field_enum,
+                                        {{"allowed",
+                                          "string, text, number, select, multiselect, date, "
+                                          "datetime, datetime_range, user"}});
                 f.type = *ft;
                 f.required = json::get_bool(jf, "required").value_or(false);
                 f.options = strings_of(jf, "options");
@@ -199,19 +214,23 @@ Result<WorkflowDef> workflow_def_from_json(const json::Value& v) {
         for (rapidjson::SizeType i = 0; i < ts->Size(); ++i) {
             const json::Value& jt = (*ts)[i];
             const std::string p = "transitions[" + std::to_string(i) + "]";
-            if (!jt.IsObject()) return Error::Field(p, "must be an object");
+            if (!jt.IsObject()) return Error::Field(p, "must be an object", codes::field_object);
             domain::Transition t;
             t.from = str_or(jt, "from");
             t.to = str_or(jt, "to");
             if (const json::Value* when = member(jt, "when"); when && !when->IsNull()) {
-                if (!when->IsObject()) return Error::Field(p + ".when", "must be an object");
+                if (!when->IsObject())
+                    return Error::Field(p + ".when", "must be an object", codes::field_object);
                 domain::Condition cond;
                 cond.field = str_or(*when, "field");
                 auto op = domain::parse_cond_op(str_or(*when, "op", "=="));
-                if (!op) return Error::Field(p + ".when.op", "must be one of ==, !=, in, <, >");
+                if (!op)
+                    return Error::Field(p + ".when.op", "must be one of ==, !=, in, <, >",
+                                        codes::field_enum, {{"allowed", "==, !=, in, <, >"}});
                 cond.op = *op;
                 const json::Value* value = member(*when, "value");
-                if (!value) return Error::Field(p + ".when.value", "is required");
+                if (!value)
+                    return Error::Field(p + ".when.value", "is required", codes::field_required);
                 auto fv = field_value_from_json(*value, p + ".when.value");
                 if (!fv.ok()) return fv.error();
                 cond.value = std::move(*fv);

@@ -113,8 +113,13 @@ export interface paths {
          *     `Authorization: Bearer <token>` until `expires_at`, or until you sign out.
          *
          *     Unknown users, wrong passwords and disabled accounts all get the same `401`, so the
-         *     answer does not reveal which usernames exist. Repeated failures are throttled: the server
-         *     then answers `429` with a `Retry-After` header (seconds) until the wait is over.
+         *     answer does not reveal which usernames exist. Repeated failures are throttled per client
+         *     address (an IPv6 client's /64): after 20 failures within 15 minutes from an address, or 5
+         *     for one username from an address, that address is answered `429` with a `Retry-After`
+         *     header (seconds) until the wait is over (for every username, or for that username). An
+         *     account is never locked as such: its owner still signs in from another address. The
+         *     client address is the TCP peer, or, when the peer is one of `ORDERLY_TRUSTED_PROXIES`,
+         *     the address that proxy appended to `X-Forwarded-For` (see README).
          */
         post: operations["login"];
         delete?: never;
@@ -225,6 +230,29 @@ export interface paths {
          *     A token that does not exist or belongs to someone else is answered `404`.
          */
         delete: operations["deleteMyToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My in-app notices
+         * @description The signed-in user's notices, newest first: every ticket event addressed to them (a node
+         *     waiting for them, their ticket approved, rejected with the reason, withdrawn, transferred
+         *     to them, its execution finished), whatever channels the workflow notifies on and whether
+         *     or not they have an email address. `event` is a `NotificationEvent`.
+         */
+        get: operations["listMyNotices"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1273,11 +1301,44 @@ export interface paths {
          * @description Starts the ticket's task as an operator of its execute node (by default the
          *     submitter) while it is `approved`. Answers `202` with the execution id; the ticket
          *     is `executing` until the execution ends, then moves on (`finished` after the last
-         *     node) or becomes `failed`.
+         *     node) or becomes `failed` (its `execution_result` tells a failure from a cancel).
+         *     In a `protected` environment the body needs `"confirm": true`, else `409` with code
+         *     `execution.confirmation_required` (retry likewise).
          *     Send the ticket's `version` (in the body or `If-Match`) to be refused with `409` when the
          *     ticket changed meanwhile.
          */
         post: operations["executeTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/execution-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * What executing would run
+         * @description For the confirmation before executing (or retrying): the command as it would run now
+         *     (config values resolved, secrets masked as `******`), the chosen variable values, the
+         *     values of variables whose name contains `host` gathered in `hosts`, and the environment.
+         *     For whoever may execute or retry the ticket now (`403` with code
+         *     `execution.preview_denied` for its other readers, `404` for others). `422` when the
+         *     command cannot be built any more (e.g. a chosen option was removed).
+         */
+        get: operations["previewTicketExecution"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1947,16 +2008,27 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * @description An RFC 9457 problem document, the body of every error response.
+         * @description An RFC 9457 problem document, the body of every error response. `code` says what went
+         *     wrong in a stable, translatable way and `params` holds the values its message names
+         *     (a client shows its own text for the code and falls back to `detail`).
          * @example {
          *       "type": "about:blank",
          *       "title": "Bad Request",
          *       "status": 400,
-         *       "detail": "The request body is not valid.",
+         *       "detail": "password must be at least 8 characters long",
+         *       "code": "request.invalid",
+         *       "params": {
+         *         "field": "password",
+         *         "count": 1
+         *       },
          *       "errors": [
          *         {
          *           "field": "password",
-         *           "message": "must be at least 8 characters long"
+         *           "message": "must be at least 8 characters long",
+         *           "code": "field.min_length",
+         *           "params": {
+         *             "min": 8
+         *           }
          *         }
          *       ],
          *       "request_id": "01HQ7Z3K8M2N4P6R8T0V2X4Z6B"
@@ -1973,6 +2045,8 @@ export interface components {
             detail?: string;
             /** @description Field-level problems, when the request had invalid fields. Nested fields are joined with dots, e.g. `members.ops`. */
             errors?: components["schemas"]["ProblemFieldError"][];
+            code: components["schemas"]["ProblemCode"];
+            params: components["schemas"]["ProblemParams"];
             /** @description Id of this request, also found in the server log and in audit events. */
             request_id?: string;
         };
@@ -1982,7 +2056,37 @@ export interface components {
             field: string;
             /** @description What is wrong with it. */
             message: string;
+            code: components["schemas"]["ProblemCode"];
+            params: components["schemas"]["ProblemParams"];
         };
+        /**
+         * @description Every code the server sends as `Problem.code` or `ProblemFieldError.code`: dotted lowercase,
+         *     `<area>.<what>` (e.g. `ticket.not_found`, `environment.key_exists`), field codes `field.*`
+         *     (e.g. `field.max_length` with `{max}`), and the generic codes of each status (`bad_request`,
+         *     `not_found`, `conflict`, `internal`, ...) where nothing more specific applies. When a
+         *     problem is about one field, its code is that field's code and `params.field` names the
+         *     field. The web UI translates `problem.<code>` (webui/src/i18n/codes/).
+         * @enum {string}
+         */
+        ProblemCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unprocessable" | "too_many_requests" | "unavailable" | "internal" | "request.invalid" | "request.body_empty" | "request.body_too_deep" | "request.body_not_json" | "request.body_too_large" | "request.path_invalid" | "request.query_invalid" | "request.no_route" | "request.id_invalid" | "request.idempotency_key_reused" | "request.version_conflict" | "server.draining" | "server.busy" | "database.busy" | "database.unusable" | "static.not_found" | "static.ui_not_built" | "auth.required" | "auth.bad_header" | "auth.token_invalid" | "auth.invalid_credentials" | "auth.throttled" | "auth.current_password_required" | "auth.current_password_wrong" | "permission.denied" | "permission.unknown" | "permission.not_held" | "field.invalid" | "field.type" | "field.enum" | "field.empty" | "field.min_length" | "field.max_length" | "field.pattern" | "field.datetime" | "field.datetime_range" | "field.date" | "field.minimum" | "field.maximum" | "field.greater_than" | "field.less_than" | "field.min_items" | "field.max_items" | "field.duplicate" | "field.required" | "field.min_properties" | "field.max_properties" | "field.unknown" | "field.integer" | "field.number" | "field.string" | "field.boolean" | "field.object" | "field.string_list" | "field.not_option" | "field.nul_character" | "field.cursor" | "field.if_match" | "field.version_mismatch" | "field.not_in_step" | "field.user" | "user.not_found" | "user.unknown" | "user.disabled" | "user.username_taken" | "user.cannot_disable_self" | "user.cannot_delete_self" | "user.last_admin" | "role.not_found" | "role.unknown" | "role.key_exists" | "role.builtin" | "business.not_found" | "business.unknown" | "business.key_exists" | "business.required" | "token.not_found" | "environment.not_found" | "environment.unknown" | "environment.key_exists" | "environment.in_use" | "environment.has_config" | "purpose.not_found" | "purpose.unknown" | "purpose.key_exists" | "purpose.in_use" | "catalog.not_found" | "catalog.unknown" | "catalog.not_empty" | "catalog.cycle" | "service.not_found" | "service.unknown" | "service.submit_denied" | "service.needs_template" | "service.no_template" | "template.not_found" | "template.unknown" | "template.name_exists" | "template.in_use" | "template.inactive" | "template.submit_denied" | "template.workflow_mismatch" | "template.not_runnable_on_submit" | "variable.not_found" | "variable.unknown" | "variable.name_exists" | "variable.name_invalid" | "variable.in_use" | "variable.script_fed" | "variable.not_script_fed" | "variable.command_required" | "variable.refresh_denied" | "variable.options_unavailable" | "variable.script_failed" | "variable.not_an_option" | "variable.not_in_template" | "variable.no_value" | "variable.listed_twice" | "variable.internal_conflict" | "variable.registered_conflict" | "variable.single_value" | "variable.repeated_value" | "variable.no_options" | "option.too_many" | "option.value_empty" | "option.value_too_long" | "option.label_too_long" | "option.repeated" | "command.invalid" | "command.placeholder_in_options_script" | "config.key_not_found" | "config.key_not_set" | "config.revision_not_found" | "config.revision_is_delete" | "workflow.not_found" | "workflow.unknown" | "workflow.version_not_found" | "workflow.version_unknown" | "workflow.invalid" | "workflow.node_key_missing" | "workflow.node_key_duplicate" | "workflow.rule_at_least" | "workflow.field_key_missing" | "workflow.field_key_duplicate" | "workflow.field_options_missing" | "workflow.notify_policy" | "workflow.repeat_minutes_missing" | "workflow.submit_node_duplicate" | "workflow.submit_node_missing" | "workflow.end_node_missing" | "workflow.operator_user_unknown" | "workflow.operator_role_unknown" | "workflow.business_roles_unused" | "workflow.operators_missing" | "workflow.fields_not_allowed" | "workflow.field_unknown" | "workflow.node_unknown" | "workflow.end_node_exit" | "workflow.submit_node_entry" | "workflow.self_transition" | "workflow.condition_list" | "workflow.condition_compare" | "workflow.condition_single" | "workflow.node_unreachable" | "workflow.end_unreachable" | "workflow.node_has_nobody" | "workflow.no_transition" | "ticket.not_found" | "ticket.closed" | "ticket.not_submitter" | "ticket.task_running" | "ticket.not_waiting" | "ticket.self_approval" | "ticket.already_decided" | "ticket.not_operator" | "ticket.action_not_applicable" | "ticket.comment_required" | "ticket.reason_required" | "ticket.execution_failed" | "ticket.not_approved" | "ticket.not_retryable" | "ticket.transfer_to_self" | "ticket.transfer_to_submitter" | "ticket.already_operator" | "ticket.return_node_invalid" | "ticket.node_unknown" | "ticket.not_executing" | "ticket.not_at_execute_node" | "ticket.changed" | "ticket.view_denied" | "ticket.submit_target" | "ticket.workflow_submit_denied" | "ticket.fields_invalid" | "execution.not_found" | "execution.cancel_denied" | "execution.already_ended" | "execution.just_started" | "execution.log_offset" | "execution.engine_unavailable" | "execution.confirmation_required" | "execution.preview_denied" | "notification.not_found" | "notification.no_recipient" | "notification.not_retryable" | "notification.user_no_email" | "webhook.not_found" | "webhook.gone" | "webhook.inactive" | "webhook.url_invalid" | "event.unknown" | "email.address_invalid" | "email.not_configured";
+        /** @description The values the problem's message names, by name (strings or integers), e.g. `{"key": "PROD"}`, `{"max": 128}`. */
+        ProblemParams: {
+            [key: string]: unknown;
+        };
+        /**
+         * @description What an audit event records, `<object type>.<verb>`; `ticket.<action>` for each ticket
+         *     action (`ticket.return` for return). The web UI translates `audit.<action>`.
+         * @enum {string}
+         */
+        AuditAction: "auth.login" | "auth.logout" | "user.create" | "user.update" | "user.delete" | "user.update_self" | "role.create" | "role.update" | "role.delete" | "business.create" | "business.update" | "business.delete" | "token.create" | "token.revoke" | "environment.create" | "environment.update" | "environment.delete" | "purpose.create" | "purpose.update" | "purpose.delete" | "template.create" | "template.update" | "template.delete" | "variable.create" | "variable.update" | "variable.delete" | "variable.options" | "config.set" | "config.delete" | "config.rollback" | "catalog.create" | "catalog.update" | "catalog.delete" | "service.create" | "service.update" | "service.delete" | "workflow.create" | "workflow.update" | "workflow.deploy" | "ticket.create" | "ticket.approve" | "ticket.reject" | "ticket.fill" | "ticket.evaluate" | "ticket.execute" | "ticket.retry" | "ticket.withdraw" | "ticket.transfer" | "ticket.comment" | "ticket.return" | "ticket.execution_finished" | "execution.cancel" | "notification.retry" | "notification.test" | "webhook.create" | "webhook.update" | "webhook.delete";
+        /**
+         * @description How an execution ended, with `result_params`: `exited` {code}, `killed` {signal},
+         *     `timed_out` {timeout_s}, `cancelled` {by}, `cancelled_before_start` {by}, `shutdown` (the
+         *     server stopped while it ran), `interrupted` (the process running it died), `start_failed`
+         *     {reason}, `internal_error`. The web UI translates `execution.<code>`.
+         * @enum {string}
+         */
+        ExecutionResultCode: "exited" | "killed" | "timed_out" | "cancelled" | "cancelled_before_start" | "shutdown" | "interrupted" | "start_failed" | "internal_error";
         /** @description An OpenAPI 3.0.3 document. */
         OpenApiDocument: {
             [key: string]: unknown;
@@ -2029,6 +2133,7 @@ export interface components {
          *           "ops"
          *         ],
          *         "disabled": false,
+         *         "locale": "zh-CN",
          *         "created_at": "2025-01-10T09:00:00Z",
          *         "updated_at": "2025-02-14T16:20:00Z",
          *         "version": 3
@@ -2056,6 +2161,7 @@ export interface components {
          *         "ops"
          *       ],
          *       "disabled": false,
+         *       "locale": "zh-CN",
          *       "created_at": "2025-01-10T09:00:00Z",
          *       "updated_at": "2025-02-14T16:20:00Z",
          *       "version": 3,
@@ -2100,6 +2206,7 @@ export interface components {
              * @description The present password; required when `password` is given.
              */
             current_password?: string;
+            locale?: components["schemas"]["UserLocale"];
         };
         /**
          * @description A personal API token, without its secret.
@@ -2179,6 +2286,11 @@ export interface components {
             expires_in_days?: number;
         };
         /**
+         * @description The language of the user's emails (and a hint for the web UI); `zh-CN` by default.
+         * @enum {string}
+         */
+        UserLocale: "zh-CN" | "en";
+        /**
          * @description A user account.
          * @example {
          *       "id": 7,
@@ -2189,6 +2301,7 @@ export interface components {
          *         "ops"
          *       ],
          *       "disabled": false,
+         *       "locale": "zh-CN",
          *       "created_at": "2025-01-10T09:00:00Z",
          *       "updated_at": "2025-02-14T16:20:00Z",
          *       "version": 3
@@ -2207,6 +2320,7 @@ export interface components {
             roles: string[];
             /** @description A disabled user cannot sign in and their tokens do not work. */
             disabled: boolean;
+            locale: components["schemas"]["UserLocale"];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -2226,6 +2340,7 @@ export interface components {
          *             "admin"
          *           ],
          *           "disabled": false,
+         *           "locale": "zh-CN",
          *           "created_at": "2025-01-01T00:00:00Z",
          *           "updated_at": "2025-01-01T00:00:00Z",
          *           "version": 1
@@ -2239,6 +2354,7 @@ export interface components {
          *             "ops"
          *           ],
          *           "disabled": false,
+         *           "locale": "zh-CN",
          *           "created_at": "2025-01-10T09:00:00Z",
          *           "updated_at": "2025-02-14T16:20:00Z",
          *           "version": 3
@@ -2280,6 +2396,7 @@ export interface components {
              *     every permission of that role (`403` naming the one you lack).
              */
             roles?: string[];
+            locale?: components["schemas"]["UserLocale"];
         };
         /**
          * @description All fields are optional (so there is no `required` list); send only what changes.
@@ -2307,6 +2424,7 @@ export interface components {
             roles?: string[];
             /** @description `true` blocks sign-in and all of the user's tokens; `false` re-enables the account. */
             disabled?: boolean;
+            locale?: components["schemas"]["UserLocale"];
         };
         /**
          * @description A named set of permissions.
@@ -2623,6 +2741,10 @@ export interface components {
          *       "log_size": 18211,
          *       "log_truncated": false,
          *       "message": "exited with code 0",
+         *       "result_code": "exited",
+         *       "result_params": {
+         *         "code": 0
+         *       },
          *       "cancel_requested": false,
          *       "log_url": "/api/v1/executions/17/log"
          *     }
@@ -2675,8 +2797,14 @@ export interface components {
             log_size: number;
             /** @description Output was dropped after the log reached its size limit. */
             log_truncated: boolean;
-            /** @description How it ended, for people (e.g. `timed out after 600 s; its process group was terminated`). */
+            /** @description How it ended, for people, in English (e.g. `timed out after 600 s; its process group was terminated`). */
             message: string;
+            /** @description An `ExecutionResultCode` (see there for its `result_params`), how it ended, `null` while it is queued or running. */
+            result_code: (string & components["schemas"]["ExecutionResultCode"]) | null;
+            /** @description The values of `result_code`, e.g. `{"code": 0}` for `exited`, `{"by": "ops"}` for `cancelled`. */
+            result_params: {
+                [key: string]: unknown;
+            };
             /** @description Someone asked to cancel it. */
             cancel_requested: boolean;
             /** @description Path of its log (`GET`). */
@@ -2735,6 +2863,12 @@ export interface components {
          *       "object_type": "user",
          *       "object_id": "7",
          *       "summary": "Updated user alice",
+         *       "summary_code": "user.update",
+         *       "summary_params": {
+         *         "object_type": "user",
+         *         "object_id": "7",
+         *         "actor": "admin"
+         *       },
          *       "before": {
          *         "roles": [
          *           "ops"
@@ -2762,14 +2896,18 @@ export interface components {
             at: string;
             /** @description Username of who made the change; `null` for the server itself (e.g. start-up or demo data). */
             actor: string | null;
-            /** @description What was done, as `<object type>.<verb>`, e.g. `user.create`, `role.update`, `business.delete`. */
-            action: string;
+            action: components["schemas"]["AuditAction"];
             /** @description Kind of object changed, e.g. `user`, `role`, `business`. */
             object_type: string;
             /** @description Id or key of the object changed, as a string. */
             object_id: string;
-            /** @description One human-readable line describing the change. */
+            /** @description One human-readable line describing the change, in English. */
             summary: string;
+            summary_code: components["schemas"]["AuditAction"];
+            /** @description For a client's own line in its language (`audit.<summary_code>`): `object_type`, `object_id` and `actor` (empty for the server). */
+            summary_params: {
+                [key: string]: unknown;
+            };
             before: components["schemas"]["AuditSnapshot"];
             after: components["schemas"]["AuditSnapshot"];
             /** @description Client IP address the request came from. */
@@ -2795,6 +2933,12 @@ export interface components {
          *           "object_type": "user",
          *           "object_id": "8",
          *           "summary": "Created user bob",
+         *           "summary_code": "user.create",
+         *           "summary_params": {
+         *             "object_type": "user",
+         *             "object_id": "8",
+         *             "actor": "admin"
+         *           },
          *           "before": null,
          *           "after": {
          *             "username": "bob",
@@ -3176,10 +3320,10 @@ export interface components {
             /** @description Defaults to the key. */
             label?: string;
             /**
-             * @description `date` is `YYYY-MM-DD`, `datetime` RFC 3339, `user` a username, `multiselect` a list of options.
+             * @description `date` is `YYYY-MM-DD`, `datetime` RFC 3339, `datetime_range` a two-element array `[start, end]` of RFC 3339 date-times with the end after the start (else 422 with code `field.datetime_range`), `user` a username, `multiselect` a list of options.
              * @enum {string}
              */
-            type: "string" | "text" | "number" | "select" | "multiselect" | "date" | "datetime" | "user";
+            type: "string" | "text" | "number" | "select" | "multiselect" | "date" | "datetime" | "datetime_range" | "user";
             /** @default false */
             required: boolean;
             /** @description The choices of `select` and `multiselect` fields. */
@@ -3574,6 +3718,8 @@ export interface components {
              * @default false
              */
             execute: boolean;
+            /** @description With `execute` in a protected environment, confirms it (else `409` with code `execution.confirmation_required`). */
+            confirm?: boolean;
         };
         TicketUser: {
             username: string;
@@ -3668,6 +3814,16 @@ export interface components {
          *       "business": "app01",
          *       "environment": null,
          *       "purpose": null,
+         *       "service_name": "环境变更",
+         *       "catalog_path": [
+         *         "运维服务",
+         *         "变更"
+         *       ],
+         *       "template_name": null,
+         *       "environment_key": null,
+         *       "environment_name": null,
+         *       "environment_protected": false,
+         *       "execution_result": null,
          *       "creator": {
          *         "username": "ops",
          *         "display_name": "运维 Ops"
@@ -3675,7 +3831,10 @@ export interface components {
          *       "fields": {
          *         "reason": "服务器已服役 5 年",
          *         "scope": "app01 web 集群",
-         *         "window": "2026-11-22T16:00:00Z"
+         *         "window": [
+         *           "2026-11-22T16:00:00Z",
+         *           "2026-11-22T18:00:00Z"
+         *         ]
          *       },
          *       "variables": {},
          *       "nodes": [
@@ -3761,6 +3920,21 @@ export interface components {
             business: string | null;
             environment: string | null;
             purpose: string | null;
+            /** @description Name of the service it was submitted through; `null` for a task template ticket or a deleted service. (Every reader of the ticket gets the names here, without catalog permissions.) */
+            service_name: string | null;
+            /** @description Names of the service's catalog directories, from the top; empty when none. */
+            catalog_path: string[];
+            template_name: string | null;
+            /** @description Same as `environment`. */
+            environment_key: string | null;
+            environment_name: string | null;
+            /** @description Executing needs `"confirm": true` (see `TicketExecute`). */
+            environment_protected: boolean;
+            /**
+             * @description An `ExecutionStatus`, the status of the ticket's last execution, `null` when it never ran. A cancelled run leaves the ticket `failed` (it can be retried) with `execution_result` `cancelled`; `timed_out` and `interrupted` likewise.
+             * @enum {string|null}
+             */
+            execution_result: "queued" | "running" | "succeeded" | "failed" | "timed_out" | "cancelled" | "interrupted" | null;
             creator: components["schemas"]["TicketUser"];
             /** @description The values entered at every node so far, by field key. */
             fields: components["schemas"]["FieldValues"];
@@ -3880,9 +4054,15 @@ export interface components {
             comment?: string;
             version?: number;
         };
-        /** @example {} */
+        /**
+         * @example {
+         *       "confirm": true
+         *     }
+         */
         TicketExecute: {
             version?: number;
+            /** @description Required (true) when the ticket's environment is `protected`; otherwise `409` with code `execution.confirmation_required` and nothing runs. Show `GET /api/v1/tickets/{id}/execution-preview` first. */
+            confirm?: boolean;
         };
         /**
          * @example {
@@ -3928,6 +4108,87 @@ export interface components {
         };
         /**
          * @example {
+         *       "ticket_id": 42,
+         *       "ticket_sn": "OPS-20261121-0001",
+         *       "action": "execute",
+         *       "environment": {
+         *         "key": "PROD",
+         *         "name": "生产环境",
+         *         "protected": true
+         *       },
+         *       "confirmation_required": true,
+         *       "argv": [
+         *         "python",
+         *         "main_deploy_git.py",
+         *         "-e",
+         *         "prod",
+         *         "-t",
+         *         "******",
+         *         "-i",
+         *         "host1,host2"
+         *       ],
+         *       "variables": {
+         *         "AnsibleHosts": [
+         *           "host1",
+         *           "host2"
+         *         ],
+         *         "ExecMode": "normal"
+         *       },
+         *       "hosts": [
+         *         "host1",
+         *         "host2"
+         *       ]
+         *     }
+         */
+        ExecutionPreview: {
+            /** Format: int64 */
+            ticket_id: number;
+            ticket_sn: string;
+            /**
+             * @description What the caller may do now.
+             * @enum {string}
+             */
+            action: "execute" | "retry";
+            environment: {
+                key: string;
+                name: string;
+                protected: boolean;
+            } | null;
+            /** @description The execute (or retry) request must carry `"confirm": true`. */
+            confirmation_required: boolean;
+            /** @description The program and its arguments, secrets masked. */
+            argv: string[];
+            /** @description The chosen values by variable (a string or a list), secrets masked. */
+            variables: {
+                [key: string]: unknown;
+            };
+            /** @description The values of the variables whose name contains `host` (any case). */
+            hosts: string[];
+        };
+        UserNotice: {
+            /** Format: int64 */
+            id: number;
+            event: components["schemas"]["NotificationEvent"];
+            /** Format: int64 */
+            ticket_id: number;
+            ticket_sn: string;
+            title: string;
+            /** @description The node waiting or acted on; may be empty. */
+            node_name: string;
+            /** @description Username of who acted; empty for the system. */
+            actor: string;
+            /** @description The rejection or withdrawal reason, comment or execution result; may be empty. */
+            reason: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        UserNoticeList: {
+            items: components["schemas"]["UserNotice"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
          *       "execution_id": 41,
          *       "ticket_id": 12,
          *       "status": "executing"
@@ -3947,6 +4208,7 @@ export interface components {
          *       "name": "生产环境",
          *       "description": "Production.",
          *       "sort_order": 10,
+         *       "protected": true,
          *       "version": 1,
          *       "created_at": "2025-02-01T10:00:00Z",
          *       "updated_at": "2025-02-01T10:00:00Z"
@@ -3964,6 +4226,8 @@ export interface components {
              * @description Lists are ordered by `sort_order`, then by `key`.
              */
             sort_order: number;
+            /** @description Executing a task here needs `"confirm": true` in the execute request (else `409` with code `execution.confirmation_required`); see `GET /api/v1/tickets/{id}/execution-preview`. */
+            protected: boolean;
             /** @description Changes on every update; send it back in `If-Match` (see `ETag`). */
             version: number;
             /** Format: date-time */
@@ -3979,6 +4243,7 @@ export interface components {
          *           "name": "生产环境",
          *           "description": "Production.",
          *           "sort_order": 10,
+         *           "protected": true,
          *           "version": 1,
          *           "created_at": "2025-02-01T10:00:00Z",
          *           "updated_at": "2025-02-01T10:00:00Z"
@@ -4010,6 +4275,8 @@ export interface components {
              * @description Position in lists (ascending); 0 when left out.
              */
             sort_order?: number;
+            /** @description Executing a task here needs an explicit confirmation; false when left out. */
+            protected?: boolean;
         };
         /**
          * @description All fields are optional (so there is no `required` list); send only what changes.
@@ -4023,6 +4290,8 @@ export interface components {
             description?: string;
             /** Format: int64 */
             sort_order?: number;
+            /** @description Executing a task here needs an explicit confirmation. */
+            protected?: boolean;
         };
         /**
          * @description A purpose category.
@@ -4944,10 +5213,19 @@ export interface components {
                  *       "title": "Bad Request",
                  *       "status": 400,
                  *       "detail": "The request body is not valid.",
+                 *       "code": "request.invalid",
+                 *       "params": {
+                 *         "field": "username",
+                 *         "count": 1
+                 *       },
                  *       "errors": [
                  *         {
                  *           "field": "username",
-                 *           "message": "must match the pattern ^[A-Za-z0-9_.@-]{1,64}$"
+                 *           "message": "must match the pattern ^[A-Za-z0-9_.@-]{1,64}$",
+                 *           "code": "field.pattern",
+                 *           "params": {
+                 *             "pattern": "^[A-Za-z0-9_.@-]{1,64}$"
+                 *           }
                  *         }
                  *       ],
                  *       "request_id": "01HQ7Z3K8M2N4P6R8T0V2X4Z6B"
@@ -4968,6 +5246,8 @@ export interface components {
                  *       "title": "Unauthorized",
                  *       "status": 401,
                  *       "detail": "Authentication is required.",
+                 *       "code": "auth.required",
+                 *       "params": {},
                  *       "request_id": "01HQ7Z3K8M2N4P6R8T0V2X4Z6B"
                  *     }
                  */
@@ -4986,6 +5266,10 @@ export interface components {
                  *       "title": "Forbidden",
                  *       "status": 403,
                  *       "detail": "This requires the user.manage permission.",
+                 *       "code": "permission.denied",
+                 *       "params": {
+                 *         "permission": "user.manage"
+                 *       },
                  *       "request_id": "01HQ7Z3K8M2N4P6R8T0V2X4Z6B"
                  *     }
                  */
@@ -5004,6 +5288,8 @@ export interface components {
                  *       "title": "Not Found",
                  *       "status": 404,
                  *       "detail": "No such object.",
+                 *       "code": "not_found",
+                 *       "params": {},
                  *       "request_id": "01HQ7Z3K8M2N4P6R8T0V2X4Z6B"
                  *     }
                  */
@@ -5025,6 +5311,12 @@ export interface components {
                  *       "title": "Conflict",
                  *       "status": 409,
                  *       "detail": "The object was changed by someone else (version 4, If-Match \"3\").",
+                 *       "code": "request.version_conflict",
+                 *       "params": {
+                 *         "what": "user alice",
+                 *         "current": 4,
+                 *         "sent": 3
+                 *       },
                  *       "request_id": "01HQ7Z3K8M2N4P6R8T0V2X4Z6B"
                  *     }
                  */
@@ -5043,6 +5335,10 @@ export interface components {
                  *       "title": "Payload Too Large",
                  *       "status": 413,
                  *       "detail": "The request body is too large.",
+                 *       "code": "request.body_too_large",
+                 *       "params": {
+                 *         "max": 1048576
+                 *       },
                  *       "request_id": "01HQ7Z3K8M2N4P6R8T0V2X4Z6B"
                  *     }
                  */
@@ -5064,10 +5360,19 @@ export interface components {
                  *       "title": "Unprocessable Content",
                  *       "status": 422,
                  *       "detail": "The request breaks a rule.",
+                 *       "code": "role.unknown",
+                 *       "params": {
+                 *         "field": "roles",
+                 *         "key": "opz"
+                 *       },
                  *       "errors": [
                  *         {
                  *           "field": "roles",
-                 *           "message": "unknown role: opz"
+                 *           "message": "unknown role: opz",
+                 *           "code": "role.unknown",
+                 *           "params": {
+                 *             "key": "opz"
+                 *           }
                  *         }
                  *       ],
                  *       "request_id": "01HQ7Z3K8M2N4P6R8T0V2X4Z6B"
@@ -5089,6 +5394,10 @@ export interface components {
                  *       "title": "Too Many Requests",
                  *       "status": 429,
                  *       "detail": "Too many failed sign-in attempts. Try again later.",
+                 *       "code": "auth.throttled",
+                 *       "params": {
+                 *         "seconds": 60
+                 *       },
                  *       "request_id": "01HQ7Z3K8M2N4P6R8T0V2X4Z6B"
                  *     }
                  */
@@ -5194,6 +5503,8 @@ export interface operations {
                      *       "title": "Service Unavailable",
                      *       "status": 503,
                      *       "detail": "The database is not available.",
+                     *       "code": "database.unusable",
+                     *       "params": {},
                      *       "request_id": "01HQ7Z3K8M2N4P6R8T0V2X4Z6B"
                      *     }
                      */
@@ -5296,6 +5607,8 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "Invalid username or password.",
+                     *       "code": "auth.invalid_credentials",
+                     *       "params": {},
                      *       "request_id": "01HQ7Z3K8M2N4P6R8T0V2X4Z6B"
                      *     }
                      */
@@ -5474,6 +5787,33 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    listMyNotices: {
+        parameters: {
+            query?: {
+                /** @description Maximum number of items on the page. Outside 1–500 is answered `400`. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. Omit for the first page. An invalid cursor is answered `400`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of notices. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserNoticeList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     listUsers: {
@@ -7704,6 +8044,36 @@ export interface operations {
             422: components["responses"]["Unprocessable"];
         };
     };
+    previewTicketExecution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preview. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionPreview"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
     retryTicket: {
         parameters: {
             query?: never;
@@ -8873,10 +9243,19 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "options: the options script of \"Projects\" did not finish within 10 s; ask an administrator to check the variable",
+                     *       "code": "variable.script_failed",
+                     *       "params": {
+                     *         "field": "options",
+                     *         "name": "Projects"
+                     *       },
                      *       "errors": [
                      *         {
                      *           "field": "options",
-                     *           "message": "the options script of \"Projects\" did not finish within 10 s; ask an administrator to check the variable"
+                     *           "message": "the options script of \"Projects\" did not finish within 10 s; ask an administrator to check the variable",
+                     *           "code": "variable.script_failed",
+                     *           "params": {
+                     *             "name": "Projects"
+                     *           }
                      *         }
                      *       ],
                      *       "request_id": "01HQ7Z3K8M2N4P6R8T0V2X4Z6B"

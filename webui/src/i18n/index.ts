@@ -5,6 +5,7 @@ import elEn from 'element-plus/es/locale/lang/en'
 import elZhCn from 'element-plus/es/locale/lang/zh-cn'
 import en, { type MessageSchema } from './locales/en'
 import zhCN from './locales/zh-CN'
+import { codeMessages, mergeMessages } from './codes'
 
 export const SUPPORTED_LOCALES = ['zh-CN', 'en'] as const
 export type AppLocale = (typeof SUPPORTED_LOCALES)[number]
@@ -39,7 +40,10 @@ export const i18n = createI18n<[MessageSchema], AppLocale, false>({
   legacy: false,
   locale: initialLocale(),
   fallbackLocale: 'en',
-  messages: { en, 'zh-CN': zhCN },
+  messages: {
+    en: mergeMessages(en, codeMessages.en),
+    'zh-CN': mergeMessages(zhCN, codeMessages['zh-CN']),
+  },
 })
 
 export function currentLocale(): AppLocale {

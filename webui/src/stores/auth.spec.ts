@@ -13,6 +13,7 @@ function me(roles: string[], permissions: string[]): Me {
     roles,
     permissions,
     disabled: false,
+    locale: 'zh-CN',
     created_at: '2025-01-01T00:00:00Z',
     updated_at: '2025-01-01T00:00:00Z',
     version: 1,
