@@ -4,11 +4,14 @@
 #include <brotli/encode.h>
 #include <zlib.h>
 
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 
 #include "core/json.h"
+#include "support/process.h"
 #include "support/raw_http.h"
 #include "support/test_server.h"
 
@@ -212,7 +215,7 @@ TEST_CASE("bare LF line endings and bad request lines are answered at once", "[a
 TEST_CASE("HEAD is answered like GET, with the real Content-Length and no body", "[api][http]") {
     auto a = admin();
     const std::string auth = "Authorization: Bearer " + a.token() + "\r\n";
-    for (const std::string path : {"/healthz", "/api/v1/users?limit=5", "/api/v1/auth/me"}) {
+    for (const std::string path : {"/healthz", "/api/v1/users?limit=5", "/api/v1/me"}) {
         INFO(path);
         RawConnection c(port());
         c.send("HEAD " + path + " HTTP/1.1\r\nHost: t\r\n" + auth + "\r\n" + get(path, auth));
@@ -317,7 +320,7 @@ TEST_CASE("static files: precompressed br and gzip by Accept-Encoding, identical
 TEST_CASE("a head or body that does not arrive in time gets a 408 problem, then the close",
           "[api][http]") {
     // The shared test server waits 3 s (support/test_server.cpp).
-    for (const std::string partial :
+    for (const std::string& partial :
          {std::string("GET /healthz HTTP/1.1\r\nHost: t\r\n"),
           std::string(
               "POST /api/v1/auth/login HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n{\"")}) {
@@ -332,4 +335,35 @@ TEST_CASE("a head or body that does not arrive in time gets a 408 problem, then 
         CHECK(c.wait_closed(std::chrono::seconds(10)));
         CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(2900));
     }
+}
+
+TEST_CASE("paths with invalid UTF-8 are refused, and the access log stays valid JSON",
+          "[api][http]") {
+    const std::string dir = temp_dir();
+    const std::string log = dir + "/access.log";
+    {
+        ServerProcess p(dir + "/orderly.db", {}, {}, log);
+        // A surrogate, an overlong "/", a code point above U+10FFFF, raw bytes.
+        for (const std::string path :
+             {"/api/v1/%ED%A0%80", "/api/v1/users/%C0%AF", "/%F4%90%80%80", "/api/\xff\xfe"}) {
+            INFO(path);
+            auto r = raw_exchange(p.port(), get(path));
+            CHECK(r.status == 400);
+            json::Document d;
+            CHECK(json::parse_untrusted(r.body, d).ok());
+        }
+        p.signal(SIGTERM);
+        CHECK(p.wait() == 0);
+    }
+    std::ifstream in(log);
+    std::string line;
+    int requests = 0;
+    while (std::getline(in, line)) {
+        INFO(line);
+        json::Document d;
+        CHECK(json::parse_untrusted(line, d).ok());  // UTF-8 validated
+        if (line.find("\"msg\":\"request\"") != std::string::npos) ++requests;
+    }
+    CHECK(requests >= 4);
+    std::filesystem::remove_all(dir);
 }

@@ -62,7 +62,9 @@ Parsed bad(std::string code, std::string detail) {
 // Every line of the head must end in CRLF: a bare LF or a lone CR is an error at once, so that a
 // client that sends them gets an answer instead of a wait for a blank line that never comes.
 // Control characters other than HTAB have no place in a head either.
-bool head_bytes_ok(std::string_view s, bool complete_prefix_only, std::string* why) {
+bool head_bytes_ok(std::string_view s, bool complete_prefix_only, std::string* why,
+                   std::string* code = nullptr) {
+    if (code) *code = "http.bad_line_ending";
     for (size_t i = 0; i < s.size(); ++i) {
         unsigned char c = static_cast<unsigned char>(s[i]);
         if (c == '\n') {
@@ -81,6 +83,11 @@ bool head_bytes_ok(std::string_view s, bool complete_prefix_only, std::string* w
             }
         } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
             *why = "the request head contains a control character";
+            // Which part: the request line, or a header field.
+            if (code)
+                *code = s.substr(0, i).find('\n') == std::string_view::npos
+                            ? "http.bad_request_line"
+                            : "http.header_invalid";
             return false;
         }
     }
@@ -253,9 +260,9 @@ Parsed parse_request(std::string_view buf, const Limits& limits) {
     std::string_view head = head_end == std::string_view::npos
                                 ? s.substr(0, limits.max_head_bytes + 1)
                                 : s.substr(0, head_end + 2);
-    std::string why;
-    if (!head_bytes_ok(head, head_end == std::string_view::npos, &why))
-        return bad("http.bad_line_ending", why);
+    std::string why, code;
+    if (!head_bytes_ok(head, head_end == std::string_view::npos, &why, &code))
+        return bad(code, why);
 
     Message m;
     size_t line_end = head.find("\r\n");
