@@ -1,6 +1,44 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { fileURLToPath, URL } from 'node:url'
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib'
+import type { Plugin } from 'vite'
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
+
+/**
+ * Writes file.br and file.gz beside every text file of the build, with node's own zlib (no
+ * dependency to keep up). The Orderly server and nginx's gzip_static send them to clients that
+ * accept them; the hashed names keep the compressed copies as cacheable as the originals.
+ */
+function precompress(): Plugin {
+  let outDir = 'dist'
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) => {
+      const path = join(dir, name)
+      return statSync(path).isDirectory() ? walk(path) : [path]
+    })
+  return {
+    name: 'orderly-precompress',
+    apply: 'build',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir)
+    },
+    closeBundle() {
+      for (const file of walk(outDir)) {
+        if (!/\.(js|mjs|css|html|svg|json|txt|ttf|woff)$/.test(file)) continue
+        const data = readFileSync(file)
+        if (data.length < 1024) continue
+        const gz = gzipSync(data, { level: 9 })
+        const br = brotliCompressSync(data, {
+          params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: data.length },
+        })
+        if (gz.length < data.length) writeFileSync(`${file}.gz`, gz)
+        if (br.length < data.length) writeFileSync(`${file}.br`, br)
+      }
+    },
+  }
+}
 
 // Where `npm run dev` / `npm run preview` forward API calls. The Orderly server listens on
 // 127.0.0.1:8080 by default; ORDERLY_API_TARGET points the dev server at another instance.
@@ -12,7 +50,7 @@ const proxy = {
 
 export default defineConfig({
   base: '/',
-  plugins: [vue()],
+  plugins: [vue(), precompress()],
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
   },

@@ -20,7 +20,7 @@ std::string temp_dir() {
 }
 
 ServerProcess::ServerProcess(const std::string& db_path, std::vector<std::string> extra,
-                             std::vector<std::string> env) {
+                             std::vector<std::string> env, const std::string& stdout_path) {
     int fds[2];
     if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
     std::vector<std::string> args = {ORDERLY_BINARY, "serve", "--listen",
@@ -29,8 +29,10 @@ ServerProcess::ServerProcess(const std::string& db_path, std::vector<std::string
     pid_ = fork();
     if (pid_ == 0) {
         dup2(fds[1], 2);
-        int devnull = open("/dev/null", O_WRONLY);
-        dup2(devnull, 1);
+        int out = stdout_path.empty()
+                      ? open("/dev/null", O_WRONLY)
+                      : open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        dup2(out, 1);
         close(fds[0]);
         close(fds[1]);
         for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));

@@ -11,9 +11,10 @@ namespace orderly::test {
 class ServerProcess {
   public:
     // Starts `orderly serve --listen 127.0.0.1:0 --db db_path extra...` and waits until it
-    // prints the port it serves on. env entries are "NAME=value".
+    // prints the port it serves on. env entries are "NAME=value". stdout (the access log) goes
+    // to stdout_path when given, else nowhere.
     ServerProcess(const std::string& db_path, std::vector<std::string> extra = {},
-                  std::vector<std::string> env = {});
+                  std::vector<std::string> env = {}, const std::string& stdout_path = {});
     ~ServerProcess();
     uint16_t port() const { return port_; }
     pid_t pid() const { return pid_; }

@@ -107,6 +107,12 @@ struct Shared {
         o.server.port = 0;
         o.server.access_log = std::getenv("ORDERLY_TEST_ACCESS_LOG") != nullptr;
         o.secret_key_file = dir + "/secret.key";
+        // A web UI directory the tests fill with the files they serve (see ui_dir()).
+        o.server.ui_dir = dir + "/ui";
+        std::filesystem::create_directories(dir + "/ui/assets");
+        // Short enough for the timeout tests to wait for (test_http_protocol.cpp).
+        o.server.header_timeout = std::chrono::seconds(3);
+        o.server.body_timeout = std::chrono::seconds(3);
         o.work_dir = dir + "/work";
         app = std::make_unique<OrderlyApp>(o);
         app->ensure_admin(kAdminPassword);
@@ -130,6 +136,9 @@ OrderlyApp& server() {
 }
 uint16_t port() {
     return shared().app->port();
+}
+std::string ui_dir() {
+    return shared().dir + "/ui";
 }
 
 Client login(const std::string& username, const std::string& password) {

@@ -48,6 +48,8 @@ class Client {
 inline constexpr const char* kAdminPassword = "admin-test-password";
 OrderlyApp& server();
 uint16_t port();
+// The shared server's web UI directory (served at /, empty at start); tests write files there.
+std::string ui_dir();
 
 // A client logged in as the given user (which must exist).
 Client login(const std::string& username, const std::string& password);

@@ -69,3 +69,24 @@ TEST_CASE("RFC 3339 formatting agrees with the C library across centuries", "[ti
     }
     CHECK(mismatches == 0);
 }
+
+TEST_CASE("the writer turns invalid UTF-8 into U+FFFD, so its output is always valid JSON",
+          "[json]") {
+    json::Writer w;
+    w.start_object()
+        .kv("path", std::string("/a\xff\xfe/\xc3\xa9/\xe2\x82"))
+        .kv(std::string("k\x80"), "ok")
+        .end_object();
+    const std::string out = w.take();
+    json::Document d;
+    REQUIRE(json::parse_untrusted(out, d).ok());  // validates UTF-8
+    CHECK(std::string(d["path"].GetString()) ==
+          "/a\xEF\xBF\xBD\xEF\xBF\xBD/\xc3\xa9/\xEF\xBF\xBD\xEF\xBF\xBD");
+    CHECK(d.HasMember("k\xEF\xBF\xBD"));
+    // Valid text is left alone, overlong forms and surrogates are not valid.
+    std::string scratch;
+    CHECK(json::utf8_safe("h\xc3\xa9llo \xf0\x9f\x98\x80", scratch) ==
+          "h\xc3\xa9llo \xf0\x9f\x98\x80");
+    CHECK(json::utf8_safe("\xc0\xaf", scratch) == "\xEF\xBF\xBD\xEF\xBF\xBD");
+    CHECK(json::utf8_safe("\xed\xa0\x80", scratch) == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+}

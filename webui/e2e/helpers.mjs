@@ -109,3 +109,27 @@ export async function expectSuccess(success, failure, what, timeout = 30_000) {
   ])
   if (which === 'error') throw new Error(`${what} failed: ${(await failure.innerText()).trim()}`)
 }
+
+/**
+ * Init script for every page: the browser reports each Content-Security-Policy violation as a
+ * `securitypolicyviolation` event; this logs it to the console, where watchCsp collects it.
+ */
+export function reportCspViolations() {
+  document.addEventListener('securitypolicyviolation', (e) => {
+    console.error(
+      `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'} (${e.sourceFile || 'page'}:${e.lineNumber})`,
+    )
+  })
+}
+
+/**
+ * Collects the CSP violations of `page` into `sink`: those the init script above reports, and
+ * Chromium's own "Refused to ... Content Security Policy" console errors (which also cover
+ * violations before the script runs). The runner fails a test whose pages had any.
+ */
+export function watchCsp(page, sink) {
+  page.on('console', (msg) => {
+    const text = msg.text()
+    if (/CSP violation|Content Security Policy/i.test(text)) sink.push(`${page.url()}: ${text}`)
+  })
+}

@@ -29,6 +29,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { randomBytes } from 'node:crypto'
 import { chromium } from 'playwright-core'
+import { reportCspViolations, watchCsp } from './helpers.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const webui = resolve(here, '..')
@@ -187,6 +188,7 @@ async function main() {
       for (const f of readdirSync(artifacts)) if (f.startsWith(`${safeName(id)}-`)) rmSync(join(artifacts, f), { force: true })
       const outside = []
       const pageErrors = []
+      const cspViolations = []
       const contexts = []
       const pages = []
       const openContext = async (options = {}) => {
@@ -197,8 +199,10 @@ async function main() {
           outside.push(u)
           return route.abort('blockedbyclient')
         })
+        await context.addInitScript(reportCspViolations)
         const p = await context.newPage()
         p.on('pageerror', (e) => pageErrors.push(e.message))
+        watchCsp(p, cspViolations)
         contexts.push(context)
         pages.push(p)
         return { context, page: p }
@@ -219,12 +223,15 @@ async function main() {
           return file
         },
         /** A name unique to this run, for objects the test creates. */
+        /** CSP violations seen so far in this test's pages (the test fails if any remain). */
+        cspViolations,
         uniq: (prefix) => `${prefix}${Date.now().toString(36)}${randomBytes(2).toString('hex')}`,
       }
       try {
         await withTimeout(fn(ctx), TEST_TIMEOUT_MS, id)
         if (outside.length) throw new Error(`requests to outside hosts: ${[...new Set(outside)].join(', ')}`)
         if (pageErrors.length) throw new Error(`uncaught errors in the page: ${pageErrors.join(' | ')}`)
+        if (cspViolations.length) throw new Error(`Content-Security-Policy violations: ${[...new Set(cspViolations)].join(' | ')}`)
         passed++
         console.log(`ok   ${id} (${((Date.now() - started) / 1000).toFixed(1)}s)`)
       } catch (e) {

@@ -33,6 +33,20 @@ namespace orderly::codes {
     X(request_version_conflict, "request.version_conflict")                           \
     X(server_draining, "server.draining")                                             \
     X(server_busy, "server.busy")                                                     \
+    X(http_bad_line_ending, "http.bad_line_ending")                                   \
+    X(http_bad_request_line, "http.bad_request_line")                                 \
+    X(http_chunk_invalid, "http.chunk_invalid")                                       \
+    X(http_content_length_conflict, "http.content_length_conflict")                   \
+    X(http_content_length_invalid, "http.content_length_invalid")                     \
+    X(http_header_invalid, "http.header_invalid")                                     \
+    X(http_headers_too_large, "http.headers_too_large")                               \
+    X(http_host_missing, "http.host_missing")                                         \
+    X(http_host_repeated, "http.host_repeated")                                       \
+    X(http_method_not_implemented, "http.method_not_implemented")                     \
+    X(http_payload_too_large, "http.payload_too_large")                               \
+    X(http_request_timeout, "http.request_timeout")                                   \
+    X(http_transfer_encoding_unsupported, "http.transfer_encoding_unsupported")       \
+    X(http_version_not_supported, "http.version_not_supported")                       \
     X(database_busy, "database.busy")                                                 \
     X(database_unusable, "database.unusable")                                         \
     X(static_not_found, "static.not_found")                                           \

@@ -8,6 +8,58 @@
 namespace orderly::json {
 
 namespace {
+// Length of the valid UTF-8 sequence at s[i] (RFC 3629: no overlongs, surrogates or values
+// above U+10FFFF), 0 when there is none.
+size_t utf8_seq(std::string_view s, size_t i) {
+    auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = b(i);
+    if (c < 0x80) return 1;
+    size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (i + n > s.size()) return 0;
+    if (b(i + 1) < lo || b(i + 1) > hi) return 0;
+    for (size_t k = 2; k < n; ++k)
+        if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
+    return n;
+}
+}  // namespace
+
+std::string_view utf8_safe(std::string_view s, std::string& scratch) {
+    size_t i = 0;
+    while (i < s.size()) {
+        const size_t n = utf8_seq(s, i);
+        if (n == 0) break;
+        i += n;
+    }
+    if (i == s.size()) return s;
+    scratch.assign(s.substr(0, i));
+    while (i < s.size()) {
+        const size_t n = utf8_seq(s, i);
+        if (n == 0) {
+            scratch.append("\xEF\xBF\xBD");
+            ++i;
+        } else {
+            scratch.append(s.substr(i, n));
+            i += n;
+        }
+    }
+    return scratch;
+}
+
+namespace {
 // Counts nesting while the iterative parser runs, and refuses documents deeper than kMaxDepth
 // before they are built, so no later recursive walk can overflow the stack.
 struct DepthLimitedHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, DepthLimitedHandler> {

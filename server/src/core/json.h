@@ -38,6 +38,11 @@ constexpr size_t kMaxDepth = 64;
 // kMaxDepth. Errors are 400 problems that say where the body is wrong.
 Result<void> parse_untrusted(std::string_view body, Document& doc);
 
+// `s` when it is valid UTF-8; otherwise a copy in `scratch` with each invalid byte replaced by
+// U+FFFD, so that everything Writer emits (responses, the access log) is valid JSON whatever
+// bytes a client sent.
+std::string_view utf8_safe(std::string_view s, std::string& scratch);
+
 // Output: a streaming writer with helpers for the types Orderly uses.
 class Writer {
   public:
@@ -62,10 +67,14 @@ class Writer {
         return *this;
     }
     Writer& key(std::string_view k) {
+        std::string fixed;
+        k = utf8_safe(k, fixed);
         w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
         return *this;
     }
     Writer& str(std::string_view v) {
+        std::string fixed;
+        v = utf8_safe(v, fixed);
         w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
         return *this;
     }

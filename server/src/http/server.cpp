@@ -3,12 +3,15 @@
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
 #include <pistache/net.h>
+#include <pistache/peer.h>
 #include <sodium.h>
+#include <sys/socket.h>
 
 #include <charconv>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -20,6 +23,7 @@
 #include "core/time.h"
 #include "http/spec.h"
 #include "http/validator.h"
+#include "http/wire.h"
 
 namespace orderly::http {
 
@@ -73,21 +77,10 @@ std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space
     return out;
 }
 
+// Strict: an overlong form or a surrogate ("/%ED%A0%80") is not a valid path either.
 bool valid_utf8(std::string_view s) {
-    size_t i = 0;
-    while (i < s.size()) {
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        size_t n = c < 0x80           ? 1
-                   : (c >> 5) == 0x6  ? 2
-                   : (c >> 4) == 0xE  ? 3
-                   : (c >> 3) == 0x1E ? 4
-                                      : 0;
-        if (n == 0 || i + n > s.size()) return false;
-        for (size_t k = 1; k < n; ++k)
-            if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-        i += n;
-    }
-    return true;
+    std::string scratch;
+    return json::utf8_safe(s, scratch).data() == s.data();  // unchanged = valid
 }
 
 // ASCII only, as HTTP header names and tokens are; no locale lookups.
@@ -95,17 +88,6 @@ std::string lower(std::string s) {
     for (auto& c : s)
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     return s;
-}
-
-// Parsing a media type is not free and nearly every response has the same one or two.
-P::Http::Mime::MediaType media_type(const std::string& s) {
-    static const std::string json_text = "application/json; charset=utf-8";
-    static const std::string problem_text = "application/problem+json; charset=utf-8";
-    static const auto json = P::Http::Mime::MediaType::fromString(json_text);
-    static const auto problem = P::Http::Mime::MediaType::fromString(problem_text);
-    if (s == json_text) return json;
-    if (s == problem_text) return problem;
-    return P::Http::Mime::MediaType::fromString(s);
 }
 
 // Request ids only need to be unique, not secret: a per-thread generator (xorshift64*, seeded
@@ -289,27 +271,119 @@ class Metrics {
 
 std::mutex g_log_mu;
 
-// Pistache 0.0.5 writes only typed headers on a response (raw ones are dropped), so every header
-// Orderly sets goes through this generic typed header.
-class NamedHeader : public P::Http::Header::Header {
-  public:
-    NamedHeader(std::string name, std::string value)
-        : name_(std::move(name)), value_(std::move(value)) {}
-    const char* name() const override { return name_.c_str(); }
-    void parse(const std::string& data) override { value_ = data; }
-    void write(std::ostream& os) const override { os << value_; }
-#ifdef SAFE_HEADER_CAST
-    uint64_t hash() const override {
-        return std::hash<std::string>()(name_);
-    }
-#endif
+// The web UI's security headers. Only the server's own scripts and styles: no eval (the built
+// bundles have none; vue-i18n 11 compiles messages without `new Function`) and no inline styles
+// (Vue and Element Plus set styles through the CSSOM, which style-src does not govern; the
+// browser tests fail on any violation). Keep in step with docker/nginx.conf.
+constexpr const char* kUiCsp =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'";
+// API responses are data, never documents to render or frame.
+constexpr const char* kApiCsp = "default-src 'none'; frame-ancestors 'none'";
 
-  private:
-    std::string name_;
-    std::string value_;
-};
+bool has_header(const Response& r, std::string_view lower_name) {
+    for (const auto& [k, v] : r.headers) {
+        if (k.size() != lower_name.size()) continue;
+        bool same = true;
+        for (size_t i = 0; i < k.size() && same; ++i) {
+            char c = k[i];
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            same = c == lower_name[i];
+        }
+        if (same) return true;
+    }
+    return false;
+}
+
+// The Date header, formatted once a second per thread.
+const std::string& current_http_date() {
+    thread_local int64_t cached_second = -1;
+    thread_local std::string cached;
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    if (now != cached_second) {
+        cached = wire::http_date(now);
+        cached_second = now;
+    }
+    return cached;
+}
+
+// Which of the encodings Orderly has precompressed files for the client accepts: "br", "gzip"
+// or "" (RFC 9110 §12.5.3; q=0 refuses, "*" stands for any encoding not named).
+std::string pick_encoding(const std::optional<std::string>& accept) {
+    if (!accept) return "";
+    std::map<std::string, double> q;
+    std::string_view s = *accept;
+    size_t i = 0;
+    while (i < s.size()) {
+        size_t comma = s.find(',', i);
+        if (comma == std::string_view::npos) comma = s.size();
+        std::string_view item = s.substr(i, comma - i);
+        i = comma + 1;
+        size_t semi = item.find(';');
+        std::string name = lower(std::string(item.substr(0, semi)));
+        name.erase(0, name.find_first_not_of(" \t"));
+        name.erase(name.find_last_not_of(" \t") + 1);
+        double weight = 1.0;
+        if (semi != std::string_view::npos) {
+            std::string params = lower(std::string(item.substr(semi + 1)));
+            auto qp = params.find("q=");
+            if (qp != std::string::npos) {
+                try {
+                    weight = std::stod(params.substr(qp + 2));
+                } catch (const std::exception&) {
+                    weight = 0;
+                }
+            }
+        }
+        if (!name.empty()) q[name] = weight;
+    }
+    auto weight_of = [&](const std::string& enc) {
+        if (auto it = q.find(enc); it != q.end()) return it->second;
+        if (auto it = q.find("*"); it != q.end()) return it->second;
+        return 0.0;
+    };
+    const double br = weight_of("br"), gz = weight_of("gzip");
+    if (br > 0 && br >= gz) return "br";
+    if (gz > 0) return "gzip";
+    return "";
+}
 
 }  // namespace
+
+// One client connection. Pistache only carries its bytes; framing, ordering and timeouts are
+// done here (see wire.h for why). Requests of a connection are handled one after another: the
+// next pipelined request starts once the previous response is queued, so responses go out in
+// request order (RFC 9112 §9.3.2) whichever thread handled each.
+struct Conn {
+    std::mutex mu;
+    std::weak_ptr<P::Tcp::Peer> peer;
+    int fd = -1;
+    std::string address;
+    std::string in;        // received bytes not yet taken by a request
+    bool busy = false;     // a request is being handled; its response is not queued yet
+    bool pumping = false;  // some thread is taking requests off `in`
+    bool closing = false;  // the last response said Connection: close; input is ignored
+    bool shut = false;     // shutdown(2) called
+    bool closed = false;   // Pistache reported the disconnection (the fd may be reused)
+    bool continue_sent = false;
+    bool head_done = false;  // the pending request's head is complete, its body is awaited
+    std::chrono::steady_clock::time_point request_started;  // first byte of the pending request
+    std::chrono::steady_clock::time_point body_started;
+    std::chrono::steady_clock::time_point idle_since;
+    std::chrono::steady_clock::time_point closing_since;
+
+    // Both need `mu` held and the fd still open (!closed).
+    void shutdown_write() {
+        if (!closed && !shut) ::shutdown(fd, SHUT_WR);
+    }
+    void shutdown_both() {
+        if (!closed) ::shutdown(fd, SHUT_RDWR);
+        shut = true;
+    }
+};
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     ServerOptions opts;
@@ -335,24 +409,84 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     void start_log_flusher();
     void stop_log_flusher();
 
-    void handle(const P::Http::Request& preq, P::Http::ResponseWriter rw);
+    // Connections, for the timeout thread.
+    std::mutex conns_mu;
+    std::vector<std::weak_ptr<Conn>> conns;
+    std::thread reaper;
+    std::mutex reaper_mu;
+    std::condition_variable reaper_cv;
+    bool reaper_stop = false;
+    void start_reaper();
+    void stop_reaper();
+    void reap();
+
+    void add_conn(const std::shared_ptr<Conn>& c) {
+        std::lock_guard lock(conns_mu);
+        conns.push_back(c);
+    }
+    void on_input(const std::shared_ptr<Conn>& c, const char* data, size_t len);
+    // Takes whole requests off c->in while the connection is free; `lock` holds c->mu.
+    void pump(const std::shared_ptr<Conn>& c, std::unique_lock<std::mutex>& lock);
+    // Queues bytes on the connection; close = shut it down once they are written.
+    void write(const std::shared_ptr<Conn>& c, std::string bytes, bool close);
+    // An error found while framing, or a timeout: answered with problem JSON, then closed.
+    void reject(const std::shared_ptr<Conn>& c, int status, const std::string& code,
+                const std::string& detail, std::string target);
+    wire::Limits limits() const {
+        wire::Limits l;
+        l.max_body_bytes = opts.max_body_bytes;
+        return l;
+    }
+
+    void handle(const std::shared_ptr<Conn>& c, wire::Message&& m);
     Response dispatch(Request& req, const RouteEntry& route);
     Response serve_static(const Request& req);
-    void send(P::Http::ResponseWriter& rw, const Request& req, Response& res, bool client_close,
-              P::Http::Version version, std::chrono::steady_clock::time_point started);
+    void send(const std::shared_ptr<Conn>& c, const Request& req, Response& res, bool keep_alive,
+              std::chrono::steady_clock::time_point started);
+    // The connection's request is answered: take the next one, unless a pump is running.
+    void finished(const std::shared_ptr<Conn>& c, bool close);
     void done() {
         if (--in_flight == 0) drain_cv.notify_all();
     }
 };
 
 namespace {
+constexpr const char* kConnKey = "orderly.conn";
+
+// Pistache's HTTP handler with its parser left out: onInput passes the raw bytes to Orderly's
+// framing. Pistache's parser object still exists per peer (its idle checker reads it), and the
+// peer stays "idle" for that checker, which then only applies its keep-alive timeout, set to a
+// year in start(); Orderly's own timeouts are in Server::Impl::reap().
 class PistacheHandler : public P::Http::Handler {
   public:
     HTTP_PROTOTYPE(PistacheHandler)
     explicit PistacheHandler(std::shared_ptr<Server::Impl> impl) : impl_(std::move(impl)) {}
-    void onRequest(const P::Http::Request& req, P::Http::ResponseWriter rw) override {
-        impl_->handle(req, std::move(rw));
+    void onConnection(const std::shared_ptr<P::Tcp::Peer>& peer) override {
+        // What Pistache's own onConnection (private) does: its idle checker reads this parser.
+        peer->putData(P::Http::Handler::ParserData, std::make_shared<P::Http::RequestParser>(1024));
+        peer->setIdle(true);
+        auto c = std::make_shared<Conn>();
+        c->peer = peer;
+        c->fd = peer->fd();
+        c->address = peer->address().host();
+        c->idle_since = std::chrono::steady_clock::now();
+        peer->putData(kConnKey, c);
+        impl_->add_conn(c);
     }
+    void onDisconnection(const std::shared_ptr<P::Tcp::Peer>& peer) override {
+        if (auto c = std::static_pointer_cast<Conn>(peer->tryGetData(kConnKey))) {
+            std::lock_guard lock(c->mu);
+            c->closed = true;
+            c->in.clear();
+        }
+    }
+    void onInput(const char* buffer, size_t len,
+                 const std::shared_ptr<P::Tcp::Peer>& peer) override {
+        if (auto c = std::static_pointer_cast<Conn>(peer->tryGetData(kConnKey)))
+            impl_->on_input(c, buffer, len);
+    }
+    // Never called: onInput does not hand bytes to Pistache's parser.
+    void onRequest(const P::Http::Request&, P::Http::ResponseWriter) override {}
 
   private:
     std::shared_ptr<Server::Impl> impl_;
@@ -472,19 +606,23 @@ void Server::Impl::stop_log_flusher() {
 void Server::start() {
     auto& o = impl_->opts;
     impl_->start_log_flusher();
+    impl_->start_reaper();
     impl_->pool = std::make_unique<WorkerPool>(o.workers);
     P::Address addr(o.host, P::Port(o.port));
     impl_->endpoint = std::make_unique<P::Http::Endpoint>(addr);
     // PLATFORM.md rule 2: every option explicitly. maxRequestSize covers headers and body; the
     // body limit proper is enforced below so that it is answered with problem JSON.
+    // Requests are framed and timed by Orderly (PistacheHandler), so Pistache's own limits and
+    // timeouts are set out of the way: its idle checker would answer a bodiless 408.
+    constexpr auto kYear = std::chrono::hours(24 * 365);
     auto opts = P::Http::Endpoint::options()
                     .threads(o.threads)
                     .threadsName("orderly-http")
                     .flags(P::Tcp::Options::ReuseAddr)  // Pistache #217: rebinding after kill -9
                     .maxRequestSize(o.max_body_bytes + 64 * 1024)
-                    .headerTimeout(o.header_timeout)
-                    .bodyTimeout(o.body_timeout)
-                    .keepaliveTimeout(o.keepalive_timeout);
+                    .headerTimeout(kYear)
+                    .bodyTimeout(kYear)
+                    .keepaliveTimeout(kYear);
     impl_->endpoint->init(opts);
     impl_->endpoint->setHandler(P::Http::make_handler<PistacheHandler>(impl_));
     impl_->endpoint->serveThreaded();
@@ -502,53 +640,267 @@ void Server::stop(std::chrono::milliseconds deadline) {
         impl_->drain_cv.wait_for(lock, deadline, [&] { return impl_->in_flight.load() <= 0; });
     }
     // PLATFORM.md rule 8: workers first (their ResponseWriters point into the transport), then
-    // shutdown() which only signals, then the endpoint's destructor joins.
+    // shutdown() which only signals, then the endpoint's destructor joins. The timeout thread
+    // goes first: it shuts sockets down, which must not outlive the endpoint's fds.
+    impl_->stop_reaper();
     impl_->pool->stop();
     impl_->endpoint->shutdown();
     impl_->endpoint.reset();
     impl_->stop_log_flusher();
 }
 
-void Server::Impl::handle(const P::Http::Request& preq, P::Http::ResponseWriter rw) {
+void Server::Impl::start_reaper() {
+    if (reaper.joinable()) return;
+    reaper_stop = false;
+    reaper = std::thread([this] {
+        std::unique_lock lock(reaper_mu);
+        while (!reaper_cv.wait_for(lock, std::chrono::milliseconds(250),
+                                   [&] { return reaper_stop; })) {
+            lock.unlock();
+            reap();
+            lock.lock();
+        }
+    });
+}
+
+void Server::Impl::stop_reaper() {
+    if (!reaper.joinable()) return;
+    {
+        std::lock_guard lock(reaper_mu);
+        reaper_stop = true;
+    }
+    reaper_cv.notify_all();
+    reaper.join();
+}
+
+// Timeouts, checked four times a second: a request whose head (header_timeout) or body
+// (body_timeout) does not arrive in time gets a 408 and the connection is closed; an idle
+// connection is closed after keepalive_timeout; a closing one that the client does not close
+// within a few seconds of our last response is shut down. A request being handled has no limit.
+void Server::Impl::reap() {
+    constexpr auto kLinger = std::chrono::seconds(5);
+    std::vector<std::shared_ptr<Conn>> live;
+    {
+        std::lock_guard lock(conns_mu);
+        std::vector<std::weak_ptr<Conn>> keep;
+        keep.reserve(conns.size());
+        for (auto& w : conns)
+            if (auto c = w.lock()) {
+                live.push_back(c);
+                keep.push_back(w);
+            }
+        conns.swap(keep);
+    }
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& c : live) {
+        std::unique_lock lock(c->mu);
+        if (c->closed) continue;
+        if (c->closing) {
+            if (!c->shut && now - c->closing_since > kLinger) c->shutdown_both();
+            continue;
+        }
+        if (c->busy || c->pumping) continue;
+        if (c->in.empty()) {
+            if (now - c->idle_since > opts.keepalive_timeout) {
+                c->closing = true;
+                c->closing_since = now;
+                c->shutdown_both();
+            }
+            continue;
+        }
+        const bool late = c->head_done ? now - c->body_started > opts.body_timeout
+                                       : now - c->request_started > opts.header_timeout;
+        if (!late) continue;
+        // Taken over here, under the lock, so that no request of it can start meanwhile.
+        const bool body = c->head_done;
+        c->busy = true;
+        c->in.clear();
+        lock.unlock();
+        reject(c, 408, "http.request_timeout",
+               body ? "the request body did not arrive in time"
+                    : "the request head did not arrive in time",
+               {});
+    }
+}
+
+void Server::Impl::on_input(const std::shared_ptr<Conn>& c, const char* data, size_t len) {
+    std::unique_lock lock(c->mu);
+    if (c->closing || c->closed) return;  // after Connection: close, the rest is not read
+    if (c->in.empty() && !c->busy) {
+        c->request_started = std::chrono::steady_clock::now();
+        c->head_done = false;
+    }
+    c->in.append(data, len);
+    if (!c->busy && !c->pumping) pump(c, lock);
+}
+
+void Server::Impl::pump(const std::shared_ptr<Conn>& c, std::unique_lock<std::mutex>& lock) {
+    c->pumping = true;
+    const auto lim = limits();
+    while (!c->busy && !c->closing && !c->closed && !c->in.empty()) {
+        wire::Parsed p = wire::parse_request(c->in, lim);
+        if (p.status == wire::Status::incomplete) {
+            if (p.expect_continue && !c->head_done) {
+                c->head_done = true;
+                c->body_started = std::chrono::steady_clock::now();
+                if (!c->continue_sent) {
+                    c->continue_sent = true;
+                    lock.unlock();
+                    write(c, "HTTP/1.1 100 Continue\r\n\r\n", false);
+                    lock.lock();
+                }
+            } else if (!c->head_done && c->in.find("\r\n\r\n") != std::string::npos) {
+                c->head_done = true;
+                c->body_started = std::chrono::steady_clock::now();
+            }
+            break;
+        }
+        if (p.status == wire::Status::error) {
+            std::string target;
+            if (auto sp = c->in.find(' '); sp != std::string::npos && sp < 64) {
+                auto sp2 = c->in.find_first_of(" \r\n", sp + 1);
+                target = c->in.substr(sp + 1, std::min<size_t>(sp2, sp + 1 + 200) - sp - 1);
+            }
+            c->in.clear();
+            lock.unlock();
+            reject(c, p.http_status, p.code, p.detail, std::move(target));
+            lock.lock();
+            break;
+        }
+        c->in.erase(0, p.consumed);
+        c->busy = true;
+        c->continue_sent = false;
+        c->head_done = false;
+        // The next pipelined request, if any, has already started arriving.
+        c->request_started = std::chrono::steady_clock::now();
+        lock.unlock();
+        handle(c, std::move(p.message));
+        lock.lock();
+    }
+    c->pumping = false;
+    if (!c->busy && c->in.empty()) c->idle_since = std::chrono::steady_clock::now();
+}
+
+void Server::Impl::write(const std::shared_ptr<Conn>& c, std::string bytes, bool close) {
+    std::shared_ptr<P::Tcp::Peer> peer;
+    {
+        std::lock_guard lock(c->mu);
+        if (c->closed) return;
+        peer = c->peer.lock();
+        if (close && !c->closing) {
+            c->closing = true;
+            c->closing_since = std::chrono::steady_clock::now();
+        }
+    }
+    if (!peer) return;
+    const size_t n = bytes.size();
+    auto sent = peer->send(P::RawBuffer(std::move(bytes), n));
+    if (!close) return;
+    // Half-close once the response is written: the client reads it, sees the end and closes,
+    // and unread bytes it sent cannot turn our close into a reset that loses the response.
+    // (then() may run at once on this thread, so no lock is held here.)
+    std::weak_ptr<Conn> weak = c;
+    sent.then(
+        [weak](ssize_t) {
+            if (auto conn = weak.lock()) {
+                std::lock_guard lock(conn->mu);
+                conn->shutdown_write();
+            }
+        },
+        [weak](std::exception_ptr) {
+            if (auto conn = weak.lock()) {
+                std::lock_guard lock(conn->mu);
+                conn->shutdown_both();
+            }
+        });
+}
+
+void Server::Impl::reject(const std::shared_ptr<Conn>& c, int status, const std::string& code,
+                          const std::string& detail, std::string target) {
+    auto started = std::chrono::steady_clock::now();
+    ++in_flight;
+    Request req;
+    req.request_id = random_request_id();
+    req.path = std::move(target);
+    {
+        std::lock_guard lock(c->mu);
+        req.address = c->address;
+        c->busy = true;
+    }
+    // Built here rather than from an Error: these statuses exist only at this layer.
+    json::Writer w;
+    w.start_object()
+        .kv("type", "about:blank")
+        .kv("title", wire::reason_phrase(status))
+        .kv("status", status)
+        .kv("detail", detail)
+        .kv("code", code)
+        .kv("request_id", req.request_id)
+        .end_object();
+    Response res = Response::json(status, w.take());
+    res.content_type = "application/problem+json; charset=utf-8";
+    send(c, req, res, false, started);
+}
+
+void Server::Impl::finished(const std::shared_ptr<Conn>& c, bool close) {
+    std::unique_lock lock(c->mu);
+    c->busy = false;
+    if (close) {
+        c->in.clear();
+        return;
+    }
+    if (c->in.empty()) c->idle_since = std::chrono::steady_clock::now();
+    if (!c->pumping && !c->in.empty()) pump(c, lock);
+}
+
+void Server::Impl::handle(const std::shared_ptr<Conn>& c, wire::Message&& m) {
     auto started = std::chrono::steady_clock::now();
     ++in_flight;
     auto req = std::make_shared<Request>();
-    req->method = P::Http::methodString(preq.method());
-    {
-        // One stream per thread for all typed headers: constructing a stream is not free.
-        thread_local std::ostringstream v;
-        for (const auto& h : preq.headers().list()) {
-            v.str({});
-            h->write(v);
-            req->headers[lower(h->name())] = v.str();
-        }
+    req->method = std::move(m.method);
+    for (auto& [name, value] : m.headers) {
+        auto [it, inserted] = req->headers.emplace(name, value);
+        if (!inserted) it->second.append(", ").append(value);
     }
-    for (const auto& [name, raw] : preq.headers().rawList())
-        req->headers[lower(name)] = raw.value();
     auto rid = req->header("x-request-id");
     req->request_id = rid && acceptable_request_id(*rid) ? *rid : random_request_id();
-    req->address =
-        opts.trusted_proxies.client_address(preq.address().host(), req->header("x-forwarded-for"));
-    bool client_close = false;
-    if (auto c = req->header("connection"))
-        client_close = lower(*c).find("close") != std::string::npos;
-    auto version = preq.version();
+    req->address = opts.trusted_proxies.client_address(c->address, req->header("x-forwarded-for"));
+    const bool keep_alive = m.keep_alive;
+    std::string_view target = m.target;
+    if (auto hash = target.find('#'); hash != std::string_view::npos)
+        target = target.substr(0, hash);
+    const size_t qmark = target.find('?');
+    std::string_view raw_path = target.substr(0, qmark);
+    std::string_view raw_query =
+        qmark == std::string_view::npos ? std::string_view() : target.substr(qmark + 1);
 
     Response res;
     const RouteEntry* route = nullptr;
     try {
-        auto decoded = percent_decode(preq.resource(), false);
-        if (!decoded || !valid_utf8(*decoded))
+        auto decoded = percent_decode(raw_path, false);
+        if (!decoded || !valid_utf8(*decoded)) {
+            req->path = std::string(raw_path.substr(0, 200));  // for the access log
             fail(Error::BadRequest("the request path is not valid")
                      .with(codes::request_path_invalid));
+        }
         req->path = *decoded;
-        for (auto it = preq.query().parameters_begin(); it != preq.query().parameters_end(); ++it) {
-            auto k = percent_decode(it->first, true), v = percent_decode(it->second, true);
+        size_t i = 0;
+        while (i < raw_query.size()) {
+            size_t amp = raw_query.find('&', i);
+            if (amp == std::string_view::npos) amp = raw_query.size();
+            std::string_view item = raw_query.substr(i, amp - i);
+            i = amp + 1;
+            if (item.empty()) continue;
+            size_t eq = item.find('=');
+            std::string_view rk = item.substr(0, eq);
+            std::string_view rv =
+                eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1);
+            auto k = percent_decode(rk, true), v = percent_decode(rv, true);
             if (!k || !v || !valid_utf8(*k) || !valid_utf8(*v))
-                fail(Error::Field(it->first.substr(0, 40),
+                fail(Error::Field(std::string(rk.substr(0, 40)),
                                   "query parameter is not valid UTF-8 or percent-encoding",
                                   codes::request_query_invalid,
-                                  {{"name", it->first.substr(0, 40)}}));
+                                  {{"name", std::string(rk.substr(0, 40))}}));
             req->query.emplace_back(*k, *v);
         }
         if (draining)
@@ -573,12 +925,17 @@ void Server::Impl::handle(const P::Http::Request& preq, P::Http::ResponseWriter 
             }
             if (!ok) continue;
             path_matched = true;
-            if (r.method != req->method) {
+            // HEAD is answered like GET, without the body (RFC 9110 §9.3.2).
+            const bool head_of_get = req->method == "HEAD" && r.method == "GET";
+            if (r.method != req->method && !head_of_get) {
                 allowed.push_back(r.method);
+                if (r.method == "GET") allowed.push_back("HEAD");
                 continue;
             }
-            if (literal > best) {
-                best = literal;
+            // An exact method beats GET standing in for HEAD.
+            const int score = literal * 2 + (head_of_get ? 0 : 1);
+            if (score > best) {
+                best = score;
                 route = &r;
             }
         }
@@ -607,7 +964,7 @@ void Server::Impl::handle(const P::Http::Request& preq, P::Http::ResponseWriter 
                 if (!t.empty() && t.front() == '{')
                     req->params[t.substr(1, t.size() - 2)] = segs[i];
             }
-            req->body = preq.body();
+            req->body = std::move(m.body);
         }
     } catch (const ErrorException& e) {
         res = problem(e.error, req->request_id);
@@ -618,21 +975,20 @@ void Server::Impl::handle(const P::Http::Request& preq, P::Http::ResponseWriter 
     }
 
     if (!route) {
-        send(rw, *req, res, client_close, version, started);
+        send(c, *req, res, keep_alive, started);
         return;
     }
     if (route->blocking) {
         auto self = shared_from_this();
-        auto writer = std::make_shared<P::Http::ResponseWriter>(std::move(rw));
-        bool posted = pool->post([self, writer, req, route, client_close, version, started] {
+        bool posted = pool->post([self, c, req, route, keep_alive, started] {
             Response r = self->dispatch(*req, *route);
-            self->send(*writer, *req, r, client_close, version, started);
+            self->send(c, *req, r, keep_alive, started);
         });
         if (!posted) {
             Response r = problem(
                 Error::Unavailable("the server is busy; retry shortly").with(codes::server_busy),
                 req->request_id);
-            send(*writer, *req, r, client_close, version, started);
+            send(c, *req, r, keep_alive, started);
         }
         return;
     }
@@ -640,7 +996,7 @@ void Server::Impl::handle(const P::Http::Request& preq, P::Http::ResponseWriter 
         res = read_scope([&] { return dispatch(*req, *route); });
     else
         res = dispatch(*req, *route);
-    send(rw, *req, res, client_close, version, started);
+    send(c, *req, res, keep_alive, started);
 }
 
 namespace {
@@ -649,7 +1005,8 @@ void fail_on(std::vector<FieldError> errs, const char* code) {
     if (errs.empty()) return;
     std::string msg = errs.front().field + " " + errs.front().message;
     if (errs.size() > 1) msg += " (and " + std::to_string(errs.size() - 1) + " more)";
-    Params params{{"field", errs.front().field}, {"count", errs.size()}};
+    Params params{
+        {"field", errs.front().field}, {"name", errs.front().field}, {"count", errs.size()}};
     fail(Error::BadRequest(msg, std::move(errs)).with(code, std::move(params)));
 }
 
@@ -760,51 +1117,77 @@ Response Server::Impl::dispatch(Request& req, const RouteEntry& route) {
 }
 
 Response Server::Impl::serve_static(const Request& req) {
+    namespace fs = std::filesystem;
     std::string rel = req.path;
     if (rel.find("..") != std::string::npos || rel.find('\0') != std::string::npos)
         fail(Error::NotFound("no such file").with(codes::static_not_found));
     if (rel.empty() || rel == "/") rel = "/index.html";
+    const bool is_asset = rel.rfind("/assets/", 0) == 0 || rel == "/assets";
     std::string file = opts.ui_dir + rel;
-    std::ifstream in(file, std::ios::binary);
-    bool is_asset = rel.rfind("/assets/", 0) == 0;
-    if (!in) {
-        // SPA fallback: a path without an extension is a client-side route.
+    std::error_code ec;
+    if (rel.back() == '/' || !fs::is_regular_file(file, ec)) {
+        // SPA fallback: a path without an extension is a client-side route. Nothing under
+        // /assets/ is (a directory there is not a file either).
         auto slash = rel.rfind('/');
         if (is_asset || rel.find('.', slash) != std::string::npos)
             fail(Error::NotFound("no such file").with(codes::static_not_found));
         file = opts.ui_dir + "/index.html";
-        in.open(file, std::ios::binary);
-        if (!in) fail(Error::NotFound("the web UI is not built").with(codes::static_ui_not_built));
+        if (!fs::is_regular_file(file, ec))
+            fail(Error::NotFound("the web UI is not built").with(codes::static_ui_not_built));
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
+    // The UI build writes file.br and file.gz beside each text file (webui/vite.config.ts);
+    // they are sent to clients that accept them.
     Response r;
     r.status = 200;
-    r.body = ss.str();
     r.content_type = mime_for(file);
+    std::string encoding = pick_encoding(req.header("accept-encoding"));
+    std::string path = file;
+    bool has_variants = false;
+    for (const char* ext : {".br", ".gz"}) {
+        if (fs::is_regular_file(file + ext, ec)) has_variants = true;
+    }
+    if (encoding == "br" && !fs::is_regular_file(file + ".br", ec)) encoding = "gzip";
+    if (encoding == "gzip" && !fs::is_regular_file(file + ".gz", ec)) encoding.clear();
+    if (encoding == "br") path = file + ".br";
+    if (encoding == "gzip") path = file + ".gz";
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail(Error::NotFound("no such file"));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    r.body = ss.str();
+    if (!encoding.empty()) r.header("Content-Encoding", encoding);
+    if (has_variants) r.header("Vary", "Accept-Encoding");
     r.header("Cache-Control", is_asset ? "public, max-age=31536000, immutable" : "no-cache");
-    r.header("X-Content-Type-Options", "nosniff");
+    r.header("Content-Security-Policy", kUiCsp);
     return r;
 }
 
-void Server::Impl::send(P::Http::ResponseWriter& rw, const Request& req, Response& res,
-                        bool client_close, P::Http::Version version,
-                        std::chrono::steady_clock::time_point started) {
+void Server::Impl::send(const std::shared_ptr<Conn>& c, const Request& req, Response& res,
+                        bool keep_alive, std::chrono::steady_clock::time_point started) {
+    // PLATFORM.md rule 3 (keep-alive unless the client asked to close) holds here by
+    // construction: wire::Message::keep_alive follows RFC 9112 §9.3.
+    const bool close = !keep_alive || draining;
     try {
-        // PLATFORM.md rule 3: Pistache 0.0.5 answers "Connection: Close" when an HTTP/1.1
-        // request has no Connection header, and add() does not replace it.
-        rw.headers().remove<P::Http::Header::Connection>();
-        bool keep = version == P::Http::Version::Http11 && !client_close && !draining;
-        rw.headers().add<P::Http::Header::Connection>(keep ? P::Http::ConnectionControl::KeepAlive
-                                                           : P::Http::ConnectionControl::Close);
-        rw.headers().add(std::make_shared<NamedHeader>("X-Request-Id", req.request_id));
-        for (const auto& [k, v] : res.headers)
-            rw.headers().add(std::make_shared<NamedHeader>(k, v));
-        if (!res.content_type.empty()) rw.setMime(media_type(res.content_type));
-        if (req.method == "HEAD")
-            rw.send(static_cast<P::Http::Code>(res.status));
-        else
-            rw.send(static_cast<P::Http::Code>(res.status), res.body);
+        wire::OutResponse out;
+        out.status = res.status;
+        out.head = req.method == "HEAD";
+        out.close = close;
+        out.body = &res.body;
+        auto& h = out.headers;
+        h.reserve(res.headers.size() + 8);
+        if (!res.content_type.empty()) h.emplace_back("Content-Type", res.content_type);
+        h.emplace_back("X-Request-Id", req.request_id);
+        for (const auto& kv : res.headers) h.push_back(kv);
+        if (!has_header(res, "cache-control")) h.emplace_back("Cache-Control", "no-store");
+        if (!has_header(res, "content-security-policy"))
+            h.emplace_back("Content-Security-Policy", kApiCsp);
+        if (!has_header(res, "x-content-type-options"))
+            h.emplace_back("X-Content-Type-Options", "nosniff");
+        h.emplace_back("X-Frame-Options", "DENY");
+        h.emplace_back("Referrer-Policy", "same-origin");
+        if (res.status == 401 && !has_header(res, "www-authenticate"))
+            h.emplace_back("WWW-Authenticate", "Bearer realm=\"orderly\"");
+        write(c, wire::serialize(out, current_http_date()), close);
     } catch (const std::exception& e) {
         std::lock_guard lock(g_log_mu);
         std::fprintf(stderr,
@@ -833,6 +1216,7 @@ void Server::Impl::send(P::Http::ResponseWriter& rw, const Request& req, Respons
         std::fputc('\n', stdout);
     }
     done();
+    finished(c, close);
 }
 
 }  // namespace orderly::http
