@@ -142,3 +142,11 @@ TEST_CASE("query parameters are read as their type, then checked", "[validator]"
     REQUIRE(e.size() == 1);
     CHECK(e[0].field == "limt");
 }
+
+TEST_CASE("an unknown member with an empty name is still named (found by fuzzing)", "[validator]") {
+    SchemaValidator v(kUserSchema);
+    auto e = check(v, R"({"username":"a","password":"12345678","":1})");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].field == "\"\"");
+    CHECK(e[0].message == "is not a known field");
+}

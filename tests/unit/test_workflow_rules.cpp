@@ -30,7 +30,9 @@ TEST_CASE("conditions ==, !=, in, <, >", "[unit][workflow]") {
     CHECK_FALSE(condition_holds({"hosts", CondOp::lt, FieldValue::of_number(10)}, f));
     CHECK(condition_holds({"day", CondOp::lt, FieldValue::of_string("2026-12-01")}, f));
     CHECK_FALSE(condition_holds({"hosts", CondOp::gt, FieldValue::of_string("10")}, f));
-    // A missing field equals nothing.
+    // A missing field is null: it equals only null ("not filled in").
+    CHECK(condition_holds({"absent", CondOp::eq, FieldValue{}}, f));
+    CHECK_FALSE(condition_holds({"absent", CondOp::ne, FieldValue{}}, f));
     CHECK_FALSE(condition_holds({"absent", CondOp::eq, FieldValue::of_string("x")}, f));
     CHECK(condition_holds({"absent", CondOp::ne, FieldValue::of_string("x")}, f));
     CHECK_FALSE(condition_holds({"absent", CondOp::in, FieldValue::of_list({"x"})}, f));

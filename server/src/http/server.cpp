@@ -22,6 +22,7 @@
 #include "core/codes.h"
 #include "core/time.h"
 #include "http/spec.h"
+#include "http/url.h"
 #include "http/validator.h"
 #include "http/wire.h"
 
@@ -30,58 +31,6 @@ namespace orderly::http {
 namespace P = Pistache;
 
 namespace {
-
-std::vector<std::string> split_path(std::string_view path) {
-    std::vector<std::string> out;
-    size_t i = 0;
-    while (i < path.size()) {
-        if (path[i] == '/') {
-            ++i;
-            continue;
-        }
-        size_t j = path.find('/', i);
-        if (j == std::string_view::npos) j = path.size();
-        out.emplace_back(path.substr(i, j - i));
-        i = j;
-    }
-    return out;
-}
-
-int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// Percent-decodes; nullopt on a malformed escape or a decoded NUL.
-std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space) {
-    std::string out;
-    out.reserve(s.size());
-    for (size_t i = 0; i < s.size(); ++i) {
-        char c = s[i];
-        if (c == '%') {
-            if (i + 2 >= s.size()) return std::nullopt;
-            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
-            if (hi < 0 || lo < 0) return std::nullopt;
-            char d = static_cast<char>(hi * 16 + lo);
-            if (d == '\0') return std::nullopt;
-            out.push_back(d);
-            i += 2;
-        } else if (c == '+' && plus_is_space) {
-            out.push_back(' ');
-        } else {
-            out.push_back(c);
-        }
-    }
-    return out;
-}
-
-// Strict: an overlong form or a surrogate ("/%ED%A0%80") is not a valid path either.
-bool valid_utf8(std::string_view s) {
-    std::string scratch;
-    return json::utf8_safe(s, scratch).data() == s.data();  // unchanged = valid
-}
 
 // ASCII only, as HTTP header names and tokens are; no locale lookups.
 std::string lower(std::string s) {

@@ -61,8 +61,10 @@ int compare(const json::Value& a, const json::Value& b) {
 }
 
 std::string join(const std::string& path, std::string_view name) {
-    if (path.empty()) return std::string(name);
-    return path + "." + std::string(name);
+    // A member whose name is empty is shown as "", so that its error still names something.
+    const std::string n = name.empty() ? std::string("\"\"") : std::string(name);
+    if (path.empty()) return n;
+    return path + "." + n;
 }
 }  // namespace
 
