@@ -90,6 +90,7 @@ const opsEn = {
       terminate: "Terminated",
     },
     workflowVersion: "Workflow version",
+    about: "About this ticket",
   },
   flow: {
     nodeTypes: {
@@ -294,6 +295,21 @@ const opsEn = {
     emptyValue: "Empty values are not allowed",
     saveFirst: "Save the variable, then test its command.",
   },
+  command: {
+    problems: {
+      empty: "The command is empty",
+      unterminated_single_quote: "Unterminated single quote",
+      unterminated_double_quote: "Unterminated double quote",
+      lone_backslash: "The command ends with a lone backslash",
+      shell_operator: "\"{char}\" is a shell operator; Orderly runs commands without a shell (quote it if you mean the character)",
+      shell_in_double_quotes: "\"{char}\" inside double quotes would need a shell; Orderly runs no shell (use a placeholder or single quotes)",
+      unclosed_placeholder: "Unclosed placeholder in \"{arg}\" (write {'{'}{'{'} for a literal brace)",
+      invalid_placeholder: "\"{'{'}{name}{'}'}\" is not a valid placeholder name",
+      unmatched_brace: "Unmatched {'}'} in \"{arg}\" (write {'}'}{'}'} for a literal brace)",
+      placeholder_in_program: "The program to run (\"{program}\") cannot contain a placeholder",
+      unknown_variable: "{'{'}{name}{'}'} is not a variable of this template (add it to the variables or internal variables)",
+    },
+  },
   templates: {
     title: "Task templates",
     intro: "What can be submitted and run: environment, purpose, command, variables, approval workflow, who may submit.",
@@ -467,6 +483,7 @@ const opsEn = {
     serviceName: "Service name",
     directory: "Directory",
     workflowVersion: "Workflow version",
+    pickWorkflowVersion: "Pick the workflow version this service runs",
     workflowVersionHint: "Only deployed versions can be bound; deploy the workflow first.",
     template: "Task template (optional)",
     noDir: "(none)",

@@ -91,6 +91,7 @@ const opsZhCN: OpsMessages = {
       terminate: "终止",
     },
     workflowVersion: "流程版本",
+    about: "工单信息",
   },
   flow: {
     nodeTypes: {
@@ -295,6 +296,21 @@ const opsZhCN: OpsMessages = {
     emptyValue: "不能有空值",
     saveFirst: "请先保存变量，再测试命令。",
   },
+  command: {
+    problems: {
+      empty: "命令为空",
+      unterminated_single_quote: "单引号未闭合",
+      unterminated_double_quote: "双引号未闭合",
+      lone_backslash: "命令以单独的反斜杠结尾",
+      shell_operator: "“{char}”是 shell 操作符；Orderly 不经 shell 执行命令（如指字符本身请加引号）",
+      shell_in_double_quotes: "双引号内的“{char}”需要 shell；Orderly 不使用 shell（请改用占位符或单引号）",
+      unclosed_placeholder: "“{arg}”中的占位符未闭合（字面大括号请写 {'{'}{'{'}）",
+      invalid_placeholder: "“{'{'}{name}{'}'}”不是合法的占位符名",
+      unmatched_brace: "“{arg}”中有多余的 {'}'}（字面大括号请写 {'}'}{'}'}）",
+      placeholder_in_program: "要运行的程序（“{program}”）不能包含占位符",
+      unknown_variable: "{'{'}{name}{'}'} 不是此模板的变量（请加到变量或内部变量中）",
+    },
+  },
   templates: {
     title: "任务工单",
     intro: "可提交、可执行的任务：环境、用途、命令、变量、审核流程、提单权限。",
@@ -468,6 +484,7 @@ const opsZhCN: OpsMessages = {
     serviceName: "服务名称",
     directory: "目录",
     workflowVersion: "流程版本",
+    pickWorkflowVersion: "请选择此服务使用的流程版本",
     workflowVersionHint: "只能绑定已部署的版本，请先部署流程。",
     template: "任务工单（可选）",
     noDir: "（无）",
