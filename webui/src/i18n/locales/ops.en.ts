@@ -90,6 +90,11 @@ const opsEn = {
       terminate: "Terminated",
     },
     workflowVersion: "Workflow version",
+    runEnded: {
+      cancelled: "Run cancelled",
+      timed_out: "Run timed out",
+      interrupted: "Run interrupted",
+    },
     about: "About this ticket",
   },
   flow: {
@@ -166,6 +171,17 @@ const opsEn = {
     empty: "No approved tickets wait for you.",
     run: "Run",
     viewLog: "View log",
+  },
+  executeConfirm: {
+    title: "Confirm the run",
+    protected: "{env} is a protected environment: check what will run before you confirm.",
+    environment: "Environment",
+    hosts: "Hosts",
+    noHosts: "(none)",
+    command: "Command",
+    typeKey: "Type {key} to confirm",
+    confirmExecute: "Execute",
+    confirmRetry: "Retry",
   },
   execution: {
     title: "Execution #{id}",

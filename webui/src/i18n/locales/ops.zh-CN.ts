@@ -91,6 +91,11 @@ const opsZhCN: OpsMessages = {
       terminate: "终止",
     },
     workflowVersion: "流程版本",
+    runEnded: {
+      cancelled: "执行已取消",
+      timed_out: "执行超时",
+      interrupted: "执行中断",
+    },
     about: "工单信息",
   },
   flow: {
@@ -167,6 +172,17 @@ const opsZhCN: OpsMessages = {
     empty: "没有等待执行的工单。",
     run: "执行",
     viewLog: "查看日志",
+  },
+  executeConfirm: {
+    title: "确认执行",
+    protected: "{env} 是受保护环境：请核对将要执行的内容后再确认。",
+    environment: "环境",
+    hosts: "主机",
+    noHosts: "（无）",
+    command: "命令",
+    typeKey: "输入 {key} 以确认",
+    confirmExecute: "执行",
+    confirmRetry: "重试",
   },
   execution: {
     title: "执行 #{id}",
