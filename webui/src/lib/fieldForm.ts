@@ -13,7 +13,7 @@ export interface FieldDef {
 export type FieldModel = Record<string, unknown>
 
 /** What Element Plus control a field type uses. */
-export function controlOf(type: string): 'input' | 'textarea' | 'number' | 'select' | 'multiselect' | 'date' | 'datetime' | 'user' {
+export function controlOf(type: string): 'input' | 'textarea' | 'number' | 'select' | 'multiselect' | 'date' | 'datetime' | 'datetime_range' | 'user' {
   switch (type) {
     case 'text':
       return 'textarea'
@@ -27,6 +27,8 @@ export function controlOf(type: string): 'input' | 'textarea' | 'number' | 'sele
       return 'date'
     case 'datetime':
       return 'datetime'
+    case 'datetime_range':
+      return 'datetime_range'
     case 'user':
       return 'user'
     default:
@@ -36,7 +38,7 @@ export function controlOf(type: string): 'input' | 'textarea' | 'number' | 'sele
 
 function emptyValue(type: string): unknown {
   if (type === 'multiselect') return []
-  if (type === 'number' || type === 'datetime') return null
+  if (type === 'number' || type === 'datetime' || type === 'datetime_range') return null
   return ''
 }
 
@@ -49,6 +51,8 @@ export function initialModel(fields: readonly FieldDef[], existing: Record<strin
       model[f.key] = emptyValue(f.type)
     } else if (f.type === 'multiselect') {
       model[f.key] = Array.isArray(v) ? [...v].map(String) : [String(v)]
+    } else if (f.type === 'datetime_range') {
+      model[f.key] = Array.isArray(v) && v.length === 2 ? v.map(String) : null
     } else if (f.type === 'number') {
       const n = typeof v === 'number' ? v : Number(v)
       model[f.key] = Number.isFinite(n) ? n : null
@@ -76,7 +80,7 @@ function validDate(s: string): boolean {
   return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d
 }
 
-export type FieldProblem = 'required' | 'number' | 'option' | 'date' | 'datetime'
+export type FieldProblem = 'required' | 'number' | 'option' | 'date' | 'datetime' | 'datetime_range'
 
 /** The first problem with one value, or null. Mirrors the server's check_fields. */
 export function checkField(f: FieldDef, v: unknown): FieldProblem | null {
@@ -92,6 +96,12 @@ export function checkField(f: FieldDef, v: unknown): FieldProblem | null {
       return typeof v === 'string' && validDate(v) ? null : 'date'
     case 'datetime':
       return toDateTime(v) ? null : 'datetime'
+    case 'datetime_range': {
+      // [start, end], both date-times, the end after the start.
+      if (!Array.isArray(v) || v.length !== 2) return 'datetime_range'
+      const [a, b] = v.map(toDateTime)
+      return a && b && Date.parse(b) > Date.parse(a) ? null : 'datetime_range'
+    }
     default:
       return null
   }
@@ -107,8 +117,19 @@ export function checkModel(fields: readonly FieldDef[], model: FieldModel): Reco
   return out
 }
 
+/** RFC 3339 in the browser's time zone, with its offset: 2026-11-22T06:00:00+08:00. */
+export function rfc3339Local(d: Date): string {
+  const p = (n: number) => String(Math.floor(Math.abs(n))).padStart(2, '0')
+  const off = -d.getTimezoneOffset()
+  const sign = off >= 0 ? '+' : '-'
+  return (
+    `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}` +
+    `${sign}${p(off / 60)}:${p(off % 60)}`
+  )
+}
+
 function toDateTime(v: unknown): string | null {
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString().replace(/\.\d{3}Z$/, 'Z')
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : rfc3339Local(v)
   if (typeof v === 'number') return toDateTime(new Date(v))
   if (typeof v === 'string') {
     if (!/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}/.test(v)) return null
@@ -138,6 +159,9 @@ export function toPayload(fields: readonly FieldDef[], model: FieldModel): Recor
       case 'datetime':
         out[f.key] = toDateTime(v) ?? v
         break
+      case 'datetime_range':
+        out[f.key] = (v as unknown[]).map((x) => toDateTime(x) ?? x)
+        break
       default:
         out[f.key] = v
     }
@@ -148,6 +172,7 @@ export function toPayload(fields: readonly FieldDef[], model: FieldModel): Recor
 /** A stored field value as text for reading (lists joined, datetimes in local time). */
 export function displayValue(v: unknown, type?: string): string {
   if (v === null || v === undefined) return ''
+  if (type === 'datetime_range' && Array.isArray(v) && v.length === 2) return `${displayValue(v[0], 'datetime')} – ${displayValue(v[1], 'datetime')}`
   if (Array.isArray(v)) return v.map((x) => displayValue(x)).join(', ')
   if (type === 'datetime' && typeof v === 'string') {
     const d = new Date(v)

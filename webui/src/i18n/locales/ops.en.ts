@@ -121,6 +121,9 @@ const opsEn = {
     option: "Must be one of the options",
     date: "Must be a date, e.g. 2026-11-21",
     datetime: "Must be a date and time",
+    datetime_range: "Must be a start and a later end",
+    rangeStart: "Start",
+    rangeEnd: "End",
   },
   submit: {
     title: "Submit a work order",
@@ -171,6 +174,10 @@ const opsEn = {
     empty: "No approved tickets wait for you.",
     run: "Run",
     viewLog: "View log",
+  },
+  notices: {
+    title: "My notices",
+    empty: "Nothing new.",
   },
   executeConfirm: {
     title: "Confirm the run",
@@ -439,6 +446,7 @@ const opsEn = {
       multiselect: "Multiple choice",
       date: "Date",
       datetime: "Date and time",
+      datetime_range: "Date-time range",
       user: "User",
     },
     readonlyFields: "Show earlier fields",

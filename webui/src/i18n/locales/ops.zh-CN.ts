@@ -122,6 +122,9 @@ const opsZhCN: OpsMessages = {
     option: "必须是可选项之一",
     date: "必须是日期，如 2026-11-21",
     datetime: "必须是日期时间",
+    datetime_range: "需要开始和更晚的结束时间",
+    rangeStart: "开始时间",
+    rangeEnd: "结束时间",
   },
   submit: {
     title: "提单",
@@ -172,6 +175,10 @@ const opsZhCN: OpsMessages = {
     empty: "没有等待执行的工单。",
     run: "执行",
     viewLog: "查看日志",
+  },
+  notices: {
+    title: "我的通知",
+    empty: "暂无新通知。",
   },
   executeConfirm: {
     title: "确认执行",
@@ -440,6 +447,7 @@ const opsZhCN: OpsMessages = {
       multiselect: "多选",
       date: "日期",
       datetime: "日期时间",
+      datetime_range: "日期时间范围",
       user: "用户",
     },
     readonlyFields: "显示之前的字段",
