@@ -117,7 +117,7 @@ export async function serviceNameForNonSubmitters({ page, users, baseURL, uniq }
     service_id: svc.id,
     title: uniq('名称 '),
     business: 'app01',
-    fields: { reason: '巡检', scope: 'app01', window: '周六凌晨' },
+    fields: { reason: '巡检', scope: 'app01', window: ['2026-11-28T18:00:00Z', '2026-11-28T20:00:00Z'] },
   })
   // lead reviews it but may not submit the service: the name comes with the ticket.
   await signIn(page, users.lead)
@@ -194,7 +194,7 @@ export async function phoneShowsValuesBeforeTheFlow({ newPage, users, baseURL, u
     service_id: svc.id,
     title: uniq('手机审批 '),
     business: 'app01',
-    fields: { reason: '扩容', scope: 'app01 两台主机', window: '周日凌晨' },
+    fields: { reason: '扩容', scope: 'app01 两台主机', window: ['2026-11-29T18:00:00Z', '2026-11-29T20:00:00Z'] },
   })
   const phone = await newPage(PHONE)
   await signIn(phone, users.lead)
@@ -207,4 +207,98 @@ export async function phoneShowsValuesBeforeTheFlow({ newPage, users, baseURL, u
   assert.ok(f.y < g.y, `the fields (y=${f.y}) come before the flow (y=${g.y})`)
   assert.ok(f.y < 844, `the fields start on the first screen (y=${f.y})`)
   await screenshot('phone-approver', phone)
+}
+
+export async function protectedRunAsksFirst({ page, users, baseURL, uniq, screenshot }) {
+  // An approved "Deploy app01" in PROD, the protected environment.
+  const ops = await apiLogin(baseURL, users.ops)
+  const tpl = (await apiCall(baseURL, ops, 'GET', '/templates?limit=200')).items.find((x) => x.name === 'Deploy app01')
+  const t = await apiCall(baseURL, ops, 'POST', '/tickets', { template_id: tpl.id, title: uniq('PROD 确认 '), variables: { AnsibleHosts: ['host2'], ExecMode: 'normal' } })
+  for (const who of [users.lead, users.lead2]) await apiCall(baseURL, await apiLogin(baseURL, who), 'POST', `/tickets/${t.id}/approve`, {})
+
+  await signIn(page, users.ops)
+  await switchLanguage(page, 'zh-CN')
+  const posted = []
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && /\/tickets\/\d+\/execute$/.test(new URL(r.url()).pathname)) posted.push(r.postDataJSON())
+  })
+  await page.goto(`/tickets/${t.id}`)
+  await page.getByTestId('action-execute').click()
+  // One click starts nothing: the dialog shows what would run, where, on which hosts.
+  const dialog = page.getByTestId('execute-confirm')
+  await expectText(dialog.getByTestId('execute-confirm-env'), 'PROD')
+  await expectText(dialog.getByTestId('execute-confirm-hosts'), 'host2')
+  await expectText(dialog.getByTestId('execute-confirm-argv'), /-i host2/)
+  await dialog.locator('[data-testid="execute-confirm-ok"]:disabled').waitFor()
+  assert.deepEqual(posted, [], 'nothing was executed before the confirmation')
+  await screenshot('confirm-prod')
+  await dialog.getByTestId('execute-confirm-input').fill('STAGE')
+  await dialog.locator('[data-testid="execute-confirm-ok"]:disabled').waitFor()
+  await dialog.getByTestId('execute-confirm-input').fill('PROD')
+  await dialog.locator('[data-testid="execute-confirm-ok"]:enabled').click()
+  await page.getByTestId('log-viewer').locator('[data-testid="execution-result"]').waitFor({ timeout: 60_000 })
+  assert.equal(posted.length, 1)
+  assert.equal(posted[0].confirm, true)
+}
+
+export async function cancelledRunReadsCancelled({ page, users, baseURL, uniq }) {
+  const admin = await apiLogin(baseURL, users.admin)
+  const name = uniq('Slow STAGE task ')
+  const tpl = await apiCall(baseURL, admin, 'POST', '/templates', {
+    name,
+    environment: 'STAGE',
+    purpose: 'DeployDocker',
+    command: `sh -c 'echo started on {AnsibleHosts}; sleep 30'`,
+    variables: [{ name: 'AnsibleHosts', required: true }],
+    submit_roles: ['ops'],
+    timeout_s: 120,
+  })
+  const ops = await apiLogin(baseURL, users.ops)
+  const tk = await apiCall(baseURL, ops, 'POST', '/tickets', { template_id: tpl.id, title: uniq('取消 '), variables: { AnsibleHosts: ['host1'] }, execute: true })
+  const running = await until('the run to start', async () => (await apiCall(baseURL, ops, 'GET', `/tickets/${tk.id}`)).executions.at(-1))
+  await apiCall(baseURL, ops, 'POST', `/executions/${running.id}/cancel`)
+  await until('the ticket to settle', async () => (await apiCall(baseURL, ops, 'GET', `/tickets/${tk.id}`)).status === 'failed', { timeout: 30_000 })
+
+  await signIn(page, users.ops)
+  await switchLanguage(page, 'zh-CN')
+  await page.goto(`/tickets/${tk.id}`)
+  const status = page.locator('[data-testid="ticket-status"][data-result="cancelled"]')
+  await expectText(status, '执行已取消')
+  assert.doesNotMatch(await status.innerText(), /执行失败|失败/)
+  await expectText(page.getByTestId('ticket-timeline').locator('[data-ended="cancelled"]'), '执行已取消')
+  await expectText(page.getByTestId('execution-result'), '已取消')
+}
+
+export async function submitterSeesRejectionNotice({ page, users, baseURL, uniq }) {
+  const ops = await apiLogin(baseURL, users.ops)
+  const svc = (await apiCall(baseURL, ops, 'GET', '/services')).items.find((s) => s.name === '环境变更')
+  const title = uniq('被驳回 ')
+  const t = await apiCall(baseURL, ops, 'POST', '/tickets', {
+    service_id: svc.id,
+    title,
+    business: 'app01',
+    fields: { reason: '扩容', scope: 'app01', window: ['2026-11-28T18:00:00Z', '2026-11-28T20:00:00Z'] },
+  })
+  const lead = await apiLogin(baseURL, users.lead)
+  await apiCall(baseURL, lead, 'POST', `/tickets/${t.id}/reject`, { reason: '请补充回滚方案' })
+
+  await signIn(page, users.ops)
+  await switchLanguage(page, 'zh-CN')
+  const notice = page.getByTestId('notices').locator('[data-testid="notice-ticket.rejected"]', { hasText: title })
+  await expectText(notice, '请补充回滚方案')
+  await expectText(notice, '已驳回')
+}
+
+export async function problemsInTheUserLanguage({ page, users, baseURL }) {
+  await signIn(page, users.ops)
+  await switchLanguage(page, 'zh-CN')
+  // The account remembers the language (emails use it).
+  const token = await apiLogin(baseURL, users.ops)
+  await until('the locale to be saved', async () => (await apiCall(baseURL, token, 'GET', '/me')).locale === 'zh-CN')
+  await page.goto('/tickets/999999')
+  const alert = page.locator('.el-alert--error')
+  await expectText(alert, '没有 ID 为 999999 的工单')
+  assert.doesNotMatch(await alert.innerText(), /no ticket/i)
+  await switchLanguage(page, 'en')
+  await until('the locale to be saved', async () => (await apiCall(baseURL, token, 'GET', '/me')).locale === 'en')
 }

@@ -160,3 +160,23 @@ export async function expectCount(locator, n, opts) {
     throw new Error(`${e.message}; count was ${c}`)
   })
 }
+
+/**
+ * Picks a range in an Element Plus date-time range picker (`picker` is its element): types the
+ * start and end ("2026-11-22 02:00") into its two inputs, each confirmed with Enter. `picker` may be
+ * any element around it (e.g. its form item).
+ */
+export async function pickDateTimeRange(page, picker, start, end) {
+  const inputs = picker.locator('input')
+  const panel = page.locator('.el-picker-panel:visible')
+  await inputs.first().click()
+  await panel.first().waitFor()
+  await inputs.first().fill(start)
+  await inputs.first().press('Enter')
+  await inputs.nth(1).click()
+  await inputs.nth(1).fill(end)
+  await inputs.nth(1).press('Enter')
+  // Enter in the end input takes the typed range and closes the panel.
+  await panel.first().waitFor({ state: 'hidden' })
+  await until(`the range ${start} – ${end}`, async () => (await inputs.first().inputValue()) === start && (await inputs.nth(1).inputValue()) === end)
+}

@@ -8,7 +8,7 @@
 //   ops fills in the change summary → QC finds it in the todo list and evaluates → the ticket
 //   shows the whole path: every node, who acted, when and what they entered.
 import assert from 'node:assert/strict'
-import { apiCall, apiLogin, expectCount, expectSuccess, expectText, expectTicketStatus, expectValue, openFromTodo, pickOptions, signIn, switchUser, ticketIdOf, until } from './helpers.mjs'
+import { apiCall, apiLogin, expectCount, expectSuccess, expectText, expectTicketStatus, expectValue, openFromTodo, pickDateTimeRange, pickOptions, signIn, switchUser, ticketIdOf, until } from './helpers.mjs'
 
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }
 
@@ -79,7 +79,8 @@ export async function scenarioB({ page, users, baseURL, screenshot, uniq, newPag
   await drawer.getByTestId('svc-field-item-reason').locator('.el-form-item__error').waitFor()
   await drawer.getByTestId('svc-field-reason').fill('应用服务器已服役 5 年，过保且故障率上升')
   await drawer.getByTestId('svc-field-scope').fill('app01 web 集群 3 台服务器')
-  await drawer.getByTestId('svc-field-window').fill('2026-11-22 02:00-04:00 (业务低峰)')
+  // The time window is a date-time range, picked in the browser's time zone.
+  await pickDateTimeRange(page, drawer.getByTestId('svc-field-item-window'), '2026-11-22 02:00', '2026-11-22 04:00')
   await screenshot('ops-change-form')
   await drawer.getByTestId('service-submit').click()
   await expectSuccess(drawer.getByTestId('service-result'), drawer.getByTestId('service-error'), 'submitting the change')
