@@ -1,7 +1,7 @@
 // The other pages built in the first round: roles, businesses, API tokens, audit events, and
 // the phone-width layout.
 import assert from 'node:assert/strict'
-import { apiCall, apiLogin, signIn } from './helpers.mjs'
+import { apiCall, apiLogin, expectCount, expectText, expectValue, signIn, until } from './helpers.mjs'
 
 export async function rolesAndBusinesses({ page, admin, screenshot, uniq }) {
   await signIn(page, admin)
@@ -20,7 +20,7 @@ export async function rolesAndBusinesses({ page, admin, screenshot, uniq }) {
   await rd.waitFor({ state: 'hidden' })
   const roleRow = page.getByTestId('role-table').locator('tr', { hasText: roleKey })
   await roleRow.first().waitFor()
-  assert.match(await roleRow.first().innerText(), /ticket\.submit/)
+  await expectText(roleRow.first(), /ticket\.submit/)
   await screenshot('roles')
 
   // A duplicate key is refused, and the dialog says so.
@@ -48,7 +48,7 @@ export async function rolesAndBusinesses({ page, admin, screenshot, uniq }) {
   await bd.waitFor({ state: 'hidden' })
   const bizRow = page.getByTestId('business-table').locator('tr', { hasText: bizKey })
   await bizRow.first().waitFor()
-  assert.match(await bizRow.first().innerText(), new RegExp(admin.username))
+  await expectText(bizRow.first(), new RegExp(admin.username))
   await screenshot('businesses')
 }
 
@@ -61,7 +61,10 @@ export async function apiTokens({ page, admin, screenshot, uniq, baseURL }) {
   await page.getByTestId('token-save').click()
   const secretDialog = page.getByTestId('token-secret-dialog')
   await secretDialog.waitFor()
-  const secret = await secretDialog.getByTestId('token-secret').inputValue()
+  const secret = await until('the secret to show', async () => {
+    const v = await secretDialog.getByTestId('token-secret').inputValue()
+    return v.length > 10 ? v : null
+  })
   assert.ok(secret.length > 10, 'the secret is shown')
   await screenshot('token-secret')
 
@@ -88,10 +91,11 @@ export async function auditEvents({ page, admin, screenshot }) {
   await table.locator('tbody tr').first().waitFor()
   await page.getByTestId('audit-actor').fill(admin.username)
   await page.getByTestId('audit-search').click()
-  await table.locator('tbody tr').first().waitFor()
-  const rows = await table.locator('tbody tr.el-table__row').allInnerTexts()
-  assert.ok(rows.length > 0)
-  for (const r of rows) assert.match(r, new RegExp(admin.username))
+  // The filtered answer has arrived: every row shown is the admin's.
+  await until('only the admin’s events', async () => {
+    const rows = await table.locator('tbody tr.el-table__row').allInnerTexts()
+    return rows.length > 0 && rows.every((r) => new RegExp(admin.username).test(r))
+  })
   await table.locator('.el-table__expand-icon').first().click()
   await table.getByText('After', { exact: true }).first().waitFor()
   await screenshot('audit')
@@ -101,10 +105,15 @@ export async function phoneLayout({ page, admin, screenshot }) {
   await page.setViewportSize({ width: 390, height: 844 })
   await signIn(page, admin)
   // The menu is a drawer, closed until asked for.
-  assert.equal(await page.getByTestId('side-menu').isVisible().catch(() => false), false)
+  await page.getByTestId('menu-toggle').waitFor()
+  await page.getByTestId('side-menu').waitFor({ state: 'hidden' })
   await page.getByTestId('menu-toggle').click()
   await page.getByTestId('side-menu').waitFor()
-  await page.waitForTimeout(400) // let the drawer finish sliding in for the screenshot
+  // The drawer has finished sliding in (no animation left on it) before the screenshot.
+  await page.waitForFunction(() => {
+    const d = document.querySelector('.el-drawer')
+    return !!d && d.getAnimations({ subtree: true }).every((a) => a.playState !== 'running')
+  })
   await screenshot('phone-menu')
   await page.getByTestId('menu-my-tokens').click()
   await page.waitForURL(/\/me\/tokens$/)
@@ -133,7 +142,7 @@ export async function editAndDeactivateUser({ page, admin, baseURL, uniq, screen
   await apiCall(baseURL, token, 'PATCH', `/users/${u.id}`, { display_name: 'Someone else' })
   await dialog.getByTestId('user-save').click()
   await dialog.locator('.el-alert--error', { hasText: 'Someone else changed this' }).waitFor()
-  assert.equal(await dialog.getByTestId('user-display-name').inputValue(), 'Someone else')
+  await expectValue(dialog.getByTestId('user-display-name'), 'Someone else')
   await screenshot('stale-edit')
   await dialog.getByTestId('user-display-name').fill('After')
   await dialog.getByTestId('user-save').click()
@@ -155,8 +164,8 @@ export async function permissionsShapeTheMenu({ page, admin, baseURL, uniq }) {
   await signIn(page, { username, password })
   const menu = page.getByTestId('side-menu')
   await menu.getByTestId('menu-my-tokens').waitFor()
-  assert.equal(await menu.getByTestId('menu-group-admin').count(), 0, 'no admin menu without permissions')
-  assert.equal(await menu.getByTestId('menu-group-audit').count(), 0, 'no audit menu without audit.read')
+  await expectCount(menu.getByTestId('menu-group-admin'), 0)
+  await expectCount(menu.getByTestId('menu-group-audit'), 0)
   await page.goto('/admin/users')
   await page.getByTestId('forbidden').waitFor()
 }

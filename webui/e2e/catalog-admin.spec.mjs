@@ -3,7 +3,7 @@
 // (placeholders highlighted, argv previewed, shell operators refused) with the server's errors
 // next to the field and nothing typed lost.
 import assert from 'node:assert/strict'
-import { pickOptions, signIn } from './helpers.mjs'
+import { expectText, pickOptions, signIn, until } from './helpers.mjs'
 
 export async function configCenter({ page, users, screenshot, uniq }) {
   await signIn(page, users.admin)
@@ -35,14 +35,14 @@ export async function configCenter({ page, users, screenshot, uniq }) {
   await history.getByTestId('config-compare').click()
   const diff = history.getByTestId('config-diff')
   await diff.waitFor()
-  assert.match(await diff.innerText(), /\+ host2/)
+  await expectText(diff, /\+ host2/)
   await screenshot('config-diff')
   await history.getByTestId('config-rollback-2').click()
   await page.locator('.el-message-box').getByRole('button', { name: 'Roll back to this' }).click()
   await history.getByText('restores revision 2').waitFor()
   await page.keyboard.press('Escape')
   const row = page.getByTestId('config-table').locator('tr', { hasText: key }).first()
-  assert.match(await row.innerText(), /host1\s+host2/)
+  await expectText(row, /host1\s+host2/)
 
   // A secret: stored, listed as ******, its value nowhere in the page.
   const secretKey = uniq('db.password.')
@@ -98,9 +98,8 @@ export async function variableAndTemplate({ page, users, screenshot, uniq }) {
   await drawer.getByTestId('template-var-add').click()
   await pickOptions(page, drawer.getByTestId('template-var-name-0'), [varName])
   await drawer.getByTestId('command-problem').waitFor({ state: 'detached' })
-  const argv = await drawer.getByTestId('command-argv').innerText()
-  assert.match(argv, /deploy\.sh/)
-  assert.match(argv, /web/, 'internal value in the preview')
+  await expectText(drawer.getByTestId('command-argv'), /deploy\.sh/)
+  await expectText(drawer.getByTestId('command-argv'), /web/)
   await screenshot('template-editor')
 
   // The server has the last word: a duplicate name comes back next to the form, and nothing typed is lost.
@@ -108,7 +107,7 @@ export async function variableAndTemplate({ page, users, screenshot, uniq }) {
   await pickOptions(page, drawer.getByTestId('template-environment'), ['PROD'])
   await drawer.getByTestId('template-save').click()
   await drawer.getByTestId('template-error').waitFor()
-  assert.match(await command.inputValue(), /--repo \{config\.git\.base_url\}/)
+  await until('the command typed to stay', async () => /--repo \{config\.git\.base_url\}/.test(await command.inputValue()))
   await drawer.getByTestId('template-name').fill(tplName)
   await drawer.getByTestId('template-save').click()
   await page.locator('.el-message--success', { hasText: 'Saved' }).waitFor()

@@ -3,7 +3,7 @@
 // other), a field added to the submit node; "validate" points at what is wrong before the
 // server is asked; the draft is saved and deployed, and its version is listed.
 import assert from 'node:assert/strict'
-import { pickOptions, signIn } from './helpers.mjs'
+import { expectCount, expectText, pickOptions, signIn } from './helpers.mjs'
 
 /** Connects two canvas nodes by clicking the source's right handle, then the target's left one. */
 async function connect(page, from, to) {
@@ -22,7 +22,7 @@ export async function designAndDeployWorkflow({ page, users, screenshot, uniq })
 
   const canvas = page.getByTestId('designer-canvas')
   await canvas.locator('.vue-flow__node').nth(1).waitFor()
-  assert.equal(await canvas.locator('.vue-flow__node').count(), 2, 'a new workflow is submit → end')
+  await expectCount(canvas.locator('.vue-flow__node'), 2)
 
   // Add an approval node: with nothing selected it goes in before the end node. Without
   // operators, validation names the problem.
@@ -33,9 +33,8 @@ export async function designAndDeployWorkflow({ page, users, screenshot, uniq })
   await page.getByTestId('designer-validate').click()
   const problems = page.getByTestId('designer-problems')
   await problems.waitFor()
-  const text = await problems.innerText()
-  assert.match(text, /choose who acts on this node/)
-  assert.doesNotMatch(text, /cannot be reached from the submit node/)
+  await expectText(problems, /choose who acts on this node/)
+  assert.doesNotMatch(await problems.innerText(), /cannot be reached from the submit node/)
   await screenshot('designer-problems')
 
   // Operators and rule.
@@ -44,15 +43,15 @@ export async function designAndDeployWorkflow({ page, users, screenshot, uniq })
   await panel.getByTestId('node-rule').getByText('All approve').click()
 
   // Re-draw an arrow: drop submit → approval (the approval node is then cut off), draw it again.
-  assert.equal(await canvas.locator('.vue-flow__edge').count(), 2, 'submit → approval → end')
+  await expectCount(canvas.locator('.vue-flow__edge'), 2)
   const edge = canvas.locator('.vue-flow__edge').first()
   const box = await edge.boundingBox()
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2)
   await page.getByTestId('designer-delete').click()
-  assert.equal(await canvas.locator('.vue-flow__edge').count(), 1)
+  await expectCount(canvas.locator('.vue-flow__edge'), 1)
   await connect(page, 'Submit', '组长审核')
   await connect(page, '组长审核', 'End') // already there: not drawn twice
-  assert.equal(await canvas.locator('.vue-flow__edge').count(), 2)
+  await expectCount(canvas.locator('.vue-flow__edge'), 2)
 
   // A field on the submit node.
   await canvas.locator('.vue-flow__node', { hasText: 'Submit' }).first().click()
@@ -82,5 +81,5 @@ export async function designAndDeployWorkflow({ page, users, screenshot, uniq })
   await page.goto('/admin/workflows')
   const row = page.getByTestId('workflow-table').locator('tr', { hasText: name }).first()
   await row.waitFor()
-  assert.match(await row.innerText(), /v1/)
+  await expectText(row, /v1/)
 }

@@ -1,7 +1,6 @@
 // The live log of a long task: output shows while it runs, cancel stops it, retry runs it again
 // (a new execution), and the result shows the exit code and the duration.
-import assert from 'node:assert/strict'
-import { apiCall, apiLogin, expectSuccess, pickOptions, signIn } from './helpers.mjs'
+import { apiCall, apiLogin, expectCount, expectSuccess, expectText, pickOptions, signIn } from './helpers.mjs'
 
 export async function followCancelRetry({ page, users, baseURL, screenshot, uniq }) {
   // A template without approval whose task prints, then waits.
@@ -29,14 +28,14 @@ export async function followCancelRetry({ page, users, baseURL, screenshot, uniq
 
   // The output arrives while the task runs.
   await page.getByTestId('log-output').getByText('started on host2').waitFor()
-  assert.equal(await page.getByTestId('execution-result').count(), 0, 'still running')
+  await expectCount(page.getByTestId('execution-result'), 0)
   await screenshot('running')
 
   // Cancel it.
   await page.getByTestId('execution-cancel').click()
   await page.locator('.el-message-box').getByRole('button', { name: 'Cancel execution' }).click()
   await page.locator('[data-testid="log-viewer"][data-status="cancelled"]').waitFor({ timeout: 30_000 })
-  assert.match(await page.getByTestId('execution-result').innerText(), /Cancelled/)
+  await expectText(page.getByTestId('execution-result'), /Cancelled/)
   await screenshot('cancelled')
 
   // Retry: a new execution, followed the same way.

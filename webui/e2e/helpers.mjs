@@ -39,7 +39,9 @@ export async function apiLogin(baseURL, { username, password }) {
 /** Clicks a side-menu entry; on a phone the menu is a drawer, opened first. */
 export async function openMenu(page, testid) {
   const item = page.getByTestId(testid)
-  if (!(await item.isVisible().catch(() => false))) {
+  // The menu shows, or (on a phone) the button that opens it: then look which one.
+  await item.or(page.getByTestId('menu-toggle')).first().waitFor()
+  if (!(await item.isVisible())) {
     await page.getByTestId('menu-toggle').click()
     await item.waitFor()
   }
@@ -48,7 +50,10 @@ export async function openMenu(page, testid) {
 
 /** Signs out through the user menu (when signed in) and waits for the login page. */
 export async function signOut(page) {
-  if (!(await page.getByTestId('user-menu').isVisible().catch(() => false))) return
+  if (page.url() === 'about:blank') return
+  // A page of the app shows either the user menu (signed in) or the login form.
+  await page.getByTestId('user-menu').or(page.getByTestId('login-submit')).first().waitFor()
+  if (!(await page.getByTestId('user-menu').isVisible())) return
   await page.getByTestId('user-menu').click()
   await page.getByTestId('logout').click()
   await page.waitForURL(/\/login/)
@@ -123,6 +128,52 @@ export function reportCspViolations() {
 }
 
 /**
+ * Polls `check` (sync or async) until it returns a truthy value and returns that value; fails
+ * after `timeout` ms with `what` and the last value seen. Use it for every read of something that
+ * loads asynchronously: a wait is a condition, never a fixed delay.
+ */
+export async function until(what, check, { timeout = 15_000, interval = 100 } = {}) {
+  const deadline = Date.now() + timeout
+  let last
+  for (;;) {
+    try {
+      last = await check()
+      if (last) return last
+    } catch (e) {
+      last = e
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`)
+    await new Promise((r) => setTimeout(r, interval))
+  }
+}
+
+/** Waits until `locator`'s text matches `pattern` (a RegExp or a substring); returns the text. */
+export async function expectText(locator, pattern, opts) {
+  let text = ''
+  const ok = (s) => (pattern instanceof RegExp ? pattern.test(s) : s.includes(pattern))
+  await until(`text ${pattern} in ${locator}`, async () => ok((text = await locator.first().innerText({ timeout: 1000 }))), opts).catch((e) => {
+    throw new Error(`${e.message}; text was ${JSON.stringify(text)}`)
+  })
+  return text
+}
+
+/** Waits until the input `locator` holds exactly `value`. */
+export async function expectValue(locator, value, opts) {
+  let v
+  await until(`value ${JSON.stringify(value)} in ${locator}`, async () => (v = await locator.inputValue({ timeout: 1000 })) === value, opts).catch((e) => {
+    throw new Error(`${e.message}; value was ${JSON.stringify(v)}`)
+  })
+}
+
+/** Waits until `locator` matches exactly `n` elements. */
+export async function expectCount(locator, n, opts) {
+  let c
+  await until(`${n} × ${locator}`, async () => (c = await locator.count()) === n, opts).catch((e) => {
+    throw new Error(`${e.message}; count was ${c}`)
+  })
+}
+
+/**
  * Collects the CSP violations of `page` into `sink`: those the init script above reports, and
  * Chromium's own "Refused to ... Content Security Policy" console errors (which also cover
  * violations before the script runs). The runner fails a test whose pages had any.
@@ -132,4 +183,24 @@ export function watchCsp(page, sink) {
     const text = msg.text()
     if (/CSP violation|Content Security Policy/i.test(text)) sink.push(`${page.url()}: ${text}`)
   })
+}
+
+/**
+ * Picks a range in an Element Plus date-time range picker (`picker` is its element): types the
+ * start and end ("2026-11-22 02:00") into its two inputs, each confirmed with Enter. `picker` may be
+ * any element around it (e.g. its form item).
+ */
+export async function pickDateTimeRange(page, picker, start, end) {
+  const inputs = picker.locator('input')
+  const panel = page.locator('.el-picker-panel:visible')
+  await inputs.first().click()
+  await panel.first().waitFor()
+  await inputs.first().fill(start)
+  await inputs.first().press('Enter')
+  await inputs.nth(1).click()
+  await inputs.nth(1).fill(end)
+  await inputs.nth(1).press('Enter')
+  // Enter in the end input takes the typed range and closes the panel.
+  await panel.first().waitFor({ state: 'hidden' })
+  await until(`the range ${start} – ${end}`, async () => (await inputs.first().inputValue()) === start && (await inputs.nth(1).inputValue()) === end)
 }

@@ -35,6 +35,7 @@ async function walk(page, screenshot, tag) {
     await page.goto(path)
     await page.getByTestId(testid).first().waitFor()
     await page.waitForLoadState('networkidle')
+    // Every request of the page has been answered (network idle): an error toast would show now.
     const toast = page.locator('.el-message--error')
     if (await toast.count()) assert.fail(`${path} shows an error: ${await toast.first().innerText()}`)
     if (['/', '/submit', '/admin/templates', '/audit/executions'].includes(path)) await screenshot(`${tag}${path.replace(/\//g, '_') || '_home'}`)

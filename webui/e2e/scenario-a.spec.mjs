@@ -8,7 +8,7 @@
 //   ops submits and executes the no-approval template in one step → the auditor sees every
 //   execution with its values and log; ops and product cannot open the audit.
 import assert from 'node:assert/strict'
-import { apiCall, apiLogin, expectSuccess, expectTicketStatus, openFromTodo, pickOptions, signIn, switchUser, ticketIdOf } from './helpers.mjs'
+import { apiCall, apiLogin, expectCount, expectSuccess, expectText, expectTicketStatus, openFromTodo, pickOptions, signIn, switchUser, ticketIdOf } from './helpers.mjs'
 
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }
 
@@ -24,12 +24,12 @@ async function submitDeploy(page, title, hosts, screenshot) {
   // The hosts come from the variable's registered list (GET /variables/AnsibleHosts/options).
   await pickOptions(page, drawer.getByTestId('var-AnsibleHosts'), hosts, { multiple: true })
   // A template with approval offers "submit", not "submit and execute".
-  assert.equal(await drawer.getByTestId('submit-execute-button').count(), 0)
+  await expectCount(drawer.getByTestId('submit-execute-button'), 0)
   if (screenshot) await screenshot('ops-submit-form')
   await drawer.getByTestId('submit-button').click()
   const result = drawer.getByTestId('submit-result')
   await expectSuccess(result, drawer.getByTestId('submit-error'), 'submitting "Deploy app01"')
-  assert.match(await result.innerText(), /Submitted, waiting for approval/)
+  await expectText(result, /Submitted, waiting for approval/)
   if (screenshot) await screenshot('ops-submitted-waiting')
   await result.getByTestId('submit-open-ticket').click()
   await page.waitForURL(/\/tickets\/\d+/)
@@ -66,7 +66,7 @@ export async function scenarioA({ page, users, baseURL, screenshot, uniq, newPag
   await page.getByTestId('variable-test-GitBranch').click()
   const testResult = page.getByTestId('variable-test-result')
   await testResult.waitFor()
-  assert.match(await testResult.innerText(), /main/)
+  await expectText(testResult, /main/)
   await screenshot('admin-variable-test')
   await page.getByTestId('variable-test-dialog').getByRole('button', { name: 'Close' }).first().click().catch(() => page.keyboard.press('Escape'))
 
@@ -87,15 +87,16 @@ export async function scenarioA({ page, users, baseURL, screenshot, uniq, newPag
   await tplRow.getByRole('button', { name: 'Edit' }).click()
   const tplDrawer = page.getByTestId('template-drawer')
   await tplDrawer.getByTestId('command-argv').waitFor()
-  const argvText = await tplDrawer.getByTestId('command-argv').innerText()
-  assert.match(argvText, /main_deploy_git\.py/)
-  assert.match(argvText, /app01/, 'the internal variable GitProjName is substituted in the preview')
-  assert.match(argvText, /\{AnsibleHosts\}/, 'the submitter’s variable stays a placeholder')
-  assert.equal(await tplDrawer.getByTestId('command-problem').count(), 0, 'the command is valid')
+  await expectText(tplDrawer.getByTestId('command-argv'), /main_deploy_git\.py/)
+  // the internal variable GitProjName is substituted in the preview
+  await expectText(tplDrawer.getByTestId('command-argv'), /app01/)
+  // the submitter’s variable stays a placeholder
+  await expectText(tplDrawer.getByTestId('command-argv'), /\{AnsibleHosts\}/)
+  await expectCount(tplDrawer.getByTestId('command-problem'), 0)
   await screenshot('admin-template-argv')
   await tplDrawer.getByTestId('template-preview').click()
   await tplDrawer.getByTestId('template-preview-result').waitFor()
-  assert.match(await tplDrawer.getByTestId('template-preview-result').innerText(), /-g app01 -i host/)
+  await expectText(tplDrawer.getByTestId('template-preview-result'), /-g app01 -i host/)
   await page.keyboard.press('Escape')
 
   // ---- 4. ops submits the first ticket → "submitted, waiting for approval"
@@ -123,9 +124,9 @@ export async function scenarioA({ page, users, baseURL, screenshot, uniq, newPag
   await openFromTodo(page, title1)
   await page.getByTestId('action-reject').click()
   await dialog.getByTestId('reject-reason').waitFor()
-  assert.equal(await dialog.getByTestId('action-confirm').isDisabled(), true, 'reject without a reason is not possible')
+  await dialog.locator('[data-testid="action-confirm"]:disabled').waitFor() // reject without a reason is not possible
   await dialog.getByTestId('reject-reason').fill('   ')
-  assert.equal(await dialog.getByTestId('action-confirm').isDisabled(), true, 'a blank reason is no reason')
+  await dialog.locator('[data-testid="action-confirm"]:disabled').waitFor() // a blank reason is no reason
   const lead2Token = await apiLogin(baseURL, users.lead2)
   const blank = await fetch(`${baseURL}/api/v1/tickets/${ticket1}/reject`, {
     method: 'POST',
@@ -154,7 +155,7 @@ export async function scenarioA({ page, users, baseURL, screenshot, uniq, newPag
   await page.getByTestId('tickets-search-button').click()
   const mine = page.getByTestId('tickets-table').locator('tr', { hasText: title1 }).first()
   await mine.waitFor()
-  assert.match(await mine.innerText(), /Rejected/)
+  await expectText(mine, /Rejected/)
   await mine.click()
   await expectTicketStatus(page, 'rejected')
   await page.getByTestId('ticket-timeline').getByText(reason).waitFor()
@@ -193,15 +194,23 @@ export async function scenarioA({ page, users, baseURL, screenshot, uniq, newPag
   await execRow.waitFor()
   await screenshot('ops-execute-index')
   await page.getByTestId(`execute-run-${ticket2}`).click()
+  // PROD is protected: what will run is shown, and the run starts only once "PROD" is typed.
+  const confirm = page.getByTestId('execute-confirm')
+  await expectText(confirm.getByTestId('execute-confirm-argv'), /-g app01 -i host3/)
+  await expectText(confirm.getByTestId('execute-confirm-hosts'), 'host3')
+  await confirm.locator('[data-testid="execute-confirm-ok"]:disabled').waitFor()
+  await screenshot('ops-confirm-prod')
+  await confirm.getByTestId('execute-confirm-input').fill('PROD')
+  await confirm.locator('[data-testid="execute-confirm-ok"]:enabled').click()
   await page.waitForURL(/\/executions\/\d+/)
   const log = page.getByTestId('log-output')
   await log.waitFor()
   const result = page.getByTestId('execution-result')
   await result.waitFor({ timeout: 60_000 })
-  assert.match(await result.innerText(), /Finished successfully/)
-  assert.match(await page.getByTestId('execution-exit-code').innerText(), /Exit code: 0/)
-  assert.ok((await log.innerText()).trim().length > 0, 'the log shows the task output')
-  assert.match(await page.getByTestId('execution-argv').innerText(), /-g app01 -i host3/)
+  await expectText(result, /Finished successfully/)
+  await expectText(page.getByTestId('execution-exit-code'), /Exit code: 0/)
+  await expectText(log, /\S/) // the log shows the task output
+  await expectText(page.getByTestId('execution-argv'), /-g app01 -i host3/)
   await screenshot('ops-execution-finished')
 
   // ---- 7. A template without approval: submit and execute in one step.
@@ -217,7 +226,7 @@ export async function scenarioA({ page, users, baseURL, screenshot, uniq, newPag
   await expectSuccess(page.getByTestId('log-viewer'), drawer.getByTestId('submit-error'), 'submit and execute')
   await page.waitForURL(/\/executions\/\d+/)
   await page.getByTestId('execution-result').waitFor({ timeout: 60_000 })
-  assert.match(await page.getByTestId('execution-result').innerText(), /Finished successfully/)
+  await expectText(page.getByTestId('execution-result'), /Finished successfully/)
   await screenshot('ops-submit-and-execute-finished')
 
   // ---- 8. The auditor sees every execution — who, when, template, environment, values,
@@ -228,26 +237,26 @@ export async function scenarioA({ page, users, baseURL, screenshot, uniq, newPag
   const history = page.getByTestId('history-table')
   const row2 = history.locator('tr', { hasText: 'Deploy app01' }).first()
   await row2.waitFor()
-  assert.match(await row2.innerText(), /ops/)
-  assert.match(await row2.innerText(), /PROD/)
-  assert.match(await row2.innerText(), /AnsibleHosts=host3/)
-  assert.match(await row2.innerText(), /Succeeded/)
+  await expectText(row2, /ops/)
+  await expectText(row2, /PROD/)
+  await expectText(row2, /AnsibleHosts=host3/)
+  await expectText(row2, /Succeeded/)
   await history.locator('tr', { hasText: 'Restart app01 - STAGE' }).first().waitFor()
   // Filter by environment, then open a log.
   await pickOptions(page, page.getByTestId('history-env'), ['STAGE'])
   await history.locator('tr', { hasText: 'Restart app01 - STAGE' }).first().waitFor()
-  assert.equal(await history.locator('tr', { hasText: 'Deploy app01' }).count(), 0, 'the filter leaves PROD out')
+  await expectCount(history.locator('tr', { hasText: 'Deploy app01' }), 0)
   await history.locator('tr', { hasText: 'Restart app01 - STAGE' }).first().click()
   const logDrawer = page.getByTestId('history-log')
   await logDrawer.getByTestId('execution-result').waitFor()
-  assert.ok((await logDrawer.getByTestId('log-output').innerText()).trim().length > 0)
+  await expectText(logDrawer.getByTestId('log-output'), /\S/)
   await screenshot('auditor-history')
   await page.keyboard.press('Escape')
   await logDrawer.waitFor({ state: 'hidden' })
 
   for (const who of [users.ops, users.product]) {
     await switchUser(page, who)
-    assert.equal(await page.getByTestId('menu-group-audit').count(), 0, `${who.username} has no audit menu`)
+    await expectCount(page.getByTestId('menu-group-audit'), 0)
     await page.goto('/audit/executions')
     await page.getByTestId('forbidden').waitFor()
   }

@@ -1,7 +1,7 @@
 // The first walk through the UI as the admin: sign in, home page, both languages, create a
 // user, sign out.
 import assert from 'node:assert/strict'
-import { switchLanguage } from './helpers.mjs'
+import { expectCount, expectText, switchLanguage } from './helpers.mjs'
 
 export async function adminWalkthrough({ page, admin, screenshot, uniq }) {
   // A page that needs a session sends us to /login and back afterwards.
@@ -57,8 +57,8 @@ export async function adminWalkthrough({ page, admin, screenshot, uniq }) {
   await page.getByTestId('user-search-button').click()
   const row = page.getByTestId('user-table').locator('tr', { hasText: username })
   await row.first().waitFor()
-  assert.equal(await row.count(), 1)
-  assert.match(await row.first().innerText(), /E2E Tester/)
+  await expectCount(row, 1)
+  await expectText(row.first(), /E2E Tester/)
   await screenshot('user-created')
 
   // Sign out: back at the login page, and the session is gone.
@@ -77,7 +77,7 @@ export async function wrongPasswordIsRefused({ page, admin }) {
   await page.getByTestId('login-submit').click()
   const err = page.getByTestId('login-error')
   await err.waitFor()
-  assert.match(await err.innerText(), /Wrong username or password|Too many attempts/)
+  await expectText(err, /Wrong username or password|Too many attempts/)
 }
 
 export async function expiredSessionReturnsToLogin({ page, admin, baseURL }) {

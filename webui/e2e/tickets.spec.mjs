@@ -1,8 +1,7 @@
 // The other things people do with a ticket, on the demo workflow "环境变更": comment, transfer
 // (the lead hands the review to lead2), return to an earlier node (lead2 sends it back to the
 // submitter, who sees the submit form again), withdraw; my tickets' search and filters.
-import assert from 'node:assert/strict'
-import { apiCall, apiLogin, expectTicketStatus, openFromTodo, pickOptions, signIn, switchUser } from './helpers.mjs'
+import { apiCall, apiLogin, expectTicketStatus, expectValue, openFromTodo, pickOptions, signIn, switchUser } from './helpers.mjs'
 
 export async function commentTransferReturnWithdraw({ page, users, baseURL, screenshot, uniq }) {
   // A change submitted over the API (the service catalog form is covered by scenario B).
@@ -40,7 +39,7 @@ export async function commentTransferReturnWithdraw({ page, users, baseURL, scre
   await openFromTodo(page, title)
   await page.getByTestId('action-return').click()
   await dialog.getByTestId('return-node').waitFor()
-  assert.equal(await dialog.getByTestId('action-confirm').isDisabled(), true)
+  await dialog.locator('[data-testid="action-confirm"]:disabled').waitFor()
   await dialog.getByTestId('return-reason').fill('请补充回退方案')
   await dialog.getByTestId('action-confirm').click()
   await dialog.waitFor({ state: 'hidden' })
@@ -52,7 +51,7 @@ export async function commentTransferReturnWithdraw({ page, users, baseURL, scre
   await openFromTodo(page, title)
   const form = page.getByTestId('step-form')
   await form.waitFor()
-  assert.equal(await form.getByTestId('step-field-scope').inputValue(), 'app01 全部主机')
+  await expectValue(form.getByTestId('step-field-scope'), 'app01 全部主机')
   await page.getByTestId('action-withdraw').click()
   await dialog.getByTestId('withdraw-reason').fill('改用新方案')
   await dialog.getByTestId('action-confirm').click()
@@ -70,6 +69,6 @@ export async function commentTransferReturnWithdraw({ page, users, baseURL, scre
   await row.waitFor({ state: 'detached' })
   await pickOptions(page, page.getByTestId('tickets-status'), ['Withdrawn'])
   await page.getByTestId('tickets-table').locator('tr', { hasText: title }).first().waitFor()
-  assert.match(page.url(), /status=withdrawn/)
+  await page.waitForURL(/status=withdrawn/)
   await screenshot('my-tickets-filtered')
 }

@@ -1,7 +1,7 @@
 // Calls for the catalog, workflows, services, tickets, executions and notifications, through
 // the typed client (paths and bodies checked against api-spec/openapi.yaml). Pages use these
 // instead of spelling paths, so a change in the spec shows up here as a type error.
-import { api, unwrap, ifMatch } from './client'
+import { api, looseApi, unwrap, ifMatch } from './client'
 import type { components, paths } from './schema'
 import type { Page } from './contract'
 
@@ -143,6 +143,8 @@ export const tickets = {
   transfer: (n: number, body: S['TicketTransfer']) => unwrap(api.POST('/api/v1/tickets/{id}/transfer', { params: id(n), body })),
   comment: (n: number, text: string) => unwrap(api.POST('/api/v1/tickets/{id}/comments', { params: id(n), body: { text } })),
   returnTo: (n: number, body: S['TicketReturn']) => unwrap(api.POST('/api/v1/tickets/{id}/return', { params: id(n), body })),
+  /** What executing (or retrying) would run now: argv with secrets masked, hosts, environment. */
+  executionPreview: (n: number) => unwrap<unknown>(looseApi.GET('/api/v1/tickets/{id}/execution-preview', { params: id(n) })),
 }
 
 // ---- executions

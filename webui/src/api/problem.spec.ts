@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   ApiError,
   errorMessage,
+  fieldErrorsText,
   fieldErrorMap,
   isApiError,
   networkError,
@@ -106,5 +107,40 @@ describe('errorMessage', () => {
   it('names network failures and unexpected errors', () => {
     expect(errorMessage(networkError(), t)).toBe('errors.network')
     expect(errorMessage(new TypeError('boom'), t)).toBe('errors.unexpected')
+  })
+})
+
+describe('problems rendered from their code', () => {
+  // A stand-in for vue-i18n's `t`: it answers the key itself for a key it does not have.
+  const messages: Record<string, string> = {
+    'errors.status.404': '对象不存在',
+    'errors.status.422': '请求无效',
+    'problem.execution.not_found': '找不到执行 #{id}',
+    'problem.field.required': '必填',
+  }
+  const t = (key: string, named?: Record<string, unknown>) =>
+    (messages[key] ?? key).replace(/\{(\w+)\}/g, (_, k: string) => String(named?.[k] ?? `{${k}}`))
+
+  it('uses the translation of the code with its params', () => {
+    const e = toApiError({ status: 404, headers: headers() }, { status: 404, detail: 'no execution with id 1', code: 'execution.not_found', params: { id: 1 } })
+    expect(errorMessage(e, t)).toBe('对象不存在: 找不到执行 #1')
+  })
+  it('falls back to the detail for a code the UI does not know', () => {
+    const e = toApiError({ status: 404, headers: headers() }, { status: 404, detail: 'no thing with id 2', code: 'thing.not_found', params: { id: 2 } })
+    expect(errorMessage(e, t)).toBe('对象不存在: no thing with id 2')
+  })
+  it('renders field errors from their codes, else their messages', () => {
+    const e = toApiError(
+      { status: 422, headers: headers() },
+      {
+        status: 422,
+        detail: 'invalid',
+        errors: [
+          { field: 'fields.scope', message: 'is required', code: 'field.required' },
+          { field: 'title', message: 'is too long', code: 'field.unknown_code' },
+        ],
+      },
+    )
+    expect(fieldErrorsText(e, t)).toMatchObject({ 'fields.scope': '必填', fields: '必填', title: 'is too long' })
   })
 })

@@ -7,6 +7,9 @@
 export interface ProblemFieldError {
   field: string
   message: string
+  /** What is wrong, as a stable code (translated as `problem.<code>`); `message` is the English. */
+  code?: string
+  params?: Record<string, unknown>
 }
 
 export interface ProblemDocument {
@@ -16,6 +19,9 @@ export interface ProblemDocument {
   detail?: string
   errors?: ProblemFieldError[]
   request_id?: string
+  /** What went wrong, as a stable code (translated as `problem.<code>`); `detail` is the English. */
+  code?: string
+  params?: Record<string, unknown>
 }
 
 export type FieldErrors = Record<string, string>
@@ -86,6 +92,10 @@ export function fieldErrorMap(errors: readonly ProblemFieldError[] | undefined |
   return out
 }
 
+function isParams(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object' && !Array.isArray(v)
+}
+
 function asProblem(body: unknown): ProblemDocument | null {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return null
   const b = body as Record<string, unknown>
@@ -95,12 +105,21 @@ function asProblem(body: unknown): ProblemDocument | null {
   if (typeof b.status === 'number') p.status = b.status
   if (typeof b.detail === 'string') p.detail = b.detail
   if (typeof b.request_id === 'string') p.request_id = b.request_id
+  if (typeof b.code === 'string') p.code = b.code
+  if (isParams(b.params)) p.params = b.params
   if (Array.isArray(b.errors)) {
-    p.errors = b.errors.filter(
-      (e): e is ProblemFieldError =>
-        !!e && typeof e === 'object' && typeof (e as ProblemFieldError).field === 'string' &&
-        typeof (e as ProblemFieldError).message === 'string',
-    )
+    p.errors = b.errors
+      .filter(
+        (e): e is ProblemFieldError =>
+          !!e && typeof e === 'object' && typeof (e as ProblemFieldError).field === 'string' &&
+          typeof (e as ProblemFieldError).message === 'string',
+      )
+      .map((e) => ({
+        field: e.field,
+        message: e.message,
+        ...(typeof e.code === 'string' ? { code: e.code } : {}),
+        ...(isParams(e.params) ? { params: e.params } : {}),
+      }))
   }
   return Object.keys(p).length ? p : null
 }
@@ -118,11 +137,44 @@ export function networkError(): ApiError {
 
 export type Translate = (key: string, named?: Record<string, unknown>) => string
 
+/**
+ * A server message in the user's language: `problem.<code>` filled with `params` when the UI
+ * has that translation, else the server's English `fallback`. (vue-i18n's `t` answers the key
+ * itself for a key it does not have.)
+ */
+export function codeText(
+  code: string | undefined,
+  params: Record<string, unknown> | undefined,
+  fallback: string | undefined,
+  t: Translate,
+  prefix = 'problem',
+): string {
+  if (code) {
+    const key = `${prefix}.${code}`
+    const text = t(key, params ?? {})
+    if (text && text !== key) return text
+  }
+  return fallback ?? ''
+}
+
+/** The problem's own text (no status): its code translated, else its detail. */
+export function problemText(err: unknown, t: Translate): string {
+  if (!isApiError(err) || !err.problem) return ''
+  return codeText(err.problem.code, err.problem.params, err.problem.detail?.trim(), t)
+}
+
+/** field → message for a form, each field error rendered from its code like `problemText`. */
+export function fieldErrorsText(err: unknown, t: Translate): FieldErrors {
+  if (!isApiError(err)) return {}
+  return fieldErrorMap((err.problem?.errors ?? []).map((e) => ({ field: e.field, message: codeText(e.code, e.params, e.message, t) })))
+}
+
 const KNOWN_STATUSES = [400, 401, 403, 404, 409, 413, 422, 429, 500, 502, 503, 504]
 
 /**
- * One line for a message box: the translated meaning of the status, then the server's detail
- * when it has one ("Conflict: The object was changed by someone else").
+ * One line for a message box: the translated meaning of the status, then the problem in the
+ * user's language (its code translated, else the server's detail): "Conflict: The object was
+ * changed by someone else". Every error display goes through this (or `problemText`).
  */
 export function errorMessage(err: unknown, t: Translate): string {
   if (!isApiError(err)) {
@@ -135,6 +187,6 @@ export function errorMessage(err: unknown, t: Translate): string {
       ? 'errors.status.500'
       : 'errors.status.other'
   const base = t(key, { status: err.status })
-  const detail = err.problem?.detail?.trim()
+  const detail = problemText(err, t)
   return detail ? `${base}: ${detail}` : base
 }

@@ -34,11 +34,11 @@ describe('splitCommand (mirrors server/src/domain/command.cpp)', () => {
     expect(splitCommand('echo "a | b; c"').ok).toBe(true)
   })
   it('refuses $ and ` inside double quotes, and broken quoting', () => {
-    expect(splitCommand('echo "$HOME"')).toEqual({ ok: false, error: expect.stringContaining('would need a shell') })
-    expect(splitCommand("echo 'abc")).toEqual({ ok: false, error: 'unterminated single quote' })
-    expect(splitCommand('echo "abc')).toEqual({ ok: false, error: 'unterminated double quote' })
-    expect(splitCommand('echo \\')).toEqual({ ok: false, error: 'the command ends with a lone backslash' })
-    expect(splitCommand('   ')).toEqual({ ok: false, error: 'the command is empty' })
+    expect(splitCommand('echo "$HOME"')).toMatchObject({ ok: false, error: expect.stringContaining('would need a shell') })
+    expect(splitCommand("echo 'abc")).toMatchObject({ ok: false, error: 'unterminated single quote' })
+    expect(splitCommand('echo "abc')).toMatchObject({ ok: false, error: 'unterminated double quote' })
+    expect(splitCommand('echo \\')).toMatchObject({ ok: false, error: 'the command ends with a lone backslash' })
+    expect(splitCommand('   ')).toMatchObject({ ok: false, error: 'the command is empty', code: 'empty' })
   })
 })
 

@@ -11,7 +11,16 @@ export class CommandError extends Error {
   }
 }
 
-export type SplitResult = { ok: true; argv: string[] } | { ok: false; error: string }
+/**
+ * What is wrong with a command, for the UI to say in the user's language: `code` names the
+ * message (`command.problems.<code>`), `params` fills it; `error` is the English sentence.
+ */
+export interface CommandProblem {
+  code: string
+  params?: Record<string, string>
+}
+
+export type SplitResult = { ok: true; argv: string[] } | ({ ok: false; error: string } & CommandProblem)
 
 const SHELL_OPERATORS = '|&;<>()$`'
 
@@ -22,7 +31,12 @@ export function splitCommand(command: string): SplitResult {
   let inWord = false
   let i = 0
   const n = command.length
-  const fail = (error: string): SplitResult => ({ ok: false, error })
+  const fail = (error: string, code: string, params?: Record<string, string>): SplitResult => ({
+    ok: false,
+    error,
+    code,
+    ...(params ? { params } : {}),
+  })
   while (i < n) {
     const c = command[i]!
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
@@ -34,7 +48,7 @@ export function splitCommand(command: string): SplitResult {
       i++
     } else if (c === "'") {
       const end = command.indexOf("'", i + 1)
-      if (end < 0) return fail('unterminated single quote')
+      if (end < 0) return fail('unterminated single quote', 'unterminated_single_quote')
       cur += command.slice(i + 1, end)
       inWord = true
       i = end + 1
@@ -61,22 +75,22 @@ export function splitCommand(command: string): SplitResult {
           }
         }
         if (d === '$' || d === '`') {
-          return fail(`"${d}" inside double quotes would need a shell; Orderly runs no shell (use a {placeholder} or single quotes)`)
+          return fail(`"${d}" inside double quotes would need a shell; Orderly runs no shell (use a {placeholder} or single quotes)`, 'shell_in_double_quotes', { char: d })
         }
         cur += d
         i++
       }
-      if (!closed) return fail('unterminated double quote')
+      if (!closed) return fail('unterminated double quote', 'unterminated_double_quote')
       inWord = true
     } else if (c === '\\') {
-      if (i + 1 >= n) return fail('the command ends with a lone backslash')
+      if (i + 1 >= n) return fail('the command ends with a lone backslash', 'lone_backslash')
       if (command[i + 1] !== '\n') {
         cur += command[i + 1]
         inWord = true
       }
       i += 2
     } else if (SHELL_OPERATORS.includes(c)) {
-      return fail(`"${c}" is a shell operator; Orderly runs commands without a shell (quote it if you mean the character)`)
+      return fail(`"${c}" is a shell operator; Orderly runs commands without a shell (quote it if you mean the character)`, 'shell_operator', { char: c })
     } else {
       cur += c
       inWord = true
@@ -84,7 +98,7 @@ export function splitCommand(command: string): SplitResult {
     }
   }
   if (inWord) out.push(cur)
-  if (out.length === 0) return fail('the command is empty')
+  if (out.length === 0) return fail('the command is empty', 'empty')
   return { ok: true, argv: out }
 }
 
@@ -100,7 +114,7 @@ export function isValidPlaceholder(name: string): boolean {
 }
 
 /** Scans one argument into literal text and placeholders ("{{" and "}}" are literal braces). */
-export function scanArgument(arg: string): { ok: true; parts: ArgPart[] } | { ok: false; error: string } {
+export function scanArgument(arg: string): { ok: true; parts: ArgPart[] } | ({ ok: false; error: string } & CommandProblem) {
   const parts: ArgPart[] = []
   const text = (t: string) => {
     const last = parts[parts.length - 1]
@@ -118,13 +132,13 @@ export function scanArgument(arg: string): { ok: true; parts: ArgPart[] } | { ok
       i += 2
     } else if (c === '{') {
       const end = arg.indexOf('}', i + 1)
-      if (end < 0) return { ok: false, error: `unclosed placeholder in "${arg}" (write {{ for a literal brace)` }
+      if (end < 0) return { ok: false, error: `unclosed placeholder in "${arg}" (write {{ for a literal brace)`, code: 'unclosed_placeholder', params: { arg } }
       const name = arg.slice(i + 1, end)
-      if (!isValidPlaceholder(name)) return { ok: false, error: `"{${name}}" is not a valid placeholder name` }
+      if (!isValidPlaceholder(name)) return { ok: false, error: `"{${name}}" is not a valid placeholder name`, code: 'invalid_placeholder', params: { name } }
       parts.push({ name })
       i = end + 1
     } else if (c === '}') {
-      return { ok: false, error: `unmatched } in "${arg}" (write }} for a literal brace)` }
+      return { ok: false, error: `unmatched } in "${arg}" (write }} for a literal brace)`, code: 'unmatched_brace', params: { arg } }
     } else {
       let next = i
       while (next < arg.length && arg[next] !== '{' && arg[next] !== '}') next++
@@ -142,6 +156,8 @@ export interface CommandAnalysis {
   placeholders: string[]
   /** The first problem, in the server's words; null when the server would accept it. */
   error: string | null
+  /** The same problem as a code and its parameters (for a translated message). */
+  problem?: CommandProblem | null
 }
 
 /**
@@ -151,24 +167,29 @@ export interface CommandAnalysis {
  */
 export function analyzeCommand(command: string, provided?: Iterable<string>): CommandAnalysis {
   const split = splitCommand(command)
-  if (!split.ok) return { args: [], placeholders: [], error: split.error }
+  if (!split.ok) return { args: [], placeholders: [], error: split.error, problem: { code: split.code, params: split.params } }
   const args: ArgPart[][] = []
   const names: string[] = []
   for (const a of split.argv) {
     const s = scanArgument(a)
-    if (!s.ok) return { args: [], placeholders: [], error: s.error }
+    if (!s.ok) return { args: [], placeholders: [], error: s.error, problem: { code: s.code, params: s.params } }
     args.push(s.parts)
     for (const p of s.parts) if ('name' in p && !names.includes(p.name)) names.push(p.name)
   }
   let error: string | null = null
+  let problem: CommandProblem | null = null
   if (args[0]!.some((p) => 'name' in p)) {
     error = `the program to run ("${split.argv[0]}") cannot contain a placeholder`
+    problem = { code: 'placeholder_in_program', params: { program: split.argv[0]! } }
   } else if (provided) {
     const have = new Set(provided)
     const missing = names.find((n) => !n.startsWith('config.') && !have.has(n))
-    if (missing) error = `{${missing}} is not a variable of this template (add it to variables or internal_vars)`
+    if (missing) {
+      error = `{${missing}} is not a variable of this template (add it to variables or internal_vars)`
+      problem = { code: 'unknown_variable', params: { name: missing } }
+    }
   }
-  return { args, placeholders: names, error }
+  return { args, placeholders: names, error, problem }
 }
 
 /**

@@ -34,12 +34,24 @@ describe('form from node fields', () => {
   })
   it('sends typed values and leaves blanks out', () => {
     const model = { ...initialModel(fields), reason: ' replace 5-year-old servers ', scope: ['web', 'db'], hosts: 4, window: new Date('2026-11-21T22:00:00Z') }
-    expect(toPayload(fields, model)).toEqual({
-      reason: ' replace 5-year-old servers ',
-      scope: ['web', 'db'],
-      hosts: 4,
-      window: '2026-11-21T22:00:00Z',
-    })
+    const out = toPayload(fields, model)
+    expect(out).toMatchObject({ reason: ' replace 5-year-old servers ', scope: ['web', 'db'], hosts: 4 })
+    // RFC 3339 with the browser's own offset, the same instant.
+    expect(out.window).toMatch(/^2026-11-2\dT\d{2}:\d{2}:00[+-]\d{2}:\d{2}$/)
+    expect(Date.parse(out.window as string)).toBe(Date.parse('2026-11-21T22:00:00Z'))
+  })
+  it('checks and sends a date-time range as [start, end]', () => {
+    const range: FieldDef[] = [{ key: 'win', label: '窗口', type: 'datetime_range', required: true }]
+    expect(controlOf('datetime_range')).toBe('datetime_range')
+    expect(checkModel(range, initialModel(range))).toEqual({ win: 'required' })
+    const start = new Date('2026-11-21T22:00:00Z')
+    const end = new Date('2026-11-22T02:00:00Z')
+    expect(checkModel(range, { win: [end, start] })).toEqual({ win: 'datetime_range' })
+    expect(checkModel(range, { win: [start, end] })).toEqual({})
+    const sent = toPayload(range, { win: [start, end] }).win as string[]
+    expect(sent.map((s) => Date.parse(s))).toEqual([start.getTime(), end.getTime()])
+    expect(sent[0]).toMatch(/[+-]\d{2}:\d{2}$/)
+    expect(displayValue(sent, 'datetime_range')).toContain(' – ')
   })
   it('maps server errors under fields.* to the form items', () => {
     const fe = fieldErrorMap([

@@ -15,7 +15,7 @@ export interface FieldDef {
 export type FieldModel = Record<string, unknown>
 
 /** What Element Plus control a field type uses. */
-export function controlOf(type: string): 'input' | 'textarea' | 'number' | 'select' | 'multiselect' | 'date' | 'datetime' | 'user' {
+export function controlOf(type: string): 'input' | 'textarea' | 'number' | 'select' | 'multiselect' | 'date' | 'datetime' | 'datetime_range' | 'user' {
   switch (type) {
     case 'text':
       return 'textarea'
@@ -29,6 +29,8 @@ export function controlOf(type: string): 'input' | 'textarea' | 'number' | 'sele
       return 'date'
     case 'datetime':
       return 'datetime'
+    case 'datetime_range':
+      return 'datetime_range'
     case 'user':
       return 'user'
     default:
@@ -38,7 +40,7 @@ export function controlOf(type: string): 'input' | 'textarea' | 'number' | 'sele
 
 function emptyValue(type: string): unknown {
   if (type === 'multiselect') return []
-  if (type === 'number' || type === 'datetime') return null
+  if (type === 'number' || type === 'datetime' || type === 'datetime_range') return null
   return ''
 }
 
@@ -51,6 +53,8 @@ export function initialModel(fields: readonly FieldDef[], existing: Record<strin
       model[f.key] = emptyValue(f.type)
     } else if (f.type === 'multiselect') {
       model[f.key] = Array.isArray(v) ? [...v].map(String) : [String(v)]
+    } else if (f.type === 'datetime_range') {
+      model[f.key] = Array.isArray(v) && v.length === 2 ? v.map(String) : null
     } else if (f.type === 'number') {
       const n = typeof v === 'number' ? v : Number(v)
       model[f.key] = Number.isFinite(n) ? n : null
@@ -78,7 +82,7 @@ function validDate(s: string): boolean {
   return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d
 }
 
-export type FieldProblem = 'required' | 'number' | 'option' | 'date' | 'datetime'
+export type FieldProblem = 'required' | 'number' | 'option' | 'date' | 'datetime' | 'datetime_range'
 
 /** The first problem with one value, or null. Mirrors the server's check_fields. */
 export function checkField(f: FieldDef, v: unknown): FieldProblem | null {
@@ -94,6 +98,12 @@ export function checkField(f: FieldDef, v: unknown): FieldProblem | null {
       return typeof v === 'string' && validDate(v) ? null : 'date'
     case 'datetime':
       return toDateTime(v) ? null : 'datetime'
+    case 'datetime_range': {
+      // [start, end], both date-times, the end after the start.
+      if (!Array.isArray(v) || v.length !== 2) return 'datetime_range'
+      const [a, b] = v.map(toDateTime)
+      return a && b && Date.parse(b) > Date.parse(a) ? null : 'datetime_range'
+    }
     default:
       return null
   }
@@ -109,8 +119,19 @@ export function checkModel(fields: readonly FieldDef[], model: FieldModel): Reco
   return out
 }
 
+/** RFC 3339 in the browser's time zone, with its offset: 2026-11-22T06:00:00+08:00. */
+export function rfc3339Local(d: Date): string {
+  const p = (n: number) => String(Math.floor(Math.abs(n))).padStart(2, '0')
+  const off = -d.getTimezoneOffset()
+  const sign = off >= 0 ? '+' : '-'
+  return (
+    `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}` +
+    `${sign}${p(off / 60)}:${p(off % 60)}`
+  )
+}
+
 function toDateTime(v: unknown): string | null {
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString().replace(/\.\d{3}Z$/, 'Z')
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : rfc3339Local(v)
   if (typeof v === 'number') return toDateTime(new Date(v))
   if (typeof v === 'string') {
     if (!/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}/.test(v)) return null
@@ -140,6 +161,9 @@ export function toPayload(fields: readonly FieldDef[], model: FieldModel): Field
       case 'datetime':
         out[f.key] = toDateTime(v) ?? (v as FieldValue)
         break
+      case 'datetime_range':
+        out[f.key] = (v as unknown[]).map((x) => toDateTime(x) ?? x)
+        break
       default:
         // The model holds what the field's input produced: a string, number, boolean or list.
         out[f.key] = v as FieldValue
@@ -151,6 +175,7 @@ export function toPayload(fields: readonly FieldDef[], model: FieldModel): Field
 /** A stored field value as text for reading (lists joined, datetimes in local time). */
 export function displayValue(v: unknown, type?: string): string {
   if (v === null || v === undefined) return ''
+  if (type === 'datetime_range' && Array.isArray(v) && v.length === 2) return `${displayValue(v[0], 'datetime')} – ${displayValue(v[1], 'datetime')}`
   if (Array.isArray(v)) return v.map((x) => displayValue(x)).join(', ')
   if (type === 'datetime' && typeof v === 'string') {
     const d = new Date(v)

@@ -90,6 +90,12 @@ const opsEn = {
       terminate: "Terminated",
     },
     workflowVersion: "Workflow version",
+    runEnded: {
+      cancelled: "Run cancelled",
+      timed_out: "Run timed out",
+      interrupted: "Run interrupted",
+    },
+    about: "About this ticket",
   },
   flow: {
     nodeTypes: {
@@ -115,6 +121,9 @@ const opsEn = {
     option: "Must be one of the options",
     date: "Must be a date, e.g. 2026-11-21",
     datetime: "Must be a date and time",
+    datetime_range: "Must be a start and a later end",
+    rangeStart: "Start",
+    rangeEnd: "End",
   },
   submit: {
     title: "Submit a work order",
@@ -165,6 +174,21 @@ const opsEn = {
     empty: "No approved tickets wait for you.",
     run: "Run",
     viewLog: "View log",
+  },
+  notices: {
+    title: "My notices",
+    empty: "Nothing new.",
+  },
+  executeConfirm: {
+    title: "Confirm the run",
+    protected: "{env} is a protected environment: check what will run before you confirm.",
+    environment: "Environment",
+    hosts: "Hosts",
+    noHosts: "(none)",
+    command: "Command",
+    typeKey: "Type {key} to confirm",
+    confirmExecute: "Execute",
+    confirmRetry: "Retry",
   },
   execution: {
     title: "Execution #{id}",
@@ -294,6 +318,21 @@ const opsEn = {
     emptyValue: "Empty values are not allowed",
     saveFirst: "Save the variable, then test its command.",
   },
+  command: {
+    problems: {
+      empty: "The command is empty",
+      unterminated_single_quote: "Unterminated single quote",
+      unterminated_double_quote: "Unterminated double quote",
+      lone_backslash: "The command ends with a lone backslash",
+      shell_operator: "\"{char}\" is a shell operator; Orderly runs commands without a shell (quote it if you mean the character)",
+      shell_in_double_quotes: "\"{char}\" inside double quotes would need a shell; Orderly runs no shell (use a placeholder or single quotes)",
+      unclosed_placeholder: "Unclosed placeholder in \"{arg}\" (write {'{'}{'{'} for a literal brace)",
+      invalid_placeholder: "\"{'{'}{name}{'}'}\" is not a valid placeholder name",
+      unmatched_brace: "Unmatched {'}'} in \"{arg}\" (write {'}'}{'}'} for a literal brace)",
+      placeholder_in_program: "The program to run (\"{program}\") cannot contain a placeholder",
+      unknown_variable: "{'{'}{name}{'}'} is not a variable of this template (add it to the variables or internal variables)",
+    },
+  },
   templates: {
     title: "Task templates",
     intro: "What can be submitted and run: environment, purpose, command, variables, approval workflow, who may submit.",
@@ -407,6 +446,7 @@ const opsEn = {
       multiselect: "Multiple choice",
       date: "Date",
       datetime: "Date and time",
+      datetime_range: "Date-time range",
       user: "User",
     },
     readonlyFields: "Show earlier fields",
@@ -467,6 +507,7 @@ const opsEn = {
     serviceName: "Service name",
     directory: "Directory",
     workflowVersion: "Workflow version",
+    pickWorkflowVersion: "Pick the workflow version this service runs",
     workflowVersionHint: "Only deployed versions can be bound; deploy the workflow first.",
     template: "Task template (optional)",
     noDir: "(none)",

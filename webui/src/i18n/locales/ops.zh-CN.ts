@@ -91,6 +91,12 @@ const opsZhCN: OpsMessages = {
       terminate: "终止",
     },
     workflowVersion: "流程版本",
+    runEnded: {
+      cancelled: "执行已取消",
+      timed_out: "执行超时",
+      interrupted: "执行中断",
+    },
+    about: "工单信息",
   },
   flow: {
     nodeTypes: {
@@ -116,6 +122,9 @@ const opsZhCN: OpsMessages = {
     option: "必须是可选项之一",
     date: "必须是日期，如 2026-11-21",
     datetime: "必须是日期时间",
+    datetime_range: "需要开始和更晚的结束时间",
+    rangeStart: "开始时间",
+    rangeEnd: "结束时间",
   },
   submit: {
     title: "提单",
@@ -166,6 +175,21 @@ const opsZhCN: OpsMessages = {
     empty: "没有等待执行的工单。",
     run: "执行",
     viewLog: "查看日志",
+  },
+  notices: {
+    title: "我的通知",
+    empty: "暂无新通知。",
+  },
+  executeConfirm: {
+    title: "确认执行",
+    protected: "{env} 是受保护环境：请核对将要执行的内容后再确认。",
+    environment: "环境",
+    hosts: "主机",
+    noHosts: "（无）",
+    command: "命令",
+    typeKey: "输入 {key} 以确认",
+    confirmExecute: "执行",
+    confirmRetry: "重试",
   },
   execution: {
     title: "执行 #{id}",
@@ -295,6 +319,21 @@ const opsZhCN: OpsMessages = {
     emptyValue: "不能有空值",
     saveFirst: "请先保存变量，再测试命令。",
   },
+  command: {
+    problems: {
+      empty: "命令为空",
+      unterminated_single_quote: "单引号未闭合",
+      unterminated_double_quote: "双引号未闭合",
+      lone_backslash: "命令以单独的反斜杠结尾",
+      shell_operator: "“{char}”是 shell 操作符；Orderly 不经 shell 执行命令（如指字符本身请加引号）",
+      shell_in_double_quotes: "双引号内的“{char}”需要 shell；Orderly 不使用 shell（请改用占位符或单引号）",
+      unclosed_placeholder: "“{arg}”中的占位符未闭合（字面大括号请写 {'{'}{'{'}）",
+      invalid_placeholder: "“{'{'}{name}{'}'}”不是合法的占位符名",
+      unmatched_brace: "“{arg}”中有多余的 {'}'}（字面大括号请写 {'}'}{'}'}）",
+      placeholder_in_program: "要运行的程序（“{program}”）不能包含占位符",
+      unknown_variable: "{'{'}{name}{'}'} 不是此模板的变量（请加到变量或内部变量中）",
+    },
+  },
   templates: {
     title: "任务工单",
     intro: "可提交、可执行的任务：环境、用途、命令、变量、审核流程、提单权限。",
@@ -408,6 +447,7 @@ const opsZhCN: OpsMessages = {
       multiselect: "多选",
       date: "日期",
       datetime: "日期时间",
+      datetime_range: "日期时间范围",
       user: "用户",
     },
     readonlyFields: "显示之前的字段",
@@ -468,6 +508,7 @@ const opsZhCN: OpsMessages = {
     serviceName: "服务名称",
     directory: "目录",
     workflowVersion: "流程版本",
+    pickWorkflowVersion: "请选择此服务使用的流程版本",
     workflowVersionHint: "只能绑定已部署的版本，请先部署流程。",
     template: "任务工单（可选）",
     noDir: "（无）",
