@@ -5,6 +5,9 @@ import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib'
 import type { Plugin } from 'vite'
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
+import AutoImport from 'unplugin-auto-import/vite'
+import Components from 'unplugin-vue-components/vite'
+import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
 
 /**
  * Writes file.br and file.gz beside every text file of the build, with node's own zlib (no
@@ -50,7 +53,15 @@ const proxy = {
 
 export default defineConfig({
   base: '/',
-  plugins: [vue(), precompress()],
+  plugins: [
+    vue(),
+    // Element Plus on demand: each <el-…> component (and v-loading) is imported, with its CSS,
+    // by the chunk that uses it, instead of the whole library and stylesheet in the entry.
+    // (No styles under Vitest: node cannot import .css files from node_modules.)
+    AutoImport({ resolvers: [ElementPlusResolver({ importStyle: process.env.VITEST ? false : 'css' })], dts: false }),
+    Components({ resolvers: [ElementPlusResolver({ importStyle: process.env.VITEST ? false : 'css' })], dts: false }),
+    precompress(),
+  ],
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
   },
@@ -68,11 +79,12 @@ export default defineConfig({
     chunkSizeWarningLimit: 1200,
     rolldownOptions: {
       output: {
-        // Keep the big, rarely changing libraries in their own long-cached chunks.
+        // Vue and its companions, needed by every page, in one long-cached chunk. Element Plus,
+        // @vue-flow/core and dagre are left to the automatic splitting: each goes into the chunks
+        // of the pages that use it (a group would also take in its dependencies, Vue included,
+        // and put the whole of it before the login page).
         codeSplitting: {
           groups: [
-            { name: 'element-plus', test: /node_modules[\\/](element-plus|@element-plus|@floating-ui|@vueuse|dayjs|lodash)/ },
-            { name: 'vue-flow', test: /node_modules[\\/](@vue-flow|d3-[a-z-]+|vue-demi)[\\/]/ },
             { name: 'vendor', test: /node_modules[\\/](vue|@vue|vue-router|pinia|vue-i18n|@intlify|openapi-fetch)[\\/]/ },
           ],
         },

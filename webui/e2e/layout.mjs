@@ -41,12 +41,16 @@ export async function textProblems(page, selector, { singleLine = false } = {}) 
   )
 }
 
-/** Elements matching `selector` whose content scrolls sideways (scrollWidth > clientWidth). */
+/**
+ * Elements matching `selector` whose content is wider than their box (scrollWidth > clientWidth):
+ * they scroll sideways or cut their content off. Even 1 px shows a scrollbar.
+ */
 export async function horizontalOverflow(page, selector) {
   return page.evaluate((selector) => {
     const out = []
     for (const el of document.querySelectorAll(selector)) {
-      if (el.scrollWidth > el.clientWidth + 1) out.push(`${selector}: ${el.scrollWidth} px of content in ${el.clientWidth} px`)
+      const name = `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : ''}`
+      if (el.scrollWidth > el.clientWidth) out.push(`${name}: ${el.scrollWidth} px of content in ${el.clientWidth} px`)
     }
     return out
   }, selector)

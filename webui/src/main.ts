@@ -1,7 +1,14 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
-import ElementPlus from 'element-plus'
-import 'element-plus/dist/index.css'
+// Element Plus comes on demand (vite.config.ts): components with their styles where they are
+// used. ElMessage and ElMessageBox are called from scripts, so their styles are loaded here.
+import 'element-plus/theme-chalk/base.css'
+import 'element-plus/theme-chalk/el-badge.css'
+import 'element-plus/theme-chalk/el-message.css'
+import 'element-plus/theme-chalk/el-overlay.css'
+import 'element-plus/theme-chalk/el-input.css'
+import 'element-plus/theme-chalk/el-button.css'
+import 'element-plus/theme-chalk/el-message-box.css'
 import './styles/main.css'
 
 import App from './App.vue'
@@ -14,7 +21,6 @@ const app = createApp(App)
 const pinia = createPinia()
 app.use(pinia)
 app.use(i18n)
-app.use(ElementPlus)
 app.use(router)
 
 const auth = useAuthStore()

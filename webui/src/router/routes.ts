@@ -2,7 +2,6 @@
 // `meta.perm` the permission it needs (see stores/auth.ts `can`), `meta.public` pages need no
 // sign-in. A page that is not built yet can point at views/ComingSoon.vue.
 import type { RouteRecordRaw } from 'vue-router'
-import AppLayout from '@/layouts/AppLayout.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -25,7 +24,8 @@ export const routes: RouteRecordRaw[] = [
   },
   {
     path: '/',
-    component: AppLayout,
+    // Loaded after sign-in: the login page does not wait for the menu and header.
+    component: () => import('@/layouts/AppLayout.vue'),
     children: [
       { path: '', name: 'home', component: () => import('@/views/HomeView.vue'), meta: { titleKey: 'nav.home' } },
 

@@ -31,3 +31,9 @@ export function prettyJson(value: unknown): string {
     return String(value)
   }
 }
+
+/** "name (key)" for a picker option, or the name alone when it already shows the key. */
+export function nameWithKey(name: string, key: string): string {
+  if (!name || name === key) return key
+  return name.includes(`(${key})`) ? name : `${name} (${key})`
+}
