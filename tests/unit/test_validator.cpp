@@ -141,6 +141,13 @@ TEST_CASE("query parameters are read as their type, then checked", "[validator]"
     auto e = v.validate(P{{"limt", "5"}});
     REQUIRE(e.size() == 1);
     CHECK(e[0].field == "limt");
+    CHECK(e[0].code == "field.unknown");
+    e = v.validate(P{{"limit", "abc"}});
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].code == "field.integer");
+    e = v.validate(P{{"limit", "0"}});
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].code == "field.minimum");
 }
 
 TEST_CASE("an unknown member with an empty name is still named (found by fuzzing)", "[validator]") {

@@ -372,13 +372,13 @@ std::vector<FieldError> ParamsValidator::validate(
         const std::string shown = name.substr(0, 64);
         auto t = types_.find(name);
         if (t == types_.end()) {
-            out.push_back({shown, "is not a parameter of this operation"});
+            out.push_back({shown, "is not a parameter of this operation", "field.unknown", {}});
             continue;
         }
         // Pistache keeps one value per name, so the server never passes repeats; a caller that
         // does gets them refused.
         if (!seen.insert(name).second) {
-            out.push_back({shown, "is given more than once"});
+            out.push_back({shown, "is given more than once", "field.duplicate", {}});
             continue;
         }
         json::Value v;
@@ -392,13 +392,15 @@ std::vector<FieldError> ParamsValidator::validate(
             const bool canonical = digits > 0 && (raw[raw.size() - digits] != '0' || digits == 1);
             if (!canonical || p != end ||
                 (ec != std::errc() && ec != std::errc::result_out_of_range)) {
-                out.push_back({shown, "must be an integer"});
+                out.push_back({shown, "must be an integer", "field.integer", {}});
                 continue;
             }
             if (ec == std::errc::result_out_of_range) {
                 out.push_back({shown,
                                "must be an integer from -9223372036854775808 to "
-                               "9223372036854775807"});
+                               "9223372036854775807",
+                               "field.integer",
+                               {}});
                 continue;
             }
             v.SetInt64(n);
@@ -407,7 +409,7 @@ std::vector<FieldError> ParamsValidator::validate(
             const char* end = raw.data() + raw.size();
             auto [p, ec] = std::from_chars(raw.data(), end, d);
             if (raw.empty() || p != end || ec != std::errc() || !std::isfinite(d)) {
-                out.push_back({shown, "must be a number"});
+                out.push_back({shown, "must be a number", "field.number", {}});
                 continue;
             }
             v.SetDouble(d);
@@ -417,7 +419,7 @@ std::vector<FieldError> ParamsValidator::validate(
             else if (raw == "false" || raw == "0")
                 v.SetBool(false);
             else {
-                out.push_back({shown, "must be true or false"});
+                out.push_back({shown, "must be true or false", "field.boolean", {}});
                 continue;
             }
         } else {
