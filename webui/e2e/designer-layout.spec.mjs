@@ -48,7 +48,7 @@ async function waitTidy(page, n, what) {
     last = count === n ? await canvasProblems(page) : [`${count} boxes, expected ${n}`]
     if (last.length === 0) return
     if (Date.now() > deadline) assert.fail(`${what}: ${last.join('; ')}`)
-    await page.waitForTimeout(100)
+    await new Promise((r) => setTimeout(r, 100)) // poll interval of this condition
   }
 }
 

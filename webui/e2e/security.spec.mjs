@@ -1,7 +1,7 @@
 // The UI runs under the server's Content-Security-Policy (no eval, no outside sources, no
 // framing), and the runner's CSP guard really catches a violation.
 import assert from 'node:assert/strict'
-import { signIn } from './helpers.mjs'
+import { signIn, until } from './helpers.mjs'
 
 export async function uiIsServedWithCspAndWorksUnderIt({ page, admin }) {
   const res = await page.goto('/login')
@@ -32,9 +32,7 @@ export async function cspGuardCatchesViolations({ page, cspViolations }) {
     return window.__inlineRan === true
   })
   assert.equal(ran, false)
-  const deadline = Date.now() + 5000
-  while (cspViolations.length === 0 && Date.now() < deadline) await page.waitForTimeout(50)
-  assert.ok(cspViolations.length > 0, 'the CSP guard saw no violation')
+  await until('the CSP guard to see the violation', () => cspViolations.length > 0, { timeout: 5000 })
   assert.match(cspViolations.join(' '), /script-src/)
   cspViolations.length = 0 // expected here; any other violation still fails the test
 }

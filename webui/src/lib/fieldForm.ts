@@ -162,7 +162,7 @@ export function toPayload(fields: readonly FieldDef[], model: FieldModel): Field
         out[f.key] = toDateTime(v) ?? (v as FieldValue)
         break
       case 'datetime_range':
-        out[f.key] = (v as unknown[]).map((x) => toDateTime(x) ?? x)
+        out[f.key] = (v as unknown[]).map((x) => toDateTime(x) ?? String(x))
         break
       default:
         // The model holds what the field's input produced: a string, number, boolean or list.
