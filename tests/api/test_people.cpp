@@ -117,3 +117,33 @@ TEST_CASE("audit events never contain passwords", "[api][audit]") {
     CHECK(ev.body.find("super-secret-pw-123") == std::string::npos);
     CHECK(ev.body.find("argon2id") == std::string::npos);
 }
+
+TEST_CASE("audit events name their actor by display name as well as username", "[api][audit]") {
+    auto a = admin();
+    std::string name = unique("auditee");
+    auto created = a.post("/api/v1/users",
+                          R"({"username":")" + name +
+                              R"(","password":"long-enough-1","display_name":"审计 Auditee"})");
+    REQUIRE(created.status == 201);
+    auto id = std::to_string(created.num("id"));
+    auto ev = a.get("/api/v1/audit-events?action=user.create&object_id=" + id);
+    REQUIRE(ev.status == 200);
+    REQUIRE(ev.json["items"].Size() == 1);
+    const auto& e = ev.json["items"][0];
+    // The admin of the test server has no display name: the username is all there is.
+    CHECK(e["actor"].IsString());
+    CHECK((e["actor_name"].IsNull() || e["actor_name"].IsString()));
+
+    // An event made by a user with a display name carries it.
+    auto u = make_user(unique("named"), {"admin"});
+    auto me = u.get("/api/v1/me");
+    REQUIRE(me.status == 200);
+    std::string username = me.str("username");
+    REQUIRE(u.patch("/api/v1/me", R"({"display_name":"值班 On-call"})").status == 200);
+    auto ev2 = a.get("/api/v1/audit-events?actor=" + username + "&limit=1");
+    REQUIRE(ev2.status == 200);
+    REQUIRE(ev2.json["items"].Size() == 1);
+    CHECK(ev2.json["items"][0]["actor"].GetString() == username);
+    REQUIRE(ev2.json["items"][0]["actor_name"].IsString());
+    CHECK(ev2.json["items"][0]["actor_name"].GetString() == std::string("值班 On-call"));
+}

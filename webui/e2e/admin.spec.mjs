@@ -96,6 +96,8 @@ export async function auditEvents({ page, admin, screenshot }) {
     const rows = await table.locator('tbody tr.el-table__row').allInnerTexts()
     return rows.length > 0 && rows.every((r) => new RegExp(admin.username).test(r))
   })
+  // Who acted reads by display name (the demo admin's is 管理员 Admin), the username beneath it.
+  await expectText(table.getByTestId('audit-actor-name').first(), '管理员 Admin')
   await table.locator('.el-table__expand-icon').first().click()
   await table.getByText('After', { exact: true }).first().waitFor()
   await screenshot('audit')

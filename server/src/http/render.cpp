@@ -50,6 +50,7 @@ void write_audit_event(json::Writer& w, const domain::AuditEvent& e) {
     w.start_object().kv("id", e.id);
     w.key("at").time(e.at);
     w.kv("actor", e.actor)
+        .kv("actor_name", e.actor_name)
         .kv("action", e.action)
         .kv("object_type", e.object_type)
         .kv("object_id", e.object_id)

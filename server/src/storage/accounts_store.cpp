@@ -526,11 +526,12 @@ void append_audit(Connection& c, const domain::AuditEvent& e) {
 std::vector<domain::AuditEvent> list_audit(Connection& c, const AuditFilter& f) {
     // One statement with optional filters: "?n IS NULL OR column = ?n".
     auto s = c.prepare(
-        "SELECT id, at, actor, action, object_type, object_id, summary, before_json, after_json, "
-        "address, request_id FROM audit_events WHERE id < ?1 "
-        "AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR action = ?3) "
-        "AND (?4 IS NULL OR object_type = ?4) AND (?5 IS NULL OR object_id = ?5) "
-        "AND (?6 IS NULL OR at >= ?6) AND (?7 IS NULL OR at < ?7) ORDER BY id DESC LIMIT ?8");
+        "SELECT a.id, a.at, a.actor, a.action, a.object_type, a.object_id, a.summary, "
+        "a.before_json, a.after_json, a.address, a.request_id, u.display_name "
+        "FROM audit_events a LEFT JOIN users u ON u.username = a.actor WHERE a.id < ?1 "
+        "AND (?2 IS NULL OR a.actor = ?2) AND (?3 IS NULL OR a.action = ?3) "
+        "AND (?4 IS NULL OR a.object_type = ?4) AND (?5 IS NULL OR a.object_id = ?5) "
+        "AND (?6 IS NULL OR a.at >= ?6) AND (?7 IS NULL OR a.at < ?7) ORDER BY a.id DESC LIMIT ?8");
     s.bind(1, f.before_id > 0 ? f.before_id : INT64_MAX)
         .bind(2, f.actor)
         .bind(3, f.action)
@@ -553,6 +554,7 @@ std::vector<domain::AuditEvent> list_audit(Connection& c, const AuditFilter& f) 
         e.after_json = s.opt_text(8);
         e.address = s.text(9);
         e.request_id = s.text(10);
+        if (auto name = s.opt_text(11); name && !name->empty()) e.actor_name = std::move(name);
         out.push_back(std::move(e));
     }
     return out;

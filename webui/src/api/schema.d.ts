@@ -2859,6 +2859,7 @@ export interface components {
          *       "id": 1042,
          *       "at": "2025-03-01T08:31:12Z",
          *       "actor": "admin",
+         *       "actor_name": "Administrator",
          *       "action": "user.update",
          *       "object_type": "user",
          *       "object_id": "7",
@@ -2896,6 +2897,8 @@ export interface components {
             at: string;
             /** @description Username of who made the change; `null` for the server itself (e.g. start-up or demo data). */
             actor: string | null;
+            /** @description The actor's current display name; `null` when it has none (or the actor is the server or a deleted user). */
+            actor_name: string | null;
             action: components["schemas"]["AuditAction"];
             /** @description Kind of object changed, e.g. `user`, `role`, `business`. */
             object_type: string;
@@ -2929,6 +2932,7 @@ export interface components {
          *           "id": 1042,
          *           "at": "2025-03-01T08:31:12Z",
          *           "actor": "admin",
+         *           "actor_name": "Administrator",
          *           "action": "user.create",
          *           "object_type": "user",
          *           "object_id": "8",
