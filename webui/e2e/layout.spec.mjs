@@ -72,7 +72,7 @@ async function checkPages({ page, newPage, baseURL, users, uniq, screenshot }, l
     service_id: (await apiCall(baseURL, opsToken, 'GET', '/services')).items.find((s) => s.name === '环境变更').id,
     title: uniq('Layout check '),
     business: 'app01',
-    fields: { reason: 'layout', scope: 'app01', window: 'Saturday' },
+    fields: { reason: 'layout', scope: 'app01', window: ['2026-11-28T18:00:00Z', '2026-11-28T20:00:00Z'] },
   })
   const wfId = await longNamedWorkflow(baseURL, users, uniq)
   let headers = 0
