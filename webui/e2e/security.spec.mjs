@@ -44,6 +44,13 @@ export async function staticFilesAreCompressed({ baseURL }) {
   for (const path of scripts) {
     const plain = await fetch(`${baseURL}${path}`, { headers: { 'Accept-Encoding': 'identity' } })
     const br = await fetch(`${baseURL}${path}`, { headers: { 'Accept-Encoding': 'br' } })
+    const original = await plain.clone().text()
+    if (Buffer.byteLength(original) < 1024) {
+      // The build does not compress files under 1 KiB (vite.config.ts): they go as they are.
+      assert.equal(br.headers.get('content-encoding'), null, path)
+      assert.equal(await br.text(), original, path)
+      continue
+    }
     assert.equal(br.headers.get('content-encoding'), 'br', path)
     assert.equal(br.headers.get('vary'), 'Accept-Encoding', path)
     assert.match(br.headers.get('cache-control') ?? '', /immutable/, path)
