@@ -347,6 +347,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     std::unique_ptr<P::Http::Endpoint> endpoint;
     std::atomic<bool> draining{false};
     std::atomic<int64_t> in_flight{0};
+    // Responses handed to Pistache whose write has not completed yet: stop() waits for them, so
+    // that a drained request's answer is on the wire before the endpoint closes its sockets.
+    std::atomic<int64_t> unflushed{0};
     std::mutex drain_mu;
     std::condition_variable drain_cv;
     // The access log is written to a buffered stdout and flushed by this thread a few times a
@@ -586,7 +589,13 @@ void Server::stop(std::chrono::milliseconds deadline) {
     impl_->draining = true;
     {
         std::unique_lock lock(impl_->drain_mu);
-        impl_->drain_cv.wait_for(lock, deadline, [&] { return impl_->in_flight.load() <= 0; });
+        const auto until = std::chrono::steady_clock::now() + deadline;
+        impl_->drain_cv.wait_until(lock, until, [&] { return impl_->in_flight.load() <= 0; });
+        // Then the answers still being written; bounded, since a peer that went away may never
+        // complete its write.
+        impl_->drain_cv.wait_until(
+            lock, std::min(until, std::chrono::steady_clock::now() + std::chrono::seconds(2)),
+            [&] { return impl_->unflushed.load() <= 0; });
     }
     // PLATFORM.md rule 8: workers first (their ResponseWriters point into the transport), then
     // shutdown() which only signals, then the endpoint's destructor joins. The timeout thread
@@ -743,24 +752,34 @@ void Server::Impl::write(const std::shared_ptr<Conn>& c, std::string bytes, bool
     }
     if (!peer) return;
     const size_t n = bytes.size();
+    ++unflushed;
     auto sent = peer->send(P::RawBuffer(std::move(bytes), n));
-    if (!close) return;
-    // Half-close once the response is written: the client reads it, sees the end and closes,
-    // and unread bytes it sent cannot turn our close into a reset that loses the response.
-    // (then() may run at once on this thread, so no lock is held here.)
+    // Half-close once a closing response is written: the client reads it, sees the end and
+    // closes, and unread bytes it sent cannot turn our close into a reset that loses the
+    // response. (then() may run at once on this thread, so no lock is held here.)
     std::weak_ptr<Conn> weak = c;
+    auto flushed = [this] {
+        if (--unflushed <= 0) {
+            std::lock_guard lock(drain_mu);
+            drain_cv.notify_all();
+        }
+    };
     sent.then(
-        [weak](ssize_t) {
-            if (auto conn = weak.lock()) {
-                std::lock_guard lock(conn->mu);
-                conn->shutdown_write();
-            }
+        [weak, close, flushed](ssize_t) {
+            if (close)
+                if (auto conn = weak.lock()) {
+                    std::lock_guard lock(conn->mu);
+                    conn->shutdown_write();
+                }
+            flushed();
         },
-        [weak](std::exception_ptr) {
-            if (auto conn = weak.lock()) {
-                std::lock_guard lock(conn->mu);
-                conn->shutdown_both();
-            }
+        [weak, close, flushed](std::exception_ptr) {
+            if (close)
+                if (auto conn = weak.lock()) {
+                    std::lock_guard lock(conn->mu);
+                    conn->shutdown_both();
+                }
+            flushed();
         });
 }
 
