@@ -30,12 +30,14 @@ constexpr int kKills = 20;
 constexpr int kClients = 4;
 constexpr const char* kAdminEnv = "ORDERLY_ADMIN_PASSWORD=crash-admin-password";
 
-// Polls /readyz until the server answers 200, with a deadline.
+// Asks /readyz until the server answers 200, with a deadline. ServerProcess returns once the
+// server listens, so this normally succeeds at the first request; each try is itself a blocking
+// round trip, so no delay is added between tries.
 bool wait_ready(uint16_t port) {
     auto deadline = std::chrono::steady_clock::now() + 20s;
     while (std::chrono::steady_clock::now() < deadline) {
         if (Client(port).get("/readyz").status == 200) return true;
-        std::this_thread::sleep_for(10ms);
+        std::this_thread::yield();
     }
     return false;
 }

@@ -562,10 +562,10 @@ void Server::start() {
     impl_->pool = std::make_unique<WorkerPool>(o.workers);
     P::Address addr(o.host, P::Port(o.port));
     impl_->endpoint = std::make_unique<P::Http::Endpoint>(addr);
-    // PLATFORM.md rule 2: every option explicitly. maxRequestSize covers headers and body; the
-    // body limit proper is enforced below so that it is answered with problem JSON.
-    // Requests are framed and timed by Orderly (PistacheHandler), so Pistache's own limits and
-    // timeouts are set out of the way: its idle checker would answer a bodiless 408.
+    // Every Pistache option set explicitly, none left to the library's defaults. maxRequestSize
+    // covers headers and body; the body limit proper is enforced below so that it is answered with
+    // problem JSON. Requests are framed and timed by Orderly (PistacheHandler), so Pistache's own
+    // limits and timeouts are set out of the way: its idle checker would answer a bodiless 408.
     constexpr auto kYear = std::chrono::hours(24 * 365);
     auto opts = P::Http::Endpoint::options()
                     .threads(o.threads)
@@ -597,7 +597,7 @@ void Server::stop(std::chrono::milliseconds deadline) {
             lock, std::min(until, std::chrono::steady_clock::now() + std::chrono::seconds(2)),
             [&] { return impl_->unflushed.load() <= 0; });
     }
-    // PLATFORM.md rule 8: workers first (their ResponseWriters point into the transport), then
+    // Order matters: workers first (their ResponseWriters point into the transport), then
     // shutdown() which only signals, then the endpoint's destructor joins. The timeout thread
     // goes first: it shuts sockets down, which must not outlive the endpoint's fds.
     impl_->stop_reaper();
@@ -1132,8 +1132,8 @@ Response Server::Impl::serve_static(const Request& req) {
 
 void Server::Impl::send(const std::shared_ptr<Conn>& c, const Request& req, Response& res,
                         bool keep_alive, std::chrono::steady_clock::time_point started) {
-    // PLATFORM.md rule 3 (keep-alive unless the client asked to close) holds here by
-    // construction: wire::Message::keep_alive follows RFC 9112 §9.3.
+    // Keep-alive unless the client asked to close (or sent HTTP/1.0 without keep-alive):
+    // wire::Message::keep_alive follows RFC 9112 §9.3.
     const bool close = !keep_alive || draining;
     try {
         wire::OutResponse out;
