@@ -184,4 +184,15 @@ bool is_null_member(const Value& obj, const char* name) {
     return it != obj.MemberEnd() && it->value.IsNull();
 }
 
+void write_params(Writer& w, std::string_view key, const Params& params) {
+    w.key(key).start_object();
+    for (const auto& p : params) {
+        if (p.value.is_number)
+            w.kv(p.name, p.value.number);
+        else
+            w.kv(p.name, p.value.text);
+    }
+    w.end_object();
+}
+
 }  // namespace orderly::json

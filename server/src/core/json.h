@@ -22,8 +22,10 @@ struct AssertionFailed : std::logic_error {
 #include <rapidjson/writer.h>
 
 #include <cstdint>
+
 #include <optional>
 #include <vector>
+#include "core/error.h"
 
 #include "core/error.h"
 
@@ -144,5 +146,8 @@ std::optional<bool> get_bool(const Value& obj, const char* name);
 std::optional<std::vector<std::string>> get_strings(const Value& obj, const char* name);
 bool has(const Value& obj, const char* name);
 bool is_null_member(const Value& obj, const char* name);
+
+// Writes `key` and the object of problem or result parameters (numbers as numbers).
+void write_params(Writer& w, std::string_view key, const Params& params);
 
 }  // namespace orderly::json

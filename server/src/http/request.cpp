@@ -98,19 +98,6 @@ std::optional<int64_t> Request::if_match() const {
     return v;
 }
 
-namespace {
-void write_params(json::Writer& w, const Params& params) {
-    w.key("params").start_object();
-    for (const auto& p : params) {
-        if (p.value.is_number)
-            w.kv(p.name, p.value.number);
-        else
-            w.kv(p.name, p.value.text);
-    }
-    w.end_object();
-}
-}  // namespace
-
 Response problem(const Error& e, const std::string& request_id) {
     int status = http_status(e.kind);
     json::Writer w;
@@ -122,13 +109,13 @@ Response problem(const Error& e, const std::string& request_id) {
     // An internal error's params could carry what only the log may see.
     bool internal = e.kind == ErrorKind::internal;
     w.kv("code", internal || e.code.empty() ? std::string(default_code(e.kind)) : e.code);
-    write_params(w, internal ? Params{} : e.params);
+    json::write_params(w, "params", internal ? Params{} : e.params);
     if (!e.fields.empty()) {
         w.key("errors").start_array();
         for (const auto& f : e.fields) {
             w.start_object().kv("field", f.field).kv("message", f.message);
             w.kv("code", f.code.empty() ? std::string("field.invalid") : f.code);
-            write_params(w, f.params);
+            json::write_params(w, "params", f.params);
             w.end_object();
         }
         w.end_array();

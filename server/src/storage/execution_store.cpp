@@ -403,14 +403,7 @@ void write_execution_json(json::Writer& w, const ExecutionRow& e) {
     } else {
         w.null();
     }
-    w.key("result_params").start_object();
-    for (const auto& p : params) {
-        if (p.value.is_number)
-            w.kv(p.name, p.value.number);
-        else
-            w.kv(p.name, p.value.text);
-    }
-    w.end_object();
+    json::write_params(w, "result_params", params);
     w.kv("cancel_requested", e.cancel_requested_at.has_value())
         .kv("log_url", "/api/v1/executions/" + std::to_string(e.id) + "/log")
         .end_object();
