@@ -1,5 +1,5 @@
 // libFuzzer target: workflow definitions and their transition conditions, from the JSON form the
-// API takes (storage::workflow_def_from_json) through the draft and deploy checks to choosing
+// API takes (domain::workflow_def_from_json) through the draft and deploy checks to choosing
 // the next node over ticket field values.
 #include <cstddef>
 #include <cstdint>
@@ -7,8 +7,8 @@
 
 #include "core/json.h"
 #include "domain/workflow.h"
+#include "domain/workflow_json.h"
 #include "fuzz_check.h"
-#include "storage/workflow_store.h"
 
 using namespace orderly;
 using domain::Condition;
@@ -66,24 +66,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FieldValues fields;
     const json::Value& root = doc;
     if (auto f = root.FindMember("fields"); f != root.MemberEnd()) {
-        auto parsed = storage::field_values_from_json(f->value, "fields");
+        auto parsed = domain::field_values_from_json(f->value, "fields");
         if (parsed.ok()) {
             fields = *parsed;
-            FUZZ_CHECK(storage::parse_stored_field_values(storage::field_values_json(fields)) ==
+            FUZZ_CHECK(domain::parse_stored_field_values(domain::field_values_json(fields)) ==
                        fields);
         } else {
             FUZZ_CHECK(!parsed.error().fields.empty());
         }
     }
 
-    auto def = storage::workflow_def_from_json(doc);
+    auto def = domain::workflow_def_from_json(doc);
     if (!def.ok()) {
         FUZZ_CHECK(!def.error().fields.empty() && http_status(def.error().kind) == 400);
         return 0;
     }
     // The stored form reads back as the same definition.
-    const std::string stored = storage::workflow_def_json(*def);
-    FUZZ_CHECK(storage::workflow_def_json(storage::parse_stored_workflow_def(stored)) == stored);
+    const std::string stored = domain::workflow_def_json(*def);
+    FUZZ_CHECK(domain::workflow_def_json(domain::parse_stored_workflow_def(stored)) == stored);
 
     for (const auto& e : domain::check_draft(*def)) FUZZ_CHECK(!e.field.empty());
     const auto errors = domain::validate_for_deploy(*def, Directory{});

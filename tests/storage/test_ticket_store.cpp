@@ -1,9 +1,11 @@
-// The ticket engine on a real (temp-file) database with the real migrations: creation and
-// serial numbers, actions applied in transactions, the execution hook, search, reminders.
+// The ticket engine over the SQL repositories on a real (temp-file) database with the real
+// migrations: creation and serial numbers, actions applied in transactions, the execution hook,
+// search, reminders.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 
+#include "app/ticket_engine.h"
 #include "domain/accounts.h"
 #include "storage/accounts_store.h"
 #include "storage/ticket_store.h"
@@ -16,6 +18,26 @@ using storage::Connection;
 namespace {
 
 const TimeMs kNow = 1'795'000'000'000;  // 2026-11-18T...Z
+
+// The engine's operations, each over the SQL repositories of the caller's transaction.
+const app::TicketEngine kEngine;
+Result<int64_t> create_ticket(Connection& c, const app::NewTicket& nt, TimeMs now) {
+    storage::SqlTicketPorts p(c);
+    return kEngine.create(p.ports, nt, now);
+}
+Result<app::ActionOutcome> apply_ticket_action(Connection& c, int64_t id,
+                                               const app::ActionInput& in, TimeMs now) {
+    storage::SqlTicketPorts p(c);
+    return kEngine.act(p.ports, id, in, now);
+}
+void on_execution_finished(Connection& c, int64_t id, int64_t execution, bool ok, TimeMs now) {
+    storage::SqlTicketPorts p(c);
+    kEngine.execution_finished(p.ports, id, execution, ok, now);
+}
+int enqueue_due_reminders(Connection& c, TimeMs now) {
+    storage::SqlTicketPorts p(c);
+    return kEngine.send_due_reminders(p.ports, now);
+}
 
 struct Fixture {
     std::string dir = test::temp_dir();
@@ -76,27 +98,26 @@ struct Fixture {
     }
 
     int64_t submit(int64_t version_id, const std::string& reason = "old servers") {
-        storage::NewTicket nt;
+        app::NewTicket nt;
         nt.title = "replace servers";
         nt.workflow_version_id = version_id;
         nt.serial_prefix = "CHG";
         nt.business = "app01";
         nt.creator_id = ops;
         nt.fields["reason"] = domain::FieldValue::of_string(reason);
-        return db.write([&](Connection& c) { return *storage::create_ticket(c, nt, kNow); });
+        return db.write([&](Connection& c) { return *create_ticket(c, nt, kNow); });
     }
 
-    Result<storage::ActionOutcome> act(int64_t ticket, domain::Action a, int64_t actor,
-                                       std::string text = "", domain::FieldValues fields = {}) {
-        storage::ActionInput in;
+    Result<app::ActionOutcome> act(int64_t ticket, domain::Action a, int64_t actor,
+                                   std::string text = "", domain::FieldValues fields = {}) {
+        app::ActionInput in;
         in.request.action = a;
         in.request.actor_id = actor;
         in.request.text = std::move(text);
         in.request.fields = std::move(fields);
         in.start_execution = [] { return int64_t{4242}; };
-        return db.write([&](Connection& c) {
-            return storage::apply_ticket_action(c, ticket, in, kNow + 1000);
-        });
+        return db.write(
+            [&](Connection& c) { return apply_ticket_action(c, ticket, in, kNow + 1000); });
     }
 
     storage::Ticket ticket(int64_t id) {
@@ -154,12 +175,11 @@ TEST_CASE("scenario B through the engine: every node, actor and field in the tim
 TEST_CASE("a stale version changes nothing", "[storage][tickets]") {
     Fixture f;
     int64_t id = f.submit(f.deploy_change_flow());
-    storage::ActionInput in;
+    app::ActionInput in;
     in.request.action = domain::Action::approve;
     in.request.actor_id = f.lead;
     in.expected_version = f.ticket(id).version + 1;
-    auto r =
-        f.db.write([&](Connection& c) { return storage::apply_ticket_action(c, id, in, kNow); });
+    auto r = f.db.write([&](Connection& c) { return apply_ticket_action(c, id, in, kNow); });
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == ErrorKind::conflict);
     CHECK(f.ticket(id).version == 1);
@@ -188,13 +208,12 @@ TEST_CASE("reject, withdraw, transfer, return and comments", "[storage][tickets]
     for (const auto& t : todo) CHECK(t.id != withdrawn);
 
     int64_t moved = f.submit(v);
-    storage::ActionInput in;
+    app::ActionInput in;
     in.request.action = domain::Action::transfer;
     in.request.actor_id = f.lead;
     in.request.to_user = f.qc;
     REQUIRE(
-        f.db.write([&](Connection& c) { return storage::apply_ticket_action(c, moved, in, kNow); })
-            .ok());
+        f.db.write([&](Connection& c) { return apply_ticket_action(c, moved, in, kNow); }).ok());
     CHECK(f.act(moved, domain::Action::approve, f.lead).error().kind == ErrorKind::conflict);
     REQUIRE(f.act(moved, domain::Action::approve, f.qc).ok());
     // The summary node returns the ticket to the review.
@@ -204,8 +223,7 @@ TEST_CASE("reject, withdraw, transfer, return and comments", "[storage][tickets]
     in.request.to_node = "review";
     in.request.text = "review missed the rollback plan";
     REQUIRE(
-        f.db.write([&](Connection& c) { return storage::apply_ticket_action(c, moved, in, kNow); })
-            .ok());
+        f.db.write([&](Connection& c) { return apply_ticket_action(c, moved, in, kNow); }).ok());
     auto node = f.db.read([&](Connection& c) { return storage::current_node(c, moved); });
     REQUIRE(node);
     CHECK(node->key == "review");
@@ -264,12 +282,12 @@ TEST_CASE("full-text search over title and field values, filters and the cursor"
 TEST_CASE("the execution hook moves a ticket on or marks it failed", "[storage][tickets]") {
     Fixture f;
     // A template ticket without a workflow: submit -> execute (submitter) -> end.
-    storage::NewTicket nt;
+    app::NewTicket nt;
     nt.title = "deploy app01";
     nt.serial_prefix = "OPS";
     nt.template_id = 77;
     nt.creator_id = f.ops;
-    int64_t id = f.db.write([&](Connection& c) { return *storage::create_ticket(c, nt, kNow); });
+    int64_t id = f.db.write([&](Connection& c) { return *create_ticket(c, nt, kNow); });
     auto t = f.ticket(id);
     CHECK(t.status == domain::TicketStatus::approved);
     CHECK(t.sn.rfind("OPS-", 0) == 0);
@@ -279,13 +297,13 @@ TEST_CASE("the execution hook moves a ticket on or marks it failed", "[storage][
     CHECK(started->execution_id == 4242);
     CHECK(f.ticket(id).status == domain::TicketStatus::executing);
 
-    f.db.write([&](Connection& c) { storage::on_execution_finished(c, id, 4242, false, kNow); });
+    f.db.write([&](Connection& c) { on_execution_finished(c, id, 4242, false, kNow); });
     CHECK(f.ticket(id).status == domain::TicketStatus::failed);
     REQUIRE(f.act(id, domain::Action::retry, f.ops).ok());
-    f.db.write([&](Connection& c) { storage::on_execution_finished(c, id, 4243, true, kNow); });
+    f.db.write([&](Connection& c) { on_execution_finished(c, id, 4243, true, kNow); });
     CHECK(f.ticket(id).status == domain::TicketStatus::finished);
     // A late or repeated report changes nothing.
-    f.db.write([&](Connection& c) { storage::on_execution_finished(c, id, 4243, false, kNow); });
+    f.db.write([&](Connection& c) { on_execution_finished(c, id, 4243, false, kNow); });
     CHECK(f.ticket(id).status == domain::TicketStatus::finished);
 
     auto steps = f.db.read([&](Connection& c) { return storage::ticket_steps(c, id); });
@@ -345,14 +363,14 @@ TEST_CASE("repeat reminders are queued for waiting operators", "[storage][ticket
         int64_t wf = storage::insert_workflow(c, d, std::nullopt, kNow);
         return storage::deploy_workflow(c, wf, std::nullopt, kNow).version_id;
     });
-    storage::NewTicket nt;
+    app::NewTicket nt;
     nt.title = "t";
     nt.workflow_version_id = v;
     nt.serial_prefix = "REQ";
     nt.creator_id = f.ops;
-    f.db.write([&](Connection& c) { return *storage::create_ticket(c, nt, kNow); });
+    f.db.write([&](Connection& c) { return *create_ticket(c, nt, kNow); });
     auto remind = [&](TimeMs at) {
-        return f.db.write([&](Connection& c) { return storage::enqueue_due_reminders(c, at); });
+        return f.db.write([&](Connection& c) { return enqueue_due_reminders(c, at); });
     };
     CHECK(remind(kNow + 29 * 60'000) == 0);
     CHECK(remind(kNow + 30 * 60'000) == 1);

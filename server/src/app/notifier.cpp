@@ -1,5 +1,7 @@
 #include "app/notifier.h"
 
+#include "app/ticket_engine.h"
+
 #include <cstdio>
 #include <random>
 
@@ -156,7 +158,11 @@ void Notifier::housekeeping(TimeMs now) {
             // The ticket code knows when each waiting node is due a reminder; the reminders it
             // queues are delivered like every other notification. One write transaction: server
             // processes sharing the database never remind twice.
-            db_.write([&](storage::Connection& c) { storage::enqueue_due_reminders(c, now); });
+            const app::TicketEngine tickets(opts_.link_base);
+            db_.write([&](storage::Connection& c) {
+                storage::SqlTicketPorts ports(c);
+                tickets.send_due_reminders(ports.ports, now);
+            });
             reminder_scan_broken_ = false;
         } catch (const std::exception& e) {
             // The ticket tables are not what the scan expects: say so once, keep delivering.

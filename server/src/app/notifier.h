@@ -33,7 +33,8 @@ struct NotifierOptions {
     std::string smtp_url;    // ORDERLY_SMTP_URL; empty = email is not sent by this process
     std::string smtp_from;   // ORDERLY_SMTP_FROM; empty = "Orderly <orderly@localhost>"
     std::string secret_key;  // decrypts webhook secrets (the App's key)
-    // How often the reminder scan (workflow notify policy "repeat", storage/ticket_store.h)
+    std::string link_base = "http://127.0.0.1:8080";  // reminders link to <link_base>/tickets/<id>
+    // How often the reminder scan (workflow notify policy "repeat", app/ticket_engine.h)
     // looks for nodes due a "still waiting" reminder.
     std::chrono::milliseconds reminder_scan_interval{15000};
     std::chrono::milliseconds poll_interval{1000};  // idle re-check; wake() cuts it short

@@ -8,7 +8,7 @@
 #include "domain/accounts.h"
 #include "integrations/crypto.h"
 #include "storage/accounts_store.h"
-#include "storage/ticket_store.h"  // issue 5: on_execution_finished
+#include "storage/ticket_store.h"
 
 namespace orderly {
 
@@ -40,6 +40,7 @@ OrderlyApp::OrderlyApp(AppOptions opts) : opts_(std::move(opts)) {
         n.smtp_url = opts_.smtp_url;
         n.smtp_from = opts_.smtp_from;
         n.secret_key = app_->secret_key;
+        n.link_base = opts_.app.base_url;
         n.poll_interval = std::chrono::milliseconds(opts_.notify_poll_ms);
         n.backoff.base_ms = opts_.notify_backoff_base_ms;
         n.backoff.cap_ms = opts_.notify_backoff_cap_ms;
@@ -57,7 +58,13 @@ OrderlyApp::OrderlyApp(AppOptions opts) : opts_(std::move(opts)) {
         // Log long-polls hold a worker of the server: leave at least half of them to others.
         x.max_log_waiters = std::min(x.max_log_waiters, std::max(1, opts_.server.workers / 2));
         executions_ = std::make_unique<ExecutionEngine>(
-            *db_, clock_, x, snapshot_argv_builder(*app_), storage::on_execution_finished);
+            *db_, clock_, x, snapshot_argv_builder(*app_),
+            [this](storage::Connection& c, int64_t ticket_id, int64_t execution_id, bool succeeded,
+                   TimeMs now) {
+                storage::SqlTicketPorts ports(c);
+                app_->tickets.execution_finished(ports.ports, ticket_id, execution_id, succeeded,
+                                                 now);
+            });
         app_->executions = executions_->handle();
         http::register_execution_routes(*app_, *server_);
     }

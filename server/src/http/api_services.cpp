@@ -55,7 +55,7 @@ void write_service(json::Writer& w, const storage::Service& s, const domain::Wor
     w.kv("description", s.description).kv("business_required", def.business_required);
     w.key("fields");
     const domain::Node* start = def.start();
-    storage::write_field_defs(w, start ? start->fields : std::vector<domain::FieldDef>{});
+    domain::write_field_defs(w, start ? start->fields : std::vector<domain::FieldDef>{});
     w.kv("version", s.version);
     w.key("created_at").time(s.created_at);
     w.key("updated_at").time(s.updated_at);

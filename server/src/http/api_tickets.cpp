@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "app/ticket_engine.h"
 #include "core/codes.h"
 #include "domain/command.h"
 #include "domain/ticket.h"
@@ -168,7 +169,7 @@ void write_ticket(json::Writer& w, storage::Connection& c, const storage::Ticket
         .kv("display_name", t.creator_name)
         .end_object();
     w.key("fields");
-    storage::write_field_values(w, t.fields);
+    domain::write_field_values(w, t.fields);
     w.key("variables").raw(t.variables_json.empty() ? "{}" : t.variables_json);
     // The snapshot holds the template's internal variables: only catalog managers see it.
     if (p.can("catalog.manage")) {
@@ -200,9 +201,9 @@ void write_ticket(json::Writer& w, storage::Connection& c, const storage::Ticket
                 .end_object();
         w.end_array();
         w.key("rule");
-        storage::write_approval_rule(w, def ? def->rule : domain::ApprovalRule{});
+        domain::write_approval_rule(w, def ? def->rule : domain::ApprovalRule{});
         w.key("fields");
-        storage::write_field_defs(w, def ? def->fields : std::vector<domain::FieldDef>{});
+        domain::write_field_defs(w, def ? def->fields : std::vector<domain::FieldDef>{});
         w.kv("readonly_fields", def ? def->readonly_fields : std::vector<std::string>{});
         w.end_object();
     }
@@ -366,8 +367,6 @@ struct Submission {
 }  // namespace
 
 void register_ticket_routes(App& app, Server& s) {
-    storage::set_ticket_link_base_url(app.config.base_url);
-
     s.route("POST", "/api/v1/tickets", [&app](Request& req) {
         const Principal& p = req.user();
         const auto service_id = json::get_int(req.json, "service_id");
@@ -380,7 +379,7 @@ void register_ticket_routes(App& app, Server& s) {
         if (business && business->empty()) business.reset();
         domain::FieldValues fields;
         if (auto it = req.json.FindMember("fields"); it != req.json.MemberEnd())
-            fields = unwrap(storage::field_values_from_json(it->value, "fields"));
+            fields = unwrap(domain::field_values_from_json(it->value, "fields"));
         const json::Value no_variables;  // Null: the template's snapshot takes "absent" so
         const json::Value* variables = &no_variables;
         if (auto it = req.json.FindMember("variables"); it != req.json.MemberEnd())
@@ -405,7 +404,7 @@ void register_ticket_routes(App& app, Server& s) {
                     return out;
                 }
             }
-            storage::NewTicket nt;
+            app::NewTicket nt;
             nt.title = title;
             nt.business = business;
             nt.creator_id = p.user_id;
@@ -470,11 +469,12 @@ void register_ticket_routes(App& app, Server& s) {
                 fail(Error::UnprocessableField(
                     "execute", "only a task template without a workflow runs on submit",
                     codes::template_not_runnable_on_submit));
-            out.ticket_id = unwrap(storage::create_ticket(c, nt, now));
+            storage::SqlTicketPorts ports(c);
+            out.ticket_id = unwrap(app.tickets.create(ports.ports, nt, now));
             if (execute) {
                 // Submit and execute in one step (seed 000, 图2): the submitter is the operator of
                 // the execute step of a template without a workflow.
-                storage::ActionInput in;
+                app::ActionInput in;
                 in.request.action = domain::Action::execute;
                 in.request.actor_id = p.user_id;
                 const int64_t tid = out.ticket_id;
@@ -482,7 +482,7 @@ void register_ticket_routes(App& app, Server& s) {
                     require_confirmation(c, nt.environment, confirmed);
                     return storage::enqueue_execution(c, tid, p.user_id, now);
                 };
-                auto started = unwrap(storage::apply_ticket_action(c, tid, in, now));
+                auto started = unwrap(app.tickets.act(ports.ports, tid, in, now));
                 out.executed = true;
                 audit(c, req, now, "ticket.execute", "ticket", std::to_string(tid), started.summary,
                       status_json(started.before, started.node_name),
@@ -663,7 +663,7 @@ void register_ticket_routes(App& app, Server& s) {
             }
             if (action == domain::Action::fill || action == domain::Action::evaluate) {
                 if (auto it = b.FindMember("fields"); it != b.MemberEnd())
-                    r.fields = unwrap(storage::field_values_from_json(it->value, "fields"));
+                    r.fields = unwrap(domain::field_values_from_json(it->value, "fields"));
             }
             r.to_node = json::get_string(b, "to_node").value_or("");
             const auto to_user = json::get_string(b, "to_user");
@@ -688,7 +688,7 @@ void register_ticket_routes(App& app, Server& s) {
                                                        {{"username", *to_user}}));
                     r.to_user = u->id;
                 }
-                storage::ActionInput in;
+                app::ActionInput in;
                 in.request = r;
                 in.expected_version = expected;
                 in.loaded = &loaded;
@@ -699,7 +699,8 @@ void register_ticket_routes(App& app, Server& s) {
                         require_confirmation(c, loaded.environment, confirmed);
                         return storage::enqueue_execution(c, id, p.user_id, now);
                     };
-                auto out = unwrap(storage::apply_ticket_action(c, id, in, now));
+                storage::SqlTicketPorts ports(c);
+                auto out = unwrap(app.tickets.act(ports.ports, id, in, now));
                 audit(c, req, now, "ticket." + std::string(domain::to_string(action)), "ticket",
                       std::to_string(id), out.summary, status_json(out.before, out.node_name),
                       status_json(out.after, out.node_name));

@@ -12,7 +12,7 @@ namespace {
 // The body of POST/PUT as a definition; 400 for shapes the schema cannot express, 422 for a
 // draft that cannot even be saved (duplicate keys, select without options, ...).
 domain::WorkflowDef draft_from(const Request& req) {
-    auto def = unwrap(storage::workflow_def_from_json(req.json));
+    auto def = unwrap(domain::workflow_def_from_json(req.json));
     auto errs = domain::check_draft(def);
     if (!errs.empty()) {
         std::string msg = errs.front().field + ": " + errs.front().message;
@@ -25,7 +25,7 @@ domain::WorkflowDef draft_from(const Request& req) {
 
 void write_workflow(json::Writer& w, const storage::WorkflowRecord& r) {
     w.start_object().kv("id", r.id);
-    storage::write_workflow_def_members(w, r.def);
+    domain::write_workflow_def_members(w, r.def);
     w.kv("version", r.version).kv("deployed_version", r.deployed_version);
     w.key("latest_version_id");
     if (r.latest_version_id)
@@ -181,7 +181,7 @@ void register_workflow_routes(App& app, Server& s) {
                 .kv("deployed_by", v->deployed_by);
             w.key("deployed_at").time(v->deployed_at);
             w.key("definition").start_object();
-            storage::write_workflow_def_members(w, v->def);
+            domain::write_workflow_def_members(w, v->def);
             w.end_object().end_object();
             return w.take();
         });

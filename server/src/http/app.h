@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "app/ticket_engine.h"
 #include "core/time.h"
 #include "http/request.h"
 #include "http/server.h"
@@ -61,6 +62,8 @@ struct App {
     // Key for secrets at rest (crypto::encrypt/decrypt), loaded by OrderlyApp from
     // AppOptions::secret_key_file ("<db>.key" when empty). Issue 3.
     std::string secret_key;
+    // Runs tickets through their flows; its links point at config.base_url.
+    app::TicketEngine tickets{config.base_url};
 };
 
 // Appends an audit event for the current request (actor, address, request id) inside the

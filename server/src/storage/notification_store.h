@@ -15,26 +15,12 @@
 #include "core/error.h"
 #include "core/time.h"
 #include "domain/notification.h"
+#include "domain/ticket_ports.h"
 #include "storage/sqlite.h"
 
 namespace orderly::storage {
 
-// An event about a ticket, as the ticket code reports it.
-struct TicketEvent {
-    std::string event;  // "node.waiting" | "ticket.approved" | "ticket.rejected" |
-                        // "ticket.withdrawn" | "ticket.transferred" | "execution.finished" |
-                        // "node.reminder"
-    int64_t ticket_id = 0;
-    std::string ticket_sn;  // "CHG-20261121-0001"
-    std::string title;
-    std::string status;     // ticket status after the event
-    std::string node_name;  // e.g. "变更审核" (the node waiting / acted on)
-    std::string actor;      // username who acted, empty for the system
-    std::string reason;     // rejection reason, comment, execution result...
-    std::optional<int64_t> workflow_id;
-    std::vector<int64_t> recipients;    // user ids
-    std::vector<std::string> channels;  // the workflow's notify.channels; empty = {"email"}
-};
+using TicketEvent = domain::TicketEvent;
 
 // Writes the notifications (one email per recipient with an address; a recipient without an
 // email address gets a 'skipped' row with a visible reason; one webhook per matching active

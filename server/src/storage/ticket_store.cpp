@@ -27,14 +27,6 @@ using domain::TicketStatus;
 
 namespace {
 
-std::mutex g_base_mu;
-std::string g_base_url = "http://127.0.0.1:8080";
-
-std::string link_base() {
-    std::lock_guard lock(g_base_mu);
-    return g_base_url;
-}
-
 constexpr const char* kTicketSelect =
     "SELECT t.id, t.sn, t.title, t.status, t.service_id, t.template_id, t.workflow_version_id, "
     "t.business, t.environment, t.purpose, t.creator_id, u.username, u.display_name, t.fields, "
@@ -62,7 +54,7 @@ Ticket ticket_from(Stmt& s) {
     t.creator_id = s.int64(10);
     t.creator = s.text(11);
     t.creator_name = s.text(12);
-    t.fields = parse_stored_field_values(s.text(13));
+    t.fields = domain::parse_stored_field_values(s.text(13));
     t.variables_json = s.text(14);
     t.template_snapshot = s.opt_text(15);
     t.created_at = s.int64(16);
@@ -104,159 +96,7 @@ std::string next_serial(Connection& c, const std::string& prefix, TimeMs now) {
     return prefix + "-" + day + "-" + num;
 }
 
-bool user_enabled(Connection& c, const std::string& username) {
-    auto u = find_user_by_name(c, username);
-    return u && !u->disabled;
-}
-
-// The operators of a node for this ticket, resolved now (users, roles, business roles, the
-// submitter), enabled users only, sorted and unique.
-std::vector<int64_t> resolve_operators(Connection& c, const domain::WorkflowDef& def,
-                                       const domain::Node& node, const Ticket& t) {
-    std::set<int64_t> ids;
-    const auto& ops = node.operators;
-    if (node.type == NodeType::submit) return {t.creator_id};
-    for (const auto& name : ops.users)
-        if (auto u = find_user_by_name(c, name); u && !u->disabled) ids.insert(u->id);
-    for (const auto& r : ops.roles)
-        for (int64_t id : users_with_role(c, r)) ids.insert(id);
-    if (t.business)
-        for (const auto& r : ops.business_roles)
-            for (int64_t id : business_role_members(c, *t.business, r)) ids.insert(id);
-    if (ops.submitter || (node.type == NodeType::execute && ops.empty())) ids.insert(t.creator_id);
-    if (node.type == NodeType::approval && !def.allow_self_approval) ids.erase(t.creator_id);
-    return {ids.begin(), ids.end()};
-}
-
-// Notifications are collected while a change is applied and queued at its end, in the same
-// transaction (so a rolled-back change notifies nobody).
-struct Notices {
-    std::vector<TicketEvent> events;
-    void add(const Ticket& t, const TicketFlow& flow, std::string event, TicketStatus status,
-             std::string node_name, std::string actor, std::string reason,
-             std::vector<int64_t> recipients) {
-        // Queued even without recipients: webhook subscriptions want every event.
-        TicketEvent ev;
-        ev.event = std::move(event);
-        ev.ticket_id = t.id;
-        ev.ticket_sn = t.sn;
-        ev.title = t.title;
-        ev.status = std::string(domain::to_string(status));
-        ev.node_name = std::move(node_name);
-        ev.actor = std::move(actor);
-        ev.reason = std::move(reason);
-        ev.workflow_id = flow.workflow_id;
-        ev.recipients = std::move(recipients);
-        ev.channels = flow.def.notify.channels;
-        events.push_back(std::move(ev));
-    }
-    void flush(Connection& c, TimeMs now) {
-        const std::string base = link_base();
-        for (const auto& ev : events) enqueue_ticket_event(c, base, ev, now);
-        events.clear();
-    }
-};
-
-// Writes the ticket row's state once per change, at the end: the status the change left in t
-// (finished_at set when it became terminal), updated_at, and the version bump that makes the
-// ticket's ETag change. Everything runs inside one BEGIN IMMEDIATE write transaction that read
-// the ticket, so nothing else can have changed the row in between.
-void save_ticket_row(Connection& c, const Ticket& t, TimeMs now, bool bump_version) {
-    auto u = c.prepare(
-        "UPDATE tickets SET status = ?2, updated_at = ?3, "
-        "finished_at = CASE WHEN ?4 THEN coalesce(finished_at, ?3) ELSE NULL END, "
-        "version = version + ?5 WHERE id = ?1");
-    u.bind(1, t.id).bind(2, domain::to_string(t.status)).bind(3, now);
-    u.bind(4, domain::is_terminal(t.status)).bind(5, bump_version ? 1 : 0).exec();
-}
-
-// Enters a node: an end node finishes the ticket; any other gets an activation with its
-// operators (422 when there are none) and sets the status for waiting there.
-Result<void> enter_node(Connection& c, Ticket& t, const TicketFlow& flow, const std::string& key,
-                        TimeMs now, const std::string& actor, Notices& notices) {
-    const domain::Node* node = flow.def.find(key);
-    if (!node) return Error::Internal("enter_node: no node " + key).with(codes::internal);
-    if (node->type == NodeType::end) {
-        t.status = TicketStatus::finished;  // written by the caller's save_ticket_row
-        return {};
-    }
-    auto ops = resolve_operators(c, flow.def, *node, t);
-    if (ops.empty())
-        return Error::Unprocessable(
-                   "node \"" + node->name + "\" (" + node->key +
-                   ") has nobody who can act on it for this ticket: check the node's operators" +
-                   (node->operators.business_roles.empty() ? "" : " and the business's members"))
-            .with(codes::workflow_node_has_nobody, {{"node", node->name}});
-    std::optional<int64_t> every, remind_at;
-    if (flow.def.notify.policy == "repeat" && flow.def.notify.repeat_minutes > 0) {
-        every = static_cast<int64_t>(flow.def.notify.repeat_minutes) * 60'000;
-        remind_at = now + *every;
-    }
-    auto ins = c.prepare(
-        "INSERT INTO ticket_nodes (ticket_id, node_key, node_name, node_type, state, entered_at, "
-        "remind_every_ms, remind_at) VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6, ?7)");
-    ins.bind(1, t.id).bind(2, node->key).bind(3, node->name).bind(4, domain::to_string(node->type));
-    ins.bind(5, now).bind(6, every).bind(7, remind_at);
-    if (int rc = ins.exec_checked(); rc != SQLITE_OK) {
-        if (is_unique_violation(rc))
-            return Error::Conflict("the ticket was changed at the same time; reload and retry")
-                .with(codes::ticket_changed);
-        throw SqliteError(rc, "entering a node failed");
-    }
-    const int64_t activation = c.last_insert_rowid();
-    for (int64_t uid : ops) {
-        auto a = c.prepare(
-            "INSERT INTO ticket_assignees (node_id, user_id, ticket_id, state, assigned_at) "
-            "VALUES (?1, ?2, ?3, 'pending', ?4)");
-        a.bind(1, activation).bind(2, uid).bind(3, t.id).bind(4, now).exec();
-    }
-    const TicketStatus st = domain::status_at(node->type);
-    t.status = st;  // written by the caller's save_ticket_row
-    if (node->type == NodeType::execute) {
-        notices.add(t, flow, "ticket.approved", st, node->name, actor, "", {t.creator_id});
-        ops.erase(std::remove(ops.begin(), ops.end(), t.creator_id), ops.end());
-    }
-    notices.add(t, flow, "node.waiting", st, node->name, actor, "", ops);
-    return {};
-}
-
-void insert_step(Connection& c, int64_t ticket_id, const std::optional<std::string>& node_key,
-                 const std::optional<std::string>& node_name, const std::string& action,
-                 std::optional<int64_t> actor_id, const std::string& comment,
-                 const std::optional<std::string>& fields_json,
-                 const std::optional<std::string>& detail_json, TimeMs now) {
-    auto s = c.prepare(
-        "INSERT INTO ticket_steps (ticket_id, node_key, node_name, action, actor_id, comment, "
-        "fields, detail, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-    s.bind(1, ticket_id).bind(2, node_key).bind(3, node_name).bind(4, action).bind(5, actor_id);
-    s.bind(6, comment).bind(7, fields_json).bind(8, detail_json).bind(9, now).exec();
-}
-
-Result<void> close_activation(Connection& c, int64_t activation_id, const std::string& state,
-                              TimeMs now) {
-    auto u = c.prepare(
-        "UPDATE ticket_nodes SET state = ?2, left_at = ?3, remind_at = NULL "
-        "WHERE id = ?1 AND state = 'active'");
-    u.bind(1, activation_id).bind(2, state).bind(3, now).exec();
-    if (c.changes() != 1)
-        return Error::Conflict("this node was already decided").with(codes::ticket_changed);
-    auto a = c.prepare(
-        "UPDATE ticket_assignees SET state = 'closed' WHERE node_id = ?1 AND state = 'pending'");
-    a.bind(1, activation_id).exec();
-    return {};
-}
-
-std::string username_of(Connection& c, int64_t user_id) {
-    auto u = find_user(c, user_id);
-    return u ? u->username : std::string();
-}
-
 }  // namespace
-
-void set_ticket_link_base_url(std::string base_url) {
-    std::lock_guard lock(g_base_mu);
-    g_base_url = std::move(base_url);
-}
 
 // ---- reading
 
@@ -286,16 +126,6 @@ std::shared_ptr<const CachedVersion> cached_version(Connection& c, int64_t versi
     if (cache.size() >= 4096) cache.clear();
     cache.emplace(std::move(key), entry);
     return entry;
-}
-
-TicketFlow ticket_flow(Connection& c, const Ticket& t) {
-    if (!t.workflow_version_id)
-        return {domain::direct_execution_flow(), std::nullopt, std::nullopt};
-    auto v = cached_version(c, *t.workflow_version_id);
-    if (!v) throw std::runtime_error("ticket's workflow version is missing");
-    TicketFlow f{v->def, v->workflow_id, v->version};
-    if (t.template_id) f.def = domain::with_execute_step(std::move(f.def));
-    return f;
 }
 
 // Two statements: the ticket's activations (the active one and the visited nodes), then every
@@ -488,71 +318,6 @@ std::vector<TicketSummary> list_tickets(Connection& c, const TicketFilter& f) {
     return out;
 }
 
-// ---- creating
-
-Result<int64_t> create_ticket(Connection& c, const NewTicket& nt, TimeMs now) {
-    Ticket t;
-    t.title = nt.title;
-    t.service_id = nt.service_id;
-    t.template_id = nt.template_id;
-    t.workflow_version_id = nt.workflow_version_id;
-    t.business = nt.business;
-    t.environment = nt.environment;
-    t.purpose = nt.purpose;
-    t.creator_id = nt.creator_id;
-    t.variables_json = nt.variables_json;
-    t.template_snapshot = nt.template_snapshot;
-    const TicketFlow flow = ticket_flow(c, t);
-    const domain::Node* start = flow.def.start();
-    if (!start)
-        return Error::Unprocessable("the workflow has no submit node")
-            .with(codes::workflow_submit_node_missing);
-    auto accepted = domain::check_fields(start->fields, nt.fields, {},
-                                         [&](const std::string& u) { return user_enabled(c, u); });
-    if (!accepted.ok()) return accepted.error();
-    t.fields = std::move(*accepted);
-    t.sn = next_serial(c, nt.serial_prefix, now);
-
-    auto ins = c.prepare(
-        "INSERT INTO tickets (sn, title, status, service_id, template_id, workflow_version_id, "
-        "business, environment, purpose, creator_id, fields, variables, template_snapshot, "
-        "created_at, updated_at) VALUES (?1, ?2, 'in_progress', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-        "?11, ?12, ?13, ?13)");
-    ins.bind(1, t.sn).bind(2, t.title).bind(3, t.service_id).bind(4, t.template_id);
-    ins.bind(5, t.workflow_version_id).bind(6, t.business).bind(7, t.environment);
-    ins.bind(8, t.purpose).bind(9, t.creator_id).bind(10, field_values_json(t.fields));
-    ins.bind(11, t.variables_json).bind(12, t.template_snapshot).bind(13, now).exec();
-    t.id = c.last_insert_rowid();
-    t.created_at = t.updated_at = now;
-    t.creator = username_of(c, t.creator_id);
-
-    // The submit node is passed by submitting: an activation already done, for the timeline and
-    // as a target of "return".
-    auto n = c.prepare(
-        "INSERT INTO ticket_nodes (ticket_id, node_key, node_name, node_type, state, entered_at, "
-        "left_at) VALUES (?1, ?2, ?3, 'submit', 'done', ?4, ?4)");
-    n.bind(1, t.id).bind(2, start->key).bind(3, start->name).bind(4, now).exec();
-    auto a = c.prepare(
-        "INSERT INTO ticket_assignees (node_id, user_id, ticket_id, state, assigned_at, acted_at) "
-        "VALUES (?1, ?2, ?3, 'done', ?4, ?4)");
-    a.bind(1, c.last_insert_rowid()).bind(2, t.creator_id).bind(3, t.id).bind(4, now).exec();
-    insert_step(c, t.id, start->key, start->name, "submit", t.creator_id, "",
-                field_values_json(t.fields), std::nullopt, now);
-    index_ticket(c, t.id, t.sn, t.title, t.fields);
-
-    auto next = domain::next_node(flow.def, start->key, t.fields);
-    if (!next)
-        return Error::Unprocessable("no transition out of node \"" + start->name +
-                                    "\" matches the ticket's fields")
-            .with(codes::workflow_no_transition, {{"node", start->name}});
-    Notices notices;
-    auto r = enter_node(c, t, flow, *next, now, t.creator, notices);
-    if (!r.ok()) return r.error();
-    if (t.status != TicketStatus::in_progress) save_ticket_row(c, t, now, false);
-    notices.flush(c, now);
-    return t.id;
-}
-
 std::optional<IdempotencyHit> find_idempotency_key(Connection& c, int64_t user_id,
                                                    const std::string& key,
                                                    const std::string& request_hash) {
@@ -571,219 +336,177 @@ void remember_idempotency_key(Connection& c, int64_t user_id, const std::string&
     s.bind(1, user_id).bind(2, key).bind(3, request_hash).bind(4, ticket_id).bind(5, now).exec();
 }
 
-// ---- acting
+// ---- the ticket engine's repositories
 
-Result<ActionOutcome> apply_ticket_action(Connection& c, int64_t ticket_id, const ActionInput& in,
-                                          TimeMs now) {
-    std::optional<Ticket> found;
-    if (in.loaded && in.loaded->id == ticket_id)
-        found = *in.loaded;
-    else
-        found = find_ticket(c, ticket_id);
-    if (!found)
-        return Error::NotFound("no ticket with id " + std::to_string(ticket_id))
-            .with(codes::ticket_not_found, {{"id", ticket_id}});
-    Ticket t = std::move(*found);
-    if (in.expected_version && *in.expected_version != t.version)
-        return Error::Conflict("the ticket changed since you loaded it (version " +
-                               std::to_string(t.version) + ", you sent " +
-                               std::to_string(*in.expected_version) + "); reload and try again")
-            .with(codes::request_version_conflict,
-                  {{"what", t.sn}, {"current", t.version}, {"sent", *in.expected_version}});
-    const TicketFlow flow = ticket_flow(c, t);
-    const domain::TicketState state = load_ticket_state(c, t);
-    const auto& req = in.request;
-    auto decided = domain::decide(flow.def, state, req,
-                                  [&](const std::string& u) { return user_enabled(c, u); });
-    if (!decided.ok()) return decided.error();
-    const domain::Effects& e = *decided;
+std::optional<Ticket> SqlTicketRepository::find(int64_t id) {
+    return find_ticket(c_, id);
+}
 
-    ActionOutcome out;
-    out.before = t.status;
-    std::optional<std::string> node_key;
-    std::optional<std::string> node_name;
-    if (state.active) {
-        node_key = state.active->node_key;
-        const domain::Node* n = flow.def.find(state.active->node_key);
-        node_name = n ? n->name : state.active->node_key;
-        out.node_name = *node_name;
-    }
-    const std::string action(domain::to_string(req.action));
-    const std::string actor = username_of(c, req.actor_id);
-    out.summary = action + " " + t.sn + (node_name ? " at node " + *node_name : "");
+domain::TicketState SqlTicketRepository::state_of(const Ticket& t) {
+    return load_ticket_state(c_, t);
+}
 
-    if (!e.changes_state) {  // a comment
-        insert_step(c, t.id, node_key, node_name, action, req.actor_id, req.text, std::nullopt,
-                    std::nullopt, now);
-        out.after = t.status;
-        return out;
-    }
+std::string SqlTicketRepository::next_serial(const std::string& prefix, TimeMs now) {
+    return storage::next_serial(c_, prefix, now);
+}
 
-    Notices notices;
+int64_t SqlTicketRepository::insert(const Ticket& t) {
+    auto ins = c_.prepare(
+        "INSERT INTO tickets (sn, title, status, service_id, template_id, workflow_version_id, "
+        "business, environment, purpose, creator_id, fields, variables, template_snapshot, "
+        "created_at, updated_at) VALUES (?1, ?2, 'in_progress', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+        "?11, ?12, ?13, ?13)");
+    ins.bind(1, t.sn).bind(2, t.title).bind(3, t.service_id).bind(4, t.template_id);
+    ins.bind(5, t.workflow_version_id).bind(6, t.business).bind(7, t.environment);
+    ins.bind(8, t.purpose).bind(9, t.creator_id).bind(10, domain::field_values_json(t.fields));
+    ins.bind(11, t.variables_json).bind(12, t.template_snapshot).bind(13, t.created_at).exec();
+    return c_.last_insert_rowid();
+}
 
-    if (e.actor_state) {
-        auto u = c.prepare(
-            "UPDATE ticket_assignees SET state = ?3, acted_at = ?4 WHERE node_id = ?1 AND "
-            "user_id = ?2 AND state = 'pending'");
-        u.bind(1, state.active->id)
-            .bind(2, req.actor_id)
-            .bind(3, domain::to_string(*e.actor_state));
-        u.bind(4, now).exec();
-        if (c.changes() != 1)
-            return Error::Conflict("this node was already decided").with(codes::ticket_changed);
+// At most one activation of a ticket is active (a unique index): a concurrent change that
+// entered a node first makes this insert fail, and the caller answers 409.
+std::optional<int64_t> SqlTicketRepository::open_activation(const domain::NewActivation& a) {
+    auto ins = c_.prepare(
+        "INSERT INTO ticket_nodes (ticket_id, node_key, node_name, node_type, state, entered_at, "
+        "left_at, remind_every_ms, remind_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    ins.bind(1, a.ticket_id).bind(2, a.node_key).bind(3, a.node_name);
+    ins.bind(4, domain::to_string(a.node_type)).bind(5, a.done ? "done" : "active");
+    ins.bind(6, a.at).bind(7, a.done ? std::optional<TimeMs>(a.at) : std::nullopt);
+    ins.bind(8, a.remind_every_ms).bind(9, a.remind_at);
+    if (int rc = ins.exec_checked(); rc != SQLITE_OK) {
+        if (is_unique_violation(rc)) return std::nullopt;
+        throw SqliteError(rc, "entering a node failed");
     }
-    std::optional<std::string> detail;
-    if (e.add_assignee) {
-        auto u = c.prepare(
-            "INSERT INTO ticket_assignees (node_id, user_id, ticket_id, state, assigned_at) "
-            "VALUES (?1, ?2, ?3, 'pending', ?4) ON CONFLICT (node_id, user_id) DO UPDATE SET "
-            "state = 'pending', assigned_at = ?4, acted_at = NULL");
-        u.bind(1, state.active->id).bind(2, *e.add_assignee).bind(3, t.id).bind(4, now).exec();
-        const std::string to = username_of(c, *e.add_assignee);
-        json::Writer w;
-        w.start_object().kv("to_user", to).end_object();
-        detail = w.take();
-        out.summary += " to " + to;
-        notices.add(t, flow, "ticket.transferred", t.status, node_name.value_or(""), actor,
-                    req.text, {*e.add_assignee});
-    }
-    std::vector<int64_t> pending_before;
-    if (state.active)
-        for (const auto& a : state.active->assignees)
-            if (a.state == AssigneeState::pending && a.user_id != req.actor_id)
-                pending_before.push_back(a.user_id);
-    if (e.close_active) {
-        auto r = close_activation(c, state.active->id, *e.close_active, now);
-        if (!r.ok()) return r.error();
-    }
-    if (!e.fields.empty()) {
-        for (const auto& [k, v] : e.fields) t.fields[k] = v;
-        auto u = c.prepare("UPDATE tickets SET fields = ?2 WHERE id = ?1");
-        u.bind(1, t.id).bind(2, field_values_json(t.fields)).exec();
-        index_ticket(c, t.id, t.sn, t.title, t.fields);
-    }
-    if (req.action == Action::execute || req.action == Action::retry) {
-        if (!in.start_execution)
-            return Error::Unavailable("the execution engine is not available; try again later")
-                .with(codes::execution_engine_unavailable);
-        out.execution_id = in.start_execution();
-        json::Writer w;
-        w.start_object().kv("execution_id", *out.execution_id).end_object();
-        detail = w.take();
-    }
-    if (req.action == Action::return_to) {
-        json::Writer w;
-        w.start_object().kv("to_node", req.to_node).end_object();
-        detail = w.take();
-        out.summary += " back to " + req.to_node;
-    }
-    if (e.status) t.status = *e.status;
-    insert_step(c, t.id, node_key, node_name, action, req.actor_id, req.text,
-                e.fields.empty() ? std::nullopt : std::optional(field_values_json(e.fields)),
-                detail, now);
-    if (e.enter) {
-        auto r = enter_node(c, t, flow, *e.enter, now, actor, notices);
-        if (!r.ok()) return r.error();
-    }
-    if (req.action == Action::reject)
-        notices.add(t, flow, "ticket.rejected", t.status, node_name.value_or(""), actor, req.text,
-                    {t.creator_id});
-    if (req.action == Action::withdraw)
-        notices.add(t, flow, "ticket.withdrawn", t.status, node_name.value_or(""), actor, req.text,
-                    pending_before);
-    save_ticket_row(c, t, now, true);
-    notices.flush(c, now);
-    out.after = t.status;
+    return c_.last_insert_rowid();
+}
+
+void SqlTicketRepository::add_assignee(int64_t activation_id, int64_t ticket_id, int64_t user_id,
+                                       AssigneeState state, TimeMs at) {
+    auto a = c_.prepare(
+        "INSERT INTO ticket_assignees (node_id, user_id, ticket_id, state, assigned_at, acted_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    a.bind(1, activation_id).bind(2, user_id).bind(3, ticket_id).bind(4, domain::to_string(state));
+    a.bind(5, at).bind(6, state == AssigneeState::pending ? std::nullopt : std::optional(at));
+    a.exec();
+}
+
+void SqlTicketRepository::assign_pending(int64_t activation_id, int64_t ticket_id, int64_t user_id,
+                                         TimeMs at) {
+    auto u = c_.prepare(
+        "INSERT INTO ticket_assignees (node_id, user_id, ticket_id, state, assigned_at) "
+        "VALUES (?1, ?2, ?3, 'pending', ?4) ON CONFLICT (node_id, user_id) DO UPDATE SET "
+        "state = 'pending', assigned_at = ?4, acted_at = NULL");
+    u.bind(1, activation_id).bind(2, user_id).bind(3, ticket_id).bind(4, at).exec();
+}
+
+bool SqlTicketRepository::decide_assignee(int64_t activation_id, int64_t user_id,
+                                          AssigneeState state, TimeMs at) {
+    auto u = c_.prepare(
+        "UPDATE ticket_assignees SET state = ?3, acted_at = ?4 WHERE node_id = ?1 AND "
+        "user_id = ?2 AND state = 'pending'");
+    u.bind(1, activation_id).bind(2, user_id).bind(3, domain::to_string(state)).bind(4, at);
+    u.exec();
+    return c_.changes() == 1;
+}
+
+bool SqlTicketRepository::close_activation(int64_t activation_id, const std::string& state,
+                                           TimeMs at) {
+    auto u = c_.prepare(
+        "UPDATE ticket_nodes SET state = ?2, left_at = ?3, remind_at = NULL "
+        "WHERE id = ?1 AND state = 'active'");
+    u.bind(1, activation_id).bind(2, state).bind(3, at).exec();
+    if (c_.changes() != 1) return false;
+    auto a = c_.prepare(
+        "UPDATE ticket_assignees SET state = 'closed' WHERE node_id = ?1 AND state = 'pending'");
+    a.bind(1, activation_id).exec();
+    return true;
+}
+
+void SqlTicketRepository::save_fields(const Ticket& t) {
+    auto u = c_.prepare("UPDATE tickets SET fields = ?2 WHERE id = ?1");
+    u.bind(1, t.id).bind(2, domain::field_values_json(t.fields)).exec();
+    index(t);
+}
+
+// The ticket row's state is written once per change, at its end: the status (finished_at set
+// when it became terminal), updated_at, and the version bump that changes the ticket's ETag.
+void SqlTicketRepository::save_status(const Ticket& t, TimeMs now, bool bump_version) {
+    auto u = c_.prepare(
+        "UPDATE tickets SET status = ?2, updated_at = ?3, "
+        "finished_at = CASE WHEN ?4 THEN coalesce(finished_at, ?3) ELSE NULL END, "
+        "version = version + ?5 WHERE id = ?1");
+    u.bind(1, t.id).bind(2, domain::to_string(t.status)).bind(3, now);
+    u.bind(4, domain::is_terminal(t.status)).bind(5, bump_version ? 1 : 0).exec();
+}
+
+void SqlTicketRepository::add_step(const domain::NewStep& st) {
+    auto s = c_.prepare(
+        "INSERT INTO ticket_steps (ticket_id, node_key, node_name, action, actor_id, comment, "
+        "fields, detail, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    s.bind(1, st.ticket_id).bind(2, st.node_key).bind(3, st.node_name).bind(4, st.action);
+    s.bind(5, st.actor_id).bind(6, st.comment).bind(7, st.fields_json).bind(8, st.detail_json);
+    s.bind(9, st.at).exec();
+}
+
+void SqlTicketRepository::index(const Ticket& t) {
+    index_ticket(c_, t.id, t.sn, t.title, t.fields);
+}
+
+std::vector<domain::DueReminder> SqlTicketRepository::due_reminders(TimeMs now, int limit) {
+    auto s = c_.prepare(
+        "SELECT id, ticket_id, remind_every_ms, node_name FROM ticket_nodes "
+        "WHERE state = 'active' AND remind_at IS NOT NULL AND remind_at <= ?1 "
+        "ORDER BY remind_at LIMIT ?2");
+    s.bind(1, now).bind(2, static_cast<int64_t>(limit));
+    std::vector<domain::DueReminder> due;
+    while (s.step()) due.push_back({s.int64(0), s.int64(1), s.int64(2), s.text(3)});
+    return due;
+}
+
+std::vector<int64_t> SqlTicketRepository::pending_operators(int64_t activation_id) {
+    auto s =
+        c_.prepare("SELECT user_id FROM ticket_assignees WHERE node_id = ?1 AND state = 'pending'");
+    s.bind(1, activation_id);
+    std::vector<int64_t> out;
+    while (s.step()) out.push_back(s.int64(0));
     return out;
 }
 
-void on_execution_finished(Connection& c, int64_t ticket_id, int64_t execution_id, bool succeeded,
-                           TimeMs now) {
-    auto found = find_ticket(c, ticket_id);
-    if (!found) return;
-    Ticket t = std::move(*found);
-    const TicketFlow flow = ticket_flow(c, t);
-    const domain::TicketState state = load_ticket_state(c, t);
-    auto decided = domain::execution_finished(flow.def, state, succeeded);
-    if (!decided.ok()) return;  // not executing any more (withdrawn meanwhile, ...): nothing to do
-    const domain::Effects& e = *decided;
-    const std::string before(domain::to_string(t.status));
-    std::optional<std::string> node_key, node_name;
-    if (state.active) {
-        node_key = state.active->node_key;
-        const domain::Node* n = flow.def.find(*node_key);
-        node_name = n ? n->name : *node_key;
-    }
-    Notices notices;
-    if (e.close_active && !close_activation(c, state.active->id, *e.close_active, now).ok()) {
-        save_ticket_row(c, t, now, true);
-        return;
-    }
-    if (e.status) t.status = *e.status;
-    json::Writer w;
-    w.start_object().kv("execution_id", execution_id).kv("succeeded", succeeded).end_object();
-    insert_step(c, t.id, node_key, node_name,
-                succeeded ? "execution_succeeded" : "execution_failed", std::nullopt, "",
-                std::nullopt, w.take(), now);
-    if (e.enter && !enter_node(c, t, flow, *e.enter, now, "", notices).ok()) {
-        // The node after the execute node has nobody who can act on it. The execution did
-        // succeed, so the ticket cannot go back: it is terminated, visibly, rather than left
-        // half-moved.
-        t.status = TicketStatus::terminated;
-        insert_step(c, t.id, e.enter, e.enter, "terminate", std::nullopt,
-                    "the next node has nobody who can act on it", std::nullopt, std::nullopt, now);
-    }
-    save_ticket_row(c, t, now, true);
-    notices.add(t, flow, "execution.finished", t.status, node_name.value_or(""), "",
-                succeeded ? "succeeded" : "failed", {t.creator_id});
-    notices.flush(c, now);
-    domain::AuditEvent ev;
-    ev.at = now;
-    ev.action = "ticket.execution_finished";
-    ev.object_type = "ticket";
-    ev.object_id = std::to_string(t.id);
-    ev.summary = "execution " + std::to_string(execution_id) + " of " + t.sn +
-                 (succeeded ? " succeeded" : " failed") + ": " + before + " -> " +
-                 std::string(domain::to_string(t.status));
-    append_audit(c, ev);
+void SqlTicketRepository::set_remind_at(int64_t activation_id, TimeMs at) {
+    auto u = c_.prepare("UPDATE ticket_nodes SET remind_at = ?2 WHERE id = ?1");
+    u.bind(1, activation_id).bind(2, at).exec();
 }
 
-int enqueue_due_reminders(Connection& c, TimeMs now) {
-    struct Due {
-        int64_t node_id, ticket_id, every;
-        std::string node_name;
-    };
-    std::vector<Due> due;
-    {
-        auto s = c.prepare(
-            "SELECT id, ticket_id, remind_every_ms, node_name FROM ticket_nodes "
-            "WHERE state = 'active' AND remind_at IS NOT NULL AND remind_at <= ?1 "
-            "ORDER BY remind_at LIMIT 500");
-        s.bind(1, now);
-        while (s.step()) due.push_back({s.int64(0), s.int64(1), s.int64(2), s.text(3)});
-    }
-    int reminded = 0;
-    for (const auto& d : due) {
-        auto t = find_ticket(c, d.ticket_id);
-        if (!t) continue;
-        std::vector<int64_t> pending;
-        {
-            auto s = c.prepare(
-                "SELECT user_id FROM ticket_assignees WHERE node_id = ?1 AND state = 'pending'");
-            s.bind(1, d.node_id);
-            while (s.step()) pending.push_back(s.int64(0));
-        }
-        if (!pending.empty() && t->status != TicketStatus::executing) {
-            const TicketFlow flow = ticket_flow(c, *t);
-            Notices notices;
-            notices.add(*t, flow, "node.reminder", t->status, d.node_name, "", "", pending);
-            notices.flush(c, now);
-            ++reminded;
-        }
-        auto u = c.prepare("UPDATE ticket_nodes SET remind_at = ?2 WHERE id = ?1");
-        u.bind(1, d.node_id).bind(2, now + std::max<int64_t>(d.every, 60'000)).exec();
-    }
-    return reminded;
+std::optional<domain::User> SqlPeople::user(int64_t id) {
+    return find_user(c_, id);
+}
+std::optional<domain::User> SqlPeople::user_named(const std::string& username) {
+    return find_user_by_name(c_, username);
+}
+std::vector<int64_t> SqlPeople::with_role(const std::string& role) {
+    return users_with_role(c_, role);
+}
+std::vector<int64_t> SqlPeople::business_role_members(const std::string& business,
+                                                      const std::string& role) {
+    return storage::business_role_members(c_, business, role);
+}
+
+std::shared_ptr<const domain::WorkflowVersion> SqlWorkflowVersions::version(int64_t version_id) {
+    return cached_version(c_, version_id);
+}
+
+void SqlOutbox::ticket_event(const domain::TicketEvent& ev, const std::string& link_base,
+                             TimeMs now) {
+    enqueue_ticket_event(c_, link_base, ev, now);
+}
+
+void SqlAuditTrail::append(const domain::AuditEvent& e) {
+    append_audit(c_, e);
+}
+
+TicketFlow ticket_flow(Connection& c, const Ticket& t) {
+    SqlWorkflowVersions versions(c);
+    return domain::ticket_flow(versions, t);
 }
 
 }  // namespace orderly::storage

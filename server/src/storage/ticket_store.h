@@ -1,13 +1,7 @@
 #pragma once
-// SQL for tickets, and the engine that runs them through their flow: it loads a ticket's state,
-// lets domain::decide() judge an action, and applies the result (operators' rows, node
-// activations, fields, status, timeline, search index, notifications) in the caller's write
-// transaction. Functions take a Connection already inside a transaction.
-//
-// Concurrency: every state change is a conditional UPDATE (on the ticket's version, the node
-// activation still being active, the operator's row still pending) inside BEGIN IMMEDIATE, and
-// at most one activation per ticket is active (a unique index): two operators deciding the same
-// node at once decide it once; the second gets 409 and nothing changes.
+// SQL for tickets: reading them (one ticket, its current node, its timeline, lists and search)
+// and the repositories through which the ticket engine (app/ticket_engine.h) changes them.
+// Functions take a Connection already inside a transaction.
 #include <functional>
 #include <memory>
 #include <optional>
@@ -17,74 +11,23 @@
 #include "core/error.h"
 #include "core/time.h"
 #include "domain/ticket.h"
+#include "domain/ticket_ports.h"
 #include "domain/workflow.h"
 #include "storage/sqlite.h"
 
 namespace orderly::storage {
 
-struct Ticket {
-    int64_t id = 0;
-    std::string sn;
-    std::string title;
-    domain::TicketStatus status = domain::TicketStatus::in_progress;
-    std::optional<int64_t> service_id;
-    std::optional<int64_t> template_id;
-    std::optional<int64_t> workflow_version_id;  // nullopt: a template without a workflow
-    std::optional<std::string> business;
-    std::optional<std::string> environment;
-    std::optional<std::string> purpose;
-    int64_t creator_id = 0;
-    std::string creator;       // username
-    std::string creator_name;  // display name
-    domain::FieldValues fields;
-    std::string variables_json = "{}";
-    std::optional<std::string> template_snapshot;
-    TimeMs created_at = 0;
-    TimeMs updated_at = 0;
-    std::optional<TimeMs> finished_at;
-    int64_t version = 1;
-};
+using Ticket = domain::Ticket;
+using TicketFlow = domain::TicketFlow;
+using CachedVersion = domain::WorkflowVersion;
 
-// The flow a ticket runs on: its frozen workflow version (a template's ticket gets an execute
-// step when the workflow has none), or submit -> execute -> end for a template without one.
-struct TicketFlow {
-    domain::WorkflowDef def;
-    std::optional<int64_t> workflow_id;
-    std::optional<int64_t> workflow_version;  // the version number
-};
+// The flow a ticket runs on (domain::ticket_flow over the cached versions).
 TicketFlow ticket_flow(Connection& c, const Ticket& t);
 
 // A deployed workflow version's parsed definition. Versions never change (the table refuses
 // UPDATE and DELETE), so this is cached per process with no staleness across processes.
 // nullptr when there is no such version.
-struct CachedVersion {
-    domain::WorkflowDef def;
-    int64_t workflow_id;
-    int64_t version;
-};
 std::shared_ptr<const CachedVersion> cached_version(Connection& c, int64_t version_id);
-
-// ---- creating
-
-struct NewTicket {
-    std::string title;
-    std::optional<int64_t> service_id;
-    std::optional<int64_t> template_id;
-    std::optional<int64_t> workflow_version_id;  // nullopt = direct execution (template only)
-    std::string serial_prefix;                   // domain::serial_prefix(type), "OPS" for templates
-    std::optional<std::string> business;
-    std::optional<std::string> environment;
-    std::optional<std::string> purpose;
-    int64_t creator_id = 0;
-    domain::FieldValues fields;  // for the submit node; checked here (422 naming fields.<key>)
-    std::string variables_json = "{}";
-    std::optional<std::string> template_snapshot;
-};
-// Creates the ticket with its serial number (PREFIX-YYYYMMDD-NNNN, a daily counter in the
-// database), passes the submit node and enters the next one. Returns the new id. 422 when the
-// fields do not fit the submit node, when no transition leaves it, or when the next node has
-// nobody who can act on it.
-Result<int64_t> create_ticket(Connection& c, const NewTicket& t, TimeMs now);
 
 // Idempotency-Key: the ticket a key of a user created, and whether request_hash matches.
 struct IdempotencyHit {
@@ -96,45 +39,6 @@ std::optional<IdempotencyHit> find_idempotency_key(Connection& c, int64_t user_i
                                                    const std::string& request_hash);
 void remember_idempotency_key(Connection& c, int64_t user_id, const std::string& key,
                               const std::string& request_hash, int64_t ticket_id, TimeMs now);
-
-// ---- acting
-
-struct ActionInput {
-    domain::ActionRequest request;
-    std::optional<int64_t> expected_version;  // body "version" or If-Match; stale -> 409
-    // execute / retry: called in the transaction once the action is allowed; enqueues the
-    // execution and returns its id.
-    std::function<int64_t()> start_execution;
-    // The ticket as the caller already read it in this same transaction (saves reading it
-    // again); null = read it here.
-    const Ticket* loaded = nullptr;
-};
-struct ActionOutcome {
-    domain::TicketStatus before = domain::TicketStatus::in_progress;
-    domain::TicketStatus after = domain::TicketStatus::in_progress;
-    std::string node_name;  // of the node acted on
-    std::optional<int64_t> execution_id;
-    std::string summary;  // one line for the audit log
-};
-// Judges and applies one action (see domain::decide for the errors). REQUIRES: the ticket
-// exists and the actor may read it.
-Result<ActionOutcome> apply_ticket_action(Connection& c, int64_t ticket_id, const ActionInput& in,
-                                          TimeMs now);
-
-// Called by the execution engine, in its write transaction, when an execution of the ticket
-// ends: success moves the ticket past its execute node (finished when an end node follows),
-// failure makes it "failed" (its operators may retry). A ticket that is not executing any more
-// (e.g. withdrawn) is left alone. Writes a timeline step and an audit event (actor: the system).
-void on_execution_finished(Connection& c, int64_t ticket_id, int64_t execution_id, bool succeeded,
-                           TimeMs now);
-
-// Links in notification emails point at <base>/tickets/<id>. Set once at start-up.
-void set_ticket_link_base_url(std::string base_url);
-
-// Queues "node.reminder" notifications for nodes of workflows whose notify policy is "repeat"
-// and that have waited repeat_minutes since they were entered or last reminded. Meant for the
-// notifier's housekeeping. Returns how many nodes were reminded.
-int enqueue_due_reminders(Connection& c, TimeMs now);
 
 // ---- reading
 
@@ -201,5 +105,89 @@ struct TicketSummary {
 };
 // Newest first. q: full-text over serial, title and field values (every word must match).
 std::vector<TicketSummary> list_tickets(Connection& c, const TicketFilter& f);
+
+// ---- the ticket engine's repositories, over one connection inside a transaction
+
+class SqlTicketRepository final : public domain::TicketRepository {
+  public:
+    explicit SqlTicketRepository(Connection& c) : c_(c) {}
+    std::optional<Ticket> find(int64_t id) override;
+    domain::TicketState state_of(const Ticket& t) override;
+    std::string next_serial(const std::string& prefix, TimeMs now) override;
+    int64_t insert(const Ticket& t) override;
+    std::optional<int64_t> open_activation(const domain::NewActivation& a) override;
+    void add_assignee(int64_t activation_id, int64_t ticket_id, int64_t user_id,
+                      domain::AssigneeState state, TimeMs at) override;
+    void assign_pending(int64_t activation_id, int64_t ticket_id, int64_t user_id,
+                        TimeMs at) override;
+    bool decide_assignee(int64_t activation_id, int64_t user_id, domain::AssigneeState state,
+                         TimeMs at) override;
+    bool close_activation(int64_t activation_id, const std::string& state, TimeMs at) override;
+    void save_fields(const Ticket& t) override;
+    void save_status(const Ticket& t, TimeMs now, bool bump_version) override;
+    void add_step(const domain::NewStep& s) override;
+    void index(const Ticket& t) override;
+    std::vector<domain::DueReminder> due_reminders(TimeMs now, int limit) override;
+    std::vector<int64_t> pending_operators(int64_t activation_id) override;
+    void set_remind_at(int64_t activation_id, TimeMs at) override;
+
+  private:
+    Connection& c_;
+};
+
+class SqlPeople final : public domain::People {
+  public:
+    explicit SqlPeople(Connection& c) : c_(c) {}
+    std::optional<domain::User> user(int64_t id) override;
+    std::optional<domain::User> user_named(const std::string& username) override;
+    std::vector<int64_t> with_role(const std::string& role) override;
+    std::vector<int64_t> business_role_members(const std::string& business,
+                                               const std::string& role) override;
+
+  private:
+    Connection& c_;
+};
+
+class SqlWorkflowVersions final : public domain::WorkflowVersions {
+  public:
+    explicit SqlWorkflowVersions(Connection& c) : c_(c) {}
+    std::shared_ptr<const domain::WorkflowVersion> version(int64_t version_id) override;
+
+  private:
+    Connection& c_;
+};
+
+class SqlOutbox final : public domain::Outbox {
+  public:
+    explicit SqlOutbox(Connection& c) : c_(c) {}
+    void ticket_event(const domain::TicketEvent& ev, const std::string& link_base,
+                      TimeMs now) override;
+
+  private:
+    Connection& c_;
+};
+
+class SqlAuditTrail final : public domain::AuditTrail {
+  public:
+    explicit SqlAuditTrail(Connection& c) : c_(c) {}
+    void append(const domain::AuditEvent& e) override;
+
+  private:
+    Connection& c_;
+};
+
+// Every port of the ticket engine over one connection: one unit of work.
+struct SqlTicketPorts {
+    explicit SqlTicketPorts(Connection& c)
+        : tickets(c), people(c), versions(c), outbox(c), audit(c) {}
+    SqlTicketPorts(const SqlTicketPorts&) = delete;
+    SqlTicketPorts& operator=(const SqlTicketPorts&) = delete;
+    SqlTicketRepository tickets;
+    SqlPeople people;
+    SqlWorkflowVersions versions;
+    SqlOutbox outbox;
+    SqlAuditTrail audit;
+    domain::TicketPorts ports{tickets, people, versions, outbox, audit};
+};
 
 }  // namespace orderly::storage

@@ -12,35 +12,10 @@
 #include "core/json.h"
 #include "core/time.h"
 #include "domain/workflow.h"
+#include "domain/workflow_json.h"
 #include "storage/sqlite.h"
 
 namespace orderly::storage {
-
-// ---- codecs
-
-// A workflow definition from its JSON form. Shapes the request schema cannot express are
-// checked here, as 400s naming the field: `rule` ("any" | "all" | {"at_least": N}, N >= 1) and
-// a condition's `value` (string, number, boolean or a list of strings/numbers).
-Result<domain::WorkflowDef> workflow_def_from_json(const json::Value& v);
-// Writes the canonical JSON object of a definition (every member, defaults filled in).
-void write_workflow_def_members(json::Writer& w, const domain::WorkflowDef& def);
-std::string workflow_def_json(const domain::WorkflowDef& def);
-// Pieces of it, for the ticket and service views.
-void write_approval_rule(json::Writer& w, const domain::ApprovalRule& r);
-void write_field_defs(json::Writer& w, const std::vector<domain::FieldDef>& fields);
-// REQUIRES: text was written by workflow_def_json (a stored definition); throws otherwise.
-domain::WorkflowDef parse_stored_workflow_def(std::string_view text);
-
-// A field value from JSON: null, boolean, number, string, or a list of strings. 400 naming
-// `field` for objects and lists of anything else.
-Result<domain::FieldValue> field_value_from_json(const json::Value& v, const std::string& field);
-// Every member of an object; keys are checked by the caller (domain::check_fields).
-Result<domain::FieldValues> field_values_from_json(const json::Value& obj,
-                                                   const std::string& prefix);
-void write_field_value(json::Writer& w, const domain::FieldValue& v);
-void write_field_values(json::Writer& w, const domain::FieldValues& values);
-std::string field_values_json(const domain::FieldValues& values);
-domain::FieldValues parse_stored_field_values(std::string_view text);
 
 // ---- workflows
 

@@ -1,0 +1,361 @@
+#include "app/ticket_engine.h"
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+
+#include "core/codes.h"
+#include "core/json.h"
+#include "domain/workflow_json.h"
+
+namespace orderly::app {
+
+using domain::Action;
+using domain::AssigneeState;
+using domain::NodeType;
+using domain::Ticket;
+using domain::TicketFlow;
+using domain::TicketPorts;
+using domain::TicketStatus;
+
+namespace {
+
+bool user_enabled(domain::People& people, const std::string& username) {
+    auto u = people.user_named(username);
+    return u && !u->disabled;
+}
+
+std::string username_of(domain::People& people, int64_t user_id) {
+    auto u = people.user(user_id);
+    return u ? u->username : std::string();
+}
+
+// The operators of a node for this ticket, resolved now (users, roles, business roles, the
+// submitter), enabled users only, sorted and unique.
+std::vector<int64_t> resolve_operators(domain::People& people, const domain::WorkflowDef& def,
+                                       const domain::Node& node, const Ticket& t) {
+    if (node.type == NodeType::submit) return {t.creator_id};
+    std::set<int64_t> ids;
+    const auto& ops = node.operators;
+    for (const auto& name : ops.users)
+        if (auto u = people.user_named(name); u && !u->disabled) ids.insert(u->id);
+    for (const auto& r : ops.roles)
+        for (int64_t id : people.with_role(r)) ids.insert(id);
+    if (t.business)
+        for (const auto& r : ops.business_roles)
+            for (int64_t id : people.business_role_members(*t.business, r)) ids.insert(id);
+    if (ops.submitter || (node.type == NodeType::execute && ops.empty())) ids.insert(t.creator_id);
+    if (node.type == NodeType::approval && !def.allow_self_approval) ids.erase(t.creator_id);
+    return {ids.begin(), ids.end()};
+}
+
+Error changed_meanwhile() {
+    return Error::Conflict("this node was already decided").with(codes::ticket_changed);
+}
+
+// One change to one ticket: the ports, the ticket as it is being changed, its flow, and the
+// notifications collected on the way, queued at the end in the same unit of work (so a
+// rolled-back change notifies nobody).
+struct Change {
+    TicketPorts& p;
+    Ticket& t;
+    const TicketFlow& flow;
+    TimeMs now;
+    std::vector<domain::TicketEvent> events;
+
+    void notify(std::string event, std::string node_name, std::string actor, std::string reason,
+                std::vector<int64_t> recipients) {
+        // Queued even without recipients: webhook subscriptions want every event.
+        domain::TicketEvent ev;
+        ev.event = std::move(event);
+        ev.ticket_id = t.id;
+        ev.ticket_sn = t.sn;
+        ev.title = t.title;
+        ev.status = std::string(domain::to_string(t.status));
+        ev.node_name = std::move(node_name);
+        ev.actor = std::move(actor);
+        ev.reason = std::move(reason);
+        ev.workflow_id = flow.workflow_id;
+        ev.recipients = std::move(recipients);
+        ev.channels = flow.def.notify.channels;
+        events.push_back(std::move(ev));
+    }
+    void flush(const std::string& link_base) {
+        for (const auto& ev : events) p.outbox.ticket_event(ev, link_base, now);
+        events.clear();
+    }
+
+    // Enters a node: an end node finishes the ticket; any other gets an activation with its
+    // operators (422 when there are none) and sets the status for waiting there.
+    Result<void> enter(const std::string& key, const std::string& actor) {
+        const domain::Node* node = flow.def.find(key);
+        if (!node) return Error::Internal("enter: no node " + key).with(codes::internal);
+        if (node->type == NodeType::end) {
+            t.status = TicketStatus::finished;
+            return {};
+        }
+        auto ops = resolve_operators(p.people, flow.def, *node, t);
+        if (ops.empty())
+            return Error::Unprocessable(
+                       "node \"" + node->name + "\" (" + node->key +
+                       ") has nobody who can act on it for this ticket: check the node's "
+                       "operators" +
+                       (node->operators.business_roles.empty() ? ""
+                                                               : " and the business's members"))
+                .with(codes::workflow_node_has_nobody, {{"node", node->name}});
+        domain::NewActivation a{t.id, node->key, node->name, node->type, false, now, {}, {}};
+        if (flow.def.notify.policy == "repeat" && flow.def.notify.repeat_minutes > 0) {
+            a.remind_every_ms = static_cast<int64_t>(flow.def.notify.repeat_minutes) * 60'000;
+            a.remind_at = now + *a.remind_every_ms;
+        }
+        auto activation = p.tickets.open_activation(a);
+        if (!activation)
+            return Error::Conflict("the ticket was changed at the same time; reload and retry")
+                .with(codes::ticket_changed);
+        for (int64_t uid : ops)
+            p.tickets.add_assignee(*activation, t.id, uid, AssigneeState::pending, now);
+        t.status = domain::status_at(node->type);
+        if (node->type == NodeType::execute) {
+            notify("ticket.approved", node->name, actor, "", {t.creator_id});
+            ops.erase(std::remove(ops.begin(), ops.end(), t.creator_id), ops.end());
+        }
+        notify("node.waiting", node->name, actor, "", ops);
+        return {};
+    }
+
+    void step(const std::optional<std::string>& node_key,
+              const std::optional<std::string>& node_name, std::string action,
+              std::optional<int64_t> actor_id, std::string comment,
+              std::optional<std::string> fields, std::optional<std::string> detail) {
+        p.tickets.add_step({t.id, node_key, node_name, std::move(action), actor_id,
+                            std::move(comment), std::move(fields), std::move(detail), now});
+    }
+};
+
+std::string detail_json(const char* key, const std::string& value) {
+    json::Writer w;
+    w.start_object().kv(key, value).end_object();
+    return w.take();
+}
+
+}  // namespace
+
+Result<int64_t> TicketEngine::create(TicketPorts& p, const NewTicket& nt, TimeMs now) const {
+    Ticket t;
+    t.title = nt.title;
+    t.service_id = nt.service_id;
+    t.template_id = nt.template_id;
+    t.workflow_version_id = nt.workflow_version_id;
+    t.business = nt.business;
+    t.environment = nt.environment;
+    t.purpose = nt.purpose;
+    t.creator_id = nt.creator_id;
+    t.variables_json = nt.variables_json;
+    t.template_snapshot = nt.template_snapshot;
+    const TicketFlow flow = domain::ticket_flow(p.versions, t);
+    const domain::Node* start = flow.def.start();
+    if (!start)
+        return Error::Unprocessable("the workflow has no submit node")
+            .with(codes::workflow_submit_node_missing);
+    auto accepted = domain::check_fields(start->fields, nt.fields, {}, [&](const std::string& u) {
+        return user_enabled(p.people, u);
+    });
+    if (!accepted.ok()) return accepted.error();
+    t.fields = std::move(*accepted);
+    t.sn = p.tickets.next_serial(nt.serial_prefix, now);
+    t.created_at = t.updated_at = now;
+    t.id = p.tickets.insert(t);
+    t.creator = username_of(p.people, t.creator_id);
+
+    // The submit node is passed by submitting: an activation already done, for the timeline and
+    // as a target of "return".
+    auto submitted = p.tickets.open_activation(
+        {t.id, start->key, start->name, NodeType::submit, true, now, {}, {}});
+    if (!submitted) throw std::runtime_error("a new ticket already had an active node");
+    p.tickets.add_assignee(*submitted, t.id, t.creator_id, AssigneeState::done, now);
+    Change ch{p, t, flow, now, {}};
+    ch.step(start->key, start->name, "submit", t.creator_id, "",
+            domain::field_values_json(t.fields), std::nullopt);
+    p.tickets.index(t);
+
+    auto next = domain::next_node(flow.def, start->key, t.fields);
+    if (!next)
+        return Error::Unprocessable("no transition out of node \"" + start->name +
+                                    "\" matches the ticket's fields")
+            .with(codes::workflow_no_transition, {{"node", start->name}});
+    auto r = ch.enter(*next, t.creator);
+    if (!r.ok()) return r.error();
+    if (t.status != TicketStatus::in_progress) p.tickets.save_status(t, now, false);
+    ch.flush(link_base_);
+    return t.id;
+}
+
+// Applying the Effects of one decision in the order domain::Effects documents; the branches
+// are the action kinds, and keeping them in one place keeps that order readable.
+Result<ActionOutcome> TicketEngine::act(TicketPorts& p, int64_t ticket_id, const ActionInput& in,
+                                        TimeMs now) const {
+    std::optional<Ticket> found;
+    if (in.loaded && in.loaded->id == ticket_id)
+        found = *in.loaded;
+    else
+        found = p.tickets.find(ticket_id);
+    if (!found)
+        return Error::NotFound("no ticket with id " + std::to_string(ticket_id))
+            .with(codes::ticket_not_found, {{"id", ticket_id}});
+    Ticket t = std::move(*found);
+    if (in.expected_version && *in.expected_version != t.version)
+        return Error::Conflict("the ticket changed since you loaded it (version " +
+                               std::to_string(t.version) + ", you sent " +
+                               std::to_string(*in.expected_version) + "); reload and try again")
+            .with(codes::request_version_conflict,
+                  {{"what", t.sn}, {"current", t.version}, {"sent", *in.expected_version}});
+    const TicketFlow flow = domain::ticket_flow(p.versions, t);
+    const domain::TicketState state = p.tickets.state_of(t);
+    const auto& req = in.request;
+    auto decided = domain::decide(flow.def, state, req,
+                                  [&](const std::string& u) { return user_enabled(p.people, u); });
+    if (!decided.ok()) return decided.error();
+    const domain::Effects& e = *decided;
+
+    ActionOutcome out;
+    out.before = t.status;
+    std::optional<std::string> node_key;
+    std::optional<std::string> node_name;
+    if (state.active) {
+        node_key = state.active->node_key;
+        const domain::Node* n = flow.def.find(state.active->node_key);
+        node_name = n ? n->name : state.active->node_key;
+        out.node_name = *node_name;
+    }
+    const std::string action(domain::to_string(req.action));
+    const std::string actor = username_of(p.people, req.actor_id);
+    out.summary = action + " " + t.sn + (node_name ? " at node " + *node_name : "");
+    Change ch{p, t, flow, now, {}};
+
+    if (!e.changes_state) {  // a comment
+        ch.step(node_key, node_name, action, req.actor_id, req.text, std::nullopt, std::nullopt);
+        out.after = t.status;
+        return out;
+    }
+    if (e.actor_state &&
+        !p.tickets.decide_assignee(state.active->id, req.actor_id, *e.actor_state, now))
+        return changed_meanwhile();
+    std::optional<std::string> detail;
+    if (e.add_assignee) {
+        p.tickets.assign_pending(state.active->id, t.id, *e.add_assignee, now);
+        const std::string to = username_of(p.people, *e.add_assignee);
+        detail = detail_json("to_user", to);
+        out.summary += " to " + to;
+        ch.notify("ticket.transferred", node_name.value_or(""), actor, req.text, {*e.add_assignee});
+    }
+    std::vector<int64_t> pending_before;
+    if (state.active)
+        for (const auto& a : state.active->assignees)
+            if (a.state == AssigneeState::pending && a.user_id != req.actor_id)
+                pending_before.push_back(a.user_id);
+    if (e.close_active && !p.tickets.close_activation(state.active->id, *e.close_active, now))
+        return changed_meanwhile();
+    if (!e.fields.empty()) {
+        for (const auto& [k, v] : e.fields) t.fields[k] = v;
+        p.tickets.save_fields(t);
+    }
+    if (req.action == Action::execute || req.action == Action::retry) {
+        if (!in.start_execution)
+            return Error::Unavailable("the execution engine is not available; try again later")
+                .with(codes::execution_engine_unavailable);
+        out.execution_id = in.start_execution();
+        json::Writer w;
+        w.start_object().kv("execution_id", *out.execution_id).end_object();
+        detail = w.take();
+    }
+    if (req.action == Action::return_to) {
+        detail = detail_json("to_node", req.to_node);
+        out.summary += " back to " + req.to_node;
+    }
+    if (e.status) t.status = *e.status;
+    ch.step(node_key, node_name, action, req.actor_id, req.text,
+            e.fields.empty() ? std::nullopt : std::optional(domain::field_values_json(e.fields)),
+            detail);
+    if (e.enter) {
+        auto r = ch.enter(*e.enter, actor);
+        if (!r.ok()) return r.error();
+    }
+    if (req.action == Action::reject)
+        ch.notify("ticket.rejected", node_name.value_or(""), actor, req.text, {t.creator_id});
+    if (req.action == Action::withdraw)
+        ch.notify("ticket.withdrawn", node_name.value_or(""), actor, req.text, pending_before);
+    p.tickets.save_status(t, now, true);
+    ch.flush(link_base_);
+    out.after = t.status;
+    return out;
+}
+
+void TicketEngine::execution_finished(TicketPorts& p, int64_t ticket_id, int64_t execution_id,
+                                      bool succeeded, TimeMs now) const {
+    auto found = p.tickets.find(ticket_id);
+    if (!found) return;
+    Ticket t = std::move(*found);
+    const TicketFlow flow = domain::ticket_flow(p.versions, t);
+    const domain::TicketState state = p.tickets.state_of(t);
+    auto decided = domain::execution_finished(flow.def, state, succeeded);
+    if (!decided.ok()) return;  // not executing any more (withdrawn meanwhile, ...): nothing to do
+    const domain::Effects& e = *decided;
+    const std::string before(domain::to_string(t.status));
+    std::optional<std::string> node_key, node_name;
+    if (state.active) {
+        node_key = state.active->node_key;
+        const domain::Node* n = flow.def.find(*node_key);
+        node_name = n ? n->name : *node_key;
+    }
+    Change ch{p, t, flow, now, {}};
+    if (e.close_active && !p.tickets.close_activation(state.active->id, *e.close_active, now)) {
+        p.tickets.save_status(t, now, true);
+        return;
+    }
+    if (e.status) t.status = *e.status;
+    json::Writer w;
+    w.start_object().kv("execution_id", execution_id).kv("succeeded", succeeded).end_object();
+    ch.step(node_key, node_name, succeeded ? "execution_succeeded" : "execution_failed",
+            std::nullopt, "", std::nullopt, w.take());
+    if (e.enter && !ch.enter(*e.enter, "").ok()) {
+        // The node after the execute node has nobody who can act on it. The execution did
+        // succeed, so the ticket cannot go back: it is terminated, visibly, rather than left
+        // half-moved.
+        t.status = TicketStatus::terminated;
+        ch.step(e.enter, e.enter, "terminate", std::nullopt,
+                "the next node has nobody who can act on it", std::nullopt, std::nullopt);
+    }
+    p.tickets.save_status(t, now, true);
+    ch.notify("execution.finished", node_name.value_or(""), "", succeeded ? "succeeded" : "failed",
+              {t.creator_id});
+    ch.flush(link_base_);
+    domain::AuditEvent ev;
+    ev.at = now;
+    ev.action = "ticket.execution_finished";
+    ev.object_type = "ticket";
+    ev.object_id = std::to_string(t.id);
+    ev.summary = "execution " + std::to_string(execution_id) + " of " + t.sn +
+                 (succeeded ? " succeeded" : " failed") + ": " + before + " -> " +
+                 std::string(domain::to_string(t.status));
+    p.audit.append(ev);
+}
+
+int TicketEngine::send_due_reminders(TicketPorts& p, TimeMs now) const {
+    int reminded = 0;
+    for (const auto& d : p.tickets.due_reminders(now, 500)) {
+        auto t = p.tickets.find(d.ticket_id);
+        if (!t) continue;
+        const auto pending = p.tickets.pending_operators(d.activation_id);
+        if (!pending.empty() && t->status != TicketStatus::executing) {
+            const TicketFlow flow = domain::ticket_flow(p.versions, *t);
+            Change ch{p, *t, flow, now, {}};
+            ch.notify("node.reminder", d.node_name, "", "", pending);
+            ch.flush(link_base_);
+            ++reminded;
+        }
+        p.tickets.set_remind_at(d.activation_id, now + std::max<int64_t>(d.every_ms, 60'000));
+    }
+    return reminded;
+}
+
+}  // namespace orderly::app

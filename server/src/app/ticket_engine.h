@@ -1,0 +1,91 @@
+#pragma once
+// The ticket engine: runs tickets through their flow. It loads a ticket's state through the
+// repositories, lets domain::decide() judge an action, and applies the result (operators,
+// node activations, fields, status, timeline, search entry, notifications) through the same
+// repositories, inside the caller's unit of work (one transaction).
+//
+// Concurrency: every change is conditional (the activation still active, the operator still
+// pending) and a ticket has at most one active activation: two operators deciding the same node
+// at once decide it once; the second gets 409 and, since the caller's transaction rolls back,
+// nothing of theirs is kept.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/time.h"
+#include "domain/ticket.h"
+#include "domain/ticket_ports.h"
+
+namespace orderly::app {
+
+struct NewTicket {
+    std::string title;
+    std::optional<int64_t> service_id;
+    std::optional<int64_t> template_id;
+    std::optional<int64_t> workflow_version_id;  // nullopt = direct execution (template only)
+    std::string serial_prefix;                   // domain::serial_prefix(type), "OPS" for templates
+    std::optional<std::string> business;
+    std::optional<std::string> environment;
+    std::optional<std::string> purpose;
+    int64_t creator_id = 0;
+    domain::FieldValues fields;  // for the submit node; checked here (422 naming fields.<key>)
+    std::string variables_json = "{}";
+    std::optional<std::string> template_snapshot;
+};
+
+struct ActionInput {
+    domain::ActionRequest request;
+    std::optional<int64_t> expected_version;  // body "version" or If-Match; stale -> 409
+    // execute / retry: called in the transaction once the action is allowed; enqueues the
+    // execution and returns its id.
+    std::function<int64_t()> start_execution;
+    // The ticket as the caller already read it in this same unit of work (saves reading it
+    // again); null = read it here.
+    const domain::Ticket* loaded = nullptr;
+};
+
+struct ActionOutcome {
+    domain::TicketStatus before = domain::TicketStatus::in_progress;
+    domain::TicketStatus after = domain::TicketStatus::in_progress;
+    std::string node_name;  // of the node acted on
+    std::optional<int64_t> execution_id;
+    std::string summary;  // one line for the audit log
+};
+
+class TicketEngine {
+  public:
+    // Links in notifications point at <link_base>/tickets/<id>.
+    explicit TicketEngine(std::string link_base = "http://127.0.0.1:8080")
+        : link_base_(std::move(link_base)) {}
+
+    // Creates the ticket with its serial number, passes the submit node and enters the next
+    // one. Returns the new id. 422 when the fields do not fit the submit node, when no
+    // transition leaves it, or when the next node has nobody who can act on it.
+    Result<int64_t> create(domain::TicketPorts& p, const NewTicket& t, TimeMs now) const;
+
+    // Judges and applies one action (see domain::decide for the errors). 404 when there is no
+    // such ticket. REQUIRES: the actor may read the ticket.
+    Result<ActionOutcome> act(domain::TicketPorts& p, int64_t ticket_id, const ActionInput& in,
+                              TimeMs now) const;
+
+    // When an execution of the ticket ends: success moves the ticket past its execute node
+    // (finished when an end node follows), failure makes it "failed" (its operators may retry).
+    // A ticket that is not executing any more (e.g. withdrawn) is left alone. Writes a timeline
+    // step and an audit event (actor: the system).
+    void execution_finished(domain::TicketPorts& p, int64_t ticket_id, int64_t execution_id,
+                            bool succeeded, TimeMs now) const;
+
+    // Queues "node.reminder" notifications for nodes of workflows whose notify policy is
+    // "repeat" and that have waited repeat_minutes since they were entered or last reminded.
+    // Returns how many nodes were reminded.
+    int send_due_reminders(domain::TicketPorts& p, TimeMs now) const;
+
+    const std::string& link_base() const { return link_base_; }
+
+  private:
+    std::string link_base_;
+};
+
+}  // namespace orderly::app
