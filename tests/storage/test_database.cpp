@@ -20,7 +20,7 @@ TEST_CASE("migrations apply once and set user_version", "[storage]") {
     auto dir = test::temp_dir();
     storage::Database db(dir + "/a.db", 2);
     int v = db.migrate();
-    CHECK(v == static_cast<int>(storage::embedded_migrations().size()));
+    CHECK(v == static_cast<int>(storage::embedded_migrations("sqlite").size()));
     CHECK(db.migrate() == v);  // idempotent
     storage::Database again(dir + "/a.db", 1);
     CHECK(again.migrate() == v);
@@ -271,7 +271,7 @@ TEST_CASE("a database made before migration 007 keeps its rows and every connect
     const std::string path = dir + "/a.db";
     {
         Connection old(path);  // the schema as version 6 left it, with a ticket in it
-        for (const auto& m : storage::embedded_migrations())
+        for (const auto& m : storage::embedded_migrations("sqlite"))
             if (m.version <= 6) old.exec_script(m.sql);
         old.exec_script("PRAGMA user_version = 6");
         old.exec_script(

@@ -346,7 +346,7 @@ int Database::migrate() {
         st.step();
         current = st.integer(0);
     }
-    for (const auto& m : embedded_migrations()) {
+    for (const auto& m : embedded_migrations("sqlite")) {
         if (m.version <= current) continue;
         begin_immediate();
         try {
