@@ -6,6 +6,7 @@
 
 #include "domain/accounts.h"
 #include "storage/accounts_store.h"
+#include "storage/database.h"
 #include "storage/ticket_store.h"
 #include "storage/workflow_store.h"
 #include "support/process.h"

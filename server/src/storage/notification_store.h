@@ -15,7 +15,7 @@
 #include "core/error.h"
 #include "core/time.h"
 #include "domain/notification.h"
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 
 namespace orderly::storage {
 

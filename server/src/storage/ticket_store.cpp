@@ -197,11 +197,11 @@ Result<void> enter_node(Connection& c, Ticket& t, const TicketFlow& flow, const 
         "remind_every_ms, remind_at) VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6, ?7)");
     ins.bind(1, t.id).bind(2, node->key).bind(3, node->name).bind(4, domain::to_string(node->type));
     ins.bind(5, now).bind(6, every).bind(7, remind_at);
-    if (int rc = ins.exec_checked(); rc != SQLITE_OK) {
+    if (auto rc = ins.exec_checked(); rc != ExecResult::ok) {
         if (is_unique_violation(rc))
             return Error::Conflict("the ticket was changed at the same time; reload and retry")
                 .with(codes::ticket_changed);
-        throw SqliteError(rc, "entering a node failed");
+        throw DbError(rc, "entering a node failed");
     }
     const int64_t activation = c.last_insert_rowid();
     for (int64_t uid : ops) {
@@ -271,8 +271,7 @@ std::optional<Ticket> find_ticket(Connection& c, int64_t id) {
 std::shared_ptr<const CachedVersion> cached_version(Connection& c, int64_t version_id) {
     static std::mutex mu;
     static std::unordered_map<std::string, std::shared_ptr<const CachedVersion>> cache;
-    const char* file = sqlite3_db_filename(c.raw(), "main");
-    std::string key = std::string(file ? file : "") + "#" + std::to_string(version_id);
+    std::string key = c.path() + "#" + std::to_string(version_id);
     {
         std::lock_guard lock(mu);
         auto it = cache.find(key);
@@ -442,7 +441,8 @@ std::vector<TicketSummary> list_tickets(Connection& c, const TicketFilter& f) {
     // A search walks the full-text index newest first (FTS5 yields rowids in order and stops at
     // the limit), checking the other filters on the way: a common word costs no more than a
     // rare one.
-    const std::string match = f.q ? domain::search_query(*f.q) : std::string();
+    const std::string match =
+        f.q ? c.dialect().full_text_query(domain::search_terms(*f.q)) : std::string();
     const std::string id = match.empty() ? "t.id" : "f.rowid";
     if (f.before_id > 0) where += " AND " + id + " < " + p(f.before_id);
     if (!match.empty()) where += " AND tickets_fts MATCH " + p(match);

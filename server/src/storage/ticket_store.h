@@ -18,7 +18,7 @@
 #include "core/time.h"
 #include "domain/ticket.h"
 #include "domain/workflow.h"
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 
 namespace orderly::storage {
 

@@ -12,7 +12,7 @@
 #include "core/json.h"
 #include "core/time.h"
 #include "domain/workflow.h"
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 
 namespace orderly::storage {
 
