@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build-time generator: embeds the OpenAPI spec, the request-body schemas (turned into
 draft-04 JSON Schema), the route table with each route's permission, and the numbered
-migrations of db/ into one C++ source file.
+migrations of each driver (db/<driver>/NNN_name.sql) into one C++ source file.
 
 Because the server validates requests against schemas generated from api-spec/openapi.yaml and
 checks its own route table against the spec in tests, the spec and the server cannot drift.
@@ -156,16 +156,25 @@ def main():
                            required, params_schema(params, "query"),
                            params_schema(params, "path")))
 
-    migrations = []
-    for name in sorted(os.listdir(args.migrations)):
-        m = re.match(r"^(\d+)_([A-Za-z0-9_]+)\.sql$", name)
-        if not m:
+    # One directory per database driver (db/sqlite, later db/postgres), each numbered 1..N.
+    drivers = []
+    for driver in sorted(os.listdir(args.migrations)):
+        folder = os.path.join(args.migrations, driver)
+        if not os.path.isdir(folder):
             continue
-        with open(os.path.join(args.migrations, name), "rb") as f:
-            migrations.append((int(m.group(1)), m.group(2), f.read()))
-    versions = [v for v, _, _ in migrations]
-    if versions != list(range(1, len(versions) + 1)):
-        sys.exit(f"migrations must be numbered 1..N without gaps, got {versions}")
+        migrations = []
+        for name in sorted(os.listdir(folder)):
+            m = re.match(r"^(\d+)_([A-Za-z0-9_]+)\.sql$", name)
+            if not m:
+                continue
+            with open(os.path.join(folder, name), "rb") as f:
+                migrations.append((int(m.group(1)), m.group(2), f.read()))
+        versions = [v for v, _, _ in migrations]
+        if versions != list(range(1, len(versions) + 1)):
+            sys.exit(f"{driver} migrations must be numbered 1..N without gaps, got {versions}")
+        drivers.append((driver, migrations))
+    if not drivers:
+        sys.exit(f"no driver directories with migrations under {args.migrations}")
 
     spec_json = json.dumps(spec, ensure_ascii=False, separators=(",", ":"), default=str)
     out = []
@@ -193,12 +202,17 @@ def main():
     out.append("}")
     out.append("}  // namespace orderly::spec")
     out.append("namespace orderly::storage {")
-    out.append("const std::vector<Migration>& embedded_migrations() {")
-    out.append("  static const std::vector<Migration> m = {")
-    for v, name, sql in migrations:
-        out.append("    {%d, %s, %s}," % (v, c_string(name.encode()), c_string(sql)))
-    out.append("  };")
-    out.append("  return m;")
+    out.append("const std::vector<Migration>& embedded_migrations(std::string_view driver) {")
+    for driver, migrations in drivers:
+        out.append("  if (driver == %s) {" % c_string(driver.encode()))
+        out.append("    static const std::vector<Migration> m = {")
+        for v, name, sql in migrations:
+            out.append("      {%d, %s, %s}," % (v, c_string(name.encode()), c_string(sql)))
+        out.append("    };")
+        out.append("    return m;")
+        out.append("  }")
+    out.append("  static const std::vector<Migration> none;")
+    out.append("  return none;")
     out.append("}")
     out.append("}  // namespace orderly::storage")
     text = "\n".join(out) + "\n"

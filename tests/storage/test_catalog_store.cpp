@@ -5,7 +5,7 @@
 
 #include "integrations/crypto.h"
 #include "storage/catalog_store.h"
-#include "storage/sqlite.h"
+#include "storage/database.h"
 #include "support/process.h"
 
 using namespace orderly;

@@ -9,8 +9,9 @@
 
 #include "domain/accounts.h"
 #include "storage/accounts_store.h"
+#include "storage/database.h"
 #include "storage/migrations.h"
-#include "storage/sqlite.h"
+#include "storage/sqlite/connection.h"
 #include "support/process.h"
 
 using namespace orderly;
@@ -20,7 +21,7 @@ TEST_CASE("migrations apply once and set user_version", "[storage]") {
     auto dir = test::temp_dir();
     storage::Database db(dir + "/a.db", 2);
     int v = db.migrate();
-    CHECK(v == static_cast<int>(storage::embedded_migrations().size()));
+    CHECK(v == static_cast<int>(storage::embedded_migrations("sqlite").size()));
     CHECK(db.migrate() == v);  // idempotent
     storage::Database again(dir + "/a.db", 1);
     CHECK(again.migrate() == v);
@@ -225,7 +226,7 @@ TEST_CASE("status checks hold without a temporary b-tree per written row", "[sto
     auto dir = test::temp_dir();
     storage::Database db(dir + "/a.db", 1);
     db.migrate();
-    Connection c(dir + "/a.db");
+    storage::sqlite::SqliteConnection c(dir + "/a.db");
     for (const auto& sql : kStatusWrites) {
         INFO(sql);
         CHECK_FALSE(plan_builds_temp_btree(c, sql));
@@ -270,8 +271,9 @@ TEST_CASE("a database made before migration 007 keeps its rows and every connect
     auto dir = test::temp_dir();
     const std::string path = dir + "/a.db";
     {
-        Connection old(path);  // the schema as version 6 left it, with a ticket in it
-        for (const auto& m : storage::embedded_migrations())
+        storage::sqlite::SqliteConnection old(
+            path);  // the schema as version 6 left it, with a ticket in it
+        for (const auto& m : storage::embedded_migrations("sqlite"))
             if (m.version <= 6) old.exec_script(m.sql);
         old.exec_script("PRAGMA user_version = 6");
         old.exec_script(
@@ -280,7 +282,8 @@ TEST_CASE("a database made before migration 007 keeps its rows and every connect
             "INSERT INTO tickets (id, sn, title, status, creator_id, created_at, updated_at) "
             "VALUES (1, 'CHG-1', 't', 'in_progress', 1, 0, 0)");
     }
-    Connection open_before(path);  // another process's connection, open during the upgrade
+    storage::sqlite::SqliteConnection open_before(
+        path);  // another process's connection, open during the upgrade
     REQUIRE(plan_builds_temp_btree(open_before, kStatusWrites[0]));
     storage::Database db(path, 1);
     CHECK(db.migrate() >= 7);

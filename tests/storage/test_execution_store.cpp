@@ -10,8 +10,8 @@
 #include <thread>
 
 #include "core/json.h"
+#include "storage/database.h"
 #include "storage/execution_store.h"
-#include "storage/sqlite.h"
 #include "support/process.h"
 
 using namespace orderly;

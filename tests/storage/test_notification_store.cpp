@@ -7,8 +7,8 @@
 
 #include "domain/accounts.h"
 #include "storage/accounts_store.h"
+#include "storage/database.h"
 #include "storage/notification_store.h"
-#include "storage/sqlite.h"
 #include "support/process.h"
 
 using namespace orderly;

@@ -8,6 +8,7 @@
 #include "app/ticket_engine.h"
 #include "domain/accounts.h"
 #include "storage/accounts_store.h"
+#include "storage/database.h"
 #include "storage/ticket_store.h"
 #include "storage/workflow_store.h"
 #include "support/process.h"

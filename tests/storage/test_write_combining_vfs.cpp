@@ -1,5 +1,5 @@
 // The writer's WAL appends are collected and written in a few system calls per commit
-// (storage/write_combining_vfs.h). What must hold: a commit is on disk when it returns (not
+// (storage/sqlite/write_combining_vfs.h). What must hold: a commit is on disk when it returns (not
 // when the connection closes), other connections read it at once, large transactions and WAL
 // restarts keep their data, and a buffered write that fails makes the commit fail.
 #include <signal.h>
@@ -13,12 +13,12 @@
 #include <functional>
 #include <string>
 
-#include "storage/sqlite.h"
-#include "storage/write_combining_vfs.h"
+#include "storage/sqlite/connection.h"
+#include "storage/sqlite/write_combining_vfs.h"
 #include "support/process.h"
 
 using namespace orderly;
-using storage::Connection;
+using Connection = storage::sqlite::SqliteConnection;
 
 namespace {
 
@@ -72,9 +72,9 @@ TEST_CASE("a commit's WAL frames reach the file in a few writes and other connec
     const std::string path = dir + "/w.db";
     Connection writer(path);
     writer.exec_script("CREATE TABLE t (id INTEGER PRIMARY KEY, tag INTEGER, data BLOB)");
-    auto before = storage::wal_write_stats();
+    auto before = storage::sqlite::wal_write_stats();
     insert_blobs(writer, 150, 3000, 1);  // ~150 pages: ~300 writes asked for by SQLite
-    auto after = storage::wal_write_stats();
+    auto after = storage::sqlite::wal_write_stats();
     const auto requested = after.requested - before.requested;
     const auto issued = after.issued - before.issued;
     CHECK(requested >= 300);
@@ -138,7 +138,7 @@ int commit_with_small_file_limit(const std::string& path, int n, int bytes) {
         try {
             auto* c = new Connection(path);
             insert_blobs(*c, n, bytes, 9);
-        } catch (const storage::SqliteError&) {
+        } catch (const storage::DbError&) {
             return 3;
         }
         return 0;

@@ -1,11 +1,13 @@
-// Ticket search text and queries (domain only): CJK bigrams, word prefixes, quoting.
+// Ticket search text and query terms (domain only): CJK bigrams, prefixes, words. The query
+// syntax built from the terms is tested with the SQLite dialect (tests/storage).
 #include <catch2/catch.hpp>
 
-#include <algorithm>
+#include <string>
+#include <vector>
 
 #include "domain/ticket_search.h"
 
-using orderly::domain::search_query;
+using orderly::domain::search_terms;
 using orderly::domain::search_text;
 
 TEST_CASE("search text: CJK runs become bigrams, other text stays", "[unit][search]") {
@@ -20,18 +22,21 @@ TEST_CASE("search text: CJK runs become bigrams, other text stays", "[unit][sear
                                                        "b"));
 }
 
-TEST_CASE("search queries: phrases of bigrams, prefixes, AND, quoting", "[unit][search]") {
-    CHECK(search_query("数据库") == "\"数据 据库\"");
-    CHECK(search_query("库") == "\"库\"*");
-    CHECK(search_query("nginx") == "\"nginx\"");
-    CHECK(search_query("web 集群") == "\"web\" AND \"集群\"");
-    CHECK(search_query("app01服务器") == "\"app01\" AND \"服务 务器\"");
-    CHECK(search_query("服务器，数据库") == "\"服务 务器\" AND \"数据 据库\"");
-    CHECK(search_query("say \"hi\"") == "\"say\" AND \"\"\"hi\"\"\"");
-    CHECK(search_query("  % _ -- ， ") == "");
-    CHECK(search_query("") == "");
+TEST_CASE("search terms: bigram phrases, prefixes, whole words, at most 16", "[unit][search]") {
+    using T = orderly::domain::SearchTerm;
+    using V = std::vector<T>;
+    CHECK(search_terms("数据库") == V{T{"数据 据库", false}});
+    CHECK(search_terms("库") == V{T{"库", true}});
+    CHECK(search_terms("nginx") == V{T{"nginx", false}});
+    CHECK(search_terms("web 集群") == V{T{"web", false}, T{"集群", false}});
+    CHECK(search_terms("app01服务器") == V{T{"app01", false}, T{"服务 务器", false}});
+    CHECK(search_terms("服务器，数据库") == V{T{"服务 务器", false}, T{"数据 据库", false}});
+    CHECK(search_terms("say \"hi\"") == V{T{"say", false}, T{"\"hi\"", false}});
+    CHECK(search_terms("  % _ -- ， ").empty());
+    CHECK(search_terms("").empty());
     std::string many;
     for (int i = 0; i < 40; ++i) many += "w" + std::to_string(i) + " ";
-    auto q = search_query(many);
-    CHECK(std::count(q.begin(), q.end(), '"') == 32);
+    auto terms = search_terms(many);
+    REQUIRE(terms.size() == 16);
+    CHECK(terms.back() == T{"w15", false});
 }

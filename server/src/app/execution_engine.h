@@ -40,8 +40,8 @@
 #include "core/error.h"
 #include "core/time.h"
 #include "http/app.h"
+#include "storage/database.h"
 #include "storage/execution_store.h"
-#include "storage/sqlite.h"
 
 namespace orderly {
 

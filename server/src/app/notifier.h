@@ -25,7 +25,7 @@
 #include "domain/notification.h"
 #include "integrations/smtp.h"
 #include "integrations/webhook.h"
-#include "storage/sqlite.h"
+#include "storage/database.h"
 
 namespace orderly {
 

@@ -8,7 +8,7 @@
 #include "core/time.h"
 #include "http/app.h"
 #include "http/server.h"
-#include "storage/sqlite.h"
+#include "storage/database.h"
 
 namespace orderly {
 

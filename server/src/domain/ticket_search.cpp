@@ -64,16 +64,6 @@ std::string bigrams(const std::vector<Char>& run) {
     return out;
 }
 
-// An FTS5 string: double quotes doubled.
-std::string quoted(std::string_view s) {
-    std::string out = "\"";
-    for (char ch : s) {
-        if (ch == '"') out += '"';
-        out += ch;
-    }
-    return out + "\"";
-}
-
 // Punctuation and symbols outside ASCII that the tokenizer drops (a term of nothing but these
 // would be an empty phrase, which matches nothing).
 bool punctuation(uint32_t cp) {
@@ -120,8 +110,8 @@ std::string search_text(std::string_view text) {
     return out;
 }
 
-std::string search_query(std::string_view q) {
-    std::vector<std::string> terms;
+std::vector<SearchTerm> search_terms(std::string_view q) {
+    std::vector<SearchTerm> terms;
     std::vector<std::string_view> words;
     size_t start = std::string_view::npos;
     for (size_t i = 0; i <= q.size(); ++i) {
@@ -139,23 +129,18 @@ std::string search_query(std::string_view q) {
             if (terms.size() >= 16) break;
             if (u) {
                 if (run.size() == 1)
-                    terms.push_back(quoted(run[0].bytes) + "*");
+                    terms.push_back({std::string(run[0].bytes), true});
                 else
-                    terms.push_back(quoted(bigrams(run)));
+                    terms.push_back({bigrams(run), false});
             } else if (has_word_character(run)) {
                 std::string text;
                 for (const Char& c : run) text += c.bytes;
                 // Whole words: a prefix query would read every matching word's whole list.
-                terms.push_back(quoted(text));
+                terms.push_back({std::move(text), false});
             }
         }
     }
-    std::string out;
-    for (const auto& t : terms) {
-        if (!out.empty()) out += " AND ";
-        out += t;
-    }
-    return out;
+    return terms;
 }
 
 }  // namespace orderly::domain

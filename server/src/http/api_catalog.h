@@ -12,7 +12,7 @@
 #include "domain/catalog.h"
 #include "http/app.h"
 #include "http/request.h"
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 
 namespace orderly::http {
 

@@ -10,7 +10,7 @@
 #include "core/time.h"
 #include "http/request.h"
 #include "http/server.h"
-#include "storage/sqlite.h"
+#include "storage/database.h"
 
 namespace orderly::domain {
 struct AuditEvent;

@@ -84,11 +84,11 @@ Result<int64_t> insert_user(Connection& c, const domain::User& u,
         .bind(5, u.disabled)
         .bind(6, u.created_at)
         .bind(7, u.locale);
-    int rc = s.exec_checked();
+    auto rc = s.exec_checked();
     if (is_unique_violation(rc))
         return Error::Conflict("the username \"" + u.username + "\" is already taken")
             .with(codes::user_username_taken, {{"username", u.username}});
-    if (rc != SQLITE_OK) throw SqliteError(rc, "insert user");
+    if (rc != ExecResult::ok) throw DbError(rc, "insert user");
     return c.last_insert_rowid();
 }
 
@@ -226,11 +226,11 @@ Result<void> insert_role(Connection& c, const domain::Role& r, TimeMs now) {
         "INSERT INTO roles (key, name, builtin, created_at, updated_at) VALUES (?1, ?2, 0, ?3, "
         "?3)");
     s.bind(1, r.key).bind(2, r.name).bind(3, now);
-    int rc = s.exec_checked();
+    auto rc = s.exec_checked();
     if (is_unique_violation(rc))
         return Error::Conflict("a role with key \"" + r.key + "\" already exists")
             .with(codes::role_key_exists, {{"key", r.key}});
-    if (rc != SQLITE_OK) throw SqliteError(rc, "insert role");
+    if (rc != ExecResult::ok) throw DbError(rc, "insert role");
     write_role_permissions(c, r);
     return {};
 }
@@ -446,11 +446,11 @@ Result<void> insert_business(Connection& c, const domain::Business& b, TimeMs no
         "INSERT INTO businesses (key, name, description, created_at, updated_at) VALUES (?1, ?2, "
         "?3, ?4, ?4)");
     s.bind(1, b.key).bind(2, b.name).bind(3, b.description).bind(4, now);
-    int rc = s.exec_checked();
+    auto rc = s.exec_checked();
     if (is_unique_violation(rc))
         return Error::Conflict("a business with key \"" + b.key + "\" already exists")
             .with(codes::business_key_exists, {{"key", b.key}});
-    if (rc != SQLITE_OK) throw SqliteError(rc, "insert business");
+    if (rc != ExecResult::ok) throw DbError(rc, "insert business");
     return {};
 }
 

@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 #include "domain/accounts.h"
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 
 namespace orderly::storage {
 

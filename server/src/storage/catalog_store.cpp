@@ -316,7 +316,7 @@ Result<void> insert_category(Connection& c, CategoryKind kind, const domain::Cat
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
     s.bind(1, cat.key).bind(2, cat.name).bind(3, cat.description).bind(4, cat.sort_order);
     s.bind(5, now);
-    int rc = s.exec_checked();
+    auto rc = s.exec_checked();
     if (is_unique_violation(rc))
         return Error::Conflict(
                    std::string(kind == CategoryKind::environment ? "an environment" : "a purpose") +
@@ -324,7 +324,7 @@ Result<void> insert_category(Connection& c, CategoryKind kind, const domain::Cat
             .with(kind == CategoryKind::environment ? codes::environment_key_exists
                                                     : codes::purpose_key_exists,
                   {{"key", cat.key}});
-    if (rc != SQLITE_OK) throw SqliteError(rc, "insert category");
+    if (rc != ExecResult::ok) throw DbError(rc, "insert category");
     if (kind == CategoryKind::environment && cat.protected_env)
         c.prepare("UPDATE environments SET protected = 1 WHERE key = ?1").bind(1, cat.key).exec();
     return {};
@@ -346,11 +346,11 @@ void update_category(Connection& c, CategoryKind kind, const domain::Category& c
 Result<void> delete_category(Connection& c, CategoryKind kind, const std::string& key) {
     auto s = c.prepare(std::string("DELETE FROM ") + table(kind) + " WHERE key = ?1");
     s.bind(1, key);
-    int rc = s.exec_checked();
+    auto rc = s.exec_checked();
     if (is_foreign_key_violation(rc))
         return Error::Conflict("\"" + key + "\" is still in use; remove what refers to it first")
             .with(codes::conflict, {{"key", key}});
-    if (rc != SQLITE_OK) throw SqliteError(rc, "delete category");
+    if (rc != ExecResult::ok) throw DbError(rc, "delete category");
     return {};
 }
 
@@ -517,11 +517,11 @@ Result<void> insert_variable(Connection& c, const domain::Variable& v, TimeMs no
     s.bind(5, v.secret).bind(6, domain::to_string(v.source)).bind(7, options_json(v.options));
     s.bind(8, v.command).bind(9, strings_json(v.argv)).bind(10, v.timeout_s).bind(11, v.cache_s);
     s.bind(12, now);
-    int rc = s.exec_checked();
+    auto rc = s.exec_checked();
     if (is_unique_violation(rc))
         return Error::Conflict("a variable named \"" + v.name + "\" already exists")
             .with(codes::variable_name_exists, {{"name", v.name}});
-    if (rc != SQLITE_OK) throw SqliteError(rc, "insert variable");
+    if (rc != ExecResult::ok) throw DbError(rc, "insert variable");
     return {};
 }
 
@@ -623,9 +623,9 @@ Result<int64_t> insert_template(Connection& c, const domain::Template& t,
         "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)");
     bind_template(s, t);
     s.bind(15, now);
-    int rc = s.exec_checked();
+    auto rc = s.exec_checked();
     if (is_unique_violation(rc)) return duplicate_template(t);
-    if (rc != SQLITE_OK) throw SqliteError(rc, "insert template");
+    if (rc != ExecResult::ok) throw DbError(rc, "insert template");
     int64_t id = c.last_insert_rowid();
     write_template_variables(c, id, registered);
     return id;
@@ -641,9 +641,9 @@ Result<void> update_template(Connection& c, const domain::Template& t,
     s.bind(1, t.id);
     bind_template(s, t);
     s.bind(15, now);
-    int rc = s.exec_checked();
+    auto rc = s.exec_checked();
     if (is_unique_violation(rc)) return duplicate_template(t);
-    if (rc != SQLITE_OK) throw SqliteError(rc, "update template");
+    if (rc != ExecResult::ok) throw DbError(rc, "update template");
     write_template_variables(c, t.id, registered);
     return {};
 }
@@ -651,13 +651,13 @@ Result<void> update_template(Connection& c, const domain::Template& t,
 Result<void> delete_template(Connection& c, int64_t id) {
     auto s = c.prepare("DELETE FROM templates WHERE id = ?1");
     s.bind(1, id);
-    int rc = s.exec_checked();
+    auto rc = s.exec_checked();
     if (is_foreign_key_violation(rc))
         return Error::Conflict(
                    "template " + std::to_string(id) +
                    " is referred to by tickets or services; deactivate it (active: false) instead")
             .with(codes::template_in_use, {{"id", id}});
-    if (rc != SQLITE_OK) throw SqliteError(rc, "delete template");
+    if (rc != ExecResult::ok) throw DbError(rc, "delete template");
     return {};
 }
 

@@ -13,7 +13,7 @@
 
 #include "core/error.h"
 #include "domain/catalog.h"
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 
 namespace orderly::storage {
 

@@ -175,9 +175,9 @@ int64_t append_execution_log(Connection& c, int64_t id, int64_t offset, std::str
     u.bind(1, static_cast<int64_t>(data.size())).bind(2, dropped_total).bind(3, id).bind(4, offset);
     u.exec();
     if (c.changes() != 1)
-        throw SqliteError(SQLITE_CONSTRAINT, "execution " + std::to_string(id) +
-                                                 ": log chunk at offset " + std::to_string(offset) +
-                                                 " is not at the end");
+        throw DbError(DbErrorKind::constraint, "execution " + std::to_string(id) +
+                                                   ": log chunk at offset " +
+                                                   std::to_string(offset) + " is not at the end");
     if (!data.empty()) {
         auto s =
             c.prepare("INSERT INTO execution_logs (execution_id, offset, data) VALUES (?, ?, ?)");

@@ -13,7 +13,7 @@
 
 #include "core/error.h"
 #include "core/time.h"
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 
 namespace orderly::json {
 class Writer;
@@ -109,7 +109,7 @@ void set_execution_started(Connection& c, int64_t id, const std::string& argv_js
 void set_execution_pgid(Connection& c, int64_t id, int64_t pgid);
 
 // Appends bytes at `offset`, which must be the current log_size (a chunk is written once, by
-// the owner). Returns the new log_size. Throws SqliteError when offset is not the end.
+// the owner). Returns the new log_size. Throws DbError (a constraint) when offset is not the end.
 int64_t append_execution_log(Connection& c, int64_t id, int64_t offset, std::string_view data,
                              int64_t dropped_total);
 

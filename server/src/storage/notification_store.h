@@ -16,7 +16,7 @@
 #include "core/time.h"
 #include "domain/notification.h"
 #include "domain/ticket_ports.h"
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 
 namespace orderly::storage {
 

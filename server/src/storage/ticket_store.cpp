@@ -111,8 +111,7 @@ std::optional<Ticket> find_ticket(Connection& c, int64_t id) {
 std::shared_ptr<const CachedVersion> cached_version(Connection& c, int64_t version_id) {
     static std::mutex mu;
     static std::unordered_map<std::string, std::shared_ptr<const CachedVersion>> cache;
-    const char* file = sqlite3_db_filename(c.raw(), "main");
-    std::string key = std::string(file ? file : "") + "#" + std::to_string(version_id);
+    std::string key = c.path() + "#" + std::to_string(version_id);
     {
         std::lock_guard lock(mu);
         auto it = cache.find(key);
@@ -272,7 +271,8 @@ std::vector<TicketSummary> list_tickets(Connection& c, const TicketFilter& f) {
     // A search walks the full-text index newest first (FTS5 yields rowids in order and stops at
     // the limit), checking the other filters on the way: a common word costs no more than a
     // rare one.
-    const std::string match = f.q ? domain::search_query(*f.q) : std::string();
+    const std::string match =
+        f.q ? c.dialect().full_text_query(domain::search_terms(*f.q)) : std::string();
     const std::string id = match.empty() ? "t.id" : "f.rowid";
     if (f.before_id > 0) where += " AND " + id + " < " + p(f.before_id);
     if (!match.empty()) where += " AND tickets_fts MATCH " + p(match);
@@ -373,9 +373,9 @@ std::optional<int64_t> SqlTicketRepository::open_activation(const domain::NewAct
     ins.bind(4, domain::to_string(a.node_type)).bind(5, a.done ? "done" : "active");
     ins.bind(6, a.at).bind(7, a.done ? std::optional<TimeMs>(a.at) : std::nullopt);
     ins.bind(8, a.remind_every_ms).bind(9, a.remind_at);
-    if (int rc = ins.exec_checked(); rc != SQLITE_OK) {
+    if (auto rc = ins.exec_checked(); rc != ExecResult::ok) {
         if (is_unique_violation(rc)) return std::nullopt;
-        throw SqliteError(rc, "entering a node failed");
+        throw DbError(rc, "entering a node failed");
     }
     return c_.last_insert_rowid();
 }

@@ -13,7 +13,7 @@
 #include "domain/ticket.h"
 #include "domain/ticket_ports.h"
 #include "domain/workflow.h"
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 
 namespace orderly::storage {
 

@@ -13,7 +13,7 @@
 #include "core/time.h"
 #include "domain/workflow.h"
 #include "domain/workflow_json.h"
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 
 namespace orderly::storage {
 

@@ -11,7 +11,7 @@
 // Durability is unchanged: a commit returns only after its xSync, which first writes the
 // buffer; a failed buffered write fails that xSync, so the commit fails and nothing is
 // reported as durable that is not. Other files (the database, its -shm) pass straight through.
-namespace orderly::storage {
+namespace orderly::storage::sqlite {
 
 // Registers the VFS (once per process, not as the default) and returns its name, to be passed
 // to sqlite3_open_v2.
@@ -25,4 +25,4 @@ struct WalWriteStats {
 };
 WalWriteStats wal_write_stats();
 
-}  // namespace orderly::storage
+}  // namespace orderly::storage::sqlite

@@ -1,158 +1,104 @@
-#include "storage/sqlite.h"
+#include "storage/sqlite/database.h"
 
-#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "storage/migrations.h"
-#include "storage/write_combining_vfs.h"
+#include "storage/sqlite/connection.h"
+#include "storage/sqlite/dialect.h"
 
-namespace orderly::storage {
-
-namespace {
-[[noreturn]] void throw_sqlite(sqlite3* db, int rc, const char* what) {
-    throw SqliteError(rc,
-                      std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
-}
-}  // namespace
-
-Stmt::~Stmt() {
-    if (s_) {
-        sqlite3_reset(s_);
-        sqlite3_clear_bindings(s_);
-    }
-}
-
-Stmt& Stmt::bind(int i, int64_t v) {
-    int rc = sqlite3_bind_int64(s_, i, v);
-    if (rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
-    return *this;
-}
-Stmt& Stmt::bind(int i, double v) {
-    int rc = sqlite3_bind_double(s_, i, v);
-    if (rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
-    return *this;
-}
-Stmt& Stmt::bind(int i, std::string_view v) {
-    int rc = sqlite3_bind_text64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-    if (rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
-    return *this;
-}
-Stmt& Stmt::bind_blob(int i, const void* data, size_t n) {
-    int rc = sqlite3_bind_blob64(s_, i, data, n, SQLITE_TRANSIENT);
-    if (rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
-    return *this;
-}
-Stmt& Stmt::bind_null(int i) {
-    int rc = sqlite3_bind_null(s_, i);
-    if (rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
-    return *this;
-}
-
-bool Stmt::step() {
-    int rc = sqlite3_step(s_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    throw_sqlite(db_, rc, "step");
-}
-
-int Stmt::exec_checked() {
-    int rc = sqlite3_step(s_);
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE) return SQLITE_OK;
-    if ((rc & 0xff) == SQLITE_CONSTRAINT) return sqlite3_extended_errcode(db_);
-    throw_sqlite(db_, rc, "step");
-}
-
-void Stmt::exec() {
-    int rc = sqlite3_step(s_);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) throw_sqlite(db_, rc, "exec");
-}
-
-std::string Stmt::text(int col) const {
-    const unsigned char* p = sqlite3_column_text(s_, col);
-    if (!p) return {};
-    return std::string(reinterpret_cast<const char*>(p),
-                       static_cast<size_t>(sqlite3_column_bytes(s_, col)));
-}
-std::optional<std::string> Stmt::opt_text(int col) const {
-    if (is_null(col)) return std::nullopt;
-    return text(col);
-}
-std::optional<int64_t> Stmt::opt_int64(int col) const {
-    if (is_null(col)) return std::nullopt;
-    return int64(col);
-}
-std::string Stmt::blob(int col) const {
-    const void* p = sqlite3_column_blob(s_, col);
-    if (!p) return {};
-    return std::string(static_cast<const char*>(p),
-                       static_cast<size_t>(sqlite3_column_bytes(s_, col)));
-}
-
-Connection::Connection(const std::string& path, bool readonly) {
-    // SQLite's memory statistics take a global mutex on every allocation, which every thread
-    // contends for; Orderly never reads them. This only works before SQLite initialises, so
-    // the first connection of the process does it (a later call is a harmless SQLITE_MISUSE).
-    static std::once_flag no_memstatus;
-    std::call_once(no_memstatus, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
-    int flags = readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    flags |= SQLITE_OPEN_NOMUTEX;
-    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, write_combining_vfs());
-    if (rc != SQLITE_OK) {
-        std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-        if (db_) sqlite3_close(db_);
-        db_ = nullptr;
-        throw SqliteError(rc, "cannot open database " + path + ": " + msg);
-    }
-    sqlite3_extended_result_codes(db_, 1);
-    sqlite3_busy_timeout(db_, 10000);
-    if (!readonly) exec_script("PRAGMA journal_mode=WAL");
-    exec_script("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY");
-}
-
-Connection::~Connection() {
-    for (auto& [sql, s] : cache_) sqlite3_finalize(s);
-    if (db_) sqlite3_close(db_);
-}
-
-Stmt Connection::prepare(std::string_view sql) {
-    auto it = cache_.find(std::string(sql));
-    if (it != cache_.end()) return Stmt(db_, it->second);
-    sqlite3_stmt* s = nullptr;
-    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
-                                SQLITE_PREPARE_PERSISTENT, &s, nullptr);
-    if (rc != SQLITE_OK) throw_sqlite(db_, rc, "prepare");
-    cache_.emplace(std::string(sql), s);
-    return Stmt(db_, s);
-}
-
-void Connection::exec_script(const std::string& sql) {
-    char* err = nullptr;
-    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
-    if (rc != SQLITE_OK) {
-        std::string msg = err ? err : sqlite3_errstr(rc);
-        sqlite3_free(err);
-        throw SqliteError(rc, "exec: " + msg);
-    }
-}
+namespace orderly::storage::sqlite {
 
 namespace {
+
 // SQLite's own default: checkpoint once the WAL holds this many pages.
 constexpr int kCheckpointFrames = 1000;
-}  // namespace
+constexpr size_t kMaxBatch = 64;
 
-Database::Database(std::string path, int readers) : path_(std::move(path)) {
-    writer_ = std::make_unique<Connection>(path_);
+// One writer connection (serialised by a mutex, every transaction BEGIN IMMEDIATE so that
+// concurrent processes queue on busy_timeout instead of failing) and a pool of reader
+// connections.
+//
+// Group commit: while one batch commits, the writes that arrive queue up, and the next batch
+// runs them in one transaction, each inside its own savepoint, with one fsync for all. A
+// failing job rolls back to its savepoint and leaves the others of its batch untouched; nobody
+// hears of success before the commit that makes their change durable.
+class SqliteDatabase final : public DatabaseDriver {
+  public:
+    SqliteDatabase(const std::string& path, int readers);
+    ~SqliteDatabase() override;
+
+    void write(FunctionRef<bool(Connection&)> fn) override;
+    void read(FunctionRef<void(Connection&)> fn) override;
+    int migrate() override;
+    int schema_version(Connection& c) override;
+    void backup_to(const std::string& dest) override;
+    bool ping() override;
+    WriteStats write_stats() const override {
+        return {writes_.load(std::memory_order_relaxed), commits_.load(std::memory_order_relaxed)};
+    }
+    const Dialect& dialect() const override { return sqlite_dialect(); }
+
+  private:
+    struct Lease {
+        explicit Lease(SqliteDatabase& d);
+        ~Lease();
+        SqliteDatabase& db;
+        SqliteConnection* conn;
+    };
+    struct WriteJob {
+        const FunctionRef<bool(Connection&)>* fn;
+        std::exception_ptr error;
+        bool done = false;
+        std::condition_variable wake;
+        bool lead = false;  // handed the lead by the previous leader
+    };
+    void run_batch(const std::vector<WriteJob*>& batch);
+    void begin_immediate();
+    void commit();
+    void rollback();
+
+    std::mutex write_mu_;  // the writer connection
+    std::mutex queue_mu_;  // pending_ and leader_
+    std::deque<WriteJob*> pending_;
+    bool leader_ = false;
+    std::atomic<uint64_t> writes_{0};
+    std::atomic<uint64_t> commits_{0};
+    std::unique_ptr<SqliteConnection> writer_;
+    // Checkpoints run on their own thread and connection, so a commit never waits for the WAL
+    // to be copied into the database file (SQLite's automatic checkpoint would run inside the
+    // commit that crosses the threshold, and every write queued behind it would wait).
+    static int on_wal_commit(void* self, sqlite3* db, const char* name, int frames);
+    void checkpoint_loop();
+    std::unique_ptr<SqliteConnection> checkpointer_;
+    std::thread checkpoint_thread_;
+    std::mutex checkpoint_mu_;
+    std::condition_variable checkpoint_cv_;
+    bool checkpoint_due_ = false;
+    bool stopping_ = false;
+    std::mutex pool_mu_;
+    std::condition_variable pool_cv_;
+    std::vector<std::unique_ptr<SqliteConnection>> readers_;
+    std::vector<SqliteConnection*> free_;
+};
+
+SqliteDatabase::SqliteDatabase(const std::string& path, int readers) {
+    writer_ = std::make_unique<SqliteConnection>(path);
     for (int i = 0; i < readers; ++i) {
-        readers_.push_back(std::make_unique<Connection>(path_));
+        readers_.push_back(std::make_unique<SqliteConnection>(path));
         free_.push_back(readers_.back().get());
     }
-    checkpointer_ = std::make_unique<Connection>(path_);
+    checkpointer_ = std::make_unique<SqliteConnection>(path);
     // Replaces the automatic checkpoint (which is itself a WAL hook) on the writer.
-    sqlite3_wal_hook(writer_->raw(), &Database::on_wal_commit, this);
+    sqlite3_wal_hook(writer_->handle(), &SqliteDatabase::on_wal_commit, this);
     checkpoint_thread_ = std::thread([this] { checkpoint_loop(); });
 }
 
-Database::~Database() {
+SqliteDatabase::~SqliteDatabase() {
     {
         std::lock_guard lock(checkpoint_mu_);
         stopping_ = true;
@@ -161,9 +107,9 @@ Database::~Database() {
     if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
 }
 
-int Database::on_wal_commit(void* self, sqlite3*, const char*, int frames) {
+int SqliteDatabase::on_wal_commit(void* self, sqlite3*, const char*, int frames) {
     if (frames >= kCheckpointFrames) {
-        auto* d = static_cast<Database*>(self);
+        auto* d = static_cast<SqliteDatabase*>(self);
         {
             std::lock_guard lock(d->checkpoint_mu_);
             d->checkpoint_due_ = true;
@@ -173,7 +119,7 @@ int Database::on_wal_commit(void* self, sqlite3*, const char*, int frames) {
     return SQLITE_OK;
 }
 
-void Database::checkpoint_loop() {
+void SqliteDatabase::checkpoint_loop() {
     std::unique_lock lock(checkpoint_mu_);
     for (;;) {
         checkpoint_cv_.wait(lock, [&] { return stopping_ || checkpoint_due_; });
@@ -182,19 +128,19 @@ void Database::checkpoint_loop() {
         lock.unlock();
         // PASSIVE: copies what no reader still needs, never blocks writers or readers; another
         // process checkpointing at the same moment makes this one a no-op (SQLITE_BUSY).
-        sqlite3_wal_checkpoint_v2(checkpointer_->raw(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                                  nullptr);
+        sqlite3_wal_checkpoint_v2(checkpointer_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE,
+                                  nullptr, nullptr);
         lock.lock();
     }
 }
 
-Database::Lease::Lease(Database& d) : db(d) {
+SqliteDatabase::Lease::Lease(SqliteDatabase& d) : db(d) {
     std::unique_lock lock(d.pool_mu_);
     d.pool_cv_.wait(lock, [&] { return !d.free_.empty(); });
     conn = d.free_.back();
     d.free_.pop_back();
 }
-Database::Lease::~Lease() {
+SqliteDatabase::Lease::~Lease() {
     {
         std::lock_guard lock(db.pool_mu_);
         db.free_.push_back(conn);
@@ -202,11 +148,19 @@ Database::Lease::~Lease() {
     db.pool_cv_.notify_one();
 }
 
-namespace {
-constexpr size_t kMaxBatch = 64;
+void SqliteDatabase::read(FunctionRef<void(Connection&)> fn) {
+    Lease lease(*this);
+    lease.conn->prepare("BEGIN").exec();
+    try {
+        fn(*lease.conn);
+        lease.conn->prepare("COMMIT").exec();
+    } catch (...) {
+        if (lease.conn->in_transaction()) lease.conn->exec_script("ROLLBACK");
+        throw;
+    }
 }
 
-void Database::run_write(const WriteFn& fn) {
+void SqliteDatabase::write(FunctionRef<bool(Connection&)> fn) {
     WriteJob job{&fn, nullptr, false, {}, false};
     std::unique_lock lock(queue_mu_);
     pending_.push_back(&job);
@@ -242,11 +196,8 @@ void Database::run_write(const WriteFn& fn) {
     if (job.error) std::rethrow_exception(job.error);
 }
 
-void Database::run_batch(const std::vector<WriteJob*>& batch) {
+void SqliteDatabase::run_batch(const std::vector<WriteJob*>& batch) {
     std::lock_guard lock(write_mu_);
-    // The jobs are other threads' work: a read inside one must not join a read transaction
-    // that this (leader) thread may have open for its own request.
-    ReadScope no_read(nullptr, nullptr);
     const bool savepoints = batch.size() > 1;
     std::vector<WriteJob*> applied;  // in the open transaction, waiting for its commit
     auto fail_applied = [&](std::exception_ptr e) {
@@ -271,12 +222,12 @@ void Database::run_batch(const std::vector<WriteJob*>& batch) {
         } catch (...) {
             j->error = std::current_exception();
         }
-        if (sqlite3_get_autocommit(writer_->raw())) {
+        if (!writer_->in_transaction()) {
             // SQLite itself rolled the whole transaction back (an I/O error, a full disk): the
             // jobs applied before this one are gone with it and hear of the failure.
             open = false;
             auto e = std::make_exception_ptr(
-                SqliteError(SQLITE_ABORT, "the transaction was rolled back by SQLite"));
+                DbError(DbErrorKind::other, "the transaction was rolled back by SQLite"));
             fail_applied(e);
             if (!j->error) j->error = e;
             continue;
@@ -311,32 +262,29 @@ void Database::run_batch(const std::vector<WriteJob*>& batch) {
     }
 }
 
-void Database::begin_immediate() {
+void SqliteDatabase::begin_immediate() {
     writer_->prepare("BEGIN IMMEDIATE").exec();
 }
-void Database::commit() {
+void SqliteDatabase::commit() {
     writer_->prepare("COMMIT").exec();
 }
-void Database::rollback() {
-    if (!sqlite3_get_autocommit(writer_->raw())) {
+void SqliteDatabase::rollback() {
+    if (writer_->in_transaction()) {
         try {
             writer_->exec_script("ROLLBACK");
-        } catch (const SqliteError&) {
+        } catch (const DbError&) {
             // The transaction may already have been rolled back by SQLite itself.
         }
     }
 }
 
-int Database::schema_version() {
-    // From a reader: a /metrics scrape must not queue behind the writer.
-    return read([](Connection& c) {
-        auto st = c.prepare("PRAGMA user_version");
-        st.step();
-        return st.integer(0);
-    });
+int SqliteDatabase::schema_version(Connection& c) {
+    auto st = c.prepare("PRAGMA user_version");
+    st.step();
+    return st.integer(0);
 }
 
-int Database::migrate() {
+int SqliteDatabase::migrate() {
     std::lock_guard lock(write_mu_);
     int current = 0;
     {
@@ -346,7 +294,7 @@ int Database::migrate() {
         st.step();
         current = st.integer(0);
     }
-    for (const auto& m : embedded_migrations()) {
+    for (const auto& m : embedded_migrations(dialect().name())) {
         if (m.version <= current) continue;
         begin_immediate();
         try {
@@ -383,14 +331,15 @@ int Database::migrate() {
     return current;
 }
 
-void Database::backup_to(const std::string& dest) {
+void SqliteDatabase::backup_to(const std::string& dest) {
+    // VACUUM INTO: an online, consistent copy while others keep reading and writing.
     Lease lease(*this);
     auto st = lease.conn->prepare("VACUUM INTO ?1");
     st.bind(1, dest);
     st.exec();
 }
 
-bool Database::ping() {
+bool SqliteDatabase::ping() {
     try {
         Lease lease(*this);
         auto st = lease.conn->prepare("SELECT count(*) FROM sqlite_schema");
@@ -400,11 +349,10 @@ bool Database::ping() {
     }
 }
 
-bool is_unique_violation(int rc) {
-    return rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY;
-}
-bool is_foreign_key_violation(int rc) {
-    return rc == SQLITE_CONSTRAINT_FOREIGNKEY;
+}  // namespace
+
+std::unique_ptr<DatabaseDriver> open_database(const std::string& path, int readers) {
+    return std::make_unique<SqliteDatabase>(path, readers);
 }
 
-}  // namespace orderly::storage
+}  // namespace orderly::storage::sqlite

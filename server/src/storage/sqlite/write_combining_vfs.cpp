@@ -1,4 +1,4 @@
-#include "storage/write_combining_vfs.h"
+#include "storage/sqlite/write_combining_vfs.h"
 
 #include <sqlite3.h>
 
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <mutex>
 
-namespace orderly::storage {
+namespace orderly::storage::sqlite {
 namespace {
 
 // The unix VFS writes at most 128 KiB - 1 bytes per call (it masks a larger count and then
@@ -206,4 +206,4 @@ WalWriteStats wal_write_stats() {
     return {g_requested.load(std::memory_order_relaxed), g_issued.load(std::memory_order_relaxed)};
 }
 
-}  // namespace orderly::storage
+}  // namespace orderly::storage::sqlite

@@ -1,0 +1,187 @@
+#pragma once
+// The SQL interface the repositories are written against, the same for every database driver.
+// Only files under storage/ include this header: SQL stays there.
+//
+// Statements are written once, in the SQL that SQLite and PostgreSQL both accept, with numbered
+// placeholders ?1, ?2, ... (a driver whose server spells them differently translates them when
+// it prepares the statement). What differs between the engines is asked of the connection's
+// Dialect (storage/dialect.h). A driver implements StatementBackend and Connection; the
+// SQLite driver lives in storage/sqlite/.
+//
+// Threading: a Connection is used by one thread at a time. Database (storage/database.h) hands
+// out connections.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "storage/dialect.h"
+
+namespace orderly::storage {
+
+// What a failure means, whatever the driver reported it as.
+enum class DbErrorKind {
+    constraint,       // a UNIQUE, FOREIGN KEY, CHECK or NOT NULL rule (or a trigger) refused it
+    busy,             // lock contention, a serialization failure or a deadlock: a retry may pass
+    connection_lost,  // the connection broke; a transaction's outcome may be unknown
+    other,
+};
+
+// How a statement run with Stmt::exec_checked() ended: the outcomes a caller may expect and
+// handle itself. Any other failure throws DbError.
+enum class ExecResult {
+    ok,
+    unique_violation,  // UNIQUE or PRIMARY KEY
+    foreign_key_violation,
+    check_violation,
+    other_constraint,  // NOT NULL, a trigger's refusal
+    busy,              // a driver that reports a serialization failure here instead of throwing
+};
+
+inline bool is_unique_violation(ExecResult r) {
+    return r == ExecResult::unique_violation;
+}
+inline bool is_foreign_key_violation(ExecResult r) {
+    return r == ExecResult::foreign_key_violation;
+}
+
+// A database failure that is not an expected outcome. The message carries the driver's own
+// description; kind() says what it means.
+class DbError : public std::runtime_error {
+  public:
+    DbError(DbErrorKind kind, const std::string& msg) : std::runtime_error(msg), kind_(kind) {}
+    // An exec_checked() result other than ok, turned into an error.
+    DbError(ExecResult result, const std::string& msg)
+        : std::runtime_error(msg),
+          kind_(result == ExecResult::busy ? DbErrorKind::busy : DbErrorKind::constraint) {}
+    DbErrorKind kind() const { return kind_; }
+
+  private:
+    DbErrorKind kind_;
+};
+
+// A driver's prepared statement. Repositories use it through Stmt, which resets it after each
+// use. Column text and blobs stay valid until the next step or reset.
+class StatementBackend {
+  public:
+    virtual ~StatementBackend() = default;
+    virtual void bind_int64(int i, int64_t v) = 0;
+    virtual void bind_real(int i, double v) = 0;
+    virtual void bind_text(int i, std::string_view v) = 0;
+    virtual void bind_blob(int i, const void* data, size_t n) = 0;
+    virtual void bind_null(int i) = 0;
+    virtual bool step() = 0;
+    virtual void exec() = 0;
+    virtual ExecResult exec_checked() = 0;
+    virtual void reset() noexcept = 0;
+    virtual int64_t column_int64(int col) const = 0;
+    virtual double column_real(int col) const = 0;
+    virtual bool column_is_null(int col) const = 0;
+    virtual std::string_view column_text(int col) const = 0;
+    virtual std::string_view column_blob(int col) const = 0;
+};
+
+// A cached prepared statement, borrowed for one use. The destructor resets it and clears its
+// bindings, so a statement never stays active (on SQLite, an active statement pins the WAL).
+class Stmt {
+  public:
+    explicit Stmt(StatementBackend* s) : s_(s) {}
+    Stmt(const Stmt&) = delete;
+    Stmt& operator=(const Stmt&) = delete;
+    Stmt(Stmt&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+    ~Stmt() {
+        if (s_) s_->reset();
+    }
+
+    Stmt& bind(int i, int64_t v) {
+        s_->bind_int64(i, v);
+        return *this;
+    }
+    Stmt& bind(int i, int v) { return bind(i, static_cast<int64_t>(v)); }
+    Stmt& bind(int i, bool v) { return bind(i, static_cast<int64_t>(v ? 1 : 0)); }
+    Stmt& bind(int i, double v) {
+        s_->bind_real(i, v);
+        return *this;
+    }
+    Stmt& bind(int i, std::string_view v) {
+        s_->bind_text(i, v);
+        return *this;
+    }
+    Stmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
+    Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
+    Stmt& bind_blob(int i, const void* data, size_t n) {
+        s_->bind_blob(i, data, n);
+        return *this;
+    }
+    Stmt& bind_null(int i) {
+        s_->bind_null(i);
+        return *this;
+    }
+    template <typename T>
+    Stmt& bind(int i, const std::optional<T>& v) {
+        if (v) return bind(i, *v);
+        return bind_null(i);
+    }
+
+    // Returns true when a row is available, false when done. Throws DbError otherwise.
+    bool step() { return s_->step(); }
+    // Like step() for a statement that returns no rows, reporting the constraint violations a
+    // caller can handle itself instead of throwing them.
+    ExecResult exec_checked() { return s_->exec_checked(); }
+    void exec() { s_->exec(); }
+
+    int64_t int64(int col) const { return s_->column_int64(col); }
+    int integer(int col) const { return static_cast<int>(s_->column_int64(col)); }
+    double real(int col) const { return s_->column_real(col); }
+    bool is_null(int col) const { return s_->column_is_null(col); }
+    std::string text(int col) const { return std::string(s_->column_text(col)); }
+    std::optional<std::string> opt_text(int col) const {
+        if (is_null(col)) return std::nullopt;
+        return text(col);
+    }
+    std::optional<int64_t> opt_int64(int col) const {
+        if (is_null(col)) return std::nullopt;
+        return int64(col);
+    }
+    std::string blob(int col) const { return std::string(s_->column_blob(col)); }
+
+  private:
+    StatementBackend* s_;
+};
+
+// One connection to the database, implemented by a driver.
+class Connection {
+  public:
+    virtual ~Connection() = default;
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    // Prepared statements are cached by SQL text for the connection's lifetime.
+    Stmt prepare(std::string_view sql) { return Stmt(&statement(sql)); }
+    // Runs one or more statements without results (migrations, settings).
+    virtual void exec_script(const std::string& sql) = 0;
+    virtual int64_t last_insert_rowid() const = 0;
+    // Rows changed by the last INSERT, UPDATE or DELETE.
+    virtual int changes() const = 0;
+
+    // Names the database (a file's full path): the same for every connection to it, different
+    // for different databases in one process.
+    const std::string& path() const { return path_; }
+    const Dialect& dialect() const { return *dialect_; }
+
+  protected:
+    Connection(std::string path, const Dialect& dialect)
+        : path_(std::move(path)), dialect_(&dialect) {}
+    // The cached statement for sql, prepared on first use.
+    virtual StatementBackend& statement(std::string_view sql) = 0;
+    void set_path(std::string path) { path_ = std::move(path); }
+
+  private:
+    std::string path_;
+    const Dialect* dialect_;
+};
+
+}  // namespace orderly::storage
