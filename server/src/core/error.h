@@ -6,6 +6,7 @@
 #include <concepts>
 #include <cstdint>
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <variant>
@@ -127,6 +128,27 @@ struct ErrorException : std::exception {
     explicit ErrorException(Error e) : error(std::move(e)) {}
     const char* what() const noexcept override { return error.message.c_str(); }
     Error error;
+};
+
+// What went wrong in a storage driver, decided once where the driver's own result code is known
+// (storage classifies its codes), so that the layers above act on the kind and never on the
+// text of a message.
+enum class StorageFailure {
+    busy,        // another connection or process holds the lock: retrying later may succeed
+    constraint,  // a unique, foreign-key or check constraint refused the change
+    other,       // anything else: an internal error
+};
+
+// Thrown by a storage driver for a failure that is not an expected outcome. Its message is for
+// the log only.
+class StorageError : public std::runtime_error {
+  public:
+    StorageError(StorageFailure failure, const std::string& message)
+        : std::runtime_error(message), failure_(failure) {}
+    StorageFailure failure() const { return failure_; }
+
+  private:
+    StorageFailure failure_;
 };
 
 template <typename T>

@@ -8,6 +8,18 @@
 
 namespace orderly::storage {
 
+StorageFailure classify_sqlite_code(int code) {
+    switch (code & 0xff) {  // the primary code of an extended one
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            return StorageFailure::busy;
+        case SQLITE_CONSTRAINT:
+            return StorageFailure::constraint;
+        default:
+            return StorageFailure::other;
+    }
+}
+
 namespace {
 [[noreturn]] void throw_sqlite(sqlite3* db, int rc, const char* what) {
     throw SqliteError(rc,

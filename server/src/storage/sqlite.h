@@ -21,13 +21,21 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/error.h"
+
 namespace orderly::storage {
 
+// The kind of failure an SQLite result code (primary or extended) stands for: BUSY and LOCKED
+// are busy, CONSTRAINT is constraint, the rest other.
+StorageFailure classify_sqlite_code(int code);
+
 // An SQLite failure that is not an expected outcome (constraint violations that the caller
-// anticipates are reported through Stmt::step_checked instead).
-class SqliteError : public std::runtime_error {
+// anticipates are reported through Stmt::step_checked instead). Classified by its code once,
+// here: the HTTP layer answers a busy one with 503 without knowing SQLite.
+class SqliteError : public StorageError {
   public:
-    SqliteError(int code, const std::string& msg) : std::runtime_error(msg), code_(code) {}
+    SqliteError(int code, const std::string& msg)
+        : StorageError(classify_sqlite_code(code), msg), code_(code) {}
     int code() const { return code_; }
 
   private:
