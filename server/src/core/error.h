@@ -2,7 +2,7 @@
 // Expected failures travel as an Error value: a kind that maps to one HTTP status, a message a
 // client may see, a stable code with its parameters (core/codes.h; a client translates the code
 // and falls back to the message), and a detail that is only logged. Exactly one place
-// (http/server.cpp) turns an Error into a problem response.
+// (http/boundary.cpp) turns an Error into a problem response and logs its detail.
 #include <concepts>
 #include <cstdint>
 #include <exception>

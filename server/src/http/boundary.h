@@ -9,8 +9,12 @@
 namespace orderly::http {
 
 // Call only inside a catch block: turns the exception being handled into a problem response.
-// An ErrorException is answered with its Error; any other std::exception is logged and answered
-// 500, or 503 when its text says the database is busy.
+// - ErrorException: its Error as is. An internal one's cause (Error::log_detail) is logged.
+// - StorageError: by the kind storage classified it as, never by its text: busy is 503
+//   `database.busy` with Retry-After: 1, anything else 500. Its message is logged.
+// - any other std::exception: 500, its what() logged.
+// The log line goes to stderr as JSON with the request id (and the route when one matched), so
+// that the id a client reports finds the cause; the response carries the id, never the cause.
 Response problem_for_current_exception(const std::string& request_id, std::string_view route);
 
 }  // namespace orderly::http
