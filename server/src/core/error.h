@@ -197,4 +197,8 @@ inline void unwrap(Result<void>&& r) {
     throw ErrorException{std::move(e)};
 }
 
+// What the exception being handled says, for a log line; call only inside a catch block. An
+// ErrorException gives its message and, in parentheses, its log_detail.
+std::string current_exception_text();
+
 }  // namespace orderly
