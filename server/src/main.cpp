@@ -135,7 +135,7 @@ int serve(int argc, char** argv) {
     o.secret_key_file = env_or("ORDERLY_SECRET_KEY_FILE", "");
     o.smtp_url = env_or("ORDERLY_SMTP_URL", "");
     o.smtp_from = env_or("ORDERLY_SMTP_FROM", "");
-    o.work_dir = env_or("ORDERLY_WORK_DIR", "");  // executions (issue 5)
+    o.work_dir = env_or("ORDERLY_WORK_DIR", "");  // where executions get their directories
     try {
         o.executions.workers = std::stoi(env_or("ORDERLY_EXECUTION_WORKERS", "4"));
         o.executions.max_log_bytes =
@@ -153,7 +153,8 @@ int serve(int argc, char** argv) {
     o.app.base_url =
         env_or("ORDERLY_BASE_URL", "http://" + o.server.host + ":" + std::to_string(o.server.port));
 
-    // PLATFORM.md rule 1: block the shutdown signals before any thread starts, then sigwait.
+    // Block the shutdown signals before any thread starts (threads inherit the mask), then
+    // sigwait: only this thread ever receives them, so no handler runs on a random thread.
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -236,7 +237,7 @@ int backup(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    signal(SIGPIPE, SIG_IGN);  // PLATFORM.md rule 1
+    signal(SIGPIPE, SIG_IGN);  // a write to a closed socket fails with EPIPE, not a kill
     if (argc < 2) usage_error("missing command");
     std::string cmd = argv[1];
     try {

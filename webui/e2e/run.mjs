@@ -6,7 +6,7 @@
 //
 // Without ORDERLY_URL the runner starts ../build/orderly (or $ORDERLY_BIN) itself with `--demo`
 // (fresh database in a temp directory, the UI from ./dist) and stops it at the end. The demo data holds both
-// scenarios of PRODUCT.md and the users admin, ops, lead, lead2, qc, product and auditor, each
+// scenarios (A: a deployment, B: an environment change) and the users admin, ops, lead, lead2, qc, product and auditor, each
 // with the password `<name>-demo-pass` (ORDERLY_ADMIN_USER / ORDERLY_ADMIN_PASSWORD override the
 // admin's for an ORDERLY_URL server).
 //

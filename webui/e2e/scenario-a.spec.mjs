@@ -1,4 +1,4 @@
-// Scenario A of PRODUCT.md (seed 000, the work-order manual), click by click, each step as the
+// Scenario A of the demo data (seed 000, the work-order manual), click by click, each step as the
 // right user, against `orderly serve --demo`:
 //   admin sees the catalog (environments, purposes, config, variables incl. a script-fed one,
 //   the template with its command and argv) → ops submits "Deploy app01" in PROD / DeployGit →

@@ -1,4 +1,4 @@
-// Scenario B of PRODUCT.md (seed 004, the BlueKing-style environment change), click by click,
+// Scenario B of the demo data (seed 004, the BlueKing-style environment change), click by click,
 // each step as the right user, against `orderly serve --demo`:
 //   admin checks roles, the business and its members, the workflow "环境变更" on the designer
 //   canvas (nodes, fields, operators, notification policy; validate; its deployed version), and

@@ -1,6 +1,7 @@
-// Demo data for both scenarios of PRODUCT.md, loaded by `orderly serve --demo` into an empty
-// database. People are created directly; everything else goes through the server's own public
-// API (as admin, over loopback), so the demo is exactly what an admin could click or curl.
+// Demo data for both scenarios (A: a deployment through two approval levels; B: an environment
+// change evaluated by QC), loaded by `orderly serve --demo` into an empty database. People are
+// created directly; everything else goes through the server's own public API (as admin, over
+// loopback), so the demo is exactly what an admin could click or curl.
 // The users and passwords are printed at start and listed in README.md.
 #include <httplib.h>
 

@@ -8,6 +8,9 @@
 #include <cstring>
 #include <filesystem>
 
+#include "app/log_filter.h"
+#include "app/run_observer.h"
+#include "app/run_outcome.h"
 #include "core/codes.h"
 #include "core/json.h"
 #include "domain/command.h"
@@ -21,114 +24,78 @@ namespace orderly {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-constexpr const char* kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-constexpr const char* kMask = "******";
 
 std::mutex g_engine_log_mu;
 
-// What the exception being handled says. Worker threads catch everything: an escaping
-// exception would end the server, and ErrorException (a handler's unwind) is no std::exception.
-std::string current_exception_text() {
+// The run an execution's ticket asks for, built by `builder` on a read transaction; a failure
+// to build it (thrown or returned) is an Error.
+Result<PreparedRun> build_run(storage::Database& db, const ArgvBuilder& builder,
+                              const storage::ExecutionRow& row) {
+    Result<PreparedRun> prepared = Error::Internal("no argument builder");
     try {
-        throw;
+        if (builder) prepared = db.read([&](storage::Connection& c) { return builder(c, row); });
     } catch (const ErrorException& e) {
-        return e.error.message +
-               (e.error.log_detail.empty() ? "" : " (" + e.error.log_detail + ")");
-    } catch (const std::exception& e) {
-        return e.what();
+        prepared = e.error;
     } catch (...) {
-        return "unknown exception";
+        prepared = Error::Internal(current_exception_text());
     }
+    return prepared;
 }
 
-bool is_cont(unsigned char c) {
-    return (c & 0xC0) == 0x80;
+std::vector<std::string> non_empty(const std::vector<std::string>& values) {
+    std::vector<std::string> out;
+    for (const auto& v : values)
+        if (!v.empty()) out.push_back(v);
+    return out;
 }
 
-// Length of the UTF-8 sequence starting at s[i] when it is complete and valid; 0 when invalid;
-// -1 when it could become valid with more bytes.
-int utf8_sequence(std::string_view s, size_t i) {
-    const auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
-    unsigned char c = b(0);
-    int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || (len == 2 && c < 0xC2) || (len == 4 && c > 0xF4)) return 0;
-    size_t avail = std::min<size_t>(len, s.size() - i);
-    for (size_t k = 1; k < avail; ++k)
-        if (!is_cont(b(k))) return 0;
-    if (avail >= 2) {
-        unsigned char d = b(1);
-        if ((c == 0xE0 && d < 0xA0) || (c == 0xED && d >= 0xA0) || (c == 0xF0 && d < 0x90) ||
-            (c == 0xF4 && d >= 0x90))
-            return 0;  // overlong, surrogate or beyond U+10FFFF
+// The execution's working directory: <work_dir>/<id>, under /tmp without a work_dir.
+std::string work_dir_of(const std::string& work_dir, int64_t id) {
+    return (work_dir.empty() ? std::string("/tmp") : work_dir) + "/" + std::to_string(id);
+}
+
+// Creates `dir` empty and private; throws when it cannot.
+void make_fresh_dir(const std::string& dir) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    chmod(dir.c_str(), 0700);
+}
+
+// How the task is started: no shell, a clean environment naming the ticket, the execution and
+// its run id, in its own working directory, with the run's timeout.
+integrations::ProcessSpec process_spec(const ExecutionEngineOptions& opts,
+                                       const storage::ExecutionRow& row,
+                                       std::vector<std::string> argv, const std::string& dir,
+                                       int64_t timeout_s) {
+    integrations::ProcessSpec spec;
+    spec.argv = std::move(argv);
+    spec.env = {"PATH=" + opts.path,
+                "HOME=" + dir,
+                "LANG=C.UTF-8",
+                "ORDERLY_TICKET_ID=" + std::to_string(row.ticket_id),
+                "ORDERLY_EXECUTION_ID=" + std::to_string(row.id),
+                "ORDERLY_ENV=" + row.environment,
+                "ORDERLY_RUN_ID=" + *row.run_token};
+    if (!opts.api_url.empty()) spec.env.push_back("ORDERLY_API_URL=" + opts.api_url);
+    spec.work_dir = dir;
+    spec.timeout = std::chrono::seconds(timeout_s);
+    spec.kill_grace = opts.kill_grace;
+    spec.poll_interval = std::min(opts.flush_interval, std::chrono::milliseconds(100));
+    return spec;
+}
+
+// Who asked for the execution's cancel; "" when that cannot be read.
+std::string cancelled_by(storage::Database& db, int64_t id) {
+    try {
+        return db.read([&](storage::Connection& c) {
+            auto cur = storage::find_execution(c, id);
+            if (!cur || !cur->cancel_requested_by) return std::string();
+            auto u = storage::find_user(c, *cur->cancel_requested_by);
+            return u ? u->username : std::string();
+        });
+    } catch (...) {
+        return {};
     }
-    return avail < static_cast<size_t>(len) ? -1 : len;
-}
-
-const char* signal_name(int sig) {
-    switch (sig) {
-        case SIGHUP:
-            return "SIGHUP";
-        case SIGINT:
-            return "SIGINT";
-        case SIGQUIT:
-            return "SIGQUIT";
-        case SIGILL:
-            return "SIGILL";
-        case SIGABRT:
-            return "SIGABRT";
-        case SIGBUS:
-            return "SIGBUS";
-        case SIGFPE:
-            return "SIGFPE";
-        case SIGKILL:
-            return "SIGKILL";
-        case SIGSEGV:
-            return "SIGSEGV";
-        case SIGPIPE:
-            return "SIGPIPE";
-        case SIGALRM:
-            return "SIGALRM";
-        case SIGTERM:
-            return "SIGTERM";
-        default:
-            return "a signal";
-    }
-}
-
-std::string human_bytes(size_t n) {
-    if (n % (1u << 20) == 0) return std::to_string(n >> 20) + " MiB";
-    if (n % (1u << 10) == 0) return std::to_string(n >> 10) + " KiB";
-    return std::to_string(n) + " bytes";
-}
-
-// Masks every string in a JSON value (variable values), keys included.
-void mask_json(json::Value& v, json::Document::AllocatorType& a,
-               const std::vector<std::string>& secrets) {
-    if (v.IsString()) {
-        std::string s(v.GetString(), v.GetStringLength());
-        std::string m = domain::mask_secrets(s, secrets);
-        if (m != s) v.SetString(m.c_str(), static_cast<rapidjson::SizeType>(m.size()), a);
-    } else if (v.IsArray()) {
-        for (auto& x : v.GetArray()) mask_json(x, a, secrets);
-    } else if (v.IsObject()) {
-        for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) mask_json(m->value, a, secrets);
-    }
-}
-
-std::string masked_variables(const std::string& text, const std::vector<std::string>& secrets) {
-    json::Document d;
-    if (text.empty() || !json::parse_untrusted(text, d).ok() || !d.IsObject()) return "{}";
-    mask_json(d, d.GetAllocator(), secrets);
-    return json::to_string(d);
-}
-
-std::string masked_argv(const std::vector<std::string>& argv,
-                        const std::vector<std::string>& secrets) {
-    json::Writer w;
-    w.start_array();
-    for (const auto& a : argv) w.str(domain::mask_secrets(a, secrets));
-    w.end_array();
-    return w.take();
 }
 
 }  // namespace
@@ -158,199 +125,6 @@ ArgvBuilder snapshot_argv_builder(const http::App& app) {
         return run;
     };
 }
-
-// ---- LogFilter
-
-LogFilter::LogFilter(std::vector<std::string> secrets) {
-    for (auto& s : secrets)
-        if (!s.empty()) secrets_.push_back(std::move(s));
-    std::sort(secrets_.begin(), secrets_.end(), [](const std::string& a, const std::string& b) {
-        return a.size() != b.size() ? a.size() > b.size() : a < b;
-    });
-    secrets_.erase(std::unique(secrets_.begin(), secrets_.end()), secrets_.end());
-    for (const auto& s : secrets_) first_byte_[static_cast<unsigned char>(s[0])] = true;
-}
-
-std::string LogFilter::feed(std::string_view raw) {
-    return mask(sanitize(raw, false), false);
-}
-
-std::string LogFilter::finish() {
-    return mask(sanitize({}, true), true);
-}
-
-std::string LogFilter::sanitize(std::string_view raw, bool final) {
-    std::string joined;
-    std::string_view in = raw;
-    if (!utf8_carry_.empty()) {
-        joined = std::move(utf8_carry_);
-        utf8_carry_.clear();
-        joined.append(raw);
-        in = joined;
-    }
-    std::string out;
-    out.reserve(in.size());
-    size_t i = 0, run = 0;  // [run, i) is valid text not yet copied
-    while (i < in.size()) {
-        if (static_cast<unsigned char>(in[i]) < 0x80) {
-            ++i;
-            continue;
-        }
-        int len = utf8_sequence(in, i);
-        if (len > 0) {
-            i += static_cast<size_t>(len);
-            continue;
-        }
-        out.append(in, run, i - run);
-        if (len < 0 && !final) {  // incomplete at the end: wait for the rest
-            utf8_carry_.assign(in.substr(i));
-            return out;
-        }
-        out += kReplacement;
-        ++i;
-        run = i;
-    }
-    out.append(in, run, in.size() - run);
-    return out;
-}
-
-std::string LogFilter::mask(std::string_view text, bool final) {
-    if (secrets_.empty()) return std::string(text);
-    std::string joined;
-    std::string_view in = text;
-    if (!mask_carry_.empty()) {
-        joined = std::move(mask_carry_);
-        mask_carry_.clear();
-        joined.append(text);
-        in = joined;
-    }
-    std::string out;
-    out.reserve(in.size());
-    size_t i = 0, run = 0;
-    while (i < in.size()) {
-        if (!first_byte_[static_cast<unsigned char>(in[i])]) {
-            ++i;
-            continue;
-        }
-        size_t match = 0;
-        bool undecided = false;
-        const size_t left = in.size() - i;
-        for (const auto& s : secrets_) {  // longest first
-            if (s.size() <= left) {
-                if (in.compare(i, s.size(), s) == 0) {
-                    match = s.size();
-                    break;
-                }
-            } else if (!final && in.compare(i, left, s, 0, left) == 0) {
-                undecided = true;  // a longer secret may be completed by the next read
-                break;
-            }
-        }
-        if (undecided) {
-            out.append(in, run, i - run);
-            mask_carry_.assign(in.substr(i));
-            return out;
-        }
-        if (match) {
-            out.append(in, run, i - run);
-            out += kMask;
-            i += match;
-            run = i;
-        } else {
-            ++i;
-        }
-    }
-    out.append(in, run, in.size() - run);
-    return out;
-}
-
-// ---- one run
-
-// Receives a running task's output: filters it, caps it, and stores it in chunks.
-class RunObserver final : public integrations::ProcessObserver {
-  public:
-    RunObserver(ExecutionEngine& engine, int64_t id, std::vector<std::string> secrets)
-        : engine_(engine), id_(id), filter_(std::move(secrets)), last_flush_(SteadyClock::now()) {}
-
-    void started(pid_t pid) override {
-        // Recorded at once: a server that dies from here on leaves enough to find the group.
-        engine_.db_.write(
-            [&](storage::Connection& c) { storage::set_execution_pgid(c, id_, pid); });
-    }
-
-    void output(std::string_view raw) override {
-        if (capped_) {
-            dropped_ += raw.size();  // read and dropped: the task keeps running
-            return;
-        }
-        add(filter_.feed(raw));
-        if (pending_.size() >= engine_.opts_.flush_bytes) flush();
-    }
-
-    integrations::StopRequest poll() override {
-        if (!pending_.empty() && SteadyClock::now() - last_flush_ >= engine_.opts_.flush_interval)
-            flush();
-        if (engine_.stopping()) return integrations::StopRequest::shutdown;
-        std::lock_guard lock(engine_.mu_);
-        if (engine_.cancels_.count(id_)) return integrations::StopRequest::cancel;
-        return integrations::StopRequest::none;
-    }
-
-    // What is still pending (held-back bytes included), then `tail` (the engine's own lines).
-    // The caller stores it in the transaction that records the end.
-    std::string take_rest(const std::string& tail) {
-        if (!capped_) add(filter_.finish());
-        if (dropped_ > 0)
-            pending_ += "[orderly] " + std::to_string(dropped_) +
-                        " bytes of output were discarded after the log limit\n";
-        pending_ += tail;
-        return std::move(pending_);
-    }
-    int64_t dropped() const { return static_cast<int64_t>(dropped_); }
-
-  private:
-    void add(const std::string& text) {
-        const size_t cap = engine_.opts_.max_log_bytes;
-        if (kept_ + text.size() <= cap) {
-            pending_ += text;
-            kept_ += text.size();
-            if (!text.empty()) last_ = text.back();
-            return;
-        }
-        size_t take = cap - kept_;
-        while (take > 0 && is_cont(static_cast<unsigned char>(text[take]))) --take;
-        pending_.append(text, 0, take);
-        kept_ += take;
-        dropped_ += text.size() - take;
-        if (take > 0) last_ = text[take - 1];
-        if (last_ != '\n') pending_ += '\n';
-        pending_ += "[orderly] the log reached its limit of " + human_bytes(cap) +
-                    "; further output is discarded (the task keeps running)\n";
-        capped_ = true;
-    }
-
-    void flush() {
-        if (pending_.empty()) return;
-        engine_.db_.write([&](storage::Connection& c) {
-            stored_ = storage::append_execution_log(c, id_, stored_, pending_,
-                                                    static_cast<int64_t>(dropped_));
-        });
-        pending_.clear();
-        last_flush_ = SteadyClock::now();
-        engine_.notify_log(id_);
-    }
-
-    ExecutionEngine& engine_;
-    int64_t id_;
-    LogFilter filter_;
-    std::string pending_;
-    int64_t stored_ = 0;  // log bytes in the database
-    size_t kept_ = 0;     // output bytes accepted into the log
-    size_t dropped_ = 0;
-    bool capped_ = false;
-    char last_ = '\n';  // the last output byte kept
-    SteadyClock::time_point last_flush_;
-};
 
 // ---- engine
 
@@ -534,81 +308,6 @@ void ExecutionEngine::monitor_loop() {
     }
 }
 
-int ExecutionEngine::recover() {
-    auto rows = db_.read([](storage::Connection& c) { return storage::running_executions(c); });
-    int marked = 0;
-    for (const auto& row : rows) {
-        if (row.owner && *row.owner == identity_) continue;  // ours: its worker is on it
-        auto state =
-            row.owner ? integrations::owner_state(*row.owner) : integrations::OwnerState::gone;
-        TimeMs now = clock_.now_ms();
-        if (state == integrations::OwnerState::alive) continue;
-        if (state == integrations::OwnerState::unknown &&
-            now - row.heartbeat_at.value_or(0) < opts_.stale_heartbeat_ms)
-            continue;
-        std::string who = "the server process that ran it";
-        if (row.owner) {  // host|boot id|pid|start time
-            const std::string& o = *row.owner;
-            auto first = o.find('|');
-            auto second = first == std::string::npos ? first : o.find('|', first + 1);
-            auto third = second == std::string::npos ? second : o.find('|', second + 1);
-            if (third != std::string::npos)
-                who += " (pid " + o.substr(second + 1, third - second - 1) + " on " +
-                       o.substr(0, first) + ")";
-        }
-        std::string message = "interrupted: " + who + " stopped while it ran";
-        std::string tail = "\n[orderly] " + message + "\n";
-        if (state == integrations::OwnerState::gone && row.pgid && row.run_token) {
-            // Only processes carrying this execution's ORDERLY_RUN_ID are ever killed: the pid
-            // may have been reused by now.
-            int killed = integrations::kill_recorded_group(static_cast<pid_t>(*row.pgid),
-                                                           "ORDERLY_RUN_ID=" + *row.run_token);
-            if (killed > 0) {
-                auto until = SteadyClock::now() + std::chrono::seconds(2);
-                while (integrations::process_group_exists(static_cast<pid_t>(*row.pgid)) &&
-                       SteadyClock::now() < until)
-                    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-                message += "; " + std::to_string(killed) + " leftover process" +
-                           (killed == 1 ? " was" : "es were") + " killed";
-                tail = "\n[orderly] " + message + "\n";
-            }
-        } else if (state == integrations::OwnerState::unknown) {
-            message += " (its host stopped reporting; processes there could not be checked)";
-            tail = "\n[orderly] " + message + "\n";
-        }
-        storage::ExecutionEnd end{"interrupted", std::nullopt, std::nullopt, message};
-        bool done = false;
-        auto record = [&](bool with_hook) {
-            done = db_.write([&](storage::Connection& c) {
-                auto cur = storage::find_execution(c, row.id);
-                if (!cur || cur->status != "running" || cur->owner != row.owner) return false;
-                storage::append_execution_log(c, row.id, cur->log_size, tail, cur->log_dropped);
-                if (!storage::finish_execution(c, row.id, end, now)) return false;
-                if (with_hook && on_finished_) on_finished_(c, row.ticket_id, row.id, false, now);
-                return true;
-            });
-        };
-        try {
-            record(true);
-        } catch (...) {
-            log("error",
-                "the ticket hook failed; recording the end without it: " + current_exception_text(),
-                row.id);
-            try {
-                record(false);
-            } catch (...) {
-                log("error", "recording the end failed: " + current_exception_text(), row.id);
-            }
-        }
-        if (done) {
-            ++marked;
-            notify_log(row.id);
-            log("warn", message, row.id);
-        }
-    }
-    return marked;
-}
-
 void ExecutionEngine::finish(const storage::ExecutionRow& row, const storage::ExecutionEnd& end,
                              const std::string& log_tail, int64_t dropped) {
     TimeMs now = clock_.now_ms();
@@ -668,14 +367,7 @@ void ExecutionEngine::execute(const storage::ExecutionRow& row) {
     };
 
     // 1. What to run, from the ticket's snapshot (revalidated now: the config may have changed).
-    Result<PreparedRun> prepared = Error::Internal("no argument builder");
-    try {
-        if (builder_) prepared = db_.read([&](storage::Connection& c) { return builder_(c, row); });
-    } catch (const ErrorException& e) {
-        prepared = e.error;
-    } catch (...) {
-        prepared = Error::Internal(current_exception_text());
-    }
+    Result<PreparedRun> prepared = build_run(db_, builder_, row);
     if (!prepared.ok()) {
         const Error& err = prepared.error();
         if (err.kind == ErrorKind::internal)
@@ -688,12 +380,9 @@ void ExecutionEngine::execute(const storage::ExecutionRow& row) {
         fail_to_start("the command is empty");
         return;
     }
-    std::vector<std::string> secrets;
-    for (const auto& s : run.secrets)
-        if (!s.empty()) secrets.push_back(s);
+    const std::vector<std::string> secrets = non_empty(run.secrets);
     int64_t timeout_s =
         run.timeout_s > 0 ? std::min(run.timeout_s, opts_.max_timeout_s) : opts_.default_timeout_s;
-    const std::string token = *row.run_token;
     std::string dir;
     try {
         db_.write([&](storage::Connection& c) {
@@ -702,11 +391,8 @@ void ExecutionEngine::execute(const storage::ExecutionRow& row) {
                                            timeout_s);
         });
         // 2. A fresh working directory of its own.
-        dir = (opts_.work_dir.empty() ? std::string("/tmp") : opts_.work_dir) + "/" +
-              std::to_string(id);
-        std::filesystem::remove_all(dir);
-        std::filesystem::create_directories(dir);
-        chmod(dir.c_str(), 0700);
+        dir = work_dir_of(opts_.work_dir, id);
+        make_fresh_dir(dir);
     } catch (...) {
         log("error", "preparing the run failed: " + current_exception_text(), id);
         fail_to_start(dir.empty() ? "internal error" : "cannot create the working directory");
@@ -714,22 +400,8 @@ void ExecutionEngine::execute(const storage::ExecutionRow& row) {
     }
 
     // 3. Run it.
-    integrations::ProcessSpec spec;
-    spec.argv = std::move(run.argv);
-    spec.env = {"PATH=" + opts_.path,
-                "HOME=" + dir,
-                "LANG=C.UTF-8",
-                "ORDERLY_TICKET_ID=" + std::to_string(row.ticket_id),
-                "ORDERLY_EXECUTION_ID=" + std::to_string(id),
-                "ORDERLY_ENV=" + row.environment,
-                "ORDERLY_RUN_ID=" + token};
-    if (!opts_.api_url.empty()) spec.env.push_back("ORDERLY_API_URL=" + opts_.api_url);
-    spec.work_dir = dir;
-    spec.timeout = std::chrono::seconds(timeout_s);
-    spec.kill_grace = opts_.kill_grace;
-    spec.poll_interval = std::min(opts_.flush_interval, std::chrono::milliseconds(100));
+    const auto spec = process_spec(opts_, row, std::move(run.argv), dir, timeout_s);
     log("info", "execution started", id);
-
     RunObserver observer(*this, id, secrets);
     integrations::ProcessResult res;
     try {
@@ -744,67 +416,9 @@ void ExecutionEngine::execute(const storage::ExecutionRow& row) {
     }
 
     // 4. How it ended.
-    storage::ExecutionEnd end;
-    std::string tail;
-    auto line = [&](const std::string& s) { tail += "[orderly] " + s + "\n"; };
-    if (!res.spawned) {
-        end = {"failed", std::nullopt, std::nullopt, "could not start: " + res.spawn_error};
-        line(end.message);
-    } else {
-        end.exit_code = res.exit_code;
-        end.signal = res.signal;
-        switch (res.terminated_by) {
-            case integrations::Termination::timeout:
-                end.status = "timed_out";
-                end.message = "timed out after " + std::to_string(timeout_s) +
-                              " s; its process group was terminated";
-                break;
-            case integrations::Termination::cancel: {
-                std::string by;
-                try {
-                    by = db_.read([&](storage::Connection& c) {
-                        auto cur = storage::find_execution(c, id);
-                        if (!cur || !cur->cancel_requested_by) return std::string();
-                        auto u = storage::find_user(c, *cur->cancel_requested_by);
-                        return u ? u->username : std::string();
-                    });
-                } catch (...) {
-                }
-                end.status = "cancelled";
-                end.message = "cancelled" + (by.empty() ? std::string() : " by " + by) +
-                              "; its process group was terminated";
-                break;
-            }
-            case integrations::Termination::shutdown:
-                end.status = "interrupted";
-                end.message =
-                    "interrupted: the server was shut down while it ran; its process group was "
-                    "terminated";
-                break;
-            case integrations::Termination::none:
-                if (res.exit_code && *res.exit_code == 0) {
-                    end.status = "succeeded";
-                    end.message = "exited with code 0";
-                } else if (res.exit_code) {
-                    end.status = "failed";
-                    end.message = "exited with code " + std::to_string(*res.exit_code);
-                } else {
-                    end.status = "failed";
-                    end.message = std::string("killed by ") + signal_name(res.signal.value_or(0)) +
-                                  " (" + std::to_string(res.signal.value_or(0)) + ")";
-                }
-                break;
-        }
-        if (end.status != "succeeded" && end.status != "failed") line(end.message);
-        if (res.leftovers_terminated) {
-            end.message += "; processes it left running were terminated";
-            line("the task left processes running in its process group; they were terminated");
-        }
-        if (res.group_survived)
-            line("warning: some processes of its group were still there after SIGKILL");
-    }
-    std::string rest = observer.take_rest(tail.empty() ? "" : "\n" + tail);
-    finish(row, end, rest, observer.dropped());
+    RunOutcome outcome = describe_outcome(res, timeout_s, [&] { return cancelled_by(db_, id); });
+    std::string rest = observer.take_rest(outcome.tail.empty() ? "" : "\n" + outcome.tail);
+    finish(row, outcome.end, rest, observer.dropped());
     if (!opts_.keep_work_dirs) {
         std::error_code ec;
         std::filesystem::remove_all(dir, ec);

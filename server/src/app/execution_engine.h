@@ -1,5 +1,5 @@
 #pragma once
-// The execution engine (issue 5): a bounded pool of worker threads that run queued executions.
+// The execution engine: a bounded pool of worker threads that run queued executions.
 //
 // Stateless: everything lives in the database. A worker claims the oldest `queued` row with one
 // atomic UPDATE (storage::claim_next_execution), so several server processes on one database
@@ -37,6 +37,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/log_filter.h"
 #include "core/error.h"
 #include "core/time.h"
 #include "http/app.h"
@@ -85,27 +86,6 @@ struct ExecutionEngineOptions {
     // The PATH of the task's environment.
     std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     int max_log_waiters = 8;  // long-polls of the log held at once; more are answered at once
-};
-
-// Makes process output fit for the stored log, as a stream: invalid UTF-8 becomes U+FFFD (a
-// sequence split across reads is kept until it completes), and every secret is replaced by
-// "******", also when it arrives split across reads (the bytes that may begin a secret are held
-// back until it is decided). Longest secret wins where several match.
-class LogFilter {
-  public:
-    explicit LogFilter(std::vector<std::string> secrets);
-    // Returns the filtered text that is final so far.
-    std::string feed(std::string_view raw);
-    // Returns what was held back, filtered; the stream ends.
-    std::string finish();
-
-  private:
-    std::string sanitize(std::string_view raw, bool final);
-    std::string mask(std::string_view text, bool final);
-    std::vector<std::string> secrets_;  // longest first
-    bool first_byte_[256] = {};
-    std::string utf8_carry_;
-    std::string mask_carry_;
 };
 
 class ExecutionEngine {

@@ -28,14 +28,14 @@ OrderlyApp::OrderlyApp(AppOptions opts) : opts_(std::move(opts)) {
     http::register_auth_routes(*app_, *server_);
     http::register_people_routes(*app_, *server_);
     http::register_audit_routes(*app_, *server_);
-    http::register_workflow_routes(*app_, *server_);  // issue 4
-    http::register_service_routes(*app_, *server_);   // issue 4
-    http::register_ticket_routes(*app_, *server_);    // issue 4
-    http::register_catalog_routes(*app_, *server_);   // issue 3
-    http::register_config_routes(*app_, *server_);    // issue 3
-    http::register_variable_routes(*app_, *server_);  // issue 3
+    http::register_workflow_routes(*app_, *server_);
+    http::register_service_routes(*app_, *server_);
+    http::register_ticket_routes(*app_, *server_);
+    http::register_catalog_routes(*app_, *server_);
+    http::register_config_routes(*app_, *server_);
+    http::register_variable_routes(*app_, *server_);
     {
-        // notifications (issue 6)
+        // notifications: the background notifier and the routes that wake it
         NotifierOptions n;
         n.smtp_url = opts_.smtp_url;
         n.smtp_from = opts_.smtp_from;
@@ -51,7 +51,7 @@ OrderlyApp::OrderlyApp(AppOptions opts) : opts_(std::move(opts)) {
         h.test_wait = std::chrono::milliseconds(std::min<int64_t>(n.smtp_timeout_ms + 2000, 20000));
         http::register_notification_routes(*app_, *server_, std::move(h));
     }
-    {  // executions (issue 5)
+    {  // executions: the engine that runs approved tasks
         ExecutionEngineOptions x = opts_.executions;
         x.work_dir = opts_.work_dir.empty() ? opts_.db_path + ".work" : opts_.work_dir;
         x.api_url = opts_.app.base_url;
@@ -99,7 +99,7 @@ OrderlyApp::OrderlyApp(AppOptions opts) : opts_(std::move(opts)) {
             "orderly_db_commits_total " +
             std::to_string(ws.commits) + "\n";
         out += notification_metrics(*db_);
-        out += executions_->metrics_text();  // issue 5
+        out += executions_->metrics_text();
         return out;
     });
     server_->check_complete();
@@ -116,7 +116,7 @@ void OrderlyApp::start() {
 }
 
 void OrderlyApp::stop(std::chrono::milliseconds deadline) {
-    executions_->release_log_waiters();  // issue 5: held log long-polls answer now
+    executions_->release_log_waiters();  // held log long-polls answer now
     server_->stop(deadline);
     notifier_->stop();
     executions_->stop();

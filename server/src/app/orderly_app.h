@@ -23,10 +23,10 @@ struct AppOptions {
     std::string secret_key_file;
     // Where executions get their working directories; empty = "<db>.work" beside the database.
     std::string work_dir;
-    // Executions (issue 5): workers, log cap, timeouts, kill grace... (work_dir and api_url are
+    // Executions: workers, log cap, timeouts, kill grace... (work_dir and api_url are
     // filled in from work_dir and app.base_url).
     ExecutionEngineOptions executions;
-    // Notifications (issue 6): ORDERLY_SMTP_URL and ORDERLY_SMTP_FROM (see integrations/smtp.h);
+    // Notifications: ORDERLY_SMTP_URL and ORDERLY_SMTP_FROM (see integrations/smtp.h);
     // an empty URL = this server sends no email (emails stay queued, with the reason shown).
     std::string smtp_url;
     std::string smtp_from;
@@ -64,9 +64,9 @@ class OrderlyApp {
     std::unique_ptr<storage::Database> db_;
     std::unique_ptr<http::Server> server_;
     std::unique_ptr<http::App> app_;
-    // issue 6; destroyed before the database it uses
+    // Email and webhook delivery; destroyed before the database it uses
     std::unique_ptr<Notifier> notifier_;
-    std::unique_ptr<ExecutionEngine> executions_;  // issue 5; uses the database
+    std::unique_ptr<ExecutionEngine> executions_;  // runs tasks; uses the database
 };
 
 // Creates a user with roles (password hashed here). Used by the CLI and the demo loader.

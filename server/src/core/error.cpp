@@ -86,4 +86,17 @@ const char* default_code(ErrorKind kind) {
     return "internal";
 }
 
+std::string current_exception_text() {
+    try {
+        throw;
+    } catch (const ErrorException& e) {
+        return e.error.message +
+               (e.error.log_detail.empty() ? "" : " (" + e.error.log_detail + ")");
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "unknown exception";
+    }
+}
+
 }  // namespace orderly

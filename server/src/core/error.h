@@ -2,10 +2,11 @@
 // Expected failures travel as an Error value: a kind that maps to one HTTP status, a message a
 // client may see, a stable code with its parameters (core/codes.h; a client translates the code
 // and falls back to the message), and a detail that is only logged. Exactly one place
-// (http/server.cpp) turns an Error into a problem response.
+// (http/boundary.cpp) turns an Error into a problem response and logs its detail.
 #include <concepts>
 #include <cstdint>
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <variant>
@@ -129,6 +130,28 @@ struct ErrorException : std::exception {
     Error error;
 };
 
+// What went wrong in a storage driver, decided once where the driver's own result code is known
+// (storage classifies its codes), so that the layers above act on the kind and never on the
+// text of a message.
+enum class StorageFailure {
+    busy,  // lock contention, a serialization failure or a deadlock: retrying later may succeed
+    constraint,       // a unique, foreign-key or check constraint (or a trigger) refused it
+    connection_lost,  // the connection broke; a transaction's outcome may be unknown
+    other,            // anything else: an internal error
+};
+
+// Thrown by a storage driver for a failure that is not an expected outcome. Its message is for
+// the log only.
+class StorageError : public std::runtime_error {
+  public:
+    StorageError(StorageFailure failure, const std::string& message)
+        : std::runtime_error(message), failure_(failure) {}
+    StorageFailure failure() const { return failure_; }
+
+  private:
+    StorageFailure failure_;
+};
+
 template <typename T>
 class [[nodiscard]] Result {
   public:
@@ -174,5 +197,9 @@ inline void unwrap(Result<void>&& r) {
 [[noreturn]] inline void fail(Error e) {
     throw ErrorException{std::move(e)};
 }
+
+// What the exception being handled says, for a log line; call only inside a catch block. An
+// ErrorException gives its message and, in parentheses, its log_detail.
+std::string current_exception_text();
 
 }  // namespace orderly

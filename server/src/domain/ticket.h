@@ -3,9 +3,10 @@
 // what, decide what happens. Storage loads the state, calls decide(), and applies the Effects in
 // one transaction; nothing here does I/O.
 //
-// Status (API.md): in_progress (waiting at a node), approved (waiting at an execute node),
-// executing, finished, rejected, withdrawn, failed (the last execution failed; retry allowed),
-// terminated. Terminal: finished, rejected, withdrawn, terminated.
+// Status (TicketStatus in api-spec/openapi.yaml): in_progress (waiting at a node), approved
+// (waiting at an execute node), executing, finished, rejected, withdrawn, failed (the last
+// execution failed; retry allowed), terminated. Terminal: finished, rejected, withdrawn,
+// terminated.
 #include <cstdint>
 #include <functional>
 #include <optional>

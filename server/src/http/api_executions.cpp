@@ -1,4 +1,4 @@
-// Executions (issue 5): the history (audit), one execution, its log (offset polling with an
+// Executions: the history (audit), one execution, its log (offset polling with an
 // optional bounded long-poll), cancel.
 #include <limits>
 
@@ -15,7 +15,7 @@ namespace {
 
 constexpr int64_t kMaxId = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMaxLogPage = 256 * 1024;  // bytes of log per response
-constexpr int64_t kMaxWaitS = 20;            // within Pistache's header timeout (PLATFORM.md 6)
+constexpr int64_t kMaxWaitS = 20;  // under the 30 s proxy_read_timeout of docker/nginx.conf
 
 // Whoever may read a ticket may read its executions and their logs: holders of audit.read or
 // ticket.read_all see every execution; others those they ran, or of tickets they created or were

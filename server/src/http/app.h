@@ -23,7 +23,7 @@ struct AppConfig {
     std::string base_url = "http://127.0.0.1:8080";
 };
 
-// Notifications (issue 6): what the handlers need of the background notifier.
+// Notifications: what the handlers need of the background notifier.
 struct NotifierHandle {
     // Looks for due notifications now.
     std::function<void()> wake;
@@ -33,7 +33,7 @@ struct NotifierHandle {
     std::chrono::milliseconds test_wait{15000};
 };
 
-// Executions (issue 5): what the handlers need of the execution engine (app/execution_engine.h).
+// Executions: what the handlers need of the execution engine (app/execution_engine.h).
 // Functions are empty when no engine runs.
 struct ExecutionsHandle {
     // Call after a transaction that enqueued executions (storage::enqueue_execution) commits,
@@ -58,9 +58,9 @@ struct App {
     const Clock& clock;
     AppConfig config;
     Server* server = nullptr;
-    ExecutionsHandle executions;  // issue 5; set by OrderlyApp once the engine exists
+    ExecutionsHandle executions;  // set by OrderlyApp once the engine exists
     // Key for secrets at rest (crypto::encrypt/decrypt), loaded by OrderlyApp from
-    // AppOptions::secret_key_file ("<db>.key" when empty). Issue 3.
+    // AppOptions::secret_key_file ("<db>.key" when empty).
     std::string secret_key;
     // Runs tickets through their flows; its links point at config.base_url.
     app::TicketEngine tickets{config.base_url};
@@ -87,15 +87,15 @@ void register_system_routes(App& app, Server& s);
 void register_auth_routes(App& app, Server& s);
 void register_people_routes(App& app, Server& s);
 void register_audit_routes(App& app, Server& s);
-// Issue 4: workflows, the service catalog and services, tickets.
+// Workflows, the service catalog and services, tickets.
 void register_workflow_routes(App& app, Server& s);
 void register_service_routes(App& app, Server& s);
 void register_ticket_routes(App& app, Server& s);
-// Issue 3: environments, purposes and templates; the config center; variables.
+// Environments, purposes and templates; the config center; variables.
 void register_catalog_routes(App& app, Server& s);
 void register_config_routes(App& app, Server& s);
 void register_variable_routes(App& app, Server& s);
-void register_execution_routes(App& app, Server& s);  // issue 5: uses app.executions
+void register_execution_routes(App& app, Server& s);  // uses app.executions
 void register_notification_routes(App& app, Server& s, NotifierHandle notifier);
 
 // The authenticator the server uses for every non-public route.

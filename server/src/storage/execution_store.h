@@ -1,5 +1,5 @@
 #pragma once
-// SQL for executions and their logs (issue 5). Functions take a Connection already inside a
+// SQL for executions and their logs. Functions take a Connection already inside a
 // transaction (Database::write / Database::read); "write" functions need the writer.
 //
 // Life of a row: enqueue_execution (queued) -> claim_next_execution (running, owned by one
@@ -79,14 +79,14 @@ struct NewExecution {
 // ticket; this is the part that does not read the tickets table.)
 int64_t insert_execution(Connection& c, const NewExecution& e);
 
-// CONTRACT (tickets, issue 4): inserts a `queued` execution of the ticket, requested by
+// CONTRACT (used by the ticket routes): inserts a `queued` execution of the ticket, requested by
 // user_id, inside the caller's write transaction. The engine builds the argument vector from
 // the ticket's template_snapshot when it starts it. Call ExecutionsHandle::wake after the commit
 // so that it starts at once. Throws ErrorException 404 when the ticket does not exist.
 int64_t enqueue_execution(Connection& c, int64_t ticket_id, int64_t user_id, TimeMs now);
 
-// CONTRACT (tickets, issue 4): a JSON array (text) of the ticket's executions, oldest first,
-// each the same object as an item of GET /api/v1/executions.
+// CONTRACT (used by the ticket routes): a JSON array (text) of the ticket's executions, oldest
+// first, each the same object as an item of GET /api/v1/executions.
 std::string executions_json_for_ticket(Connection& c, int64_t ticket_id);
 
 // What the engine needs of the ticket to build the argument vector.

@@ -18,17 +18,13 @@
 #include <string_view>
 #include <utility>
 
+#include "core/error.h"
 #include "storage/dialect.h"
 
 namespace orderly::storage {
 
-// What a failure means, whatever the driver reported it as.
-enum class DbErrorKind {
-    constraint,       // a UNIQUE, FOREIGN KEY, CHECK or NOT NULL rule (or a trigger) refused it
-    busy,             // lock contention, a serialization failure or a deadlock: a retry may pass
-    connection_lost,  // the connection broke; a transaction's outcome may be unknown
-    other,
-};
+// What a failure means, whatever the driver reported it as (core/error.h).
+using DbErrorKind = StorageFailure;
 
 // How a statement run with Stmt::exec_checked() ended: the outcomes a caller may expect and
 // handle itself. Any other failure throws DbError.
@@ -50,17 +46,14 @@ inline bool is_foreign_key_violation(ExecResult r) {
 
 // A database failure that is not an expected outcome. The message carries the driver's own
 // description; kind() says what it means.
-class DbError : public std::runtime_error {
+class DbError : public StorageError {
   public:
-    DbError(DbErrorKind kind, const std::string& msg) : std::runtime_error(msg), kind_(kind) {}
+    DbError(DbErrorKind kind, const std::string& msg) : StorageError(kind, msg) {}
     // An exec_checked() result other than ok, turned into an error.
     DbError(ExecResult result, const std::string& msg)
-        : std::runtime_error(msg),
-          kind_(result == ExecResult::busy ? DbErrorKind::busy : DbErrorKind::constraint) {}
-    DbErrorKind kind() const { return kind_; }
-
-  private:
-    DbErrorKind kind_;
+        : StorageError(result == ExecResult::busy ? DbErrorKind::busy : DbErrorKind::constraint,
+                       msg) {}
+    DbErrorKind kind() const { return failure(); }
 };
 
 // A driver's prepared statement. Repositories use it through Stmt, which resets it after each

@@ -60,7 +60,7 @@ export function createApiClient<P extends {} = paths>(fetchImpl?: typeof fetch):
 export const api = createApiClient()
 
 /**
- * A client for endpoints that API.md names but api-spec/openapi.yaml does not describe yet
+ * A client for endpoints that api-spec/openapi.yaml does not describe yet
  * (tickets, todo, ...). Same auth handling, no types. Move a call to `api` once its path is in
  * the spec (then `npm run gen:api`).
  */

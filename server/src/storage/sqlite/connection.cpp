@@ -7,7 +7,6 @@
 
 namespace orderly::storage::sqlite {
 
-namespace {
 DbErrorKind kind_of(int rc) {
     switch (rc & 0xff) {
         case SQLITE_CONSTRAINT:
@@ -19,7 +18,6 @@ DbErrorKind kind_of(int rc) {
             return DbErrorKind::other;
     }
 }
-}  // namespace
 
 void throw_error(sqlite3* db, int rc, const char* what) {
     throw DbError(kind_of(rc),

@@ -15,6 +15,9 @@
 namespace orderly::storage::sqlite {
 
 // Throws DbError for SQLite result code rc, with the connection's message when there is one.
+// The kind of failure an SQLite result code (primary or extended) stands for: BUSY and LOCKED
+// are busy, CONSTRAINT is constraint, the rest other.
+DbErrorKind kind_of(int rc);
 [[noreturn]] void throw_error(sqlite3* db, int rc, const char* what);
 
 class SqliteStatement final : public StatementBackend {
