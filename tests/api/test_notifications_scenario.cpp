@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "app/orderly_app.h"
+#include "support/fake_ticket_ports.h"
 #include "support/process.h"
 #include "support/smtp_listener.h"
 #include "support/test_server.h"
@@ -27,9 +28,10 @@ struct MailServer {
     std::string dir = temp_dir();
     SmtpListener smtp;
     std::unique_ptr<OrderlyApp> app;
-    MailServer() {
+    explicit MailServer(const Clock* clock = nullptr) {
         smtp.start();
         AppOptions o;
+        o.clock = clock;
         o.db_path = dir + "/s.db";
         o.server.port = 0;
         o.server.access_log = false;
@@ -147,4 +149,45 @@ TEST_CASE("scenario B over the ticket API: the lead's review email, the submitte
     auto list = a.get("/api/v1/notifications?ticket_id=" + std::to_string(id));
     REQUIRE(list.status == 200);
     REQUIRE(list.json["items"].Size() >= 1);
+}
+
+TEST_CASE("a waiting node's reminder goes out by email once its repeat time has passed",
+          "[api][notifications][reminders]") {
+    // The server runs on a manual clock: half an hour passes without waiting for it.
+    ManualClock clock(SystemClock().now_ms());
+    MailServer s(&clock);
+    auto a = s.admin();
+    REQUIRE(
+        a.post("/api/v1/roles", R"({"key":"ops","name":"运维","permissions":["ticket.submit"]})")
+            .status == 201);
+    auto ops = s.user("ops1", "ops", "ops1@example.com");
+    s.user("lead1", "ops", "ops-lead@example.com");
+    auto wf = a.post(
+        "/api/v1/workflows",
+        R"({"name":"变更","type":"change",)"
+        R"("notify":{"channels":["email"],"policy":"repeat","repeat_minutes":30},"nodes":[)"
+        R"({"key":"submit","name":"申请","type":"submit","operators":{"roles":["ops"]}},)"
+        R"({"key":"review","name":"变更审核","type":"approval","operators":{"users":["lead1"]}},)"
+        R"({"key":"end","name":"结束","type":"end"}]})");
+    INFO(wf.body);
+    REQUIRE(wf.status == 201);
+    auto dep = a.post("/api/v1/workflows/" + std::to_string(wf.num("id")) + "/deploy", "");
+    REQUIRE(dep.status == 201);
+    auto svc = a.post("/api/v1/services", R"({"name":"变更","workflow_version_id":)" +
+                                              std::to_string(dep.num("version_id")) + "}");
+    REQUIRE(svc.status == 201);
+    auto t = ops.post("/api/v1/tickets",
+                      R"({"service_id":)" + std::to_string(svc.num("id")) + R"(,"title":"扩容"})");
+    INFO(t.body);
+    REQUIRE(t.status == 201);
+    REQUIRE(s.smtp.wait_for(1, 15s));  // the pending-review email
+
+    clock.advance(31 * 60'000);
+    s.app->notifier().wake();
+    REQUIRE(s.smtp.wait_for(2, 15s));
+    auto m = s.smtp.messages().at(1);
+    CHECK(m.rcpt_to == std::vector<std::string>{"ops-lead@example.com"});
+    auto mail = parse_mail(m.data);
+    CHECK(mail.subject.find("仍待处理") != std::string::npos);
+    CHECK(mail.subject.find(t.str("sn")) != std::string::npos);
 }

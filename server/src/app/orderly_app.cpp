@@ -12,7 +12,8 @@
 
 namespace orderly {
 
-OrderlyApp::OrderlyApp(AppOptions opts) : opts_(std::move(opts)) {
+OrderlyApp::OrderlyApp(AppOptions opts)
+    : opts_(std::move(opts)), clock_(opts_.clock ? *opts_.clock : system_clock_) {
     crypto::init();
     db_ = std::make_unique<storage::Database>(opts_.db_path, opts_.db_readers);
     db_->migrate();

@@ -16,6 +16,9 @@ class Notifier;
 
 struct AppOptions {
     std::string db_path = "orderly.db";
+    // The clock every part of the server reads; null = the system clock. Tests pass a manual
+    // one to move time without waiting. Must outlive the OrderlyApp.
+    const Clock* clock = nullptr;
     http::ServerOptions server;
     http::AppConfig app;
     int db_readers = 4;
@@ -60,7 +63,8 @@ class OrderlyApp {
   private:
     void load_demo_catalog();
     AppOptions opts_;
-    SystemClock clock_;
+    SystemClock system_clock_;
+    const Clock& clock_;
     std::unique_ptr<storage::Database> db_;
     std::unique_ptr<http::Server> server_;
     std::unique_ptr<http::App> app_;
