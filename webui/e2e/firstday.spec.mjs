@@ -301,4 +301,7 @@ export async function problemsInTheUserLanguage({ page, users, baseURL }) {
   assert.doesNotMatch(await alert.innerText(), /no ticket/i)
   await switchLanguage(page, 'en')
   await until('the locale to be saved', async () => (await apiCall(baseURL, token, 'GET', '/me')).locale === 'en')
+  // The message on the page follows the switch, without a reload.
+  await expectText(alert, 'No ticket with id 999999')
+  assert.doesNotMatch(await alert.innerText(), /没有 ID/)
 }
