@@ -270,12 +270,31 @@ TEST_CASE("a protected environment needs the confirmation at submit-and-execute 
           "[api][first_day]") {
     Setup s;
     REQUIRE(s.a.patch("/api/v1/environments/" + s.env, R"({"protected":true})").status == 200);
-    auto t =
-        catalog::create_template(s.a, s.env, s.purpose, "/bin/true",
-                                 R"(,"workflow_id":null,"submit_roles":[)" + q(s.ops_role) + "]");
+    auto t = catalog::create_template(s.a, s.env, s.purpose, "/bin/echo {" + s.hosts + "}",
+                                      R"(,"variables":[{"name":)" + q(s.hosts) +
+                                          R"(,"required":true}],"workflow_id":null,)"
+                                          R"("submit_roles":[)" +
+                                          q(s.ops_role) + "]");
     REQUIRE(t.status == 201);
-    const std::string body =
-        R"({"template_id":)" + std::to_string(t.num("id")) + R"(,"title":"now","execute":true)";
+    const std::string variables = R"("variables":{)" + q(s.hosts) + R"(:["host3"]})";
+
+    // Before sending, the submit page shows what would run: the submitter may preview it.
+    const std::string preview_url = "/api/v1/templates/" + std::to_string(t.num("id")) + "/preview";
+    auto preview = s.ops.post(preview_url, "{" + variables + "}");
+    INFO(preview.body);
+    REQUIRE(preview.status == 200);
+    CHECK(preview.json["confirmation_required"].GetBool());
+    CHECK(std::string(preview.json["environment"]["key"].GetString()) == s.env);
+    CHECK(strings_at(preview.json["argv"]) == std::vector<std::string>{"/bin/echo", "host3"});
+    CHECK(strings_at(preview.json["hosts"]) == std::vector<std::string>{"host3"});
+    auto bad = s.ops.post(preview_url, R"({"variables":{)" + q(s.hosts) + R"(:["host9"]}})");
+    CHECK(bad.status == 400);
+    CHECK(code_of(bad) == "variable.not_an_option");
+    // Someone who may not submit the template previews nothing.
+    CHECK(code_of(s.lead.post(preview_url, "{" + variables + "}")) == "template.submit_denied");
+
+    const std::string body = R"({"template_id":)" + std::to_string(t.num("id")) +
+                             R"(,"title":"now","execute":true,)" + variables;
     auto before = s.ops.get("/api/v1/tickets?view=mine").json["items"].Size();
     auto refused = s.ops.post("/api/v1/tickets", body + "}");
     CHECK(refused.status == 409);

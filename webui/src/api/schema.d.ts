@@ -1992,9 +1992,14 @@ export interface paths {
          * Preview a template's argument vector
          * @description The argument vector the given variable values would run now, checked exactly as a
          *     submission and an execution check them, with `{config.KEY}` resolved from the
-         *     template's environment. Secret config values and secret variables' values are shown as
-         *     `******`. Nothing is submitted or run. Values outside their lists are answered `400`
-         *     naming `variables.X`; a config key that is not set `422`.
+         *     template's environment, and the environment and hosts it would address. Secret config
+         *     values and secret variables' values are shown as `******`. Nothing is submitted or run.
+         *     Values outside their lists are answered `400` naming `variables.X`; a config key that is
+         *     not set `422`.
+         *     For `catalog.manage` holders (any template), and for whoever may submit the template:
+         *     the confirmation the submit page shows before "submit and execute" in a protected
+         *     environment (`403` with code `template.submit_denied` for others, `422`
+         *     `template.inactive` for an inactive template).
          */
         post: operations["previewTemplate"];
         delete?: never;
@@ -4136,6 +4141,12 @@ export interface components {
             reason?: string;
             version?: number;
         };
+        /** @description The environment a run would use (`null` without one); executing in a `protected` one needs `"confirm": true`. */
+        RunEnvironment: {
+            key: string;
+            name: string;
+            protected: boolean;
+        } | null;
         /**
          * @example {
          *       "ticket_id": 42,
@@ -4179,11 +4190,7 @@ export interface components {
              * @enum {string}
              */
             action: "execute" | "retry";
-            environment: {
-                key: string;
-                name: string;
-                protected: boolean;
-            } | null;
+            environment: components["schemas"]["RunEnvironment"];
             /** @description The execute (or retry) request must carry `"confirm": true`. */
             confirmation_required: boolean;
             /** @description The program and its arguments, secrets masked. */
@@ -5225,13 +5232,28 @@ export interface components {
          *           "host1",
          *           "host2"
          *         ]
-         *       }
+         *       },
+         *       "environment": {
+         *         "key": "PROD",
+         *         "name": "生产环境",
+         *         "protected": true
+         *       },
+         *       "confirmation_required": true,
+         *       "hosts": [
+         *         "host1",
+         *         "host2"
+         *       ]
          *     }
          */
         TemplatePreview: {
             /** @description The arguments that would run, secrets shown as `******`. */
             argv: string[];
             values: components["schemas"]["PreviewValues"];
+            environment: components["schemas"]["RunEnvironment"];
+            /** @description Submitting with `"execute": true` must carry `"confirm": true` (the environment is protected). */
+            confirmation_required: boolean;
+            /** @description The values of the variables whose name contains `host` (any case), secrets masked. */
+            hosts: string[];
         };
     };
     responses: {
