@@ -303,7 +303,10 @@ TEST_CASE("a database made before migration 007 keeps its rows and every connect
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("migration 009 gives the errors recorded before it a general code", "[storage]") {
+TEST_CASE(
+    "a database made at version 8: recorded errors get a general code (009), variables named "
+    "like hosts are marked as hosts (010)",
+    "[storage]") {
     auto dir = test::temp_dir();
     const std::string path = dir + "/a.db";
     {
@@ -334,13 +337,15 @@ TEST_CASE("migration 009 gives the errors recorded before it a general code", "[
         CHECK(rows == std::vector<std::string>{"1 notification.delivery_failed {} - -",
                                                "2 - - notification.skipped {}", "3 - - - -"});
         auto v = c.prepare(
-            "SELECT name, last_error_code, last_error_params FROM variables ORDER BY name");
+            "SELECT name, last_error_code, last_error_params, hosts FROM variables ORDER BY name");
         REQUIRE(v.step());
         CHECK(v.text(0) == "Hosts");
         CHECK(v.opt_text(1) == "variable.script_failed");
         CHECK(v.opt_text(2) == R"({"name":"Hosts"})");
+        CHECK(v.integer(3) == 1);
         REQUIRE(v.step());
         CHECK_FALSE(v.opt_text(1));
+        CHECK(v.integer(3) == 0);
     });
     std::filesystem::remove_all(dir);
 }

@@ -105,6 +105,7 @@ struct Variable {
     std::string description;
     bool multiple = false;  // several values may be chosen; they reach the command joined by ","
     bool secret = false;    // values are masked in logs and shown argument vectors
+    bool hosts = false;     // values are the hosts a run addresses (listed in run previews)
     VariableSource source = VariableSource::static_list;
     std::vector<Option> options;  // static: the list
     // script: the command (split once into argv when saved, run without a shell)

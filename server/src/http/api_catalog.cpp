@@ -3,7 +3,6 @@
 #include "http/render.h"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 
 #include "core/codes.h"
@@ -654,13 +653,12 @@ void write_run_preview(json::Writer& w, storage::Connection& c,
     w.key("argv").start_array();
     for (const auto& a : argv) w.str(domain::mask_secrets(a, secrets));
     w.end_array();
-    // The variables whose name mentions hosts name the machines the run addresses.
+    // The machines the run addresses: the values of the registered variables marked as hosts.
     w.key("hosts").start_array();
     for (const auto& [name, chosen] : values) {
-        std::string lower = name;
-        for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        if (lower.find("host") == std::string::npos) continue;
-        for (const auto& v : chosen) w.str(domain::mask_secrets(v, secrets));
+        auto v = storage::find_variable(c, name);
+        if (!v || !v->hosts) continue;
+        for (const auto& x : chosen) w.str(domain::mask_secrets(x, secrets));
     }
     w.end_array();
 }

@@ -55,8 +55,8 @@ Result<std::vector<std::string>> revalidate_snapshot(storage::Connection& c, con
 // it; the members a ticket's execution preview and a template's preview share: "environment"
 // ({key, name, protected}, or null without one), "confirmation_required" (the environment is
 // protected: executing needs "confirm": true), "argv" (secrets masked as ******) and "hosts"
-// (the chosen values of the variables that name target hosts, secrets masked). `values` are the
-// chosen values by variable, unmasked; `secrets` the clear secrets revalidate_snapshot gave.
+// (the chosen values of the variables marked `hosts`, secrets masked). `values` are the chosen
+// values by variable, unmasked; `secrets` the clear secrets revalidate_snapshot gave.
 void write_run_preview(json::Writer& w, storage::Connection& c,
                        const std::optional<std::string>& environment,
                        const std::vector<std::string>& argv, std::vector<std::string> secrets,

@@ -38,6 +38,7 @@ void write_variable(json::Writer& w, const domain::Variable& v, bool admin) {
         .kv("description", v.description)
         .kv("multiple", v.multiple)
         .kv("secret", v.secret)
+        .kv("hosts", v.hosts)
         .kv("source", domain::to_string(v.source));
     w.key("options");
     write_options(w, domain::current_options(v).value_or(std::vector<domain::Option>{}));
@@ -70,6 +71,7 @@ std::string variable_audit_json(const domain::Variable& v) {
         .kv("description", v.description)
         .kv("multiple", v.multiple)
         .kv("secret", v.secret)
+        .kv("hosts", v.hosts)
         .kv("source", domain::to_string(v.source))
         .kv("command", v.command)
         .kv("timeout_s", v.timeout_s)
@@ -98,6 +100,7 @@ void apply_variable_body(domain::Variable& v, const json::Value& body) {
     if (auto x = json::get_string(body, "description")) v.description = *x;
     if (auto x = json::get_bool(body, "multiple")) v.multiple = *x;
     if (auto x = json::get_bool(body, "secret")) v.secret = *x;
+    if (auto x = json::get_bool(body, "hosts")) v.hosts = *x;
     if (auto x = json::get_string(body, "source"))
         v.source =
             *x == "script" ? domain::VariableSource::script : domain::VariableSource::static_list;

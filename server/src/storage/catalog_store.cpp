@@ -195,7 +195,7 @@ int64_t next_revision(Connection& c, const std::string& env, const std::string& 
 constexpr const char* kVariableCols =
     "name, label, description, multiple, secret, source, options_json, command, argv_json, "
     "timeout_s, cache_s, cache_json, cache_at, last_error, last_error_at, version, created_at, "
-    "updated_at, last_error_code, last_error_params";
+    "updated_at, last_error_code, last_error_params, hosts";
 
 domain::Variable read_variable(Stmt& s) {
     domain::Variable v;
@@ -220,6 +220,7 @@ domain::Variable read_variable(Stmt& s) {
     v.updated_at = s.int64(17);
     v.last_error_code = s.opt_text(18).value_or("");
     v.last_error_params = s.opt_text(19).value_or("{}");
+    v.hosts = s.integer(20) != 0;
     return v;
 }
 
@@ -513,12 +514,12 @@ std::optional<domain::Variable> find_variable(Connection& c, const std::string& 
 Result<void> insert_variable(Connection& c, const domain::Variable& v, TimeMs now) {
     auto s = c.prepare(
         "INSERT INTO variables (name, label, description, multiple, secret, source, options_json, "
-        "command, argv_json, timeout_s, cache_s, created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)");
+        "command, argv_json, timeout_s, cache_s, created_at, updated_at, hosts) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)");
     s.bind(1, v.name).bind(2, v.label).bind(3, v.description).bind(4, v.multiple);
     s.bind(5, v.secret).bind(6, domain::to_string(v.source)).bind(7, options_json(v.options));
     s.bind(8, v.command).bind(9, strings_json(v.argv)).bind(10, v.timeout_s).bind(11, v.cache_s);
-    s.bind(12, now);
+    s.bind(12, now).bind(13, v.hosts);
     int rc = s.exec_checked();
     if (is_unique_violation(rc))
         return Error::Conflict("a variable named \"" + v.name + "\" already exists")
@@ -531,7 +532,7 @@ void update_variable(Connection& c, const domain::Variable& v, bool clear_cache,
     auto s = c.prepare(
         "UPDATE variables SET label = ?2, description = ?3, multiple = ?4, secret = ?5, "
         "source = ?6, options_json = ?7, command = ?8, argv_json = ?9, timeout_s = ?10, "
-        "cache_s = ?11, updated_at = ?12, version = version + 1, "
+        "cache_s = ?11, updated_at = ?12, version = version + 1, hosts = ?14, "
         "cache_json = CASE WHEN ?13 THEN NULL ELSE cache_json END, "
         "cache_at = CASE WHEN ?13 THEN NULL ELSE cache_at END, "
         "last_error = CASE WHEN ?13 THEN NULL ELSE last_error END, "
@@ -541,7 +542,7 @@ void update_variable(Connection& c, const domain::Variable& v, bool clear_cache,
     s.bind(1, v.name).bind(2, v.label).bind(3, v.description).bind(4, v.multiple);
     s.bind(5, v.secret).bind(6, domain::to_string(v.source)).bind(7, options_json(v.options));
     s.bind(8, v.command).bind(9, strings_json(v.argv)).bind(10, v.timeout_s).bind(11, v.cache_s);
-    s.bind(12, now).bind(13, clear_cache);
+    s.bind(12, now).bind(13, clear_cache).bind(14, v.hosts);
     s.exec();
 }
 

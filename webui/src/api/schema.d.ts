@@ -1331,7 +1331,7 @@ export interface paths {
          * What executing would run
          * @description For the confirmation before executing (or retrying): the command as it would run now
          *     (config values resolved, secrets masked as `******`), the chosen variable values, the
-         *     values of variables whose name contains `host` gathered in `hosts`, and the environment.
+         *     values of the variables marked `hosts` gathered in `hosts`, and the environment.
          *     For whoever may execute or retry the ticket now (`403` with code
          *     `execution.preview_denied` for its other readers, `404` for others). `422` when the
          *     command cannot be built any more (e.g. a chosen option was removed).
@@ -4199,7 +4199,7 @@ export interface components {
             variables: {
                 [key: string]: unknown;
             };
-            /** @description The values of the variables whose name contains `host` (any case). */
+            /** @description The chosen values of the variables marked `hosts` (the hosts the run addresses), secrets masked. */
             hosts: string[];
         };
         UserNotice: {
@@ -4727,6 +4727,7 @@ export interface components {
          *       "description": "Hosts of the ansible inventory.",
          *       "multiple": true,
          *       "secret": false,
+         *       "hosts": true,
          *       "source": "static",
          *       "options": [
          *         {
@@ -4764,6 +4765,8 @@ export interface components {
             multiple: boolean;
             /** @description Values are masked (`******`) in execution logs and previews. */
             secret: boolean;
+            /** @description The values are the hosts a run addresses; the confirmation before executing in a protected environment lists them (`hosts` of the previews). */
+            hosts: boolean;
             /**
              * @description `static`: a registered list; `script`: fetched by running `command`.
              * @enum {string}
@@ -4803,6 +4806,7 @@ export interface components {
          *           "description": "Docker projects, from the registry.",
          *           "multiple": false,
          *           "secret": false,
+         *           "hosts": false,
          *           "source": "script",
          *           "options": [
          *             {
@@ -4849,6 +4853,8 @@ export interface components {
             multiple?: boolean;
             /** @description Mask values in logs and previews. Default `false`. */
             secret?: boolean;
+            /** @description The values are the hosts a run addresses (listed by the previews before executing). Default `false`. */
+            hosts?: boolean;
             /**
              * @description Default `static`.
              * @enum {string}
@@ -4873,6 +4879,7 @@ export interface components {
             description?: string;
             multiple?: boolean;
             secret?: boolean;
+            hosts?: boolean;
             /** @enum {string} */
             source?: "static" | "script";
             options?: components["schemas"]["VariableOptionsInput"];
@@ -5252,7 +5259,7 @@ export interface components {
             environment: components["schemas"]["RunEnvironment"];
             /** @description Submitting with `"execute": true` must carry `"confirm": true` (the environment is protected). */
             confirmation_required: boolean;
-            /** @description The values of the variables whose name contains `host` (any case), secrets masked. */
+            /** @description The chosen values of the variables marked `hosts` (the hosts the run addresses), secrets masked. */
             hosts: string[];
         };
     };
