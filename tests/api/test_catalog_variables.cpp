@@ -187,6 +187,10 @@ TEST_CASE("variables: a failing script is a clear 422, its error kept for admins
     CHECK(r.str("detail").find("exit code 3") != std::string::npos);
     auto v = a.get("/api/v1/variables/" + name);
     CHECK(v.str("last_error").find("inventory unreachable") != std::string::npos);
+    // ... and as a code with its values, for the admin's page in their language.
+    CHECK(v.str("last_error_code") == "variable.script_exit_code");
+    CHECK(v.json["last_error_params"]["exit_code"].GetInt() == 3);
+    CHECK(v.json["last_error_params"]["name"].GetString() == name);
     // A command that cannot even start is the same kind of answer.
     auto missing = make_script_variable(a, d.dir + "/no-such-script");
     CHECK(a.get("/api/v1/variables/" + missing + "/options").status == 422);
@@ -205,6 +209,9 @@ TEST_CASE("variables: a slow script is stopped at its timeout, never a hang",
     CHECK(r.status == 422);
     CHECK(r.str("detail").find("did not finish within 1 s") != std::string::npos);
     CHECK(secs < 10);
+    auto v = a.get("/api/v1/variables/" + name);
+    CHECK(v.str("last_error_code") == "variable.script_timed_out");
+    CHECK(v.json["last_error_params"]["timeout_s"].GetInt() == 1);
     CHECK(a.get("/healthz").status == 200);
 }
 
@@ -220,16 +227,24 @@ TEST_CASE("variables: malformed script output is a clear 422 and keeps the last 
                          d.dir + "/out'; fi");
     std::string name = make_script_variable(a, script, 10, /*cache_s=*/0);
     REQUIRE(a.get("/api/v1/variables/" + name + "/options").status == 200);
+    CHECK(a.get("/api/v1/variables/" + name).json["last_error_code"].IsNull());
     { std::ofstream(mode) << "bad"; }
-    for (const std::string& out :
-         {std::string("shop, blog"), std::string(R"({"options":["shop"]})"),
-          std::string(R"(["shop",42])"), std::string(R"(["a","a"])"), std::string("")}) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"shop, blog", "variable.script_not_json"},
+        {R"({"options":["shop"]})", "variable.script_not_array"},
+        {R"(["shop",42])", "variable.script_bad_list"},
+        {R"(["a","a"])", "variable.script_bad_list"},
+        {"", "variable.script_not_json"}};
+    for (const auto& [out, code] : cases) {
         INFO(out);
         { std::ofstream(d.dir + "/out") << out; }
         auto r = a.get("/api/v1/variables/" + name + "/options");
         CHECK(r.status == 422);
         CHECK(r.str("detail").find("options script") != std::string::npos);
+        CHECK(a.get("/api/v1/variables/" + name).str("last_error_code") == code);
     }
+    auto bad = a.get("/api/v1/variables/" + name);
+    CHECK(bad.json["last_error_params"]["name"].GetString() == name);
     // The last good list is still what the variable shows (and what submissions check against).
     CHECK(option_values(a.get("/api/v1/variables/" + name)) == std::vector<std::string>{"shop"});
 }

@@ -296,6 +296,12 @@ TEST_CASE("a receiver answering errors is retried until it acknowledges, once",
     CHECK(n.status != "sent");
     REQUIRE(n.last_error);
     CHECK(n.last_error->find("HTTP 503") != std::string::npos);
+    // The admin's list carries the error as a code a client translates, the text as detail.
+    auto shown = s.admin().get("/api/v1/notifications/" + std::to_string(n.id));
+    CHECK(shown.str("last_error_code") == "notification.webhook_status");
+    CHECK(shown.json["last_error_params"]["status"].GetInt() == 503);
+    CHECK(shown.str("last_error").find("HTTP 503") != std::string::npos);
+    CHECK(shown.json["skip_reason_code"].IsNull());
     s.hooks.set_status(204);
     REQUIRE(s.hooks.wait_for(1, 10s));
     REQUIRE(s.wait_rows([](const auto& rows) { return rows[0].status == "sent"; }, 5s));
@@ -319,6 +325,10 @@ TEST_CASE(
     const auto& n = list.json["items"][0];
     CHECK(n["status"].GetString() == std::string("skipped"));
     CHECK(n["skip_reason"].GetString() == "user " + name + " has no email address");
+    CHECK(n["skip_reason_code"].GetString() == std::string("notification.no_email_address"));
+    CHECK(n["skip_reason_params"]["username"].GetString() == name);
+    CHECK(n["last_error_code"].IsNull());
+    CHECK(n["last_error_params"].ObjectEmpty());
     CHECK(n["user_id"].GetInt64() == uid);
     const std::string id = std::to_string(n["id"].GetInt64());
     auto a = s.admin();
@@ -356,6 +366,9 @@ TEST_CASE("a permanent refusal fails at once, and an admin's retry sends it",
     CHECK(n.last_error->find("550") != std::string::npos);
     auto failed = s.admin().get("/api/v1/notifications?status=failed");
     REQUIRE(failed.json["items"].Size() == 1);
+    const auto& row = failed.json["items"][0];
+    CHECK(row["last_error_code"].GetString() == std::string("notification.smtp_refused"));
+    CHECK(row["last_error_params"]["smtp_code"].GetInt() == 550);
 
     s.smtp.allow_recipient("bounced@example.com");
     auto r = s.admin().post("/api/v1/notifications/" + std::to_string(n.id) + "/retry", "");
@@ -387,6 +400,7 @@ TEST_CASE("test email: an admin checks that SMTP works", "[api][notifications][t
     REQUIRE(r.status == 200);
     CHECK(r.str("status") == "pending");
     CHECK(r.str("last_error").find("onnect") != std::string::npos);
+    CHECK(r.str("last_error_code") == "notification.smtp_failed");
     s.smtp.start();
     REQUIRE(s.smtp.wait_for(2, 10s));
 }
@@ -701,6 +715,7 @@ TEST_CASE("without ORDERLY_SMTP_URL emails stay queued with the reason, and the 
     CHECK(r.status == 409);
     CHECK(r.json["detail"].GetString() ==
           std::string("email is not configured on the server (set ORDERLY_SMTP_URL)"));
+    CHECK(r.str("code") == "email.not_configured");
     int64_t uid = app.db().write([](storage::Connection& c) {
         domain::User u;
         u.username = "lead";
@@ -721,6 +736,8 @@ TEST_CASE("without ORDERLY_SMTP_URL emails stay queued with the reason, and the 
             CHECK(list.json["items"][0]["status"].GetString() == std::string("pending"));
             CHECK(list.json["items"][0]["last_error"].GetString() ==
                   std::string("email is not configured on the server (set ORDERLY_SMTP_URL)"));
+            CHECK(list.json["items"][0]["last_error_code"].GetString() ==
+                  std::string("email.not_configured"));
         }
     }
     CHECK(noted);

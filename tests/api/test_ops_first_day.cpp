@@ -26,6 +26,8 @@ struct Setup {
     Setup() {
         std::tie(env, purpose) = catalog::make_categories(a);
         hosts = catalog::make_static_variable(a, "Hosts", {"host1", "host2", "host3"}, true);
+        // Its values are the hosts the runs address (the previews list them).
+        REQUIRE(a.patch("/api/v1/variables/" + hosts, R"({"hosts":true})").status == 200);
     }
 
     // A one-level approval workflow (the lead approves), then the submitter executes.
@@ -270,12 +272,31 @@ TEST_CASE("a protected environment needs the confirmation at submit-and-execute 
           "[api][first_day]") {
     Setup s;
     REQUIRE(s.a.patch("/api/v1/environments/" + s.env, R"({"protected":true})").status == 200);
-    auto t =
-        catalog::create_template(s.a, s.env, s.purpose, "/bin/true",
-                                 R"(,"workflow_id":null,"submit_roles":[)" + q(s.ops_role) + "]");
+    auto t = catalog::create_template(s.a, s.env, s.purpose, "/bin/echo {" + s.hosts + "}",
+                                      R"(,"variables":[{"name":)" + q(s.hosts) +
+                                          R"(,"required":true}],"workflow_id":null,)"
+                                          R"("submit_roles":[)" +
+                                          q(s.ops_role) + "]");
     REQUIRE(t.status == 201);
-    const std::string body =
-        R"({"template_id":)" + std::to_string(t.num("id")) + R"(,"title":"now","execute":true)";
+    const std::string variables = R"("variables":{)" + q(s.hosts) + R"(:["host3"]})";
+
+    // Before sending, the submit page shows what would run: the submitter may preview it.
+    const std::string preview_url = "/api/v1/templates/" + std::to_string(t.num("id")) + "/preview";
+    auto preview = s.ops.post(preview_url, "{" + variables + "}");
+    INFO(preview.body);
+    REQUIRE(preview.status == 200);
+    CHECK(preview.json["confirmation_required"].GetBool());
+    CHECK(std::string(preview.json["environment"]["key"].GetString()) == s.env);
+    CHECK(strings_at(preview.json["argv"]) == std::vector<std::string>{"/bin/echo", "host3"});
+    CHECK(strings_at(preview.json["hosts"]) == std::vector<std::string>{"host3"});
+    auto bad = s.ops.post(preview_url, R"({"variables":{)" + q(s.hosts) + R"(:["host9"]}})");
+    CHECK(bad.status == 400);
+    CHECK(code_of(bad) == "variable.not_an_option");
+    // Someone who may not submit the template previews nothing.
+    CHECK(code_of(s.lead.post(preview_url, "{" + variables + "}")) == "template.submit_denied");
+
+    const std::string body = R"({"template_id":)" + std::to_string(t.num("id")) +
+                             R"(,"title":"now","execute":true,)" + variables;
     auto before = s.ops.get("/api/v1/tickets?view=mine").json["items"].Size();
     auto refused = s.ops.post("/api/v1/tickets", body + "}");
     CHECK(refused.status == 409);
@@ -284,6 +305,41 @@ TEST_CASE("a protected environment needs the confirmation at submit-and-execute 
     auto ok = s.ops.post("/api/v1/tickets", body + R"(,"confirm":true})");
     INFO(ok.body);
     CHECK(ok.status == 201);
+}
+
+TEST_CASE("the previews list as hosts the values of the variables marked as hosts",
+          "[api][first_day]") {
+    Setup s;
+    // A variable marked as hosts whose name says nothing of hosts, and one whose name says hosts
+    // but which is not marked.
+    auto targets = catalog::make_static_variable(s.a, "Targets", {"web1", "web2"}, true);
+    REQUIRE(s.a.patch("/api/v1/variables/" + targets, R"({"hosts":true})").json["hosts"].GetBool());
+    auto groups = catalog::make_static_variable(s.a, "HostGroup", {"blue", "green"});
+    CHECK_FALSE(s.a.get("/api/v1/variables/" + groups).json["hosts"].GetBool());
+    auto t = catalog::create_template(
+        s.a, s.env, s.purpose, "/bin/echo {" + targets + "} {" + groups + "}",
+        R"(,"variables":[{"name":)" + q(targets) + R"(,"required":true},{"name":)" + q(groups) +
+            R"(,"required":true}],"workflow_id":null,"submit_roles":[)" + q(s.ops_role) + "]");
+    REQUIRE(t.status == 201);
+    const std::string values =
+        R"("variables":{)" + q(targets) + R"(:["web2"],)" + q(groups) + R"(:"green"})";
+    const std::string preview_url = "/api/v1/templates/" + std::to_string(t.num("id")) + "/preview";
+    auto preview = s.ops.post(preview_url, "{" + values + "}");
+    INFO(preview.body);
+    CHECK(strings_at(preview.json["hosts"]) == std::vector<std::string>{"web2"});
+
+    auto created =
+        s.ops.post("/api/v1/tickets", R"({"template_id":)" + std::to_string(t.num("id")) +
+                                          R"(,"title":"hosts",)" + values + "}");
+    REQUIRE(created.status == 201);
+    auto ticket_preview = s.ops.get(path(created.num("id"), "execution-preview"));
+    INFO(ticket_preview.body);
+    CHECK(strings_at(ticket_preview.json["hosts"]) == std::vector<std::string>{"web2"});
+    // Marking the other one lists its values too.
+    REQUIRE(s.a.patch("/api/v1/variables/" + groups, R"({"hosts":true})").status == 200);
+    CHECK(
+        strings_at(s.ops.get(path(created.num("id"), "execution-preview")).json["hosts"]).size() ==
+        2);
 }
 
 TEST_CASE("datetime_range fields take [start, end] with the end after the start",

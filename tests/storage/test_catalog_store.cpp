@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "core/codes.h"
 #include "integrations/crypto.h"
 #include "storage/catalog_store.h"
 #include "storage/database.h"
@@ -177,17 +178,23 @@ TEST_CASE("a script-fed variable's cache is kept apart and dropped when asked",
     t.db.write([&](Connection& c) {
         unwrap(storage::insert_variable(c, v, 1));
         storage::store_variable_cache(c, "Projects", {{"shop", "Shop"}}, 2);
-        storage::store_variable_error(c, "Projects", "failed", 3);
+        storage::store_variable_error(
+            c, "Projects",
+            {"failed", codes::variable_script_exit_code, {{"name", "Projects"}, {"exit_code", 2}}},
+            3);
     });
     auto got = t.db.read([&](Connection& c) { return *storage::find_variable(c, "Projects"); });
     REQUIRE(got.cached);
     CHECK(got.cached->at(0).label == "Shop");
     CHECK(got.cached_at == 2);
     CHECK(got.last_error == "failed");
+    CHECK(got.last_error_code == "variable.script_exit_code");
+    CHECK(got.last_error_params == R"({"name":"Projects","exit_code":2})");
     CHECK(got.version == 1);  // caching is not a change of the definition
     t.db.write([&](Connection& c) { storage::update_variable(c, got, true, 4); });
     got = t.db.read([&](Connection& c) { return *storage::find_variable(c, "Projects"); });
     CHECK_FALSE(got.cached);
     CHECK_FALSE(got.last_error);
+    CHECK(got.last_error_code.empty());
     CHECK(got.version == 2);
 }

@@ -218,6 +218,13 @@ const std::vector<std::string> kStatusWrites = {
     "UPDATE notifications SET status = 'sent' WHERE id = 1",
     "UPDATE config_revisions SET action = 'set' WHERE id = 1",
 };
+
+// Gives the database at `c` the schema as migration `version` left it.
+void schema_at(storage::Connection& c, int version) {
+    for (const auto& m : storage::embedded_migrations("sqlite"))
+        if (m.version <= version) c.exec_script(m.sql);
+    c.exec_script("PRAGMA user_version = " + std::to_string(version));
+}
 }  // namespace
 
 // Migration 007: CHECK (x IN (...3+ values)) built a temporary b-tree for every row written
@@ -272,10 +279,8 @@ TEST_CASE("a database made before migration 007 keeps its rows and every connect
     const std::string path = dir + "/a.db";
     {
         storage::sqlite::SqliteConnection old(
-            path);  // the schema as version 6 left it, with a ticket in it
-        for (const auto& m : storage::embedded_migrations("sqlite"))
-            if (m.version <= 6) old.exec_script(m.sql);
-        old.exec_script("PRAGMA user_version = 6");
+            path);  // the schema as version 6 left it, with a ticket
+        schema_at(old, 6);
         old.exec_script(
             "INSERT INTO users (id, username, display_name, password_hash, created_at, "
             "updated_at) VALUES (1, 'u', 'U', 'x', 0, 0);"
@@ -298,5 +303,52 @@ TEST_CASE("a database made before migration 007 keeps its rows and every connect
     REQUIRE(t.step());
     CHECK(t.text(0) == "CHG-1");
     CHECK(t.text(1) == "approved");
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE(
+    "a database made at version 8: recorded errors get a general code (009), variables named "
+    "like hosts are marked as hosts (010)",
+    "[storage]") {
+    auto dir = test::temp_dir();
+    const std::string path = dir + "/a.db";
+    {
+        storage::sqlite::SqliteConnection old(path);  // the schema as version 8 left it
+        schema_at(old, 8);
+        old.exec_script(
+            "INSERT INTO notifications (id, event, channel, recipient, delivery_id, status, "
+            "queued_at, last_error, skip_reason, created_at, updated_at) VALUES "
+            "(1, 'node.waiting', 'webhook', 'http://h/', 'd1', 'failed', 0, 'HTTP 500', NULL, "
+            "0, 0), "
+            "(2, 'node.waiting', 'email', '', 'd2', 'skipped', 0, NULL, 'user bob has no email "
+            "address', 0, 0), "
+            "(3, 'node.waiting', 'email', 'a@b.c', 'd3', 'sent', 0, NULL, NULL, 0, 0);"
+            "INSERT INTO variables (name, source, last_error, created_at, updated_at) VALUES "
+            "('Hosts', 'script', 'exit code 1', 0, 0), ('Modes', 'static', NULL, 0, 0)");
+    }
+    storage::Database db(path, 1);
+    CHECK(db.migrate() >= 9);
+    db.read([](Connection& c) {
+        auto n = c.prepare(
+            "SELECT id, last_error_code, last_error_params, skip_reason_code, "
+            "skip_reason_params FROM notifications ORDER BY id");
+        std::vector<std::string> rows;
+        while (n.step())
+            rows.push_back(std::to_string(n.int64(0)) + " " + n.opt_text(1).value_or("-") + " " +
+                           n.opt_text(2).value_or("-") + " " + n.opt_text(3).value_or("-") + " " +
+                           n.opt_text(4).value_or("-"));
+        CHECK(rows == std::vector<std::string>{"1 notification.delivery_failed {} - -",
+                                               "2 - - notification.skipped {}", "3 - - - -"});
+        auto v = c.prepare(
+            "SELECT name, last_error_code, last_error_params, hosts FROM variables ORDER BY name");
+        REQUIRE(v.step());
+        CHECK(v.text(0) == "Hosts");
+        CHECK(v.opt_text(1) == "variable.script_failed");
+        CHECK(v.opt_text(2) == R"({"name":"Hosts"})");
+        CHECK(v.integer(3) == 1);
+        REQUIRE(v.step());
+        CHECK_FALSE(v.opt_text(1));
+        CHECK(v.integer(3) == 0);
+    });
     std::filesystem::remove_all(dir);
 }

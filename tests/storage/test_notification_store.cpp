@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "core/codes.h"
 #include "domain/accounts.h"
 #include "storage/accounts_store.h"
 #include "storage/database.h"
@@ -106,12 +107,18 @@ TEST_CASE("an event enqueues one email per addressed recipient and skips the oth
     CHECK(skipped == 3);
     CHECK(ids.size() == 4);
     CHECK(ids.begin()->size() == 32);
+    // Each reason in English and as a code with what its text names.
     std::set<std::string> reasons;
     for (const auto& n : rows)
-        if (n.skip_reason) reasons.insert(*n.skip_reason);
-    CHECK(reasons.count("user noaddr has no email address"));
-    CHECK(reasons.count("user gone is disabled"));
-    CHECK(reasons.count("user #9999 does not exist"));
+        if (n.skip_reason)
+            reasons.insert(*n.skip_reason + " | " + n.skip_reason_code + " " +
+                           n.skip_reason_params);
+    CHECK(
+        reasons.count("user noaddr has no email address | notification.no_email_address "
+                      R"({"username":"noaddr"})"));
+    CHECK(reasons.count(R"(user gone is disabled | user.disabled {"username":"gone"})"));
+    CHECK(
+        reasons.count(R"(user #9999 does not exist | notification.user_missing {"user_id":9999})"));
 }
 
 TEST_CASE("webhooks: global and the workflow's, filtered by event, active only",
@@ -189,10 +196,14 @@ TEST_CASE("claims are exclusive, leases expire, and a stale claimer cannot mark"
         t.db.write([&](Connection& c) { return storage::mark_sent(c, a[0].id, "A", 61'500); }));
     CHECK(t.db.write([&](Connection& c) { return storage::mark_sent(c, a[0].id, "C", 61'500); }));
     CHECK(t.db.write([&](Connection& c) {
-        return storage::mark_retry(c, a[1].id, "C", 61'500, 70'000, "boom");
+        return storage::mark_retry(c, a[1].id, "C", 61'500, 70'000,
+                                   {"boom", codes::notification_webhook_status, {{"status", 503}}});
     }));
-    CHECK(t.db.write(
-        [&](Connection& c) { return storage::mark_failed(c, a[2].id, "C", 61'500, "refused"); }));
+    CHECK(t.db.write([&](Connection& c) {
+        return storage::mark_failed(
+            c, a[2].id, "C", 61'500,
+            {"refused", codes::notification_smtp_refused, {{"smtp_code", 550}}});
+    }));
     t.db.write([&](Connection& c) { storage::release(c, b[0].id, "C", 61'500); });
 
     auto sent = t.db.read([&](Connection& c) { return *storage::find_notification(c, a[0].id); });
@@ -202,6 +213,13 @@ TEST_CASE("claims are exclusive, leases expire, and a stale claimer cannot mark"
     CHECK(retry.status == "pending");
     CHECK(retry.next_attempt_at == 70'000);
     CHECK(retry.last_error == "boom");
+    CHECK(retry.last_error_code == "notification.webhook_status");
+    CHECK(retry.last_error_params == R"({"status":503})");
+    auto failed = t.db.read([&](Connection& c) { return *storage::find_notification(c, a[2].id); });
+    CHECK(failed.status == "failed");
+    CHECK(failed.last_error_code == "notification.smtp_refused");
+    CHECK(failed.last_error_params == R"({"smtp_code":550})");
+    CHECK(sent.last_error_code.empty());
     auto released =
         t.db.read([&](Connection& c) { return *storage::find_notification(c, b[0].id); });
     CHECK(released.status == "pending");
@@ -243,19 +261,24 @@ TEST_CASE("retry: failed rows, and skipped rows once the user has an address",
     CHECK(r->status == "pending");
     CHECK(r->recipient == "noaddr@example.com");
     CHECK_FALSE(r->skip_reason);
+    CHECK(r->skip_reason_code.empty());
     CHECK(r->queued_at == 2000);
 
     // A failed row goes back with a fresh window and attempt count.
     auto claimed = t.db.write(
         [&](Connection& c) { return storage::claim_due(c, "A", 3000, 60'000, 10, kBoth); });
     REQUIRE(claimed.size() == 2);
-    t.db.write([&](Connection& c) { storage::mark_failed(c, claimed[0].id, "A", 3000, "550"); });
+    t.db.write([&](Connection& c) {
+        storage::mark_failed(c, claimed[0].id, "A", 3000,
+                             {"550", codes::notification_smtp_refused, {{"smtp_code", 550}}});
+    });
     r = t.db.write(
         [&](Connection& c) { return storage::retry_notification(c, claimed[0].id, 4000); });
     REQUIRE(r.ok());
     CHECK(r->attempts == 0);
     CHECK(r->next_attempt_at == 4000);
     CHECK(r->last_error == "550");  // what happened last time stays visible
+    CHECK(r->last_error_code == "notification.smtp_refused");
 }
 
 TEST_CASE("a channel this process cannot send is explained, then failed after the window",
@@ -266,16 +289,18 @@ TEST_CASE("a channel this process cannot send is explained, then failed after th
         storage::enqueue_ticket_event(c, "https://o.example.com", event({lead}), 1000);
     });
     const TimeMs day = 24LL * 3600 * 1000;
-    int failed = t.db.write([&](Connection& c) {
-        return storage::note_undeliverable(c, "email", "email is not configured", 2000, day);
-    });
+    const Problem why{"email is not configured", codes::email_not_configured, {}};
+    int failed = t.db.write(
+        [&](Connection& c) { return storage::note_undeliverable(c, "email", why, 2000, day); });
     CHECK(failed == 0);
     auto n = t.all()[0];
     CHECK(n.status == "pending");
     CHECK(n.last_error == "email is not configured");
+    CHECK(n.last_error_code == "email.not_configured");
     failed = t.db.write([&](Connection& c) {
-        return storage::note_undeliverable(c, "email", "email is not configured", 1000 + day, day);
+        return storage::note_undeliverable(c, "email", why, 1000 + day, day);
     });
     CHECK(failed == 1);
     CHECK(t.all()[0].status == "failed");
+    CHECK(t.all()[0].last_error_code == "email.not_configured");
 }

@@ -71,6 +71,8 @@ export async function variableAndTemplate({ page, users, screenshot, uniq }) {
   await vd.getByTestId('variable-name').fill(varName)
   await vd.getByTestId('variable-label').fill('主机')
   await vd.getByTestId('variable-multiple').click()
+  // Its values are the hosts a run addresses (the confirmation before a protected run lists them).
+  await vd.getByTestId('variable-hosts-switch').click()
   await vd.getByTestId('variable-options').fill('["web1","web2"')
   await vd.getByTestId('variable-save').click()
   await vd.getByText('Not a valid JSON list').waitFor()
@@ -78,6 +80,7 @@ export async function variableAndTemplate({ page, users, screenshot, uniq }) {
   await vd.getByTestId('variable-save').click()
   await vd.waitFor({ state: 'hidden' })
   await page.getByTestId('variable-table').locator('tr', { hasText: varName }).getByText('web2', { exact: true }).waitFor()
+  await page.getByTestId(`variable-hosts-${varName}`).waitFor()
 
   // A template: the command editor checks as you type.
   await page.goto('/admin/templates')

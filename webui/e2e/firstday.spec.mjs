@@ -2,7 +2,9 @@
 // a ticket ops executed (no retries of what cannot be read, no polling of finished things),
 // names instead of "#1", required marks that go once a value is picked, no complaint before
 // anything was typed, errors in the language the user picked, no workflow version chosen for a
-// new service, and on a phone the submitted values before the flow graph.
+// new service, on a phone the submitted values before the flow graph, and a confirmation of what
+// will run before anything runs in a protected environment (from the ticket page and from
+// "submit and execute").
 import assert from 'node:assert/strict'
 import { apiCall, apiLogin, expectCount, expectText, pickOptions, signIn, switchLanguage, until } from './helpers.mjs'
 
@@ -241,6 +243,99 @@ export async function protectedRunAsksFirst({ page, users, baseURL, uniq, screen
   assert.equal(posted[0].confirm, true)
 }
 
+/**
+ * A new environment (protected or not) with a task template without approval in it, which ops
+ * may submit and execute at once. Returns {env, tpl}.
+ */
+async function directTemplateIn(baseURL, users, uniq, { protect }) {
+  const admin = await apiLogin(baseURL, users.admin)
+  const env = await apiCall(baseURL, admin, 'POST', '/environments', { key: uniq('P'), name: uniq('保护环境 '), protected: protect })
+  const tpl = await apiCall(baseURL, admin, 'POST', '/templates', {
+    name: uniq('Direct deploy '),
+    environment: env.key,
+    purpose: 'DeployDocker',
+    command: `sh -c 'echo deploying to {AnsibleHosts}'`,
+    variables: [{ name: 'AnsibleHosts', required: true }],
+    submit_roles: ['ops'],
+  })
+  return { env, tpl }
+}
+
+/** Opens the submit form of `tpl` as the signed-in user and picks host3. */
+async function openSubmitForm(page, env, tpl) {
+  await page.goto(`/submit?env=${encodeURIComponent(env.key)}`)
+  await page.getByTestId(`template-card-${tpl.id}`).click()
+  const drawer = page.getByTestId('submit-drawer')
+  await pickOptions(page, drawer.getByTestId('var-AnsibleHosts'), ['host3'], { multiple: true })
+  return drawer
+}
+
+/** POST /tickets bodies the page sends. */
+function recordSubmissions(page) {
+  const posted = []
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/tickets') posted.push(r.postDataJSON())
+  })
+  return posted
+}
+
+export async function submitAndExecuteInProtectedEnvAsksFirst({ page, users, baseURL, uniq, screenshot }) {
+  const { env, tpl } = await directTemplateIn(baseURL, users, uniq, { protect: true })
+  await signIn(page, users.ops)
+  await switchLanguage(page, 'zh-CN')
+  const posted = recordSubmissions(page)
+  const drawer = await openSubmitForm(page, env, tpl)
+  await drawer.getByTestId('submit-execute-button').click()
+  // Nothing is sent before the confirmation, which shows what would run, where and on what.
+  const dialog = page.getByTestId('execute-confirm')
+  await expectText(dialog.getByTestId('execute-confirm-env'), env.key)
+  await expectText(dialog.getByTestId('execute-confirm-hosts'), 'host3')
+  await expectText(dialog.getByTestId('execute-confirm-argv'), /deploying to host3/)
+  await dialog.locator('[data-testid="execute-confirm-ok"]:disabled').waitFor()
+  await screenshot('submit-confirm-protected')
+  assert.deepEqual(posted, [], 'nothing was submitted before the confirmation')
+  // Cancelling sends nothing and keeps the form.
+  await dialog.getByTestId('execute-confirm-cancel').click()
+  await dialog.waitFor({ state: 'hidden' })
+  await drawer.getByTestId('submit-execute-button').waitFor()
+  assert.deepEqual(posted, [], 'a cancelled confirmation submits nothing')
+  // Confirmed: one submission, with the confirmation, and the live log.
+  await drawer.getByTestId('submit-execute-button').click()
+  await dialog.getByTestId('execute-confirm-input').fill(env.key)
+  await dialog.locator('[data-testid="execute-confirm-ok"]:enabled').click()
+  await page.getByTestId('log-viewer').locator('[data-testid="execution-result"]').waitFor({ timeout: 60_000 })
+  assert.equal(posted.length, 1)
+  assert.equal(posted[0].execute, true)
+  assert.equal(posted[0].confirm, true)
+}
+
+export async function submitAndExecuteWhenEnvBecameProtected({ page, users, baseURL, uniq }) {
+  const { env, tpl } = await directTemplateIn(baseURL, users, uniq, { protect: false })
+  await signIn(page, users.ops)
+  await switchLanguage(page, 'zh-CN')
+  const posted = recordSubmissions(page)
+  const drawer = await openSubmitForm(page, env, tpl)
+  // The page was loaded while the environment was not protected; now it is.
+  const admin = await apiLogin(baseURL, users.admin)
+  await apiCall(baseURL, admin, 'PATCH', `/environments/${env.key}`, { protected: true })
+  await drawer.getByTestId('submit-execute-button').click()
+  // The server's refusal brings up the confirmation instead of an error.
+  const dialog = page.getByTestId('execute-confirm')
+  await expectText(dialog.getByTestId('execute-confirm-env'), env.key)
+  await expectText(dialog.getByTestId('execute-confirm-hosts'), 'host3')
+  assert.equal(await drawer.getByTestId('submit-error').count(), 0, 'no error is shown for the refusal')
+  assert.equal(posted.length, 1)
+  assert.equal(posted[0].confirm, undefined)
+  const ops = await apiLogin(baseURL, users.ops)
+  const mine = (await apiCall(baseURL, ops, 'GET', '/tickets?view=mine&limit=50')).items
+  assert.ok(!mine.some((t) => t.title.startsWith(tpl.name)), 'the refused submission created no ticket')
+  await dialog.getByTestId('execute-confirm-input').fill(env.key)
+  await dialog.locator('[data-testid="execute-confirm-ok"]:enabled').click()
+  await page.getByTestId('log-viewer').locator('[data-testid="execution-result"]').waitFor({ timeout: 60_000 })
+  assert.equal(posted.length, 2)
+  assert.equal(posted[1].confirm, true)
+}
+
 export async function cancelledRunReadsCancelled({ page, users, baseURL, uniq }) {
   const admin = await apiLogin(baseURL, users.admin)
   const name = uniq('Slow STAGE task ')
@@ -301,4 +396,7 @@ export async function problemsInTheUserLanguage({ page, users, baseURL }) {
   assert.doesNotMatch(await alert.innerText(), /no ticket/i)
   await switchLanguage(page, 'en')
   await until('the locale to be saved', async () => (await apiCall(baseURL, token, 'GET', '/me')).locale === 'en')
+  // The message on the page follows the switch, without a reload.
+  await expectText(alert, 'No ticket with id 999999')
+  assert.doesNotMatch(await alert.innerText(), /没有 ID/)
 }

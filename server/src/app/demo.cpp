@@ -187,7 +187,7 @@ void OrderlyApp::load_demo_catalog() {
              R"({"value":"demo-s3cret-token","secret":true,"description":"部署令牌 secret"})");
     api.call(
         "POST", "/api/v1/variables",
-        R"({"name":"AnsibleHosts","label":"目标主机 Hosts","multiple":true,"source":"static","options":["host1","host2","host3"]})");
+        R"({"name":"AnsibleHosts","label":"目标主机 Hosts","multiple":true,"hosts":true,"source":"static","options":["host1","host2","host3"]})");
     api.call(
         "POST", "/api/v1/variables",
         R"({"name":"GitBranch","label":"分支 Branch","multiple":false,"source":"script","command":"printf '[\"main\",\"release-1.0\",\"hotfix-42\"]'","timeout_s":5,"cache_s":60})");

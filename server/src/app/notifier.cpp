@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <random>
 
+#include "core/codes.h"
 #include "core/json.h"
 #include "integrations/crypto.h"
 #include "storage/notification_store.h"
@@ -29,15 +30,20 @@ Notifier::Notifier(storage::Database& db, const Clock& clock, NotifierOptions op
 
     std::string why;
     if (opts_.smtp_url.empty()) {
-        email_problem_ = "email is not configured on the server (set ORDERLY_SMTP_URL)";
+        email_problem_ = {"email is not configured on the server (set ORDERLY_SMTP_URL)",
+                          codes::email_not_configured,
+                          {}};
     } else if (!smtp::parse_server_url(opts_.smtp_url, &why)) {
-        email_problem_ = "ORDERLY_SMTP_URL " + why;
+        email_problem_ = {
+            "ORDERLY_SMTP_URL " + why, codes::email_smtp_url_invalid, {{"reason", why}}};
     } else {
         auto from = smtp::parse_mailbox(opts_.smtp_from.empty() ? "Orderly <orderly@localhost>"
                                                                 : opts_.smtp_from);
         if (!from)
-            email_problem_ =
-                "ORDERLY_SMTP_FROM is not an address like \"Orderly <orderly@example.com>\"";
+            email_problem_ = {
+                "ORDERLY_SMTP_FROM is not an address like \"Orderly <orderly@example.com>\"",
+                codes::email_smtp_from_invalid,
+                {}};
         else
             from_ = *from;
     }
@@ -58,7 +64,7 @@ void Notifier::start() {
         log("info",
             "sending email through " + smtp::redact_url(opts_.smtp_url) + " as " + from_.address);
     else
-        log("warn", email_problem_ + "; emails stay queued");
+        log("warn", email_problem_.text + "; emails stay queued");
     for (int i = 0; i < opts_.workers; ++i) threads_.emplace_back([this, i] { run(i); });
 }
 
@@ -150,7 +156,7 @@ void Notifier::housekeeping(TimeMs now) {
                                                opts_.backoff.give_up_after_ms);
         });
         if (failed > 0)
-            log("warn", std::to_string(failed) + " queued emails failed: " + email_problem_);
+            log("warn", std::to_string(failed) + " queued emails failed: " + email_problem_.text);
     }
     if (now - last_reminder_scan_ >= opts_.reminder_scan_interval.count()) {
         last_reminder_scan_ = now;
@@ -202,7 +208,7 @@ void Notifier::deliver_email(const domain::Notification& n) {
         return;
     }
     if (r.permanent) {
-        log("warn", "email refused for good: " + r.error, n.id);
+        log("warn", "email refused for good: " + r.error.text, n.id);
         db_.write([&](storage::Connection& c) {
             storage::mark_failed(c, n.id, owner_, clock_.now_ms(), r.error);
         });
@@ -217,8 +223,9 @@ void Notifier::deliver_webhook(const domain::Notification& n) {
         return storage::find_webhook(c, *n.webhook_id);
     });
     if (!sub || !sub->active) {
-        const std::string reason =
-            !sub ? "the webhook subscription was deleted" : "the webhook subscription is inactive";
+        const Problem reason =
+            !sub ? Problem{"the webhook subscription was deleted", codes::webhook_gone, {}}
+                 : Problem{"the webhook subscription is inactive", codes::webhook_inactive, {}};
         db_.write([&](storage::Connection& c) {
             storage::mark_skipped(c, n.id, owner_, clock_.now_ms(), reason);
         });
@@ -226,10 +233,12 @@ void Notifier::deliver_webhook(const domain::Notification& n) {
     }
     auto secret = crypto::decrypt(opts_.secret_key, sub->secret_enc);
     if (!secret) {
-        const std::string err =
+        const Problem err{
             "cannot decrypt the webhook's secret (was the server's secret key replaced?); "
-            "set a new secret on the subscription and retry";
-        log("error", err, n.id);
+            "set a new secret on the subscription and retry",
+            codes::notification_webhook_secret_lost,
+            {}};
+        log("error", err.text, n.id);
         db_.write([&](storage::Connection& c) {
             storage::mark_failed(c, n.id, owner_, clock_.now_ms(), err);
         });
@@ -251,12 +260,14 @@ void Notifier::deliver_webhook(const domain::Notification& n) {
     failed_attempt(n, r.error);
 }
 
-void Notifier::failed_attempt(const domain::Notification& n, const std::string& error) {
+void Notifier::failed_attempt(const domain::Notification& n, const Problem& error) {
     TimeMs now = clock_.now_ms();
     if (opts_.backoff.gives_up(n.queued_at, now)) {
-        const std::string msg =
-            "gave up after " + std::to_string(n.attempts) + " attempts; last error: " + error;
-        log("warn", msg, n.id);
+        // The code stays the last attempt's: the row's status (failed) and attempts tell the rest.
+        Problem msg = error;
+        msg.text =
+            "gave up after " + std::to_string(n.attempts) + " attempts; last error: " + error.text;
+        log("warn", msg.text, n.id);
         db_.write([&](storage::Connection& c) { storage::mark_failed(c, n.id, owner_, now, msg); });
         return;
     }

@@ -62,8 +62,8 @@ class Notifier {
     void wake();
 
     // Whether this process sends email, and if not, why (shown on queued rows and by the API).
-    bool email_enabled() const { return email_problem_.empty(); }
-    const std::string& email_problem() const { return email_problem_; }
+    bool email_enabled() const { return email_problem_.code.empty(); }
+    const Problem& email_problem() const { return email_problem_; }
     const NotifierOptions& options() const { return opts_; }
 
   private:
@@ -72,7 +72,7 @@ class Notifier {
     void deliver(const domain::Notification& n);
     void deliver_email(const domain::Notification& n);
     void deliver_webhook(const domain::Notification& n);
-    void failed_attempt(const domain::Notification& n, const std::string& error);
+    void failed_attempt(const domain::Notification& n, const Problem& error);
     void log(const char* level, const std::string& msg, int64_t id = 0) const;
     bool stopping() const { return stop_.load(); }
 
@@ -81,7 +81,7 @@ class Notifier {
     NotifierOptions opts_;
     std::string owner_;  // lease owner id, unique per Notifier
     std::vector<std::string> channels_;
-    std::string email_problem_;
+    Problem email_problem_;  // code empty when email can be sent
     smtp::Mailbox from_;
     std::string message_id_domain_;
 

@@ -157,6 +157,12 @@ namespace orderly::codes {
     X(variable_single_value, "variable.single_value")                                 \
     X(variable_repeated_value, "variable.repeated_value")                             \
     X(variable_no_options, "variable.no_options")                                     \
+    X(variable_script_timed_out, "variable.script_timed_out")                         \
+    X(variable_script_output_too_large, "variable.script_output_too_large")           \
+    X(variable_script_exit_code, "variable.script_exit_code")                         \
+    X(variable_script_not_json, "variable.script_not_json")                           \
+    X(variable_script_not_array, "variable.script_not_array")                         \
+    X(variable_script_bad_list, "variable.script_bad_list")                           \
     X(option_too_many, "option.too_many")                                             \
     X(option_value_empty, "option.value_empty")                                       \
     X(option_value_too_long, "option.value_too_long")                                 \
@@ -239,13 +245,25 @@ namespace orderly::codes {
     X(notification_no_recipient, "notification.no_recipient")                         \
     X(notification_not_retryable, "notification.not_retryable")                       \
     X(notification_user_no_email, "notification.user_no_email")                       \
+    X(notification_delivery_failed, "notification.delivery_failed")                   \
+    X(notification_skipped, "notification.skipped")                                   \
+    X(notification_user_missing, "notification.user_missing")                         \
+    X(notification_no_email_address, "notification.no_email_address")                 \
+    X(notification_address_unusable, "notification.address_unusable")                 \
+    X(notification_smtp_refused, "notification.smtp_refused")                         \
+    X(notification_smtp_failed, "notification.smtp_failed")                           \
+    X(notification_webhook_no_answer, "notification.webhook_no_answer")               \
+    X(notification_webhook_status, "notification.webhook_status")                     \
+    X(notification_webhook_secret_lost, "notification.webhook_secret_lost")           \
     X(webhook_not_found, "webhook.not_found")                                         \
     X(webhook_gone, "webhook.gone")                                                   \
     X(webhook_inactive, "webhook.inactive")                                           \
     X(webhook_url_invalid, "webhook.url_invalid")                                     \
     X(event_unknown, "event.unknown")                                                 \
     X(email_address_invalid, "email.address_invalid")                                 \
-    X(email_not_configured, "email.not_configured")
+    X(email_not_configured, "email.not_configured")                                   \
+    X(email_smtp_url_invalid, "email.smtp_url_invalid")                               \
+    X(email_smtp_from_invalid, "email.smtp_from_invalid")
 
 #define ORDERLY_DEFINE_CODE(id, text) inline constexpr const char* id = text;
 ORDERLY_PROBLEM_CODES(ORDERLY_DEFINE_CODE)

@@ -44,6 +44,15 @@ struct Param {
 };
 using Params = std::vector<Param>;
 
+// A problem kept for later display (why a notification was not delivered, why an options script
+// failed): the English text, and a ProblemCode (core/codes.h) with the values its message names,
+// which clients translate, showing the text as the detail.
+struct Problem {
+    std::string text;
+    std::string code;
+    Params params;
+};
+
 struct FieldError {
     std::string field;
     std::string message;

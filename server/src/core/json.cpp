@@ -184,8 +184,9 @@ bool is_null_member(const Value& obj, const char* name) {
     return it != obj.MemberEnd() && it->value.IsNull();
 }
 
-void write_params(Writer& w, std::string_view key, const Params& params) {
-    w.key(key).start_object();
+namespace {
+void write_params_object(Writer& w, const Params& params) {
+    w.start_object();
     for (const auto& p : params) {
         if (p.value.is_number)
             w.kv(p.name, p.value.number);
@@ -193,6 +194,18 @@ void write_params(Writer& w, std::string_view key, const Params& params) {
             w.kv(p.name, p.value.text);
     }
     w.end_object();
+}
+}  // namespace
+
+void write_params(Writer& w, std::string_view key, const Params& params) {
+    w.key(key);
+    write_params_object(w, params);
+}
+
+std::string params_json(const Params& params) {
+    Writer w;
+    write_params_object(w, params);
+    return w.take();
 }
 
 }  // namespace orderly::json

@@ -149,5 +149,7 @@ bool is_null_member(const Value& obj, const char* name);
 
 // Writes `key` and the object of problem or result parameters (numbers as numbers).
 void write_params(Writer& w, std::string_view key, const Params& params);
+// The same object as JSON text, for a column that stores it.
+std::string params_json(const Params& params);
 
 }  // namespace orderly::json

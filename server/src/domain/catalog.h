@@ -105,6 +105,7 @@ struct Variable {
     std::string description;
     bool multiple = false;  // several values may be chosen; they reach the command joined by ","
     bool secret = false;    // values are masked in logs and shown argument vectors
+    bool hosts = false;     // values are the hosts a run addresses (listed in run previews)
     VariableSource source = VariableSource::static_list;
     std::vector<Option> options;  // static: the list
     // script: the command (split once into argv when saved, run without a shell)
@@ -114,7 +115,9 @@ struct Variable {
     int64_t cache_s = 300;                      // how long a fetched list is fresh
     std::optional<std::vector<Option>> cached;  // script: the last good list
     std::optional<TimeMs> cached_at;
-    std::optional<std::string> last_error;  // script: why the last run failed
+    std::optional<std::string> last_error;  // script: why the last run failed (English)
+    std::string last_error_code;            // its ProblemCode; empty when last_error is null
+    std::string last_error_params = "{}";   // the code's params, a JSON object
     std::optional<TimeMs> last_error_at;
     int64_t version = 1;
     TimeMs created_at = 0;

@@ -100,8 +100,15 @@ struct Notification {
     int attempts = 0;
     std::optional<TimeMs> next_attempt_at;
     TimeMs queued_at = 0;
+    // Why the last attempt failed, and why a skipped row was not sent: the English text, and a
+    // ProblemCode with its params (a JSON object) that clients translate; the code is empty when
+    // the text is null.
     std::optional<std::string> last_error;
+    std::string last_error_code;
+    std::string last_error_params = "{}";
     std::optional<std::string> skip_reason;
+    std::string skip_reason_code;
+    std::string skip_reason_params = "{}";
     TimeMs created_at = 0;
     TimeMs updated_at = 0;
     std::optional<TimeMs> sent_at;

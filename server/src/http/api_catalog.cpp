@@ -633,6 +633,36 @@ Result<std::vector<std::string>> revalidate_snapshot(storage::Connection& c, con
     return as_result([&] { return revalidate(c, app, snapshot_json, secrets_out); });
 }
 
+void write_run_preview(json::Writer& w, storage::Connection& c,
+                       const std::optional<std::string>& environment,
+                       const std::vector<std::string>& argv, std::vector<std::string> secrets,
+                       const std::map<std::string, std::vector<std::string>>& values) {
+    std::erase(secrets, std::string());
+    std::optional<domain::Category> env;
+    if (environment) env = storage::find_category(c, CategoryKind::environment, *environment);
+    w.key("environment");
+    if (env)
+        w.start_object()
+            .kv("key", env->key)
+            .kv("name", env->name)
+            .kv("protected", env->protected_env)
+            .end_object();
+    else
+        w.null();
+    w.kv("confirmation_required", env && env->protected_env);
+    w.key("argv").start_array();
+    for (const auto& a : argv) w.str(domain::mask_secrets(a, secrets));
+    w.end_array();
+    // The machines the run addresses: the values of the registered variables marked as hosts.
+    w.key("hosts").start_array();
+    for (const auto& [name, chosen] : values) {
+        auto v = storage::find_variable(c, name);
+        if (!v || !v->hosts) continue;
+        for (const auto& x : chosen) w.str(domain::mask_secrets(x, secrets));
+    }
+    w.end_array();
+}
+
 void register_catalog_routes(App& app, Server& s) {
     register_category_routes(app, s, CategoryKind::environment, "/api/v1/environments");
     register_category_routes(app, s, CategoryKind::purpose, "/api/v1/purposes");
@@ -741,26 +771,33 @@ void register_catalog_routes(App& app, Server& s) {
         int64_t id = req.id_param();
         const json::Value& variables = member(req.json, "variables");
         auto body = app.db.read([&](storage::Connection& c) {
-            auto t = load_template(c, id);
-            auto snapshot = build_snapshot(c, t, variables);
+            // A catalog manager previews any template (the template editor); anyone else one
+            // they may submit, with the values they chose (the submit page's confirmation before
+            // "submit and execute").
+            const std::string snapshot =
+                manages(req)
+                    ? build_snapshot(c, load_template(c, id), variables)
+                    : unwrap(snapshot_template_submission(c, app, id, variables, req.user()));
             std::vector<std::string> secrets;
             auto argv = revalidate(c, app, snapshot, &secrets);
             json::Document snap;
             snap.Parse(snapshot.data(), snapshot.size());
             auto secret_vars =
                 json::get_strings(snap, "secret_vars").value_or(std::vector<std::string>{});
+            const auto values = string_lists(member(snap, "values"));
             json::Writer w;
-            w.start_object().key("argv").start_array();
-            for (const auto& a : argv) w.str(domain::mask_secrets(a, secrets));
-            w.end_array().key("values").start_object();
-            for (const auto& [name, vals] : string_lists(member(snap, "values"))) {
+            w.start_object().key("values").start_object();
+            for (const auto& [name, vals] : values) {
                 bool secret =
                     std::find(secret_vars.begin(), secret_vars.end(), name) != secret_vars.end();
                 w.key(name).start_array();
                 for (const auto& v : vals) w.str(secret ? domain::kMasked : v);
                 w.end_array();
             }
-            w.end_object().end_object();
+            w.end_object();
+            write_run_preview(w, c, json::get_string(snap, "environment"), argv, std::move(secrets),
+                              values);
+            w.end_object();
             return w.take();
         });
         return Response::ok(std::move(body));

@@ -4,6 +4,8 @@
 // an execution runs. Also the few helpers the catalog handlers (api_catalog.cpp,
 // api_config.cpp, api_variables.cpp) share.
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,17 @@ Result<std::string> snapshot_template_submission(storage::Connection& c, const A
 Result<std::vector<std::string>> revalidate_snapshot(storage::Connection& c, const App& app,
                                                      const std::string& snapshot_json,
                                                      std::vector<std::string>* secrets_out);
+
+// What a run would do, as the confirmation before executing in a protected environment shows
+// it; the members a ticket's execution preview and a template's preview share: "environment"
+// ({key, name, protected}, or null without one), "confirmation_required" (the environment is
+// protected: executing needs "confirm": true), "argv" (secrets masked as ******) and "hosts"
+// (the chosen values of the variables marked `hosts`, secrets masked). `values` are the chosen
+// values by variable, unmasked; `secrets` the clear secrets revalidate_snapshot gave.
+void write_run_preview(json::Writer& w, storage::Connection& c,
+                       const std::optional<std::string>& environment,
+                       const std::vector<std::string>& argv, std::vector<std::string> secrets,
+                       const std::map<std::string, std::vector<std::string>>& values);
 
 // ---- shared by the catalog handlers
 

@@ -33,7 +33,8 @@ void write_notification(json::Writer& w, const domain::Notification& n) {
         .kv("status", n.status)
         .kv("attempts", n.attempts);
     w.key("next_attempt_at").opt_time(n.next_attempt_at);
-    w.kv("last_error", n.last_error).kv("skip_reason", n.skip_reason);
+    write_stored_problem(w, "last_error", n.last_error, n.last_error_code, n.last_error_params);
+    write_stored_problem(w, "skip_reason", n.skip_reason, n.skip_reason_code, n.skip_reason_params);
     w.key("created_at").time(n.created_at);
     w.key("updated_at").time(n.updated_at);
     w.key("sent_at").opt_time(n.sent_at);
@@ -199,9 +200,8 @@ void register_notification_routes(App& app, Server& s, NotifierHandle notifier) 
             if (!smtp::is_plausible_address(to))
                 fail(Error::UnprocessableField("to", "is not a usable email address",
                                                codes::email_address_invalid));
-            if (!handle->email_problem.empty())
-                fail(Error::Conflict(handle->email_problem)
-                         .with(codes::email_not_configured, {{"reason", handle->email_problem}}));
+            if (const auto& why = handle->email_problem; !why.code.empty())
+                fail(Error::Conflict(why.text).with(why.code, why.params));
             TimeMs now = app.clock.now_ms();
             int64_t id = app.db.write([&](storage::Connection& c) {
                 int64_t nid = storage::enqueue_test_email(c, app.config.base_url, to, now);

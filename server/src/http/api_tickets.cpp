@@ -1,7 +1,6 @@
 // Tickets: submit (through a service or a task template), read, list and search, and act on them.
 // The engine that judges and applies actions is storage/ticket_store.h over domain/ticket.h.
 #include <algorithm>
-#include <cctype>
 
 #include "app/ticket_engine.h"
 #include "core/codes.h"
@@ -583,10 +582,6 @@ void register_ticket_routes(App& app, Server& s) {
                          .with(codes::service_no_template));
             std::vector<std::string> secrets;
             auto argv = unwrap(revalidate_snapshot(c, app, *t.template_snapshot, &secrets));
-            std::erase(secrets, std::string());
-            std::optional<domain::Category> env;
-            if (t.environment)
-                env = storage::find_category(c, storage::CategoryKind::environment, *t.environment);
             json::Document vars;
             if (t.variables_json.empty() || !json::parse_untrusted(t.variables_json, vars).ok() ||
                 !vars.IsObject())
@@ -594,46 +589,30 @@ void register_ticket_routes(App& app, Server& s) {
             json::Writer w;
             w.start_object().kv("ticket_id", t.id).kv("ticket_sn", t.sn);
             w.kv("action", retry ? "retry" : "execute");
-            w.key("environment");
-            if (env)
-                w.start_object()
-                    .kv("key", env->key)
-                    .kv("name", env->name)
-                    .kv("protected", env->protected_env)
-                    .end_object();
-            else
-                w.null();
-            w.kv("confirmation_required", env && env->protected_env);
-            w.key("argv").start_array();
-            for (const auto& a : argv) w.str(domain::mask_secrets(a, secrets));
-            w.end_array();
-            // Every chosen value, secrets masked; variables whose name mentions hosts again
-            // under "hosts" (a list of all their values).
-            std::vector<std::string> hosts;
+            // Every chosen value, secrets masked.
+            std::erase(secrets, std::string());
+            std::map<std::string, std::vector<std::string>> chosen;
             w.key("variables").start_object();
             for (auto m = vars.MemberBegin(); m != vars.MemberEnd(); ++m) {
                 std::string name(m->name.GetString(), m->name.GetStringLength());
-                std::string lower = name;
-                for (auto& ch : lower) ch = static_cast<char>(std::tolower(ch));
-                const bool is_host = lower.find("host") != std::string::npos;
-                std::vector<std::string> values;
+                auto& values = chosen[name];
                 if (m->value.IsString())
                     values.emplace_back(m->value.GetString(), m->value.GetStringLength());
                 else if (m->value.IsArray())
                     for (const auto& x : m->value.GetArray())
                         if (x.IsString()) values.emplace_back(x.GetString(), x.GetStringLength());
-                for (auto& v : values) v = domain::mask_secrets(v, secrets);
+                std::vector<std::string> masked;
+                for (const auto& v : values) masked.push_back(domain::mask_secrets(v, secrets));
                 w.key(name);
                 if (m->value.IsArray())
-                    w.strings(values);
-                else if (!values.empty())
-                    w.str(values.front());
+                    w.strings(masked);
+                else if (!masked.empty())
+                    w.str(masked.front());
                 else
                     w.null();
-                if (is_host) hosts.insert(hosts.end(), values.begin(), values.end());
             }
             w.end_object();
-            w.kv("hosts", hosts);
+            write_run_preview(w, c, t.environment, argv, std::move(secrets), chosen);
             w.end_object();
             return w.take();
         });

@@ -5,6 +5,7 @@
 
 #include "core/codes.h"
 #include "http/api_catalog.h"
+#include "http/render.h"
 #include "integrations/run_command.h"
 #include "storage/catalog_store.h"
 
@@ -37,6 +38,7 @@ void write_variable(json::Writer& w, const domain::Variable& v, bool admin) {
         .kv("description", v.description)
         .kv("multiple", v.multiple)
         .kv("secret", v.secret)
+        .kv("hosts", v.hosts)
         .kv("source", domain::to_string(v.source));
     w.key("options");
     write_options(w, domain::current_options(v).value_or(std::vector<domain::Option>{}));
@@ -51,7 +53,8 @@ void write_variable(json::Writer& w, const domain::Variable& v, bool admin) {
             w.str(v.command);
         else
             w.null();
-        w.key("last_error").opt_str(script ? v.last_error : std::nullopt);
+        write_stored_problem(w, "last_error", script ? v.last_error : std::nullopt,
+                             v.last_error_code, v.last_error_params);
     }
     w.kv("timeout_s", v.timeout_s).kv("cache_s", v.cache_s).kv("version", v.version);
     w.key("created_at").time(v.created_at);
@@ -68,6 +71,7 @@ std::string variable_audit_json(const domain::Variable& v) {
         .kv("description", v.description)
         .kv("multiple", v.multiple)
         .kv("secret", v.secret)
+        .kv("hosts", v.hosts)
         .kv("source", domain::to_string(v.source))
         .kv("command", v.command)
         .kv("timeout_s", v.timeout_s)
@@ -96,6 +100,7 @@ void apply_variable_body(domain::Variable& v, const json::Value& body) {
     if (auto x = json::get_string(body, "description")) v.description = *x;
     if (auto x = json::get_bool(body, "multiple")) v.multiple = *x;
     if (auto x = json::get_bool(body, "secret")) v.secret = *x;
+    if (auto x = json::get_bool(body, "hosts")) v.hosts = *x;
     if (auto x = json::get_string(body, "source"))
         v.source =
             *x == "script" ? domain::VariableSource::script : domain::VariableSource::static_list;
@@ -152,8 +157,10 @@ std::string first_line(const std::string& text, size_t max) {
 
 struct ScriptOutcome {
     std::optional<std::vector<domain::Option>> options;
-    std::string problem;  // shown to the caller (catalog.manage holders also see it as last_error)
-    std::string detail;   // the first line of standard error, for last_error only
+    // Why it failed: the text is shown to the caller; catalog.manage holders also see it, with
+    // the code and the detail, as last_error.
+    Problem problem;
+    std::string detail;  // the first line of standard error, for last_error only
 };
 
 ScriptOutcome run_options_script(const domain::Variable& v) {
@@ -161,13 +168,20 @@ ScriptOutcome run_options_script(const domain::Variable& v) {
     auto r =
         integrations::run_command(v.argv, static_cast<int>(v.timeout_s * 1000), kMaxScriptOutput);
     const std::string who = "the options script of \"" + v.name + "\"";
+    auto failed = [&](std::string text, const char* code, Params params = {}) {
+        params.insert(params.begin(), Param{"name", v.name});
+        o.problem = {who + " " + text, code, std::move(params)};
+    };
     o.detail = first_line(r.err, 300);
     if (r.timed_out) {
-        o.problem = who + " did not finish within " + std::to_string(v.timeout_s) + " s";
+        failed("did not finish within " + std::to_string(v.timeout_s) + " s",
+               codes::variable_script_timed_out, {{"timeout_s", v.timeout_s}});
     } else if (r.truncated) {
-        o.problem = who + " printed more than " + std::to_string(kMaxScriptOutput) + " bytes";
+        failed("printed more than " + std::to_string(kMaxScriptOutput) + " bytes",
+               codes::variable_script_output_too_large, {{"max_bytes", kMaxScriptOutput}});
     } else if (r.exit_code != 0) {
-        o.problem = who + " failed with exit code " + std::to_string(r.exit_code);
+        failed("failed with exit code " + std::to_string(r.exit_code),
+               codes::variable_script_exit_code, {{"exit_code", r.exit_code}});
     } else {
         json::Document doc;
         auto parsed = json::parse_untrusted(r.out, doc);
@@ -175,15 +189,19 @@ ScriptOutcome run_options_script(const domain::Variable& v) {
             std::string why = parsed.error().message;
             const std::string prefix = "request body is not valid JSON: ";
             if (why.rfind(prefix, 0) == 0) why = why.substr(prefix.size());
-            o.problem = who + " did not print valid JSON (" + why + ")";
+            failed("did not print valid JSON (" + why + ")", codes::variable_script_not_json,
+                   {{"reason", why}});
         } else if (!doc.IsArray()) {
-            o.problem = who + " did not print a JSON array";
+            failed("did not print a JSON array", codes::variable_script_not_array);
         } else {
             auto opts = options_from_json(doc, "output", ErrorKind::unprocessable);
-            if (opts.ok())
+            if (opts.ok()) {
                 o.options = std::move(opts).value();
-            else
-                o.problem = who + " printed an unusable list: " + opts.error().message;
+            } else {
+                const auto& e = opts.error();
+                failed("printed an unusable list: " + e.message, codes::variable_script_bad_list,
+                       {{"field", e.fields.empty() ? std::string("output") : e.fields[0].field}});
+            }
         }
     }
     return o;
@@ -348,12 +366,15 @@ void register_variable_routes(App& app, Server& s) {
                 else
                     storage::store_variable_error(
                         c, name,
-                        outcome.problem + (outcome.detail.empty() ? "" : ": " + outcome.detail),
+                        {outcome.problem.text +
+                             (outcome.detail.empty() ? "" : ": " + outcome.detail),
+                         outcome.problem.code, outcome.problem.params},
                         now);
             });
             if (!outcome.options)
                 fail(Error::UnprocessableField(
-                    "options", outcome.problem + "; ask an administrator to check the variable",
+                    "options",
+                    outcome.problem.text + "; ask an administrator to check the variable",
                     codes::variable_script_failed, {{"name", name}}));
             return respond(read(), false);
         },

@@ -27,8 +27,8 @@ struct AppConfig {
 struct NotifierHandle {
     // Looks for due notifications now.
     std::function<void()> wake;
-    // Why this server sends no email; empty = it does.
-    std::string email_problem;
+    // Why this server sends no email; an empty code = it does.
+    Problem email_problem;
     // How long a test email call waits for the first attempt's result.
     std::chrono::milliseconds test_wait{15000};
 };

@@ -76,6 +76,18 @@ void write_audit_event(json::Writer& w, const domain::AuditEvent& e) {
     w.kv("address", e.address).kv("request_id", e.request_id).end_object();
 }
 
+void write_stored_problem(json::Writer& w, const std::string& name,
+                          const std::optional<std::string>& text, const std::string& code,
+                          const std::string& params_json) {
+    w.key(name).opt_str(text);
+    w.key(name + "_code");
+    if (text && !code.empty())
+        w.str(code);
+    else
+        w.null();
+    w.key(name + "_params").raw(text && !code.empty() ? params_json : "{}");
+}
+
 std::string user_json(const domain::User& u) {
     json::Writer w;
     w.start_object()

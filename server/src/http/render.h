@@ -16,6 +16,13 @@ void write_business(json::Writer& w, const domain::Business& b);
 void write_api_token(json::Writer& w, const domain::ApiToken& t, const std::string* secret);
 void write_audit_event(json::Writer& w, const domain::AuditEvent& e);
 
+// A stored problem (a notification's last error, a variable's script failure) as three members:
+// `<name>` (its English text, or null), `<name>_code` (its ProblemCode, null without a text)
+// and `<name>_params` (the code's params, {} without a text).
+void write_stored_problem(json::Writer& w, const std::string& name,
+                          const std::optional<std::string>& text, const std::string& code,
+                          const std::string& params_json);
+
 // The one paging helper of every list. Renders {"items":[...],"next_cursor":...} from rows
 // fetched with limit + 1: when there is one more row than the page holds, the cursor is the
 // key (id_of: an id, or a text key) of the page's last row. head(w), when given, writes members

@@ -7,6 +7,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "core/codes.h"
+
 namespace orderly::smtp {
 
 namespace {
@@ -314,18 +316,20 @@ SendResult send(const Settings& s, const Message& m, const std::function<bool()>
     std::string why;
     auto url = parse_server_url(s.url, &why);
     if (!url) {
-        r.error = "ORDERLY_SMTP_URL " + why;
+        r.error = {"ORDERLY_SMTP_URL " + why, codes::email_smtp_url_invalid, {{"reason", why}}};
         return r;
     }
     if (!is_plausible_address(m.to)) {
         r.permanent = true;
-        r.error = "\"" + header_safe(m.to) + "\" is not a usable email address";
+        r.error = {"\"" + header_safe(m.to) + "\" is not a usable email address",
+                   codes::notification_address_unusable,
+                   {{"address", header_safe(m.to)}}};
         return r;
     }
     init_curl_once();
     CURL* curl = curl_easy_init();
     if (!curl) {
-        r.error = "could not create a libcurl handle";
+        r.error = {"could not create a libcurl handle", codes::notification_smtp_failed, {}};
         return r;
     }
     const std::string payload = build_message(m);
@@ -371,9 +375,18 @@ SendResult send(const Settings& s, const Message& m, const std::function<bool()>
         r.ok = true;
         return r;
     }
-    r.error = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
-    if (code > 0 && r.error.find(std::to_string(code)) == std::string::npos)
-        r.error += " (SMTP " + std::to_string(code) + ")";
+    auto& text = r.error.text;
+    text = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
+    if (code > 0 && text.find(std::to_string(code)) == std::string::npos)
+        text += " (SMTP " + std::to_string(code) + ")";
+    // The server's reply code when it answered with one; else it could not be reached or the
+    // session broke (connection, TLS, timeout).
+    if (code > 0) {
+        r.error.code = codes::notification_smtp_refused;
+        r.error.params = {{"smtp_code", code}};
+    } else {
+        r.error.code = codes::notification_smtp_failed;
+    }
     r.permanent = code == 501 || code == 550 || code == 551 || code == 553;
     return r;
 }

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/error.h"
 #include "core/time.h"
 
 namespace orderly::smtp {
@@ -73,7 +74,7 @@ struct SendResult {
     // same message cannot help.
     bool permanent = false;
     long smtp_code = 0;
-    std::string error;  // never contains the password
+    Problem error;  // never contains the password
 };
 
 // Sends one message: MAIL FROM m.from.address, RCPT TO m.to, DATA build_message(m).

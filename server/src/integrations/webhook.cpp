@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <sodium.h>
 
+#include "core/codes.h"
 #include "integrations/crypto.h"
 
 namespace orderly::webhook {
@@ -78,7 +79,7 @@ Outcome post(const Delivery& d, const Timeouts& t) {
     std::string why;
     auto u = parse_url(d.url, &why);
     if (!u) {
-        out.error = "the URL " + why;
+        out.error = {"the URL " + why, codes::webhook_url_invalid, {{"reason", why}}};
         return out;
     }
     httplib::Client cli(u->origin());
@@ -108,7 +109,9 @@ Outcome post(const Delivery& d, const Timeouts& t) {
     };
     auto res = cli.send(req);
     if (!res) {
-        out.error = "no answer from " + u->origin() + ": " + httplib::to_string(res.error());
+        out.error = {"no answer from " + u->origin() + ": " + httplib::to_string(res.error()),
+                     codes::notification_webhook_no_answer,
+                     {{"origin", u->origin()}}};
         return out;
     }
     out.status = res->status;
@@ -119,8 +122,10 @@ Outcome post(const Delivery& d, const Timeouts& t) {
     std::string snippet;
     for (char ch : head.substr(0, 200))
         snippet.push_back(static_cast<unsigned char>(ch) < 0x20 ? ' ' : ch);
-    out.error = "the receiver answered HTTP " + std::to_string(res->status) +
-                (snippet.empty() ? "" : ": " + snippet);
+    out.error = {"the receiver answered HTTP " + std::to_string(res->status) +
+                     (snippet.empty() ? "" : ": " + snippet),
+                 codes::notification_webhook_status,
+                 {{"status", res->status}}};
     return out;
 }
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/error.h"
+
 namespace orderly::webhook {
 
 struct Url {
@@ -43,7 +45,7 @@ struct Delivery {
 struct Outcome {
     bool ok = false;
     int status = 0;  // HTTP status, 0 when there was no answer
-    std::string error;
+    Problem error;
 };
 
 // POSTs one delivery. Blocking, bounded by the timeouts; no redirects are followed. Thread-safe.

@@ -97,8 +97,7 @@ void update_variable(Connection& c, const domain::Variable& v, bool clear_cache,
 void store_variable_cache(Connection& c, const std::string& name,
                           const std::vector<domain::Option>& options, TimeMs now);
 // Records why a script run failed (the cached list, if any, stays).
-void store_variable_error(Connection& c, const std::string& name, const std::string& error,
-                          TimeMs now);
+void store_variable_error(Connection& c, const std::string& name, const Problem& error, TimeMs now);
 void delete_variable(Connection& c, const std::string& name);
 // Templates that use a registered variable.
 std::vector<TemplateRef> templates_using_variable(Connection& c, const std::string& name);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/codes.h"
+#include "core/json.h"
 #include "storage/accounts_store.h"
 
 namespace orderly::storage {
@@ -12,7 +13,8 @@ namespace {
 constexpr const char* kCols =
     "id, event, channel, recipient, user_id, webhook_id, ticket_id, delivery_id, subject, "
     "body_text, body_html, payload, status, attempts, next_attempt_at, queued_at, last_error, "
-    "skip_reason, created_at, updated_at, sent_at";
+    "skip_reason, created_at, updated_at, sent_at, last_error_code, last_error_params, "
+    "skip_reason_code, skip_reason_params";
 
 domain::Notification read_notification(Stmt& s) {
     domain::Notification n;
@@ -37,6 +39,10 @@ domain::Notification read_notification(Stmt& s) {
     n.created_at = s.int64(18);
     n.updated_at = s.int64(19);
     n.sent_at = s.opt_int64(20);
+    n.last_error_code = s.opt_text(21).value_or("");
+    n.last_error_params = s.opt_text(22).value_or("{}");
+    n.skip_reason_code = s.opt_text(23).value_or("");
+    n.skip_reason_params = s.opt_text(24).value_or("{}");
     return n;
 }
 
@@ -51,15 +57,16 @@ struct NewRow {
     std::optional<int64_t> user_id, webhook_id, ticket_id;
     std::string delivery_id;
     std::string subject, body_text, body_html, payload;
-    std::optional<std::string> skip_reason;  // set = a skipped row
+    std::optional<Problem> skip_reason;  // set = a skipped row
 };
 
 int64_t insert_row(Connection& c, const NewRow& r, TimeMs now) {
     auto s = c.prepare(
         "INSERT INTO notifications (event, channel, recipient, user_id, webhook_id, ticket_id, "
         "delivery_id, subject, body_text, body_html, payload, status, next_attempt_at, queued_at, "
-        "skip_reason, created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?14, ?14)");
+        "skip_reason, skip_reason_code, skip_reason_params, created_at, updated_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?14, "
+        "?14)");
     const bool skipped = r.skip_reason.has_value();
     s.bind(1, r.event)
         .bind(2, r.channel)
@@ -75,7 +82,9 @@ int64_t insert_row(Connection& c, const NewRow& r, TimeMs now) {
         .bind(12, skipped ? "skipped" : "pending")
         .bind(13, skipped ? std::nullopt : std::optional<int64_t>(now))
         .bind(14, now)
-        .bind(15, r.skip_reason);
+        .bind(15, skipped ? std::optional(r.skip_reason->text) : std::nullopt)
+        .bind(16, skipped ? std::optional(r.skip_reason->code) : std::nullopt)
+        .bind(17, skipped ? std::optional(json::params_json(r.skip_reason->params)) : std::nullopt);
     s.exec();
     return c.last_insert_rowid();
 }
@@ -177,13 +186,19 @@ void enqueue_ticket_event(Connection& c, const std::string& base_url, const Tick
             r.body_text = mail.text;
             r.body_html = mail.html;
             if (!u) {
-                r.skip_reason = "user #" + std::to_string(uid) + " does not exist";
+                r.skip_reason = Problem{"user #" + std::to_string(uid) + " does not exist",
+                                        codes::notification_user_missing,
+                                        {{"user_id", uid}}};
             } else {
                 r.user_id = uid;
                 if (u->disabled)
-                    r.skip_reason = "user " + u->username + " is disabled";
+                    r.skip_reason = Problem{"user " + u->username + " is disabled",
+                                            codes::user_disabled,
+                                            {{"username", u->username}}};
                 else if (!u->email || u->email->empty())
-                    r.skip_reason = "user " + u->username + " has no email address";
+                    r.skip_reason = Problem{"user " + u->username + " has no email address",
+                                            codes::notification_no_email_address,
+                                            {{"username", u->username}}};
                 else
                     r.recipient = *u->email;
             }
@@ -331,7 +346,8 @@ Result<domain::Notification> retry_notification(Connection& c, int64_t id, TimeM
     }
     auto s = c.prepare(
         "UPDATE notifications SET status = 'pending', recipient = ?2, next_attempt_at = ?3, "
-        "queued_at = ?3, attempts = 0, skip_reason = NULL, lease_owner = NULL, "
+        "queued_at = ?3, attempts = 0, skip_reason = NULL, skip_reason_code = NULL, "
+        "skip_reason_params = NULL, lease_owner = NULL, "
         "lease_expires_at = NULL, updated_at = ?3 WHERE id = ?1");
     s.bind(1, id).bind(2, recipient).bind(3, now);
     s.exec();
@@ -380,7 +396,7 @@ bool mark_sent(Connection& c, int64_t id, const std::string& owner, TimeMs now,
     auto s = c.prepare(
         "UPDATE notifications SET status = 'sent', sent_at = ?3, updated_at = ?3, "
         "next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, "
-        "recipient = coalesce(?4, recipient) "
+        "last_error_code = NULL, last_error_params = NULL, recipient = coalesce(?4, recipient) "
         "WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
     s.bind(1, id).bind(2, owner).bind(3, now).bind(4, recipient);
     s.exec();
@@ -388,34 +404,37 @@ bool mark_sent(Connection& c, int64_t id, const std::string& owner, TimeMs now,
 }
 
 bool mark_retry(Connection& c, int64_t id, const std::string& owner, TimeMs now,
-                TimeMs next_attempt_at, const std::string& error) {
+                TimeMs next_attempt_at, const Problem& error) {
     auto s = c.prepare(
         "UPDATE notifications SET status = 'pending', next_attempt_at = ?4, last_error = ?5, "
-        "updated_at = ?3, lease_owner = NULL, lease_expires_at = NULL "
-        "WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
-    s.bind(1, id).bind(2, owner).bind(3, now).bind(4, next_attempt_at).bind(5, error);
+        "last_error_code = ?6, last_error_params = ?7, updated_at = ?3, lease_owner = NULL, "
+        "lease_expires_at = NULL WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
+    s.bind(1, id).bind(2, owner).bind(3, now).bind(4, next_attempt_at);
+    s.bind(5, error.text).bind(6, error.code).bind(7, json::params_json(error.params));
     s.exec();
     return c.changes() == 1;
 }
 
 bool mark_failed(Connection& c, int64_t id, const std::string& owner, TimeMs now,
-                 const std::string& error) {
+                 const Problem& error) {
     auto s = c.prepare(
         "UPDATE notifications SET status = 'failed', next_attempt_at = NULL, last_error = ?4, "
-        "updated_at = ?3, lease_owner = NULL, lease_expires_at = NULL "
-        "WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
-    s.bind(1, id).bind(2, owner).bind(3, now).bind(4, error);
+        "last_error_code = ?5, last_error_params = ?6, updated_at = ?3, lease_owner = NULL, "
+        "lease_expires_at = NULL WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
+    s.bind(1, id).bind(2, owner).bind(3, now);
+    s.bind(4, error.text).bind(5, error.code).bind(6, json::params_json(error.params));
     s.exec();
     return c.changes() == 1;
 }
 
 bool mark_skipped(Connection& c, int64_t id, const std::string& owner, TimeMs now,
-                  const std::string& reason) {
+                  const Problem& reason) {
     auto s = c.prepare(
         "UPDATE notifications SET status = 'skipped', next_attempt_at = NULL, skip_reason = ?4, "
-        "updated_at = ?3, lease_owner = NULL, lease_expires_at = NULL "
-        "WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
-    s.bind(1, id).bind(2, owner).bind(3, now).bind(4, reason);
+        "skip_reason_code = ?5, skip_reason_params = ?6, updated_at = ?3, lease_owner = NULL, "
+        "lease_expires_at = NULL WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
+    s.bind(1, id).bind(2, owner).bind(3, now);
+    s.bind(4, reason.text).bind(5, reason.code).bind(6, json::params_json(reason.params));
     s.exec();
     return c.changes() == 1;
 }
@@ -429,18 +448,23 @@ void release(Connection& c, int64_t id, const std::string& owner, TimeMs now) {
     s.exec();
 }
 
-int note_undeliverable(Connection& c, const std::string& channel, const std::string& reason,
-                       TimeMs now, TimeMs give_up_after_ms) {
+int note_undeliverable(Connection& c, const std::string& channel, const Problem& reason, TimeMs now,
+                       TimeMs give_up_after_ms) {
+    const std::string params = json::params_json(reason.params);
     auto note = c.prepare(
-        "UPDATE notifications SET last_error = ?2, updated_at = ?3 "
-        "WHERE status = 'pending' AND channel = ?1 AND last_error IS NULL");
-    note.bind(1, channel).bind(2, reason).bind(3, now);
+        "UPDATE notifications SET last_error = ?2, last_error_code = ?4, last_error_params = ?5, "
+        "updated_at = ?3 WHERE status = 'pending' AND channel = ?1 AND last_error IS NULL");
+    note.bind(1, channel).bind(2, reason.text).bind(3, now).bind(4, reason.code).bind(5, params);
     note.exec();
+    // A row noted above keeps its reason; one that failed earlier keeps that attempt's.
     auto fail = c.prepare(
         "UPDATE notifications SET status = 'failed', next_attempt_at = NULL, updated_at = ?2, "
+        "last_error_code = CASE WHEN last_error IS NULL THEN ?5 ELSE last_error_code END, "
+        "last_error_params = CASE WHEN last_error IS NULL THEN ?6 ELSE last_error_params END, "
         "last_error = coalesce(last_error, ?4) "
         "WHERE status = 'pending' AND channel = ?1 AND queued_at <= ?2 - ?3");
-    fail.bind(1, channel).bind(2, now).bind(3, give_up_after_ms).bind(4, reason);
+    fail.bind(1, channel).bind(2, now).bind(3, give_up_after_ms).bind(4, reason.text);
+    fail.bind(5, reason.code).bind(6, params);
     fail.exec();
     return c.changes();
 }

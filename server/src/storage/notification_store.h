@@ -86,18 +86,18 @@ std::optional<TimeMs> next_due_at(Connection& c, const std::vector<std::string>&
 bool mark_sent(Connection& c, int64_t id, const std::string& owner, TimeMs now,
                const std::optional<std::string>& recipient = std::nullopt);
 bool mark_retry(Connection& c, int64_t id, const std::string& owner, TimeMs now,
-                TimeMs next_attempt_at, const std::string& error);
+                TimeMs next_attempt_at, const Problem& error);
 bool mark_failed(Connection& c, int64_t id, const std::string& owner, TimeMs now,
-                 const std::string& error);
+                 const Problem& error);
 bool mark_skipped(Connection& c, int64_t id, const std::string& owner, TimeMs now,
-                  const std::string& reason);
+                  const Problem& reason);
 // Gives claimed rows back untouched (the notifier is stopping before it tried them).
 void release(Connection& c, int64_t id, const std::string& owner, TimeMs now);
 // Marks pending rows of a channel that this process cannot send with a visible reason
 // (e.g. email without ORDERLY_SMTP_URL), and fails those whose delivery window has ended.
 // Returns the number of rows failed.
-int note_undeliverable(Connection& c, const std::string& channel, const std::string& reason,
-                       TimeMs now, TimeMs give_up_after_ms);
+int note_undeliverable(Connection& c, const std::string& channel, const Problem& reason, TimeMs now,
+                       TimeMs give_up_after_ms);
 
 // ---- webhook subscriptions
 

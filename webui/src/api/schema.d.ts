@@ -1331,7 +1331,7 @@ export interface paths {
          * What executing would run
          * @description For the confirmation before executing (or retrying): the command as it would run now
          *     (config values resolved, secrets masked as `******`), the chosen variable values, the
-         *     values of variables whose name contains `host` gathered in `hosts`, and the environment.
+         *     values of the variables marked `hosts` gathered in `hosts`, and the environment.
          *     For whoever may execute or retry the ticket now (`403` with code
          *     `execution.preview_denied` for its other readers, `404` for others). `422` when the
          *     command cannot be built any more (e.g. a chosen option was removed).
@@ -1992,9 +1992,14 @@ export interface paths {
          * Preview a template's argument vector
          * @description The argument vector the given variable values would run now, checked exactly as a
          *     submission and an execution check them, with `{config.KEY}` resolved from the
-         *     template's environment. Secret config values and secret variables' values are shown as
-         *     `******`. Nothing is submitted or run. Values outside their lists are answered `400`
-         *     naming `variables.X`; a config key that is not set `422`.
+         *     template's environment, and the environment and hosts it would address. Secret config
+         *     values and secret variables' values are shown as `******`. Nothing is submitted or run.
+         *     Values outside their lists are answered `400` naming `variables.X`; a config key that is
+         *     not set `422`.
+         *     For `catalog.manage` holders (any template), and for whoever may submit the template:
+         *     the confirmation the submit page shows before "submit and execute" in a protected
+         *     environment (`403` with code `template.submit_denied` for others, `422`
+         *     `template.inactive` for an inactive template).
          */
         post: operations["previewTemplate"];
         delete?: never;
@@ -2060,7 +2065,9 @@ export interface components {
             params: components["schemas"]["ProblemParams"];
         };
         /**
-         * @description Every code the server sends as `Problem.code` or `ProblemFieldError.code`: dotted lowercase,
+         * @description Every code the server sends as `Problem.code` or `ProblemFieldError.code`, or stores with a
+         *     problem it shows later (`Notification.last_error_code`, `skip_reason_code`,
+         *     `Variable.last_error_code`): dotted lowercase,
          *     `<area>.<what>` (e.g. `ticket.not_found`, `environment.key_exists`), field codes `field.*`
          *     (e.g. `field.max_length` with `{max}`), and the generic codes of each status (`bad_request`,
          *     `not_found`, `conflict`, `internal`, ...) where nothing more specific applies. When a
@@ -2068,7 +2075,7 @@ export interface components {
          *     field. The web UI translates `problem.<code>` (webui/src/i18n/codes/).
          * @enum {string}
          */
-        ProblemCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unprocessable" | "too_many_requests" | "unavailable" | "internal" | "request.invalid" | "request.body_empty" | "request.body_too_deep" | "request.body_not_json" | "request.body_too_large" | "request.path_invalid" | "request.query_invalid" | "request.no_route" | "request.id_invalid" | "request.idempotency_key_reused" | "request.version_conflict" | "server.draining" | "server.busy" | "http.bad_line_ending" | "http.bad_request_line" | "http.chunk_invalid" | "http.content_length_conflict" | "http.content_length_invalid" | "http.header_invalid" | "http.headers_too_large" | "http.host_missing" | "http.host_repeated" | "http.method_not_implemented" | "http.payload_too_large" | "http.request_timeout" | "http.transfer_encoding_unsupported" | "http.version_not_supported" | "database.busy" | "database.unusable" | "static.not_found" | "static.ui_not_built" | "auth.required" | "auth.bad_header" | "auth.token_invalid" | "auth.invalid_credentials" | "auth.throttled" | "auth.current_password_required" | "auth.current_password_wrong" | "permission.denied" | "permission.unknown" | "permission.not_held" | "field.invalid" | "field.type" | "field.enum" | "field.empty" | "field.min_length" | "field.max_length" | "field.pattern" | "field.datetime" | "field.datetime_range" | "field.date" | "field.minimum" | "field.maximum" | "field.greater_than" | "field.less_than" | "field.min_items" | "field.max_items" | "field.duplicate" | "field.required" | "field.min_properties" | "field.max_properties" | "field.unknown" | "field.integer" | "field.number" | "field.string" | "field.boolean" | "field.object" | "field.string_list" | "field.not_option" | "field.nul_character" | "field.cursor" | "field.if_match" | "field.version_mismatch" | "field.not_in_step" | "field.user" | "user.not_found" | "user.unknown" | "user.disabled" | "user.username_taken" | "user.cannot_disable_self" | "user.cannot_delete_self" | "user.last_admin" | "role.not_found" | "role.unknown" | "role.key_exists" | "role.builtin" | "business.not_found" | "business.unknown" | "business.key_exists" | "business.required" | "token.not_found" | "environment.not_found" | "environment.unknown" | "environment.key_exists" | "environment.in_use" | "environment.has_config" | "purpose.not_found" | "purpose.unknown" | "purpose.key_exists" | "purpose.in_use" | "catalog.not_found" | "catalog.unknown" | "catalog.not_empty" | "catalog.cycle" | "service.not_found" | "service.unknown" | "service.submit_denied" | "service.needs_template" | "service.no_template" | "template.not_found" | "template.unknown" | "template.name_exists" | "template.in_use" | "template.inactive" | "template.submit_denied" | "template.workflow_mismatch" | "template.not_runnable_on_submit" | "variable.not_found" | "variable.unknown" | "variable.name_exists" | "variable.name_invalid" | "variable.in_use" | "variable.script_fed" | "variable.not_script_fed" | "variable.command_required" | "variable.refresh_denied" | "variable.options_unavailable" | "variable.script_failed" | "variable.not_an_option" | "variable.not_in_template" | "variable.no_value" | "variable.listed_twice" | "variable.internal_conflict" | "variable.registered_conflict" | "variable.single_value" | "variable.repeated_value" | "variable.no_options" | "option.too_many" | "option.value_empty" | "option.value_too_long" | "option.label_too_long" | "option.repeated" | "command.invalid" | "command.placeholder_in_options_script" | "config.key_not_found" | "config.key_not_set" | "config.revision_not_found" | "config.revision_is_delete" | "workflow.not_found" | "workflow.unknown" | "workflow.version_not_found" | "workflow.version_unknown" | "workflow.invalid" | "workflow.node_key_missing" | "workflow.node_key_duplicate" | "workflow.rule_at_least" | "workflow.field_key_missing" | "workflow.field_key_duplicate" | "workflow.field_options_missing" | "workflow.notify_policy" | "workflow.repeat_minutes_missing" | "workflow.submit_node_duplicate" | "workflow.submit_node_missing" | "workflow.end_node_missing" | "workflow.operator_user_unknown" | "workflow.operator_role_unknown" | "workflow.business_roles_unused" | "workflow.operators_missing" | "workflow.fields_not_allowed" | "workflow.field_unknown" | "workflow.node_unknown" | "workflow.end_node_exit" | "workflow.submit_node_entry" | "workflow.self_transition" | "workflow.condition_list" | "workflow.condition_compare" | "workflow.condition_single" | "workflow.node_unreachable" | "workflow.end_unreachable" | "workflow.node_has_nobody" | "workflow.no_transition" | "ticket.not_found" | "ticket.closed" | "ticket.not_submitter" | "ticket.task_running" | "ticket.not_waiting" | "ticket.self_approval" | "ticket.already_decided" | "ticket.not_operator" | "ticket.action_not_applicable" | "ticket.comment_required" | "ticket.reason_required" | "ticket.execution_failed" | "ticket.not_approved" | "ticket.not_retryable" | "ticket.transfer_to_self" | "ticket.transfer_to_submitter" | "ticket.already_operator" | "ticket.return_node_invalid" | "ticket.node_unknown" | "ticket.not_executing" | "ticket.not_at_execute_node" | "ticket.changed" | "ticket.view_denied" | "ticket.submit_target" | "ticket.workflow_submit_denied" | "ticket.fields_invalid" | "execution.not_found" | "execution.cancel_denied" | "execution.already_ended" | "execution.just_started" | "execution.log_offset" | "execution.engine_unavailable" | "execution.confirmation_required" | "execution.preview_denied" | "notification.not_found" | "notification.no_recipient" | "notification.not_retryable" | "notification.user_no_email" | "webhook.not_found" | "webhook.gone" | "webhook.inactive" | "webhook.url_invalid" | "event.unknown" | "email.address_invalid" | "email.not_configured";
+        ProblemCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unprocessable" | "too_many_requests" | "unavailable" | "internal" | "request.invalid" | "request.body_empty" | "request.body_too_deep" | "request.body_not_json" | "request.body_too_large" | "request.path_invalid" | "request.query_invalid" | "request.no_route" | "request.id_invalid" | "request.idempotency_key_reused" | "request.version_conflict" | "server.draining" | "server.busy" | "http.bad_line_ending" | "http.bad_request_line" | "http.chunk_invalid" | "http.content_length_conflict" | "http.content_length_invalid" | "http.header_invalid" | "http.headers_too_large" | "http.host_missing" | "http.host_repeated" | "http.method_not_implemented" | "http.payload_too_large" | "http.request_timeout" | "http.transfer_encoding_unsupported" | "http.version_not_supported" | "database.busy" | "database.unusable" | "static.not_found" | "static.ui_not_built" | "auth.required" | "auth.bad_header" | "auth.token_invalid" | "auth.invalid_credentials" | "auth.throttled" | "auth.current_password_required" | "auth.current_password_wrong" | "permission.denied" | "permission.unknown" | "permission.not_held" | "field.invalid" | "field.type" | "field.enum" | "field.empty" | "field.min_length" | "field.max_length" | "field.pattern" | "field.datetime" | "field.datetime_range" | "field.date" | "field.minimum" | "field.maximum" | "field.greater_than" | "field.less_than" | "field.min_items" | "field.max_items" | "field.duplicate" | "field.required" | "field.min_properties" | "field.max_properties" | "field.unknown" | "field.integer" | "field.number" | "field.string" | "field.boolean" | "field.object" | "field.string_list" | "field.not_option" | "field.nul_character" | "field.cursor" | "field.if_match" | "field.version_mismatch" | "field.not_in_step" | "field.user" | "user.not_found" | "user.unknown" | "user.disabled" | "user.username_taken" | "user.cannot_disable_self" | "user.cannot_delete_self" | "user.last_admin" | "role.not_found" | "role.unknown" | "role.key_exists" | "role.builtin" | "business.not_found" | "business.unknown" | "business.key_exists" | "business.required" | "token.not_found" | "environment.not_found" | "environment.unknown" | "environment.key_exists" | "environment.in_use" | "environment.has_config" | "purpose.not_found" | "purpose.unknown" | "purpose.key_exists" | "purpose.in_use" | "catalog.not_found" | "catalog.unknown" | "catalog.not_empty" | "catalog.cycle" | "service.not_found" | "service.unknown" | "service.submit_denied" | "service.needs_template" | "service.no_template" | "template.not_found" | "template.unknown" | "template.name_exists" | "template.in_use" | "template.inactive" | "template.submit_denied" | "template.workflow_mismatch" | "template.not_runnable_on_submit" | "variable.not_found" | "variable.unknown" | "variable.name_exists" | "variable.name_invalid" | "variable.in_use" | "variable.script_fed" | "variable.not_script_fed" | "variable.command_required" | "variable.refresh_denied" | "variable.options_unavailable" | "variable.script_failed" | "variable.not_an_option" | "variable.not_in_template" | "variable.no_value" | "variable.listed_twice" | "variable.internal_conflict" | "variable.registered_conflict" | "variable.single_value" | "variable.repeated_value" | "variable.no_options" | "variable.script_timed_out" | "variable.script_output_too_large" | "variable.script_exit_code" | "variable.script_not_json" | "variable.script_not_array" | "variable.script_bad_list" | "option.too_many" | "option.value_empty" | "option.value_too_long" | "option.label_too_long" | "option.repeated" | "command.invalid" | "command.placeholder_in_options_script" | "config.key_not_found" | "config.key_not_set" | "config.revision_not_found" | "config.revision_is_delete" | "workflow.not_found" | "workflow.unknown" | "workflow.version_not_found" | "workflow.version_unknown" | "workflow.invalid" | "workflow.node_key_missing" | "workflow.node_key_duplicate" | "workflow.rule_at_least" | "workflow.field_key_missing" | "workflow.field_key_duplicate" | "workflow.field_options_missing" | "workflow.notify_policy" | "workflow.repeat_minutes_missing" | "workflow.submit_node_duplicate" | "workflow.submit_node_missing" | "workflow.end_node_missing" | "workflow.operator_user_unknown" | "workflow.operator_role_unknown" | "workflow.business_roles_unused" | "workflow.operators_missing" | "workflow.fields_not_allowed" | "workflow.field_unknown" | "workflow.node_unknown" | "workflow.end_node_exit" | "workflow.submit_node_entry" | "workflow.self_transition" | "workflow.condition_list" | "workflow.condition_compare" | "workflow.condition_single" | "workflow.node_unreachable" | "workflow.end_unreachable" | "workflow.node_has_nobody" | "workflow.no_transition" | "ticket.not_found" | "ticket.closed" | "ticket.not_submitter" | "ticket.task_running" | "ticket.not_waiting" | "ticket.self_approval" | "ticket.already_decided" | "ticket.not_operator" | "ticket.action_not_applicable" | "ticket.comment_required" | "ticket.reason_required" | "ticket.execution_failed" | "ticket.not_approved" | "ticket.not_retryable" | "ticket.transfer_to_self" | "ticket.transfer_to_submitter" | "ticket.already_operator" | "ticket.return_node_invalid" | "ticket.node_unknown" | "ticket.not_executing" | "ticket.not_at_execute_node" | "ticket.changed" | "ticket.view_denied" | "ticket.submit_target" | "ticket.workflow_submit_denied" | "ticket.fields_invalid" | "execution.not_found" | "execution.cancel_denied" | "execution.already_ended" | "execution.just_started" | "execution.log_offset" | "execution.engine_unavailable" | "execution.confirmation_required" | "execution.preview_denied" | "notification.not_found" | "notification.no_recipient" | "notification.not_retryable" | "notification.user_no_email" | "notification.delivery_failed" | "notification.skipped" | "notification.user_missing" | "notification.no_email_address" | "notification.address_unusable" | "notification.smtp_refused" | "notification.smtp_failed" | "notification.webhook_no_answer" | "notification.webhook_status" | "notification.webhook_secret_lost" | "webhook.not_found" | "webhook.gone" | "webhook.inactive" | "webhook.url_invalid" | "event.unknown" | "email.address_invalid" | "email.not_configured" | "email.smtp_url_invalid" | "email.smtp_from_invalid";
         /** @description The values the problem's message names, by name (strings or integers), e.g. `{"key": "PROD"}`, `{"max": 128}`. */
         ProblemParams: {
             [key: string]: unknown;
@@ -2986,7 +2993,11 @@ export interface components {
          *       "attempts": 1,
          *       "next_attempt_at": null,
          *       "last_error": null,
+         *       "last_error_code": null,
+         *       "last_error_params": {},
          *       "skip_reason": null,
+         *       "skip_reason_code": null,
+         *       "skip_reason_params": {},
          *       "created_at": "2026-11-21T05:40:39Z",
          *       "updated_at": "2026-11-21T05:40:40Z",
          *       "sent_at": "2026-11-21T05:40:40Z"
@@ -3026,10 +3037,30 @@ export interface components {
              * @description When a `pending` notification is tried next.
              */
             next_attempt_at: string | null;
-            /** @description Why the last attempt failed (mail server or receiver answer, connection error). */
+            /** @description Why the last attempt failed (mail server or receiver answer, connection error), in English. */
             last_error: string | null;
-            /** @description Why a `skipped` notification was not sent, e.g. `user bob has no email address`. */
+            /**
+             * @description The last error as a code for a client's own text, with `last_error` as its detail;
+             *     `null` with `last_error`. Email: `notification.smtp_refused` {smtp_code} (the mail
+             *     server answered with an error), `notification.smtp_failed` (no usable answer:
+             *     connection, TLS, timeout), `notification.address_unusable` {address},
+             *     `email.not_configured`, `email.smtp_url_invalid` {reason}, `email.smtp_from_invalid`.
+             *     Webhook: `notification.webhook_status` {status}, `notification.webhook_no_answer`
+             *     {origin}, `webhook.url_invalid` {reason}, `notification.webhook_secret_lost`.
+             *     `notification.delivery_failed` for errors recorded before codes.
+             */
+            last_error_code: (string & components["schemas"]["ProblemCode"]) | null;
+            last_error_params: components["schemas"]["ProblemParams"];
+            /** @description Why a `skipped` notification was not sent, in English, e.g. `user bob has no email address`. */
             skip_reason: string | null;
+            /**
+             * @description The skip reason as a code, with `skip_reason` as its detail; `null` with
+             *     `skip_reason`: `notification.no_email_address` {username}, `user.disabled`
+             *     {username}, `notification.user_missing` {user_id}, `webhook.gone`,
+             *     `webhook.inactive`; `notification.skipped` for rows skipped before codes.
+             */
+            skip_reason_code: (string & components["schemas"]["ProblemCode"]) | null;
+            skip_reason_params: components["schemas"]["ProblemParams"];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -4110,6 +4141,12 @@ export interface components {
             reason?: string;
             version?: number;
         };
+        /** @description The environment a run would use (`null` without one); executing in a `protected` one needs `"confirm": true`. */
+        RunEnvironment: {
+            key: string;
+            name: string;
+            protected: boolean;
+        } | null;
         /**
          * @example {
          *       "ticket_id": 42,
@@ -4153,11 +4190,7 @@ export interface components {
              * @enum {string}
              */
             action: "execute" | "retry";
-            environment: {
-                key: string;
-                name: string;
-                protected: boolean;
-            } | null;
+            environment: components["schemas"]["RunEnvironment"];
             /** @description The execute (or retry) request must carry `"confirm": true`. */
             confirmation_required: boolean;
             /** @description The program and its arguments, secrets masked. */
@@ -4166,7 +4199,7 @@ export interface components {
             variables: {
                 [key: string]: unknown;
             };
-            /** @description The values of the variables whose name contains `host` (any case). */
+            /** @description The chosen values of the variables marked `hosts` (the hosts the run addresses), secrets masked. */
             hosts: string[];
         };
         UserNotice: {
@@ -4694,6 +4727,7 @@ export interface components {
          *       "description": "Hosts of the ansible inventory.",
          *       "multiple": true,
          *       "secret": false,
+         *       "hosts": true,
          *       "source": "static",
          *       "options": [
          *         {
@@ -4712,6 +4746,8 @@ export interface components {
          *       "options_fetched_at": null,
          *       "command": null,
          *       "last_error": null,
+         *       "last_error_code": null,
+         *       "last_error_params": {},
          *       "timeout_s": 10,
          *       "cache_s": 300,
          *       "version": 4,
@@ -4729,6 +4765,8 @@ export interface components {
             multiple: boolean;
             /** @description Values are masked (`******`) in execution logs and previews. */
             secret: boolean;
+            /** @description The values are the hosts a run addresses; the confirmation before executing in a protected environment lists them (`hosts` of the previews). */
+            hosts: boolean;
             /**
              * @description `static`: a registered list; `script`: fetched by running `command`.
              * @enum {string}
@@ -4743,8 +4781,11 @@ export interface components {
             options_fetched_at: string | null;
             /** @description The command of a script-fed variable (`null` for a registered one). Shown to `catalog.manage` holders only. */
             command?: string | null;
-            /** @description Why the last run of the command failed, if it did. Shown to `catalog.manage` holders only. */
+            /** @description Why the last run of the command failed, if it did (English, with the first line of its standard error). Shown to `catalog.manage` holders only. */
             last_error?: string | null;
+            /** @description The failure as a code for a client's own text (`variable.script_timed_out` {name, timeout_s}, `variable.script_output_too_large` {name, max_bytes}, `variable.script_exit_code` {name, exit_code}, `variable.script_not_json` {name, reason}, `variable.script_not_array` {name}, `variable.script_bad_list` {name, field}; `variable.script_failed` {name} for failures recorded before codes); `null` with `last_error`. Shown to `catalog.manage` holders only. */
+            last_error_code?: (string & components["schemas"]["ProblemCode"]) | null;
+            last_error_params?: components["schemas"]["ProblemParams"];
             /** @description Seconds the command may run. */
             timeout_s: number;
             /** @description Seconds a fetched list stays fresh. */
@@ -4765,6 +4806,7 @@ export interface components {
          *           "description": "Docker projects, from the registry.",
          *           "multiple": false,
          *           "secret": false,
+         *           "hosts": false,
          *           "source": "script",
          *           "options": [
          *             {
@@ -4775,6 +4817,8 @@ export interface components {
          *           "options_fetched_at": "2025-03-01T08:30:00Z",
          *           "command": "/opt/orderly/list-projects --format json",
          *           "last_error": null,
+         *           "last_error_code": null,
+         *           "last_error_params": {},
          *           "timeout_s": 10,
          *           "cache_s": 300,
          *           "version": 1,
@@ -4809,6 +4853,8 @@ export interface components {
             multiple?: boolean;
             /** @description Mask values in logs and previews. Default `false`. */
             secret?: boolean;
+            /** @description The values are the hosts a run addresses (listed by the previews before executing). Default `false`. */
+            hosts?: boolean;
             /**
              * @description Default `static`.
              * @enum {string}
@@ -4833,6 +4879,7 @@ export interface components {
             description?: string;
             multiple?: boolean;
             secret?: boolean;
+            hosts?: boolean;
             /** @enum {string} */
             source?: "static" | "script";
             options?: components["schemas"]["VariableOptionsInput"];
@@ -5192,13 +5239,28 @@ export interface components {
          *           "host1",
          *           "host2"
          *         ]
-         *       }
+         *       },
+         *       "environment": {
+         *         "key": "PROD",
+         *         "name": "生产环境",
+         *         "protected": true
+         *       },
+         *       "confirmation_required": true,
+         *       "hosts": [
+         *         "host1",
+         *         "host2"
+         *       ]
          *     }
          */
         TemplatePreview: {
             /** @description The arguments that would run, secrets shown as `******`. */
             argv: string[];
             values: components["schemas"]["PreviewValues"];
+            environment: components["schemas"]["RunEnvironment"];
+            /** @description Submitting with `"execute": true` must carry `"confirm": true` (the environment is protected). */
+            confirmation_required: boolean;
+            /** @description The chosen values of the variables marked `hosts` (the hosts the run addresses), secrets masked. */
+            hosts: string[];
         };
     };
     responses: {

@@ -1,5 +1,6 @@
 // Server codes in the user's language (texts in src/i18n/codes): audit actions and summaries,
-// notification events and execution results. Each falls back to what the server wrote (its
+// notification events, execution results and the problems the server keeps (a notification's
+// last error, a variable's script failure). Each falls back to what the server wrote (its
 // English sentence, or the code itself) when the UI has no text for the code.
 import { useI18n } from 'vue-i18n'
 import { codeText } from '@/api/problem'
@@ -17,6 +18,13 @@ export interface CodedResult {
   result_params?: Record<string, unknown> | null
 }
 
+/** A problem the server stored: its English text, and its ProblemCode with the code's params. */
+export interface StoredProblem {
+  code?: string | null
+  params?: Record<string, unknown> | null
+  text?: string | null
+}
+
 export function useCodeText() {
   const { t } = useI18n()
   return {
@@ -28,5 +36,7 @@ export function useCodeText() {
     eventLabel: (event: string) => codeText(event, {}, event, t, 'event'),
     /** How a run ended ("已被 ops 取消…"), from its result code; else the server's message. */
     executionResult: (e: CodedResult) => codeText(e.result_code ?? undefined, e.result_params ?? {}, e.message ?? '', t, 'execution'),
+    /** A stored problem from its code ("邮件服务器拒收了这封邮件（SMTP 550）。"); else its text. */
+    storedProblem: (p: StoredProblem) => codeText(p.code ?? undefined, p.params ?? {}, p.text ?? '', t),
   }
 }

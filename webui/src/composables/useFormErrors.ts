@@ -11,7 +11,9 @@ export function useFormErrors() {
   // the language re-renders them. Messages a form sets itself replace it.
   const captured = shallowRef<unknown>(null)
   const ownFieldErrors = ref<FieldErrors>({})
-  const ownFormError = ref('')
+  // A message the form set: a text, or a function that words it in the current language
+  // (`formError.value = () => t('errors.stale')`), which follows a language switch.
+  const ownFormError = shallowRef<string | (() => string)>('')
   // Set by the form (a local check, or a field message dropped): the captured error's field
   // messages are replaced by the form's own from then on.
   const capturedFieldsDropped = ref(false)
@@ -26,10 +28,12 @@ export function useFormErrors() {
       ownFieldErrors.value = v
     },
   })
-  const formError = computed<string>({
+  const formError = computed<string, string | (() => string)>({
     get: () => {
       void locale.value
-      return captured.value ? errorMessage(captured.value, t) : ownFormError.value
+      if (captured.value) return errorMessage(captured.value, t)
+      const own = ownFormError.value
+      return typeof own === 'function' ? own() : own
     },
     set: (v) => {
       captured.value = null

@@ -1,8 +1,8 @@
-// Executing (or retrying) a ticket, with the confirmation a protected environment asks for: the
-// ticket says whether its environment is protected; then the user sees what would run and
-// confirms before `confirm: true` is sent. A server that still answers 409
-// `execution.confirmation_required` (the environment became protected meanwhile) gets the same
-// confirmation and one more try.
+// Executing (or retrying) a ticket, and submitting a ticket to execute at once, with the
+// confirmation a protected environment asks for: the page knows whether the environment is
+// protected; then the user sees what would run and confirms before `confirm: true` is sent. A
+// server that still answers 409 `execution.confirmation_required` (the environment became
+// protected meanwhile) gets the same confirmation and one more try.
 import { tickets } from '@/api/ops'
 import { isApiError } from '@/api/problem'
 
@@ -15,26 +15,44 @@ interface RunnableTicket {
   environment_protected?: boolean | null
 }
 
-/** Starts the run; resolves to the server's answer, or null when the user did not confirm. */
-export async function runTicket(tk: RunnableTicket, kind: 'execute' | 'retry', ask: AskConfirm): Promise<unknown | null> {
-  const send = (confirm: boolean) => {
-    const body = { ...(tk.version !== undefined ? { version: tk.version } : {}), ...(confirm ? { confirm: true } : {}) }
-    return kind === 'retry' ? tickets.retry(tk.id, body) : tickets.execute(tk.id, body)
-  }
+/** The server refused a run in a protected environment because `confirm: true` was missing. */
+export function needsConfirmation(e: unknown): boolean {
+  return isApiError(e) && e.status === 409 && e.problem?.code === 'execution.confirmation_required'
+}
+
+/**
+ * `send(confirm)` after the confirmation `protectedEnv` calls for; resolves to the server's
+ * answer, or null when the user did not confirm (nothing was sent, or nothing ran).
+ */
+export async function sendConfirmed<T>(
+  protectedEnv: boolean,
+  ask: () => Promise<ConfirmAnswer>,
+  send: (confirm: boolean) => Promise<T>,
+): Promise<T | null> {
   let confirm = false
-  if (tk.environment_protected === true) {
-    const answer = await ask(tk.id)
+  if (protectedEnv) {
+    const answer = await ask()
     if (answer === null) return null
     confirm = answer === 'confirmed'
   }
   try {
     return await send(confirm)
   } catch (e) {
-    if (!confirm && isApiError(e) && e.status === 409 && e.problem?.code === 'execution.confirmation_required') {
-      const answer = await ask(tk.id)
-      if (answer === null) return null
-      return await send(answer === 'confirmed')
-    }
-    throw e
+    if (confirm || !needsConfirmation(e)) throw e
+    const answer = await ask()
+    if (answer === null) return null
+    return await send(answer === 'confirmed')
   }
+}
+
+/** Starts the run; resolves to the server's answer, or null when the user did not confirm. */
+export function runTicket(tk: RunnableTicket, kind: 'execute' | 'retry', ask: AskConfirm): Promise<unknown | null> {
+  return sendConfirmed(
+    tk.environment_protected === true,
+    () => ask(tk.id),
+    (confirm) => {
+      const body = { ...(tk.version !== undefined ? { version: tk.version } : {}), ...(confirm ? { confirm: true } : {}) }
+      return kind === 'retry' ? tickets.retry(tk.id, body) : tickets.execute(tk.id, body)
+    },
+  )
 }

@@ -294,6 +294,8 @@ const opsEn = {
     single: "Single choice",
     secret: "Secret values",
     secretHint: "Values are masked in logs and previews",
+    hosts: "Target hosts",
+    hostsHint: "The values are the hosts a run addresses: the confirmation before a run in a protected environment lists them",
     source: "Source",
     sources: {
       static: "Registered list",

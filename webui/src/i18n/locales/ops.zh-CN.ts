@@ -295,6 +295,8 @@ const opsZhCN: OpsMessages = {
     single: "单选",
     secret: "敏感值",
     secretHint: "取值在日志和预览中被遮盖",
+    hosts: "目标主机",
+    hostsHint: "取值为执行所操作的主机：在受保护环境中执行前的确认会列出这些主机",
     source: "来源",
     sources: {
       static: "注册列表",

@@ -120,6 +120,23 @@ async function settle() {
 
 const byTestId = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`)
 
+/** The page says `en` (in English) and, once the user switches to Chinese, `zh` instead. */
+async function expectWordedIn(en: string, zh: string) {
+  expect(document.body.textContent).toContain(en)
+  setLocale('zh-CN')
+  await flushPromises()
+  expect(document.body.textContent).toContain(zh)
+  expect(document.body.textContent).not.toContain(en)
+}
+
+/** Clicks "approve" and confirms it in the dialog. */
+async function approve(w: Awaited<ReturnType<typeof mountAt>>) {
+  await w.get('[data-testid="action-approve"]').trigger('click')
+  await flushPromises()
+  byTestId('action-confirm')!.click()
+  await flushPromises()
+}
+
 describe('TicketDetailView', () => {
   beforeEach(() => {
     setLocale('en')
@@ -140,13 +157,30 @@ describe('TicketDetailView', () => {
     w.unmount()
   })
 
+  it('words a load error in the language chosen now, not the one it arrived in', async () => {
+    ops.tickets.get.mockRejectedValue(new ApiError(404, { status: 404, code: 'ticket.not_found', params: { id: 12 }, detail: 'no ticket with id 12' }))
+    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/tickets/:id', name: 'ticket', component: TicketDetailView }] })
+    await router.push('/tickets/12')
+    await router.isReady()
+    const w = mount(TicketDetailView, { attachTo: document.body, global: { plugins: [createPinia(), i18n, ElementPlus, router] } })
+    await flushPromises()
+    await expectWordedIn('No ticket with id 12.', '没有 ID 为 12 的工单。')
+    w.unmount()
+  })
+
+  it('words the "someone acted meanwhile" notice from the problem code, in the current language', async () => {
+    const w = await mountAt(ticket({}))
+    ops.tickets.approve.mockRejectedValue(new ApiError(409, { status: 409, code: 'ticket.changed', detail: 'the ticket changed (version 4, you sent 3)' }))
+    await approve(w)
+    expect(document.body.textContent).not.toContain('you sent 3')
+    await expectWordedIn('The ticket was changed by someone else; reload and try again.', '工单已被他人修改，请刷新后重试。')
+    w.unmount()
+  })
+
   it('approves without a comment, sending the version it showed', async () => {
     const w = await mountAt(ticket({}))
     ops.tickets.approve.mockResolvedValue(ticket({ status: 'in_progress', allowed_actions: ['comment'] }))
-    await w.get('[data-testid="action-approve"]').trigger('click')
-    await flushPromises()
-    byTestId('action-confirm')!.click()
-    await flushPromises()
+    await approve(w)
     expect(ops.tickets.approve).toHaveBeenCalledWith(12, { version: 3 })
     w.unmount()
   })
