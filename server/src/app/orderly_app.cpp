@@ -56,9 +56,21 @@ OrderlyApp::OrderlyApp(AppOptions opts) : opts_(std::move(opts)) {
         x.api_url = opts_.app.base_url;
         // Log long-polls hold a worker of the server: leave at least half of them to others.
         x.max_log_waiters = std::min(x.max_log_waiters, std::max(1, opts_.server.workers / 2));
-        executions_ = std::make_unique<ExecutionEngine>(
-            *db_, clock_, x, snapshot_argv_builder(*app_), storage::on_execution_finished);
-        app_->executions = executions_->handle();
+        executions_ = std::make_unique<ExecutionEngine>(*db_, clock_, x,
+                                                        snapshot_argv_builder(app_->secret_key),
+                                                        storage::on_execution_finished);
+        // What the HTTP handlers use of the engine: wake, cancel, log waits, the finish hook.
+        http::ExecutionsHandle h;
+        h.wake = [engine = executions_.get()] { engine->wake(); };
+        h.cancel_requested = [engine = executions_.get()](int64_t id) {
+            engine->cancel_requested(id);
+        };
+        h.wait_for_log = [engine = executions_.get()](int64_t id, int64_t size,
+                                                      std::chrono::steady_clock::time_point until) {
+            return engine->wait_for_log(id, size, until);
+        };
+        h.on_finished = executions_->finish_hook();
+        app_->executions = std::move(h);
         http::register_execution_routes(*app_, *server_);
     }
     server_->set_metrics_provider([this] {

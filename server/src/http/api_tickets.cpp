@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "app/template_snapshots.h"
 #include "core/codes.h"
 #include "domain/command.h"
 #include "domain/ticket.h"
-#include "http/api_catalog.h"
 #include "http/app.h"
 #include "http/render.h"
 #include "integrations/crypto.h"
@@ -333,10 +333,11 @@ struct TemplateSubmission {
     std::optional<std::string> environment, purpose;
     std::optional<int64_t> workflow_id;
 
-    static TemplateSubmission take(storage::Connection& c, const App& app, int64_t template_id,
+    static TemplateSubmission take(storage::Connection& c, int64_t template_id,
                                    const json::Value& variables, const Principal& p) {
         TemplateSubmission out;
-        out.snapshot = unwrap(snapshot_template_submission(c, app, template_id, variables, p));
+        out.snapshot =
+            unwrap(app::snapshot_template_submission(c, template_id, variables, submitter(p)));
         json::Document d;
         d.Parse(out.snapshot.data(), out.snapshot.size());
         if (d.HasParseError() || !d.IsObject())
@@ -413,7 +414,7 @@ void register_ticket_routes(App& app, Server& s) {
             bool direct = false;
             // A task template (of the service, or named directly) is frozen into a snapshot.
             auto take_snapshot = [&](int64_t tid) {
-                auto snap = TemplateSubmission::take(c, app, tid, *variables, p);
+                auto snap = TemplateSubmission::take(c, tid, *variables, p);
                 nt.template_id = tid;
                 nt.template_snapshot = std::move(snap.snapshot);
                 nt.variables_json = std::move(snap.visible_values);
@@ -582,7 +583,8 @@ void register_ticket_routes(App& app, Server& s) {
                 fail(Error::Unprocessable("the ticket has no task template to run")
                          .with(codes::service_no_template));
             std::vector<std::string> secrets;
-            auto argv = unwrap(revalidate_snapshot(c, app, *t.template_snapshot, &secrets));
+            auto argv =
+                unwrap(app::revalidate_snapshot(c, app.secret_key, *t.template_snapshot, &secrets));
             std::erase(secrets, std::string());
             std::optional<domain::Category> env;
             if (t.environment)

@@ -3,12 +3,16 @@
 #include <memory>
 #include <mutex>
 
+#include "app/option_json.h"
 #include "core/codes.h"
-#include "http/api_catalog.h"
+#include "http/app.h"
 #include "integrations/run_command.h"
 #include "storage/catalog_store.h"
 
 namespace orderly::http {
+
+using app::options_from_json;
+using app::write_options;
 
 namespace {
 
