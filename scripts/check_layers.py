@@ -35,8 +35,6 @@ ALLOWED = {
 KNOWN = {
     ("http/*", "storage"): "handlers still open transactions and call repositories themselves",
     ("http/*", "integrations"): "handlers still call crypto and SMTP directly",
-    ("app/execution_engine.h", "http"): "the argv builder re-validates template snapshots in http",
-    ("app/execution_engine.cpp", "http"): "the argv builder re-validates template snapshots in http",
     ("app/orderly_app.h", "http"): "OrderlyApp is the wiring of every layer",
     ("storage/catalog_store.cpp", "integrations"): "variables decrypt secrets at rest",
 }

@@ -1,11 +1,12 @@
-// snapshot_template_submission and revalidate_snapshot, the contract tickets and executions use,
-// against the shared server's database with a catalog made over the API.
+// app::snapshot_template_submission and app::revalidate_snapshot, the contract tickets and
+// executions use, against the shared server's database with a catalog made over the API.
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 
 #include <filesystem>
-#include "http/api_catalog.h"
+#include "app/template_snapshots.h"
+#include "http/app.h"
 #include "integrations/crypto.h"
 #include "integrations/run_command.h"
 
@@ -19,15 +20,13 @@ using V = std::vector<std::string>;
 
 namespace {
 
-// An App over the shared server's database, with the server's secret key.
-http::App& test_app() {
-    static SystemClock clock;
-    static http::App app{server().db(), clock, {}, nullptr};
-    if (app.secret_key.empty()) {
+// The shared server's secret key.
+const std::string& secret_key() {
+    static const std::string key = [] {
         const std::string& db = server().db().path();
-        app.secret_key = crypto::load_or_create_key(db.substr(0, db.rfind('/')) + "/secret.key");
-    }
-    return app;
+        return crypto::load_or_create_key(db.substr(0, db.rfind('/')) + "/secret.key");
+    }();
+    return key;
 }
 
 http::Principal submitter(std::vector<std::string> roles, std::set<std::string> perms) {
@@ -47,13 +46,13 @@ Result<std::string> snapshot(int64_t id, const std::string& variables_json,
     vars.Parse(variables_json.c_str());
     REQUIRE_FALSE(vars.HasParseError());
     return server().db().write([&](storage::Connection& c) {
-        return http::snapshot_template_submission(c, test_app(), id, vars, who);
+        return app::snapshot_template_submission(c, id, vars, http::submitter(who));
     });
 }
 
 Result<V> revalidate(const std::string& snap, V* secrets = nullptr) {
     return server().db().read([&](storage::Connection& c) {
-        return http::revalidate_snapshot(c, test_app(), snap, secrets);
+        return app::revalidate_snapshot(c, secret_key(), snap, secrets);
     });
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "app/notifier.h"
 #include "app/orderly_app.h"
 #include "support/fake_ticket_ports.h"
 #include "support/process.h"

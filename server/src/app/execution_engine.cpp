@@ -11,10 +11,10 @@
 #include "app/log_filter.h"
 #include "app/run_observer.h"
 #include "app/run_outcome.h"
+#include "app/template_snapshots.h"
 #include "core/codes.h"
 #include "core/json.h"
 #include "domain/command.h"
-#include "http/api_catalog.h"
 #include "integrations/crypto.h"
 #include "integrations/process_runner.h"
 #include "storage/accounts_store.h"
@@ -102,8 +102,9 @@ std::string cancelled_by(storage::Database& db, int64_t id) {
 
 // ---- the production builder
 
-ArgvBuilder snapshot_argv_builder(const http::App& app) {
-    return [&app](storage::Connection& c, const storage::ExecutionRow& e) -> Result<PreparedRun> {
+ArgvBuilder snapshot_argv_builder(std::string secret_key) {
+    return [secret_key = std::move(secret_key)](
+               storage::Connection& c, const storage::ExecutionRow& e) -> Result<PreparedRun> {
         auto ticket = storage::find_ticket_snapshot(c, e.ticket_id);
         if (!ticket)
             return Error::NotFound("ticket " + std::to_string(e.ticket_id) + " is gone")
@@ -113,7 +114,8 @@ ArgvBuilder snapshot_argv_builder(const http::App& app) {
                                         " has no task template to run")
                 .with(codes::service_no_template);
         PreparedRun run;
-        auto argv = http::revalidate_snapshot(c, app, ticket->template_snapshot, &run.secrets);
+        auto argv =
+            app::revalidate_snapshot(c, secret_key, ticket->template_snapshot, &run.secrets);
         if (!argv.ok()) return argv.error();
         run.argv = std::move(argv.value());
         json::Document snap;
@@ -423,17 +425,6 @@ void ExecutionEngine::execute(const storage::ExecutionRow& row) {
         std::error_code ec;
         std::filesystem::remove_all(dir, ec);
     }
-}
-
-http::ExecutionsHandle ExecutionEngine::handle() {
-    http::ExecutionsHandle h;
-    h.wake = [this] { wake(); };
-    h.cancel_requested = [this](int64_t id) { cancel_requested(id); };
-    h.wait_for_log = [this](int64_t id, int64_t size, SteadyClock::time_point deadline) {
-        return wait_for_log(id, size, deadline);
-    };
-    h.on_finished = on_finished_;
-    return h;
 }
 
 std::string ExecutionEngine::metrics_text() {

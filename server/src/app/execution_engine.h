@@ -4,8 +4,9 @@
 // Stateless: everything lives in the database. A worker claims the oldest `queued` row with one
 // atomic UPDATE (storage::claim_next_execution), so several server processes on one database
 // never run the same execution; the rest wait `queued`. It builds the argument vector through
-// the injected ArgvBuilder (production: the catalog's revalidate_snapshot), runs it with
-// integrations::run_process (no shell, own process group, clean environment, timeout), and
+// the injected ArgvBuilder (production: app::revalidate_snapshot of the ticket's template
+// snapshot), runs it with integrations::run_process (no shell, own process group, clean
+// environment, timeout), and
 // stores the output through the storage layer in chunks with byte offsets, so any server
 // process can serve the log. Output is made valid UTF-8, secrets are masked (also when a secret
 // is split across reads), and the stored log is capped (ExecutionEngineOptions::max_log_bytes):
@@ -40,7 +41,6 @@
 #include "app/log_filter.h"
 #include "core/error.h"
 #include "core/time.h"
-#include "http/app.h"
 #include "storage/database.h"
 #include "storage/execution_store.h"
 
@@ -61,11 +61,11 @@ using ArgvBuilder =
 using FinishHook = std::function<void(storage::Connection& c, int64_t ticket_id,
                                       int64_t execution_id, bool succeeded, TimeMs now)>;
 
-// The production builder: the ticket's template snapshot, revalidated now by the catalog
-// (http::revalidate_snapshot: values still allowed, {config.KEY} resolved, placeholders
-// substituted one argument each), with its timeout_s and the submitter's values. `app` must
-// outlive the engine.
-ArgvBuilder snapshot_argv_builder(const http::App& app);
+// The production builder: the ticket's template snapshot, revalidated now
+// (app::revalidate_snapshot: values still allowed, {config.KEY} resolved with `secret_key`
+// decrypting secret values, placeholders substituted one argument each), with its timeout_s and
+// the submitter's values.
+ArgvBuilder snapshot_argv_builder(std::string secret_key);
 
 struct ExecutionEngineOptions {
     int workers = 4;                                // executions run at once by this process
@@ -116,8 +116,8 @@ class ExecutionEngine {
     // waiting when too many readers already wait.
     bool wait_for_log(int64_t id, int64_t log_size, std::chrono::steady_clock::time_point deadline);
 
-    // What the HTTP handlers use (wake, cancel, log waits, the finish hook), bound to this engine.
-    http::ExecutionsHandle handle();
+    // The hook called in the transaction that records the end of an execution.
+    const FinishHook& finish_hook() const { return on_finished_; }
 
     // Runs the recovery pass now (also done at start and every recovery_interval).
     // Returns how many executions were marked interrupted.

@@ -59,14 +59,25 @@ OrderlyApp::OrderlyApp(AppOptions opts)
         // Log long-polls hold a worker of the server: leave at least half of them to others.
         x.max_log_waiters = std::min(x.max_log_waiters, std::max(1, opts_.server.workers / 2));
         executions_ = std::make_unique<ExecutionEngine>(
-            *db_, clock_, x, snapshot_argv_builder(*app_),
+            *db_, clock_, x, snapshot_argv_builder(app_->secret_key),
             [this](storage::Connection& c, int64_t ticket_id, int64_t execution_id, bool succeeded,
                    TimeMs now) {
                 storage::SqlTicketPorts ports(c);
                 app_->tickets.execution_finished(ports.ports, ticket_id, execution_id, succeeded,
                                                  now);
             });
-        app_->executions = executions_->handle();
+        // What the HTTP handlers use of the engine: wake, cancel, log waits, the finish hook.
+        http::ExecutionsHandle h;
+        h.wake = [engine = executions_.get()] { engine->wake(); };
+        h.cancel_requested = [engine = executions_.get()](int64_t id) {
+            engine->cancel_requested(id);
+        };
+        h.wait_for_log = [engine = executions_.get()](int64_t id, int64_t size,
+                                                      std::chrono::steady_clock::time_point until) {
+            return engine->wait_for_log(id, size, until);
+        };
+        h.on_finished = executions_->finish_hook();
+        app_->executions = std::move(h);
         http::register_execution_routes(*app_, *server_);
     }
     server_->set_metrics_provider([this] {

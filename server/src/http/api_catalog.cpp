@@ -1,10 +1,14 @@
-// Environments, purposes and task templates; the template snapshot that tickets keep.
-#include "http/api_catalog.h"
+// Environments, purposes and task templates (the rules of template snapshots are in
+// app/template_snapshots.h).
+#include "http/app.h"
 #include "http/render.h"
+#include "http/run_preview.h"
 
 #include <algorithm>
 #include <map>
 
+#include "app/option_json.h"
+#include "app/template_snapshots.h"
 #include "core/codes.h"
 #include "domain/command.h"
 #include "storage/accounts_store.h"
@@ -12,63 +16,13 @@
 
 namespace orderly::http {
 
+using app::load_template;
+using app::load_variables;
+using app::lookup_in;
+using app::options_from_json;
+using app::VariableMap;
+using app::write_options;
 using storage::CategoryKind;
-
-// ---- shared helpers
-
-Result<std::vector<domain::Option>> options_from_json(const json::Value& v,
-                                                      const std::string& field, ErrorKind kind) {
-    auto problem = [&](std::string f, std::string msg, const char* code = codes::field_type,
-                       Params params = {}) {
-        return Error::field_error(kind, std::move(f), std::move(msg), code, std::move(params));
-    };
-    if (!v.IsArray())
-        return problem(field, "must be an array of strings or {value, label} objects",
-                       codes::field_type, {{"expected", "array"}});
-    std::vector<domain::Option> out;
-    out.reserve(v.Size());
-    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
-        const auto& item = v[i];
-        const std::string f = field + "[" + std::to_string(i) + "]";
-        if (item.IsString()) {
-            std::string s(item.GetString(), item.GetStringLength());
-            out.push_back({s, s});
-        } else if (item.IsObject()) {
-            auto value = item.FindMember("value");
-            if (value == item.MemberEnd() || !value->value.IsString())
-                return problem(f + ".value", "must be a string", codes::field_string);
-            domain::Option o;
-            o.value.assign(value->value.GetString(), value->value.GetStringLength());
-            auto label = item.FindMember("label");
-            if (label != item.MemberEnd() && !label->value.IsNull()) {
-                if (!label->value.IsString())
-                    return problem(f + ".label", "must be a string", codes::field_string);
-                o.label.assign(label->value.GetString(), label->value.GetStringLength());
-            }
-            for (auto m = item.MemberBegin(); m != item.MemberEnd(); ++m) {
-                std::string_view name(m->name.GetString(), m->name.GetStringLength());
-                if (name != "value" && name != "label")
-                    return problem(f + "." + std::string(name), "is not a known field",
-                                   codes::field_unknown);
-            }
-            if (o.label.empty()) o.label = o.value;
-            out.push_back(std::move(o));
-        } else {
-            return problem(f, "must be a string or a {value, label} object", codes::field_type,
-                           {{"expected", "string or object"}});
-        }
-    }
-    if (auto p = domain::option_problem(out, field))
-        return problem(p->field, p->message, p->code.c_str(), p->params);
-    return out;
-}
-
-void write_options(json::Writer& w, const std::vector<domain::Option>& options) {
-    w.start_array();
-    for (const auto& o : options)
-        w.start_object().kv("value", o.value).kv("label", o.label).end_object();
-    w.end_array();
-}
 
 namespace {
 
@@ -210,30 +164,12 @@ void register_category_routes(App& app, Server& s, CategoryKind kind, const std:
 
 // ---- templates
 
-using VariableMap = std::map<std::string, domain::Variable>;
-
-VariableMap load_variables(storage::Connection& c) {
-    VariableMap out;
-    for (auto& v : storage::list_variables(c)) {
-        std::string name = v.name;
-        out.emplace(std::move(name), std::move(v));
-    }
-    return out;
-}
-
-domain::VariableLookup lookup_in(const VariableMap& vars) {
-    return [&vars](const std::string& name) -> const domain::Variable* {
-        auto it = vars.find(name);
-        return it == vars.end() ? nullptr : &it->second;
-    };
-}
-
 bool manages(const Request& req) {
     return req.principal && req.principal->can("catalog.manage");
 }
 
 bool may_submit(const domain::Template& t, const Principal& p) {
-    return domain::may_submit(t, p.roles, p.permissions.count("admin") > 0, p.can("ticket.submit"));
+    return app::may_submit(t, submitter(p));
 }
 
 void write_strings_or_null(json::Writer& w, const std::optional<std::vector<std::string>>& v) {
@@ -416,252 +352,7 @@ std::set<std::string> validate_template(storage::Connection& c, domain::Template
     return domain::registered_variables_of(t, lookup);
 }
 
-domain::Template load_template(storage::Connection& c, int64_t id) {
-    auto t = storage::find_template(c, id);
-    if (!t)
-        fail(Error::NotFound("no template with id " + std::to_string(id))
-                 .with(codes::template_not_found, {{"id", id}}));
-    return *t;
-}
-
-// ---- snapshots
-
-std::map<std::string, domain::Submitted> submitted_from(const json::Value& variables) {
-    std::map<std::string, domain::Submitted> out;
-    if (variables.IsNull()) return out;
-    if (!variables.IsObject())
-        fail(Error::Field("variables",
-                          "must be an object mapping variable names to a value or a list of values",
-                          codes::field_object));
-    for (auto m = variables.MemberBegin(); m != variables.MemberEnd(); ++m) {
-        std::string name(m->name.GetString(), m->name.GetStringLength());
-        const std::string field = "variables." + name;
-        domain::Submitted s;
-        if (m->value.IsString()) {
-            s.values.emplace_back(m->value.GetString(), m->value.GetStringLength());
-        } else if (m->value.IsArray()) {
-            s.array = true;
-            for (const auto& x : m->value.GetArray()) {
-                if (!x.IsString())
-                    fail(Error::Field(field, "must hold strings only", codes::field_string_list));
-                s.values.emplace_back(x.GetString(), x.GetStringLength());
-            }
-        } else if (!m->value.IsNull()) {
-            fail(Error::Field(field, "must be a string or an array of strings",
-                              codes::field_string_list));
-        }
-        out[name] = std::move(s);
-    }
-    return out;
-}
-
-std::string snapshot_json(const domain::Template& t, const std::vector<domain::FormField>& form,
-                          const domain::ChosenValues& chosen) {
-    json::Writer w;
-    w.start_object()
-        .kv("template_id", t.id)
-        .kv("template_version", t.version)
-        .kv("name", t.name)
-        .kv("environment", t.environment)
-        .kv("purpose", t.purpose)
-        .kv("command", t.command)
-        .kv("argv", t.argv);
-    w.key("internal_vars").start_object();
-    for (const auto& [k, v] : t.internal_vars) w.kv(k, v);
-    w.end_object();
-    w.key("values").start_object();
-    for (const auto& [k, v] : chosen.values) w.kv(k, v);
-    w.end_object();
-    w.key("options").start_object();
-    for (const auto& [k, v] : chosen.options) w.kv(k, v);
-    w.end_object();
-    w.kv("secret_vars", chosen.secret_vars);
-    w.key("workflow_id");
-    if (t.workflow_id)
-        w.num(*t.workflow_id);
-    else
-        w.null();
-    w.kv("timeout_s", t.timeout_s);
-    w.key("sources").start_object();
-    for (const auto& f : form) w.kv(f.name, domain::to_string(f.source));
-    w.end_object();
-    w.end_object();
-    return w.take();
-}
-
-std::string build_snapshot(storage::Connection& c, const domain::Template& t,
-                           const json::Value& variables) {
-    auto vars = load_variables(c);
-    auto form = domain::form_fields(t, lookup_in(vars));
-    auto chosen = unwrap(domain::choose_values(form, submitted_from(variables)));
-    return snapshot_json(t, form, chosen);
-}
-
-std::map<std::string, std::vector<std::string>> string_lists(const json::Value& obj) {
-    std::map<std::string, std::vector<std::string>> out;
-    if (!obj.IsObject()) return out;
-    for (auto m = obj.MemberBegin(); m != obj.MemberEnd(); ++m) {
-        auto& list = out[std::string(m->name.GetString(), m->name.GetStringLength())];
-        if (m->value.IsArray())
-            for (const auto& x : m->value.GetArray())
-                if (x.IsString()) list.emplace_back(x.GetString(), x.GetStringLength());
-    }
-    return out;
-}
-
-const json::Value& member(const json::Value& obj, const char* name) {
-    static const json::Value null_value;
-    auto it = obj.FindMember(name);
-    return it == obj.MemberEnd() ? null_value : it->value;
-}
-
-std::vector<std::string> revalidate(storage::Connection& c, const App& app,
-                                    const std::string& snapshot_text,
-                                    std::vector<std::string>* secrets_out) {
-    json::Document snap;
-    snap.Parse(snapshot_text.data(), snapshot_text.size());
-    if (snap.HasParseError() || !snap.IsObject())
-        fail(Error::Internal("a ticket's template snapshot is not valid JSON")
-                 .with(codes::internal));
-    const std::string env = json::get_string(snap, "environment").value_or("");
-    const auto argv = json::get_strings(snap, "argv").value_or(std::vector<std::string>{});
-    auto values = string_lists(member(snap, "values"));
-    const auto kept_options = string_lists(member(snap, "options"));
-    const auto secret_vars =
-        json::get_strings(snap, "secret_vars").value_or(std::vector<std::string>{});
-    const auto& sources = member(snap, "sources");
-    auto is_secret = [&](const std::string& name) {
-        return std::find(secret_vars.begin(), secret_vars.end(), name) != secret_vars.end();
-    };
-
-    for (const auto& [name, chosen] : values) {
-        const std::string field = "variables." + name;
-        std::optional<std::string> source;
-        if (sources.IsObject()) source = json::get_string(sources, name.c_str());
-        std::vector<std::string> allowed;
-        if (source == "choices" || (!source && !storage::find_variable(c, name))) {
-            // The template's own list, kept with the ticket: template edits do not change it.
-            if (auto it = kept_options.find(name); it != kept_options.end()) allowed = it->second;
-        } else {
-            auto var = storage::find_variable(c, name);
-            if (!var)
-                fail(Error::UnprocessableField(field,
-                                               "the variable \"" + name + "\" no longer exists",
-                                               codes::variable_unknown, {{"name", name}}));
-            auto list = domain::current_options(*var);
-            if (!list)
-                fail(Error::UnprocessableField(field,
-                                               "the options of \"" + name +
-                                                   "\" are not available; open its options "
-                                                   "(GET /api/v1/variables/" +
-                                                   name + "/options) and try again",
-                                               codes::variable_options_unavailable,
-                                               {{"name", name}}));
-            allowed = domain::option_values(*list);
-        }
-        std::set<std::string> allowed_set(allowed.begin(), allowed.end());
-        for (const auto& v : chosen)
-            if (!allowed_set.count(v))
-                fail(Error::UnprocessableField(
-                    field,
-                    (is_secret(name) ? std::string("a value") : "\"" + v + "\"") +
-                        " is no longer one of the options of \"" + name + "\"",
-                    codes::variable_not_an_option,
-                    {{"name", name}, {"value", is_secret(name) ? std::string("***") : v}}));
-    }
-
-    std::map<std::string, std::vector<std::string>> all = values;
-    auto internal =
-        member(snap, "internal_vars").IsObject() ? &member(snap, "internal_vars") : nullptr;
-    if (internal)
-        for (auto m = internal->MemberBegin(); m != internal->MemberEnd(); ++m)
-            if (m->value.IsString())
-                all[m->name.GetString()] = {
-                    std::string(m->value.GetString(), m->value.GetStringLength())};
-    auto lookup = [&](const std::string& key) {
-        return storage::config_value(c, app.secret_key, env, key);
-    };
-    auto out = unwrap(domain::substitute(argv, all, lookup));
-    if (secrets_out) {
-        for (auto& s : storage::secret_config_values(c, app.secret_key, env))
-            secrets_out->push_back(std::move(s));
-        for (const auto& name : secret_vars) {
-            auto it = values.find(name);
-            if (it == values.end()) continue;
-            std::string joined;
-            for (size_t i = 0; i < it->second.size(); ++i) {
-                if (i) joined.push_back(',');
-                joined += it->second[i];
-                if (!it->second[i].empty()) secrets_out->push_back(it->second[i]);
-            }
-            if (it->second.size() > 1) secrets_out->push_back(joined);
-        }
-    }
-    return out;
-}
-
-template <typename F>
-auto as_result(F&& fn) -> Result<decltype(fn())> {
-    try {
-        return fn();
-    } catch (const ErrorException& e) {
-        return e.error;
-    }
-}
-
 }  // namespace
-
-Result<std::string> snapshot_template_submission(storage::Connection& c, const App&,
-                                                 int64_t template_id, const json::Value& variables,
-                                                 const Principal& submitter) {
-    return as_result([&] {
-        auto t = load_template(c, template_id);
-        if (!t.active)
-            fail(Error::Unprocessable("the template \"" + t.name +
-                                      "\" is not active; it cannot be submitted")
-                     .with(codes::template_inactive, {{"name", t.name}}));
-        if (!may_submit(t, submitter))
-            fail(Error::Forbidden("you may not submit the template \"" + t.name + "\"")
-                     .with(codes::template_submit_denied, {{"name", t.name}}));
-        return build_snapshot(c, t, variables);
-    });
-}
-
-Result<std::vector<std::string>> revalidate_snapshot(storage::Connection& c, const App& app,
-                                                     const std::string& snapshot_json,
-                                                     std::vector<std::string>* secrets_out) {
-    return as_result([&] { return revalidate(c, app, snapshot_json, secrets_out); });
-}
-
-void write_run_preview(json::Writer& w, storage::Connection& c,
-                       const std::optional<std::string>& environment,
-                       const std::vector<std::string>& argv, std::vector<std::string> secrets,
-                       const std::map<std::string, std::vector<std::string>>& values) {
-    std::erase(secrets, std::string());
-    std::optional<domain::Category> env;
-    if (environment) env = storage::find_category(c, CategoryKind::environment, *environment);
-    w.key("environment");
-    if (env)
-        w.start_object()
-            .kv("key", env->key)
-            .kv("name", env->name)
-            .kv("protected", env->protected_env)
-            .end_object();
-    else
-        w.null();
-    w.kv("confirmation_required", env && env->protected_env);
-    w.key("argv").start_array();
-    for (const auto& a : argv) w.str(domain::mask_secrets(a, secrets));
-    w.end_array();
-    // The machines the run addresses: the values of the registered variables marked as hosts.
-    w.key("hosts").start_array();
-    for (const auto& [name, chosen] : values) {
-        auto v = storage::find_variable(c, name);
-        if (!v || !v->hosts) continue;
-        for (const auto& x : chosen) w.str(domain::mask_secrets(x, secrets));
-    }
-    w.end_array();
-}
 
 void register_catalog_routes(App& app, Server& s) {
     register_category_routes(app, s, CategoryKind::environment, "/api/v1/environments");
@@ -769,25 +460,17 @@ void register_catalog_routes(App& app, Server& s) {
 
     s.route("POST", "/api/v1/templates/{id}/preview", [&app](Request& req) {
         int64_t id = req.id_param();
-        const json::Value& variables = member(req.json, "variables");
+        const json::Value no_variables;  // Null: the request has no "variables"
+        auto it = req.json.FindMember("variables");
+        const json::Value& variables = it != req.json.MemberEnd() ? it->value : no_variables;
         auto body = app.db.read([&](storage::Connection& c) {
-            // A catalog manager previews any template (the template editor); anyone else one
-            // they may submit, with the values they chose (the submit page's confirmation before
-            // "submit and execute").
-            const std::string snapshot =
-                manages(req)
-                    ? build_snapshot(c, load_template(c, id), variables)
-                    : unwrap(snapshot_template_submission(c, app, id, variables, req.user()));
-            std::vector<std::string> secrets;
-            auto argv = revalidate(c, app, snapshot, &secrets);
-            json::Document snap;
-            snap.Parse(snapshot.data(), snapshot.size());
-            auto secret_vars =
-                json::get_strings(snap, "secret_vars").value_or(std::vector<std::string>{});
-            const auto values = string_lists(member(snap, "values"));
+            const app::Submitter who = submitter(req.user());
+            auto preview = app::preview_template(c, app.secret_key, id, variables,
+                                                 manages(req) ? nullptr : &who);
+            const auto& secret_vars = preview.secret_vars;
             json::Writer w;
             w.start_object().key("values").start_object();
-            for (const auto& [name, vals] : values) {
+            for (const auto& [name, vals] : preview.values) {
                 bool secret =
                     std::find(secret_vars.begin(), secret_vars.end(), name) != secret_vars.end();
                 w.key(name).start_array();
@@ -795,8 +478,8 @@ void register_catalog_routes(App& app, Server& s) {
                 w.end_array();
             }
             w.end_object();
-            write_run_preview(w, c, json::get_string(snap, "environment"), argv, std::move(secrets),
-                              values);
+            write_run_preview(w, c, preview.environment, preview.argv, std::move(preview.secrets),
+                              preview.values);
             w.end_object();
             return w.take();
         });

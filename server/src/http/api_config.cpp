@@ -3,7 +3,7 @@
 // (config.read) and to executions; lists, revisions, diffs and audit events mask them.
 #include "core/codes.h"
 #include "domain/catalog.h"
-#include "http/api_catalog.h"
+#include "http/app.h"
 #include "http/render.h"
 #include "storage/catalog_store.h"
 

@@ -1,14 +1,17 @@
 // Tickets: submit (through a service or a task template), read, list and search, and act on them.
-// The engine that judges and applies actions is storage/ticket_store.h over domain/ticket.h.
+// The rules of submitting are app/ticket_submission.h; the engine that judges and applies
+// actions is app/ticket_engine.h over domain/ticket.h.
 #include <algorithm>
 
+#include "app/template_snapshots.h"
 #include "app/ticket_engine.h"
+#include "app/ticket_submission.h"
 #include "core/codes.h"
 #include "domain/command.h"
 #include "domain/ticket.h"
-#include "http/api_catalog.h"
 #include "http/app.h"
 #include "http/render.h"
+#include "http/run_preview.h"
 #include "integrations/crypto.h"
 #include "storage/accounts_store.h"
 #include "storage/catalog_store.h"
@@ -41,25 +44,6 @@ void opt_int(json::Writer& w, const char* key, const std::optional<int64_t>& v) 
         w.null();
 }
 
-// Writes an object's members, with the values of secret variables replaced by "******".
-void write_masked_values(json::Writer& w, const json::Value& values,
-                         const std::vector<std::string>& secret) {
-    w.start_object();
-    if (values.IsObject()) {
-        for (auto m = values.MemberBegin(); m != values.MemberEnd(); ++m) {
-            const std::string name(m->name.GetString(), m->name.GetStringLength());
-            w.key(name);
-            if (std::find(secret.begin(), secret.end(), name) == secret.end())
-                w.value(m->value);
-            else if (m->value.IsArray())
-                w.strings(std::vector<std::string>(m->value.Size(), "******"));
-            else
-                w.str("******");
-        }
-    }
-    w.end_object();
-}
-
 // A template snapshot as shown to catalog managers: everything but secret variables' values
 // (the chosen ones and their option lists).
 void write_snapshot(json::Writer& w, const std::string& text) {
@@ -75,7 +59,7 @@ void write_snapshot(json::Writer& w, const std::string& text) {
         const std::string name(m->name.GetString(), m->name.GetStringLength());
         w.key(name);
         if (name == "values" || name == "options")
-            write_masked_values(w, m->value, secret);
+            app::write_masked_values(w, m->value, secret);
         else
             w.value(m->value);
     }
@@ -306,56 +290,6 @@ std::string status_json(domain::TicketStatus s, const std::string& node) {
     return w.take();
 }
 
-// Admin holds every permission, which includes submitting anything.
-bool may_submit(storage::Connection& c, const Principal& p, const domain::WorkflowDef& def,
-                const std::optional<std::string>& business) {
-    if (p.permissions.count("admin")) return true;
-    const domain::Node* start = def.start();
-    return start && storage::may_submit(c, *start, p.user_id, p.username, p.roles, business);
-}
-
-void check_business(storage::Connection& c, const domain::WorkflowDef& def,
-                    const std::optional<std::string>& business) {
-    if (def.business_required && !business)
-        fail(Error::UnprocessableField("business", "this workflow needs a business",
-                                       codes::business_required));
-    if (business && !storage::find_business(c, *business))
-        fail(Error::UnprocessableField("business", "no business \"" + *business + "\"",
-                                       codes::business_unknown, {{"key", *business}}));
-}
-
-// What a ticket keeps of a task template: the catalog's snapshot (internal variables and all),
-// the submitter's values with secret ones masked (shown as the ticket's "variables"), and the
-// environment and purpose as columns to filter on.
-struct TemplateSubmission {
-    std::string snapshot;
-    std::string visible_values = "{}";
-    std::optional<std::string> environment, purpose;
-    std::optional<int64_t> workflow_id;
-
-    static TemplateSubmission take(storage::Connection& c, const App& app, int64_t template_id,
-                                   const json::Value& variables, const Principal& p) {
-        TemplateSubmission out;
-        out.snapshot = unwrap(snapshot_template_submission(c, app, template_id, variables, p));
-        json::Document d;
-        d.Parse(out.snapshot.data(), out.snapshot.size());
-        if (d.HasParseError() || !d.IsObject())
-            fail(Error::Internal("the template snapshot is not a JSON object")
-                     .with(codes::internal));
-        out.environment = json::get_string(d, "environment");
-        out.purpose = json::get_string(d, "purpose");
-        out.workflow_id = json::get_int(d, "workflow_id");
-        const auto secret =
-            json::get_strings(d, "secret_vars").value_or(std::vector<std::string>{});
-        json::Writer w;
-        const json::Value none;
-        auto it = d.FindMember("values");
-        write_masked_values(w, it != d.MemberEnd() ? it->value : none, secret);
-        out.visible_values = w.take();
-        return out;
-    }
-};
-
 struct Submission {
     int64_t ticket_id = 0;
     bool replayed = false;
@@ -373,18 +307,18 @@ void register_ticket_routes(App& app, Server& s) {
         if (service_id.has_value() == template_id.has_value())
             fail(Error::Field("service_id", "send either service_id or template_id",
                               codes::ticket_submit_target));
-        const std::string title = *json::get_string(req.json, "title");
-        std::optional<std::string> business = json::get_string(req.json, "business");
-        if (business && business->empty()) business.reset();
-        domain::FieldValues fields;
+        app::TicketRequest ticket;
+        ticket.service_id = service_id;
+        ticket.template_id = template_id;
+        ticket.title = *json::get_string(req.json, "title");
+        ticket.business = json::get_string(req.json, "business");
+        if (ticket.business && ticket.business->empty()) ticket.business.reset();
         if (auto it = req.json.FindMember("fields"); it != req.json.MemberEnd())
-            fields = unwrap(domain::field_values_from_json(it->value, "fields"));
-        const json::Value no_variables;  // Null: the template's snapshot takes "absent" so
-        const json::Value* variables = &no_variables;
+            ticket.fields = unwrap(domain::field_values_from_json(it->value, "fields"));
         if (auto it = req.json.FindMember("variables"); it != req.json.MemberEnd())
-            variables = &it->value;
-        const bool has_variables = variables->IsObject() && variables->MemberCount() > 0;
-        const bool execute = json::get_bool(req.json, "execute").value_or(false);
+            ticket.variables = &it->value;
+        ticket.execute = json::get_bool(req.json, "execute").value_or(false);
+        const bool execute = ticket.execute;
         const bool confirmed = json::get_bool(req.json, "confirm").value_or(false);
         const auto key = idempotency_key(req);
         const std::string request_hash = crypto::token_hash(req.body);
@@ -403,71 +337,8 @@ void register_ticket_routes(App& app, Server& s) {
                     return out;
                 }
             }
-            app::NewTicket nt;
-            nt.title = title;
-            nt.business = business;
-            nt.creator_id = p.user_id;
-            nt.fields = std::move(fields);
-            bool direct = false;
-            // A task template (of the service, or named directly) is frozen into a snapshot.
-            auto take_snapshot = [&](int64_t tid) {
-                auto snap = TemplateSubmission::take(c, app, tid, *variables, p);
-                nt.template_id = tid;
-                nt.template_snapshot = std::move(snap.snapshot);
-                nt.variables_json = std::move(snap.visible_values);
-                nt.environment = std::move(snap.environment);
-                nt.purpose = std::move(snap.purpose);
-                return snap.workflow_id;
-            };
-            if (service_id) {
-                auto sv = storage::find_service(c, *service_id);
-                if (!sv)
-                    fail(Error::UnprocessableField("service_id", "no such service",
-                                                   codes::service_unknown));
-                auto v = storage::cached_version(c, sv->workflow_version_id);
-                if (!v)
-                    fail(Error::Internal("service bound to a missing version")
-                             .with(codes::internal));
-                if (!may_submit(c, p, v->def, business))
-                    fail(Error::Forbidden("you may not submit service \"" + sv->name + "\"")
-                             .with(codes::service_submit_denied, {{"name", sv->name}}));
-                check_business(c, v->def, business);
-                if (has_variables && !sv->template_id)
-                    fail(Error::UnprocessableField("variables",
-                                                   "this service runs no task template",
-                                                   codes::service_no_template));
-                // The service's workflow version decides the flow, not the template's.
-                if (sv->template_id) take_snapshot(*sv->template_id);
-                nt.service_id = sv->id;
-                nt.workflow_version_id = sv->workflow_version_id;
-                nt.serial_prefix = domain::serial_prefix(v->def.type);
-            } else {
-                auto workflow_id = take_snapshot(*template_id);
-                nt.serial_prefix = "OPS";
-                if (workflow_id) {
-                    auto v = storage::latest_workflow_version(c, *workflow_id);
-                    if (!v)
-                        fail(Error::UnprocessableField(
-                            "template_id",
-                            "the template's workflow " + std::to_string(*workflow_id) +
-                                " has no deployed version; deploy it first",
-                            codes::workflow_version_unknown));
-                    if (!may_submit(c, p, v->def, business))
-                        fail(Error::Forbidden("you may not submit through workflow \"" +
-                                              v->def.name + "\"")
-                                 .with(codes::ticket_workflow_submit_denied,
-                                       {{"name", v->def.name}}));
-                    check_business(c, v->def, business);
-                    nt.workflow_version_id = v->id;
-                } else {
-                    direct = true;
-                    check_business(c, domain::direct_execution_flow(), business);
-                }
-            }
-            if (execute && !direct)
-                fail(Error::UnprocessableField(
-                    "execute", "only a task template without a workflow runs on submit",
-                    codes::template_not_runnable_on_submit));
+            const auto prepared = app::prepare_ticket(c, submitter(p), ticket);
+            const app::NewTicket& nt = prepared.ticket;
             storage::SqlTicketPorts ports(c);
             out.ticket_id = unwrap(app.tickets.create(ports.ports, nt, now));
             if (execute) {
@@ -581,7 +452,8 @@ void register_ticket_routes(App& app, Server& s) {
                 fail(Error::Unprocessable("the ticket has no task template to run")
                          .with(codes::service_no_template));
             std::vector<std::string> secrets;
-            auto argv = unwrap(revalidate_snapshot(c, app, *t.template_snapshot, &secrets));
+            auto argv =
+                unwrap(app::revalidate_snapshot(c, app.secret_key, *t.template_snapshot, &secrets));
             json::Document vars;
             if (t.variables_json.empty() || !json::parse_untrusted(t.variables_json, vars).ok() ||
                 !vars.IsObject())

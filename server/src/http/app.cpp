@@ -27,6 +27,16 @@ void audit(storage::Connection& c, const Request& req, TimeMs now, std::string a
     storage::append_audit(c, e);
 }
 
+app::Submitter submitter(const Principal& p) {
+    app::Submitter s;
+    s.user_id = p.user_id;
+    s.username = p.username;
+    s.roles = p.roles;
+    s.admin = p.permissions.count("admin") > 0;
+    s.ticket_submit = p.can("ticket.submit");
+    return s;
+}
+
 void check_version(const Request& req, int64_t current_version, const std::string& what) {
     auto want = req.if_match();
     if (want && *want != current_version)

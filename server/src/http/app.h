@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "app/submitter.h"
 #include "app/ticket_engine.h"
 #include "core/time.h"
 #include "http/request.h"
@@ -72,6 +73,9 @@ void audit(storage::Connection& c, const Request& req, TimeMs now, std::string a
            std::string object_type, std::string object_id, std::string summary,
            std::optional<std::string> before = std::nullopt,
            std::optional<std::string> after = std::nullopt);
+
+// The caller as the submit rules see it.
+app::Submitter submitter(const Principal& p);
 
 // Checks an If-Match header against the stored version: 409 when stale.
 void check_version(const Request& req, int64_t current_version, const std::string& what);
