@@ -105,12 +105,7 @@ struct NotifyServer {
     // Waits until pred(rows) holds; false on timeout.
     template <typename Pred>
     bool wait_rows(Pred pred, std::chrono::milliseconds timeout) {
-        auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (std::chrono::steady_clock::now() < deadline) {
-            if (pred(rows())) return true;
-            std::this_thread::sleep_for(20ms);
-        }
-        return pred(rows());
+        return wait_until([&] { return pred(rows()); }, timeout);
     }
 };
 

@@ -182,6 +182,15 @@ TEST_CASE("a waiting node's reminder goes out by email once its repeat time has 
     INFO(t.body);
     REQUIRE(t.status == 201);
     REQUIRE(s.smtp.wait_for(1, 15s));  // the pending-review email
+    // Time jumps only once that email is recorded as sent: a jump past the lease of a row still
+    // being sent would let another worker claim it again, as if its sender had died.
+    REQUIRE(wait_until([&] {
+        return s.app->db().read([](storage::Connection& c) {
+            auto q = c.prepare("SELECT count(*) FROM notifications WHERE status = 'sent'");
+            q.step();
+            return q.int64(0) == 1;
+        });
+    }));
 
     clock.advance(31 * 60'000);
     s.app->notifier().wake();

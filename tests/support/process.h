@@ -3,7 +3,9 @@
 // signals, restarts, two servers on one database.
 #include <sys/types.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace orderly::test {
@@ -32,5 +34,17 @@ class ServerProcess {
 };
 
 std::string temp_dir();
+
+// Polls pred until it holds or the timeout passes; returns its last value. The one place a
+// test pauses between polls: a wait is a condition, never a fixed delay.
+template <typename Pred>
+bool wait_until(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return pred();
+}
 
 }  // namespace orderly::test
