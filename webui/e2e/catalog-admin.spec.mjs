@@ -8,6 +8,8 @@ import { expectText, pickOptions, signIn, until } from './helpers.mjs'
 export async function configCenter({ page, users, screenshot, uniq }) {
   await signIn(page, users.admin)
   await page.goto('/admin/config')
+  // Other specs add environments that may sort before PROD: pick its tab, not the first one.
+  await page.getByTestId('config-env-tabs').getByRole('tab', { name: 'PROD', exact: true }).click()
   await page.getByTestId('config-table').getByText('git.base_url', { exact: true }).first().waitFor()
   const key = uniq('ansible.inventory.')
   const dialog = page.getByTestId('config-dialog')

@@ -52,6 +52,8 @@ export async function scenarioA({ page, users, baseURL, screenshot, uniq, newPag
 
   // Config center: git.base_url per environment; a secret is never shown.
   await page.getByTestId('menu-admin-config').click()
+  // Other specs add environments that may sort before PROD: pick its tab, not the first one.
+  await page.getByTestId('config-env-tabs').getByRole('tab', { name: 'PROD', exact: true }).click()
   await page.getByTestId('config-table').getByText('git.base_url', { exact: true }).waitFor()
   await screenshot('admin-config')
 
