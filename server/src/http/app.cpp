@@ -13,18 +13,12 @@ namespace orderly::http {
 void audit(storage::Connection& c, const Request& req, TimeMs now, std::string action,
            std::string object_type, std::string object_id, std::string summary,
            std::optional<std::string> before, std::optional<std::string> after) {
-    domain::AuditEvent e;
-    e.at = now;
-    if (req.principal) e.actor = req.principal->username;
-    e.action = std::move(action);
-    e.object_type = std::move(object_type);
-    e.object_id = std::move(object_id);
-    e.summary = std::move(summary);
-    e.before_json = std::move(before);
-    e.after_json = std::move(after);
-    e.address = req.address;
-    e.request_id = req.request_id;
-    storage::append_audit(c, e);
+    app::audit(c, caller(req), now, std::move(action), std::move(object_type), std::move(object_id),
+               std::move(summary), std::move(before), std::move(after));
+}
+
+app::Caller caller(const Request& req) {
+    return app::Caller{req.principal ? &*req.principal : nullptr, req.address, req.request_id};
 }
 
 app::Submitter submitter(const Principal& p) {

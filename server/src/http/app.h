@@ -74,6 +74,10 @@ void audit(storage::Connection& c, const Request& req, TimeMs now, std::string a
            std::optional<std::string> before = std::nullopt,
            std::optional<std::string> after = std::nullopt);
 
+// The request's caller for the application layer: its principal, address and request id. Valid
+// while the request lives.
+app::Caller caller(const Request& req);
+
 // The caller as the submit rules see it.
 app::Submitter submitter(const Principal& p);
 

@@ -10,25 +10,14 @@
 #include <utility>
 #include <vector>
 
+#include "app/caller.h"
 #include "core/error.h"
 #include "core/json.h"
 
 namespace orderly::http {
 
 // Who is calling. Filled by the server from the bearer token before a handler runs.
-struct Principal {
-    int64_t user_id = 0;
-    std::string username;
-    std::string display_name;
-    int64_t token_id = 0;
-    bool api_token = false;
-    std::vector<std::string> roles;
-    std::set<std::string> permissions;
-    // admin holds every permission.
-    bool can(std::string_view perm) const {
-        return permissions.count("admin") > 0 || permissions.count(std::string(perm)) > 0;
-    }
-};
+using Principal = app::Principal;
 
 struct Request {
     std::string method;
