@@ -7,6 +7,8 @@
 #include "domain/workflow.h"
 #include "storage/accounts_store.h"
 #include "storage/catalog_store.h"
+#include "storage/sql.h"
+#include "storage/ticket_store.h"
 #include "storage/workflow_store.h"
 
 namespace orderly::app {

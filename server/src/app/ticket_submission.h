@@ -12,8 +12,10 @@
 #include "app/ticket_engine.h"
 #include "core/json.h"
 #include "domain/ticket.h"
-#include "storage/sql.h"
-#include "storage/ticket_store.h"
+
+namespace orderly::storage {
+class Connection;
+}
 
 namespace orderly::app {
 

@@ -326,4 +326,25 @@ WorkflowDef parse_stored_workflow_def(std::string_view text) {
     return std::move(*r);
 }
 
+void write_workflow_record(json::Writer& w, const WorkflowRecord& r) {
+    w.start_object().kv("id", r.id);
+    write_workflow_def_members(w, r.def);
+    w.kv("version", r.version).kv("deployed_version", r.deployed_version);
+    w.key("latest_version_id");
+    if (r.latest_version_id)
+        w.num(*r.latest_version_id);
+    else
+        w.null();
+    w.kv("created_by", r.created_by);
+    w.key("created_at").time(r.created_at);
+    w.key("updated_at").time(r.updated_at);
+    w.end_object();
+}
+
+std::string workflow_record_json(const WorkflowRecord& r) {
+    json::Writer w;
+    write_workflow_record(w, r);
+    return w.take();
+}
+
 }  // namespace orderly::domain

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "domain/workflow.h"
+#include "domain/workflow_records.h"
 
 namespace orderly::domain {
 
@@ -21,6 +22,10 @@ Result<WorkflowDef> workflow_def_from_json(const json::Value& v);
 void write_workflow_def_members(json::Writer& w, const WorkflowDef& def);
 std::string workflow_def_json(const WorkflowDef& def);
 // Pieces of it, for the ticket and service views.
+// A workflow's draft with its bookkeeping, as the API shows it (and the audit log keeps it).
+void write_workflow_record(json::Writer& w, const WorkflowRecord& r);
+std::string workflow_record_json(const WorkflowRecord& r);
+
 void write_approval_rule(json::Writer& w, const ApprovalRule& r);
 void write_field_defs(json::Writer& w, const std::vector<FieldDef>& fields);
 // REQUIRES: text was written by workflow_def_json (a stored definition); throws otherwise.

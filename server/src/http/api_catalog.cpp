@@ -478,8 +478,8 @@ void register_catalog_routes(App& app, Server& s) {
                 w.end_array();
             }
             w.end_object();
-            write_run_preview(w, c, preview.environment, preview.argv, std::move(preview.secrets),
-                              preview.values);
+            write_run_preview(w, app::run_preview(c, preview.environment, preview.argv,
+                                                  std::move(preview.secrets), preview.values));
             w.end_object();
             return w.take();
         });

@@ -3,6 +3,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "app/checks.h"
 #include "core/codes.h"
 #include "domain/accounts.h"
 #include "integrations/crypto.h"
@@ -22,23 +23,11 @@ app::Caller caller(const Request& req) {
 }
 
 app::Submitter submitter(const Principal& p) {
-    app::Submitter s;
-    s.user_id = p.user_id;
-    s.username = p.username;
-    s.roles = p.roles;
-    s.admin = p.permissions.count("admin") > 0;
-    s.ticket_submit = p.can("ticket.submit");
-    return s;
+    return app::submitter(p);
 }
 
 void check_version(const Request& req, int64_t current_version, const std::string& what) {
-    auto want = req.if_match();
-    if (want && *want != current_version)
-        fail(Error::Conflict(what + " was changed by someone else (version " +
-                             std::to_string(current_version) + ", you sent " +
-                             std::to_string(*want) + "); reload and try again")
-                 .with(codes::request_version_conflict,
-                       {{"what", what}, {"current", current_version}, {"sent", *want}}));
+    app::check_version(req.if_match(), current_version, what);
 }
 
 void check_email_member(const Request& req) {

@@ -8,6 +8,8 @@
 
 #include "app/submitter.h"
 #include "app/ticket_engine.h"
+#include "app/tickets.h"
+#include "app/workflows.h"
 #include "core/time.h"
 #include "http/request.h"
 #include "http/server.h"
@@ -65,6 +67,10 @@ struct App {
     std::string secret_key;
     // Runs tickets through their flows; its links point at config.base_url.
     app::TicketEngine tickets{config.base_url};
+
+    // Tickets and workflows. App is built in place (it holds references to its own members).
+    app::Tickets ticketing{db, clock, tickets, secret_key, executions.wake};
+    app::Workflows workflows{db, clock};
 };
 
 // Appends an audit event for the current request (actor, address, request id) inside the

@@ -12,6 +12,7 @@
 #include "core/time.h"
 #include "domain/ticket.h"
 #include "domain/ticket_ports.h"
+#include "domain/ticket_views.h"
 #include "domain/workflow.h"
 #include "storage/sql.h"
 
@@ -48,61 +49,16 @@ domain::TicketState load_ticket_state(Connection& c, const Ticket& t);
 // (ticket.read_all / audit.read).
 bool can_read_ticket(Connection& c, const Ticket& t, int64_t user_id, bool read_all);
 
-struct AssigneeView {
-    int64_t user_id = 0;
-    std::string username;
-    std::string display_name;
-    std::string state;  // domain::AssigneeState
-};
-struct NodeView {
-    int64_t activation_id = 0;
-    std::string key;
-    std::string name;
-    std::string type;
-    TimeMs entered_at = 0;
-    std::vector<AssigneeView> assignees;
-};
+using AssigneeView = domain::AssigneeView;
+using NodeView = domain::NodeView;
 // The node the ticket waits at (none when it is finished, rejected, ...).
 std::optional<NodeView> current_node(Connection& c, int64_t ticket_id);
 
-struct StepView {
-    int64_t id = 0;
-    std::optional<std::string> node_key;
-    std::optional<std::string> node_name;
-    std::string action;
-    std::optional<std::string> actor;  // username; nullopt = the system
-    std::optional<std::string> actor_name;
-    std::string comment;
-    std::optional<std::string> fields_json;
-    std::optional<std::string> detail_json;
-    TimeMs at = 0;
-};
+using StepView = domain::StepView;
 std::vector<StepView> ticket_steps(Connection& c, int64_t ticket_id);
 
-struct TicketFilter {
-    std::string view = "mine";  // todo | mine | involved | all
-    int64_t user_id = 0;        // the caller
-    std::optional<std::string> status, environment, purpose, business, creator, q;
-    std::optional<int64_t> service_id, template_id;
-    std::optional<TimeMs> from, to;  // created_at, [from, to)
-    int64_t before_id = 0;           // cursor: newest first, ids below this (0 = newest)
-    int limit = 50;
-};
-struct TicketSummary {
-    int64_t id = 0;
-    std::string sn;
-    std::string title;
-    std::string status;
-    std::optional<int64_t> service_id;
-    std::optional<int64_t> template_id;
-    std::optional<std::string> business, environment, purpose;
-    std::string creator;
-    std::string creator_name;
-    std::optional<std::string> node_key, node_name, node_type;  // where it waits
-    TimeMs created_at = 0;
-    TimeMs updated_at = 0;
-    int64_t version = 1;
-};
+using TicketFilter = domain::TicketFilter;
+using TicketSummary = domain::TicketSummary;
 // Newest first. q: full-text over serial, title and field values (every word must match).
 std::vector<TicketSummary> list_tickets(Connection& c, const TicketFilter& f);
 

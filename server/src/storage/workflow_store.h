@@ -13,31 +13,15 @@
 #include "core/time.h"
 #include "domain/workflow.h"
 #include "domain/workflow_json.h"
+#include "domain/workflow_records.h"
 #include "storage/sql.h"
 
 namespace orderly::storage {
 
 // ---- workflows
 
-struct WorkflowRecord {
-    int64_t id = 0;
-    domain::WorkflowDef def;  // the draft
-    std::optional<std::string> created_by;
-    TimeMs created_at = 0;
-    TimeMs updated_at = 0;
-    int64_t version = 1;           // of the draft (If-Match)
-    int64_t deployed_version = 0;  // latest deployed version number; 0 = never deployed
-    std::optional<int64_t> latest_version_id;
-};
-
-struct WorkflowVersionRecord {
-    int64_t id = 0;
-    int64_t workflow_id = 0;
-    int64_t version = 0;
-    domain::WorkflowDef def;
-    std::optional<std::string> deployed_by;
-    TimeMs deployed_at = 0;
-};
+using WorkflowRecord = domain::WorkflowRecord;
+using WorkflowVersionRecord = domain::WorkflowVersionRecord;
 
 int64_t insert_workflow(Connection& c, const domain::WorkflowDef& def,
                         const std::optional<std::string>& created_by, TimeMs now);
@@ -47,11 +31,7 @@ std::vector<WorkflowRecord> list_workflows(Connection& c, int64_t after_id, int 
 // Replaces the draft and bumps its version.
 void update_workflow(Connection& c, int64_t id, const domain::WorkflowDef& def, TimeMs now);
 
-struct DeployResult {
-    int64_t version_id = 0;
-    int64_t version = 0;
-    bool created = false;  // false: the draft equals the latest version, which is returned
-};
+using DeployResult = domain::DeployResult;
 // Freezes the draft as a new version. REQUIRES: the workflow exists and its draft passed
 // domain::validate_for_deploy.
 DeployResult deploy_workflow(Connection& c, int64_t workflow_id,

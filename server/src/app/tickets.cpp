@@ -1,0 +1,300 @@
+#include "app/tickets.h"
+
+#include <algorithm>
+#include <map>
+
+#include "app/checks.h"
+#include "app/template_snapshots.h"
+#include "core/codes.h"
+#include "domain/command.h"
+#include "integrations/crypto.h"
+#include "storage/accounts_store.h"
+#include "storage/catalog_store.h"
+#include "storage/database.h"
+#include "storage/execution_store.h"
+#include "storage/ticket_store.h"
+#include "storage/workflow_store.h"
+
+namespace orderly::app {
+
+namespace {
+
+bool read_all(const Caller& who) {
+    return who.can("ticket.read_all") || who.can("audit.read");
+}
+
+Error ticket_not_found(int64_t id) {
+    return Error::NotFound("no ticket with id " + std::to_string(id))
+        .with(codes::ticket_not_found, {{"id", id}});
+}
+
+// The ticket, or 404 when it does not exist or the caller may not see it (no difference shown).
+domain::Ticket load_visible(storage::Connection& c, int64_t id, const Caller& who) {
+    auto t = storage::find_ticket(c, id);
+    if (!t || !storage::can_read_ticket(c, *t, who.user_id(), read_all(who)))
+        fail(ticket_not_found(id));
+    return std::move(*t);
+}
+
+// Executing in a protected environment needs "confirm": true in the request (409 otherwise).
+void require_confirmation(storage::Connection& c, const std::optional<std::string>& env,
+                          bool confirmed) {
+    if (confirmed || !env) return;
+    auto e = storage::find_category(c, storage::CategoryKind::environment, *env);
+    if (e && e->protected_env)
+        fail(Error::Conflict("the environment \"" + e->key +
+                             "\" is protected: look at GET /api/v1/tickets/{id}/execution-preview, "
+                             "then send \"confirm\": true to execute there")
+                 .with(codes::execution_confirmation_required,
+                       {{"environment", e->key}, {"environment_name", e->name}}));
+}
+
+// The names of the ticket's service (and the service's catalog directories, root first),
+// template and environment.
+void read_names(storage::Connection& c, const domain::Ticket& t, TicketView& v) {
+    std::optional<storage::Service> sv;
+    if (t.service_id) sv = storage::find_service(c, *t.service_id);
+    if (sv) v.service_name = std::move(sv->name);
+    std::optional<int64_t> dir = sv ? sv->catalog_id : std::nullopt;
+    for (int depth = 0; dir && depth < 64; ++depth) {
+        auto d = storage::find_catalog_dir(c, *dir);
+        if (!d) break;
+        v.catalog_path.insert(v.catalog_path.begin(), std::move(d->name));
+        dir = d->parent_id;
+    }
+    if (t.template_id) {
+        if (auto tpl = storage::find_template(c, *t.template_id))
+            v.template_name = std::move(tpl->name);
+    }
+    if (t.environment) {
+        if (auto env =
+                storage::find_category(c, storage::CategoryKind::environment, *t.environment)) {
+            v.environment_name = std::move(env->name);
+            v.environment_protected = env->protected_env;
+        }
+    }
+}
+
+// How the ticket's last execution ended, or its state while it runs. A cancelled run leaves the
+// ticket "failed" (it may be retried) with execution_result "cancelled".
+std::optional<std::string> last_execution_result(storage::Connection& c, int64_t ticket_id) {
+    storage::ExecutionFilter f;
+    f.ticket_id = ticket_id;
+    f.limit = 1;
+    auto rows = storage::list_executions(c, f);
+    if (rows.empty()) return std::nullopt;
+    return std::move(rows.front().status);
+}
+
+// The ticket's executions as the API shows them (JSON array text). The executions area owns
+// that rendering; this is the one place the ticket read asks for it.
+std::string ticket_executions_json(storage::Connection& c, int64_t ticket_id) {
+    return storage::executions_json_for_ticket(c, ticket_id);
+}
+
+TicketView view_of(storage::Connection& c, domain::Ticket t, const Caller& who) {
+    TicketView v;
+    v.flow = storage::ticket_flow(c, t);
+    const domain::TicketState state = storage::load_ticket_state(c, t);
+    v.allowed_actions = domain::allowed_actions(v.flow.def, state, who.user_id());
+    read_names(c, t, v);
+    v.execution_result = last_execution_result(c, t.id);
+    v.current_node = storage::current_node(c, t.id);
+    v.steps = storage::ticket_steps(c, t.id);
+    v.executions_json = ticket_executions_json(c, t.id);
+    // The snapshot holds the template's internal variables: only catalog managers see it.
+    v.show_snapshot = who.can("catalog.manage");
+    v.ticket = std::move(t);
+    return v;
+}
+
+// The ticket after a change, read from a snapshot after the commit, not inside the write
+// transaction: writes are serialised, so every statement they hold is paid by every write
+// queued behind.
+TicketView view_after_change(storage::Database& db, int64_t id, const Caller& who) {
+    return db.read([&](storage::Connection& c) {
+        auto t = storage::find_ticket(c, id);
+        if (!t) fail(ticket_not_found(id));
+        return view_of(c, std::move(*t), who);
+    });
+}
+
+std::string status_json(domain::TicketStatus s, const std::string& node) {
+    json::Writer w;
+    w.start_object().kv("status", domain::to_string(s)).kv("node", node).end_object();
+    return w.take();
+}
+
+void audit_action(storage::Connection& c, const Caller& who, TimeMs now, domain::Action action,
+                  int64_t id, const ActionOutcome& out) {
+    audit(c, who, now, "ticket." + std::string(domain::to_string(action)), "ticket",
+          std::to_string(id), out.summary, status_json(out.before, out.node_name),
+          status_json(out.after, out.node_name));
+}
+
+}  // namespace
+
+void check_ticket_view(const Caller& who, std::string_view view) {
+    if (view == "all" && !read_all(who))
+        fail(Error::Forbidden("the \"all\" view needs ticket.read_all or audit.read")
+                 .with(codes::ticket_view_denied));
+}
+
+Submitted Tickets::submit(const Caller& who, const SubmitInput& in) const {
+    const Principal& p = *who.principal;
+    const auto& key = in.idempotency_key;
+    const std::string request_hash = crypto::token_hash(in.body);
+    const TimeMs now = clock_.now_ms();
+    struct Written {
+        int64_t ticket_id = 0;
+        bool replayed = false;
+        bool executed = false;
+    };
+    const Written done = db_.write([&](storage::Connection& c) {
+        Written out;
+        if (key) {
+            if (auto hit = storage::find_idempotency_key(c, p.user_id, *key, request_hash)) {
+                if (!hit->same_request)
+                    fail(Error::UnprocessableField("Idempotency-Key",
+                                                   "was already used for a different request",
+                                                   codes::request_idempotency_key_reused));
+                out.ticket_id = hit->ticket_id;
+                out.replayed = true;
+                return out;
+            }
+        }
+        const auto prepared = prepare_ticket(c, submitter(p), in.ticket);
+        const NewTicket& nt = prepared.ticket;
+        storage::SqlTicketPorts ports(c);
+        out.ticket_id = unwrap(engine_.create(ports.ports, nt, now));
+        if (in.ticket.execute) {
+            // Submit and execute in one step: the submitter is the operator of the execute step
+            // of a template without a workflow.
+            ActionInput act;
+            act.request.action = domain::Action::execute;
+            act.request.actor_id = p.user_id;
+            const int64_t tid = out.ticket_id;
+            act.start_execution = [&] {
+                require_confirmation(c, nt.environment, in.confirmed);
+                return storage::enqueue_execution(c, tid, p.user_id, now);
+            };
+            auto started = unwrap(engine_.act(ports.ports, tid, act, now));
+            out.executed = true;
+            audit_action(c, who, now, domain::Action::execute, tid, started);
+        }
+        if (key)
+            storage::remember_idempotency_key(c, p.user_id, *key, request_hash, out.ticket_id, now);
+        auto created = storage::find_ticket(c, out.ticket_id);
+        audit(c, who, now, "ticket.create", "ticket", std::to_string(out.ticket_id),
+              "submitted " + created->sn + " " + created->title, std::nullopt,
+              status_json(created->status, ""));
+        return out;
+    });
+    if (done.executed && wake_executions_) wake_executions_();
+    return Submitted{view_after_change(db_, done.ticket_id, who), done.replayed};
+}
+
+TicketView Tickets::get(const Caller& who, int64_t id) const {
+    return db_.read(
+        [&](storage::Connection& c) { return view_of(c, load_visible(c, id, who), who); });
+}
+
+std::vector<domain::TicketSummary> Tickets::list(const Caller& who, domain::TicketFilter f) const {
+    check_ticket_view(who, f.view);
+    f.user_id = who.user_id();
+    f.limit += 1;
+    return db_.read([&](storage::Connection& c) { return storage::list_tickets(c, f); });
+}
+
+ExecutionPreview Tickets::execution_preview(const Caller& who, int64_t id) const {
+    return db_.read([&](storage::Connection& c) {
+        auto t = load_visible(c, id, who);
+        const domain::TicketFlow flow = storage::ticket_flow(c, t);
+        const domain::TicketState state = storage::load_ticket_state(c, t);
+        const auto allowed = domain::allowed_actions(flow.def, state, who.user_id());
+        auto has = [&](domain::Action a) {
+            return std::find(allowed.begin(), allowed.end(), a) != allowed.end();
+        };
+        ExecutionPreview out;
+        out.retry = has(domain::Action::retry);
+        if (!has(domain::Action::execute) && !out.retry)
+            fail(Error::Forbidden("you cannot execute this ticket now")
+                     .with(codes::execution_preview_denied));
+        if (!t.template_snapshot)
+            fail(Error::Unprocessable("the ticket has no task template to run")
+                     .with(codes::service_no_template));
+        std::vector<std::string> secrets;
+        auto argv = unwrap(revalidate_snapshot(c, secret_key_, *t.template_snapshot, &secrets));
+        json::Document vars;
+        if (t.variables_json.empty() || !json::parse_untrusted(t.variables_json, vars).ok() ||
+            !vars.IsObject())
+            vars.SetObject();
+        out.ticket_id = t.id;
+        out.ticket_sn = t.sn;
+        // Every chosen value, secrets masked.
+        std::erase(secrets, std::string());
+        std::map<std::string, std::vector<std::string>> chosen;
+        for (auto m = vars.MemberBegin(); m != vars.MemberEnd(); ++m) {
+            PreviewVariable pv;
+            pv.name.assign(m->name.GetString(), m->name.GetStringLength());
+            pv.list = m->value.IsArray();
+            auto& values = chosen[pv.name];
+            if (m->value.IsString())
+                values.emplace_back(m->value.GetString(), m->value.GetStringLength());
+            else if (m->value.IsArray())
+                for (const auto& x : m->value.GetArray())
+                    if (x.IsString()) values.emplace_back(x.GetString(), x.GetStringLength());
+            for (const auto& v : values) pv.values.push_back(domain::mask_secrets(v, secrets));
+            out.variables.push_back(std::move(pv));
+        }
+        out.run = run_preview(c, t.environment, argv, std::move(secrets), chosen);
+        return out;
+    });
+}
+
+ActResult Tickets::act(const Caller& who, int64_t id, const ActInput& input) const {
+    const domain::Action action = input.request.action;
+    const bool starts_execution =
+        action == domain::Action::execute || action == domain::Action::retry;
+    const TimeMs now = clock_.now_ms();
+    const ActionOutcome out = db_.write([&](storage::Connection& c) {
+        const domain::Ticket loaded = load_visible(c, id, who);
+        ActionInput in;
+        in.request = input.request;
+        in.request.actor_id = who.user_id();
+        if (input.to_user) {
+            auto u = storage::find_user_by_name(c, *input.to_user);
+            if (!u || u->disabled)
+                fail(Error::UnprocessableField("to_user", "no user \"" + *input.to_user + "\"",
+                                               codes::user_unknown,
+                                               {{"username", *input.to_user}}));
+            in.request.to_user = u->id;
+        }
+        in.expected_version = input.expected_version;
+        in.loaded = &loaded;
+        if (starts_execution)
+            in.start_execution = [&] {
+                // Judged after the action itself: only someone who may execute learns that a
+                // confirmation is missing.
+                require_confirmation(c, loaded.environment, input.confirmed);
+                return storage::enqueue_execution(c, id, who.user_id(), now);
+            };
+        storage::SqlTicketPorts ports(c);
+        auto done = unwrap(engine_.act(ports.ports, id, in, now));
+        audit_action(c, who, now, action, id, done);
+        return done;
+    });
+    ActResult result;
+    if (starts_execution) {
+        if (wake_executions_) wake_executions_();
+        result.started_execution = true;
+        result.execution_id = out.execution_id.value_or(0);
+        result.status = out.after;
+        return result;
+    }
+    result.status = out.after;
+    result.ticket = view_after_change(db_, id, who);
+    return result;
+}
+
+}  // namespace orderly::app
