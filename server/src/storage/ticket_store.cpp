@@ -8,11 +8,9 @@
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
-#include <variant>
 
 #include "core/codes.h"
 #include "core/json.h"
-#include "domain/ticket_search.h"
 #include "storage/accounts_store.h"
 #include "storage/notification_store.h"
 #include "storage/workflow_store.h"
@@ -229,91 +227,6 @@ std::vector<StepView> ticket_steps(Connection& c, int64_t ticket_id) {
         v.detail_json = s.opt_text(8);
         v.at = s.int64(9);
         out.push_back(std::move(v));
-    }
-    return out;
-}
-
-namespace {
-using Param = std::variant<int64_t, std::string>;
-
-}  // namespace
-
-std::vector<TicketSummary> list_tickets(Connection& c, const TicketFilter& f) {
-    std::vector<Param> params;
-    auto p = [&](Param v) {
-        params.push_back(std::move(v));
-        return "?" + std::to_string(params.size());
-    };
-    std::string where = " WHERE 1 = 1";
-    if (f.view == "todo") {
-        // A running execution waits for nobody.
-        where +=
-            " AND t.id IN (SELECT ticket_id FROM ticket_assignees WHERE user_id = " + p(f.user_id) +
-            " AND state = 'pending') AND t.status != 'executing'";
-    } else if (f.view == "mine") {
-        where += " AND t.creator_id = " + p(f.user_id);
-    } else if (f.view == "involved") {
-        const std::string me = p(f.user_id);
-        where += " AND (t.creator_id = " + me +
-                 " OR t.id IN (SELECT ticket_id FROM ticket_assignees WHERE user_id = " + me + "))";
-    }
-    if (f.status) where += " AND t.status = " + p(*f.status);
-    if (f.environment) where += " AND t.environment = " + p(*f.environment);
-    if (f.purpose) where += " AND t.purpose = " + p(*f.purpose);
-    if (f.business) where += " AND t.business = " + p(*f.business);
-    if (f.service_id) where += " AND t.service_id = " + p(*f.service_id);
-    if (f.template_id) where += " AND t.template_id = " + p(*f.template_id);
-    if (f.creator)
-        where +=
-            " AND t.creator_id = (SELECT id FROM users WHERE username = " + p(*f.creator) + ")";
-    if (f.from) where += " AND t.created_at >= " + p(*f.from);
-    if (f.to) where += " AND t.created_at < " + p(*f.to);
-    // A search walks the full-text index newest first (FTS5 yields rowids in order and stops at
-    // the limit), checking the other filters on the way: a common word costs no more than a
-    // rare one.
-    const std::string match =
-        f.q ? c.dialect().full_text_query(domain::search_terms(*f.q)) : std::string();
-    const std::string id = match.empty() ? "t.id" : "f.rowid";
-    if (f.before_id > 0) where += " AND " + id + " < " + p(f.before_id);
-    if (!match.empty()) where += " AND tickets_fts MATCH " + p(match);
-    const std::string sql =
-        "SELECT t.id, t.sn, t.title, t.status, t.service_id, t.template_id, t.business, "
-        "t.environment, t.purpose, u.username, u.display_name, n.node_key, n.node_name, "
-        "n.node_type, t.created_at, t.updated_at, t.version FROM " +
-        std::string(match.empty() ? "tickets t"
-                                  : "tickets_fts f JOIN tickets t ON t.id = f.rowid") +
-        " JOIN users u ON u.id = t.creator_id "
-        "LEFT JOIN ticket_nodes n ON n.ticket_id = t.id AND n.state = 'active'" +
-        where + " ORDER BY " + id + " DESC LIMIT " + p(static_cast<int64_t>(f.limit));
-    auto s = c.prepare(sql);
-    for (size_t i = 0; i < params.size(); ++i) {
-        const int idx = static_cast<int>(i + 1);
-        if (const auto* n = std::get_if<int64_t>(&params[i]))
-            s.bind(idx, *n);
-        else
-            s.bind(idx, std::get<std::string>(params[i]));
-    }
-    std::vector<TicketSummary> out;
-    while (s.step()) {
-        TicketSummary t;
-        t.id = s.int64(0);
-        t.sn = s.text(1);
-        t.title = s.text(2);
-        t.status = s.text(3);
-        t.service_id = s.opt_int64(4);
-        t.template_id = s.opt_int64(5);
-        t.business = s.opt_text(6);
-        t.environment = s.opt_text(7);
-        t.purpose = s.opt_text(8);
-        t.creator = s.text(9);
-        t.creator_name = s.text(10);
-        t.node_key = s.opt_text(11);
-        t.node_name = s.opt_text(12);
-        t.node_type = s.opt_text(13);
-        t.created_at = s.int64(14);
-        t.updated_at = s.int64(15);
-        t.version = s.int64(16);
-        out.push_back(std::move(t));
     }
     return out;
 }
