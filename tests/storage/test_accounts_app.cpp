@@ -133,12 +133,32 @@ TEST_CASE("nobody deletes or disables themselves, and the last admin stays",
           codes::user_cannot_disable_self);
     CHECK(code_of([&] { a.people.update_user(a.as(a.root), alice.user_id, disable); }) ==
           codes::user_last_admin);
-    CHECK(code_of([&] { a.people.delete_user(a.as(a.root), alice.user_id, 99); }) ==
+    CHECK(code_of([&] { a.people.delete_user(a.as(a.root), alice.user_id, "99"); }) ==
           codes::request_version_conflict);
 
     // With a second admin, alice may go; her sessions end at once.
     a.add_user("carol", {"admin"});
-    a.people.delete_user(a.as(a.root), alice.user_id, alice_user.version);
+    a.people.delete_user(a.as(a.root), alice.user_id, std::to_string(alice_user.version));
     CHECK(a.people.user(alice.user_id).disabled);
     CHECK(code_of([&] { a.people.user(12345); }) == codes::user_not_found);
+}
+
+TEST_CASE("If-Match is read where the version is checked, after the checks that come first",
+          "[storage][accounts]") {
+    Accounts a;
+    auto alice = a.add_user("alice", {"admin"});
+    const std::optional<std::string> bad = "three";
+    CHECK(code_of([&] { a.people.delete_user(a.as(a.root), 12345, bad); }) ==
+          codes::user_not_found);
+    app::RolePatch rename;
+    rename.if_match = bad;
+    rename.name = "Admins";
+    CHECK(code_of([&] { a.people.update_role(a.as(a.root), "admin", rename); }) ==
+          codes::role_builtin);
+    CHECK(code_of([&] { a.people.delete_user(a.as(a.root), alice.id, bad); }) ==
+          codes::field_if_match);
+    CHECK(code_of([&] {
+              a.people.delete_user(a.as(a.root), alice.id,
+                                   "W/\"" + std::to_string(alice.version) + "\"");
+          }) == codes::user_last_admin);
 }

@@ -56,7 +56,7 @@ domain::Role load_role(storage::Connection& c, const std::string& key) {
 // A role that changes: 404 when unknown, 409 when built in, 409 when the caller's version is
 // stale (in that order).
 domain::Role load_changeable_role(storage::Connection& c, const std::string& key,
-                                  std::optional<int64_t> if_match, const char* verb) {
+                                  const std::optional<std::string>& if_match, const char* verb) {
     auto r = load_role(c, key);
     if (r.builtin)
         fail(Error::Conflict("the built-in role \"" + key + "\" cannot be " + verb)
@@ -177,7 +177,8 @@ domain::User People::update_user(const Caller& who, int64_t id, const UserPatch&
     });
 }
 
-void People::delete_user(const Caller& who, int64_t id, std::optional<int64_t> if_match) {
+void People::delete_user(const Caller& who, int64_t id,
+                         const std::optional<std::string>& if_match) {
     if (who.user_id() == id)
         fail(Error::Conflict("you cannot delete yourself").with(codes::user_cannot_delete_self));
     const TimeMs now = clock_.now_ms();
@@ -287,7 +288,7 @@ domain::Role People::update_role(const Caller& who, const std::string& key,
 }
 
 void People::delete_role(const Caller& who, const std::string& key,
-                         std::optional<int64_t> if_match) {
+                         const std::optional<std::string>& if_match) {
     const TimeMs now = clock_.now_ms();
     db_.write([&](storage::Connection& c) {
         auto r = load_changeable_role(c, key, if_match, "deleted");
@@ -345,7 +346,7 @@ domain::Business People::update_business(const Caller& who, const std::string& k
 }
 
 void People::delete_business(const Caller& who, const std::string& key,
-                             std::optional<int64_t> if_match) {
+                             const std::optional<std::string>& if_match) {
     const TimeMs now = clock_.now_ms();
     db_.write([&](storage::Connection& c) {
         auto b = load_business(c, key);

@@ -27,9 +27,10 @@ struct NewUser {
     std::string password;
 };
 
-// A change to a user's profile; unset fields stay as they are.
+// A change to a user's profile; unset fields stay as they are. Every change carries the If-Match
+// value it was sent with, checked where the use case reaches the version (app/version_check.h).
 struct ProfilePatch {
-    std::optional<int64_t> if_match;
+    std::optional<std::string> if_match;
     std::optional<std::string> display_name;
     bool clear_email = false;          // "email": null
     std::optional<std::string> email;  // "" clears it too
@@ -58,13 +59,13 @@ struct MePatch {
 };
 
 struct RolePatch {
-    std::optional<int64_t> if_match;
+    std::optional<std::string> if_match;
     std::optional<std::string> name;
     std::optional<std::vector<std::string>> permissions;
 };
 
 struct BusinessPatch {
-    std::optional<int64_t> if_match;
+    std::optional<std::string> if_match;
     std::optional<std::string> name;
     std::optional<std::string> description;
     std::optional<Members> members;  // replaces every member when set
@@ -84,7 +85,7 @@ class People {
     domain::User create_user(const Caller& who, NewUser input);
     domain::User update_user(const Caller& who, int64_t id, const UserPatch& patch);
     // Disables the user and revokes their sessions and tokens; nobody deletes themselves.
-    void delete_user(const Caller& who, int64_t id, std::optional<int64_t> if_match);
+    void delete_user(const Caller& who, int64_t id, const std::optional<std::string>& if_match);
 
     // ---- the caller's own profile (404 user_not_found when the account is gone)
     Me me(const Caller& who);
@@ -96,7 +97,8 @@ class People {
     domain::Role role(const std::string& key);
     domain::Role create_role(const Caller& who, domain::Role role);
     domain::Role update_role(const Caller& who, const std::string& key, const RolePatch& patch);
-    void delete_role(const Caller& who, const std::string& key, std::optional<int64_t> if_match);
+    void delete_role(const Caller& who, const std::string& key,
+                     const std::optional<std::string>& if_match);
 
     // ---- businesses (404 business_not_found for an unknown key)
     // One page by key: up to `limit` businesses whose key sorts after `after_key`.
@@ -106,7 +108,7 @@ class People {
     domain::Business update_business(const Caller& who, const std::string& key,
                                      const BusinessPatch& patch);
     void delete_business(const Caller& who, const std::string& key,
-                         std::optional<int64_t> if_match);
+                         const std::optional<std::string>& if_match);
 
   private:
     storage::Database& db_;

@@ -69,7 +69,7 @@ Response update_user(App& app, Request& req) {
 }
 
 Response delete_user(App& app, Request& req) {
-    app.people.delete_user(caller(req), req.id_param(), req.if_match());
+    app.people.delete_user(caller(req), req.id_param(), req.header("if-match"));
     return Response::no_content();
 }
 
@@ -99,7 +99,7 @@ Response get_role(App& app, Request& req) {
 
 Response update_role(App& app, Request& req) {
     app::RolePatch patch;
-    patch.if_match = req.if_match();
+    patch.if_match = req.header("if-match");
     patch.name = json::get_string(req.json, "name");
     patch.permissions = json::get_strings(req.json, "permissions");
     auto after = app.people.update_role(caller(req), req.str_param("key"), patch);
@@ -107,7 +107,7 @@ Response update_role(App& app, Request& req) {
 }
 
 Response delete_role(App& app, Request& req) {
-    app.people.delete_role(caller(req), req.str_param("key"), req.if_match());
+    app.people.delete_role(caller(req), req.str_param("key"), req.header("if-match"));
     return Response::no_content();
 }
 
@@ -147,7 +147,7 @@ Response get_business(App& app, Request& req) {
 
 Response update_business(App& app, Request& req) {
     app::BusinessPatch patch;
-    patch.if_match = req.if_match();
+    patch.if_match = req.header("if-match");
     patch.name = json::get_string(req.json, "name");
     patch.description = json::get_string(req.json, "description");
     if (json::has(req.json, "members")) patch.members = members_from(req.json);
@@ -156,7 +156,7 @@ Response update_business(App& app, Request& req) {
 }
 
 Response delete_business(App& app, Request& req) {
-    app.people.delete_business(caller(req), req.str_param("key"), req.if_match());
+    app.people.delete_business(caller(req), req.str_param("key"), req.header("if-match"));
     return Response::no_content();
 }
 

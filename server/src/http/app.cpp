@@ -28,7 +28,7 @@ app::Submitter submitter(const Principal& p) {
 }
 
 void check_version(const Request& req, int64_t current_version, const std::string& what) {
-    app::check_version(req.if_match(), current_version, what);
+    app::check_version(req.header("if-match"), current_version, what);
 }
 
 void check_email_member(const Request& req) {
@@ -41,7 +41,7 @@ void check_email_member(const Request& req) {
 app::ProfilePatch profile_patch(const Request& req) {
     check_email_member(req);
     app::ProfilePatch p;
-    p.if_match = req.if_match();
+    p.if_match = req.header("if-match");
     p.display_name = json::get_string(req.json, "display_name");
     p.clear_email = json::is_null_member(req.json, "email");
     p.email = json::get_string(req.json, "email");
