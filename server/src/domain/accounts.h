@@ -53,6 +53,14 @@ struct ApiToken {
     std::optional<TimeMs> last_used_at;
 };
 
+// A user's name, roles and permissions: what authentication attaches to every request.
+struct UserAuthz {
+    std::string username;
+    std::string display_name;
+    std::vector<std::string> roles;
+    std::set<std::string> permissions;
+};
+
 // One entry of the append-only audit log.
 struct AuditEvent {
     int64_t id = 0;
@@ -67,6 +75,14 @@ struct AuditEvent {
     std::optional<std::string> after_json;
     std::string address;
     std::string request_id;
+};
+
+// Which audit events to list: newest first, filtered by the fields that are set.
+struct AuditFilter {
+    std::optional<std::string> actor, action, object_type, object_id;
+    std::optional<TimeMs> from, to;
+    int64_t before_id = 0;  // cursor: newest first, ids below this
+    int limit = 50;
 };
 
 struct PermissionInfo {

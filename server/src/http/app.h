@@ -6,6 +6,9 @@
 #include <memory>
 #include <string>
 
+#include "app/audit_log.h"
+#include "app/people.h"
+#include "app/sessions.h"
 #include "app/submitter.h"
 #include "app/ticket_engine.h"
 #include "app/tickets.h"
@@ -71,6 +74,11 @@ struct App {
     // Tickets and workflows. App is built in place (it holds references to its own members).
     app::Tickets ticketing{db, clock, tickets, secret_key, executions.wake};
     app::Workflows workflows{db, clock};
+
+    // Accounts, sessions, audit
+    app::People people{db, clock};
+    app::Sessions sessions{db, clock, config.session_ttl_ms};
+    app::AuditLog audit_log{db};
 };
 
 // Appends an audit event for the current request (actor, address, request id) inside the
@@ -96,6 +104,9 @@ std::string etag(int64_t version);
 // address): 400 with a field error on "email" when it is not a plain address
 // (domain::email_problem).
 void check_email_member(const Request& req);
+
+// The profile fields of a user or /me PATCH body, and its If-Match, after check_email_member.
+app::ProfilePatch profile_patch(const Request& req);
 
 void register_system_routes(App& app, Server& s);
 void register_auth_routes(App& app, Server& s);

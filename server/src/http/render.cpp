@@ -2,9 +2,8 @@
 
 namespace orderly::http {
 
-void write_user(json::Writer& w, const domain::User& u) {
-    w.start_object()
-        .kv("id", u.id)
+void write_user_fields(json::Writer& w, const domain::User& u) {
+    w.kv("id", u.id)
         .kv("username", u.username)
         .kv("display_name", u.display_name)
         .kv("email", u.email)
@@ -13,7 +12,13 @@ void write_user(json::Writer& w, const domain::User& u) {
         .kv("locale", u.locale);
     w.key("created_at").time(u.created_at);
     w.key("updated_at").time(u.updated_at);
-    w.kv("version", u.version).end_object();
+    w.kv("version", u.version);
+}
+
+void write_user(json::Writer& w, const domain::User& u) {
+    w.start_object();
+    write_user_fields(w, u);
+    w.end_object();
 }
 
 void write_role(json::Writer& w, const domain::Role& r) {
@@ -24,17 +29,6 @@ void write_role(json::Writer& w, const domain::Role& r) {
         .kv("builtin", r.builtin)
         .kv("version", r.version)
         .end_object();
-}
-
-void write_business(json::Writer& w, const domain::Business& b) {
-    w.start_object().kv("key", b.key).kv("name", b.name).kv("description", b.description);
-    w.key("members").start_object();
-    for (const auto& [role, names] : b.members) w.kv(role, names);
-    w.end_object();
-    w.kv("version", b.version);
-    w.key("created_at").time(b.created_at);
-    w.key("updated_at").time(b.updated_at);
-    w.end_object();
 }
 
 void write_api_token(json::Writer& w, const domain::ApiToken& t, const std::string* secret) {
@@ -86,35 +80,6 @@ void write_stored_problem(json::Writer& w, const std::string& name,
     else
         w.null();
     w.key(name + "_params").raw(text && !code.empty() ? params_json : "{}");
-}
-
-std::string user_json(const domain::User& u) {
-    json::Writer w;
-    w.start_object()
-        .kv("username", u.username)
-        .kv("display_name", u.display_name)
-        .kv("email", u.email)
-        .kv("roles", u.roles)
-        .kv("disabled", u.disabled)
-        .kv("locale", u.locale)
-        .end_object();
-    return w.take();
-}
-
-std::string role_json(const domain::Role& r) {
-    json::Writer w;
-    w.start_object()
-        .kv("key", r.key)
-        .kv("name", r.name)
-        .kv("permissions", r.permissions)
-        .end_object();
-    return w.take();
-}
-
-std::string business_json(const domain::Business& b) {
-    json::Writer w;
-    write_business(w, b);
-    return w.take();
 }
 
 }  // namespace orderly::http

@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 #include "domain/accounts.h"
+#include "domain/accounts_json.h"
 
 #include "core/json.h"
 #include "http/request.h"
@@ -11,8 +12,10 @@
 namespace orderly::http {
 
 void write_user(json::Writer& w, const domain::User& u);
+// The members of write_user's object, for objects that add their own.
+void write_user_fields(json::Writer& w, const domain::User& u);
 void write_role(json::Writer& w, const domain::Role& r);
-void write_business(json::Writer& w, const domain::Business& b);
+using domain::write_business;  // domain/accounts_json.h
 void write_api_token(json::Writer& w, const domain::ApiToken& t, const std::string* secret);
 void write_audit_event(json::Writer& w, const domain::AuditEvent& e);
 
@@ -66,10 +69,5 @@ std::vector<T> fetch_kept(int limit, Fetch fetch, Keep keep) {
         last = std::move(batch.back());
     }
 }
-
-// Compact JSON of an object, for audit before/after summaries.
-std::string user_json(const domain::User& u);
-std::string role_json(const domain::Role& r);
-std::string business_json(const domain::Business& b);
 
 }  // namespace orderly::http

@@ -1,6 +1,8 @@
 #pragma once
 // SQL for users, roles, tokens, login throttling, businesses and the audit log. Functions take a
-// Connection already inside a transaction (Database::write / Database::read).
+// Connection already inside a transaction (Database::write / Database::read). Defined by concern
+// in users_store.cpp (users, roles, businesses), tokens_store.cpp (tokens, login throttling) and
+// audit_store.cpp.
 #include <optional>
 #include <set>
 #include <string>
@@ -69,12 +71,7 @@ struct TokenCheck {
     int64_t authz_generation = 0;
 };
 std::optional<TokenCheck> check_token(Connection& c, const std::string& hash);
-struct UserAuthz {
-    std::string username;
-    std::string display_name;
-    std::vector<std::string> roles;
-    std::set<std::string> permissions;
-};
+using UserAuthz = domain::UserAuthz;
 std::optional<UserAuthz> load_user_authz(Connection& c, int64_t user_id);
 // Returns false when no such live token of that user.
 bool revoke_token(Connection& c, int64_t token_id, int64_t user_id, TimeMs now);
@@ -113,12 +110,7 @@ std::vector<int64_t> business_role_members(Connection& c, const std::string& bus
 
 // ---- audit log
 void append_audit(Connection& c, const domain::AuditEvent& e);
-struct AuditFilter {
-    std::optional<std::string> actor, action, object_type, object_id;
-    std::optional<TimeMs> from, to;
-    int64_t before_id = 0;  // cursor: newest first, ids below this
-    int limit = 50;
-};
+using AuditFilter = domain::AuditFilter;
 std::vector<domain::AuditEvent> list_audit(Connection& c, const AuditFilter& f);
 
 }  // namespace orderly::storage
