@@ -281,7 +281,7 @@ TEST_CASE("the execution JSON names every field of the API", "[storage][executio
     });
     auto e = *t.db.read([&](Connection& c) { return storage::find_execution(c, id); });
     json::Writer w;
-    storage::write_execution_json(w, e);
+    domain::write_execution_json(w, e);
     json::Document d;
     d.Parse(w.take().c_str());
     REQUIRE(d.IsObject());

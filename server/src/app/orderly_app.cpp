@@ -46,11 +46,13 @@ OrderlyApp::OrderlyApp(AppOptions opts)
         n.backoff.base_ms = opts_.notify_backoff_base_ms;
         n.backoff.cap_ms = opts_.notify_backoff_cap_ms;
         notifier_ = std::make_unique<Notifier>(*db_, clock_, n);
-        http::NotifierHandle h;
-        h.wake = [notifier = notifier_.get()] { notifier->wake(); };
-        h.email_problem = notifier_->email_problem();
-        h.test_wait = std::chrono::milliseconds(std::min<int64_t>(n.smtp_timeout_ms + 2000, 20000));
-        http::register_notification_routes(*app_, *server_, std::move(h));
+        app::NotifierLink link;
+        link.wake = [notifier = notifier_.get()] { notifier->wake(); };
+        link.email_problem = notifier_->email_problem();
+        link.test_wait =
+            std::chrono::milliseconds(std::min<int64_t>(n.smtp_timeout_ms + 2000, 20000));
+        app_->notifications.connect(std::move(link), opts_.app.base_url, app_->secret_key);
+        http::register_notification_routes(*app_, *server_);
     }
     {  // executions: the engine that runs approved tasks
         ExecutionEngineOptions x = opts_.executions;
@@ -66,18 +68,22 @@ OrderlyApp::OrderlyApp(AppOptions opts)
                 app_->tickets.execution_finished(ports.ports, ticket_id, execution_id, succeeded,
                                                  now);
             });
-        // What the HTTP handlers use of the engine: wake, cancel, log waits, the finish hook.
+        // What the ticket handlers use of the engine: wake after an enqueue.
         http::ExecutionsHandle h;
         h.wake = [engine = executions_.get()] { engine->wake(); };
-        h.cancel_requested = [engine = executions_.get()](int64_t id) {
+        app_->executions = std::move(h);
+        // What the execution use cases use of it: cancel, log waits, the finish hook.
+        app::ExecutionEngineLink link;
+        link.cancel_requested = [engine = executions_.get()](int64_t id) {
             engine->cancel_requested(id);
         };
-        h.wait_for_log = [engine = executions_.get()](int64_t id, int64_t size,
-                                                      std::chrono::steady_clock::time_point until) {
+        link.wait_for_log = [engine = executions_.get()](
+                                int64_t id, int64_t size,
+                                std::chrono::steady_clock::time_point until) {
             return engine->wait_for_log(id, size, until);
         };
-        h.on_finished = executions_->finish_hook();
-        app_->executions = std::move(h);
+        link.on_finished = executions_->finish_hook();
+        app_->runs.connect(std::move(link));
         http::register_execution_routes(*app_, *server_);
     }
     server_->set_metrics_provider([this] {
