@@ -7,6 +7,9 @@
 // lease expiry), sends them, then marks each `sent`, schedules a retry (`pending` again with a
 // later next_attempt_at), or marks it `failed`. Every mark checks the lease owner, so a claimer
 // whose lease ran out (and whose rows another notifier took over) cannot overwrite the outcome.
+//
+// Defined in notification_store.cpp (writing events, reading, retry), notification_delivery.cpp
+// (the notifier's side) and webhook_store.cpp (subscriptions).
 #include <cstdint>
 #include <optional>
 #include <string>
