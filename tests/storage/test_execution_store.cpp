@@ -1,6 +1,7 @@
 // The execution store on a temp-file database with the real migrations: claiming is atomic
 // across processes, logs are chunks with byte offsets read back on character boundaries, an
-// execution ends once, and the history filters and visibility.
+// execution ends once, the history filters and visibility, and the use cases of
+// app/executions.h (who sees, who cancels).
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -9,9 +10,13 @@
 #include <set>
 #include <thread>
 
+#include "app/executions.h"
+#include "core/codes.h"
 #include "core/json.h"
 #include "storage/database.h"
 #include "storage/execution_store.h"
+#include "support/fake_ticket_ports.h"
+#include "support/problem_code.h"
 #include "support/process.h"
 
 using namespace orderly;
@@ -51,6 +56,15 @@ int64_t add_execution(storage::Database& db, int64_t ticket, std::optional<int64
     e.executed_by = by;
     e.queued_at = at;
     return db.write([&](Connection& c) { return storage::insert_execution(c, e); });
+}
+
+app::Principal test_principal(int64_t id, const std::string& name,
+                              std::set<std::string> perms = {}) {
+    app::Principal p;
+    p.user_id = id;
+    p.username = name;
+    p.permissions = std::move(perms);
+    return p;
 }
 
 }  // namespace
@@ -281,7 +295,7 @@ TEST_CASE("the execution JSON names every field of the API", "[storage][executio
     });
     auto e = *t.db.read([&](Connection& c) { return storage::find_execution(c, id); });
     json::Writer w;
-    storage::write_execution_json(w, e);
+    domain::write_execution_json(w, e);
     json::Document d;
     d.Parse(w.take().c_str());
     REQUIRE(d.IsObject());
@@ -316,4 +330,54 @@ TEST_CASE("the execution JSON names every field of the API", "[storage][executio
     CHECK(d["duration_ms"].GetInt64() == 1250);
     CHECK(d["started_at"].GetString() == std::string("1970-01-01T00:00:01.500Z"));
     CHECK(d["executed_by_display_name"].GetString() == std::string("Name of dave"));
+}
+
+TEST_CASE("app::Executions: whoever may read the ticket sees it; the runner cancels it",
+          "[storage][app][executions]") {
+    TempDb t;
+    const int64_t alice = add_user(t.db, "alice");
+    const int64_t bob = add_user(t.db, "bob");
+    const int64_t carol = add_user(t.db, "carol");
+    const int64_t id = add_execution(t.db, 5, alice, alice);
+    test::ManualClock clock(1'000'000);
+    app::Executions uses(t.db, clock);
+    std::vector<int64_t> finished;
+    app::ExecutionEngineLink link;
+    link.on_finished = [&](Connection&, int64_t, int64_t execution_id, bool ok, TimeMs) {
+        CHECK_FALSE(ok);
+        finished.push_back(execution_id);
+    };
+    uses.connect(std::move(link));
+
+    const auto a = test_principal(alice, "alice");
+    const auto b = test_principal(bob, "bob");
+    const auto auditor = test_principal(carol, "carol", {"audit.read"});
+    const app::Caller as_alice{&a}, as_bob{&b}, as_auditor{&auditor};
+
+    CHECK(uses.get(as_alice, id).ticket_sn == "TASK-5");
+    CHECK(test::code_of([&] { uses.get(as_bob, id); }) == codes::execution_not_found);
+    CHECK(uses.list(as_bob, {}).empty());
+    CHECK(uses.list(as_auditor, {}).size() == 1);
+    app::ExecutionQuery by_nobody;
+    by_nobody.user = "nobody";
+    CHECK(uses.list(as_auditor, by_nobody).empty());
+
+    // Seeing is not cancelling; a stranger learns nothing.
+    CHECK(test::code_of([&] { uses.cancel(as_auditor, id); }) == codes::execution_cancel_denied);
+    CHECK(test::code_of([&] { uses.cancel(as_bob, id); }) == codes::execution_not_found);
+
+    // Queued: it ends at once, the ticket's hook runs in the same transaction.
+    auto e = uses.cancel(as_alice, id);
+    CHECK(e.status == "cancelled");
+    CHECK(e.message == "cancelled by alice before it started");
+    CHECK(finished == std::vector<int64_t>{id});
+    CHECK(test::code_of([&] { uses.cancel(as_alice, id); }) == codes::execution_already_ended);
+
+    app::LogRequest r;
+    r.execution_id = id;
+    r.max_bytes = 1024;
+    auto page = uses.read_log(as_alice, r);
+    CHECK(page.slice.data == "[orderly] cancelled by alice before it started\n");
+    r.offset = page.execution.log_size + 1;
+    CHECK(test::code_of([&] { uses.read_log(as_alice, r); }) == codes::execution_log_offset);
 }

@@ -1,15 +1,21 @@
 // The notification outbox on a real (temp-file) database with the real migrations: what an
-// event enqueues, the claim/lease protocol, retries, and the reminder scan.
+// event enqueues, the claim/lease protocol, retries, the reminder scan, and the webhook rules
+// of app/notifications.h.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <set>
 
+#include "app/notifications.h"
+#include "app/version_check.h"
 #include "core/codes.h"
 #include "domain/accounts.h"
+#include "integrations/crypto.h"
 #include "storage/accounts_store.h"
 #include "storage/database.h"
 #include "storage/notification_store.h"
+#include "support/fake_ticket_ports.h"
+#include "support/problem_code.h"
 #include "support/process.h"
 
 using namespace orderly;
@@ -303,4 +309,61 @@ TEST_CASE("a channel this process cannot send is explained, then failed after th
     CHECK(failed == 1);
     CHECK(t.all()[0].status == "failed");
     CHECK(t.all()[0].last_error_code == "email.not_configured");
+}
+
+TEST_CASE("app::Notifications: webhook URLs, events, versions and the generated secret",
+          "[storage][app][notifications]") {
+    Db d;
+    crypto::init();
+    const std::string key = crypto::load_or_create_key(d.dir + "/key");
+    test::ManualClock clock(1'000'000);
+    app::Notifications uses(d.db, clock);
+    uses.connect({}, "http://orderly.test", key);
+    app::Principal admin;
+    admin.user_id = d.user("admin", std::nullopt);
+    admin.username = "admin";
+    admin.permissions = {"admin"};
+    const app::Caller who{&admin};
+
+    app::NewWebhook in;
+    in.url = "http://hooks.test/orderly";
+    in.events = {"ticket.rejected", "ticket.approved", "ticket.rejected"};
+    auto created = uses.create_webhook(who, in);
+    REQUIRE(created.generated_secret);
+    CHECK(created.generated_secret->rfind("whsec_", 0) == 0);
+    CHECK(crypto::decrypt(key, created.subscription.secret_enc) == *created.generated_secret);
+    CHECK(created.subscription.events ==
+          std::vector<std::string>{"ticket.approved", "ticket.rejected"});
+
+    in.secret = "given";
+    CHECK_FALSE(uses.create_webhook(who, in).generated_secret);
+    in.events = {"ticket.exploded"};
+    CHECK(test::code_of([&] { uses.create_webhook(who, in); }) == codes::event_unknown);
+    in.url = "ftp://hooks.test/";
+    CHECK(test::code_of([&] { uses.create_webhook(who, in); }) == codes::webhook_url_invalid);
+    in = {};
+    in.url = "http://hooks.test/";
+    in.workflow_id = 999;
+    CHECK(test::code_of([&] { uses.create_webhook(who, in); }) == codes::workflow_unknown);
+
+    const int64_t id = created.subscription.id;
+    app::WebhookChanges ch;
+    ch.active = false;
+    const int64_t v = created.subscription.version;
+    CHECK(test::code_of([&] { uses.update_webhook(who, id, ch, v + 1); }) ==
+          codes::request_version_conflict);
+    auto after = uses.update_webhook(who, id, ch, v);
+    CHECK_FALSE(after.active);
+    CHECK(after.version == v + 1);
+    CHECK(test::code_of([&] { uses.delete_webhook(who, id, v); }) ==
+          codes::request_version_conflict);
+    uses.delete_webhook(who, id, std::nullopt);
+    CHECK(test::code_of([&] { uses.get_webhook(id); }) == codes::webhook_not_found);
+    CHECK(test::code_of([&] { uses.retry(who, 12345); }) == codes::notification_not_found);
+}
+
+TEST_CASE("app::check_version: only a different version sent is a conflict", "[app]") {
+    CHECK(test::code_of([] { app::check_version(std::optional<int64_t>(), 3, "x"); }).empty());
+    CHECK(test::code_of([] { app::check_version(3, 3, "x"); }).empty());
+    CHECK(test::code_of([] { app::check_version(2, 3, "x"); }) == codes::request_version_conflict);
 }

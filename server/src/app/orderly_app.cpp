@@ -36,51 +36,8 @@ OrderlyApp::OrderlyApp(AppOptions opts)
     http::register_catalog_routes(*app_, *server_);
     http::register_config_routes(*app_, *server_);
     http::register_variable_routes(*app_, *server_);
-    {
-        // notifications: the background notifier and the routes that wake it
-        NotifierOptions n;
-        n.smtp_url = opts_.smtp_url;
-        n.smtp_from = opts_.smtp_from;
-        n.secret_key = app_->secret_key;
-        n.link_base = opts_.app.base_url;
-        n.poll_interval = std::chrono::milliseconds(opts_.notify_poll_ms);
-        n.backoff.base_ms = opts_.notify_backoff_base_ms;
-        n.backoff.cap_ms = opts_.notify_backoff_cap_ms;
-        notifier_ = std::make_unique<Notifier>(*db_, clock_, n);
-        http::NotifierHandle h;
-        h.wake = [notifier = notifier_.get()] { notifier->wake(); };
-        h.email_problem = notifier_->email_problem();
-        h.test_wait = std::chrono::milliseconds(std::min<int64_t>(n.smtp_timeout_ms + 2000, 20000));
-        http::register_notification_routes(*app_, *server_, std::move(h));
-    }
-    {  // executions: the engine that runs approved tasks
-        ExecutionEngineOptions x = opts_.executions;
-        x.work_dir = opts_.work_dir.empty() ? opts_.db_path + ".work" : opts_.work_dir;
-        x.api_url = opts_.app.base_url;
-        // Log long-polls hold a worker of the server: leave at least half of them to others.
-        x.max_log_waiters = std::min(x.max_log_waiters, std::max(1, opts_.server.workers / 2));
-        executions_ = std::make_unique<ExecutionEngine>(
-            *db_, clock_, x, snapshot_argv_builder(app_->secret_key),
-            [this](storage::Connection& c, int64_t ticket_id, int64_t execution_id, bool succeeded,
-                   TimeMs now) {
-                storage::SqlTicketPorts ports(c);
-                app_->tickets.execution_finished(ports.ports, ticket_id, execution_id, succeeded,
-                                                 now);
-            });
-        // What the HTTP handlers use of the engine: wake, cancel, log waits, the finish hook.
-        http::ExecutionsHandle h;
-        h.wake = [engine = executions_.get()] { engine->wake(); };
-        h.cancel_requested = [engine = executions_.get()](int64_t id) {
-            engine->cancel_requested(id);
-        };
-        h.wait_for_log = [engine = executions_.get()](int64_t id, int64_t size,
-                                                      std::chrono::steady_clock::time_point until) {
-            return engine->wait_for_log(id, size, until);
-        };
-        h.on_finished = executions_->finish_hook();
-        app_->executions = std::move(h);
-        http::register_execution_routes(*app_, *server_);
-    }
+    connect_notifications();
+    connect_executions();
     server_->set_metrics_provider([this] {
         std::string out;
         out +=
@@ -116,6 +73,57 @@ OrderlyApp::OrderlyApp(AppOptions opts)
         return out;
     });
     server_->check_complete();
+}
+
+// Notifications: the background notifier, and the use cases and routes that wake it.
+void OrderlyApp::connect_notifications() {
+    NotifierOptions n;
+    n.smtp_url = opts_.smtp_url;
+    n.smtp_from = opts_.smtp_from;
+    n.secret_key = app_->secret_key;
+    n.link_base = opts_.app.base_url;
+    n.poll_interval = std::chrono::milliseconds(opts_.notify_poll_ms);
+    n.backoff.base_ms = opts_.notify_backoff_base_ms;
+    n.backoff.cap_ms = opts_.notify_backoff_cap_ms;
+    notifier_ = std::make_unique<Notifier>(*db_, clock_, n);
+    app::NotifierLink link;
+    link.wake = [notifier = notifier_.get()] { notifier->wake(); };
+    link.email_problem = notifier_->email_problem();
+    link.test_wait = std::chrono::milliseconds(std::min<int64_t>(n.smtp_timeout_ms + 2000, 20000));
+    app_->notifications.connect(std::move(link), opts_.app.base_url, app_->secret_key);
+    http::register_notification_routes(*app_, *server_);
+}
+
+// Executions: the engine that runs approved tasks, and the use cases and routes that use it.
+void OrderlyApp::connect_executions() {
+    ExecutionEngineOptions x = opts_.executions;
+    x.work_dir = opts_.work_dir.empty() ? opts_.db_path + ".work" : opts_.work_dir;
+    x.api_url = opts_.app.base_url;
+    // Log long-polls hold a worker of the server: leave at least half of them to others.
+    x.max_log_waiters = std::min(x.max_log_waiters, std::max(1, opts_.server.workers / 2));
+    executions_ = std::make_unique<ExecutionEngine>(
+        *db_, clock_, x, snapshot_argv_builder(app_->secret_key),
+        [this](storage::Connection& c, int64_t ticket_id, int64_t execution_id, bool succeeded,
+               TimeMs now) {
+            storage::SqlTicketPorts ports(c);
+            app_->tickets.execution_finished(ports.ports, ticket_id, execution_id, succeeded, now);
+        });
+    // What the ticket handlers use of the engine: wake after an enqueue.
+    http::ExecutionsHandle h;
+    h.wake = [engine = executions_.get()] { engine->wake(); };
+    app_->executions = std::move(h);
+    // What the execution use cases use of it: cancel, log waits, the finish hook.
+    app::ExecutionEngineLink link;
+    link.cancel_requested = [engine = executions_.get()](int64_t id) {
+        engine->cancel_requested(id);
+    };
+    link.wait_for_log = [engine = executions_.get()](int64_t id, int64_t size,
+                                                     std::chrono::steady_clock::time_point until) {
+        return engine->wait_for_log(id, size, until);
+    };
+    link.on_finished = executions_->finish_hook();
+    app_->runs.connect(std::move(link));
+    http::register_execution_routes(*app_, *server_);
 }
 
 OrderlyApp::~OrderlyApp() {

@@ -62,6 +62,8 @@ class OrderlyApp {
 
   private:
     void load_demo_catalog();
+    void connect_notifications();  // creates notifier_; registers its routes
+    void connect_executions();     // creates executions_; registers its routes
     AppOptions opts_;
     SystemClock system_clock_;
     const Clock& clock_;

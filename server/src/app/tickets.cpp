@@ -4,6 +4,7 @@
 #include <map>
 
 #include "app/checks.h"
+#include "app/executions.h"
 #include "app/template_snapshots.h"
 #include "core/codes.h"
 #include "domain/command.h"
@@ -75,33 +76,18 @@ void read_names(storage::Connection& c, const domain::Ticket& t, TicketView& v) 
     }
 }
 
-// How the ticket's last execution ended, or its state while it runs. A cancelled run leaves the
-// ticket "failed" (it may be retried) with execution_result "cancelled".
-std::optional<std::string> last_execution_result(storage::Connection& c, int64_t ticket_id) {
-    storage::ExecutionFilter f;
-    f.ticket_id = ticket_id;
-    f.limit = 1;
-    auto rows = storage::list_executions(c, f);
-    if (rows.empty()) return std::nullopt;
-    return std::move(rows.front().status);
-}
-
-// The ticket's executions as the API shows them (JSON array text). The executions area owns
-// that rendering; this is the one place the ticket read asks for it.
-std::string ticket_executions_json(storage::Connection& c, int64_t ticket_id) {
-    return storage::executions_json_for_ticket(c, ticket_id);
-}
-
 TicketView view_of(storage::Connection& c, domain::Ticket t, const Caller& who) {
     TicketView v;
     v.flow = storage::ticket_flow(c, t);
     const domain::TicketState state = storage::load_ticket_state(c, t);
     v.allowed_actions = domain::allowed_actions(v.flow.def, state, who.user_id());
     read_names(c, t, v);
-    v.execution_result = last_execution_result(c, t.id);
     v.current_node = storage::current_node(c, t.id);
     v.steps = storage::ticket_steps(c, t.id);
-    v.executions_json = ticket_executions_json(c, t.id);
+    v.executions = executions_of_ticket(c, t.id);
+    // How the last execution ended, or its state while it runs. A cancelled run leaves the
+    // ticket "failed" (it may be retried) with execution_result "cancelled".
+    if (!v.executions.empty()) v.execution_result = v.executions.back().status;
     // The snapshot holds the template's internal variables: only catalog managers see it.
     v.show_snapshot = who.can("catalog.manage");
     v.ticket = std::move(t);

@@ -17,6 +17,7 @@
 #include "app/ticket_engine.h"
 #include "app/ticket_submission.h"
 #include "core/time.h"
+#include "domain/execution.h"
 #include "domain/ticket.h"
 #include "domain/ticket_ports.h"
 #include "domain/ticket_views.h"
@@ -44,8 +45,8 @@ struct TicketView {
     std::optional<std::string> execution_result;
     std::optional<domain::NodeView> current_node;
     std::vector<domain::StepView> steps;
-    std::string executions_json;  // JSON array: its executions, oldest first
-    bool show_snapshot = false;   // the reader manages the catalog: sees the template snapshot
+    std::vector<domain::ExecutionRow> executions;  // oldest first
+    bool show_snapshot = false;  // the reader manages the catalog: sees the template snapshot
 };
 
 struct SubmitInput {

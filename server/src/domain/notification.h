@@ -126,4 +126,25 @@ struct WebhookSubscription {
     int64_t version = 1;
 };
 
+// GET /notifications: every member optional.
+struct NotificationFilter {
+    std::optional<std::string> status, channel, event;
+    std::optional<int64_t> ticket_id;
+    int64_t before_id = 0;  // cursor: newest first, ids below this (0 = from the newest)
+    int limit = 50;
+};
+
+// An in-app notice: every ticket event for each of its recipients, whatever the channels.
+struct UserNotice {
+    int64_t id = 0;
+    std::string event;  // a notification event, e.g. "ticket.rejected"
+    int64_t ticket_id = 0;
+    std::string ticket_sn;
+    std::string title;
+    std::string node_name;
+    std::string actor;   // username, empty for the system
+    std::string reason;  // e.g. the rejection reason
+    TimeMs created_at = 0;
+};
+
 }  // namespace orderly::domain

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "app/audit_log.h"
+#include "app/executions.h"
+#include "app/notifications.h"
 #include "app/people.h"
 #include "app/sessions.h"
 #include "app/submitter.h"
@@ -29,34 +31,12 @@ struct AppConfig {
     std::string base_url = "http://127.0.0.1:8080";
 };
 
-// Notifications: what the handlers need of the background notifier.
-struct NotifierHandle {
-    // Looks for due notifications now.
-    std::function<void()> wake;
-    // Why this server sends no email; an empty code = it does.
-    Problem email_problem;
-    // How long a test email call waits for the first attempt's result.
-    std::chrono::milliseconds test_wait{15000};
-};
-
-// Executions: what the handlers need of the execution engine (app/execution_engine.h).
-// Functions are empty when no engine runs.
+// Executions: what the ticket handlers need of the execution engine (app/execution_engine.h).
+// Empty when no engine runs.
 struct ExecutionsHandle {
     // Call after a transaction that enqueued executions (storage::enqueue_execution) commits,
     // so that a worker starts them now instead of at its next poll.
     std::function<void()> wake;
-    // A cancel request was stored for a running execution.
-    std::function<void(int64_t execution_id)> cancel_requested;
-    // Holds a log reader until the execution may have output past log_size or has ended, or
-    // until the deadline; false at once when too many readers wait already.
-    std::function<bool(int64_t execution_id, int64_t log_size,
-                       std::chrono::steady_clock::time_point deadline)>
-        wait_for_log;
-    // The ticket's hook, called in the transaction that ends an execution (a queued execution
-    // cancelled before it started ends in the request's transaction).
-    std::function<void(storage::Connection& c, int64_t ticket_id, int64_t execution_id,
-                       bool succeeded, TimeMs now)>
-        on_finished;
 };
 
 struct App {
@@ -79,6 +59,10 @@ struct App {
     app::People people{db, clock};
     app::Sessions sessions{db, clock, config.session_ttl_ms};
     app::AuditLog audit_log{db};
+
+    // Executions and notifications
+    app::Executions runs{db, clock};  // the history, logs, cancel; OrderlyApp connects the engine
+    app::Notifications notifications{db, clock};  // OrderlyApp connects the notifier
 };
 
 // Appends an audit event for the current request (actor, address, request id) inside the
@@ -120,8 +104,8 @@ void register_ticket_routes(App& app, Server& s);
 void register_catalog_routes(App& app, Server& s);
 void register_config_routes(App& app, Server& s);
 void register_variable_routes(App& app, Server& s);
-void register_execution_routes(App& app, Server& s);  // uses app.executions
-void register_notification_routes(App& app, Server& s, NotifierHandle notifier);
+void register_execution_routes(App& app, Server& s);     // uses app.executions
+void register_notification_routes(App& app, Server& s);  // uses app.notifications
 
 // The authenticator the server uses for every non-public route.
 Authenticator make_authenticator(App& app);

@@ -1,5 +1,7 @@
 #include "http/render.h"
 
+#include "domain/notification_json.h"
+
 namespace orderly::http {
 
 void write_user_fields(json::Writer& w, const domain::User& u) {
@@ -73,13 +75,7 @@ void write_audit_event(json::Writer& w, const domain::AuditEvent& e) {
 void write_stored_problem(json::Writer& w, const std::string& name,
                           const std::optional<std::string>& text, const std::string& code,
                           const std::string& params_json) {
-    w.key(name).opt_str(text);
-    w.key(name + "_code");
-    if (text && !code.empty())
-        w.str(code);
-    else
-        w.null();
-    w.key(name + "_params").raw(text && !code.empty() ? params_json : "{}");
+    domain::write_stored_problem(w, name, text, code, params_json);
 }
 
 }  // namespace orderly::http

@@ -2,6 +2,7 @@
 
 #include "app/ticket_submission.h"
 #include "domain/workflow_json.h"
+#include "http/execution_render.h"
 #include "http/render.h"
 #include "http/run_preview.h"
 
@@ -165,7 +166,8 @@ void write_ticket(json::Writer& w, const app::TicketView& v) {
     for (auto a : v.allowed_actions) w.str(domain::to_string(a));
     w.end_array();
     write_steps(w, v.steps);
-    w.key("executions").raw(v.executions_json);
+    w.key("executions");
+    write_executions(w, v.executions);
     w.key("created_at").time(t.created_at);
     w.key("updated_at").time(t.updated_at);
     w.key("finished_at").opt_time(t.finished_at);

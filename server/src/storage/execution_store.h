@@ -13,55 +13,18 @@
 
 #include "core/error.h"
 #include "core/time.h"
+#include "domain/execution.h"
 #include "storage/sql.h"
-
-namespace orderly::json {
-class Writer;
-}
 
 namespace orderly::storage {
 
-struct ExecutionRow {
-    int64_t id = 0;
-    int64_t ticket_id = 0;
-    std::string ticket_sn;
-    std::optional<int64_t> ticket_creator_id;
-    std::optional<int64_t> template_id;
-    std::string template_name;
-    std::string environment;
-    std::optional<int64_t> executed_by;
-    std::string executed_by_username;      // '' when unknown
-    std::string executed_by_display_name;  // '' when unknown
-    std::string status;
-    std::optional<std::string> argv_json;  // masked
-    std::string variables_json = "{}";     // masked
-    std::optional<int64_t> timeout_s;
-    std::optional<int64_t> exit_code;
-    std::optional<int64_t> signal;
-    std::string message;
-    TimeMs queued_at = 0;
-    std::optional<TimeMs> started_at;
-    std::optional<TimeMs> finished_at;
-    int64_t log_size = 0;
-    int64_t log_dropped = 0;
-    std::optional<std::string> owner;
-    std::optional<TimeMs> heartbeat_at;
-    std::optional<int64_t> pgid;
-    std::optional<std::string> run_token;
-    std::optional<TimeMs> cancel_requested_at;
-    std::optional<int64_t> cancel_requested_by;
-    std::string cancel_requested_by_username;  // '' when nobody asked or unknown
-
-    bool finished() const { return status != "queued" && status != "running"; }
-};
-
-// How a finished execution ended, as an ExecutionResultCode of api-spec/openapi.yaml
-// ("exited", "cancelled", ...) with its parameters; nullopt while it is queued or running.
-std::optional<std::string> execution_result_code(const ExecutionRow& e, Params& params);
-
-// The statuses, in lifecycle order; is_execution_status checks a filter value.
-const std::vector<std::string>& execution_statuses();
-bool is_execution_status(const std::string& s);
+using ExecutionRow = domain::ExecutionRow;
+using ExecutionEnd = domain::ExecutionEnd;
+using ExecutionFilter = domain::ExecutionFilter;
+using LogSlice = domain::LogSlice;
+using domain::execution_result_code;
+using domain::execution_statuses;
+using domain::is_execution_status;
 
 // What an execution records of its ticket when it is requested.
 struct NewExecution {
@@ -85,9 +48,8 @@ int64_t insert_execution(Connection& c, const NewExecution& e);
 // so that it starts at once. Throws ErrorException 404 when the ticket does not exist.
 int64_t enqueue_execution(Connection& c, int64_t ticket_id, int64_t user_id, TimeMs now);
 
-// CONTRACT (used by the ticket routes): a JSON array (text) of the ticket's executions, oldest
-// first, each the same object as an item of GET /api/v1/executions.
-std::string executions_json_for_ticket(Connection& c, int64_t ticket_id);
+// A ticket's executions, oldest first.
+std::vector<ExecutionRow> list_ticket_executions(Connection& c, int64_t ticket_id);
 
 // What the engine needs of the ticket to build the argument vector.
 struct TicketSnapshot {
@@ -113,12 +75,6 @@ void set_execution_pgid(Connection& c, int64_t id, int64_t pgid);
 int64_t append_execution_log(Connection& c, int64_t id, int64_t offset, std::string_view data,
                              int64_t dropped_total);
 
-struct ExecutionEnd {
-    std::string status;  // succeeded | failed | timed_out | cancelled | interrupted
-    std::optional<int64_t> exit_code;
-    std::optional<int64_t> signal;
-    std::string message;
-};
 // Ends a queued or running execution. Returns false (and changes nothing) when it had already
 // ended, e.g. a recovery in another process got there first.
 bool finish_execution(Connection& c, int64_t id, const ExecutionEnd& end, TimeMs now);
@@ -135,29 +91,11 @@ void heartbeat_executions(Connection& c, const std::string& owner, TimeMs now);
 std::vector<ExecutionRow> running_executions(Connection& c);
 int64_t count_executions(Connection& c, const std::string& status);
 
-struct ExecutionFilter {
-    std::optional<int64_t> ticket_id, template_id;
-    std::optional<std::string> environment, status;
-    std::optional<int64_t> executed_by;
-    std::optional<TimeMs> from, to;  // on queued_at: from inclusive, to exclusive
-    // Restricts to executions this user ran, or of tickets they created or were an operator of.
-    std::optional<int64_t> visible_to;
-    int64_t before_id = 0;  // cursor: newest first, ids below this (0 = from the newest)
-    int limit = 50;
-};
 std::vector<ExecutionRow> list_executions(Connection& c, const ExecutionFilter& f);
 
-struct LogSlice {
-    int64_t offset = 0;  // where data starts (moved forward to a character boundary if needed)
-    std::string data;    // whole UTF-8 characters only
-    int64_t log_size = 0;
-};
 // At most max_bytes of the log from offset, never splitting a UTF-8 character. REQUIRES:
 // 0 <= offset <= log_size of the row.
 LogSlice read_execution_log(Connection& c, int64_t id, int64_t offset, int64_t log_size,
                             size_t max_bytes);
-
-// The API object of an execution (GET /executions/{id}, items of GET /executions).
-void write_execution_json(json::Writer& w, const ExecutionRow& e);
 
 }  // namespace orderly::storage

@@ -5,16 +5,12 @@
 #include "core/codes.h"
 #include "core/json.h"
 #include "storage/accounts_store.h"
+#include "storage/notification_rows.h"
 
+// The outbox's rows as events write them, and as the API reads and retries them.
 namespace orderly::storage {
 
-namespace {
-
-constexpr const char* kCols =
-    "id, event, channel, recipient, user_id, webhook_id, ticket_id, delivery_id, subject, "
-    "body_text, body_html, payload, status, attempts, next_attempt_at, queued_at, last_error, "
-    "skip_reason, created_at, updated_at, sent_at, last_error_code, last_error_params, "
-    "skip_reason_code, skip_reason_params";
+namespace detail {
 
 domain::Notification read_notification(Stmt& s) {
     domain::Notification n;
@@ -45,6 +41,13 @@ domain::Notification read_notification(Stmt& s) {
     n.skip_reason_params = s.opt_text(24).value_or("{}");
     return n;
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::kNotificationCols;
+using detail::read_notification;
 
 std::string new_delivery_id(Connection& c) {
     auto s = c.prepare("SELECT lower(hex(randomblob(16)))");
@@ -89,53 +92,8 @@ int64_t insert_row(Connection& c, const NewRow& r, TimeMs now) {
     return c.last_insert_rowid();
 }
 
-std::vector<std::string> webhook_events_of(Connection& c, int64_t id) {
-    auto s = c.prepare("SELECT event FROM webhook_events WHERE webhook_id = ?1 ORDER BY event");
-    s.bind(1, id);
-    std::vector<std::string> out;
-    while (s.step()) out.push_back(s.text(0));
-    return out;
-}
-
-void set_webhook_events(Connection& c, int64_t id, const std::vector<std::string>& events) {
-    auto d = c.prepare("DELETE FROM webhook_events WHERE webhook_id = ?1");
-    d.bind(1, id);
-    d.exec();
-    for (const auto& e : events) {
-        auto s =
-            c.prepare("INSERT OR IGNORE INTO webhook_events (webhook_id, event) VALUES (?1, ?2)");
-        s.bind(1, id).bind(2, e);
-        s.exec();
-    }
-}
-
-constexpr const char* kWebhookCols =
-    "id, url, workflow_id, active, secret_enc, created_at, updated_at, version";
-
-domain::WebhookSubscription read_webhook(Stmt& s) {
-    domain::WebhookSubscription w;
-    w.id = s.int64(0);
-    w.url = s.text(1);
-    w.workflow_id = s.opt_int64(2);
-    w.active = s.integer(3) != 0;
-    w.secret_enc = s.blob(4);
-    w.created_at = s.int64(5);
-    w.updated_at = s.int64(6);
-    w.version = s.int64(7);
-    return w;
-}
-
-// Channels are bound as two parameters (the same one twice when there is one), so the claim
-// statements stay cacheable.
-std::pair<std::string, std::string> channel_pair(const std::vector<std::string>& channels) {
-    if (channels.empty()) return {"", ""};
-    return {channels[0], channels.size() > 1 ? channels[1] : channels[0]};
-}
-
-}  // namespace
-
-void enqueue_ticket_event(Connection& c, const std::string& base_url, const TicketEvent& ev,
-                          TimeMs now) {
+// The event as its notifications tell it.
+domain::TicketNotice notice_of(const std::string& base_url, const TicketEvent& ev, TimeMs now) {
     domain::TicketNotice notice;
     notice.event = ev.event;
     notice.ticket_id = ev.ticket_id;
@@ -147,12 +105,12 @@ void enqueue_ticket_event(Connection& c, const std::string& base_url, const Tick
     notice.reason = ev.reason;
     notice.at = now;
     notice.url = domain::ticket_url(base_url, ev.ticket_id);
+    return notice;
+}
 
-    // In-app notices go to every recipient, whatever the workflow's channels.
-    std::vector<int64_t> recipients;
-    for (int64_t uid : ev.recipients)
-        if (std::find(recipients.begin(), recipients.end(), uid) == recipients.end())
-            recipients.push_back(uid);
+// In-app notices go to every recipient, whatever the workflow's channels.
+void insert_user_notices(Connection& c, const TicketEvent& ev,
+                         const std::vector<int64_t>& recipients, TimeMs now) {
     for (int64_t uid : recipients) {
         auto s = c.prepare(
             "INSERT INTO user_notices (user_id, event, ticket_id, ticket_sn, title, node_name, "
@@ -169,43 +127,46 @@ void enqueue_ticket_event(Connection& c, const std::string& base_url, const Tick
             .bind(9, now)
             .exec();
     }
+}
 
-    const bool email = ev.channels.empty() || std::find(ev.channels.begin(), ev.channels.end(),
-                                                        "email") != ev.channels.end();
-    if (email) {
-        for (int64_t uid : recipients) {
-            auto u = find_user(c, uid);
-            // Each recipient reads it in their own language.
-            const auto mail = domain::render_email(notice, u ? u->locale : "zh-CN");
-            NewRow r;
-            r.event = ev.event;
-            r.channel = "email";
-            r.ticket_id = ev.ticket_id;
-            r.delivery_id = new_delivery_id(c);
-            r.subject = mail.subject;
-            r.body_text = mail.text;
-            r.body_html = mail.html;
-            if (!u) {
-                r.skip_reason = Problem{"user #" + std::to_string(uid) + " does not exist",
-                                        codes::notification_user_missing,
-                                        {{"user_id", uid}}};
-            } else {
-                r.user_id = uid;
-                if (u->disabled)
-                    r.skip_reason = Problem{"user " + u->username + " is disabled",
-                                            codes::user_disabled,
-                                            {{"username", u->username}}};
-                else if (!u->email || u->email->empty())
-                    r.skip_reason = Problem{"user " + u->username + " has no email address",
-                                            codes::notification_no_email_address,
-                                            {{"username", u->username}}};
-                else
-                    r.recipient = *u->email;
-            }
-            insert_row(c, r, now);
-        }
+// The email to one recipient, skipped with a reason when the user is unknown, disabled or has
+// no address.
+NewRow email_row(Connection& c, const domain::TicketNotice& notice, int64_t uid) {
+    auto u = find_user(c, uid);
+    // Each recipient reads it in their own language.
+    const auto mail = domain::render_email(notice, u ? u->locale : "zh-CN");
+    NewRow r;
+    r.event = notice.event;
+    r.channel = "email";
+    r.ticket_id = notice.ticket_id;
+    r.delivery_id = new_delivery_id(c);
+    r.subject = mail.subject;
+    r.body_text = mail.text;
+    r.body_html = mail.html;
+    if (!u) {
+        r.skip_reason = Problem{"user #" + std::to_string(uid) + " does not exist",
+                                codes::notification_user_missing,
+                                {{"user_id", uid}}};
+        return r;
     }
+    r.user_id = uid;
+    if (u->disabled)
+        r.skip_reason = Problem{"user " + u->username + " is disabled",
+                                codes::user_disabled,
+                                {{"username", u->username}}};
+    else if (!u->email || u->email->empty())
+        r.skip_reason = Problem{"user " + u->username + " has no email address",
+                                codes::notification_no_email_address,
+                                {{"username", u->username}}};
+    else
+        r.recipient = *u->email;
+    return r;
+}
 
+// One webhook delivery per matching active subscription: global ones and those of the
+// event's workflow, that name the event or no event at all.
+void insert_webhook_rows(Connection& c, const domain::TicketNotice& notice, const TicketEvent& ev,
+                         TimeMs now) {
     auto s = c.prepare(
         "SELECT w.id, w.url FROM webhooks w "
         "WHERE w.active = 1 AND (w.workflow_id IS NULL OR w.workflow_id = ?1) "
@@ -228,6 +189,23 @@ void enqueue_ticket_event(Connection& c, const std::string& base_url, const Tick
         r.payload = domain::render_webhook_body(notice, r.delivery_id);
         insert_row(c, r, now);
     }
+}
+
+}  // namespace
+
+void enqueue_ticket_event(Connection& c, const std::string& base_url, const TicketEvent& ev,
+                          TimeMs now) {
+    const domain::TicketNotice notice = notice_of(base_url, ev, now);
+    std::vector<int64_t> recipients;
+    for (int64_t uid : ev.recipients)
+        if (std::find(recipients.begin(), recipients.end(), uid) == recipients.end())
+            recipients.push_back(uid);
+    insert_user_notices(c, ev, recipients, now);
+    const bool email = ev.channels.empty() || std::find(ev.channels.begin(), ev.channels.end(),
+                                                        "email") != ev.channels.end();
+    if (email)
+        for (int64_t uid : recipients) insert_row(c, email_row(c, notice, uid), now);
+    insert_webhook_rows(c, notice, ev, now);
 }
 
 int64_t enqueue_test_email(Connection& c, const std::string& base_url, const std::string& to,
@@ -270,7 +248,7 @@ std::vector<UserNotice> list_user_notices(Connection& c, int64_t user_id, int64_
 std::vector<domain::Notification> list_notifications(Connection& c, const NotificationFilter& f) {
     // Only the filters given appear in the SQL, so SQLite can use the (status, id) and
     // (ticket_id, id) indexes; the few variants are each cached as a prepared statement.
-    std::string sql = std::string("SELECT ") + kCols + " FROM notifications WHERE 1";
+    std::string sql = std::string("SELECT ") + kNotificationCols + " FROM notifications WHERE 1";
     if (f.status) sql += " AND status = ?1";
     if (f.channel) sql += " AND channel = ?2";
     if (f.event) sql += " AND event = ?3";
@@ -290,7 +268,8 @@ std::vector<domain::Notification> list_notifications(Connection& c, const Notifi
 }
 
 std::optional<domain::Notification> find_notification(Connection& c, int64_t id) {
-    auto s = c.prepare(std::string("SELECT ") + kCols + " FROM notifications WHERE id = ?1");
+    auto s =
+        c.prepare(std::string("SELECT ") + kNotificationCols + " FROM notifications WHERE id = ?1");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     return read_notification(s);
@@ -352,171 +331,6 @@ Result<domain::Notification> retry_notification(Connection& c, int64_t id, TimeM
     s.bind(1, id).bind(2, recipient).bind(3, now);
     s.exec();
     return *find_notification(c, id);
-}
-
-std::vector<domain::Notification> claim_due(Connection& c, const std::string& owner, TimeMs now,
-                                            TimeMs lease_ms, int limit,
-                                            const std::vector<std::string>& channels) {
-    std::vector<domain::Notification> out;
-    if (channels.empty() || limit <= 0) return out;
-    const auto [ch1, ch2] = channel_pair(channels);
-    auto s = c.prepare(
-        std::string("UPDATE notifications SET status = 'sending', lease_owner = ?1, "
-                    "lease_expires_at = ?2 + ?3, attempts = attempts + 1, updated_at = ?2 "
-                    "WHERE id IN (SELECT id FROM notifications "
-                    "  WHERE ((status = 'pending' AND next_attempt_at <= ?2) "
-                    "      OR (status = 'sending' AND lease_expires_at <= ?2)) "
-                    "    AND channel IN (?4, ?5) "
-                    "  ORDER BY next_attempt_at, id LIMIT ?6) "
-                    "RETURNING ") +
-        kCols);
-    s.bind(1, owner).bind(2, now).bind(3, lease_ms).bind(4, ch1).bind(5, ch2).bind(6, limit);
-    while (s.step()) out.push_back(read_notification(s));
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-    return out;
-}
-
-std::optional<TimeMs> next_due_at(Connection& c, const std::vector<std::string>& channels) {
-    if (channels.empty()) return std::nullopt;
-    const auto [ch1, ch2] = channel_pair(channels);
-    auto s = c.prepare(
-        "SELECT min(t) FROM ("
-        " SELECT min(next_attempt_at) AS t FROM notifications"
-        "  WHERE status = 'pending' AND channel IN (?1, ?2)"
-        " UNION ALL"
-        " SELECT min(lease_expires_at) FROM notifications"
-        "  WHERE status = 'sending' AND channel IN (?1, ?2))");
-    s.bind(1, ch1).bind(2, ch2);
-    if (!s.step()) return std::nullopt;
-    return s.opt_int64(0);
-}
-
-bool mark_sent(Connection& c, int64_t id, const std::string& owner, TimeMs now,
-               const std::optional<std::string>& recipient) {
-    auto s = c.prepare(
-        "UPDATE notifications SET status = 'sent', sent_at = ?3, updated_at = ?3, "
-        "next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, "
-        "last_error_code = NULL, last_error_params = NULL, recipient = coalesce(?4, recipient) "
-        "WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
-    s.bind(1, id).bind(2, owner).bind(3, now).bind(4, recipient);
-    s.exec();
-    return c.changes() == 1;
-}
-
-bool mark_retry(Connection& c, int64_t id, const std::string& owner, TimeMs now,
-                TimeMs next_attempt_at, const Problem& error) {
-    auto s = c.prepare(
-        "UPDATE notifications SET status = 'pending', next_attempt_at = ?4, last_error = ?5, "
-        "last_error_code = ?6, last_error_params = ?7, updated_at = ?3, lease_owner = NULL, "
-        "lease_expires_at = NULL WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
-    s.bind(1, id).bind(2, owner).bind(3, now).bind(4, next_attempt_at);
-    s.bind(5, error.text).bind(6, error.code).bind(7, json::params_json(error.params));
-    s.exec();
-    return c.changes() == 1;
-}
-
-bool mark_failed(Connection& c, int64_t id, const std::string& owner, TimeMs now,
-                 const Problem& error) {
-    auto s = c.prepare(
-        "UPDATE notifications SET status = 'failed', next_attempt_at = NULL, last_error = ?4, "
-        "last_error_code = ?5, last_error_params = ?6, updated_at = ?3, lease_owner = NULL, "
-        "lease_expires_at = NULL WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
-    s.bind(1, id).bind(2, owner).bind(3, now);
-    s.bind(4, error.text).bind(5, error.code).bind(6, json::params_json(error.params));
-    s.exec();
-    return c.changes() == 1;
-}
-
-bool mark_skipped(Connection& c, int64_t id, const std::string& owner, TimeMs now,
-                  const Problem& reason) {
-    auto s = c.prepare(
-        "UPDATE notifications SET status = 'skipped', next_attempt_at = NULL, skip_reason = ?4, "
-        "skip_reason_code = ?5, skip_reason_params = ?6, updated_at = ?3, lease_owner = NULL, "
-        "lease_expires_at = NULL WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
-    s.bind(1, id).bind(2, owner).bind(3, now);
-    s.bind(4, reason.text).bind(5, reason.code).bind(6, json::params_json(reason.params));
-    s.exec();
-    return c.changes() == 1;
-}
-
-void release(Connection& c, int64_t id, const std::string& owner, TimeMs now) {
-    auto s = c.prepare(
-        "UPDATE notifications SET status = 'pending', attempts = max(attempts - 1, 0), "
-        "updated_at = ?3, lease_owner = NULL, lease_expires_at = NULL "
-        "WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
-    s.bind(1, id).bind(2, owner).bind(3, now);
-    s.exec();
-}
-
-int note_undeliverable(Connection& c, const std::string& channel, const Problem& reason, TimeMs now,
-                       TimeMs give_up_after_ms) {
-    const std::string params = json::params_json(reason.params);
-    auto note = c.prepare(
-        "UPDATE notifications SET last_error = ?2, last_error_code = ?4, last_error_params = ?5, "
-        "updated_at = ?3 WHERE status = 'pending' AND channel = ?1 AND last_error IS NULL");
-    note.bind(1, channel).bind(2, reason.text).bind(3, now).bind(4, reason.code).bind(5, params);
-    note.exec();
-    // A row noted above keeps its reason; one that failed earlier keeps that attempt's.
-    auto fail = c.prepare(
-        "UPDATE notifications SET status = 'failed', next_attempt_at = NULL, updated_at = ?2, "
-        "last_error_code = CASE WHEN last_error IS NULL THEN ?5 ELSE last_error_code END, "
-        "last_error_params = CASE WHEN last_error IS NULL THEN ?6 ELSE last_error_params END, "
-        "last_error = coalesce(last_error, ?4) "
-        "WHERE status = 'pending' AND channel = ?1 AND queued_at <= ?2 - ?3");
-    fail.bind(1, channel).bind(2, now).bind(3, give_up_after_ms).bind(4, reason.text);
-    fail.bind(5, reason.code).bind(6, params);
-    fail.exec();
-    return c.changes();
-}
-
-std::vector<domain::WebhookSubscription> list_webhooks(Connection& c,
-                                                       std::optional<int64_t> workflow_id,
-                                                       int64_t after_id, int limit) {
-    auto s = c.prepare(std::string("SELECT ") + kWebhookCols +
-                       " FROM webhooks WHERE (?1 IS NULL OR workflow_id = ?1) AND id > ?2 "
-                       "ORDER BY id LIMIT ?3");
-    s.bind(1, workflow_id).bind(2, after_id).bind(3, limit);
-    std::vector<domain::WebhookSubscription> out;
-    while (s.step()) out.push_back(read_webhook(s));
-    for (auto& w : out) w.events = webhook_events_of(c, w.id);
-    return out;
-}
-
-std::optional<domain::WebhookSubscription> find_webhook(Connection& c, int64_t id) {
-    auto s = c.prepare(std::string("SELECT ") + kWebhookCols + " FROM webhooks WHERE id = ?1");
-    s.bind(1, id);
-    if (!s.step()) return std::nullopt;
-    auto w = read_webhook(s);
-    w.events = webhook_events_of(c, id);
-    return w;
-}
-
-int64_t insert_webhook(Connection& c, const domain::WebhookSubscription& w, TimeMs now) {
-    auto s = c.prepare(
-        "INSERT INTO webhooks (url, workflow_id, active, secret_enc, created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
-    s.bind(1, w.url).bind(2, w.workflow_id).bind(3, w.active);
-    s.bind_blob(4, w.secret_enc.data(), w.secret_enc.size()).bind(5, now);
-    s.exec();
-    int64_t id = c.last_insert_rowid();
-    set_webhook_events(c, id, w.events);
-    return id;
-}
-
-void update_webhook(Connection& c, const domain::WebhookSubscription& w, TimeMs now) {
-    auto s = c.prepare(
-        "UPDATE webhooks SET url = ?2, workflow_id = ?3, active = ?4, secret_enc = ?5, "
-        "updated_at = ?6, version = version + 1 WHERE id = ?1");
-    s.bind(1, w.id).bind(2, w.url).bind(3, w.workflow_id).bind(4, w.active);
-    s.bind_blob(5, w.secret_enc.data(), w.secret_enc.size()).bind(6, now);
-    s.exec();
-    set_webhook_events(c, w.id, w.events);
-}
-
-void delete_webhook(Connection& c, int64_t id) {
-    auto s = c.prepare("DELETE FROM webhooks WHERE id = ?1");
-    s.bind(1, id);
-    s.exec();
 }
 
 }  // namespace orderly::storage

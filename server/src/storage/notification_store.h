@@ -7,6 +7,9 @@
 // lease expiry), sends them, then marks each `sent`, schedules a retry (`pending` again with a
 // later next_attempt_at), or marks it `failed`. Every mark checks the lease owner, so a claimer
 // whose lease ran out (and whose rows another notifier took over) cannot overwrite the outcome.
+//
+// Defined in notification_store.cpp (writing events, reading, retry), notification_delivery.cpp
+// (the notifier's side) and webhook_store.cpp (subscriptions).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,29 +40,14 @@ int64_t enqueue_test_email(Connection& c, const std::string& base_url, const std
 
 // ---- in-app notices: every ticket event for each of its recipients, whatever the channels
 
-struct UserNotice {
-    int64_t id = 0;
-    std::string event;  // a notification event, e.g. "ticket.rejected"
-    int64_t ticket_id = 0;
-    std::string ticket_sn;
-    std::string title;
-    std::string node_name;
-    std::string actor;   // username, empty for the system
-    std::string reason;  // e.g. the rejection reason
-    TimeMs created_at = 0;
-};
+using UserNotice = domain::UserNotice;
 // The caller's notices, newest first (ids below before_id when it is not 0).
 std::vector<UserNotice> list_user_notices(Connection& c, int64_t user_id, int64_t before_id,
                                           int limit);
 
 // ---- reading
 
-struct NotificationFilter {
-    std::optional<std::string> status, channel, event;
-    std::optional<int64_t> ticket_id;
-    int64_t before_id = 0;  // cursor: newest first, ids below this (0 = from the newest)
-    int limit = 50;
-};
+using NotificationFilter = domain::NotificationFilter;
 std::vector<domain::Notification> list_notifications(Connection& c, const NotificationFilter& f);
 std::optional<domain::Notification> find_notification(Connection& c, int64_t id);
 // Rows per status, for /metrics: (status, count).

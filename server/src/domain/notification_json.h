@@ -1,0 +1,28 @@
+#pragma once
+// The API objects of a notification delivery and of a webhook subscription: the responses of
+// /notifications and /webhooks and the before/after of their audit events.
+#include <optional>
+#include <string>
+
+#include "core/json.h"
+#include "domain/notification.h"
+
+namespace orderly::domain {
+
+void write_notification_json(json::Writer& w, const Notification& n);
+std::string notification_json(const Notification& n);
+
+// The secret is write-only: new_secret is given only by the create call, when Orderly generated
+// it (it is shown once).
+void write_webhook_json(json::Writer& w, const WebhookSubscription& s,
+                        const std::string* new_secret = nullptr);
+std::string webhook_json(const WebhookSubscription& s);
+
+// A stored problem (a notification's last error, a variable's script failure) as three members:
+// `<name>` (its English text, or null), `<name>_code` (its ProblemCode, null without a text)
+// and `<name>_params` (the code's params, {} without a text).
+void write_stored_problem(json::Writer& w, const std::string& name,
+                          const std::optional<std::string>& text, const std::string& code,
+                          const std::string& params_json);
+
+}  // namespace orderly::domain
