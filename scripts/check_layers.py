@@ -10,6 +10,7 @@ include besides itself:
     integrations  core, domain
     app           core, domain, storage, integrations
     http          core, domain, app
+    wiring        everything (OrderlyApp builds and starts every layer's objects)
     main.cpp      everything
 
 Includes that break these rules and are still being moved out are listed in KNOWN with the
@@ -29,13 +30,13 @@ ALLOWED = {
     "integrations": {"core", "domain", "integrations"},
     "app": {"core", "domain", "storage", "integrations", "app"},
     "http": {"core", "domain", "app", "http"},
+    "wiring": {"core", "domain", "storage", "integrations", "app", "http", "wiring"},
 }
 
 # (file, included layer): why it is still there.
 KNOWN = {
     ("http/*", "storage"): "handlers still open transactions and call repositories themselves",
     ("http/*", "integrations"): "handlers still call crypto and SMTP directly",
-    ("app/orderly_app.h", "http"): "OrderlyApp is the wiring of every layer",
     ("storage/catalog_store.cpp", "integrations"): "variables decrypt secrets at rest",
 }
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "app/orderly_app.h"
 #include "integrations/crypto.h"
+#include "wiring/orderly_app.h"
 
 namespace {
 

@@ -58,14 +58,14 @@ struct LoggedServer {
             _exit(127);
         }
         const std::string marker = "serving on http://127.0.0.1:";
-        for (int i = 0; i < 200 && port == 0; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        wait_until([&] {
             auto text = slurp(log);
             auto pos = text.find(marker);
             if (pos != std::string::npos &&
                 text.find(' ', pos + marker.size()) != std::string::npos)
                 port = static_cast<uint16_t>(std::stoi(text.substr(pos + marker.size())));
-        }
+            return port != 0;
+        });
         REQUIRE(port != 0);
     }
     ~LoggedServer() {

@@ -313,8 +313,10 @@ TEST_CASE("the pool is bounded: the rest wait queued, and a queued execution can
     for (int i = 0; i < workers; ++i) running.push_back(run_template(a, tmpl));
     for (const auto& s : running) wait_log(a, s.execution_id, "pid ");
     auto queued = run_template(a, tmpl);
-    std::this_thread::sleep_for(300ms);
     REQUIRE(a.get(exec_path(queued.execution_id)).str("status") == "queued");
+    const auto m = a.get("/metrics").body;
+    CHECK(m.find("\norderly_executions_running " + std::to_string(workers) + "\n") !=
+          std::string::npos);
 
     auto c = a.post(exec_path(queued.execution_id, "/cancel"), "");
     INFO(c.body);

@@ -111,14 +111,14 @@ TEST_CASE("100 MB of output is capped, the server's memory stays flat, the log p
 
     auto s = run_template(a, tmpl);
     long peak = before;
-    auto until = std::chrono::steady_clock::now() + 120s;
     Reply e;
-    while (std::chrono::steady_clock::now() < until) {
-        peak = std::max(peak, rss_kib(p.pid()));
-        e = a.get(exec_path(s.execution_id));
-        if (ended(e.str("status"))) break;
-        std::this_thread::sleep_for(20ms);
-    }
+    wait_until(
+        [&] {
+            peak = std::max(peak, rss_kib(p.pid()));
+            e = a.get(exec_path(s.execution_id));
+            return ended(e.str("status"));
+        },
+        120s);
     REQUIRE(e.str("status") == "succeeded");
     CHECK(e.json["log_truncated"].GetBool());
     const int64_t cap = 16 << 20;
@@ -196,7 +196,7 @@ TEST_CASE("SIGTERM during a run and a held log long-poll: prompt exit, execution
             status = a.get(exec_path(id, "/log?offset=" + std::to_string(text.size()) + "&wait=20"))
                          .status;
         });
-        std::this_thread::sleep_for(300ms);  // the long-poll is held
+        REQUIRE(wait_in_flight(p.port(), 1));  // the long-poll is held
         auto t0 = std::chrono::steady_clock::now();
         p.signal(SIGTERM);
         CHECK(p.wait(12000) == 0);

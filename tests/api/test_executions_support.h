@@ -103,13 +103,14 @@ inline bool ended(const std::string& status) {
 
 // Polls until the execution has ended (or the time is up); returns the last reply.
 inline Reply wait_end(Client& c, int64_t id, std::chrono::milliseconds within = 30s) {
-    auto until = std::chrono::steady_clock::now() + within;
-    for (;;) {
-        auto r = c.get(exec_path(id));
-        if (r.status != 200 || ended(r.str("status")) || std::chrono::steady_clock::now() > until)
-            return r;
-        std::this_thread::sleep_for(50ms);
-    }
+    Reply r;
+    wait_until(
+        [&] {
+            r = c.get(exec_path(id));
+            return r.status != 200 || ended(r.str("status"));
+        },
+        within);
+    return r;
 }
 
 // Reads the whole log by paging with next_offset; pages counts the requests.
@@ -133,13 +134,13 @@ inline std::string read_log(Client& c, int64_t id, int* pages = nullptr,
 // Waits until the log contains `needle`.
 inline std::string wait_log(Client& c, int64_t id, const std::string& needle,
                             std::chrono::milliseconds within = 15s) {
-    auto until = std::chrono::steady_clock::now() + within;
     std::string text;
-    while (std::chrono::steady_clock::now() < until) {
-        text = read_log(c, id);
-        if (text.find(needle) != std::string::npos) break;
-        std::this_thread::sleep_for(50ms);
-    }
+    wait_until(
+        [&] {
+            text = read_log(c, id);
+            return text.find(needle) != std::string::npos;
+        },
+        within);
     return text;
 }
 
@@ -150,12 +151,7 @@ inline pid_t pid_in(const std::string& log) {
 }
 
 inline bool group_gone(pid_t pgid, std::chrono::milliseconds within = 5s) {
-    auto until = std::chrono::steady_clock::now() + within;
-    while (std::chrono::steady_clock::now() < until) {
-        if (kill(-pgid, 0) != 0 && errno == ESRCH) return true;
-        std::this_thread::sleep_for(10ms);
-    }
-    return false;
+    return wait_until([&] { return kill(-pgid, 0) != 0 && errno == ESRCH; }, within);
 }
 
 }  // namespace orderly::test::executions

@@ -30,6 +30,15 @@ namespace {
 constexpr const char* kHookSecret = "whsec_receiver_shared_secret";
 
 // One Orderly server per test case (each case runs in its own process), wired to the listener.
+// Waits until every worker of n has looked for due rows again and found none: nothing else goes
+// out now (what is left waits for a later retry). Instead of a fixed pause.
+bool settled(Notifier& n) {
+    const uint64_t before = n.idle_passes();
+    n.wake();
+    return wait_until(
+        [&] { return n.idle_passes() >= before + static_cast<uint64_t>(n.options().workers) + 1; });
+}
+
 struct NotifyServer {
     std::string dir = temp_dir();
     SmtpListener smtp;
@@ -102,6 +111,7 @@ struct NotifyServer {
             return storage::list_notifications(c, f);
         });
     }
+    bool settled() { return ::settled(app->notifier()); }
     // Waits until pred(rows) holds; false on timeout.
     template <typename Pred>
     bool wait_rows(Pred pred, std::chrono::milliseconds timeout) {
@@ -206,7 +216,7 @@ TEST_CASE("receivers down: 100 notifications queue up, and all arrive exactly on
             return true;
         },
         10s));
-    std::this_thread::sleep_for(500ms);  // several poll intervals: nothing more may arrive
+    REQUIRE(s.settled());  // nothing more may arrive
 
     auto mails = s.smtp.messages();
     CHECK(mails.size() == 100);
@@ -246,7 +256,7 @@ TEST_CASE(
     s.enqueue(ev);
     s.enqueue(review_event({}, 78));  // node.waiting: not subscribed
     REQUIRE(s.hooks.wait_for(1, 10s));
-    std::this_thread::sleep_for(300ms);
+    REQUIRE(s.settled());
     auto all = s.hooks.deliveries();
     REQUIRE(all.size() == 1);
     const auto& d = all[0];
@@ -300,7 +310,7 @@ TEST_CASE("a receiver answering errors is retried until it acknowledges, once",
     s.hooks.set_status(204);
     REQUIRE(s.hooks.wait_for(1, 10s));
     REQUIRE(s.wait_rows([](const auto& rows) { return rows[0].status == "sent"; }, 5s));
-    std::this_thread::sleep_for(300ms);
+    REQUIRE(s.settled());
     auto ds = s.hooks.deliveries();
     CHECK(s.hooks.acknowledged() == 1);
     std::set<std::string> ids;
@@ -597,7 +607,8 @@ TEST_CASE("two notifiers on one database (two processes) never send a row twice"
     n1.start();
     n2.start();
     REQUIRE(smtp.wait_for(100, 30s));
-    std::this_thread::sleep_for(300ms);
+    REQUIRE(settled(n1));
+    REQUIRE(settled(n2));
     n1.stop();
     n2.stop();
     auto mails = smtp.messages();
@@ -652,7 +663,11 @@ TEST_CASE(
         Notifier n(db, clock, o);
         n.start();
         REQUIRE(smtp.wait_for(1, 10s));
-        std::this_thread::sleep_for(200ms);
+        REQUIRE(wait_until([&] {
+            return db.read([&](storage::Connection& c) {
+                return storage::find_notification(c, claimed[0].id)->status;
+            }) == "sent";
+        }));
     }
     auto row = db.read(
         [&](storage::Connection& c) { return *storage::find_notification(c, claimed[0].id); });
@@ -669,22 +684,20 @@ TEST_CASE(
     o.backoff = domain::BackoffPolicy{20, 50, 400};
     Notifier n(db, clock, o);
     n.start();
-    bool failed = false;
-    for (int i = 0; i < 200 && !failed; ++i) {
-        std::this_thread::sleep_for(20ms);
-        auto rows = db.read([](storage::Connection& c) {
-            storage::NotificationFilter f;
-            f.ticket_id = 2;
-            return storage::list_notifications(c, f);
-        });
-        failed = rows.at(0).status == "failed";
-        if (failed) {
-            REQUIRE(rows[0].last_error);
-            CHECK(rows[0].last_error->find("gave up after") == 0);
-            CHECK(rows[0].attempts > 2);
-        }
-    }
-    CHECK(failed);
+    std::vector<domain::Notification> rows;
+    CHECK(wait_until(
+        [&] {
+            rows = db.read([](storage::Connection& c) {
+                storage::NotificationFilter f;
+                f.ticket_id = 2;
+                return storage::list_notifications(c, f);
+            });
+            return rows.at(0).status == "failed";
+        },
+        4s));
+    REQUIRE(rows.at(0).last_error);
+    CHECK(rows[0].last_error->find("gave up after") == 0);
+    CHECK(rows[0].attempts > 2);
     n.stop();
     std::filesystem::remove_all(dir);
 }
@@ -722,20 +735,18 @@ TEST_CASE("without ORDERLY_SMTP_URL emails stay queued with the reason, and the 
         storage::enqueue_ticket_event(c, "https://o.example.com", review_event({uid}, 3),
                                       SystemClock().now_ms());
     });
-    bool noted = false;
-    for (int i = 0; i < 150 && !noted; ++i) {
-        std::this_thread::sleep_for(20ms);
-        auto list = a.get("/api/v1/notifications?ticket_id=3");
-        noted = list.json["items"].Size() == 1 && list.json["items"][0]["last_error"].IsString();
-        if (noted) {
-            CHECK(list.json["items"][0]["status"].GetString() == std::string("pending"));
-            CHECK(list.json["items"][0]["last_error"].GetString() ==
-                  std::string("email is not configured on the server (set ORDERLY_SMTP_URL)"));
-            CHECK(list.json["items"][0]["last_error_code"].GetString() ==
-                  std::string("email.not_configured"));
-        }
-    }
-    CHECK(noted);
+    Reply list;
+    CHECK(wait_until(
+        [&] {
+            list = a.get("/api/v1/notifications?ticket_id=3");
+            return list.json["items"].Size() == 1 && list.json["items"][0]["last_error"].IsString();
+        },
+        3s));
+    CHECK(list.json["items"][0]["status"].GetString() == std::string("pending"));
+    CHECK(list.json["items"][0]["last_error"].GetString() ==
+          std::string("email is not configured on the server (set ORDERLY_SMTP_URL)"));
+    CHECK(list.json["items"][0]["last_error_code"].GetString() ==
+          std::string("email.not_configured"));
     app.stop();
     std::filesystem::remove_all(dir);
 }

@@ -7,11 +7,11 @@
 #include <thread>
 
 #include "app/notifier.h"
-#include "app/orderly_app.h"
 #include "support/fake_ticket_ports.h"
 #include "support/process.h"
 #include "support/smtp_listener.h"
 #include "support/test_server.h"
+#include "wiring/orderly_app.h"
 
 using namespace orderly;
 using namespace orderly::test;

@@ -79,13 +79,7 @@ TEST_CASE("SIGTERM lets an in-flight request finish and exits promptly", "[proce
     });
     // Signal only once the login is in flight (or already answered): under load a fixed sleep
     // could signal before the request reached the server, which then refuses the connection.
-    Client probe(p.port());
-    for (int i = 0; i < 1000 && status == 0; ++i) {
-        const auto m = probe.get("/metrics").body;
-        const auto at = m.find("\norderly_http_in_flight ");
-        if (at != std::string::npos && std::atoi(m.c_str() + at + 24) >= 2) break;  // + /metrics
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
+    wait_in_flight(p.port(), 1, [&] { return status != 0; });
     p.signal(SIGTERM);
     t.join();
     CHECK((status.load() == 200 || status.load() == 503));

@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "support/process.h"
 #include "support/test_server.h"
 
 namespace orderly::test::tickets {
@@ -134,11 +135,10 @@ inline std::string path(int64_t ticket, const std::string& action = "") {
 // Polls the ticket until it has the status (or ~15 s pass); returns the last reply.
 inline Reply wait_for_status(Client& c, int64_t ticket, const std::string& status) {
     Reply r;
-    for (int i = 0; i < 150; ++i) {
+    wait_until([&] {
         r = c.get(path(ticket));
-        if (r.str("status") == status) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+        return r.str("status") == status;
+    });
     return r;
 }
 

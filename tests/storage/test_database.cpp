@@ -188,16 +188,15 @@ TEST_CASE("the write-ahead log is checkpointed in the background", "[storage]") 
         });
     // A checkpoint copies frames into the database file; once it has, the file holds the rows
     // even without the WAL. Wait for the background thread (bounded).
-    bool copied = false;
-    for (int tries = 0; tries < 200 && !copied; ++tries) {
-        copied = db.read([](Connection& c) {
-            auto s = c.prepare("PRAGMA main.page_count");
-            s.step();
-            return s.int64(0) > 1000;
-        }) && std::filesystem::file_size(dir + "/a.db") > 1000 * 4096;
-        if (!copied) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    CHECK(copied);
+    CHECK(test::wait_until(
+        [&] {
+            return db.read([](Connection& c) {
+                auto s = c.prepare("PRAGMA main.page_count");
+                s.step();
+                return s.int64(0) > 1000;
+            }) && std::filesystem::file_size(dir + "/a.db") > 1000 * 4096;
+        },
+        std::chrono::seconds(4)));
     std::filesystem::remove_all(dir);
 }
 

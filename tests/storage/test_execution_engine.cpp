@@ -106,22 +106,19 @@ struct Fixture {
     }
 
     storage::ExecutionRow wait_end(int64_t id, std::chrono::milliseconds within = 20s) {
-        auto until = std::chrono::steady_clock::now() + within;
-        for (;;) {
-            auto r = row(id);
-            if (r.finished() || std::chrono::steady_clock::now() > until) return r;
-            std::this_thread::sleep_for(20ms);
-        }
+        storage::ExecutionRow r;
+        test::wait_until(
+            [&] {
+                r = row(id);
+                return r.finished();
+            },
+            within);
+        return r;
     }
 
     template <typename Pred>
     bool wait_for(Pred pred, std::chrono::milliseconds within = 10s) {
-        auto until = std::chrono::steady_clock::now() + within;
-        while (std::chrono::steady_clock::now() < until) {
-            if (pred()) return true;
-            std::this_thread::sleep_for(10ms);
-        }
-        return false;
+        return test::wait_until(pred, within);
     }
 
     std::string log(int64_t id) {
@@ -140,12 +137,7 @@ PreparedRun sh(const std::string& script, int64_t timeout_s = 0) {
 }
 
 bool group_gone(pid_t pgid, std::chrono::milliseconds within = 5000ms) {
-    auto until = std::chrono::steady_clock::now() + within;
-    while (std::chrono::steady_clock::now() < until) {
-        if (kill(-pgid, 0) != 0 && errno == ESRCH) return true;
-        std::this_thread::sleep_for(10ms);
-    }
-    return false;
+    return test::wait_until([&] { return kill(-pgid, 0) != 0 && errno == ESRCH; }, within);
 }
 
 }  // namespace
@@ -347,8 +339,7 @@ TEST_CASE("engine: the pool is bounded, the rest wait queued", "[executions][eng
     int64_t second = f.enqueue(21, sh("echo two"));
     eng->wake();
     REQUIRE(f.wait_for([&] { return f.row(first).status == "running"; }));
-    std::this_thread::sleep_for(300ms);
-    CHECK(f.row(second).status == "queued");
+    CHECK(f.row(second).status == "queued");  // and it starts only after the first has ended:
     CHECK(f.wait_end(second).status == "succeeded");
     CHECK(*f.row(second).started_at >= *f.row(first).finished_at);
 }
@@ -391,7 +382,21 @@ TEST_CASE("engine: at start, executions of a dead server are interrupted and the
     pid_t pid = 0;
     REQUIRE(posix_spawn(&pid, "/bin/sh", nullptr, &attr, const_cast<char**>(argv), envp) == 0);
     posix_spawnattr_destroy(&attr);
-    std::this_thread::sleep_for(100ms);
+    // The shell has forked its sleep once the group has two members.
+    REQUIRE(test::wait_until([&] {
+        int members = 0;
+        for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+            std::ifstream in(e.path() / "stat");
+            std::string line;
+            if (!std::getline(in, line)) continue;
+            // pid (comm) state ppid pgrp ...: comm may hold spaces, so read after the last ')'.
+            std::istringstream rest(line.substr(line.rfind(')') + 1));
+            std::string state;
+            long ppid = 0, pgrp = 0;
+            if (rest >> state >> ppid >> pgrp && pgrp == pid) ++members;
+        }
+        return members >= 2;
+    }));
     // Reap the shell when it is killed (a dead server's child would be reaped by init).
     std::thread reaper([pid] { waitpid(pid, nullptr, 0); });
 
@@ -467,7 +472,8 @@ TEST_CASE("engine: log waiters wake on output and are bounded", "[executions][en
     REQUIRE(f.wait_for([&] { return f.row(id).status == "running"; }));
     std::atomic<bool> second_refused{false};
     std::thread other([&] {
-        std::this_thread::sleep_for(100ms);
+        // Asks once the first reader holds the only place.
+        test::wait_until([&] { return eng->log_waiters() == 1; });
         second_refused = !eng->wait_for_log(id, 0, std::chrono::steady_clock::now() + 5s);
     });
     auto t0 = std::chrono::steady_clock::now();

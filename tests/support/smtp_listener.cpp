@@ -1,4 +1,5 @@
 #include "support/smtp_listener.h"
+#include "support/process.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -108,11 +109,12 @@ void SmtpListener::start() {
     addr.sin_port = htons(port_);
     // A restart on the same port may race the old sockets' teardown: try for a while.
     int rc = -1;
-    for (int i = 0; i < 100; ++i) {
-        rc = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-        if (rc == 0 || errno != EADDRINUSE) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    wait_until(
+        [&] {
+            rc = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+            return rc == 0 || errno != EADDRINUSE;
+        },
+        std::chrono::seconds(5));
     if (rc != 0 || ::listen(fd, 64) != 0) {
         ::close(fd);
         throw std::runtime_error("smtp listener: cannot listen on port " + std::to_string(port_) +

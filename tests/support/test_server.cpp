@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "support/process.h"
+
 namespace orderly::test {
 
 std::string Reply::header(const std::string& name) const {
@@ -186,6 +188,16 @@ std::string make_role(const std::string& base_key, const std::vector<std::string
     auto r = admin().post("/api/v1/roles", w.take());
     if (r.status != 201) throw std::runtime_error("creating role " + key + " failed: " + r.body);
     return key;
+}
+
+bool wait_in_flight(uint16_t port, int requests, const std::function<bool()>& stop) {
+    Client probe(port);
+    return wait_until([&] {
+        if (stop && stop()) return true;
+        const auto m = probe.get("/metrics").body;
+        const auto at = m.find("\norderly_http_in_flight ");
+        return at != std::string::npos && std::atoi(m.c_str() + at + 24) >= requests + 1;
+    });
 }
 
 }  // namespace orderly::test

@@ -4,11 +4,12 @@
 // and a small cpp-httplib client that logs in and sends JSON.
 #include <httplib.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
-#include "app/orderly_app.h"
 #include "core/json.h"
+#include "wiring/orderly_app.h"
 
 namespace orderly::test {
 
@@ -22,6 +23,10 @@ struct Reply {
     std::string str(const char* member) const;
     int64_t num(const char* member) const;
 };
+
+// Waits until the server on port has at least `requests` requests in flight besides the /metrics
+// request this asks with (its orderly_http_in_flight gauge), or stop() turns true.
+bool wait_in_flight(uint16_t port, int requests, const std::function<bool()>& stop = nullptr);
 
 class Client {
   public:

@@ -1,4 +1,5 @@
 #include "support/webhook_receiver.h"
+#include "support/process.h"
 
 #include <httplib.h>
 #include <sodium.h>
@@ -69,18 +70,14 @@ void WebhookReceiver::start() {
         if (p <= 0) throw std::runtime_error("webhook receiver: cannot bind");
         port_ = static_cast<uint16_t>(p);
     } else {
-        bool bound = false;
-        for (int i = 0; i < 100 && !bound; ++i) {
-            bound = svr->bind_to_port("127.0.0.1", port_);
-            if (!bound) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        if (!bound)
+        // A restart on the same port may race the old sockets' teardown: try for a while.
+        if (!wait_until([&] { return svr->bind_to_port("127.0.0.1", port_); },
+                        std::chrono::seconds(5)))
             throw std::runtime_error("webhook receiver: cannot bind port " + std::to_string(port_));
     }
     server_ = std::move(svr);
     thread_ = std::thread([s = server_.get()] { s->listen_after_bind(); });
-    for (int i = 0; i < 200 && !server_->is_running(); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    wait_until([&] { return server_->is_running(); }, std::chrono::seconds(1));
 }
 
 void WebhookReceiver::stop() {

@@ -10,26 +10,43 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "integrations/process_runner.h"
+#include "support/process.h"
 
 using namespace orderly::integrations;
 using namespace std::chrono_literals;
 
 namespace {
 
+// What a run reported. `out` may be read once run_process has returned; while it runs, other
+// threads ask has().
 struct Collect : ProcessObserver {
     std::string out;
-    pid_t pid = -1;
+    std::atomic<pid_t> pid{-1};
     std::atomic<bool> cancel{false};
+    // Cancels at the first poll after the output contains this (empty: never).
+    std::string cancel_after;
     int polls = 0;
     void started(pid_t p) override { pid = p; }
-    void output(std::string_view b) override { out.append(b); }
+    void output(std::string_view b) override {
+        std::lock_guard lock(mu_);
+        out.append(b);
+    }
     StopRequest poll() override {
         ++polls;
+        if (!cancel_after.empty() && has(cancel_after)) cancel = true;
         return cancel ? StopRequest::cancel : StopRequest::none;
     }
+    bool has(std::string_view text) {
+        std::lock_guard lock(mu_);
+        return out.find(text) != std::string::npos;
+    }
+
+  private:
+    std::mutex mu_;
 };
 
 ProcessSpec sh(const std::string& script) {
@@ -42,12 +59,7 @@ ProcessSpec sh(const std::string& script) {
 
 // Waits until no process of the group is left (its zombies are reaped by init).
 bool group_gone(pid_t pgid, std::chrono::milliseconds within = 5000ms) {
-    auto until = std::chrono::steady_clock::now() + within;
-    while (std::chrono::steady_clock::now() < until) {
-        if (kill(-pgid, 0) != 0 && errno == ESRCH) return true;
-        std::this_thread::sleep_for(10ms);
-    }
-    return false;
+    return orderly::test::wait_until([&] { return kill(-pgid, 0) != 0 && errno == ESRCH; }, within);
 }
 
 }  // namespace
@@ -166,13 +178,9 @@ TEST_CASE("cancel: SIGTERM to the group, SIGKILL after the grace period", "[proc
     // Both the script and its child ignore SIGTERM: only SIGKILL ends them.
     auto s = sh("trap '' TERM; sleep 1000 & echo started; wait; wait");
     s.kill_grace = 500ms;
-    std::thread canceller([&] {
-        std::this_thread::sleep_for(300ms);
-        c.cancel = true;
-    });
+    c.cancel_after = "started";
     auto t0 = std::chrono::steady_clock::now();
     auto r = run_process(s, c);
-    canceller.join();
     CHECK(r.terminated_by == Termination::cancel);
     CHECK(r.signal == SIGKILL);
     CHECK(std::chrono::steady_clock::now() - t0 < 4s);
@@ -212,24 +220,19 @@ TEST_CASE("a process that escapes the group does not hold the run open, the mark
     // The escaped sleep carries the marker in its environment and is found by it.
     CHECK(kill_recorded_group(r.pid, marker) >= 1);
     // SIGKILL is delivered asynchronously; then nothing carries the marker any more.
-    bool none_left = false;
-    for (int i = 0; i < 200 && !none_left; ++i) {
-        std::this_thread::sleep_for(10ms);
-        none_left = kill_recorded_group(r.pid, marker) == 0;
-    }
-    CHECK(none_left);
+    CHECK(orderly::test::wait_until([&] { return kill_recorded_group(r.pid, marker) == 0; }, 2s));
     std::remove(flag.c_str());
 }
 
 TEST_CASE("kill_recorded_group kills a group only when it carries the marker", "[process]") {
     std::string marker = "ORDERLY_RUN_ID=grp-" + std::to_string(getpid());
     Collect c;
-    auto s = sh("sleep 1000 & wait");
+    // Once "started" is out, the shell has forked the sleep, which carries the marker.
+    auto s = sh("sleep 1000 & echo started; wait");
     s.env.push_back(marker);
     ProcessResult r;
     std::thread t([&] { r = run_process(s, c); });
-    while (c.pid <= 0) std::this_thread::sleep_for(5ms);
-    std::this_thread::sleep_for(100ms);  // the child sleep has started
+    REQUIRE(orderly::test::wait_until([&] { return c.has("started"); }));
     CHECK(kill_recorded_group(c.pid, "ORDERLY_RUN_ID=someone-else") == 0);
     CHECK(process_group_exists(c.pid));
     CHECK(kill_recorded_group(c.pid, marker) >= 2);

@@ -115,6 +115,7 @@ void Notifier::run(int index) {
             log("error", std::string("claiming notifications failed: ") + e.what());
         }
         if (batch.empty()) {
+            idle_passes_.fetch_add(1);
             auto wait = opts_.poll_interval;
             if (next_due) {
                 auto until =

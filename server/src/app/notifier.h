@@ -65,6 +65,9 @@ class Notifier {
     bool email_enabled() const { return email_problem_.code.empty(); }
     const Problem& email_problem() const { return email_problem_; }
     const NotifierOptions& options() const { return opts_; }
+    // How many times a worker has looked for due rows and found none. After a wake(), every
+    // worker passing once more with nothing found means nothing else is due now.
+    uint64_t idle_passes() const { return idle_passes_.load(); }
 
   private:
     void run(int index);
@@ -87,6 +90,7 @@ class Notifier {
 
     std::atomic<bool> stop_{false};
     std::atomic<uint64_t> wakes_{0};
+    std::atomic<uint64_t> idle_passes_{0};
     std::mutex mu_;
     std::condition_variable cv_;
     std::vector<std::thread> threads_;

@@ -9,10 +9,10 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "app/orderly_app.h"
 #include "core/json.h"
 #include "domain/accounts.h"
 #include "storage/accounts_store.h"
+#include "wiring/orderly_app.h"
 
 namespace orderly {
 

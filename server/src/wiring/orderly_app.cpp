@@ -1,4 +1,4 @@
-#include "app/orderly_app.h"
+#include "wiring/orderly_app.h"
 
 #include <filesystem>
 
