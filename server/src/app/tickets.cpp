@@ -53,27 +53,12 @@ void require_confirmation(storage::Connection& c, const std::optional<std::strin
 // The names of the ticket's service (and the service's catalog directories, root first),
 // template and environment.
 void read_names(storage::Connection& c, const domain::Ticket& t, TicketView& v) {
-    std::optional<storage::Service> sv;
-    if (t.service_id) sv = storage::find_service(c, *t.service_id);
-    if (sv) v.service_name = std::move(sv->name);
-    std::optional<int64_t> dir = sv ? sv->catalog_id : std::nullopt;
-    for (int depth = 0; dir && depth < 64; ++depth) {
-        auto d = storage::find_catalog_dir(c, *dir);
-        if (!d) break;
-        v.catalog_path.insert(v.catalog_path.begin(), std::move(d->name));
-        dir = d->parent_id;
-    }
-    if (t.template_id) {
-        if (auto tpl = storage::find_template(c, *t.template_id))
-            v.template_name = std::move(tpl->name);
-    }
-    if (t.environment) {
-        if (auto env =
-                storage::find_category(c, storage::CategoryKind::environment, *t.environment)) {
-            v.environment_name = std::move(env->name);
-            v.environment_protected = env->protected_env;
-        }
-    }
+    auto names = storage::ticket_names(c, t.service_id, t.template_id, t.environment);
+    v.service_name = std::move(names.service_name);
+    v.catalog_path = std::move(names.catalog_path);
+    v.template_name = std::move(names.template_name);
+    v.environment_name = std::move(names.environment_name);
+    v.environment_protected = names.environment_protected;
 }
 
 TicketView view_of(storage::Connection& c, domain::Ticket t, const Caller& who) {

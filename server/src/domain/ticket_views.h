@@ -17,6 +17,16 @@ struct AssigneeView {
     std::string display_name;
     std::string state;  // domain::AssigneeState
 };
+// Names a ticket's readers need without permissions on the catalog: its service's (none when
+// deleted), the service's catalog directories' (root first), its template's and environment's.
+struct TicketNames {
+    std::optional<std::string> service_name;
+    std::vector<std::string> catalog_path;
+    std::optional<std::string> template_name;
+    std::optional<std::string> environment_name;
+    bool environment_protected = false;
+};
+
 struct NodeView {
     int64_t activation_id = 0;
     std::string key;

@@ -422,4 +422,49 @@ TicketFlow ticket_flow(Connection& c, const Ticket& t) {
     return domain::ticket_flow(versions, t);
 }
 
+domain::TicketNames ticket_names(Connection& c, std::optional<int64_t> service_id,
+                                 std::optional<int64_t> template_id,
+                                 const std::optional<std::string>& environment) {
+    // kind 0: the service, 1: a directory (depth 0 = the service's own), 2: the template,
+    // 3: the environment (the number is whether it is protected). 64 directories at most, as a
+    // guard against a cycle.
+    auto s = c.prepare(
+        "WITH RECURSIVE dirs(name, parent_id, depth) AS ("
+        " SELECT d.name, d.parent_id, 0 FROM services sv JOIN catalog_dirs d ON d.id = sv.catalog_id"
+        " WHERE sv.id = ?1 AND sv.deleted = 0"
+        " UNION ALL SELECT d.name, d.parent_id, dirs.depth + 1 FROM dirs"
+        " JOIN catalog_dirs d ON d.id = dirs.parent_id WHERE dirs.depth < 63) "
+        "SELECT 0, name, 0 FROM services WHERE id = ?1 AND deleted = 0 "
+        "UNION ALL SELECT 1, name, depth FROM dirs "
+        "UNION ALL SELECT 2, name, 0 FROM templates WHERE id = ?2 "
+        "UNION ALL SELECT 3, name, protected FROM environments WHERE key = ?3");
+    if (service_id)
+        s.bind(1, *service_id);
+    else
+        s.bind_null(1);
+    if (template_id)
+        s.bind(2, *template_id);
+    else
+        s.bind_null(2);
+    if (environment)
+        s.bind(3, *environment);
+    else
+        s.bind_null(3);
+    domain::TicketNames out;
+    std::vector<std::pair<int64_t, std::string>> dirs;
+    while (s.step()) {
+        switch (s.int64(0)) {
+            case 0: out.service_name = s.text(1); break;
+            case 1: dirs.emplace_back(s.int64(2), s.text(1)); break;
+            case 2: out.template_name = s.text(1); break;
+            default:
+                out.environment_name = s.text(1);
+                out.environment_protected = s.int64(2) != 0;
+        }
+    }
+    std::sort(dirs.begin(), dirs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (auto& d : dirs) out.catalog_path.push_back(std::move(d.second));
+    return out;
+}
+
 }  // namespace orderly::storage

@@ -54,6 +54,12 @@ using NodeView = domain::NodeView;
 // The node the ticket waits at (none when it is finished, rejected, ...).
 std::optional<NodeView> current_node(Connection& c, int64_t ticket_id);
 
+// The names a ticket shows (domain::TicketNames), in one statement: the hot path of a ticket
+// read asks for them on every request.
+domain::TicketNames ticket_names(Connection& c, std::optional<int64_t> service_id,
+                                 std::optional<int64_t> template_id,
+                                 const std::optional<std::string>& environment);
+
 using StepView = domain::StepView;
 std::vector<StepView> ticket_steps(Connection& c, int64_t ticket_id);
 
