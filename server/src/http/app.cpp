@@ -3,6 +3,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "app/version_check.h"
 #include "core/codes.h"
 #include "domain/accounts.h"
 #include "integrations/crypto.h"
@@ -32,13 +33,7 @@ app::Submitter submitter(const Principal& p) {
 }
 
 void check_version(const Request& req, int64_t current_version, const std::string& what) {
-    auto want = req.if_match();
-    if (want && *want != current_version)
-        fail(Error::Conflict(what + " was changed by someone else (version " +
-                             std::to_string(current_version) + ", you sent " +
-                             std::to_string(*want) + "); reload and try again")
-                 .with(codes::request_version_conflict,
-                       {{"what", what}, {"current", current_version}, {"sent", *want}}));
+    app::check_version(req.if_match(), current_version, what);
 }
 
 void check_email_member(const Request& req) {

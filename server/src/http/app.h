@@ -6,8 +6,12 @@
 #include <memory>
 #include <string>
 
+#include "app/catalog.h"
+#include "app/config_center.h"
+#include "app/services.h"
 #include "app/submitter.h"
 #include "app/ticket_engine.h"
+#include "app/variables.h"
 #include "core/time.h"
 #include "http/request.h"
 #include "http/server.h"
@@ -65,6 +69,12 @@ struct App {
     std::string secret_key;
     // Runs tickets through their flows; its links point at config.base_url.
     app::TicketEngine tickets{config.base_url};
+
+    // Catalog and configuration (they refer to secret_key: build an App in place, never copy it)
+    app::Catalog catalog{db, clock, secret_key};
+    app::Services services{db, clock};
+    app::Variables variables{db, clock};
+    app::ConfigCenter config_center{db, clock, secret_key};
 };
 
 // Appends an audit event for the current request (actor, address, request id) inside the

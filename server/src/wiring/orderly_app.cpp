@@ -18,7 +18,8 @@ OrderlyApp::OrderlyApp(AppOptions opts)
     db_ = std::make_unique<storage::Database>(opts_.db_path, opts_.db_readers);
     db_->migrate();
     server_ = std::make_unique<http::Server>(opts_.server);
-    app_ = std::make_unique<http::App>(http::App{*db_, clock_, opts_.app, server_.get()});
+    // Built in place: the use cases in it refer to its secret_key.
+    app_ = std::make_unique<http::App>(*db_, clock_, opts_.app, server_.get());
     app_->secret_key = crypto::load_or_create_key(
         opts_.secret_key_file.empty() ? opts_.db_path + ".key" : opts_.secret_key_file);
     server_->set_authenticator(http::make_authenticator(*app_));
