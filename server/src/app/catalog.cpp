@@ -83,7 +83,8 @@ domain::Category Catalog::create_category(const Caller& who, CategoryKind kind,
 }
 
 domain::Category Catalog::update_category(const Caller& who, CategoryKind kind,
-                                          const std::string& key, std::optional<int64_t> if_match,
+                                          const std::string& key,
+                                          const std::optional<std::string>& if_match,
                                           const CategoryChanges& changes) {
     const std::string what = noun(kind);
     TimeMs now = clock_.now_ms();
@@ -104,7 +105,7 @@ domain::Category Catalog::update_category(const Caller& who, CategoryKind kind,
 }
 
 void Catalog::delete_category(const Caller& who, CategoryKind kind, const std::string& key,
-                              std::optional<int64_t> if_match) {
+                              const std::optional<std::string>& if_match) {
     const std::string what = noun(kind);
     TimeMs now = clock_.now_ms();
     db_.write([&](storage::Connection& c) {

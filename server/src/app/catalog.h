@@ -44,6 +44,8 @@ struct TemplatePreviewView {
     RunPreview run;
 };
 
+// if_match is the If-Match header as sent: app::check_version answers 400 when it names no
+// version and 409 ("409 If-Match" below) when it names another, where the version is checked.
 class Catalog {
   public:
     // secret_key must outlive this object (App::secret_key, set before the first request).
@@ -59,11 +61,12 @@ class Catalog {
                                      const domain::Category& cat);
     // 404, 409 If-Match.
     domain::Category update_category(const Caller& who, domain::CategoryKind kind,
-                                     const std::string& key, std::optional<int64_t> if_match,
+                                     const std::string& key,
+                                     const std::optional<std::string>& if_match,
                                      const CategoryChanges& changes);
     // 404, 409 If-Match, 409 while templates use it (or, for an environment, config keys).
     void delete_category(const Caller& who, domain::CategoryKind kind, const std::string& key,
-                         std::optional<int64_t> if_match);
+                         const std::optional<std::string>& if_match);
 
     // ---- templates
     // The templates of a filter after id `after`, limit + 1 of them. People who do not manage
@@ -78,10 +81,11 @@ class Catalog {
     // duplicate name in the environment.
     TemplateView create_template(const Caller& who, const json::Value& body);
     // 404, 409 If-Match, then create's errors.
-    TemplateView update_template(const Caller& who, int64_t id, std::optional<int64_t> if_match,
+    TemplateView update_template(const Caller& who, int64_t id,
+                                 const std::optional<std::string>& if_match,
                                  const json::Value& body);
     // 404, 409 If-Match, 409 while tickets or services refer to it.
-    void delete_template(const Caller& who, int64_t id, std::optional<int64_t> if_match);
+    void delete_template(const Caller& who, int64_t id, const std::optional<std::string>& if_match);
     // What submitting the template with `variables` would run (app::preview_template); a
     // catalog manager previews any template, anyone else only one `submitter` may submit.
     TemplatePreviewView preview_template(const Caller& who, const Submitter& submitter, int64_t id,

@@ -157,7 +157,8 @@ TemplateView Catalog::create_template(const Caller& who, const json::Value& body
 }
 
 TemplateView Catalog::update_template(const Caller& who, int64_t id,
-                                      std::optional<int64_t> if_match, const json::Value& body) {
+                                      const std::optional<std::string>& if_match,
+                                      const json::Value& body) {
     TimeMs now = clock_.now_ms();
     return db_.write([&](storage::Connection& c) {
         auto t = load_template(c, id);
@@ -174,7 +175,8 @@ TemplateView Catalog::update_template(const Caller& who, int64_t id,
     });
 }
 
-void Catalog::delete_template(const Caller& who, int64_t id, std::optional<int64_t> if_match) {
+void Catalog::delete_template(const Caller& who, int64_t id,
+                              const std::optional<std::string>& if_match) {
     TimeMs now = clock_.now_ms();
     db_.write([&](storage::Connection& c) {
         auto t = load_template(c, id);

@@ -103,7 +103,7 @@ ConfigPutResult ConfigCenter::put(const Caller& who, const ConfigPut& in) {
 }
 
 void ConfigCenter::remove(const Caller& who, const std::string& env, const std::string& key,
-                          std::optional<int64_t> if_match) {
+                          const std::optional<std::string>& if_match) {
     TimeMs now = clock_.now_ms();
     db_.write([&](storage::Connection& c) {
         require_environment(c, env);
@@ -139,7 +139,7 @@ ConfigRevisionPair ConfigCenter::revision_pair(const std::string& env, const std
 
 domain::ConfigEntry ConfigCenter::rollback(const Caller& who, const std::string& env,
                                            const std::string& key, int64_t revision,
-                                           std::optional<int64_t> if_match) {
+                                           const std::optional<std::string>& if_match) {
     TimeMs now = clock_.now_ms();
     return db_.write([&](storage::Connection& c) {
         require_environment(c, env);

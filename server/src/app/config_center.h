@@ -23,7 +23,7 @@ struct ConfigPut {
     std::string value;
     std::optional<bool> secret;              // absent: keep the current one (false for a new key)
     std::optional<std::string> description;  // absent: keep the current one
-    std::optional<int64_t> if_match;
+    std::optional<std::string> if_match;     // the If-Match header as sent
 };
 
 struct ConfigPutResult {
@@ -37,6 +37,8 @@ struct ConfigRevisionPair {
     domain::ConfigRevision to;
 };
 
+// if_match is the If-Match header as sent: app::check_version answers 400 when it names no
+// version and 409 ("409 If-Match" below) when it names another, where the version is checked.
 class ConfigCenter {
   public:
     // secret_key must outlive this object (App::secret_key, set before the first request).
@@ -52,7 +54,7 @@ class ConfigCenter {
     ConfigPutResult put(const Caller& who, const ConfigPut& in);
     // 404 environment, 404 key, 409 If-Match.
     void remove(const Caller& who, const std::string& env, const std::string& key,
-                std::optional<int64_t> if_match);
+                const std::optional<std::string>& if_match);
     // Newest first, below before_revision (0: from the newest), up to limit rows; 404 when the
     // key never had a revision.
     std::vector<domain::ConfigRevision> revisions(const std::string& env, const std::string& key,
@@ -63,7 +65,7 @@ class ConfigCenter {
     // Restores a revision's value as a new revision: 404 environment, 404 revision, 422 when the
     // revision deleted the key, 409 If-Match.
     domain::ConfigEntry rollback(const Caller& who, const std::string& env, const std::string& key,
-                                 int64_t revision, std::optional<int64_t> if_match);
+                                 int64_t revision, const std::optional<std::string>& if_match);
 
   private:
     storage::Database& db_;

@@ -121,7 +121,7 @@ domain::CatalogDir Services::create_dir(const Caller& who, const std::string& na
 }
 
 domain::CatalogDir Services::update_dir(const Caller& who, int64_t id,
-                                        std::optional<int64_t> if_match,
+                                        const std::optional<std::string>& if_match,
                                         const CatalogDirChanges& changes) {
     TimeMs now = clock_.now_ms();
     return db_.write([&](storage::Connection& c) {
@@ -148,7 +148,8 @@ domain::CatalogDir Services::update_dir(const Caller& who, int64_t id,
     });
 }
 
-void Services::delete_dir(const Caller& who, int64_t id, std::optional<int64_t> if_match) {
+void Services::delete_dir(const Caller& who, int64_t id,
+                          const std::optional<std::string>& if_match) {
     TimeMs now = clock_.now_ms();
     db_.write([&](storage::Connection& c) {
         auto d = load_dir(c, id);
@@ -202,7 +203,8 @@ ServiceView Services::create(const Caller& who, const domain::Service& service) 
     });
 }
 
-ServiceView Services::update(const Caller& who, int64_t id, std::optional<int64_t> if_match,
+ServiceView Services::update(const Caller& who, int64_t id,
+                             const std::optional<std::string>& if_match,
                              const ServiceChanges& changes) {
     TimeMs now = clock_.now_ms();
     return db_.write([&](storage::Connection& c) {
@@ -224,7 +226,7 @@ ServiceView Services::update(const Caller& who, int64_t id, std::optional<int64_
     });
 }
 
-void Services::remove(const Caller& who, int64_t id, std::optional<int64_t> if_match) {
+void Services::remove(const Caller& who, int64_t id, const std::optional<std::string>& if_match) {
     TimeMs now = clock_.now_ms();
     db_.write([&](storage::Connection& c) {
         auto sv = load_service(c, id);

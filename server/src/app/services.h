@@ -46,6 +46,8 @@ struct ServiceChanges {
     IdChange template_id;
 };
 
+// if_match is the If-Match header as sent: app::check_version answers 400 when it names no
+// version and 409 ("409 If-Match" below) when it names another, where the version is checked.
 class Services {
   public:
     Services(storage::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
@@ -55,10 +57,11 @@ class Services {
     domain::CatalogDir create_dir(const Caller& who, const std::string& name,
                                   std::optional<int64_t> parent_id);
     // 404, 409 If-Match, 422 unknown parent, 422 (catalog.cycle) moving it under itself.
-    domain::CatalogDir update_dir(const Caller& who, int64_t id, std::optional<int64_t> if_match,
+    domain::CatalogDir update_dir(const Caller& who, int64_t id,
+                                  const std::optional<std::string>& if_match,
                                   const CatalogDirChanges& changes);
     // 404, 409 If-Match, 409 (catalog.not_empty).
-    void delete_dir(const Caller& who, int64_t id, std::optional<int64_t> if_match);
+    void delete_dir(const Caller& who, int64_t id, const std::optional<std::string>& if_match);
 
     // The services the caller may see, optionally of one directory.
     std::vector<ServiceView> list(const Caller& who, std::optional<int64_t> catalog_id);
@@ -68,10 +71,10 @@ class Services {
     // template when the flow executes.
     ServiceView create(const Caller& who, const domain::Service& service);
     // 404, 409 If-Match, then create's 422s.
-    ServiceView update(const Caller& who, int64_t id, std::optional<int64_t> if_match,
+    ServiceView update(const Caller& who, int64_t id, const std::optional<std::string>& if_match,
                        const ServiceChanges& changes);
     // 404, 409 If-Match. Tickets keep their reference to the service.
-    void remove(const Caller& who, int64_t id, std::optional<int64_t> if_match);
+    void remove(const Caller& who, int64_t id, const std::optional<std::string>& if_match);
 
   private:
     storage::Database& db_;

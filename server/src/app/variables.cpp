@@ -91,7 +91,8 @@ domain::Variable Variables::create(const Caller& who, const json::Value& body) {
 }
 
 domain::Variable Variables::update(const Caller& who, const std::string& name,
-                                   std::optional<int64_t> if_match, const json::Value& body) {
+                                   const std::optional<std::string>& if_match,
+                                   const json::Value& body) {
     TimeMs now = clock_.now_ms();
     return db_.write([&](storage::Connection& c) {
         auto v = load_variable(c, name);
@@ -109,7 +110,7 @@ domain::Variable Variables::update(const Caller& who, const std::string& name,
 }
 
 void Variables::remove(const Caller& who, const std::string& name,
-                       std::optional<int64_t> if_match) {
+                       const std::optional<std::string>& if_match) {
     TimeMs now = clock_.now_ms();
     db_.write([&](storage::Connection& c) {
         auto v = load_variable(c, name);
@@ -130,7 +131,7 @@ void Variables::remove(const Caller& who, const std::string& name,
 }
 
 domain::Variable Variables::register_options(const Caller& who, const std::string& name,
-                                             std::optional<int64_t> if_match,
+                                             const std::optional<std::string>& if_match,
                                              const json::Value& options) {
     auto list = unwrap(options_from_json(options, "body", ErrorKind::bad_request));
     TimeMs now = clock_.now_ms();

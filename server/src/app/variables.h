@@ -14,6 +14,8 @@
 
 namespace orderly::app {
 
+// if_match is the If-Match header as sent: app::check_version answers 400 when it names no
+// version and 409 ("409 If-Match" below) when it names another, where the version is checked.
 class Variables {
   public:
     Variables(storage::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
@@ -28,13 +30,15 @@ class Variables {
     // 404, 409 If-Match, then the body's 400s. A changed command or source clears the script's
     // cached list.
     domain::Variable update(const Caller& who, const std::string& name,
-                            std::optional<int64_t> if_match, const json::Value& body);
+                            const std::optional<std::string>& if_match, const json::Value& body);
     // 404, 409 If-Match, 409 (variable.in_use) while templates use it.
-    void remove(const Caller& who, const std::string& name, std::optional<int64_t> if_match);
+    void remove(const Caller& who, const std::string& name,
+                const std::optional<std::string>& if_match);
     // Replaces a static list (e.g. from an inventory script): 400 for a bad list, 404, 409 when
     // the variable is script-fed, 409 If-Match.
     domain::Variable register_options(const Caller& who, const std::string& name,
-                                      std::optional<int64_t> if_match, const json::Value& options);
+                                      const std::optional<std::string>& if_match,
+                                      const json::Value& options);
     // The list a form offers now (app::variable_options): may run the script; blocking.
     VariableOptions options(const std::string& name, bool refresh, bool may_refresh) {
         return variable_options(db_, clock_, name, refresh, may_refresh);

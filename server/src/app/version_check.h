@@ -1,14 +1,20 @@
 #pragma once
-// Optimistic concurrency for use cases that change a versioned object: the version the client
-// last read (an If-Match header) against the stored one.
+// Optimistic concurrency: a change names the version it was made against (HTTP If-Match).
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace orderly::app {
 
-// 409 (request.version_conflict) when `sent` is given and differs from `current_version`;
-// `what` names the object in the message ("template 3").
-void check_version(std::optional<int64_t> sent, int64_t current_version, const std::string& what);
+// The version an If-Match value names: 3, "3" or W/"3". 400 field_if_match on "If-Match"
+// otherwise.
+int64_t parse_version_tag(std::string_view tag);
+
+// Checks the If-Match value a change was sent with (unset: no check) against the stored
+// version, where the use case reaches that check: 400 when it names no version, 409
+// request_version_conflict when it names another one.
+void check_version(const std::optional<std::string>& if_match, int64_t current,
+                   const std::string& what);
 
 }  // namespace orderly::app

@@ -49,12 +49,13 @@ void register_category_routes(App& app, Server& s, CategoryKind kind, const std:
         changes.sort_order = json::get_int(req.json, "sort_order");
         changes.protected_env = json::get_bool(req.json, "protected");
         auto after = app.catalog.update_category(caller(req), kind, req.str_param("key"),
-                                                 req.if_match(), changes);
+                                                 req.header("if-match"), changes);
         return Response::ok(domain::category_json(after, kind));
     });
 
     s.route("DELETE", base + "/{key}", [&app, kind](Request& req) {
-        app.catalog.delete_category(caller(req), kind, req.str_param("key"), req.if_match());
+        app.catalog.delete_category(caller(req), kind, req.str_param("key"),
+                                    req.header("if-match"));
         return Response::no_content();
     });
 }
@@ -145,12 +146,13 @@ Response get_template(App& app, Request& req) {
 }
 
 Response update_template(App& app, Request& req) {
-    auto after = app.catalog.update_template(caller(req), req.id_param(), req.if_match(), req.json);
+    auto after =
+        app.catalog.update_template(caller(req), req.id_param(), req.header("if-match"), req.json);
     return Response::ok(template_json(after, true, req.user()));
 }
 
 Response delete_template(App& app, Request& req) {
-    app.catalog.delete_template(caller(req), req.id_param(), req.if_match());
+    app.catalog.delete_template(caller(req), req.id_param(), req.header("if-match"));
     return Response::no_content();
 }
 

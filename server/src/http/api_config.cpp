@@ -81,7 +81,7 @@ Response put_entry(App& app, Request& req) {
     in.value = *json::get_string(req.json, "value");
     in.secret = json::get_bool(req.json, "secret");
     in.description = json::get_string(req.json, "description");
-    in.if_match = req.if_match();
+    in.if_match = req.header("if-match");
     auto result = app.config_center.put(caller(req), in);
     auto body = domain::config_entry_json(result.entry, false);
     return result.created ? Response::created(std::move(body)) : Response::ok(std::move(body));
@@ -89,7 +89,7 @@ Response put_entry(App& app, Request& req) {
 
 Response delete_entry(App& app, Request& req) {
     app.config_center.remove(caller(req), req.str_param("env"), req.str_param("key"),
-                             req.if_match());
+                             req.header("if-match"));
     return Response::no_content();
 }
 
@@ -163,8 +163,9 @@ Response diff_revisions(App& app, Request& req) {
 }
 
 Response rollback_entry(App& app, Request& req) {
-    auto after = app.config_center.rollback(caller(req), req.str_param("env"), req.str_param("key"),
-                                            *json::get_int(req.json, "revision"), req.if_match());
+    auto after =
+        app.config_center.rollback(caller(req), req.str_param("env"), req.str_param("key"),
+                                   *json::get_int(req.json, "revision"), req.header("if-match"));
     return Response::ok(domain::config_entry_json(after, false));
 }
 

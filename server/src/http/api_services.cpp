@@ -84,12 +84,12 @@ Response update_dir(App& app, Request& req) {
     app::CatalogDirChanges changes;
     changes.name = json::get_string(req.json, "name");
     changes.parent_id = nullable_id(req.json, "parent_id");
-    auto d = app.services.update_dir(caller(req), req.id_param(), req.if_match(), changes);
+    auto d = app.services.update_dir(caller(req), req.id_param(), req.header("if-match"), changes);
     return Response::ok(domain::catalog_dir_json(d));
 }
 
 Response delete_dir(App& app, Request& req) {
-    app.services.delete_dir(caller(req), req.id_param(), req.if_match());
+    app.services.delete_dir(caller(req), req.id_param(), req.header("if-match"));
     return Response::no_content();
 }
 
@@ -126,12 +126,12 @@ Response update_service(App& app, Request& req) {
     changes.catalog_id = nullable_id(req.json, "catalog_id");
     changes.workflow_version_id = json::get_int(req.json, "workflow_version_id");
     changes.template_id = nullable_id(req.json, "template_id");
-    auto sv = app.services.update(caller(req), req.id_param(), req.if_match(), changes);
+    auto sv = app.services.update(caller(req), req.id_param(), req.header("if-match"), changes);
     return Response::ok(service_json(sv));
 }
 
 Response delete_service(App& app, Request& req) {
-    app.services.remove(caller(req), req.id_param(), req.if_match());
+    app.services.remove(caller(req), req.id_param(), req.header("if-match"));
     return Response::no_content();
 }
 

@@ -71,20 +71,21 @@ Response get_variable(App& app, Request& req) {
 }
 
 Response update_variable(App& app, Request& req) {
-    auto v = app.variables.update(caller(req), req.str_param("name"), req.if_match(), req.json);
+    auto v =
+        app.variables.update(caller(req), req.str_param("name"), req.header("if-match"), req.json);
     return Response::ok(variable_json(v, true));
 }
 
 Response delete_variable(App& app, Request& req) {
-    app.variables.remove(caller(req), req.str_param("name"), req.if_match());
+    app.variables.remove(caller(req), req.str_param("name"), req.header("if-match"));
     return Response::no_content();
 }
 
 // Registration of a static list, e.g. by an external inventory script with an API token that
 // holds only variables.register.
 Response register_options(App& app, Request& req) {
-    auto v = app.variables.register_options(caller(req), req.str_param("name"), req.if_match(),
-                                            req.json);
+    auto v = app.variables.register_options(caller(req), req.str_param("name"),
+                                            req.header("if-match"), req.json);
     return Response::ok(variable_json(v, manages(req)));
 }
 

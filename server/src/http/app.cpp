@@ -33,7 +33,7 @@ app::Submitter submitter(const Principal& p) {
 }
 
 void check_version(const Request& req, int64_t current_version, const std::string& what) {
-    app::check_version(req.if_match(), current_version, what);
+    app::check_version(req.header("if-match"), current_version, what);
 }
 
 void check_email_member(const Request& req) {

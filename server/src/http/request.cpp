@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "app/version_check.h"
 #include "core/codes.h"
 #include "core/time.h"
 
@@ -88,14 +89,7 @@ int Request::limit() const {
 std::optional<int64_t> Request::if_match() const {
     auto h = header("if-match");
     if (!h) return std::nullopt;
-    std::string s = *h;
-    if (s.rfind("W/", 0) == 0) s = s.substr(2);
-    if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
-    auto v = parse_int(s);
-    if (!v || *v < 1)
-        fail(Error::Field("If-Match", "must be the object's version, e.g. \"3\"",
-                          codes::field_if_match));
-    return v;
+    return app::parse_version_tag(*h);
 }
 
 Response problem(const Error& e, const std::string& request_id) {
