@@ -12,7 +12,8 @@ RunPreview run_preview(storage::Connection& c, const std::optional<std::string>&
     RunPreview out;
     if (environment)
         out.environment =
-            storage::find_category(c, domain::CategoryKind::environment, *environment);
+            storage::find_category(c, storage::CategoryKind::environment, *environment);
+    out.argv.reserve(argv.size());
     for (const auto& a : argv) out.argv.push_back(domain::mask_secrets(a, secrets));
     // The machines the run addresses: the values of the registered variables marked as hosts.
     for (const auto& [name, chosen] : values) {

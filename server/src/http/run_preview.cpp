@@ -14,8 +14,8 @@ void write_run_preview(json::Writer& w, const app::RunPreview& p) {
     else
         w.null();
     w.kv("confirmation_required", env && env->protected_env);
-    w.key("argv").strings(p.argv);
-    w.key("hosts").strings(p.hosts);
+    w.kv("argv", p.argv);
+    w.kv("hosts", p.hosts);
 }
 
 void write_run_preview(json::Writer& w, storage::Connection& c,
