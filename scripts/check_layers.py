@@ -35,8 +35,6 @@ ALLOWED = {
 
 # (file, included layer): why it is still there.
 KNOWN = {
-    ("http/*", "storage"): "handlers still open transactions and call repositories themselves",
-    ("storage/catalog_store.cpp", "integrations"): "variables decrypt secrets at rest",
 }
 
 SQLITE_DRIVER = re.compile(r"^storage/(sqlite|write_combining)")

@@ -104,6 +104,7 @@ std::string default_ui_dir(const char* argv0) {
     return dir + "/../webui/dist";
 }
 
+// Long on purpose: each flag and environment variable of `orderly serve`, read in one place.
 int serve(int argc, char** argv) {
     Args a = parse(argc, argv, 2, {"--demo"});
     orderly::AppOptions o;

@@ -1,8 +1,10 @@
-// The catalog's SQL on a temp-file database with the real migrations.
+// The catalog's SQL on a temp-file database with the real migrations; config values go through
+// app/config_secrets.h, which seals secrets before storage sees them.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 
+#include "app/config_secrets.h"
 #include "core/codes.h"
 #include "integrations/crypto.h"
 #include "storage/catalog_store.h"
@@ -49,10 +51,10 @@ TEST_CASE("secret config values are encrypted at rest and decrypted on the way o
     TempDb t;
     const std::string secret = "s3cr3t-Passw0rd";
     t.db.write([&](Connection& c) {
-        storage::put_config(c, t.key, entry("db.password", secret, true), "set", std::nullopt,
-                            "admin", 10);
-        storage::put_config(c, t.key, entry("git.base_url", "https://git", false), "set",
-                            std::nullopt, "admin", 10);
+        app::put_config(c, t.key, entry("db.password", secret, true), "set", std::nullopt, "admin",
+                        10);
+        app::put_config(c, t.key, entry("git.base_url", "https://git", false), "set", std::nullopt,
+                        "admin", 10);
     });
     // Nothing in either table holds the clear text.
     t.db.read([&](Connection& c) {
@@ -67,30 +69,29 @@ TEST_CASE("secret config values are encrypted at rest and decrypted on the way o
         }
     });
     t.db.read([&](Connection& c) {
-        CHECK(storage::config_value(c, t.key, "PROD", "db.password") == secret);
-        CHECK(storage::config_value(c, t.key, "PROD", "git.base_url") == "https://git");
-        CHECK_FALSE(storage::config_value(c, t.key, "PROD", "nope"));
-        CHECK(storage::secret_config_values(c, t.key, "PROD") == std::vector<std::string>{secret});
-        CHECK(storage::find_config(c, t.key, "PROD", "db.password")->value == secret);
+        CHECK(app::config_value(c, t.key, "PROD", "db.password") == secret);
+        CHECK(app::config_value(c, t.key, "PROD", "git.base_url") == "https://git");
+        CHECK_FALSE(app::config_value(c, t.key, "PROD", "nope"));
+        CHECK(app::secret_config_values(c, t.key, "PROD") == std::vector<std::string>{secret});
+        CHECK(app::find_config(c, t.key, "PROD", "db.password")->value == secret);
     });
     // Another key cannot read it; it says so instead of answering "".
     const std::string other = crypto::load_or_create_key(t.dir + "/other.key");
     CHECK_THROWS(t.db.read(
-        [&](Connection& c) { return storage::config_value(c, other, "PROD", "db.password"); }));
+        [&](Connection& c) { return app::config_value(c, other, "PROD", "db.password"); }));
 }
 
 TEST_CASE("config revisions are numbered per key and survive a delete", "[storage][catalog]") {
     TempDb t;
     t.db.write([&](Connection& c) {
-        CHECK(storage::put_config(c, t.key, entry("k", "one", false), "set", std::nullopt, "a",
-                                  1) == 1);
-        CHECK(storage::put_config(c, t.key, entry("k", "two", true), "set", std::nullopt, "b", 2) ==
-              2);
+        CHECK(app::put_config(c, t.key, entry("k", "one", false), "set", std::nullopt, "a", 1) ==
+              1);
+        CHECK(app::put_config(c, t.key, entry("k", "two", true), "set", std::nullopt, "b", 2) == 2);
         CHECK(storage::delete_config(c, "PROD", "k", "c", 3) == 3);
-        CHECK(storage::put_config(c, t.key, entry("k", "one", false), "rollback", 1, "d", 4) == 4);
+        CHECK(app::put_config(c, t.key, entry("k", "one", false), "rollback", 1, "d", 4) == 4);
     });
     t.db.read([&](Connection& c) {
-        auto revs = storage::list_config_revisions(c, t.key, "PROD", "k", 0, 10);
+        auto revs = app::list_config_revisions(c, t.key, "PROD", "k", 0, 10);
         REQUIRE(revs.size() == 4);
         CHECK(revs[0].action == "rollback");
         CHECK(revs[0].rollback_of == 1);
@@ -99,10 +100,10 @@ TEST_CASE("config revisions are numbered per key and survive a delete", "[storag
         CHECK(revs[2].value == "two");
         CHECK(revs[2].secret);
         CHECK(revs[3].actor == "a");
-        auto older = storage::list_config_revisions(c, t.key, "PROD", "k", 3, 10);
+        auto older = app::list_config_revisions(c, t.key, "PROD", "k", 3, 10);
         CHECK(older.size() == 2);
-        CHECK(storage::previous_config_revision(c, t.key, "PROD", "k", 2)->value == "one");
-        auto e = storage::find_config(c, t.key, "PROD", "k");
+        CHECK(app::previous_config_revision(c, t.key, "PROD", "k", 2)->value == "one");
+        auto e = app::find_config(c, t.key, "PROD", "k");
         REQUIRE(e);
         CHECK(e->revision == 4);
         CHECK(e->value == "one");

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "app/config_secrets.h"
 #include "app/template_snapshots.h"
 #include "integrations/crypto.h"
 #include "storage/catalog_store.h"
@@ -38,7 +39,7 @@ struct Catalog {
             pw.key = "db.password";
             pw.value = "pw-123";
             pw.secret = true;
-            storage::put_config(c, key, pw, "set", std::nullopt, "admin", 1);
+            app::put_config(c, key, pw, "set", std::nullopt, "admin", 1);
             domain::Variable hosts;
             hosts.name = "Hosts";
             hosts.multiple = true;

@@ -345,6 +345,8 @@ void ExecutionEngine::finish(const storage::ExecutionRow& row, const storage::Ex
         row.id);
 }
 
+// Long on purpose: one run from start to its recorded end (argv, process, log, fencing), with
+// the steps commented in place.
 void ExecutionEngine::execute(const storage::ExecutionRow& row) {
     const int64_t id = row.id;
     {

@@ -51,11 +51,4 @@ Result<std::vector<domain::Option>> options_from_json(const json::Value& v,
     return out;
 }
 
-void write_options(json::Writer& w, const std::vector<domain::Option>& options) {
-    w.start_array();
-    for (const auto& o : options)
-        w.start_object().kv("value", o.value).kv("label", o.label).end_object();
-    w.end_array();
-}
-
 }  // namespace orderly::app

@@ -1,6 +1,7 @@
 #pragma once
-// Option lists as JSON: what an admin, an API client or an options script sends, and what
-// responses show. Shared by the catalog handlers and the option-script runs.
+// Option lists from JSON: what an admin, an API client or an options script sends (responses
+// show them with domain::write_options). Shared by the catalog use cases and the option-script
+// runs.
 #include <string>
 #include <vector>
 
@@ -15,7 +16,5 @@ namespace orderly::app {
 // request, 422 for a script's output). Also applies domain::option_problem.
 Result<std::vector<domain::Option>> options_from_json(const json::Value& v,
                                                       const std::string& field, ErrorKind kind);
-// Writes [{"value","label"}, ...].
-void write_options(json::Writer& w, const std::vector<domain::Option>& options);
 
 }  // namespace orderly::app

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "app/config_secrets.h"
 #include "core/codes.h"
 #include "domain/command.h"
 #include "storage/catalog_store.h"
@@ -163,12 +164,10 @@ std::vector<std::string> revalidate(storage::Connection& c, const std::string& s
             if (m->value.IsString())
                 all[m->name.GetString()] = {
                     std::string(m->value.GetString(), m->value.GetStringLength())};
-    auto lookup = [&](const std::string& key) {
-        return storage::config_value(c, secret_key, env, key);
-    };
+    auto lookup = [&](const std::string& key) { return config_value(c, secret_key, env, key); };
     auto out = unwrap(domain::substitute(argv, all, lookup));
     if (secrets_out) {
-        for (auto& s : storage::secret_config_values(c, secret_key, env))
+        for (auto& s : secret_config_values(c, secret_key, env))
             secrets_out->push_back(std::move(s));
         for (const auto& name : secret_vars) {
             auto it = values.find(name);

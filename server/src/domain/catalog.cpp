@@ -196,6 +196,8 @@ struct SaveTimeList {
 
 }  // namespace
 
+// Long on purpose: the template checks in the order the form shows their errors, sharing the
+// parsed command and the registered variables.
 Result<std::vector<std::string>> check_template(const Template& t, const VariableLookup& vars) {
     std::set<std::string> provided;
     for (const auto& [name, value] : t.internal_vars) {

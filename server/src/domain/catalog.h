@@ -27,6 +27,9 @@ bool valid_config_key(const std::string& key);
 
 // ---- environments and purposes
 
+// Environments and purposes have the same shape and live in two tables.
+enum class CategoryKind { environment, purpose };
+
 // An environment (PROD, STAGE) or a purpose (DeployGit): both are keyed, named and ordered.
 struct Category {
     std::string key;
@@ -37,6 +40,12 @@ struct Category {
     TimeMs created_at = 0;
     TimeMs updated_at = 0;
     bool protected_env = false;  // environments only: executing there needs a confirmation
+};
+
+// A template as lists of what refers to something show it.
+struct TemplateRef {
+    int64_t id = 0;
+    std::string name;
 };
 
 // ---- config center
@@ -166,6 +175,16 @@ struct Template {
     TimeMs updated_at = 0;
 };
 
+// Which templates a list shows.
+struct TemplateFilter {
+    std::optional<std::string> environment;
+    std::optional<std::string> purpose;
+    std::optional<bool> active;
+    std::optional<std::string> q;  // substring of the name
+    int64_t after_id = 0;
+    int limit = 50;
+};
+
 // Finds a registered variable by name; nullptr when there is none.
 using VariableLookup = std::function<const Variable*(const std::string& name)>;
 
@@ -229,5 +248,34 @@ Result<ChosenValues> choose_values(const std::vector<FormField>& fields,
 // submit_roles is empty, the ticket.submit permission.
 bool may_submit(const Template& t, const std::vector<std::string>& roles, bool is_admin,
                 bool has_ticket_submit);
+
+// ---- the service catalog: directories and the services filed in them
+
+struct CatalogDir {
+    int64_t id = 0;
+    std::string name;
+    std::optional<int64_t> parent_id;  // nullopt = under the root
+    TimeMs created_at = 0;
+    TimeMs updated_at = 0;
+    int64_t version = 1;
+};
+
+// A service: a workflow version to submit tickets through, optionally with a task template.
+struct Service {
+    int64_t id = 0;
+    std::string name;
+    std::optional<int64_t> catalog_id;
+    int64_t workflow_version_id = 0;
+    std::optional<int64_t> template_id;
+    std::string description;
+    TimeMs created_at = 0;
+    TimeMs updated_at = 0;
+    int64_t version = 1;
+    // Of the bound version:
+    int64_t workflow_id = 0;
+    int64_t workflow_version = 0;
+    std::string workflow_name;
+    std::string workflow_type;
+};
 
 }  // namespace orderly::domain

@@ -298,6 +298,8 @@ std::vector<FieldError> check_draft(const WorkflowDef& def) {
     return errs;
 }
 
+// Long on purpose: one flat list of independent deploy checks, each a few lines, in the order
+// the designer shows their errors; split apart they would only pass `errs` around.
 std::vector<FieldError> validate_for_deploy(const WorkflowDef& def, const OperatorDirectory& dir) {
     std::vector<FieldError> errs = check_draft(def);
     if (!errs.empty()) return errs;

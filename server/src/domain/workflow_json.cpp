@@ -135,6 +135,8 @@ Result<ApprovalRule> rule_from_json(const json::Value* v, const std::string& fie
 
 }  // namespace
 
+// Long on purpose: one member of the stored definition after another, each read and checked
+// where it is named, so the reader sees the whole format in one place.
 Result<WorkflowDef> workflow_def_from_json(const json::Value& v) {
     if (!v.IsObject())
         return Error::BadRequest("a workflow must be a JSON object")

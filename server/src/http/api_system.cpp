@@ -12,7 +12,7 @@ void register_system_routes(App& app, Server& s) {
             return problem(
                 Error::Unavailable("the server is shutting down").with(codes::server_draining),
                 req.request_id);
-        if (!app.db.ping())
+        if (!app.database_ok())
             return problem(
                 Error::Unavailable("the database is not usable").with(codes::database_unusable),
                 req.request_id);

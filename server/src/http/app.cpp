@@ -6,13 +6,6 @@
 
 namespace orderly::http {
 
-void audit(storage::Connection& c, const Request& req, TimeMs now, std::string action,
-           std::string object_type, std::string object_id, std::string summary,
-           std::optional<std::string> before, std::optional<std::string> after) {
-    app::audit(c, caller(req), now, std::move(action), std::move(object_type), std::move(object_id),
-               std::move(summary), std::move(before), std::move(after));
-}
-
 app::Caller caller(const Request& req) {
     return app::Caller{req.principal ? &*req.principal : nullptr, req.address, req.request_id};
 }

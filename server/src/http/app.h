@@ -1,76 +1,25 @@
 #pragma once
-// What the API handlers share: the database, the clock, configuration. main.cpp builds one App
-// and registers every group of routes on the Server.
+// What the API handlers share: the application's use cases and the server. OrderlyApp builds one
+// App and registers every group of routes on the Server.
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 
-#include "app/audit_log.h"
-#include "app/executions.h"
-#include "app/notifications.h"
-#include "app/people.h"
-#include "app/sessions.h"
 #include "app/submitter.h"
-#include "app/ticket_engine.h"
-#include "app/tickets.h"
-#include "app/workflows.h"
+#include "app/use_cases.h"
 #include "core/time.h"
 #include "http/request.h"
 #include "http/server.h"
-#include "storage/database.h"
-
-namespace orderly::domain {
-struct AuditEvent;
-}
 
 namespace orderly::http {
 
-struct AppConfig {
-    TimeMs session_ttl_ms = 12LL * 3600 * 1000;
-    std::string base_url = "http://127.0.0.1:8080";
-};
+using AppConfig = app::Settings;
 
-// Executions: what the ticket handlers need of the execution engine (app/execution_engine.h).
-// Empty when no engine runs.
-struct ExecutionsHandle {
-    // Call after a transaction that enqueued executions (storage::enqueue_execution) commits,
-    // so that a worker starts them now instead of at its next poll.
-    std::function<void()> wake;
-};
-
-struct App {
-    storage::Database& db;
-    const Clock& clock;
-    AppConfig config;
+// The use cases (app::UseCases) and what the HTTP layer adds. Built in place by OrderlyApp.
+struct App : app::UseCases {
     Server* server = nullptr;
-    ExecutionsHandle executions;  // set by OrderlyApp once the engine exists
-    // Key for secrets at rest (crypto::encrypt/decrypt), loaded by OrderlyApp from
-    // AppOptions::secret_key_file ("<db>.key" when empty).
-    std::string secret_key;
-    // Runs tickets through their flows; its links point at config.base_url.
-    app::TicketEngine tickets{config.base_url};
-
-    // Tickets and workflows. App is built in place (it holds references to its own members).
-    app::Tickets ticketing{db, clock, tickets, secret_key, executions.wake};
-    app::Workflows workflows{db, clock};
-
-    // Accounts, sessions, audit
-    app::People people{db, clock};
-    app::Sessions sessions{db, clock, config.session_ttl_ms};
-    app::AuditLog audit_log{db};
-
-    // Executions and notifications
-    app::Executions runs{db, clock};  // the history, logs, cancel; OrderlyApp connects the engine
-    app::Notifications notifications{db, clock};  // OrderlyApp connects the notifier
 };
-
-// Appends an audit event for the current request (actor, address, request id) inside the
-// caller's write transaction.
-void audit(storage::Connection& c, const Request& req, TimeMs now, std::string action,
-           std::string object_type, std::string object_id, std::string summary,
-           std::optional<std::string> before = std::nullopt,
-           std::optional<std::string> after = std::nullopt);
 
 // The request's caller for the application layer: its principal, address and request id. Valid
 // while the request lives.

@@ -29,7 +29,7 @@ void write_stored_problem(json::Writer& w, const std::string& name,
 // The one paging helper of every list. Renders {"items":[...],"next_cursor":...} from rows
 // fetched with limit + 1: when there is one more row than the page holds, the cursor is the
 // key (id_of: an id, or a text key) of the page's last row. head(w), when given, writes members
-// before "items".
+// before "items". Rows filtered after the query come from app::fetch_kept (app/paging.h).
 struct NoHead {
     void operator()(json::Writer&) const {}
 };
@@ -49,25 +49,6 @@ std::string page_json(const std::vector<T>& rows, int limit, WriteItem write_ite
         w.null();
     w.end_object();
     return w.take();
-}
-
-// Rows for page_json when some rows are dropped after the query (a check SQL cannot make):
-// fetch(last, n) returns up to n rows after `last` (nullptr: from the cursor), and batches are
-// fetched until limit + 1 rows are kept or the list ends, so that only the last page is short.
-template <typename T, typename Fetch, typename Keep>
-std::vector<T> fetch_kept(int limit, Fetch fetch, Keep keep) {
-    std::vector<T> kept;
-    const size_t want = static_cast<size_t>(limit) + 1;
-    std::optional<T> last;
-    for (;;) {
-        std::vector<T> batch = fetch(last ? &*last : nullptr, want);
-        for (auto& row : batch) {
-            if (kept.size() >= want) break;
-            if (keep(row)) kept.push_back(row);
-        }
-        if (kept.size() >= want || batch.size() < want) return kept;
-        last = std::move(batch.back());
-    }
 }
 
 }  // namespace orderly::http

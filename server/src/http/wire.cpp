@@ -249,6 +249,8 @@ Parsed chunked_body(std::string_view buf, size_t pos, const Limits& limits, std:
 
 }  // namespace
 
+// Long on purpose: the request line, headers and body framing (RFC 9112, sections 2-6) are one
+// pass over the bytes that shares the limits and the read position.
 Parsed parse_request(std::string_view buf, const Limits& limits) {
     size_t start = 0;
     // RFC 9112 §2.2: empty lines before the request line are ignored.

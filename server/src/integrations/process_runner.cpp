@@ -146,6 +146,8 @@ bool process_group_exists(pid_t pgid) {
     return kill(-pgid, 0) == 0 || errno == EPERM;
 }
 
+// Long on purpose: spawn, the poll loop over output, cancel and timeout, and the reaping of the
+// group share the child's descriptors and deadlines; the steps are commented in place.
 ProcessResult run_process(const ProcessSpec& spec, ProcessObserver& observer) {
     ProcessResult res;
     const auto t0 = Clock::now();

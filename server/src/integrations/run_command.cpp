@@ -48,6 +48,7 @@ bool has_exited(pid_t pid) {
 
 }  // namespace
 
+// Long on purpose: like run_process, one poll loop that owns the child's pipes and deadline.
 CommandResult run_command(const std::vector<std::string>& argv, int timeout_ms, size_t max_output) {
     CommandResult res;
     if (argv.empty()) {

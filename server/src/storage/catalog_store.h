@@ -1,10 +1,11 @@
 #pragma once
-// SQL for the ops catalog: environments, purposes, the config center and its revisions,
-// variables (with the cached lists of script-fed ones) and task templates. Functions take a
-// Connection already inside a transaction (Database::write / Database::read).
+// SQL for the ops catalog: environments and purposes (category_store.cpp), the config center
+// and its revisions (config_store.cpp), variables with the cached lists of script-fed ones
+// (variable_store.cpp) and task templates (template_store.cpp). Functions take a Connection
+// already inside a transaction (Database::write / Database::read).
 //
-// Secret config values are encrypted with crypto::encrypt before they reach the database and
-// decrypted on the way out; functions that see values take the key (App::secret_key).
+// Secret config values are stored encrypted: the application seals them before they come here
+// and unseals them after they are read (app/config_secrets.h); this layer sees ciphertext only.
 #include <optional>
 #include <set>
 #include <string>
@@ -19,7 +20,7 @@ namespace orderly::storage {
 
 // ---- environments and purposes (same shape, two tables)
 
-enum class CategoryKind { environment, purpose };
+using CategoryKind = domain::CategoryKind;
 
 std::vector<domain::Category> list_categories(Connection& c, CategoryKind kind);
 std::optional<domain::Category> find_category(Connection& c, CategoryKind kind,
@@ -32,57 +33,58 @@ void update_category(Connection& c, CategoryKind kind, const domain::Category& c
 // 409 when something still refers to it (templates, config entries, or other tables' rows).
 Result<void> delete_category(Connection& c, CategoryKind kind, const std::string& key);
 
-struct TemplateRef {
-    int64_t id = 0;
-    std::string name;
-};
+using TemplateRef = domain::TemplateRef;
 // Templates filed under an environment or purpose.
 std::vector<TemplateRef> templates_in_category(Connection& c, CategoryKind kind,
                                                const std::string& key);
 
 // ---- config center
 
-// The entries of an environment, ordered by key, values decrypted.
-std::vector<domain::ConfigEntry> list_config(Connection& c, const std::string& secret_key,
-                                             const std::string& env);
-std::optional<domain::ConfigEntry> find_config(Connection& c, const std::string& secret_key,
-                                               const std::string& env, const std::string& key);
+// A config value as stored: in clear, or sealed (encrypted) when it is a secret.
+struct StoredValue {
+    std::optional<std::string> clear;   // non-secret
+    std::optional<std::string> sealed;  // secret, encrypted
+};
+// An entry or a revision as stored: its value is in `value`, the entity's value is unset.
+struct StoredConfigEntry {
+    domain::ConfigEntry entry;
+    StoredValue value;
+};
+struct StoredConfigRevision {
+    domain::ConfigRevision revision;
+    StoredValue value;  // neither clear nor sealed for a "delete"
+};
+
+// The entries of an environment, ordered by key.
+std::vector<StoredConfigEntry> list_config(Connection& c, const std::string& env);
+std::optional<StoredConfigEntry> find_config(Connection& c, const std::string& env,
+                                             const std::string& key);
 std::vector<std::string> config_keys(Connection& c, const std::string& env);
 
-// Sets a key (creating it when absent) and appends the revision that records it: action "set"
-// or "rollback" (then rollback_of names the revision restored). Returns the new revision number.
-int64_t put_config(Connection& c, const std::string& secret_key, const domain::ConfigEntry& e,
-                   const std::string& action, std::optional<int64_t> rollback_of,
-                   const std::optional<std::string>& actor, TimeMs now);
+// Sets a key (creating it when absent; e's value is not looked at) and appends the revision that
+// records it: action "set" or "rollback" (then rollback_of names the revision restored). The
+// value is sealed once for the entry and once for the revision (each ciphertext has its own
+// nonce). Returns the new revision number.
+int64_t put_config(Connection& c, const domain::ConfigEntry& e, const StoredValue& entry_value,
+                   const StoredValue& revision_value, const std::string& action,
+                   std::optional<int64_t> rollback_of, const std::optional<std::string>& actor,
+                   TimeMs now);
 // Removes a key and appends a "delete" revision. Returns the revision number.
 int64_t delete_config(Connection& c, const std::string& env, const std::string& key,
                       const std::optional<std::string>& actor, TimeMs now);
 
-// Newest first, revision numbers below before_revision (0 = from the newest), values decrypted.
-std::vector<domain::ConfigRevision> list_config_revisions(Connection& c,
-                                                          const std::string& secret_key,
-                                                          const std::string& env,
-                                                          const std::string& key,
-                                                          int64_t before_revision, int limit);
-std::optional<domain::ConfigRevision> find_config_revision(Connection& c,
-                                                           const std::string& secret_key,
-                                                           const std::string& env,
-                                                           const std::string& key,
-                                                           int64_t revision);
-// The revision before `revision` (what it changed from), if any.
-std::optional<domain::ConfigRevision> previous_config_revision(Connection& c,
-                                                               const std::string& secret_key,
-                                                               const std::string& env,
-                                                               const std::string& key,
-                                                               int64_t revision);
+// Newest first, revision numbers below before_revision (0 = from the newest).
+std::vector<StoredConfigRevision> list_config_revisions(Connection& c, const std::string& env,
+                                                        const std::string& key,
+                                                        int64_t before_revision, int limit);
+std::optional<StoredConfigRevision> find_config_revision(Connection& c, const std::string& env,
+                                                         const std::string& key, int64_t revision);
 
-// For tickets and executions: the clear value of a config key of an environment (secrets
-// decrypted), nullopt when the key is not set.
-std::optional<std::string> config_value(Connection& c, const std::string& secret_key,
-                                        const std::string& env, const std::string& key);
-// Every clear secret value of an environment, for masking logs and shown argument vectors.
-std::vector<std::string> secret_config_values(Connection& c, const std::string& secret_key,
-                                              const std::string& env);
+// The stored value of a config key of an environment, nullopt when the key is not set.
+std::optional<StoredValue> config_value(Connection& c, const std::string& env,
+                                        const std::string& key);
+// Every secret value of an environment, ordered by key.
+std::vector<StoredValue> secret_config_values(Connection& c, const std::string& env);
 
 // ---- variables
 
@@ -104,14 +106,7 @@ std::vector<TemplateRef> templates_using_variable(Connection& c, const std::stri
 
 // ---- templates
 
-struct TemplateFilter {
-    std::optional<std::string> environment;
-    std::optional<std::string> purpose;
-    std::optional<bool> active;
-    std::optional<std::string> q;  // substring of the name
-    int64_t after_id = 0;
-    int limit = 50;
-};
+using TemplateFilter = domain::TemplateFilter;
 // Ordered by id.
 std::vector<domain::Template> list_templates(Connection& c, const TemplateFilter& f);
 std::optional<domain::Template> find_template(Connection& c, int64_t id);

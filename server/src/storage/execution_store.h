@@ -44,8 +44,8 @@ int64_t insert_execution(Connection& c, const NewExecution& e);
 
 // CONTRACT (used by the ticket routes): inserts a `queued` execution of the ticket, requested by
 // user_id, inside the caller's write transaction. The engine builds the argument vector from
-// the ticket's template_snapshot when it starts it. Call ExecutionsHandle::wake after the commit
-// so that it starts at once. Throws ErrorException 404 when the ticket does not exist.
+// the ticket's template_snapshot when it starts it. Call app::UseCases::wake_executions after the
+// commit so that it starts at once. Throws ErrorException 404 when the ticket does not exist.
 int64_t enqueue_execution(Connection& c, int64_t ticket_id, int64_t user_id, TimeMs now);
 
 // A ticket's executions, oldest first.

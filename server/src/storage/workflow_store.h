@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "core/time.h"
+#include "domain/catalog.h"
 #include "domain/workflow.h"
 #include "domain/workflow_json.h"
 #include "domain/workflow_records.h"
@@ -64,14 +65,7 @@ bool may_submit(Connection& c, const domain::Node& submit_node, int64_t user_id,
 
 // ---- service catalog
 
-struct CatalogDir {
-    int64_t id = 0;
-    std::string name;
-    std::optional<int64_t> parent_id;  // nullopt = under the root
-    TimeMs created_at = 0;
-    TimeMs updated_at = 0;
-    int64_t version = 1;
-};
+using CatalogDir = domain::CatalogDir;
 std::vector<CatalogDir> list_catalog_dirs(Connection& c);
 std::optional<CatalogDir> find_catalog_dir(Connection& c, int64_t id);
 int64_t insert_catalog_dir(Connection& c, const std::string& name,
@@ -84,22 +78,7 @@ void delete_catalog_dir(Connection& c, int64_t id);
 // True when `dir` is `ancestor` or lies below it (moving ancestor under dir would be a cycle).
 bool catalog_dir_within(Connection& c, int64_t dir, int64_t ancestor);
 
-struct Service {
-    int64_t id = 0;
-    std::string name;
-    std::optional<int64_t> catalog_id;
-    int64_t workflow_version_id = 0;
-    std::optional<int64_t> template_id;
-    std::string description;
-    TimeMs created_at = 0;
-    TimeMs updated_at = 0;
-    int64_t version = 1;
-    // Of the bound version:
-    int64_t workflow_id = 0;
-    int64_t workflow_version = 0;
-    std::string workflow_name;
-    std::string workflow_type;
-};
+using Service = domain::Service;
 // Live services (not deleted), by id.
 std::vector<Service> list_services(Connection& c);
 std::optional<Service> find_service(Connection& c, int64_t id);  // live only

@@ -158,6 +158,7 @@ std::vector<std::pair<std::string, std::string>> OrderlyApp::load_demo() {
     return out;
 }
 
+// Long on purpose: the demo catalog is data, written out call by call as a user would create it.
 void OrderlyApp::load_demo_catalog() {
     const std::string scripts = std::filesystem::absolute(opts_.db_path + ".demo-scripts").string();
     write_demo_scripts(scripts);

@@ -19,7 +19,7 @@ OrderlyApp::OrderlyApp(AppOptions opts)
     db_->migrate();
     server_ = std::make_unique<http::Server>(opts_.server);
     // Built in place: App's use cases keep references to its other members.
-    app_.reset(new http::App{*db_, clock_, opts_.app, server_.get()});
+    app_.reset(new http::App{{*db_, clock_, opts_.app}, server_.get()});
     app_->secret_key = crypto::load_or_create_key(
         opts_.secret_key_file.empty() ? opts_.db_path + ".key" : opts_.secret_key_file);
     server_->set_authenticator(http::make_authenticator(*app_));
@@ -109,9 +109,7 @@ void OrderlyApp::connect_executions() {
             app_->tickets.execution_finished(ports.ports, ticket_id, execution_id, succeeded, now);
         });
     // What the ticket handlers use of the engine: wake after an enqueue.
-    http::ExecutionsHandle h;
-    h.wake = [engine = executions_.get()] { engine->wake(); };
-    app_->executions = std::move(h);
+    app_->wake_executions = [engine = executions_.get()] { engine->wake(); };
     // What the execution use cases use of it: cancel, log waits, the finish hook.
     app::ExecutionEngineLink link;
     link.cancel_requested = [engine = executions_.get()](int64_t id) {

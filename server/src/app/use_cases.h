@@ -1,0 +1,69 @@
+#pragma once
+// Every use case the HTTP layer calls, over one database and one clock. The wiring (OrderlyApp)
+// builds it once per process, in place: the use cases keep references to its members, so it is
+// never copied or moved.
+#include <functional>
+#include <string>
+
+#include "app/audit_log.h"
+#include "app/catalog.h"
+#include "app/config_center.h"
+#include "app/executions.h"
+#include "app/notifications.h"
+#include "app/people.h"
+#include "app/services.h"
+#include "app/sessions.h"
+#include "app/ticket_engine.h"
+#include "app/tickets.h"
+#include "app/variables.h"
+#include "app/workflows.h"
+#include "core/time.h"
+
+namespace orderly::storage {
+class Database;
+}
+
+namespace orderly::app {
+
+struct Settings {
+    TimeMs session_ttl_ms = 12LL * 3600 * 1000;
+    std::string base_url = "http://127.0.0.1:8080";  // links in notifications point here
+};
+
+struct UseCases {
+    storage::Database& db;
+    const Clock& clock;
+    Settings config;
+    // Key for secrets at rest, loaded by OrderlyApp (AppOptions::secret_key_file).
+    std::string secret_key;
+    // Called after a commit that queued executions, so that a worker starts them now instead
+    // of at its next poll; empty when no execution engine runs.
+    std::function<void()> wake_executions;
+
+    // Runs tickets through their flows; its links point at config.base_url.
+    TicketEngine tickets{config.base_url};
+
+    // Tickets and workflows
+    Tickets ticketing{db, clock, tickets, secret_key, wake_executions};
+    Workflows workflows{db, clock};
+
+    // Accounts, sessions, audit
+    People people{db, clock};
+    Sessions sessions{db, clock, config.session_ttl_ms};
+    AuditLog audit_log{db};
+
+    // Executions and notifications
+    Executions runs{db, clock};  // the history, logs, cancel; OrderlyApp connects the engine
+    Notifications notifications{db, clock};  // OrderlyApp connects the notifier
+
+    // Catalog and configuration
+    Catalog catalog{db, clock, secret_key};
+    Services services{db, clock};
+    Variables variables{db, clock};
+    ConfigCenter config_center{db, clock, secret_key};
+
+    // Whether the database answers (the health check).
+    bool database_ok() const;
+};
+
+}  // namespace orderly::app
