@@ -430,8 +430,8 @@ domain::TicketNames ticket_names(Connection& c, std::optional<int64_t> service_i
     // guard against a cycle.
     auto s = c.prepare(
         "WITH RECURSIVE dirs(name, parent_id, depth) AS ("
-        " SELECT d.name, d.parent_id, 0 FROM services sv JOIN catalog_dirs d ON d.id = sv.catalog_id"
-        " WHERE sv.id = ?1 AND sv.deleted = 0"
+        " SELECT d.name, d.parent_id, 0 FROM services sv"
+        " JOIN catalog_dirs d ON d.id = sv.catalog_id WHERE sv.id = ?1 AND sv.deleted = 0"
         " UNION ALL SELECT d.name, d.parent_id, dirs.depth + 1 FROM dirs"
         " JOIN catalog_dirs d ON d.id = dirs.parent_id WHERE dirs.depth < 63) "
         "SELECT 0, name, 0 FROM services WHERE id = ?1 AND deleted = 0 "
@@ -454,15 +454,22 @@ domain::TicketNames ticket_names(Connection& c, std::optional<int64_t> service_i
     std::vector<std::pair<int64_t, std::string>> dirs;
     while (s.step()) {
         switch (s.int64(0)) {
-            case 0: out.service_name = s.text(1); break;
-            case 1: dirs.emplace_back(s.int64(2), s.text(1)); break;
-            case 2: out.template_name = s.text(1); break;
+            case 0:
+                out.service_name = s.text(1);
+                break;
+            case 1:
+                dirs.emplace_back(s.int64(2), s.text(1));
+                break;
+            case 2:
+                out.template_name = s.text(1);
+                break;
             default:
                 out.environment_name = s.text(1);
                 out.environment_protected = s.int64(2) != 0;
         }
     }
-    std::sort(dirs.begin(), dirs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::sort(dirs.begin(), dirs.end(),
+              [](const auto& a, const auto& b) { return a.first > b.first; });
     for (auto& d : dirs) out.catalog_path.push_back(std::move(d.second));
     return out;
 }
