@@ -101,6 +101,8 @@ const json::Value& member(const json::Value& obj, const char* name) {
     return it == obj.MemberEnd() ? null_value : it->value;
 }
 
+// Long on purpose: every check of a stored snapshot against today's catalog, in the order the
+// execution refuses with, sharing the parsed snapshot and the variables read once.
 std::vector<std::string> revalidate(storage::Connection& c, const std::string& secret_key,
                                     const std::string& snapshot_text,
                                     std::vector<std::string>* secrets_out) {
