@@ -23,6 +23,18 @@
 
 namespace orderly::storage {
 
+// A LIKE pattern that matches `text` anywhere, with its own % _ and \ escaped: use it with
+// `LIKE ?n ESCAPE '\'` (the same on SQLite and PostgreSQL).
+inline std::string like_anywhere(std::string_view text) {
+    std::string out = "%";
+    for (char ch : text) {
+        if (ch == '%' || ch == '_' || ch == '\\') out.push_back('\\');
+        out.push_back(ch);
+    }
+    out.push_back('%');
+    return out;
+}
+
 // What a failure means, whatever the driver reported it as (core/error.h).
 using DbErrorKind = StorageFailure;
 

@@ -84,15 +84,6 @@ void write_template_variables(Connection& c, int64_t id, const std::set<std::str
     }
 }
 
-std::string like_escape(const std::string& q) {
-    std::string out;
-    for (char ch : q) {
-        if (ch == '%' || ch == '_' || ch == '\\') out.push_back('\\');
-        out.push_back(ch);
-    }
-    return "%" + out + "%";
-}
-
 void bind_template(Stmt& s, const domain::Template& t) {
     s.bind(2, t.name).bind(3, t.environment).bind(4, t.purpose).bind(5, t.description);
     s.bind(6, t.command).bind(7, strings_json(t.argv)).bind(8, internal_vars_json(t.internal_vars));
@@ -118,7 +109,7 @@ std::vector<domain::Template> list_templates(Connection& c, const TemplateFilter
     else
         s.bind_null(4);
     if (f.q && !f.q->empty())
-        s.bind(5, like_escape(*f.q));
+        s.bind(5, like_anywhere(*f.q));
     else
         s.bind_null(5);
     s.bind(6, f.limit);

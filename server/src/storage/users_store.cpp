@@ -23,14 +23,6 @@ domain::User read_user(Stmt& s) {
     return u;
 }
 
-std::string like_escape(const std::string& q) {
-    std::string out;
-    for (char ch : q) {
-        if (ch == '%' || ch == '_' || ch == '\\') out.push_back('\\');
-        out.push_back(ch);
-    }
-    return "%" + out + "%";
-}
 }  // namespace
 
 std::vector<std::string> roles_of(Connection& c, int64_t user_id) {
@@ -136,7 +128,7 @@ std::vector<domain::User> list_users(Connection& c, const std::optional<std::str
                            " FROM users WHERE id > ?1 AND (username LIKE ?2 ESCAPE '\\' OR "
                            "display_name LIKE ?2 ESCAPE '\\' OR email LIKE ?2 ESCAPE '\\') "
                            "ORDER BY id LIMIT ?3");
-        s.bind(1, after_id).bind(2, like_escape(*q)).bind(3, limit);
+        s.bind(1, after_id).bind(2, like_anywhere(*q)).bind(3, limit);
         while (s.step()) out.push_back(read_user(s));
     } else {
         auto s = c.prepare(std::string("SELECT ") + kUserCols +
