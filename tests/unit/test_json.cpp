@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 #include <string>
+#include <vector>
 
 #include "core/json.h"
 #include "core/time.h"
@@ -89,4 +90,34 @@ TEST_CASE("the writer turns invalid UTF-8 into U+FFFD, so its output is always v
           "h\xc3\xa9llo \xf0\x9f\x98\x80");
     CHECK(json::utf8_safe("\xc0\xaf", scratch) == "\xEF\xBF\xBD\xEF\xBF\xBD");
     CHECK(json::utf8_safe("\xed\xa0\x80", scratch) == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+TEST_CASE("the writer's output is RapidJSON's, for plain and escaped keys and strings alike",
+          "[json]") {
+    // Plain ASCII is copied as it is; anything else takes RapidJSON's escaping: both must give
+    // the same document, commas and colons included.
+    const std::vector<std::string> texts = {
+        "",      "id",      "a b/c?d=1", "say \"hi\"", "back\\slash", "tab\there",
+        "nl\nx", "del\x7f", "\x01\x1f",  "扩容 app01", "~!@#$%^&*()"};
+    json::Writer ours;
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> theirs(buf);
+    ours.start_object();
+    theirs.StartObject();
+    for (const auto& t : texts) {
+        ours.key(t).str(t);
+        theirs.Key(t.data(), static_cast<rapidjson::SizeType>(t.size()));
+        theirs.String(t.data(), static_cast<rapidjson::SizeType>(t.size()));
+    }
+    ours.key("list").start_array();
+    theirs.Key("list");
+    theirs.StartArray();
+    for (const auto& t : texts) {
+        ours.str(t);
+        theirs.String(t.data(), static_cast<rapidjson::SizeType>(t.size()));
+    }
+    ours.end_array().end_object();
+    theirs.EndArray();
+    theirs.EndObject();
+    CHECK(ours.take() == std::string(buf.GetString(), buf.GetSize()));
 }

@@ -2,6 +2,8 @@
 
 #include <rapidjson/reader.h>
 
+#include <cstring>
+
 #include "core/codes.h"
 #include "core/time.h"
 
@@ -130,6 +132,27 @@ Result<void> parse_untrusted(std::string_view body, Document& doc) {
     }
     doc.Swap(tmp);
     return {};
+}
+
+bool TextWriter::PlainString(std::string_view s) {
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return false;
+    }
+    // A key is a string too: Prefix() writes the ',' or ':' that goes before it.
+    Prefix(rapidjson::kStringType);
+    os_->Reserve(s.size() + 2);
+    rapidjson::PutUnsafe(*os_, '"');
+    if (!s.empty()) std::memcpy(os_->PushUnsafe(s.size()), s.data(), s.size());
+    rapidjson::PutUnsafe(*os_, '"');
+    EndValue(true);
+    return true;
+}
+
+void Writer::escaped(std::string_view s) {
+    std::string fixed;
+    s = utf8_safe(s, fixed);
+    w_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
 Writer& Writer::time(int64_t ms) {

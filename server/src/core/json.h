@@ -45,6 +45,15 @@ Result<void> parse_untrusted(std::string_view body, Document& doc);
 // bytes a client sent.
 std::string_view utf8_safe(std::string_view s, std::string& scratch);
 
+// RapidJSON's writer with one addition: a string that needs no escaping is copied as it is.
+class TextWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
+  public:
+    using rapidjson::Writer<rapidjson::StringBuffer>::Writer;
+    // Writes "s" (a key or a string value) when every byte of s is printable ASCII other than
+    // '"' and '\\' and returns true; returns false, writing nothing, otherwise.
+    bool PlainString(std::string_view s);
+};
+
 // Output: a streaming writer with helpers for the types Orderly uses.
 class Writer {
   public:
@@ -68,16 +77,14 @@ class Writer {
         w_.EndArray();
         return *this;
     }
+    // Keys and strings: most are plain ASCII and copied as they are; the rest are made valid
+    // UTF-8 (utf8_safe) and escaped.
     Writer& key(std::string_view k) {
-        std::string fixed;
-        k = utf8_safe(k, fixed);
-        w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+        if (!w_.PlainString(k)) escaped(k);
         return *this;
     }
     Writer& str(std::string_view v) {
-        std::string fixed;
-        v = utf8_safe(v, fixed);
-        w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+        if (!w_.PlainString(v)) escaped(v);
         return *this;
     }
     Writer& num(int64_t v) {
@@ -114,8 +121,9 @@ class Writer {
     std::string_view view() const { return {buf_.GetString(), buf_.GetSize()}; }
 
   private:
+    void escaped(std::string_view s);
     rapidjson::StringBuffer buf_;
-    rapidjson::Writer<rapidjson::StringBuffer> w_;
+    TextWriter w_;
 };
 
 template <typename T>
