@@ -134,12 +134,39 @@ TEST_CASE("workflows: drafts, version checks, deploy once per change", "[storage
     CHECK(kind_of([&] { f.workflows.get(wf.id + 100); }) == ErrorKind::not_found);
 }
 
+TEST_CASE("tickets: a ticket names its service's directories, root first, while it lives",
+          "[storage][app]") {
+    Fixture f;
+    const int64_t service_id = f.service();
+    f.db.write([&](Connection& c) {
+        const int64_t root = storage::insert_catalog_dir(c, "运维", std::nullopt, kNow);
+        const int64_t mid = storage::insert_catalog_dir(c, "变更", root, kNow);
+        const int64_t leaf = storage::insert_catalog_dir(c, "环境", mid, kNow);
+        auto s = *storage::find_service(c, service_id);
+        s.catalog_id = leaf;
+        storage::update_service(c, s, kNow);
+    });
+    const int64_t id = f.submit(service_id, f.ops).ticket.ticket.id;
+    const auto v = f.tickets.get(Fixture::as(f.ops), id);
+    CHECK(v.names.service_name == "Change");
+    CHECK(v.names.catalog_path == std::vector<std::string>{"运维", "变更", "环境"});
+    CHECK_FALSE(v.names.template_name);
+    CHECK_FALSE(v.names.environment_name);
+
+    // A deleted service is not named any more, nor are its directories.
+    f.db.write([&](Connection& c) { storage::delete_service(c, service_id, kNow); });
+    const auto gone = f.tickets.get(Fixture::as(f.ops), id);
+    CHECK_FALSE(gone.names.service_name);
+    CHECK(gone.names.catalog_path.empty());
+    CHECK(gone.ticket.id == id);
+}
+
 TEST_CASE("tickets: who sees a ticket and what they may do", "[storage][app]") {
     Fixture f;
     const auto sub = f.submit(f.service(), f.ops);
     CHECK_FALSE(sub.replayed);
     const int64_t id = sub.ticket.ticket.id;
-    CHECK(sub.ticket.service_name == "Change");
+    CHECK(sub.ticket.names.service_name == "Change");
     REQUIRE(sub.ticket.current_node);
     CHECK(sub.ticket.current_node->key == "review");
 

@@ -126,6 +126,13 @@ struct Fixture {
     }
 };
 
+// The node a ticket waits at, as its readers see it.
+std::optional<storage::NodeView> current_node(storage::Database& db, int64_t id) {
+    return db.read([&](Connection& c) {
+        return storage::ticket_progress(c, *storage::find_ticket(c, id)).node;
+    });
+}
+
 }  // namespace
 
 TEST_CASE("tickets get daily serial numbers per prefix", "[storage][tickets]") {
@@ -143,7 +150,7 @@ TEST_CASE("scenario B through the engine: every node, actor and field in the tim
     Fixture f;
     auto v = f.deploy_change_flow();
     int64_t id = f.submit(v);
-    auto node = f.db.read([&](Connection& c) { return storage::current_node(c, id); });
+    auto node = current_node(f.db, id);
     REQUIRE(node);
     CHECK(node->key == "review");
     REQUIRE(node->assignees.size() == 1);
@@ -170,7 +177,7 @@ TEST_CASE("scenario B through the engine: every node, actor and field in the tim
     CHECK(seen ==
           std::vector<std::string>{"submit:ops", "approve:lead", "fill:ops", "evaluate:qc"});
     CHECK(steps[2].fields_json->find("3 servers swapped") != std::string::npos);
-    CHECK_FALSE(f.db.read([&](Connection& c) { return storage::current_node(c, id); }));
+    CHECK_FALSE(current_node(f.db, id));
 }
 
 TEST_CASE("a stale version changes nothing", "[storage][tickets]") {
@@ -225,7 +232,7 @@ TEST_CASE("reject, withdraw, transfer, return and comments", "[storage][tickets]
     in.request.text = "review missed the rollback plan";
     REQUIRE(
         f.db.write([&](Connection& c) { return apply_ticket_action(c, moved, in, kNow); }).ok());
-    auto node = f.db.read([&](Connection& c) { return storage::current_node(c, moved); });
+    auto node = current_node(f.db, moved);
     REQUIRE(node);
     CHECK(node->key == "review");
     CHECK(node->assignees.at(0).username == "lead");  // resolved afresh
@@ -324,7 +331,7 @@ TEST_CASE("a node nobody can act on refuses the step that would enter it", "[sto
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == ErrorKind::unprocessable);
     CHECK(r.error().message.find("变更总结") != std::string::npos);
-    auto node = f.db.read([&](Connection& c) { return storage::current_node(c, id); });
+    auto node = current_node(f.db, id);
     CHECK(node->key == "review");
     CHECK(node->assignees.at(0).state == "pending");
 }

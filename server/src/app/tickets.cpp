@@ -30,8 +30,10 @@ Error ticket_not_found(int64_t id) {
 }
 
 // The ticket, or 404 when it does not exist or the caller may not see it (no difference shown).
-domain::Ticket load_visible(storage::Connection& c, int64_t id, const Caller& who) {
-    auto t = storage::find_ticket(c, id);
+// With `names`, also the names it shows.
+domain::Ticket load_visible(storage::Connection& c, int64_t id, const Caller& who,
+                            domain::TicketNames* names = nullptr) {
+    auto t = names ? storage::find_ticket(c, id, *names) : storage::find_ticket(c, id);
     if (!t || !storage::can_read_ticket(c, *t, who.user_id(), read_all(who)))
         fail(ticket_not_found(id));
     return std::move(*t);
@@ -50,24 +52,12 @@ void require_confirmation(storage::Connection& c, const std::optional<std::strin
                        {{"environment", e->key}, {"environment_name", e->name}}));
 }
 
-// The names of the ticket's service (and the service's catalog directories, root first),
-// template and environment.
-void read_names(storage::Connection& c, const domain::Ticket& t, TicketView& v) {
-    auto names = storage::ticket_names(c, t.service_id, t.template_id, t.environment);
-    v.service_name = std::move(names.service_name);
-    v.catalog_path = std::move(names.catalog_path);
-    v.template_name = std::move(names.template_name);
-    v.environment_name = std::move(names.environment_name);
-    v.environment_protected = names.environment_protected;
-}
-
-TicketView view_of(storage::Connection& c, domain::Ticket t, const Caller& who) {
-    TicketView v;
+// The view of ticket t, whose names are in v.names already.
+TicketView view_of(storage::Connection& c, domain::Ticket t, TicketView v, const Caller& who) {
     v.flow = storage::ticket_flow(c, t);
-    const domain::TicketState state = storage::load_ticket_state(c, t);
-    v.allowed_actions = domain::allowed_actions(v.flow.def, state, who.user_id());
-    read_names(c, t, v);
-    v.current_node = storage::current_node(c, t.id);
+    auto progress = storage::ticket_progress(c, t);
+    v.allowed_actions = domain::allowed_actions(v.flow.def, progress.state, who.user_id());
+    v.current_node = std::move(progress.node);
     v.steps = storage::ticket_steps(c, t.id);
     v.executions = executions_of_ticket(c, t.id);
     // How the last execution ended, or its state while it runs. A cancelled run leaves the
@@ -84,9 +74,10 @@ TicketView view_of(storage::Connection& c, domain::Ticket t, const Caller& who) 
 // queued behind.
 TicketView view_after_change(storage::Database& db, int64_t id, const Caller& who) {
     return db.read([&](storage::Connection& c) {
-        auto t = storage::find_ticket(c, id);
+        TicketView v;
+        auto t = storage::find_ticket(c, id, v.names);
         if (!t) fail(ticket_not_found(id));
-        return view_of(c, std::move(*t), who);
+        return view_of(c, std::move(*t), std::move(v), who);
     });
 }
 
@@ -166,8 +157,11 @@ Submitted Tickets::submit(const Caller& who, const SubmitInput& in) const {
 }
 
 TicketView Tickets::get(const Caller& who, int64_t id) const {
-    return db_.read(
-        [&](storage::Connection& c) { return view_of(c, load_visible(c, id, who), who); });
+    return db_.read([&](storage::Connection& c) {
+        TicketView v;
+        auto t = load_visible(c, id, who, &v.names);
+        return view_of(c, std::move(t), std::move(v), who);
+    });
 }
 
 std::vector<domain::TicketSummary> Tickets::list(const Caller& who, domain::TicketFilter f) const {

@@ -35,11 +35,7 @@ struct TicketView {
     std::vector<domain::Action> allowed_actions;  // of the reader, now
     // Names a reader needs without permissions on the catalog: the service's, its catalog
     // directories' (root first), the template's and the environment's.
-    std::optional<std::string> service_name;
-    std::vector<std::string> catalog_path;
-    std::optional<std::string> template_name;
-    std::optional<std::string> environment_name;
-    bool environment_protected = false;
+    domain::TicketNames names;
     // How the last execution ended ("succeeded", "failed", "timed_out", "cancelled",
     // "interrupted") or its state while it runs; none when it never ran.
     std::optional<std::string> execution_result;

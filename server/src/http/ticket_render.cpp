@@ -56,12 +56,12 @@ void write_snapshot(json::Writer& w, const std::string& text) {
 // What a reader of the ticket needs to show it, without permissions on the catalog: the names of
 // its service (and the service's catalog directories, root first), template and environment.
 void write_ticket_names(json::Writer& w, const app::TicketView& v) {
-    w.kv("service_name", v.service_name);
-    w.kv("catalog_path", v.catalog_path);
-    w.kv("template_name", v.template_name);
+    w.kv("service_name", v.names.service_name);
+    w.kv("catalog_path", v.names.catalog_path);
+    w.kv("template_name", v.names.template_name);
     w.kv("environment_key", v.ticket.environment);
-    w.kv("environment_name", v.environment_name);
-    w.key("environment_protected").boolean(v.environment_protected);
+    w.kv("environment_name", v.names.environment_name);
+    w.key("environment_protected").boolean(v.names.environment_protected);
 }
 
 void write_current_node(json::Writer& w, const app::TicketView& v) {

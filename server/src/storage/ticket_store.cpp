@@ -25,17 +25,18 @@ using domain::TicketStatus;
 
 namespace {
 
-constexpr const char* kTicketSelect =
-    "SELECT t.id, t.sn, t.title, t.status, t.service_id, t.template_id, t.workflow_version_id, "
-    "t.business, t.environment, t.purpose, t.creator_id, u.username, u.display_name, t.fields, "
-    "t.variables, t.template_snapshot, t.created_at, t.updated_at, t.finished_at, t.version "
-    "FROM tickets t JOIN users u ON u.id = t.creator_id ";
-
 TicketStatus status_from(const std::string& s) {
     auto st = domain::parse_ticket_status(s);
     if (!st) throw std::runtime_error("unknown ticket status in the database: " + s);
     return *st;
 }
+
+// The columns ticket_from() reads, of tickets t joined with users u (its creator). A macro, so
+// that statements using it stay string literals.
+#define ORDERLY_TICKET_COLUMNS                                                                   \
+    "t.id, t.sn, t.title, t.status, t.service_id, t.template_id, t.workflow_version_id, "        \
+    "t.business, t.environment, t.purpose, t.creator_id, u.username, u.display_name, t.fields, " \
+    "t.variables, t.template_snapshot, t.created_at, t.updated_at, t.finished_at, t.version"
 
 Ticket ticket_from(Stmt& s) {
     Ticket t;
@@ -99,10 +100,46 @@ std::string next_serial(Connection& c, const std::string& prefix, TimeMs now) {
 // ---- reading
 
 std::optional<Ticket> find_ticket(Connection& c, int64_t id) {
-    auto s = c.prepare(std::string(kTicketSelect) + "WHERE t.id = ?1");
+    auto s = c.prepare("SELECT " ORDERLY_TICKET_COLUMNS
+                       " FROM tickets t JOIN users u ON u.id = t.creator_id WHERE t.id = ?1");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     return ticket_from(s);
+}
+
+std::optional<Ticket> find_ticket(Connection& c, int64_t id, domain::TicketNames& names) {
+    // The names come with the ticket (one statement), the catalog directories one statement
+    // each: the hot path of a ticket read asks for them on every request.
+    std::optional<int64_t> dir;
+    std::optional<Ticket> t;
+    {
+        auto s = c.prepare("SELECT " ORDERLY_TICKET_COLUMNS
+                           ", sv.name, sv.catalog_id, tp.name, e.name, "
+                           "e.protected FROM tickets t JOIN users u ON u.id = t.creator_id "
+                           "LEFT JOIN services sv ON sv.id = t.service_id AND sv.deleted = 0 "
+                           "LEFT JOIN templates tp ON tp.id = t.template_id "
+                           "LEFT JOIN environments e ON e.key = t.environment WHERE t.id = ?1");
+        s.bind(1, id);
+        if (!s.step()) return std::nullopt;
+        t = ticket_from(s);
+        names.service_name = s.opt_text(20);
+        dir = s.opt_int64(21);
+        names.template_name = s.opt_text(22);
+        names.environment_name = s.opt_text(23);
+        names.environment_protected = s.opt_int64(24).value_or(0) != 0;
+    }
+    // The service's directory, then its parents: 64 at most, as a guard against a cycle.
+    names.catalog_path.clear();
+    auto s = c.prepare("SELECT name, parent_id FROM catalog_dirs WHERE id = ?1");
+    for (int depth = 0; dir && depth < 64; ++depth) {
+        s.bind(1, *dir);
+        if (!s.step()) break;
+        names.catalog_path.push_back(s.text(0));
+        dir = s.opt_int64(1);
+        s.reset();
+    }
+    std::reverse(names.catalog_path.begin(), names.catalog_path.end());
+    return t;
 }
 
 // Keyed by the database file and the version id; bounded.
@@ -126,20 +163,29 @@ std::shared_ptr<const CachedVersion> cached_version(Connection& c, int64_t versi
 }
 
 // Two statements: the ticket's activations (the active one and the visited nodes), then every
-// assignee it ever had (who may see it, and who acts on the active node).
-domain::TicketState load_ticket_state(Connection& c, const Ticket& t) {
-    domain::TicketState st;
+// assignee it ever had (who may see it, and who acts on the active node) with their names.
+TicketProgress ticket_progress(Connection& c, const Ticket& t) {
+    TicketProgress out;
+    domain::TicketState& st = out.state;
     st.creator_id = t.creator_id;
     st.status = t.status;
     st.fields = t.fields;
     {
         auto s = c.prepare(
-            "SELECT id, node_key, state = 'active' FROM ticket_nodes "
+            "SELECT id, node_key, CASE WHEN state = 'active' THEN 1 ELSE 0 END, node_name, "
+            "node_type, entered_at FROM ticket_nodes "
             "WHERE ticket_id = ?1 AND state IN ('active', 'done') ORDER BY id");
         s.bind(1, t.id);
         while (s.step()) {
             std::string k = s.text(1);
             if (s.integer(2)) {
+                NodeView n;
+                n.activation_id = s.int64(0);
+                n.key = k;
+                n.name = s.text(3);
+                n.type = s.text(4);
+                n.entered_at = s.int64(5);
+                out.node = std::move(n);
                 domain::ActiveNode a;
                 a.id = s.int64(0);
                 a.node_key = std::move(k);
@@ -149,24 +195,39 @@ domain::TicketState load_ticket_state(Connection& c, const Ticket& t) {
             }
         }
     }
+    std::vector<std::pair<std::pair<TimeMs, int64_t>, AssigneeView>> shown;  // (assigned_at, user)
     {
-        auto s =
-            c.prepare("SELECT user_id, node_id, state FROM ticket_assignees WHERE ticket_id = ?1");
+        auto s = c.prepare(
+            "SELECT a.user_id, a.node_id, a.state, a.assigned_at, u.username, u.display_name "
+            "FROM ticket_assignees a LEFT JOIN users u ON u.id = a.user_id WHERE a.ticket_id = ?1");
         s.bind(1, t.id);
         while (s.step()) {
             const int64_t user = s.int64(0);
             st.operators_ever.insert(user);
             if (st.active && s.int64(1) == st.active->id) {
-                auto state = domain::parse_assignee_state(s.text(2));
-                st.active->assignees.push_back({user, state.value_or(AssigneeState::closed)});
+                std::string state = s.text(2);
+                auto parsed = domain::parse_assignee_state(state);
+                st.active->assignees.push_back({user, parsed.value_or(AssigneeState::closed)});
+                shown.push_back(
+                    {{s.int64(3), user}, {user, s.text(4), s.text(5), std::move(state)}});
             }
         }
     }
-    // In user order, sorted here: an ORDER BY would cost SQLite a temporary b-tree per call.
+    // Sorted here: an ORDER BY would cost SQLite a temporary b-tree per call. The engine takes
+    // the assignees in user order, a reader in the order they were assigned.
     if (st.active)
         std::sort(st.active->assignees.begin(), st.active->assignees.end(),
                   [](const auto& a, const auto& b) { return a.user_id < b.user_id; });
-    return st;
+    if (out.node) {
+        std::sort(shown.begin(), shown.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (auto& a : shown) out.node->assignees.push_back(std::move(a.second));
+    }
+    return out;
+}
+
+domain::TicketState load_ticket_state(Connection& c, const Ticket& t) {
+    return ticket_progress(c, t).state;
 }
 
 bool can_read_ticket(Connection& c, const Ticket& t, int64_t user_id, bool read_all) {
@@ -175,36 +236,6 @@ bool can_read_ticket(Connection& c, const Ticket& t, int64_t user_id, bool read_
         c.prepare("SELECT 1 FROM ticket_assignees WHERE ticket_id = ?1 AND user_id = ?2 LIMIT 1");
     s.bind(1, t.id).bind(2, user_id);
     return s.step();
-}
-
-std::optional<NodeView> current_node(Connection& c, int64_t ticket_id) {
-    auto s = c.prepare(
-        "SELECT n.id, n.node_key, n.node_name, n.node_type, n.entered_at, a.user_id, u.username, "
-        "u.display_name, a.state, a.assigned_at FROM ticket_nodes n "
-        "LEFT JOIN ticket_assignees a ON a.node_id = n.id "
-        "LEFT JOIN users u ON u.id = a.user_id "
-        "WHERE n.ticket_id = ?1 AND n.state = 'active'");
-    s.bind(1, ticket_id);
-    if (!s.step()) return std::nullopt;
-    NodeView n;
-    n.activation_id = s.int64(0);
-    n.key = s.text(1);
-    n.name = s.text(2);
-    n.type = s.text(3);
-    n.entered_at = s.int64(4);
-    std::vector<std::pair<std::pair<TimeMs, int64_t>, size_t>> order;  // (assigned_at, user)
-    do {
-        if (s.is_null(5)) continue;
-        order.push_back({{s.int64(9), s.int64(5)}, n.assignees.size()});
-        n.assignees.push_back({s.int64(5), s.text(6), s.text(7), s.text(8)});
-    } while (s.step());
-    // In the order they were assigned, sorted here rather than by a temporary b-tree in SQLite.
-    std::sort(order.begin(), order.end());
-    std::vector<AssigneeView> sorted;
-    sorted.reserve(order.size());
-    for (const auto& o : order) sorted.push_back(std::move(n.assignees[o.second]));
-    n.assignees = std::move(sorted);
-    return n;
 }
 
 std::vector<StepView> ticket_steps(Connection& c, int64_t ticket_id) {
@@ -420,58 +451,6 @@ void SqlAuditTrail::append(const domain::AuditEvent& e) {
 TicketFlow ticket_flow(Connection& c, const Ticket& t) {
     SqlWorkflowVersions versions(c);
     return domain::ticket_flow(versions, t);
-}
-
-domain::TicketNames ticket_names(Connection& c, std::optional<int64_t> service_id,
-                                 std::optional<int64_t> template_id,
-                                 const std::optional<std::string>& environment) {
-    // kind 0: the service, 1: a directory (depth 0 = the service's own), 2: the template,
-    // 3: the environment (the number is whether it is protected). 64 directories at most, as a
-    // guard against a cycle.
-    auto s = c.prepare(
-        "WITH RECURSIVE dirs(name, parent_id, depth) AS ("
-        " SELECT d.name, d.parent_id, 0 FROM services sv"
-        " JOIN catalog_dirs d ON d.id = sv.catalog_id WHERE sv.id = ?1 AND sv.deleted = 0"
-        " UNION ALL SELECT d.name, d.parent_id, dirs.depth + 1 FROM dirs"
-        " JOIN catalog_dirs d ON d.id = dirs.parent_id WHERE dirs.depth < 63) "
-        "SELECT 0, name, 0 FROM services WHERE id = ?1 AND deleted = 0 "
-        "UNION ALL SELECT 1, name, depth FROM dirs "
-        "UNION ALL SELECT 2, name, 0 FROM templates WHERE id = ?2 "
-        "UNION ALL SELECT 3, name, protected FROM environments WHERE key = ?3");
-    if (service_id)
-        s.bind(1, *service_id);
-    else
-        s.bind_null(1);
-    if (template_id)
-        s.bind(2, *template_id);
-    else
-        s.bind_null(2);
-    if (environment)
-        s.bind(3, *environment);
-    else
-        s.bind_null(3);
-    domain::TicketNames out;
-    std::vector<std::pair<int64_t, std::string>> dirs;
-    while (s.step()) {
-        switch (s.int64(0)) {
-            case 0:
-                out.service_name = s.text(1);
-                break;
-            case 1:
-                dirs.emplace_back(s.int64(2), s.text(1));
-                break;
-            case 2:
-                out.template_name = s.text(1);
-                break;
-            default:
-                out.environment_name = s.text(1);
-                out.environment_protected = s.int64(2) != 0;
-        }
-    }
-    std::sort(dirs.begin(), dirs.end(),
-              [](const auto& a, const auto& b) { return a.first > b.first; });
-    for (auto& d : dirs) out.catalog_path.push_back(std::move(d.second));
-    return out;
 }
 
 }  // namespace orderly::storage

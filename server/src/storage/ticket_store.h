@@ -44,6 +44,8 @@ void remember_idempotency_key(Connection& c, int64_t user_id, const std::string&
 // ---- reading
 
 std::optional<Ticket> find_ticket(Connection& c, int64_t id);
+// The same, with the names it shows (domain::TicketNames) in `names`.
+std::optional<Ticket> find_ticket(Connection& c, int64_t id, domain::TicketNames& names);
 domain::TicketState load_ticket_state(Connection& c, const Ticket& t);
 // Its creator, anyone who is or was an operator of one of its nodes, or read_all
 // (ticket.read_all / audit.read).
@@ -51,14 +53,14 @@ bool can_read_ticket(Connection& c, const Ticket& t, int64_t user_id, bool read_
 
 using AssigneeView = domain::AssigneeView;
 using NodeView = domain::NodeView;
-// The node the ticket waits at (none when it is finished, rejected, ...).
-std::optional<NodeView> current_node(Connection& c, int64_t ticket_id);
-
-// The names a ticket shows (domain::TicketNames), in one statement: the hot path of a ticket
-// read asks for them on every request.
-domain::TicketNames ticket_names(Connection& c, std::optional<int64_t> service_id,
-                                 std::optional<int64_t> template_id,
-                                 const std::optional<std::string>& environment);
+// Where a ticket is in its flow: the state the engine decides on, and the node it waits at as a
+// reader sees it (none when it is finished, rejected, ...), its assignees in the order they were
+// assigned.
+struct TicketProgress {
+    domain::TicketState state;
+    std::optional<NodeView> node;
+};
+TicketProgress ticket_progress(Connection& c, const Ticket& t);
 
 using StepView = domain::StepView;
 std::vector<StepView> ticket_steps(Connection& c, int64_t ticket_id);
