@@ -92,7 +92,7 @@ std::string serialize_response(const Request& req, const Response& res, bool clo
     h.reserve(res.headers.size() + 8);
     if (!res.content_type.empty()) h.emplace_back("Content-Type", res.content_type);
     h.emplace_back("X-Request-Id", req.request_id);
-    for (const auto& kv : res.headers) h.push_back(kv);
+    for (const auto& [k, v] : res.headers) h.emplace_back(k, v);
     if (!has_header(res, "cache-control")) h.emplace_back("Cache-Control", "no-store");
     if (!has_header(res, "content-security-policy"))
         h.emplace_back("Content-Security-Policy", kApiCsp);

@@ -495,7 +495,10 @@ std::string http_date(int64_t unix_seconds) {
 namespace {
 // Header values come from handlers; a CR or LF in one would split the response.
 void append_clean(std::string& out, std::string_view v) {
-    for (char c : v) out.push_back(c == '\r' || c == '\n' || c == '\0' ? ' ' : c);
+    const size_t at = out.size();
+    out.append(v);
+    for (size_t i = at; i < out.size(); ++i)
+        if (out[i] == '\r' || out[i] == '\n' || out[i] == '\0') out[i] = ' ';
 }
 }  // namespace
 
@@ -503,7 +506,9 @@ std::string serialize(const OutResponse& r, const std::string& date) {
     const size_t body_size = r.body ? r.body->size() : 0;
     const bool no_body = r.head || r.status < 200 || r.status == 204 || r.status == 304;
     std::string out;
-    out.reserve(256 + (no_body ? 0 : body_size));
+    size_t head_size = 128 + date.size();  // status line, Date, Content-Length, Connection
+    for (const auto& [k, v] : r.headers) head_size += k.size() + v.size() + 4;
+    out.reserve(head_size + (no_body ? 0 : body_size));
     out.append("HTTP/1.1 ").append(std::to_string(r.status)).append(" ");
     out.append(reason_phrase(r.status)).append("\r\n");
     out.append("Date: ").append(date).append("\r\n");

@@ -57,7 +57,8 @@ std::string http_date(int64_t unix_seconds);
 // Content-Length still says how long it would be (RFC 9110 §9.3.2).
 struct OutResponse {
     int status = 200;
-    std::vector<std::pair<std::string, std::string>> headers;  // without Content-Length
+    // Without Content-Length; the texts must outlive serialize().
+    std::vector<std::pair<std::string_view, std::string_view>> headers;
     const std::string* body = nullptr;
     bool head = false;
     bool close = false;

@@ -133,6 +133,8 @@ class Stmt {
 
     // Returns true when a row is available, false when done. Throws DbError otherwise.
     bool step() { return s_->step(); }
+    // Ends this use early and clears the bindings, to run the statement again.
+    void reset() { s_->reset(); }
     // Like step() for a statement that returns no rows, reporting the constraint violations a
     // caller can handle itself instead of throwing them.
     ExecResult exec_checked() { return s_->exec_checked(); }
@@ -164,8 +166,19 @@ class Connection {
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
-    // Prepared statements are cached by SQL text for the connection's lifetime.
-    Stmt prepare(std::string_view sql) { return Stmt(&statement(sql)); }
+    // Prepared statements are cached by SQL text for the connection's lifetime. Most SQL is a
+    // string literal, passed again from the same address: a small table by address answers
+    // those without hashing the text (the text is still compared, as an address may be reused
+    // by other text).
+    Stmt prepare(std::string_view sql) {
+        Recent& r = recent_[(reinterpret_cast<uintptr_t>(sql.data()) >> 3) % kRecent];
+        if (r.address != sql.data() || r.sql != sql) {
+            r.stmt = &statement(sql);
+            r.address = sql.data();
+            r.sql.assign(sql);
+        }
+        return Stmt(r.stmt);
+    }
     // Runs one or more statements without results (migrations, settings).
     virtual void exec_script(const std::string& sql) = 0;
     virtual int64_t last_insert_rowid() const = 0;
@@ -180,13 +193,21 @@ class Connection {
   protected:
     Connection(std::string path, const Dialect& dialect)
         : path_(std::move(path)), dialect_(&dialect) {}
-    // The cached statement for sql, prepared on first use.
+    // The cached statement for sql, prepared on first use. The reference stays valid for the
+    // connection's lifetime (prepare() keeps it).
     virtual StatementBackend& statement(std::string_view sql) = 0;
     void set_path(std::string path) { path_ = std::move(path); }
 
   private:
+    struct Recent {
+        const char* address = nullptr;
+        std::string sql;
+        StatementBackend* stmt = nullptr;
+    };
+    static constexpr size_t kRecent = 64;
     std::string path_;
     const Dialect* dialect_;
+    Recent recent_[kRecent];
 };
 
 }  // namespace orderly::storage
