@@ -9,6 +9,7 @@
 #include "http/app.h"
 #include "integrations/crypto.h"
 #include "integrations/run_command.h"
+#include "storage/catalog_ports.h"
 
 #include "support/process.h"
 #include "test_catalog_support.h"
@@ -46,13 +47,15 @@ Result<std::string> snapshot(int64_t id, const std::string& variables_json,
     vars.Parse(variables_json.c_str());
     REQUIRE_FALSE(vars.HasParseError());
     return server().db().write([&](storage::Connection& c) {
-        return app::snapshot_template_submission(c, id, vars, http::submitter(who));
+        storage::SqlCatalogReader catalog(c);
+        return app::snapshot_template_submission(catalog, id, vars, http::submitter(who));
     });
 }
 
 Result<V> revalidate(const std::string& snap, V* secrets = nullptr) {
     return server().db().read([&](storage::Connection& c) {
-        return app::revalidate_snapshot(c, secret_key(), snap, secrets);
+        storage::SqlCatalogReader catalog(c);
+        return app::revalidate_snapshot(catalog, secret_key(), snap, secrets);
     });
 }
 

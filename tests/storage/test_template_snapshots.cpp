@@ -1,14 +1,19 @@
-// The template snapshot rules of the application layer (app/template_snapshots.h), called
-// directly, without HTTP, on a temp-file database with the real migrations.
+// The template snapshot rules of the application layer (app/template_snapshots.h) and the options
+// runs of script-fed variables (app/variable_options.h), called directly, without HTTP, over the
+// SQL catalog ports (storage/catalog_ports.h) on a temp-file database with the real migrations.
+// tests/unit covers the rules themselves over in-memory fakes.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 
 #include "app/config_secrets.h"
 #include "app/template_snapshots.h"
+#include "app/variable_options.h"
 #include "integrations/crypto.h"
+#include "storage/catalog_ports.h"
 #include "storage/catalog_store.h"
 #include "storage/database.h"
+#include "support/fake_ticket_ports.h"
 #include "support/process.h"
 
 using namespace orderly;
@@ -81,7 +86,8 @@ TEST_CASE("a template submission is checked against its submitter and its variab
     outsider.roles = {"dev"};
     outsider.ticket_submit = true;
     auto denied = cat.db.read([&](Connection& c) {
-        return app::snapshot_template_submission(c, cat.template_id, variables, outsider);
+        storage::SqlCatalogReader catalog(c);
+        return app::snapshot_template_submission(catalog, cat.template_id, variables, outsider);
     });
     REQUIRE_FALSE(denied.ok());
     CHECK(denied.error().kind == ErrorKind::forbidden);
@@ -91,7 +97,8 @@ TEST_CASE("a template submission is checked against its submitter and its variab
     ops.roles = {"ops"};
     auto wrong = parse(R"({"Hosts":["h3"],"Token":"t0ps3cret"})");
     auto refused = cat.db.read([&](Connection& c) {
-        return app::snapshot_template_submission(c, cat.template_id, wrong, ops);
+        storage::SqlCatalogReader catalog(c);
+        return app::snapshot_template_submission(catalog, cat.template_id, wrong, ops);
     });
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().kind == ErrorKind::bad_request);
@@ -99,7 +106,8 @@ TEST_CASE("a template submission is checked against its submitter and its variab
     CHECK(refused.error().fields[0].field == "variables.Hosts");
 
     auto snapshot = cat.db.read([&](Connection& c) {
-        return unwrap(app::snapshot_template_submission(c, cat.template_id, variables, ops));
+        storage::SqlCatalogReader catalog(c);
+        return unwrap(app::snapshot_template_submission(catalog, cat.template_id, variables, ops));
     });
     auto snap = parse(snapshot);
     CHECK(json::get_int(snap, "template_id") == cat.template_id);
@@ -113,11 +121,14 @@ TEST_CASE("a snapshot is re-checked when it runs: config resolved, secrets liste
     admin.admin = true;
     auto variables = parse(R"({"Hosts":["h1","h2"],"Token":"t0ps3cret"})");
     auto snapshot = cat.db.read([&](Connection& c) {
-        return unwrap(app::snapshot_template_submission(c, cat.template_id, variables, admin));
+        storage::SqlCatalogReader catalog(c);
+        return unwrap(
+            app::snapshot_template_submission(catalog, cat.template_id, variables, admin));
     });
     std::vector<std::string> secrets;
     auto argv = cat.db.read([&](Connection& c) {
-        return unwrap(app::revalidate_snapshot(c, cat.key, snapshot, &secrets));
+        storage::SqlCatalogReader catalog(c);
+        return unwrap(app::revalidate_snapshot(catalog, cat.key, snapshot, &secrets));
     });
     CHECK(argv ==
           std::vector<std::string>{"deploy", "-i", "h1,h2", "-p", "pw-123", "-t", "t0ps3cret"});
@@ -130,11 +141,53 @@ TEST_CASE("a snapshot is re-checked when it runs: config resolved, secrets liste
         hosts.options = {{"h1", "h1"}};
         storage::update_variable(c, hosts, false, 2);
     });
-    auto stale = cat.db.read(
-        [&](Connection& c) { return app::revalidate_snapshot(c, cat.key, snapshot, nullptr); });
+    auto stale = cat.db.read([&](Connection& c) {
+        storage::SqlCatalogReader catalog(c);
+        return app::revalidate_snapshot(catalog, cat.key, snapshot, nullptr);
+    });
     REQUIRE_FALSE(stale.ok());
     CHECK(stale.error().kind == ErrorKind::unprocessable);
     CHECK(stale.error().code == "variable.not_an_option");
     REQUIRE(stale.error().fields.size() == 1);
     CHECK(stale.error().fields[0].field == "variables.Hosts");
+}
+
+TEST_CASE("an options run stores its list, or why it failed, in the variable's row",
+          "[storage][catalog][app]") {
+    Catalog cat;
+    cat.db.write([&](Connection& c) {
+        domain::Variable v;
+        v.name = "Scripted";
+        v.source = domain::VariableSource::script;
+        v.command = "inventory";
+        v.argv = {"inventory"};
+        unwrap(storage::insert_variable(c, v, 1));
+    });
+    storage::SqlCatalogTransactions catalog(cat.db);
+    test::ManualClock clock(1'000'000);
+    integrations::CommandResult next;
+    next.exit_code = 0;
+    next.out = R"(["web1","web2"])";
+    auto run = [&](const std::vector<std::string>&, int, size_t) { return next; };
+    auto fresh = app::variable_options(catalog, run, clock, "Scripted", false, false);
+    CHECK_FALSE(fresh.cached);
+    auto row = cat.db.read([&](Connection& c) { return *storage::find_variable(c, "Scripted"); });
+    REQUIRE(row.cached);
+    CHECK(domain::option_values(*row.cached) == std::vector<std::string>{"web1", "web2"});
+    CHECK(row.cached_at == 1'000'000);
+
+    next.exit_code = 2;
+    next.err = "inventory: down";
+    clock.advance(row.cache_s * 1000);
+    CHECK_THROWS_AS(app::variable_options(catalog, run, clock, "Scripted", false, false),
+                    ErrorException);
+    row = cat.db.read([&](Connection& c) { return *storage::find_variable(c, "Scripted"); });
+    CHECK(row.last_error ==
+          "the options script of \"Scripted\" failed with exit code 2: "
+          "inventory: down");
+    CHECK(row.last_error_code == "variable.script_exit_code");
+    CHECK(row.last_error_params == R"({"name":"Scripted","exit_code":2})");
+    CHECK(row.last_error_at == 1'000'000 + row.cache_s * 1000);
+    REQUIRE(row.cached);  // the last good list stays
+    CHECK(domain::option_values(*row.cached) == std::vector<std::string>{"web1", "web2"});
 }

@@ -8,6 +8,7 @@
 #include "core/codes.h"
 #include "domain/catalog_json.h"
 #include "storage/accounts_store.h"
+#include "storage/catalog_ports.h"
 #include "storage/catalog_store.h"
 #include "storage/database.h"
 
@@ -116,8 +117,9 @@ TemplatePage Catalog::templates(const Caller& who, const Submitter& submitter,
     // The submit page: people who do not manage the catalog see active templates only.
     if (!who.can("catalog.manage")) filter.active = true;
     return db_.read([&](storage::Connection& c) {
+        storage::SqlCatalogReader catalog(c);
         TemplatePage page;
-        page.variables = load_variables(c);
+        page.variables = load_variables(catalog);
         // "submittable" is decided here, not in SQL: rows are fetched until the page is full.
         page.items = fetch_kept<domain::Template>(
             limit,
@@ -135,8 +137,9 @@ TemplatePage Catalog::templates(const Caller& who, const Submitter& submitter,
 
 TemplateView Catalog::get_template(int64_t id) {
     return db_.read([&](storage::Connection& c) {
-        auto t = load_template(c, id);
-        return TemplateView{std::move(t), load_variables(c)};
+        storage::SqlCatalogReader catalog(c);
+        auto t = load_template(catalog, id);
+        return TemplateView{std::move(t), load_variables(catalog)};
     });
 }
 
@@ -145,10 +148,11 @@ TemplateView Catalog::create_template(const Caller& who, const json::Value& body
     apply_template_body(t, body);
     TimeMs now = clock_.now_ms();
     return db_.write([&](storage::Connection& c) {
-        auto vars = load_variables(c);
+        storage::SqlCatalogReader catalog(c);
+        auto vars = load_variables(catalog);
         auto registered = validate_template(c, t, vars);
         int64_t id = unwrap(storage::insert_template(c, t, registered, now));
-        auto created = load_template(c, id);
+        auto created = load_template(catalog, id);
         audit(c, who, now, "template.create", "template", std::to_string(id),
               "created template " + created.name, std::nullopt,
               domain::template_audit_json(created));
@@ -161,14 +165,15 @@ TemplateView Catalog::update_template(const Caller& who, int64_t id,
                                       const json::Value& body) {
     TimeMs now = clock_.now_ms();
     return db_.write([&](storage::Connection& c) {
-        auto t = load_template(c, id);
+        storage::SqlCatalogReader catalog(c);
+        auto t = load_template(catalog, id);
         check_version(if_match, t.version, "template " + std::to_string(id));
         auto before = domain::template_audit_json(t);
         apply_template_body(t, body);
-        auto vars = load_variables(c);
+        auto vars = load_variables(catalog);
         auto registered = validate_template(c, t, vars);
         unwrap(storage::update_template(c, t, registered, now));
-        auto after = load_template(c, id);
+        auto after = load_template(catalog, id);
         audit(c, who, now, "template.update", "template", std::to_string(id),
               "updated template " + after.name, before, domain::template_audit_json(after));
         return TemplateView{std::move(after), std::move(vars)};
@@ -179,7 +184,8 @@ void Catalog::delete_template(const Caller& who, int64_t id,
                               const std::optional<std::string>& if_match) {
     TimeMs now = clock_.now_ms();
     db_.write([&](storage::Connection& c) {
-        auto t = load_template(c, id);
+        storage::SqlCatalogReader catalog(c);
+        auto t = load_template(catalog, id);
         check_version(if_match, t.version, "template " + std::to_string(id));
         unwrap(storage::delete_template(c, id));
         audit(c, who, now, "template.delete", "template", std::to_string(id),
@@ -191,9 +197,10 @@ TemplatePreviewView Catalog::preview_template(const Caller& who, const Submitter
                                               int64_t id, const json::Value& variables) {
     const bool manages = who.can("catalog.manage");
     return db_.read([&](storage::Connection& c) {
+        storage::SqlCatalogReader catalog(c);
         TemplatePreviewView out;
-        out.preview =
-            app::preview_template(c, secret_key_, id, variables, manages ? nullptr : &submitter);
+        out.preview = app::preview_template(catalog, secret_key_, id, variables,
+                                            manages ? nullptr : &submitter);
         const auto& p = out.preview;
         out.run = run_preview(c, p.environment, p.argv, p.secrets, p.values);
         return out;

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "integrations/crypto.h"
+#include "storage/catalog_ports.h"
 #include "storage/catalog_store.h"
 
 namespace orderly::app {
@@ -94,19 +95,33 @@ std::optional<domain::ConfigRevision> previous_config_revision(storage::Connecti
     return list.front();
 }
 
-std::optional<std::string> config_value(storage::Connection& c, const std::string& secret_key,
-                                        const std::string& env, const std::string& key) {
-    auto v = storage::config_value(c, env, key);
+std::optional<std::string> config_value(domain::CatalogReader& catalog,
+                                        const std::string& secret_key, const std::string& env,
+                                        const std::string& key) {
+    auto v = catalog.config_value(env, key);
     if (!v) return std::nullopt;
     return unseal(secret_key, *v);
 }
 
-std::vector<std::string> secret_config_values(storage::Connection& c, const std::string& secret_key,
+std::optional<std::string> config_value(storage::Connection& c, const std::string& secret_key,
+                                        const std::string& env, const std::string& key) {
+    storage::SqlCatalogReader catalog(c);
+    return config_value(catalog, secret_key, env, key);
+}
+
+std::vector<std::string> secret_config_values(domain::CatalogReader& catalog,
+                                              const std::string& secret_key,
                                               const std::string& env) {
     std::vector<std::string> out;
-    for (const auto& stored : storage::secret_config_values(c, env))
+    for (const auto& stored : catalog.secret_config_values(env))
         if (auto v = unseal(secret_key, stored); v && !v->empty()) out.push_back(*v);
     return out;
+}
+
+std::vector<std::string> secret_config_values(storage::Connection& c, const std::string& secret_key,
+                                              const std::string& env) {
+    storage::SqlCatalogReader catalog(c);
+    return secret_config_values(catalog, secret_key, env);
 }
 
 }  // namespace orderly::app

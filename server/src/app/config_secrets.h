@@ -1,6 +1,6 @@
 #pragma once
 // Config entries and revisions in clear: storage keeps secret values sealed
-// (storage::StoredValue); these functions seal them with the secret key (App::secret_key,
+// (domain::StoredConfigValue); these functions seal them with the secret key (App::secret_key,
 // integrations/crypto secretbox) before they are written and unseal them when they are read.
 // A secret that no longer decrypts (the key file was replaced) throws: an error for the
 // operator, never a silent "".
@@ -11,6 +11,7 @@
 
 #include "core/time.h"
 #include "domain/catalog.h"
+#include "domain/catalog_ports.h"
 
 namespace orderly::storage {
 class Connection;
@@ -51,9 +52,15 @@ std::optional<domain::ConfigRevision> previous_config_revision(storage::Connecti
 
 // For tickets and executions: the clear value of a config key of an environment (secrets
 // decrypted), nullopt when the key is not set.
+std::optional<std::string> config_value(domain::CatalogReader& catalog,
+                                        const std::string& secret_key, const std::string& env,
+                                        const std::string& key);
 std::optional<std::string> config_value(storage::Connection& c, const std::string& secret_key,
                                         const std::string& env, const std::string& key);
 // Every clear secret value of an environment, for masking logs and shown argument vectors.
+std::vector<std::string> secret_config_values(domain::CatalogReader& catalog,
+                                              const std::string& secret_key,
+                                              const std::string& env);
 std::vector<std::string> secret_config_values(storage::Connection& c, const std::string& secret_key,
                                               const std::string& env);
 

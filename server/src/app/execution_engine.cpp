@@ -18,6 +18,7 @@
 #include "integrations/crypto.h"
 #include "integrations/process_runner.h"
 #include "storage/accounts_store.h"
+#include "storage/catalog_ports.h"
 
 namespace orderly {
 
@@ -114,8 +115,9 @@ ArgvBuilder snapshot_argv_builder(std::string secret_key) {
                                         " has no task template to run")
                 .with(codes::service_no_template);
         PreparedRun run;
+        storage::SqlCatalogReader catalog(c);
         auto argv =
-            app::revalidate_snapshot(c, secret_key, ticket->template_snapshot, &run.secrets);
+            app::revalidate_snapshot(catalog, secret_key, ticket->template_snapshot, &run.secrets);
         if (!argv.ok()) return argv.error();
         run.argv = std::move(argv.value());
         json::Document snap;

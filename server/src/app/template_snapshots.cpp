@@ -6,7 +6,6 @@
 #include "app/config_secrets.h"
 #include "core/codes.h"
 #include "domain/command.h"
-#include "storage/catalog_store.h"
 
 namespace orderly::app {
 
@@ -75,9 +74,9 @@ std::string snapshot_json(const domain::Template& t, const std::vector<domain::F
     return w.take();
 }
 
-std::string build_snapshot(storage::Connection& c, const domain::Template& t,
+std::string build_snapshot(domain::CatalogReader& catalog, const domain::Template& t,
                            const json::Value& variables) {
-    auto vars = load_variables(c);
+    auto vars = load_variables(catalog);
     auto form = domain::form_fields(t, lookup_in(vars));
     auto chosen = unwrap(domain::choose_values(form, submitted_from(variables)));
     return snapshot_json(t, form, chosen);
@@ -103,7 +102,7 @@ const json::Value& member(const json::Value& obj, const char* name) {
 
 // Long on purpose: every check of a stored snapshot against today's catalog, in the order the
 // execution refuses with, sharing the parsed snapshot and the variables read once.
-std::vector<std::string> revalidate(storage::Connection& c, const std::string& secret_key,
+std::vector<std::string> revalidate(domain::CatalogReader& catalog, const std::string& secret_key,
                                     const std::string& snapshot_text,
                                     std::vector<std::string>* secrets_out) {
     json::Document snap;
@@ -127,11 +126,12 @@ std::vector<std::string> revalidate(storage::Connection& c, const std::string& s
         std::optional<std::string> source;
         if (sources.IsObject()) source = json::get_string(sources, name.c_str());
         std::vector<std::string> allowed;
-        if (source == "choices" || (!source && !storage::find_variable(c, name))) {
+        std::optional<domain::Variable> var;
+        if (source != "choices") var = catalog.find_variable(name);
+        if (source == "choices" || (!source && !var)) {
             // The template's own list, kept with the ticket: template edits do not change it.
             if (auto it = kept_options.find(name); it != kept_options.end()) allowed = it->second;
         } else {
-            auto var = storage::find_variable(c, name);
             if (!var)
                 fail(Error::UnprocessableField(field,
                                                "the variable \"" + name + "\" no longer exists",
@@ -166,10 +166,12 @@ std::vector<std::string> revalidate(storage::Connection& c, const std::string& s
             if (m->value.IsString())
                 all[m->name.GetString()] = {
                     std::string(m->value.GetString(), m->value.GetStringLength())};
-    auto lookup = [&](const std::string& key) { return config_value(c, secret_key, env, key); };
+    auto lookup = [&](const std::string& key) {
+        return config_value(catalog, secret_key, env, key);
+    };
     auto out = unwrap(domain::substitute(argv, all, lookup));
     if (secrets_out) {
-        for (auto& s : secret_config_values(c, secret_key, env))
+        for (auto& s : secret_config_values(catalog, secret_key, env))
             secrets_out->push_back(std::move(s));
         for (const auto& name : secret_vars) {
             auto it = values.find(name);
@@ -197,9 +199,9 @@ auto as_result(F&& fn) -> Result<decltype(fn())> {
 
 }  // namespace
 
-VariableMap load_variables(storage::Connection& c) {
+VariableMap load_variables(domain::CatalogReader& catalog) {
     VariableMap out;
-    for (auto& v : storage::list_variables(c)) {
+    for (auto& v : catalog.variables()) {
         std::string name = v.name;
         out.emplace(std::move(name), std::move(v));
     }
@@ -217,19 +219,19 @@ bool may_submit(const domain::Template& t, const Submitter& who) {
     return domain::may_submit(t, who.roles, who.admin, who.ticket_submit);
 }
 
-domain::Template load_template(storage::Connection& c, int64_t id) {
-    auto t = storage::find_template(c, id);
+domain::Template load_template(domain::CatalogReader& catalog, int64_t id) {
+    auto t = catalog.find_template(id);
     if (!t)
         fail(Error::NotFound("no template with id " + std::to_string(id))
                  .with(codes::template_not_found, {{"id", id}}));
     return *t;
 }
 
-Result<std::string> snapshot_template_submission(storage::Connection& c, int64_t template_id,
-                                                 const json::Value& variables,
+Result<std::string> snapshot_template_submission(domain::CatalogReader& catalog,
+                                                 int64_t template_id, const json::Value& variables,
                                                  const Submitter& submitter) {
     return as_result([&] {
-        auto t = load_template(c, template_id);
+        auto t = load_template(catalog, template_id);
         if (!t.active)
             fail(Error::Unprocessable("the template \"" + t.name +
                                       "\" is not active; it cannot be submitted")
@@ -237,25 +239,26 @@ Result<std::string> snapshot_template_submission(storage::Connection& c, int64_t
         if (!may_submit(t, submitter))
             fail(Error::Forbidden("you may not submit the template \"" + t.name + "\"")
                      .with(codes::template_submit_denied, {{"name", t.name}}));
-        return build_snapshot(c, t, variables);
+        return build_snapshot(catalog, t, variables);
     });
 }
 
-Result<std::vector<std::string>> revalidate_snapshot(storage::Connection& c,
+Result<std::vector<std::string>> revalidate_snapshot(domain::CatalogReader& catalog,
                                                      const std::string& secret_key,
                                                      const std::string& snapshot_json,
                                                      std::vector<std::string>* secrets_out) {
-    return as_result([&] { return revalidate(c, secret_key, snapshot_json, secrets_out); });
+    return as_result([&] { return revalidate(catalog, secret_key, snapshot_json, secrets_out); });
 }
 
-TemplatePreview preview_template(storage::Connection& c, const std::string& secret_key,
+TemplatePreview preview_template(domain::CatalogReader& catalog, const std::string& secret_key,
                                  int64_t template_id, const json::Value& variables,
                                  const Submitter* submitter) {
     const std::string snapshot =
-        submitter ? unwrap(snapshot_template_submission(c, template_id, variables, *submitter))
-                  : build_snapshot(c, load_template(c, template_id), variables);
+        submitter
+            ? unwrap(snapshot_template_submission(catalog, template_id, variables, *submitter))
+            : build_snapshot(catalog, load_template(catalog, template_id), variables);
     TemplatePreview out;
-    out.argv = revalidate(c, secret_key, snapshot, &out.secrets);
+    out.argv = revalidate(catalog, secret_key, snapshot, &out.secrets);
     json::Document snap;
     snap.Parse(snapshot.data(), snapshot.size());
     out.secret_vars = json::get_strings(snap, "secret_vars").value_or(std::vector<std::string>{});

@@ -1,7 +1,9 @@
 #pragma once
 // Task templates as tickets use them: turning a submission of a template into the snapshot a
 // ticket keeps, and turning that snapshot into the argument vector an execution runs. Also the
-// catalog look-ups the template handlers share with these rules.
+// catalog look-ups the template handlers share with these rules. Everything reads the catalog
+// through `catalog`, inside the caller's transaction (storage::SqlCatalogReader over its
+// Connection).
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -12,17 +14,17 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "domain/catalog.h"
-#include "storage/sql.h"
+#include "domain/catalog_ports.h"
 
 namespace orderly::app {
 
 // The template with this id; throws 404 (template.not_found) when there is none.
-domain::Template load_template(storage::Connection& c, int64_t id);
+domain::Template load_template(domain::CatalogReader& catalog, int64_t id);
 
 // Every registered variable by name, and a look-up over them for the domain rules (the map must
 // outlive the look-up).
 using VariableMap = std::map<std::string, domain::Variable>;
-VariableMap load_variables(storage::Connection& c);
+VariableMap load_variables(domain::CatalogReader& catalog);
 domain::VariableLookup lookup_in(const VariableMap& vars);
 
 // Whether `who` may submit template `t` (admins always may; an empty submit_roles means anyone
@@ -46,8 +48,8 @@ bool may_submit(const domain::Template& t, const Submitter& who);
 // list; 422 when a script-fed variable has no list yet ("reload the form"). A script-fed
 // variable's cached list is used as it is: no script runs here, so this is safe inside a write
 // transaction.
-Result<std::string> snapshot_template_submission(storage::Connection& c, int64_t template_id,
-                                                 const json::Value& variables,
+Result<std::string> snapshot_template_submission(domain::CatalogReader& catalog,
+                                                 int64_t template_id, const json::Value& variables,
                                                  const Submitter& submitter);
 
 // At execution time: re-checks every value of a snapshot against its variable's current list
@@ -58,7 +60,7 @@ Result<std::string> snapshot_template_submission(storage::Connection& c, int64_t
 // (domain::substitute: one argument stays one argument) and returns the argument vector to run.
 // When secrets_out is given, appends the clear secrets to mask in logs: every secret config
 // value of the environment and every value of a secret variable (and their joined form).
-Result<std::vector<std::string>> revalidate_snapshot(storage::Connection& c,
+Result<std::vector<std::string>> revalidate_snapshot(domain::CatalogReader& catalog,
                                                      const std::string& secret_key,
                                                      const std::string& snapshot_json,
                                                      std::vector<std::string>* secrets_out);
@@ -76,7 +78,7 @@ struct TemplatePreview {
 // A catalog manager (submitter null) previews any template, as the template editor does;
 // anyone else only one they may submit, with the values they chose (the submit page's
 // confirmation before "submit and execute"): the errors of snapshot_template_submission.
-TemplatePreview preview_template(storage::Connection& c, const std::string& secret_key,
+TemplatePreview preview_template(domain::CatalogReader& catalog, const std::string& secret_key,
                                  int64_t template_id, const json::Value& variables,
                                  const Submitter* submitter);
 

@@ -6,6 +6,7 @@
 #include "core/codes.h"
 #include "domain/workflow.h"
 #include "storage/accounts_store.h"
+#include "storage/catalog_ports.h"
 #include "storage/catalog_store.h"
 #include "storage/sql.h"
 #include "storage/ticket_store.h"
@@ -39,7 +40,8 @@ void check_business(storage::Connection& c, const domain::WorkflowDef& def,
 std::optional<int64_t> take_snapshot(storage::Connection& c, const Submitter& who,
                                      int64_t template_id, const json::Value& variables,
                                      NewTicket& nt) {
-    auto snapshot = unwrap(snapshot_template_submission(c, template_id, variables, who));
+    storage::SqlCatalogReader catalog(c);
+    auto snapshot = unwrap(snapshot_template_submission(catalog, template_id, variables, who));
     json::Document d;
     d.Parse(snapshot.data(), snapshot.size());
     if (d.HasParseError() || !d.IsObject())

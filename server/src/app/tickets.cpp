@@ -10,6 +10,7 @@
 #include "domain/command.h"
 #include "integrations/crypto.h"
 #include "storage/accounts_store.h"
+#include "storage/catalog_ports.h"
 #include "storage/catalog_store.h"
 #include "storage/database.h"
 #include "storage/execution_store.h"
@@ -189,7 +190,9 @@ ExecutionPreview Tickets::execution_preview(const Caller& who, int64_t id) const
             fail(Error::Unprocessable("the ticket has no task template to run")
                      .with(codes::service_no_template));
         std::vector<std::string> secrets;
-        auto argv = unwrap(revalidate_snapshot(c, secret_key_, *t.template_snapshot, &secrets));
+        storage::SqlCatalogReader catalog(c);
+        auto argv =
+            unwrap(revalidate_snapshot(catalog, secret_key_, *t.template_snapshot, &secrets));
         json::Document vars;
         if (t.variables_json.empty() || !json::parse_untrusted(t.variables_json, vars).ok() ||
             !vars.IsObject())

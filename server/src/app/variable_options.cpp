@@ -6,8 +6,6 @@
 
 #include "app/option_json.h"
 #include "core/codes.h"
-#include "integrations/run_command.h"
-#include "storage/catalog_store.h"
 
 namespace orderly::app {
 
@@ -42,10 +40,9 @@ struct ScriptOutcome {
     std::string detail;  // the first line of standard error, for last_error only
 };
 
-ScriptOutcome run_options_script(const domain::Variable& v) {
+ScriptOutcome run_options_script(const OptionsScriptRunner& run, const domain::Variable& v) {
     ScriptOutcome o;
-    auto r =
-        integrations::run_command(v.argv, static_cast<int>(v.timeout_s * 1000), kMaxScriptOutput);
+    auto r = run(v.argv, static_cast<int>(v.timeout_s * 1000), kMaxScriptOutput);
     const std::string who = "the options script of \"" + v.name + "\"";
     auto failed = [&](std::string text, const char* code, Params params = {}) {
         params.insert(params.begin(), Param{"name", v.name});
@@ -88,21 +85,24 @@ ScriptOutcome run_options_script(const domain::Variable& v) {
 
 }  // namespace
 
-domain::Variable load_variable(storage::Connection& c, const std::string& name) {
-    auto v = storage::find_variable(c, name);
+domain::Variable load_variable(domain::CatalogReader& catalog, const std::string& name) {
+    auto v = catalog.find_variable(name);
     if (!v)
         fail(Error::NotFound("no variable named \"" + name + "\"")
                  .with(codes::variable_not_found, {{"name", name}}));
     return *v;
 }
 
-VariableOptions variable_options(storage::Database& db, const Clock& clock, const std::string& name,
-                                 bool refresh, bool may_refresh) {
+VariableOptions variable_options(domain::CatalogTransactions& catalog,
+                                 const OptionsScriptRunner& run, const Clock& clock,
+                                 const std::string& name, bool refresh, bool may_refresh) {
     if (refresh && !may_refresh)
         fail(Error::Forbidden("refresh=true needs the permission \"catalog.manage\"")
                  .with(codes::variable_refresh_denied));
     auto read = [&] {
-        return db.read([&](storage::Connection& c) { return load_variable(c, name); });
+        domain::Variable v;
+        catalog.read([&](domain::CatalogReader& r) { v = load_variable(r, name); });
+        return v;
     };
     auto v = read();
     if (v.source == domain::VariableSource::static_list) return {v, false};
@@ -120,14 +120,14 @@ VariableOptions variable_options(storage::Database& db, const Clock& clock, cons
     // Someone else refreshed it while this call waited.
     if (domain::cache_fresh(again, clock.now_ms()) && (!refresh || again.cached_at != v.cached_at))
         return {again, true};
-    auto outcome = run_options_script(again);
+    auto outcome = run_options_script(run, again);
     TimeMs now = clock.now_ms();
-    db.write([&](storage::Connection& c) {
+    catalog.write([&](domain::VariableCacheWriter& w) {
         if (outcome.options)
-            storage::store_variable_cache(c, name, *outcome.options, now);
+            w.store_variable_cache(name, *outcome.options, now);
         else
-            storage::store_variable_error(
-                c, name,
+            w.store_variable_error(
+                name,
                 {outcome.problem.text + (outcome.detail.empty() ? "" : ": " + outcome.detail),
                  outcome.problem.code, outcome.problem.params},
                 now);

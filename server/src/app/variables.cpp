@@ -4,6 +4,8 @@
 #include "app/version_check.h"
 #include "core/codes.h"
 #include "domain/catalog_json.h"
+#include "integrations/run_command.h"
+#include "storage/catalog_ports.h"
 #include "storage/catalog_store.h"
 #include "storage/database.h"
 
@@ -61,7 +63,18 @@ std::string refs_text(const std::vector<domain::TemplateRef>& refs) {
     return list;
 }
 
+// app::load_variable over the transaction's connection.
+domain::Variable load_variable(storage::Connection& c, const std::string& name) {
+    storage::SqlCatalogReader catalog(c);
+    return app::load_variable(catalog, name);
+}
+
 }  // namespace
+
+VariableOptions Variables::options(const std::string& name, bool refresh, bool may_refresh) {
+    storage::SqlCatalogTransactions catalog(db_);
+    return variable_options(catalog, integrations::run_command, clock_, name, refresh, may_refresh);
+}
 
 std::vector<domain::Variable> Variables::list() {
     return db_.read([&](storage::Connection& c) { return storage::list_variables(c); });

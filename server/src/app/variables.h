@@ -11,6 +11,7 @@
 #include "core/json.h"
 #include "core/time.h"
 #include "domain/catalog.h"
+#include "storage/database.h"
 
 namespace orderly::app {
 
@@ -40,9 +41,7 @@ class Variables {
                                       const std::optional<std::string>& if_match,
                                       const json::Value& options);
     // The list a form offers now (app::variable_options): may run the script; blocking.
-    VariableOptions options(const std::string& name, bool refresh, bool may_refresh) {
-        return variable_options(db_, clock_, name, refresh, may_refresh);
-    }
+    VariableOptions options(const std::string& name, bool refresh, bool may_refresh);
 
   private:
     storage::Database& db_;

@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "domain/catalog.h"
+#include "domain/catalog_ports.h"
 #include "storage/sql.h"
 
 namespace orderly::storage {
@@ -41,10 +42,7 @@ std::vector<TemplateRef> templates_in_category(Connection& c, CategoryKind kind,
 // ---- config center
 
 // A config value as stored: in clear, or sealed (encrypted) when it is a secret.
-struct StoredValue {
-    std::optional<std::string> clear;   // non-secret
-    std::optional<std::string> sealed;  // secret, encrypted
-};
+using StoredValue = domain::StoredConfigValue;
 // An entry or a revision as stored: its value is in `value`, the entity's value is unset.
 struct StoredConfigEntry {
     domain::ConfigEntry entry;
