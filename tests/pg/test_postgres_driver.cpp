@@ -125,6 +125,14 @@ TEST_CASE("changes() counts the rows of the last change and last_insert_rowid() 
         }
         CHECK(c.changes() == 2);  // a SELECT changes nothing
         CHECK_THROWS_AS(c.last_insert_rowid(), DbError);
+        // exec and exec_checked leave a RETURNING row readable, as SQLite's one step does.
+        auto ret = c.prepare("INSERT INTO t (k) VALUES (?1) RETURNING k * 2");
+        ret.bind(1, 100).exec();
+        CHECK(ret.int64(0) == 200);
+        auto checked = c.prepare("INSERT INTO t (k) VALUES (?1) RETURNING k * 3");
+        CHECK(checked.bind(1, 101).exec_checked() == ExecResult::ok);
+        CHECK(checked.int64(0) == 303);
+        CHECK_FALSE(checked.step());
     });
 }
 
@@ -239,6 +247,23 @@ TEST_CASE("a write whose connection is lost before COMMIT runs again on a new on
     CHECK(attempts == 2);
     CHECK(count(db, "t") == 1);
     CHECK(db.ping());
+}
+
+TEST_CASE("connections the server closed while idle are replaced", "[pg]") {
+    test::PgTestDb pg;
+    Database db(pg.uri(), 1);
+    db.write([](Connection& c) { c.exec_script("CREATE TABLE t (k BIGINT)"); });
+    CHECK(count(db, "t") == 0);
+    {
+        // As a server restart would: every other connection to the database ends.
+        storage::postgres::PgConnection killer(pg.uri());
+        killer.exec_script(
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    }
+    CHECK(count(db, "t") == 0);
+    db.write([](Connection& c) { c.prepare("INSERT INTO t VALUES (1)").exec(); });
+    CHECK(count(db, "t") == 1);
 }
 
 TEST_CASE("a read sees one snapshot while others write", "[pg]") {

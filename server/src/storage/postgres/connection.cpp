@@ -241,6 +241,7 @@ bool PgStatement::step() {
 
 void PgStatement::exec() {
     execute();
+    row_ = 0;  // as after SQLite's one step: a RETURNING row can be read
 }
 
 ExecResult PgStatement::exec_checked() {
@@ -261,6 +262,7 @@ ExecResult PgStatement::exec_checked() {
         return ExecResult::other_constraint;
     }
     if (savepoint) conn_.exec_script(std::string("RELEASE SAVEPOINT ") + kCheckedSavepoint);
+    row_ = 0;  // as after SQLite's one step: a RETURNING row can be read
     return ExecResult::ok;
 }
 
@@ -271,15 +273,23 @@ void PgStatement::reset() noexcept {
     bound_.clear();
 }
 
+bool PgStatement::has_value(int col) const {
+    // Like SQLite, a column read without a row (or past the last column) reads as NULL.
+    return result_ && row_ >= 0 && row_ < PQntuples(result_.get()) && col >= 0 &&
+           col < PQnfields(result_.get()) && !PQgetisnull(result_.get(), row_, col);
+}
+
 int64_t PgStatement::column_int64(int col) const {
+    if (!has_value(col)) return 0;
     const char* v = PQgetvalue(result_.get(), row_, col);
     if (v[0] == 't' && v[1] == '\0') return 1;  // a boolean, as SQLite gives it
     int64_t out = 0;
-    std::from_chars(v, v + std::strlen(v), out);  // "12.5" (numeric) reads as 12; NULL as 0
+    std::from_chars(v, v + std::strlen(v), out);  // "12.5" (numeric) reads as 12
     return out;
 }
 
 double PgStatement::column_real(int col) const {
+    if (!has_value(col)) return 0;
     const char* v = PQgetvalue(result_.get(), row_, col);
     double out = 0;
     std::from_chars(v, v + std::strlen(v), out);
@@ -287,16 +297,17 @@ double PgStatement::column_real(int col) const {
 }
 
 bool PgStatement::column_is_null(int col) const {
-    return PQgetisnull(result_.get(), row_, col) != 0;
+    return !has_value(col);
 }
 
 std::string_view PgStatement::column_text(int col) const {
+    if (!has_value(col)) return {};
     return {PQgetvalue(result_.get(), row_, col),
             static_cast<size_t>(PQgetlength(result_.get(), row_, col))};
 }
 
 std::string_view PgStatement::column_blob(int col) const {
-    if (column_is_null(col)) return {};
+    if (!has_value(col)) return {};
     if (blobs_.size() <= static_cast<size_t>(col)) blobs_.resize(col + 1);
     size_t n = 0;
     unsigned char* raw = PQunescapeBytea(
@@ -311,7 +322,11 @@ std::string_view PgStatement::column_blob(int col) const {
 
 PgConnection::PgConnection(const std::string& uri)
     : Connection(redact_password(uri), postgres_dialect()) {
-    conn_ = PQconnectdb(uri.c_str());
+    // Defaults before the URI (dbname, expanded), which may override them; the encoding after.
+    const char* keys[] = {"connect_timeout", "application_name", "dbname", "client_encoding",
+                          nullptr};
+    const char* values[] = {"10", "orderly", uri.c_str(), "UTF8", nullptr};
+    conn_ = PQconnectdbParams(keys, values, 1);
     if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
         std::string msg = conn_ ? PQerrorMessage(conn_) : "out of memory";
         while (!msg.empty() && msg.back() == '\n') msg.pop_back();
@@ -322,7 +337,6 @@ PgConnection::PgConnection(const std::string& uri)
     }
     // NOTICEs ("... does not exist, skipping") would go to stderr otherwise.
     PQsetNoticeProcessor(conn_, &ignore_notice, nullptr);
-    if (PQsetClientEncoding(conn_, "UTF8") != 0) throw_result(nullptr, "set client encoding");
     exec_script("SET TIME ZONE 'UTC'");
 }
 

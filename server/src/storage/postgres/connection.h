@@ -82,6 +82,7 @@ class PgStatement final : public StatementBackend {
         std::string value;
     };
     Param& slot(int i);
+    bool has_value(int col) const;
     // Runs the statement with the bound parameters; throws PgError on failure.
     void execute();
     const std::string& prepared_name();

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 #include <vector>
@@ -207,13 +208,22 @@ bool PgDatabase::try_write(FunctionRef<bool(Connection&)> fn, bool last) {
 }
 
 void PgDatabase::read(FunctionRef<void(Connection&)> fn) {
-    Lease c(*this);
+    std::optional<Lease> c;
+    // An idle connection the server closed (a restart) fails at BEGIN: once more on a new one.
+    for (int attempt = 1;; ++attempt) {
+        c.emplace(*this);
+        try {
+            (*c)->exec_script(kBeginRead);
+            break;
+        } catch (const DbError& e) {
+            if (e.kind() != DbErrorKind::connection_lost || attempt == 2) throw;
+        }
+    }
     try {
-        c->exec_script(kBeginRead);
-        fn(*c);
-        c->exec_script("COMMIT");
+        fn(**c);
+        (*c)->exec_script("COMMIT");
     } catch (...) {
-        rollback(*c);
+        rollback(**c);
         throw;
     }
 }
