@@ -249,6 +249,34 @@ TEST_CASE("a write whose connection is lost before COMMIT runs again on a new on
     CHECK(db.ping());
 }
 
+TEST_CASE("a connection lost during COMMIT is an unknown outcome, never retried", "[pg]") {
+    test::PgTestDb pg;
+    Database db(pg.uri(), 2);
+    // A deferred trigger runs inside COMMIT: this one ends its own connection there.
+    db.write([](Connection& c) {
+        c.exec_script(
+            "CREATE TABLE t (k BIGINT);"
+            "CREATE FUNCTION die() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(5); RETURN NULL; "
+            "END $$;"
+            "CREATE CONSTRAINT TRIGGER die_at_commit AFTER INSERT ON t DEFERRABLE INITIALLY "
+            "DEFERRED FOR EACH ROW EXECUTE FUNCTION die()");
+    });
+    int attempts = 0;
+    try {
+        db.write([&](Connection& c) {
+            ++attempts;
+            c.prepare("INSERT INTO t (k) VALUES (1)").exec();
+        });
+        FAIL("no error");
+    } catch (const DbError& e) {
+        CHECK(e.kind() == StorageFailure::connection_lost);
+        CHECK(std::string(e.what()).find("unknown") != std::string::npos);
+    }
+    CHECK(attempts == 1);
+    CHECK(db.ping());  // the pool replaced the connection
+}
+
 TEST_CASE("connections the server closed while idle are replaced", "[pg]") {
     test::PgTestDb pg;
     Database db(pg.uri(), 1);
