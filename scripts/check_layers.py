@@ -17,7 +17,8 @@ Includes that break these rules and are still being moved out are listed in KNOW
 reason. The list may only shrink: an entry that no longer matches an include fails the check
 too, so a fixed dependency cannot come back unnoticed.
 
-<sqlite3.h> may be included only by the SQLite driver (storage/sqlite*, storage/write_combining*).
+<sqlite3.h> may be included only by the SQLite driver (storage/sqlite*, storage/write_combining*),
+<libpq-fe.h> only by the PostgreSQL driver (storage/postgres/).
 """
 import pathlib
 import re
@@ -38,6 +39,7 @@ KNOWN = {
 }
 
 SQLITE_DRIVER = re.compile(r"^storage/(sqlite|write_combining)")
+POSTGRES_DRIVER = re.compile(r"^storage/postgres/")
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^">]+)[">]')
 
 
@@ -68,6 +70,9 @@ def main() -> int:
             target = m.group(1)
             if target == "sqlite3.h" and not SQLITE_DRIVER.match(rel):
                 errors.append(f"{rel}:{n}: <sqlite3.h> belongs to the SQLite driver only")
+                continue
+            if target == "libpq-fe.h" and not POSTGRES_DRIVER.match(rel):
+                errors.append(f"{rel}:{n}: <libpq-fe.h> belongs to the PostgreSQL driver only")
                 continue
             dep = target.split("/")[0] if "/" in target else None
             if dep not in ALLOWED or dep in ALLOWED[layer]:

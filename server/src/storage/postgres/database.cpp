@@ -1,0 +1,312 @@
+#include "storage/postgres/database.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "storage/migrations.h"
+#include "storage/postgres/connection.h"
+#include "storage/postgres/dialect.h"
+
+namespace orderly::storage::postgres {
+
+namespace {
+
+// The key of the advisory lock that serialises migrations across processes ("orderly" in hex).
+constexpr int64_t kMigrationLock = 0x6f7264657260;
+
+// Writes run at REPEATABLE READ: every statement of fn sees one snapshot, as in SQLite's
+// transaction, and a row changed by a concurrent transaction since that snapshot makes the
+// UPDATE fail with 40001 instead of silently overwriting it (READ COMMITTED would lose the
+// update of a read-modify-write written for SQLite's single writer); the driver retries fn. Write
+// skew between transactions that change different rows is not detected (SERIALIZABLE would);
+// rules that span rows are unique indexes or row locks (SELECT ... FOR UPDATE).
+constexpr const char* kBeginWrite = "BEGIN ISOLATION LEVEL REPEATABLE READ";
+// A read is one snapshot.
+constexpr const char* kBeginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+// Migrations take the lock first and then read the version: at READ COMMITTED that read sees
+// what a process that held the lock before committed (a REPEATABLE READ snapshot would be
+// taken before the lock was granted).
+constexpr const char* kBeginMigration = "BEGIN ISOLATION LEVEL READ COMMITTED";
+
+bool retryable(const DbError& e) {
+    return e.kind() == DbErrorKind::busy || e.kind() == DbErrorKind::connection_lost;
+}
+
+// A short pause before attempt `attempt` (from 1) of a write: 2, 4, 8 ... ms, jittered so that
+// the transactions that collided do not collide again.
+void backoff(int attempt) {
+    thread_local std::minstd_rand rng{std::random_device{}()};
+    const int base = 2 << std::min(attempt, 6);
+    std::uniform_int_distribution<int> jitter(base / 2, base * 3 / 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(jitter(rng)));
+}
+
+class PgDatabase final : public DatabaseDriver {
+  public:
+    PgDatabase(std::string uri, PoolOptions options);
+
+    void write(FunctionRef<bool(Connection&)> fn) override;
+    void read(FunctionRef<void(Connection&)> fn) override;
+    int migrate() override;
+    int schema_version(Connection& c) override;
+    void backup_to(const std::string& dest) override;
+    bool ping() override;
+    WriteStats write_stats() const override {
+        return {writes_.load(std::memory_order_relaxed), commits_.load(std::memory_order_relaxed)};
+    }
+    const Dialect& dialect() const override { return postgres_dialect(); }
+
+  private:
+    // A connection borrowed from the pool; a broken one is closed instead of returned.
+    class Lease {
+      public:
+        explicit Lease(PgDatabase& db) : db_(db), conn_(db.checkout()) {}
+        ~Lease() { db_.give_back(std::move(conn_)); }
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        PgConnection& operator*() { return *conn_; }
+        PgConnection* operator->() { return conn_.get(); }
+
+      private:
+        PgDatabase& db_;
+        std::unique_ptr<PgConnection> conn_;
+    };
+    std::unique_ptr<PgConnection> checkout();
+    void give_back(std::unique_ptr<PgConnection> conn);
+    // One attempt of write(): true when done, false when fn should run again.
+    bool try_write(FunctionRef<bool(Connection&)> fn, bool last);
+    static void rollback(PgConnection& c) noexcept;
+    int migrated_version(PgConnection& c);
+
+    std::string uri_;
+    PoolOptions options_;
+    std::mutex mu_;
+    std::condition_variable freed_;
+    std::vector<std::unique_ptr<PgConnection>> idle_;
+    int open_ = 0;  // idle and borrowed
+    std::atomic<uint64_t> writes_{0};
+    std::atomic<uint64_t> commits_{0};
+};
+
+PgDatabase::PgDatabase(std::string uri, PoolOptions options)
+    : uri_(std::move(uri)), options_(options) {
+    options_.connections = std::max(options_.connections, 1);
+    options_.write_attempts = std::max(options_.write_attempts, 1);
+    // One connection now: a wrong URI or a server that is down fails at startup.
+    idle_.push_back(std::make_unique<PgConnection>(uri_));
+    open_ = 1;
+}
+
+std::unique_ptr<PgConnection> PgDatabase::checkout() {
+    std::unique_lock lock(mu_);
+    const bool ready = freed_.wait_for(lock, options_.checkout_timeout, [&] {
+        return !idle_.empty() || open_ < options_.connections;
+    });
+    if (!ready)
+        throw DbError(DbErrorKind::busy, "no database connection became free within " +
+                                             std::to_string(options_.checkout_timeout.count()) +
+                                             " ms (pool of " +
+                                             std::to_string(options_.connections) + ")");
+    if (!idle_.empty()) {
+        auto conn = std::move(idle_.back());
+        idle_.pop_back();
+        return conn;
+    }
+    ++open_;
+    lock.unlock();
+    try {
+        return std::make_unique<PgConnection>(uri_);
+    } catch (...) {
+        lock.lock();
+        --open_;
+        freed_.notify_one();
+        throw;
+    }
+}
+
+void PgDatabase::give_back(std::unique_ptr<PgConnection> conn) {
+    // A connection that broke, or that still has a transaction open because its ROLLBACK
+    // failed, is closed; the next checkout opens a new one.
+    if (conn && (conn->broken() || conn->in_transaction())) conn.reset();
+    {
+        std::lock_guard lock(mu_);
+        if (conn)
+            idle_.push_back(std::move(conn));
+        else
+            --open_;
+    }
+    freed_.notify_one();
+}
+
+void PgDatabase::rollback(PgConnection& c) noexcept {
+    if (c.broken() || !c.in_transaction()) return;
+    try {
+        c.exec_script("ROLLBACK");
+    } catch (const std::exception&) {
+        // give_back() closes a connection left in a transaction.
+    }
+}
+
+void PgDatabase::write(FunctionRef<bool(Connection&)> fn) {
+    for (int attempt = 1;; ++attempt) {
+        if (try_write(fn, attempt >= options_.write_attempts)) return;
+        backoff(attempt);
+    }
+}
+
+bool PgDatabase::try_write(FunctionRef<bool(Connection&)> fn, bool last) {
+    Lease c(*this);
+    bool ok = false;
+    try {
+        c->exec_script(kBeginWrite);
+        ok = fn(*c);
+        if (ok && PQtransactionStatus(c->handle()) == PQTRANS_INERROR)
+            throw DbError(DbErrorKind::other,
+                          "a statement of the transaction failed and its error was ignored");
+    } catch (const DbError& e) {
+        // Nothing was committed: a serialization failure, a deadlock or a connection lost
+        // before COMMIT runs fn again from the start.
+        rollback(*c);
+        if (retryable(e) && !last) return false;
+        throw;
+    } catch (...) {
+        rollback(*c);
+        throw;
+    }
+    if (!ok) {
+        rollback(*c);
+        return true;
+    }
+    PgResult r(PQexec(c->handle(), "COMMIT"));
+    const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (status == PGRES_COMMAND_OK && std::strcmp(PQcmdStatus(r.get()), "COMMIT") == 0) {
+        commits_.fetch_add(1, std::memory_order_relaxed);
+        writes_.fetch_add(1, std::memory_order_relaxed);
+        return true;
+    }
+    if (c->broken())
+        throw DbError(DbErrorKind::connection_lost,
+                      "the connection to PostgreSQL was lost while committing: the outcome of "
+                      "the transaction is unknown");
+    if (status == PGRES_COMMAND_OK)  // COMMIT of a failed transaction answers ROLLBACK
+        throw DbError(DbErrorKind::other, "the transaction was rolled back");
+    try {
+        c->throw_result(r.get(), "commit");
+    } catch (const DbError& e) {
+        rollback(*c);
+        // The server refused the commit (e.g. a serialization failure detected at COMMIT):
+        // the transaction is rolled back, so running fn again is safe.
+        if (e.kind() == DbErrorKind::busy && !last) return false;
+        throw;
+    }
+}
+
+void PgDatabase::read(FunctionRef<void(Connection&)> fn) {
+    std::optional<Lease> c;
+    // An idle connection the server closed (a restart) fails at BEGIN: once more on a new one.
+    for (int attempt = 1;; ++attempt) {
+        c.emplace(*this);
+        try {
+            (*c)->exec_script(kBeginRead);
+            break;
+        } catch (const DbError& e) {
+            if (e.kind() != DbErrorKind::connection_lost || attempt == 2) throw;
+        }
+    }
+    try {
+        fn(**c);
+        (*c)->exec_script("COMMIT");
+    } catch (...) {
+        rollback(**c);
+        throw;
+    }
+}
+
+int PgDatabase::migrated_version(PgConnection& c) {
+    auto st = c.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
+    st.step();
+    return st.integer(0);
+}
+
+int PgDatabase::schema_version(Connection& c) {
+    {
+        auto exists = c.prepare("SELECT to_regclass('schema_migrations') IS NOT NULL");
+        exists.step();
+        if (exists.int64(0) == 0) return 0;
+    }
+    auto st = c.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
+    st.step();
+    return st.integer(0);
+}
+
+int PgDatabase::migrate() {
+    Lease c(*this);
+    // Each migration in its own transaction, under a lock that makes processes migrating at
+    // the same moment take turns; each reads the version again once it holds the lock.
+    auto locked = [&](auto&& body) {
+        c->exec_script(kBeginMigration);
+        try {
+            c->exec_script("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLock) + ")");
+            body();
+            c->exec_script("COMMIT");
+        } catch (...) {
+            rollback(*c);
+            throw;
+        }
+    };
+    locked([&] {
+        c->exec_script(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+            "name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+    });
+    int current = 0;
+    locked([&] { current = migrated_version(*c); });
+    for (const auto& m : embedded_migrations(dialect().name())) {
+        if (m.version <= current) continue;
+        locked([&] {
+            current = migrated_version(*c);
+            if (m.version <= current) return;
+            c->exec_script(m.sql);
+            auto st = c->prepare(
+                "INSERT INTO schema_migrations (version, name, applied_at) "
+                "VALUES (?1, ?2, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)");
+            st.bind(1, m.version).bind(2, m.name).exec();
+            current = m.version;
+        });
+    }
+    return current;
+}
+
+void PgDatabase::backup_to(const std::string&) {
+    throw DbError(DbErrorKind::other,
+                  "a PostgreSQL database is backed up with pg_dump (for example "
+                  "`pg_dump --format=custom --file=orderly.dump URI`), not by orderly");
+}
+
+bool PgDatabase::ping() {
+    try {
+        Lease c(*this);
+        auto st = c->prepare("SELECT 1");
+        return st.step() && st.int64(0) == 1;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+}  // namespace
+
+bool is_postgres_uri(std::string_view path) {
+    return path.starts_with("postgresql://") || path.starts_with("postgres://");
+}
+
+std::unique_ptr<DatabaseDriver> open_database(const std::string& uri, PoolOptions options) {
+    return std::make_unique<PgDatabase>(uri, options);
+}
+
+}  // namespace orderly::storage::postgres

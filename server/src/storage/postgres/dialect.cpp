@@ -1,0 +1,82 @@
+#include "storage/postgres/dialect.h"
+
+#include <cstdint>
+
+namespace orderly::storage::postgres {
+
+namespace {
+
+// The code point of the UTF-8 character at s[i] and its length (an invalid byte is itself).
+uint32_t decode(std::string_view s, size_t i, size_t* len) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 1;
+    if (i + n > s.size()) n = 1;
+    uint32_t cp = n == 1 ? b : n == 2 ? (b & 0x1F) : n == 3 ? (b & 0x0F) : (b & 0x07);
+    for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    *len = n;
+    return cp;
+}
+
+// The separators of orderly_search_words (db/postgres/003_workflows_tickets.sql): ASCII other
+// than letters and digits, and the Unicode punctuation domain::search_text treats as such.
+bool separator(uint32_t cp) {
+    if (cp < 0x80) {
+        const char ch = static_cast<char>(cp);
+        return !((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'));
+    }
+    return (cp >= 0x80 && cp <= 0xBF) || cp == 0xD7 || cp == 0xF7 ||
+           (cp >= 0x2000 && cp <= 0x206F) || (cp >= 0x3000 && cp <= 0x303F) ||
+           (cp >= 0xFF00 && cp <= 0xFF0F) || (cp >= 0xFF1A && cp <= 0xFF20) ||
+           (cp >= 0xFF3B && cp <= 0xFF40) || (cp >= 0xFF5B && cp <= 0xFF65);
+}
+
+}  // namespace
+
+std::vector<std::string> search_words(std::string_view text) {
+    std::vector<std::string> out;
+    std::string word;
+    for (size_t i = 0; i < text.size();) {
+        size_t n = 1;
+        const uint32_t cp = decode(text, i, &n);
+        if (separator(cp)) {
+            if (!word.empty()) out.push_back(std::move(word));
+            word.clear();
+        } else {
+            word.append(text.substr(i, n));
+        }
+        i += n;
+    }
+    if (!word.empty()) out.push_back(std::move(word));
+    return out;
+}
+
+std::string PostgresDialect::full_text_query(const std::vector<domain::SearchTerm>& terms) const {
+    std::string out;
+    for (const auto& t : terms) {
+        const auto words = search_words(t.phrase);
+        if (words.empty()) continue;
+        if (!out.empty()) out += " & ";
+        out += '(';
+        for (size_t k = 0; k < words.size(); ++k) {
+            if (k > 0) out += " <-> ";
+            // A quoted lexeme: quotes and backslashes escaped (there are none after
+            // search_words, which splits on every ASCII symbol, but a lexeme is always quoted).
+            out += '\'';
+            for (char ch : words[k]) {
+                if (ch == '\'' || ch == '\\') out += '\\';
+                out += ch;
+            }
+            out += '\'';
+        }
+        if (t.prefix) out += ":*";
+        out += ')';
+    }
+    return out;
+}
+
+const PostgresDialect& postgres_dialect() {
+    static const PostgresDialect d;
+    return d;
+}
+
+}  // namespace orderly::storage::postgres

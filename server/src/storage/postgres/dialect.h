@@ -1,0 +1,31 @@
+#pragma once
+// PostgreSQL's SQL where it differs from other engines' (see storage/dialect.h).
+#include <string>
+#include <string_view>
+
+#include "storage/dialect.h"
+
+namespace orderly::storage::postgres {
+
+// Full-text search: tickets_fts keeps the same title and body as on SQLite (domain::search_text:
+// words, and CJK runs as bigrams plus their last character) and a tsvector column built from
+// them with the 'simple' configuration (no stemming, lower-case), indexed with GIN. ASCII other
+// than letters and digits and the Unicode punctuation domain::search_text knows are turned into
+// spaces first (the SQL function orderly_search_words, db/postgres/003), so that words split
+// where SQLite's unicode61 tokenizer splits them. A query term is a phrase of those words (`'数据'
+// <-> '据库'`), a one-character CJK term the prefix of a bigram (`'数':*`), all terms joined with
+// &. This keeps the index (and FTS5's whole-word semantics) rather than scanning with LIKE.
+class PostgresDialect final : public Dialect {
+  public:
+    const char* name() const override { return "postgres"; }
+    // A tsquery for to_tsquery('simple', ...); empty when no term has a word.
+    std::string full_text_query(const std::vector<domain::SearchTerm>& terms) const override;
+};
+
+// The words of text as orderly_search_words splits them (to_tsquery lower-cases them as
+// to_tsvector does the text's).
+std::vector<std::string> search_words(std::string_view text);
+
+const PostgresDialect& postgres_dialect();
+
+}  // namespace orderly::storage::postgres

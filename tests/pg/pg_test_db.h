@@ -1,0 +1,51 @@
+#pragma once
+// A fresh PostgreSQL database per test, on the server ORDERLY_TEST_PG names (a libpq URI such
+// as scripts/pg-cluster prints), dropped at the end of the test.
+#include <atomic>
+#include <cstdlib>
+#include <string>
+
+#include <unistd.h>
+
+#include "storage/postgres/connection.h"
+
+namespace orderly::test {
+
+// The URI `uri` with its database replaced by `name`.
+inline std::string with_database(const std::string& uri, const std::string& name) {
+    const size_t authority = uri.find("://") + 3;
+    const size_t slash = uri.find('/', authority);
+    const size_t query = uri.find('?', authority);
+    const size_t path_end = query == std::string::npos ? uri.size() : query;
+    const size_t path_start = slash == std::string::npos || slash > path_end ? path_end : slash;
+    return uri.substr(0, path_start) + "/" + name + uri.substr(path_end);
+}
+
+class PgTestDb {
+  public:
+    PgTestDb() : admin_(std::getenv("ORDERLY_TEST_PG")) {
+        static std::atomic<int> n{0};
+        name_ = "orderly_test_" + std::to_string(getpid()) + "_" + std::to_string(++n);
+        admin_.exec_script("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+        admin_.exec_script("CREATE DATABASE " + name_);
+        uri_ = with_database(std::getenv("ORDERLY_TEST_PG"), name_);
+    }
+    ~PgTestDb() {
+        try {
+            admin_.exec_script("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+        } catch (const std::exception&) {
+            // The cluster is thrown away after the run anyway.
+        }
+    }
+    PgTestDb(const PgTestDb&) = delete;
+    PgTestDb& operator=(const PgTestDb&) = delete;
+
+    const std::string& uri() const { return uri_; }
+
+  private:
+    storage::postgres::PgConnection admin_;
+    std::string name_;
+    std::string uri_;
+};
+
+}  // namespace orderly::test
