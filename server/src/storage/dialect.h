@@ -30,7 +30,7 @@ class Connection;
 // Dialect::ticket_search).
 struct TicketSearchSql {
     // A FROM clause (without the word FROM) joining the search index to `tickets t`: later
-    // joins and conditions name the ticket as `t`, and use the aliases u and n themselves.
+    // joins and conditions name the ticket `t`; the statement itself uses the aliases u and n.
     std::string from;
     // An integer expression equal to t.id that the statement pages by (id < ?n) and orders by
     // (DESC): the one that lets the engine walk its index newest first.
@@ -46,9 +46,11 @@ class Dialect {
     // The driver's name, also the directory of its migrations (db/<name>/).
     virtual const char* name() const = 0;
     // The full-text query matching tickets whose indexed text holds every term (AND), for the
-    // ticket search index; empty when there are no terms. A term's phrase is already
-    // normalised by domain::search_text (lower case, CJK runs as bigrams); a prefix term also
-    // matches words that begin with it.
+    // ticket search index; empty when there are no terms. A term is a phrase (its words one
+    // after another, CJK runs already as space-separated bigrams) whose last word, for a prefix
+    // term, may be the start of a longer one (see domain/ticket_search.h). Searches behave as
+    // SQLite's unicode61 tokenizer makes them: words are runs of letters and digits, matched
+    // regardless of case and diacritics.
     virtual std::string full_text_query(const std::vector<domain::SearchTerm>& terms) const = 0;
     // Makes the ticket search index hold exactly this text for the ticket, replacing what it
     // held before (if anything), with statements run on `c` inside the caller's transaction.
