@@ -50,10 +50,9 @@ struct Fixture {
         crypto::init();
         db.migrate();
         user = db.write([&](Connection& c) {
-            c.exec_script(
-                "INSERT INTO users (username, display_name, password_hash, created_at, "
-                "updated_at) VALUES ('runner', 'Runner', 'x', 0, 0)");
-            return c.last_insert_rowid();
+            return storage::inserted_id(
+                c.prepare("INSERT INTO users (username, display_name, password_hash, created_at, "
+                          "updated_at) VALUES ('runner', 'Runner', 'x', 0, 0) RETURNING id"));
         });
     }
     ~Fixture() { std::filesystem::remove_all(dir); }

@@ -36,10 +36,9 @@ int64_t add_user(storage::Database& db, const std::string& name) {
     return db.write([&](Connection& c) {
         auto s = c.prepare(
             "INSERT INTO users (username, display_name, password_hash, created_at, updated_at) "
-            "VALUES (?, ?, 'x', 0, 0)");
+            "VALUES (?1, ?2, 'x', 0, 0) RETURNING id");
         s.bind(1, name).bind(2, "Name of " + name);
-        s.exec();
-        return c.last_insert_rowid();
+        return storage::inserted_id(std::move(s));
     });
 }
 
@@ -78,10 +77,10 @@ TEST_CASE("enqueue_execution records the ticket's facts as they are now", "[stor
             "INSERT INTO tickets (sn, title, status, template_id, environment, creator_id, "
             "template_snapshot, variables, created_at, updated_at) "
             "VALUES ('TASK-20250301-0001', 't', 'approved', 3, 'PROD', ?, "
-            "'{\"name\":\"Deploy app01\",\"timeout_s\":60}', '{\"Hosts\":[\"h1\"]}', 0, 0)");
+            "'{\"name\":\"Deploy app01\",\"timeout_s\":60}', '{\"Hosts\":[\"h1\"]}', 0, 0) "
+            "RETURNING id");
         s.bind(1, alice);
-        s.exec();
-        return c.last_insert_rowid();
+        return storage::inserted_id(std::move(s));
     });
     int64_t id =
         t.db.write([&](Connection& c) { return storage::enqueue_execution(c, ticket, bob, 500); });

@@ -24,14 +24,18 @@ void append_audit(Connection& c, const domain::AuditEvent& e) {
 }
 
 std::vector<domain::AuditEvent> list_audit(Connection& c, const AuditFilter& f) {
-    // One statement with optional filters: "?n IS NULL OR column = ?n".
+    // One statement with optional filters: "?n IS NULL OR column = ?n" (the cast tells
+    // engines that infer parameter types what ?n is).
     auto s = c.prepare(
         "SELECT a.id, a.at, a.actor, a.action, a.object_type, a.object_id, a.summary, "
         "a.before_json, a.after_json, a.address, a.request_id, u.display_name "
         "FROM audit_events a LEFT JOIN users u ON u.username = a.actor WHERE a.id < ?1 "
-        "AND (?2 IS NULL OR a.actor = ?2) AND (?3 IS NULL OR a.action = ?3) "
-        "AND (?4 IS NULL OR a.object_type = ?4) AND (?5 IS NULL OR a.object_id = ?5) "
-        "AND (?6 IS NULL OR a.at >= ?6) AND (?7 IS NULL OR a.at < ?7) ORDER BY a.id DESC LIMIT ?8");
+        "AND (CAST(?2 AS TEXT) IS NULL OR a.actor = ?2) "
+        "AND (CAST(?3 AS TEXT) IS NULL OR a.action = ?3) "
+        "AND (CAST(?4 AS TEXT) IS NULL OR a.object_type = ?4) "
+        "AND (CAST(?5 AS TEXT) IS NULL OR a.object_id = ?5) "
+        "AND (CAST(?6 AS BIGINT) IS NULL OR a.at >= ?6) "
+        "AND (CAST(?7 AS BIGINT) IS NULL OR a.at < ?7) ORDER BY a.id DESC LIMIT ?8");
     s.bind(1, f.before_id > 0 ? f.before_id : INT64_MAX)
         .bind(2, f.actor)
         .bind(3, f.action)

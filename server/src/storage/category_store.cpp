@@ -46,18 +46,16 @@ Result<void> insert_category(Connection& c, CategoryKind kind, const domain::Cat
                              TimeMs now) {
     auto s = c.prepare(std::string("INSERT INTO ") + table(kind) +
                        " (key, name, description, sort_order, created_at, updated_at) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT DO NOTHING");
     s.bind(1, cat.key).bind(2, cat.name).bind(3, cat.description).bind(4, cat.sort_order);
-    s.bind(5, now);
-    auto rc = s.exec_checked();
-    if (is_unique_violation(rc))
+    s.bind(5, now).exec();
+    if (c.changes() == 0)
         return Error::Conflict(
                    std::string(kind == CategoryKind::environment ? "an environment" : "a purpose") +
                    " with the key \"" + cat.key + "\" already exists")
             .with(kind == CategoryKind::environment ? codes::environment_key_exists
                                                     : codes::purpose_key_exists,
                   {{"key", cat.key}});
-    if (rc != ExecResult::ok) throw DbError(rc, "insert category");
     if (kind == CategoryKind::environment && cat.protected_env)
         c.prepare("UPDATE environments SET protected = 1 WHERE key = ?1").bind(1, cat.key).exec();
     return {};

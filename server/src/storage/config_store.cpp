@@ -109,7 +109,7 @@ int64_t put_config(Connection& c, const domain::ConfigEntry& e, const StoredValu
         "ON CONFLICT (env, key) DO UPDATE SET value = excluded.value, value_enc = "
         "excluded.value_enc, secret = excluded.secret, description = excluded.description, "
         "revision = excluded.revision, updated_at = excluded.updated_at, updated_by = "
-        "excluded.updated_by, version = version + 1");
+        "excluded.updated_by, version = config_entries.version + 1");
     s.bind(1, e.env).bind(2, e.key);
     bind_value(s, 3, 4, entry_value);
     s.bind(5, e.secret).bind(6, e.description).bind(7, rev).bind(8, now).bind(9, actor);

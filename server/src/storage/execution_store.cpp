@@ -59,6 +59,21 @@ std::string select_sql(const std::string& where_and_order) {
     return std::string("SELECT ") + kCols + kFrom + " " + where_and_order;
 }
 
+// The "name" of a template snapshot (a JSON object), or "" when it has none.
+std::string snapshot_name(const std::optional<std::string>& snapshot) {
+    if (!snapshot) return std::string();
+    json::Document d;
+    d.Parse(snapshot->data(), snapshot->size());
+    if (d.HasParseError() || !d.IsObject()) return std::string();
+    return json::get_string(d, "name").value_or(std::string());
+}
+
+bool is_json(const std::string& text) {
+    json::Document d;
+    d.Parse(text.data(), text.size());
+    return !d.HasParseError();
+}
+
 bool is_continuation(char c) {
     return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
 }
@@ -69,7 +84,7 @@ int64_t insert_execution(Connection& c, const NewExecution& e) {
     auto s = c.prepare(
         "INSERT INTO executions (ticket_id, ticket_sn, ticket_creator_id, template_id, "
         "template_name, environment, executed_by, variables_json, status, queued_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)");
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9) RETURNING id");
     s.bind(1, e.ticket_id)
         .bind(2, e.ticket_sn)
         .bind(3, e.ticket_creator_id)
@@ -79,8 +94,7 @@ int64_t insert_execution(Connection& c, const NewExecution& e) {
         .bind(7, e.executed_by)
         .bind(8, e.variables_json.empty() ? std::string("{}") : e.variables_json)
         .bind(9, e.queued_at);
-    s.exec();
-    return c.last_insert_rowid();
+    return inserted_id(std::move(s));
 }
 
 int64_t enqueue_execution(Connection& c, int64_t ticket_id, int64_t user_id, TimeMs now) {
@@ -89,10 +103,8 @@ int64_t enqueue_execution(Connection& c, int64_t ticket_id, int64_t user_id, Tim
         // The template's name is read from the snapshot, so that the history shows the name the
         // template had when the ticket was submitted.
         auto s = c.prepare(
-            "SELECT sn, creator_id, template_id, COALESCE(environment, ''), "
-            "COALESCE(json_extract(template_snapshot, '$.name'), ''), "
-            "CASE WHEN json_valid(variables) THEN variables ELSE '{}' END "
-            "FROM tickets WHERE id = ?");
+            "SELECT sn, creator_id, template_id, COALESCE(environment, ''), template_snapshot, "
+            "variables FROM tickets WHERE id = ?1");
         s.bind(1, ticket_id);
         if (!s.step())
             fail(Error::NotFound("no ticket with id " + std::to_string(ticket_id))
@@ -101,8 +113,9 @@ int64_t enqueue_execution(Connection& c, int64_t ticket_id, int64_t user_id, Tim
         e.ticket_creator_id = s.opt_int64(1);
         e.template_id = s.opt_int64(2);
         e.environment = s.text(3);
-        e.template_name = s.text(4);
+        e.template_name = snapshot_name(s.opt_text(4));
         e.variables_json = s.text(5);
+        if (!is_json(e.variables_json)) e.variables_json = "{}";
     }
     e.ticket_id = ticket_id;
     e.executed_by = user_id;
@@ -113,14 +126,14 @@ int64_t enqueue_execution(Connection& c, int64_t ticket_id, int64_t user_id, Tim
 std::optional<TicketSnapshot> find_ticket_snapshot(Connection& c, int64_t ticket_id) {
     auto s = c.prepare(
         "SELECT COALESCE(template_snapshot, ''), COALESCE(environment, ''), variables "
-        "FROM tickets WHERE id = ?");
+        "FROM tickets WHERE id = ?1");
     s.bind(1, ticket_id);
     if (!s.step()) return std::nullopt;
     return TicketSnapshot{s.text(0), s.text(1), s.text(2)};
 }
 
 std::optional<ExecutionRow> find_execution(Connection& c, int64_t id) {
-    auto s = c.prepare(select_sql("WHERE e.id = ?"));
+    auto s = c.prepare(select_sql("WHERE e.id = ?1"));
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     return read_row(s);
@@ -146,13 +159,13 @@ std::optional<ExecutionRow> claim_next_execution(Connection& c, const std::strin
 void set_execution_started(Connection& c, int64_t id, const std::string& argv_json,
                            const std::string& variables_json, int64_t timeout_s) {
     auto s = c.prepare(
-        "UPDATE executions SET argv_json = ?, variables_json = ?, timeout_s = ? WHERE id = ?");
+        "UPDATE executions SET argv_json = ?1, variables_json = ?2, timeout_s = ?3 WHERE id = ?4");
     s.bind(1, argv_json).bind(2, variables_json).bind(3, timeout_s).bind(4, id);
     s.exec();
 }
 
 void set_execution_pgid(Connection& c, int64_t id, int64_t pgid) {
-    auto s = c.prepare("UPDATE executions SET pgid = ? WHERE id = ?");
+    auto s = c.prepare("UPDATE executions SET pgid = ?1 WHERE id = ?2");
     s.bind(1, pgid).bind(2, id);
     s.exec();
 }
@@ -169,8 +182,8 @@ int64_t append_execution_log(Connection& c, int64_t id, int64_t offset, std::str
                                                    ": log chunk at offset " +
                                                    std::to_string(offset) + " is not at the end");
     if (!data.empty()) {
-        auto s =
-            c.prepare("INSERT INTO execution_logs (execution_id, offset, data) VALUES (?, ?, ?)");
+        auto s = c.prepare(
+            "INSERT INTO execution_logs (execution_id, \"offset\", data) VALUES (?1, ?2, ?3)");
         s.bind(1, id).bind(2, offset).bind_blob(3, data.data(), data.size());
         s.exec();
     }
@@ -179,8 +192,8 @@ int64_t append_execution_log(Connection& c, int64_t id, int64_t offset, std::str
 
 bool finish_execution(Connection& c, int64_t id, const ExecutionEnd& end, TimeMs now) {
     auto s = c.prepare(
-        "UPDATE executions SET status = ?, exit_code = ?, signal = ?, message = ?, "
-        "finished_at = ? WHERE id = ? AND status IN ('queued', 'running')");
+        "UPDATE executions SET status = ?1, exit_code = ?2, signal = ?3, message = ?4, "
+        "finished_at = ?5 WHERE id = ?6 AND status IN ('queued', 'running')");
     s.bind(1, end.status)
         .bind(2, end.exit_code)
         .bind(3, end.signal)
@@ -193,9 +206,9 @@ bool finish_execution(Connection& c, int64_t id, const ExecutionEnd& end, TimeMs
 
 bool request_execution_cancel(Connection& c, int64_t id, int64_t user_id, TimeMs now) {
     auto s = c.prepare(
-        "UPDATE executions SET cancel_requested_at = COALESCE(cancel_requested_at, ?), "
-        "cancel_requested_by = COALESCE(cancel_requested_by, ?) "
-        "WHERE id = ? AND status = 'running'");
+        "UPDATE executions SET cancel_requested_at = COALESCE(cancel_requested_at, ?1), "
+        "cancel_requested_by = COALESCE(cancel_requested_by, ?2) "
+        "WHERE id = ?3 AND status = 'running'");
     s.bind(1, now).bind(2, user_id).bind(3, id);
     s.exec();
     return c.changes() == 1;
@@ -203,7 +216,7 @@ bool request_execution_cancel(Connection& c, int64_t id, int64_t user_id, TimeMs
 
 std::vector<int64_t> cancel_requested_executions(Connection& c, const std::string& owner) {
     auto s = c.prepare(
-        "SELECT id FROM executions WHERE status = 'running' AND owner = ? "
+        "SELECT id FROM executions WHERE status = 'running' AND owner = ?1 "
         "AND cancel_requested_at IS NOT NULL");
     s.bind(1, owner);
     std::vector<int64_t> out;
@@ -212,8 +225,8 @@ std::vector<int64_t> cancel_requested_executions(Connection& c, const std::strin
 }
 
 void heartbeat_executions(Connection& c, const std::string& owner, TimeMs now) {
-    auto s =
-        c.prepare("UPDATE executions SET heartbeat_at = ? WHERE status = 'running' AND owner = ?");
+    auto s = c.prepare(
+        "UPDATE executions SET heartbeat_at = ?1 WHERE status = 'running' AND owner = ?2");
     s.bind(1, now).bind(2, owner);
     s.exec();
 }
@@ -226,7 +239,7 @@ std::vector<ExecutionRow> running_executions(Connection& c) {
 }
 
 int64_t count_executions(Connection& c, const std::string& status) {
-    auto s = c.prepare("SELECT COUNT(*) FROM executions WHERE status = ?");
+    auto s = c.prepare("SELECT COUNT(*) FROM executions WHERE status = ?1");
     s.bind(1, status);
     s.step();
     return s.int64(0);
@@ -235,14 +248,18 @@ int64_t count_executions(Connection& c, const std::string& status) {
 std::vector<ExecutionRow> list_executions(Connection& c, const ExecutionFilter& f) {
     // One statement; an absent filter is a NULL parameter that matches everything.
     auto s = c.prepare(
-        select_sql("WHERE (?1 IS NULL OR e.ticket_id = ?1) AND (?2 IS NULL OR e.template_id = ?2) "
-                   "AND (?3 IS NULL OR e.environment = ?3) AND (?4 IS NULL OR e.status = ?4) "
-                   "AND (?5 IS NULL OR e.executed_by = ?5) AND (?6 IS NULL OR e.queued_at >= ?6) "
-                   "AND (?7 IS NULL OR e.queued_at < ?7) "
-                   "AND (?8 IS NULL OR e.executed_by = ?8 OR e.ticket_creator_id = ?8 OR EXISTS "
+        select_sql("WHERE (CAST(?1 AS BIGINT) IS NULL OR e.ticket_id = ?1) "
+                   "AND (CAST(?2 AS BIGINT) IS NULL OR e.template_id = ?2) "
+                   "AND (CAST(?3 AS TEXT) IS NULL OR e.environment = ?3) "
+                   "AND (CAST(?4 AS TEXT) IS NULL OR e.status = ?4) "
+                   "AND (CAST(?5 AS BIGINT) IS NULL OR e.executed_by = ?5) "
+                   "AND (CAST(?6 AS BIGINT) IS NULL OR e.queued_at >= ?6) "
+                   "AND (CAST(?7 AS BIGINT) IS NULL OR e.queued_at < ?7) "
+                   "AND (CAST(?8 AS BIGINT) IS NULL OR e.executed_by = ?8 "
+                   "     OR e.ticket_creator_id = ?8 OR EXISTS "
                    "(SELECT 1 FROM ticket_assignees a WHERE a.ticket_id = e.ticket_id AND "
                    "a.user_id = ?8)) "
-                   "AND (?9 = 0 OR e.id < ?9) ORDER BY e.id DESC LIMIT ?10"));
+                   "AND (CAST(?9 AS BIGINT) = 0 OR e.id < ?9) ORDER BY e.id DESC LIMIT ?10"));
     s.bind(1, f.ticket_id)
         .bind(2, f.template_id)
         .bind(3, f.environment)
@@ -269,10 +286,10 @@ LogSlice read_execution_log(Connection& c, int64_t id, int64_t offset, int64_t l
     const int64_t want_end =
         std::min<int64_t>(log_size, offset + static_cast<int64_t>(max_bytes) + 3);
     auto s = c.prepare(
-        "SELECT offset, data FROM execution_logs WHERE execution_id = ?1 "
-        "AND offset >= COALESCE((SELECT MAX(offset) FROM execution_logs "
-        "                        WHERE execution_id = ?1 AND offset <= ?2), 0) "
-        "AND offset < ?3 ORDER BY offset");
+        "SELECT \"offset\", data FROM execution_logs WHERE execution_id = ?1 "
+        "AND \"offset\" >= COALESCE((SELECT MAX(\"offset\") FROM execution_logs "
+        "                        WHERE execution_id = ?1 AND \"offset\" <= ?2), 0) "
+        "AND \"offset\" < ?3 ORDER BY \"offset\"");
     s.bind(1, id).bind(2, offset).bind(3, want_end);
     std::string buf;
     int64_t buf_start = -1;
@@ -300,7 +317,7 @@ LogSlice read_execution_log(Connection& c, int64_t id, int64_t offset, int64_t l
 }
 
 std::vector<ExecutionRow> list_ticket_executions(Connection& c, int64_t ticket_id) {
-    auto s = c.prepare(select_sql("WHERE e.ticket_id = ? ORDER BY e.id"));
+    auto s = c.prepare(select_sql("WHERE e.ticket_id = ?1 ORDER BY e.id"));
     s.bind(1, ticket_id);
     std::vector<ExecutionRow> out;
     while (s.step()) out.push_back(read_row(s));

@@ -28,16 +28,16 @@ std::vector<domain::Notification> claim_due(Connection& c, const std::string& ow
     std::vector<domain::Notification> out;
     if (channels.empty() || limit <= 0) return out;
     const auto [ch1, ch2] = channel_pair(channels);
-    auto s = c.prepare(
-        std::string("UPDATE notifications SET status = 'sending', lease_owner = ?1, "
-                    "lease_expires_at = ?2 + ?3, attempts = attempts + 1, updated_at = ?2 "
-                    "WHERE id IN (SELECT id FROM notifications "
-                    "  WHERE ((status = 'pending' AND next_attempt_at <= ?2) "
-                    "      OR (status = 'sending' AND lease_expires_at <= ?2)) "
-                    "    AND channel IN (?4, ?5) "
-                    "  ORDER BY next_attempt_at, id LIMIT ?6) "
-                    "RETURNING ") +
-        kNotificationCols);
+    auto s = c.prepare(std::string("UPDATE notifications SET status = 'sending', lease_owner = ?1, "
+                                   "lease_expires_at = CAST(?2 AS BIGINT) + CAST(?3 AS BIGINT), "
+                                   "attempts = attempts + 1, updated_at = ?2 "
+                                   "WHERE id IN (SELECT id FROM notifications "
+                                   "  WHERE ((status = 'pending' AND next_attempt_at <= ?2) "
+                                   "      OR (status = 'sending' AND lease_expires_at <= ?2)) "
+                                   "    AND channel IN (?4, ?5) "
+                                   "  ORDER BY next_attempt_at, id LIMIT ?6) "
+                                   "RETURNING ") +
+                       kNotificationCols);
     s.bind(1, owner).bind(2, now).bind(3, lease_ms).bind(4, ch1).bind(5, ch2).bind(6, limit);
     while (s.step()) out.push_back(read_notification(s));
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
@@ -53,7 +53,7 @@ std::optional<TimeMs> next_due_at(Connection& c, const std::vector<std::string>&
         "  WHERE status = 'pending' AND channel IN (?1, ?2)"
         " UNION ALL"
         " SELECT min(lease_expires_at) FROM notifications"
-        "  WHERE status = 'sending' AND channel IN (?1, ?2))");
+        "  WHERE status = 'sending' AND channel IN (?1, ?2)) AS due");
     s.bind(1, ch1).bind(2, ch2);
     if (!s.step()) return std::nullopt;
     return s.opt_int64(0);
@@ -109,7 +109,8 @@ bool mark_skipped(Connection& c, int64_t id, const std::string& owner, TimeMs no
 
 void release(Connection& c, int64_t id, const std::string& owner, TimeMs now) {
     auto s = c.prepare(
-        "UPDATE notifications SET status = 'pending', attempts = max(attempts - 1, 0), "
+        "UPDATE notifications SET status = 'pending', "
+        "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
         "updated_at = ?3, lease_owner = NULL, lease_expires_at = NULL "
         "WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
     s.bind(1, id).bind(2, owner).bind(3, now);
@@ -130,7 +131,8 @@ int note_undeliverable(Connection& c, const std::string& channel, const Problem&
         "last_error_code = CASE WHEN last_error IS NULL THEN ?5 ELSE last_error_code END, "
         "last_error_params = CASE WHEN last_error IS NULL THEN ?6 ELSE last_error_params END, "
         "last_error = coalesce(last_error, ?4) "
-        "WHERE status = 'pending' AND channel = ?1 AND queued_at <= ?2 - ?3");
+        "WHERE status = 'pending' AND channel = ?1 "
+        "AND queued_at <= CAST(?2 AS BIGINT) - CAST(?3 AS BIGINT)");
     fail.bind(1, channel).bind(2, now).bind(3, give_up_after_ms).bind(4, reason.text);
     fail.bind(5, reason.code).bind(6, params);
     fail.exec();

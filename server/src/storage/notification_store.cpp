@@ -1,6 +1,8 @@
 #include "storage/notification_store.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <random>
 
 #include "core/codes.h"
 #include "core/json.h"
@@ -49,10 +51,17 @@ namespace {
 using detail::kNotificationCols;
 using detail::read_notification;
 
-std::string new_delivery_id(Connection& c) {
-    auto s = c.prepare("SELECT lower(hex(randomblob(16)))");
-    s.step();
-    return s.text(0);
+// 16 random bytes (from the system's random source) in lower-case hex.
+std::string new_delivery_id() {
+    thread_local std::random_device random;
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(32);
+    for (int word = 0; word < 4; ++word) {
+        uint32_t bits = random();
+        for (int i = 0; i < 8; ++i, bits >>= 4) out.push_back(kHex[bits & 0xF]);
+    }
+    return out;
 }
 
 struct NewRow {
@@ -69,7 +78,7 @@ int64_t insert_row(Connection& c, const NewRow& r, TimeMs now) {
         "delivery_id, subject, body_text, body_html, payload, status, next_attempt_at, queued_at, "
         "skip_reason, skip_reason_code, skip_reason_params, created_at, updated_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?14, "
-        "?14)");
+        "?14) RETURNING id");
     const bool skipped = r.skip_reason.has_value();
     s.bind(1, r.event)
         .bind(2, r.channel)
@@ -88,8 +97,7 @@ int64_t insert_row(Connection& c, const NewRow& r, TimeMs now) {
         .bind(15, skipped ? std::optional(r.skip_reason->text) : std::nullopt)
         .bind(16, skipped ? std::optional(r.skip_reason->code) : std::nullopt)
         .bind(17, skipped ? std::optional(json::params_json(r.skip_reason->params)) : std::nullopt);
-    s.exec();
-    return c.last_insert_rowid();
+    return inserted_id(std::move(s));
 }
 
 // The event as its notifications tell it.
@@ -139,7 +147,7 @@ NewRow email_row(Connection& c, const domain::TicketNotice& notice, int64_t uid)
     r.event = notice.event;
     r.channel = "email";
     r.ticket_id = notice.ticket_id;
-    r.delivery_id = new_delivery_id(c);
+    r.delivery_id = new_delivery_id();
     r.subject = mail.subject;
     r.body_text = mail.text;
     r.body_html = mail.html;
@@ -184,7 +192,7 @@ void insert_webhook_rows(Connection& c, const domain::TicketNotice& notice, cons
         r.recipient = url;
         r.webhook_id = id;
         r.ticket_id = ev.ticket_id;
-        r.delivery_id = new_delivery_id(c);
+        r.delivery_id = new_delivery_id();
         r.subject = ev.ticket_sn + " " + ev.event;
         r.payload = domain::render_webhook_body(notice, r.delivery_id);
         insert_row(c, r, now);
@@ -215,7 +223,7 @@ int64_t enqueue_test_email(Connection& c, const std::string& base_url, const std
     r.event = "test";
     r.channel = "email";
     r.recipient = to;
-    r.delivery_id = new_delivery_id(c);
+    r.delivery_id = new_delivery_id();
     r.subject = mail.subject;
     r.body_text = mail.text;
     r.body_html = mail.html;
@@ -226,7 +234,8 @@ std::vector<UserNotice> list_user_notices(Connection& c, int64_t user_id, int64_
                                           int limit) {
     auto s = c.prepare(
         "SELECT id, event, ticket_id, ticket_sn, title, node_name, actor, reason, created_at "
-        "FROM user_notices WHERE user_id = ?1 AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3");
+        "FROM user_notices WHERE user_id = ?1 AND (CAST(?2 AS BIGINT) = 0 OR id < ?2) ORDER BY id "
+        "DESC LIMIT ?3");
     s.bind(1, user_id).bind(2, before_id).bind(3, limit);
     std::vector<UserNotice> out;
     while (s.step()) {
@@ -248,20 +257,17 @@ std::vector<UserNotice> list_user_notices(Connection& c, int64_t user_id, int64_
 std::vector<domain::Notification> list_notifications(Connection& c, const NotificationFilter& f) {
     // Only the filters given appear in the SQL, so SQLite can use the (status, id) and
     // (ticket_id, id) indexes; the few variants are each cached as a prepared statement.
-    std::string sql = std::string("SELECT ") + kNotificationCols + " FROM notifications WHERE 1";
-    if (f.status) sql += " AND status = ?1";
-    if (f.channel) sql += " AND channel = ?2";
-    if (f.event) sql += " AND event = ?3";
-    if (f.ticket_id) sql += " AND ticket_id = ?4";
-    if (f.before_id > 0) sql += " AND id < ?5";
-    sql += " ORDER BY id DESC LIMIT ?6";
+    SqlParams p;
+    std::string sql =
+        std::string("SELECT ") + kNotificationCols + " FROM notifications WHERE 1 = 1";
+    if (f.status) sql += " AND status = " + p.add(*f.status);
+    if (f.channel) sql += " AND channel = " + p.add(*f.channel);
+    if (f.event) sql += " AND event = " + p.add(*f.event);
+    if (f.ticket_id) sql += " AND ticket_id = " + p.add(*f.ticket_id);
+    if (f.before_id > 0) sql += " AND id < " + p.add(f.before_id);
+    sql += " ORDER BY id DESC LIMIT " + p.add(static_cast<int64_t>(f.limit));
     auto s = c.prepare(sql);
-    if (f.status) s.bind(1, *f.status);
-    if (f.channel) s.bind(2, *f.channel);
-    if (f.event) s.bind(3, *f.event);
-    if (f.ticket_id) s.bind(4, *f.ticket_id);
-    if (f.before_id > 0) s.bind(5, f.before_id);
-    s.bind(6, f.limit);
+    p.bind(s);
     std::vector<domain::Notification> out;
     while (s.step()) out.push_back(read_notification(s));
     return out;

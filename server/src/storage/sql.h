@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include "core/error.h"
 #include "storage/dialect.h"
@@ -159,6 +161,45 @@ class Stmt {
     StatementBackend* s_;
 };
 
+// Runs an `INSERT ... RETURNING id`: the new row's id, or nullopt when it inserted none (an
+// ON CONFLICT DO NOTHING that met a conflict). The statement is reset when this returns.
+inline std::optional<int64_t> returned_id(Stmt&& s) {
+    Stmt done(std::move(s));
+    if (!done.step()) return std::nullopt;
+    return done.int64(0);
+}
+
+// Like returned_id, for an insert that always inserts its row.
+inline int64_t inserted_id(Stmt&& s) {
+    auto id = returned_id(std::move(s));
+    if (!id) throw DbError(DbErrorKind::other, "INSERT ... RETURNING id returned no row");
+    return *id;
+}
+
+// The parameters of a statement built from pieces, numbered ?1, ?2, ... in the order they are
+// added, without gaps (an engine that infers parameter types cannot type an unused one).
+class SqlParams {
+  public:
+    using Value = std::variant<int64_t, std::string>;
+    // The placeholder to write into the statement for v.
+    std::string add(Value v) {
+        values_.push_back(std::move(v));
+        return "?" + std::to_string(values_.size());
+    }
+    void bind(Stmt& s) const {
+        for (size_t i = 0; i < values_.size(); ++i) {
+            const int idx = static_cast<int>(i + 1);
+            if (const auto* n = std::get_if<int64_t>(&values_[i]))
+                s.bind(idx, *n);
+            else
+                s.bind(idx, std::get<std::string>(values_[i]));
+        }
+    }
+
+  private:
+    std::vector<Value> values_;
+};
+
 // One connection to the database, implemented by a driver.
 class Connection {
   public:
@@ -181,7 +222,6 @@ class Connection {
     }
     // Runs one or more statements without results (migrations, settings).
     virtual void exec_script(const std::string& sql) = 0;
-    virtual int64_t last_insert_rowid() const = 0;
     // Rows changed by the last INSERT, UPDATE or DELETE.
     virtual int changes() const = 0;
 

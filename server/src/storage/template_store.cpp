@@ -84,12 +84,15 @@ void write_template_variables(Connection& c, int64_t id, const std::set<std::str
     }
 }
 
-void bind_template(Stmt& s, const domain::Template& t) {
-    s.bind(2, t.name).bind(3, t.environment).bind(4, t.purpose).bind(5, t.description);
-    s.bind(6, t.command).bind(7, strings_json(t.argv)).bind(8, internal_vars_json(t.internal_vars));
-    s.bind(9, template_variables_json(t.variables)).bind(10, choices_json(t.choices));
-    s.bind(11, t.workflow_id).bind(12, strings_json(t.submit_roles)).bind(13, t.timeout_s);
-    s.bind(14, t.active);
+// Binds the template's 13 columns, name to active, from parameter `first` on.
+void bind_template(Stmt& s, const domain::Template& t, int first) {
+    const int n = first - 1;
+    s.bind(n + 1, t.name).bind(n + 2, t.environment).bind(n + 3, t.purpose);
+    s.bind(n + 4, t.description).bind(n + 5, t.command).bind(n + 6, strings_json(t.argv));
+    s.bind(n + 7, internal_vars_json(t.internal_vars));
+    s.bind(n + 8, template_variables_json(t.variables)).bind(n + 9, choices_json(t.choices));
+    s.bind(n + 10, t.workflow_id).bind(n + 11, strings_json(t.submit_roles));
+    s.bind(n + 12, t.timeout_s).bind(n + 13, t.active);
 }
 Error duplicate_template(const domain::Template& t) {
     return Error::Conflict("the environment \"" + t.environment +
@@ -99,10 +102,13 @@ Error duplicate_template(const domain::Template& t) {
 }  // namespace
 
 std::vector<domain::Template> list_templates(Connection& c, const TemplateFilter& f) {
-    auto s = c.prepare(std::string("SELECT ") + kTemplateCols +
-                       " FROM templates WHERE id > ?1 AND (?2 IS NULL OR environment = ?2) "
-                       "AND (?3 IS NULL OR purpose = ?3) AND (?4 IS NULL OR active = ?4) "
-                       "AND (?5 IS NULL OR name LIKE ?5 ESCAPE '\\') ORDER BY id LIMIT ?6");
+    auto s = c.prepare(
+        std::string("SELECT ") + kTemplateCols +
+        " FROM templates WHERE id > ?1 AND (CAST(?2 AS TEXT) IS NULL OR environment = ?2) "
+        "AND (CAST(?3 AS TEXT) IS NULL OR purpose = ?3) "
+        "AND (CAST(?4 AS BIGINT) IS NULL OR active = ?4) "
+        "AND (CAST(?5 AS TEXT) IS NULL OR lower(name) LIKE lower(?5) ESCAPE '\\') "
+        "ORDER BY id LIMIT ?6");
     s.bind(1, f.after_id).bind(2, f.environment).bind(3, f.purpose);
     if (f.active)
         s.bind(4, *f.active);
@@ -131,15 +137,14 @@ Result<int64_t> insert_template(Connection& c, const domain::Template& t,
         "INSERT INTO templates (name, environment, purpose, description, command, argv_json, "
         "internal_vars_json, variables_json, choices_json, workflow_id, submit_roles_json, "
         "timeout_s, active, created_at, updated_at) "
-        "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)");
-    bind_template(s, t);
-    s.bind(15, now);
-    auto rc = s.exec_checked();
-    if (is_unique_violation(rc)) return duplicate_template(t);
-    if (rc != ExecResult::ok) throw DbError(rc, "insert template");
-    int64_t id = c.last_insert_rowid();
-    write_template_variables(c, id, registered);
-    return id;
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14) "
+        "ON CONFLICT DO NOTHING RETURNING id");
+    bind_template(s, t, 1);
+    s.bind(14, now);
+    const auto id = returned_id(std::move(s));
+    if (!id) return duplicate_template(t);
+    write_template_variables(c, *id, registered);
+    return *id;
 }
 
 Result<void> update_template(Connection& c, const domain::Template& t,
@@ -150,7 +155,7 @@ Result<void> update_template(Connection& c, const domain::Template& t,
         "choices_json = ?10, workflow_id = ?11, submit_roles_json = ?12, timeout_s = ?13, "
         "active = ?14, updated_at = ?15, version = version + 1 WHERE id = ?1");
     s.bind(1, t.id);
-    bind_template(s, t);
+    bind_template(s, t, 2);
     s.bind(15, now);
     auto rc = s.exec_checked();
     if (is_unique_violation(rc)) return duplicate_template(t);

@@ -1,7 +1,6 @@
 // SQL for lists and searches of tickets (GET /tickets, /todo): the filter as a WHERE clause,
 // walked newest first, through the full-text index when there are search words.
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "domain/ticket_search.h"
@@ -10,17 +9,6 @@
 namespace orderly::storage {
 
 namespace {
-
-using Param = std::variant<int64_t, std::string>;
-
-// The statement's parameters, numbered in the order they are added.
-struct SqlParams {
-    std::vector<Param> values;
-    std::string add(Param v) {
-        values.push_back(std::move(v));
-        return "?" + std::to_string(values.size());
-    }
-};
 
 // Which tickets a view shows the caller.
 std::string view_condition(const TicketFilter& f, SqlParams& p) {
@@ -82,31 +70,24 @@ TicketSummary summary_from(Stmt& s) {
 std::vector<TicketSummary> list_tickets(Connection& c, const TicketFilter& f) {
     SqlParams p;
     std::string where = " WHERE 1 = 1" + filter_conditions(f, p);
-    // A search walks the full-text index newest first (FTS5 yields rowids in order and stops at
-    // the limit), checking the other filters on the way: a common word costs no more than a
-    // rare one.
+    // A search walks the full-text index newest first (the dialect's id orders by it), checking
+    // the other filters on the way: a common word costs no more than a rare one.
     const std::string match =
         f.q ? c.dialect().full_text_query(domain::search_terms(*f.q)) : std::string();
-    const std::string id = match.empty() ? "t.id" : "f.rowid";
-    if (f.before_id > 0) where += " AND " + id + " < " + p.add(f.before_id);
-    if (!match.empty()) where += " AND tickets_fts MATCH " + p.add(match);
+    TicketSearchSql search{"tickets t", "t.id", ""};
+    if (!match.empty()) search = c.dialect().ticket_search(p.add(match));
+    if (f.before_id > 0) where += " AND " + search.id + " < " + p.add(f.before_id);
+    if (!match.empty()) where += " AND " + search.condition;
     const std::string sql =
         "SELECT t.id, t.sn, t.title, t.status, t.service_id, t.template_id, t.business, "
         "t.environment, t.purpose, u.username, u.display_name, n.node_key, n.node_name, "
         "n.node_type, t.created_at, t.updated_at, t.version FROM " +
-        std::string(match.empty() ? "tickets t"
-                                  : "tickets_fts f JOIN tickets t ON t.id = f.rowid") +
+        search.from +
         " JOIN users u ON u.id = t.creator_id "
         "LEFT JOIN ticket_nodes n ON n.ticket_id = t.id AND n.state = 'active'" +
-        where + " ORDER BY " + id + " DESC LIMIT " + p.add(static_cast<int64_t>(f.limit));
+        where + " ORDER BY " + search.id + " DESC LIMIT " + p.add(static_cast<int64_t>(f.limit));
     auto s = c.prepare(sql);
-    for (size_t i = 0; i < p.values.size(); ++i) {
-        const int idx = static_cast<int>(i + 1);
-        if (const auto* n = std::get_if<int64_t>(&p.values[i]))
-            s.bind(idx, *n);
-        else
-            s.bind(idx, std::get<std::string>(p.values[i]));
-    }
+    p.bind(s);
     std::vector<TicketSummary> out;
     while (s.step()) out.push_back(summary_from(s));
     return out;

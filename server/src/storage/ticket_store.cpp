@@ -63,7 +63,7 @@ Ticket ticket_from(Stmt& s) {
     return t;
 }
 
-std::string fts_body(const std::string& sn, const FieldValues& fields) {
+std::string search_body(const std::string& sn, const FieldValues& fields) {
     std::string body = sn;
     for (const auto& [k, v] : fields) {
         std::string text = v.text();
@@ -76,10 +76,7 @@ std::string fts_body(const std::string& sn, const FieldValues& fields) {
 
 void index_ticket(Connection& c, int64_t id, const std::string& sn, const std::string& title,
                   const FieldValues& fields) {
-    auto del = c.prepare("DELETE FROM tickets_fts WHERE rowid = ?1");
-    del.bind(1, id).exec();
-    auto ins = c.prepare("INSERT INTO tickets_fts (rowid, title, body) VALUES (?1, ?2, ?3)");
-    ins.bind(1, id).bind(2, domain::search_text(title)).bind(3, fts_body(sn, fields)).exec();
+    c.dialect().index_ticket(c, id, domain::search_text(title), search_body(sn, fields));
 }
 
 std::string next_serial(Connection& c, const std::string& prefix, TimeMs now) {
@@ -87,7 +84,7 @@ std::string next_serial(Connection& c, const std::string& prefix, TimeMs now) {
     const std::string day = date.substr(0, 4) + date.substr(5, 2) + date.substr(8, 2);
     auto s = c.prepare(
         "INSERT INTO ticket_counters (prefix, day, n) VALUES (?1, ?2, 1) "
-        "ON CONFLICT (prefix, day) DO UPDATE SET n = n + 1 RETURNING n");
+        "ON CONFLICT (prefix, day) DO UPDATE SET n = ticket_counters.n + 1 RETURNING n");
     s.bind(1, prefix).bind(2, day);
     if (!s.step()) throw std::runtime_error("ticket counter returned nothing");
     char num[32];
@@ -299,29 +296,26 @@ int64_t SqlTicketRepository::insert(const Ticket& t) {
         "INSERT INTO tickets (sn, title, status, service_id, template_id, workflow_version_id, "
         "business, environment, purpose, creator_id, fields, variables, template_snapshot, "
         "created_at, updated_at) VALUES (?1, ?2, 'in_progress', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-        "?11, ?12, ?13, ?13)");
+        "?11, ?12, ?13, ?13) RETURNING id");
     ins.bind(1, t.sn).bind(2, t.title).bind(3, t.service_id).bind(4, t.template_id);
     ins.bind(5, t.workflow_version_id).bind(6, t.business).bind(7, t.environment);
     ins.bind(8, t.purpose).bind(9, t.creator_id).bind(10, domain::field_values_json(t.fields));
-    ins.bind(11, t.variables_json).bind(12, t.template_snapshot).bind(13, t.created_at).exec();
-    return c_.last_insert_rowid();
+    ins.bind(11, t.variables_json).bind(12, t.template_snapshot).bind(13, t.created_at);
+    return inserted_id(std::move(ins));
 }
 
 // At most one activation of a ticket is active (a unique index): a concurrent change that
-// entered a node first makes this insert fail, and the caller answers 409.
+// entered a node first makes this insert do nothing, and the caller answers 409.
 std::optional<int64_t> SqlTicketRepository::open_activation(const domain::NewActivation& a) {
     auto ins = c_.prepare(
         "INSERT INTO ticket_nodes (ticket_id, node_key, node_name, node_type, state, entered_at, "
-        "left_at, remind_every_ms, remind_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+        "left_at, remind_every_ms, remind_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+        "ON CONFLICT DO NOTHING RETURNING id");
     ins.bind(1, a.ticket_id).bind(2, a.node_key).bind(3, a.node_name);
     ins.bind(4, domain::to_string(a.node_type)).bind(5, a.done ? "done" : "active");
     ins.bind(6, a.at).bind(7, a.done ? std::optional<TimeMs>(a.at) : std::nullopt);
     ins.bind(8, a.remind_every_ms).bind(9, a.remind_at);
-    if (auto rc = ins.exec_checked(); rc != ExecResult::ok) {
-        if (is_unique_violation(rc)) return std::nullopt;
-        throw DbError(rc, "entering a node failed");
-    }
-    return c_.last_insert_rowid();
+    return returned_id(std::move(ins));
 }
 
 void SqlTicketRepository::add_assignee(int64_t activation_id, int64_t ticket_id, int64_t user_id,
@@ -377,7 +371,8 @@ void SqlTicketRepository::save_fields(const Ticket& t) {
 void SqlTicketRepository::save_status(const Ticket& t, TimeMs now, bool bump_version) {
     auto u = c_.prepare(
         "UPDATE tickets SET status = ?2, updated_at = ?3, "
-        "finished_at = CASE WHEN ?4 THEN coalesce(finished_at, ?3) ELSE NULL END, "
+        "finished_at = CASE WHEN CAST(?4 AS BIGINT) = 1 THEN coalesce(finished_at, ?3) ELSE NULL "
+        "END, "
         "version = version + ?5 WHERE id = ?1");
     u.bind(1, t.id).bind(2, domain::to_string(t.status)).bind(3, now);
     u.bind(4, domain::is_terminal(t.status)).bind(5, bump_version ? 1 : 0).exec();

@@ -1,4 +1,6 @@
 // SQL for tokens (sessions and API tokens) and login throttling.
+#include <algorithm>
+
 #include "storage/accounts_store.h"
 
 namespace orderly::storage {
@@ -10,16 +12,15 @@ int64_t insert_token(Connection& c, int64_t user_id, const std::string& kind,
                      TimeMs now, std::optional<TimeMs> expires_at) {
     auto s = c.prepare(
         "INSERT INTO tokens (user_id, kind, name, token_hash, prefix, created_at, expires_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id");
     s.bind(1, user_id)
         .bind(2, kind)
         .bind(3, name)
         .bind(4, hash)
         .bind(5, prefix)
         .bind(6, now)
-        .bind(7, expires_at)
-        .exec();
-    return c.last_insert_rowid();
+        .bind(7, expires_at);
+    return inserted_id(std::move(s));
 }
 
 std::optional<TokenRecord> find_token(Connection& c, const std::string& hash) {
@@ -31,20 +32,6 @@ std::optional<TokenRecord> find_token(Connection& c, const std::string& hash) {
     return TokenRecord{s.int64(0),     s.int64(1),     s.text(2),        s.opt_int64(3),
                        s.opt_int64(4), s.opt_int64(5), s.integer(6) != 0};
 }
-
-namespace {
-std::vector<std::string> split_unit(const std::string& s) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (start < s.size()) {
-        size_t end = s.find('\x1f', start);
-        if (end == std::string::npos) end = s.size();
-        out.push_back(s.substr(start, end - start));
-        start = end + 1;
-    }
-    return out;
-}
-}  // namespace
 
 std::optional<TokenCheck> check_token(Connection& c, const std::string& hash) {
     auto s = c.prepare(
@@ -58,22 +45,32 @@ std::optional<TokenCheck> check_token(Connection& c, const std::string& hash) {
                       s.int64(7)};
 }
 
+// One statement: the user's row (kind 0), then a row per role (1) and per permission (2).
 std::optional<UserAuthz> load_user_authz(Connection& c, int64_t user_id) {
     auto s = c.prepare(
-        "SELECT u.username, u.display_name, "
-        "(SELECT group_concat(role_key, char(31)) FROM (SELECT role_key FROM user_roles "
-        " WHERE user_id = u.id ORDER BY role_key)), "
-        "(SELECT group_concat(permission, char(31)) FROM (SELECT DISTINCT rp.permission "
-        " FROM user_roles ur JOIN role_permissions rp ON rp.role_key = ur.role_key "
-        " WHERE ur.user_id = u.id)) "
-        "FROM users u WHERE u.id = ?1");
+        "SELECT 0, username, display_name FROM users WHERE id = ?1 "
+        "UNION ALL SELECT 1, role_key, '' FROM user_roles WHERE user_id = ?1 "
+        "UNION ALL SELECT DISTINCT 2, rp.permission, '' FROM user_roles ur "
+        "JOIN role_permissions rp ON rp.role_key = ur.role_key WHERE ur.user_id = ?1");
     s.bind(1, user_id);
-    if (!s.step()) return std::nullopt;
     UserAuthz a;
-    a.username = s.text(0);
-    a.display_name = s.text(1);
-    a.roles = split_unit(s.text(2));
-    for (auto& p : split_unit(s.text(3))) a.permissions.insert(std::move(p));
+    bool found = false;
+    while (s.step()) {
+        switch (s.int64(0)) {
+            case 0:
+                found = true;
+                a.username = s.text(1);
+                a.display_name = s.text(2);
+                break;
+            case 1:
+                a.roles.push_back(s.text(1));
+                break;
+            default:
+                a.permissions.insert(s.text(1));
+        }
+    }
+    if (!found) return std::nullopt;
+    std::sort(a.roles.begin(), a.roles.end());  // by byte, whatever the engine's collation
     return a;
 }
 

@@ -69,7 +69,8 @@ Result<int64_t> insert_user(Connection& c, const domain::User& u,
                             const std::string& password_hash) {
     auto s = c.prepare(
         "INSERT INTO users (username, display_name, email, password_hash, disabled, created_at, "
-        "updated_at, locale) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)");
+        "updated_at, locale) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7) ON CONFLICT DO NOTHING "
+        "RETURNING id");
     s.bind(1, u.username)
         .bind(2, u.display_name)
         .bind(3, u.email)
@@ -77,12 +78,9 @@ Result<int64_t> insert_user(Connection& c, const domain::User& u,
         .bind(5, u.disabled)
         .bind(6, u.created_at)
         .bind(7, u.locale);
-    auto rc = s.exec_checked();
-    if (is_unique_violation(rc))
-        return Error::Conflict("the username \"" + u.username + "\" is already taken")
-            .with(codes::user_username_taken, {{"username", u.username}});
-    if (rc != ExecResult::ok) throw DbError(rc, "insert user");
-    return c.last_insert_rowid();
+    if (auto id = returned_id(std::move(s))) return *id;
+    return Error::Conflict("the username \"" + u.username + "\" is already taken")
+        .with(codes::user_username_taken, {{"username", u.username}});
 }
 
 Result<void> set_user_roles(Connection& c, int64_t user_id, const std::vector<std::string>& roles) {
@@ -93,8 +91,9 @@ Result<void> set_user_roles(Connection& c, int64_t user_id, const std::vector<st
     auto del = c.prepare("DELETE FROM user_roles WHERE user_id = ?1");
     del.bind(1, user_id).exec();
     for (const auto& r : roles) {
-        auto ins =
-            c.prepare("INSERT OR IGNORE INTO user_roles (user_id, role_key) VALUES (?1, ?2)");
+        auto ins = c.prepare(
+            "INSERT INTO user_roles (user_id, role_key) VALUES (?1, ?2) "
+            "ON CONFLICT DO NOTHING");
         ins.bind(1, user_id).bind(2, r).exec();
     }
     return {};
@@ -124,10 +123,12 @@ std::vector<domain::User> list_users(Connection& c, const std::optional<std::str
                                      int64_t after_id, int limit) {
     std::vector<domain::User> out;
     if (q && !q->empty()) {
-        auto s = c.prepare(std::string("SELECT ") + kUserCols +
-                           " FROM users WHERE id > ?1 AND (username LIKE ?2 ESCAPE '\\' OR "
-                           "display_name LIKE ?2 ESCAPE '\\' OR email LIKE ?2 ESCAPE '\\') "
-                           "ORDER BY id LIMIT ?3");
+        auto s = c.prepare(
+            std::string("SELECT ") + kUserCols +
+            " FROM users WHERE id > ?1 AND (lower(username) LIKE lower(?2) ESCAPE '\\' OR "
+            "lower(display_name) LIKE lower(?2) ESCAPE '\\' OR "
+            "lower(email) LIKE lower(?2) ESCAPE '\\') "
+            "ORDER BY id LIMIT ?3");
         s.bind(1, after_id).bind(2, like_anywhere(*q)).bind(3, limit);
         while (s.step()) out.push_back(read_user(s));
     } else {
@@ -191,7 +192,8 @@ void write_role_permissions(Connection& c, const domain::Role& r) {
     del.bind(1, r.key).exec();
     for (const auto& p : r.permissions) {
         auto ins = c.prepare(
-            "INSERT OR IGNORE INTO role_permissions (role_key, permission) VALUES (?1, ?2)");
+            "INSERT INTO role_permissions (role_key, permission) VALUES (?1, ?2) "
+            "ON CONFLICT DO NOTHING");
         ins.bind(1, r.key).bind(2, p).exec();
     }
 }
@@ -217,13 +219,11 @@ std::optional<domain::Role> find_role(Connection& c, const std::string& key) {
 Result<void> insert_role(Connection& c, const domain::Role& r, TimeMs now) {
     auto s = c.prepare(
         "INSERT INTO roles (key, name, builtin, created_at, updated_at) VALUES (?1, ?2, 0, ?3, "
-        "?3)");
-    s.bind(1, r.key).bind(2, r.name).bind(3, now);
-    auto rc = s.exec_checked();
-    if (is_unique_violation(rc))
+        "?3) ON CONFLICT DO NOTHING");
+    s.bind(1, r.key).bind(2, r.name).bind(3, now).exec();
+    if (c.changes() == 0)
         return Error::Conflict("a role with key \"" + r.key + "\" already exists")
             .with(codes::role_key_exists, {{"key", r.key}});
-    if (rc != ExecResult::ok) throw DbError(rc, "insert role");
     write_role_permissions(c, r);
     return {};
 }
@@ -292,13 +292,11 @@ std::optional<domain::Business> find_business(Connection& c, const std::string& 
 Result<void> insert_business(Connection& c, const domain::Business& b, TimeMs now) {
     auto s = c.prepare(
         "INSERT INTO businesses (key, name, description, created_at, updated_at) VALUES (?1, ?2, "
-        "?3, ?4, ?4)");
-    s.bind(1, b.key).bind(2, b.name).bind(3, b.description).bind(4, now);
-    auto rc = s.exec_checked();
-    if (is_unique_violation(rc))
+        "?3, ?4, ?4) ON CONFLICT DO NOTHING");
+    s.bind(1, b.key).bind(2, b.name).bind(3, b.description).bind(4, now).exec();
+    if (c.changes() == 0)
         return Error::Conflict("a business with key \"" + b.key + "\" already exists")
             .with(codes::business_key_exists, {{"key", b.key}});
-    if (rc != ExecResult::ok) throw DbError(rc, "insert business");
     return {};
 }
 
@@ -333,8 +331,8 @@ Result<void> set_business_members(Connection& c, const std::string& key,
     del.bind(1, key).exec();
     for (const auto& [role, uid] : rows) {
         auto ins = c.prepare(
-            "INSERT OR IGNORE INTO business_members (business_key, role_key, user_id) VALUES (?1, "
-            "?2, ?3)");
+            "INSERT INTO business_members (business_key, role_key, user_id) VALUES (?1, ?2, ?3) "
+            "ON CONFLICT DO NOTHING");
         ins.bind(1, key).bind(2, role).bind(3, uid).exec();
     }
     return {};

@@ -59,16 +59,15 @@ Result<void> insert_variable(Connection& c, const domain::Variable& v, TimeMs no
     auto s = c.prepare(
         "INSERT INTO variables (name, label, description, multiple, secret, source, options_json, "
         "command, argv_json, timeout_s, cache_s, created_at, updated_at, hosts) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)");
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13) "
+        "ON CONFLICT DO NOTHING");
     s.bind(1, v.name).bind(2, v.label).bind(3, v.description).bind(4, v.multiple);
     s.bind(5, v.secret).bind(6, domain::to_string(v.source)).bind(7, options_json(v.options));
     s.bind(8, v.command).bind(9, strings_json(v.argv)).bind(10, v.timeout_s).bind(11, v.cache_s);
-    s.bind(12, now).bind(13, v.hosts);
-    auto rc = s.exec_checked();
-    if (is_unique_violation(rc))
+    s.bind(12, now).bind(13, v.hosts).exec();
+    if (c.changes() == 0)
         return Error::Conflict("a variable named \"" + v.name + "\" already exists")
             .with(codes::variable_name_exists, {{"name", v.name}});
-    if (rc != ExecResult::ok) throw DbError(rc, "insert variable");
     return {};
 }
 
@@ -77,12 +76,14 @@ void update_variable(Connection& c, const domain::Variable& v, bool clear_cache,
         "UPDATE variables SET label = ?2, description = ?3, multiple = ?4, secret = ?5, "
         "source = ?6, options_json = ?7, command = ?8, argv_json = ?9, timeout_s = ?10, "
         "cache_s = ?11, updated_at = ?12, version = version + 1, hosts = ?14, "
-        "cache_json = CASE WHEN ?13 THEN NULL ELSE cache_json END, "
-        "cache_at = CASE WHEN ?13 THEN NULL ELSE cache_at END, "
-        "last_error = CASE WHEN ?13 THEN NULL ELSE last_error END, "
-        "last_error_code = CASE WHEN ?13 THEN NULL ELSE last_error_code END, "
-        "last_error_params = CASE WHEN ?13 THEN NULL ELSE last_error_params END, "
-        "last_error_at = CASE WHEN ?13 THEN NULL ELSE last_error_at END WHERE name = ?1");
+        "cache_json = CASE WHEN CAST(?13 AS BIGINT) = 1 THEN NULL ELSE cache_json END, "
+        "cache_at = CASE WHEN CAST(?13 AS BIGINT) = 1 THEN NULL ELSE cache_at END, "
+        "last_error = CASE WHEN CAST(?13 AS BIGINT) = 1 THEN NULL ELSE last_error END, "
+        "last_error_code = CASE WHEN CAST(?13 AS BIGINT) = 1 THEN NULL ELSE last_error_code END, "
+        "last_error_params = CASE WHEN CAST(?13 AS BIGINT) = 1 THEN NULL ELSE last_error_params "
+        "END, "
+        "last_error_at = CASE WHEN CAST(?13 AS BIGINT) = 1 THEN NULL ELSE last_error_at END WHERE "
+        "name = ?1");
     s.bind(1, v.name).bind(2, v.label).bind(3, v.description).bind(4, v.multiple);
     s.bind(5, v.secret).bind(6, domain::to_string(v.source)).bind(7, options_json(v.options));
     s.bind(8, v.command).bind(9, strings_json(v.argv)).bind(10, v.timeout_s).bind(11, v.cache_s);

@@ -18,8 +18,9 @@ void set_webhook_events(Connection& c, int64_t id, const std::vector<std::string
     d.bind(1, id);
     d.exec();
     for (const auto& e : events) {
-        auto s =
-            c.prepare("INSERT OR IGNORE INTO webhook_events (webhook_id, event) VALUES (?1, ?2)");
+        auto s = c.prepare(
+            "INSERT INTO webhook_events (webhook_id, event) VALUES (?1, ?2) "
+            "ON CONFLICT DO NOTHING");
         s.bind(1, id).bind(2, e);
         s.exec();
     }
@@ -46,9 +47,10 @@ domain::WebhookSubscription read_webhook(Stmt& s) {
 std::vector<domain::WebhookSubscription> list_webhooks(Connection& c,
                                                        std::optional<int64_t> workflow_id,
                                                        int64_t after_id, int limit) {
-    auto s = c.prepare(std::string("SELECT ") + kWebhookCols +
-                       " FROM webhooks WHERE (?1 IS NULL OR workflow_id = ?1) AND id > ?2 "
-                       "ORDER BY id LIMIT ?3");
+    auto s = c.prepare(
+        std::string("SELECT ") + kWebhookCols +
+        " FROM webhooks WHERE (CAST(?1 AS BIGINT) IS NULL OR workflow_id = ?1) AND id > ?2 "
+        "ORDER BY id LIMIT ?3");
     s.bind(1, workflow_id).bind(2, after_id).bind(3, limit);
     std::vector<domain::WebhookSubscription> out;
     while (s.step()) out.push_back(read_webhook(s));
@@ -68,11 +70,10 @@ std::optional<domain::WebhookSubscription> find_webhook(Connection& c, int64_t i
 int64_t insert_webhook(Connection& c, const domain::WebhookSubscription& w, TimeMs now) {
     auto s = c.prepare(
         "INSERT INTO webhooks (url, workflow_id, active, secret_enc, created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id");
     s.bind(1, w.url).bind(2, w.workflow_id).bind(3, w.active);
     s.bind_blob(4, w.secret_enc.data(), w.secret_enc.size()).bind(5, now);
-    s.exec();
-    int64_t id = c.last_insert_rowid();
+    const int64_t id = inserted_id(std::move(s));
     set_webhook_events(c, id, w.events);
     return id;
 }

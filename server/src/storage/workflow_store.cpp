@@ -53,13 +53,13 @@ int64_t insert_workflow(Connection& c, const WorkflowDef& def,
                         const std::optional<std::string>& created_by, TimeMs now) {
     auto s = c.prepare(
         "INSERT INTO workflows (name, type, definition, created_by, created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id");
     s.bind(1, def.name)
         .bind(2, def.type)
         .bind(3, domain::workflow_def_json(def))
         .bind(4, created_by);
-    s.bind(5, now).exec();
-    return c.last_insert_rowid();
+    s.bind(5, now);
+    return inserted_id(std::move(s));
 }
 
 std::optional<WorkflowRecord> find_workflow(Connection& c, int64_t id) {
@@ -98,10 +98,10 @@ DeployResult deploy_workflow(Connection& c, int64_t workflow_id,
     const int64_t version = wf->deployed_version + 1;
     auto s = c.prepare(
         "INSERT INTO workflow_versions (workflow_id, version, name, type, definition, "
-        "deployed_by, deployed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        "deployed_by, deployed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id");
     s.bind(1, workflow_id).bind(2, version).bind(3, wf->def.name).bind(4, wf->def.type);
-    s.bind(5, definition).bind(6, by).bind(7, now).exec();
-    const int64_t version_id = c.last_insert_rowid();
+    s.bind(5, definition).bind(6, by).bind(7, now);
+    const int64_t version_id = inserted_id(std::move(s));
     auto u = c.prepare("UPDATE workflows SET deployed_version = ?2 WHERE id = ?1");
     u.bind(1, workflow_id).bind(2, version).exec();
     return {version_id, version, true};
@@ -208,9 +208,9 @@ int64_t insert_catalog_dir(Connection& c, const std::string& name,
                            const std::optional<int64_t>& parent_id, TimeMs now) {
     auto s = c.prepare(
         "INSERT INTO catalog_dirs (name, parent_id, created_at, updated_at) VALUES (?1, ?2, ?3, "
-        "?3)");
-    s.bind(1, name).bind(2, parent_id).bind(3, now).exec();
-    return c.last_insert_rowid();
+        "?3) RETURNING id");
+    s.bind(1, name).bind(2, parent_id).bind(3, now);
+    return inserted_id(std::move(s));
 }
 
 void update_catalog_dir(Connection& c, const CatalogDir& d, TimeMs now) {
@@ -222,8 +222,8 @@ void update_catalog_dir(Connection& c, const CatalogDir& d, TimeMs now) {
 
 bool catalog_dir_empty(Connection& c, int64_t id) {
     auto s = c.prepare(
-        "SELECT EXISTS (SELECT 1 FROM catalog_dirs WHERE parent_id = ?1) OR EXISTS (SELECT 1 "
-        "FROM services WHERE catalog_id = ?1 AND deleted = 0)");
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM catalog_dirs WHERE parent_id = ?1) OR EXISTS "
+        "(SELECT 1 FROM services WHERE catalog_id = ?1 AND deleted = 0) THEN 1 ELSE 0 END");
     s.bind(1, id);
     s.step();
     return s.int64(0) == 0;
@@ -243,7 +243,7 @@ bool catalog_dir_within(Connection& c, int64_t dir, int64_t ancestor) {
         "  SELECT id, parent_id, 0 FROM catalog_dirs WHERE id = ?1"
         "  UNION ALL SELECT d.id, d.parent_id, up.depth + 1 FROM catalog_dirs d "
         "  JOIN up ON d.id = up.parent_id WHERE up.depth < 1000) "
-        "SELECT EXISTS (SELECT 1 FROM up WHERE id = ?2)");
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM up WHERE id = ?2) THEN 1 ELSE 0 END");
     s.bind(1, dir).bind(2, ancestor);
     s.step();
     return s.int64(0) != 0;
@@ -292,10 +292,10 @@ std::optional<Service> find_service(Connection& c, int64_t id) {
 int64_t insert_service(Connection& c, const Service& sv, TimeMs now) {
     auto s = c.prepare(
         "INSERT INTO services (name, catalog_id, workflow_version_id, template_id, description, "
-        "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)");
+        "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id");
     s.bind(1, sv.name).bind(2, sv.catalog_id).bind(3, sv.workflow_version_id);
-    s.bind(4, sv.template_id).bind(5, sv.description).bind(6, now).exec();
-    return c.last_insert_rowid();
+    s.bind(4, sv.template_id).bind(5, sv.description).bind(6, now);
+    return inserted_id(std::move(s));
 }
 
 void update_service(Connection& c, const Service& sv, TimeMs now) {

@@ -350,11 +350,6 @@ bool PgConnection::in_transaction() const {
     return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
 }
 
-int64_t PgConnection::last_insert_rowid() const {
-    throw DbError(DbErrorKind::other,
-                  "PostgreSQL has no last insert rowid: the statement must use RETURNING id");
-}
-
 void PgConnection::throw_result(const PGresult* r, const char* what) const {
     const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
     std::string msg = r ? PQresultErrorMessage(r) : "";

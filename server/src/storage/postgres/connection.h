@@ -112,8 +112,6 @@ class PgConnection final : public Connection {
     ~PgConnection() override;
 
     void exec_script(const std::string& sql) override;
-    // PostgreSQL has no last rowid: statements that need the new id use RETURNING.
-    int64_t last_insert_rowid() const override;
     int changes() const override { return changes_; }
 
     PGconn* handle() { return conn_; }

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "storage/sql.h"
+
 namespace orderly::storage::postgres {
 
 namespace {
@@ -72,6 +74,22 @@ std::string PostgresDialect::full_text_query(const std::vector<domain::SearchTer
         out += ')';
     }
     return out;
+}
+
+void PostgresDialect::index_ticket(Connection& c, int64_t ticket_id, const std::string& title,
+                                   const std::string& body) const {
+    c.prepare(
+         "INSERT INTO tickets_fts (rowid, title, body) VALUES (?1, ?2, ?3) ON CONFLICT (rowid) "
+         "DO UPDATE SET title = excluded.title, body = excluded.body")
+        .bind(1, ticket_id)
+        .bind(2, title)
+        .bind(3, body)
+        .exec();
+}
+
+TicketSearchSql PostgresDialect::ticket_search(const std::string& param) const {
+    return {"tickets_fts f JOIN tickets t ON t.id = f.rowid", "t.id",
+            "f.words @@ to_tsquery('simple', " + param + ")"};
 }
 
 const PostgresDialect& postgres_dialect() {

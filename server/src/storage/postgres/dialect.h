@@ -20,6 +20,11 @@ class PostgresDialect final : public Dialect {
     const char* name() const override { return "postgres"; }
     // A tsquery for to_tsquery('simple', ...); empty when no term has a word.
     std::string full_text_query(const std::vector<domain::SearchTerm>& terms) const override;
+    // One row per ticket in tickets_fts, replaced in place (its words column follows).
+    void index_ticket(Connection& c, int64_t ticket_id, const std::string& title,
+                      const std::string& body) const override;
+    // words @@ to_tsquery('simple', param); pages by the ticket's own id.
+    TicketSearchSql ticket_search(const std::string& param) const override;
 };
 
 // The words of text as orderly_search_words splits them (to_tsquery lower-cases them as

@@ -57,7 +57,6 @@ class SqliteConnection final : public Connection {
     ~SqliteConnection() override;
 
     void exec_script(const std::string& sql) override;
-    int64_t last_insert_rowid() const override { return sqlite3_last_insert_rowid(db_); }
     int changes() const override { return sqlite3_changes(db_); }
 
     sqlite3* handle() { return db_; }

@@ -1,5 +1,7 @@
 #include "storage/sqlite/dialect.h"
 
+#include "storage/sql.h"
+
 namespace orderly::storage::sqlite {
 
 namespace {
@@ -22,6 +24,21 @@ std::string SqliteDialect::full_text_query(const std::vector<domain::SearchTerm>
         if (t.prefix) out += '*';
     }
     return out;
+}
+
+void SqliteDialect::index_ticket(Connection& c, int64_t ticket_id, const std::string& title,
+                                 const std::string& body) const {
+    c.prepare("DELETE FROM tickets_fts WHERE rowid = ?1").bind(1, ticket_id).exec();
+    c.prepare("INSERT INTO tickets_fts (rowid, title, body) VALUES (?1, ?2, ?3)")
+        .bind(1, ticket_id)
+        .bind(2, title)
+        .bind(3, body)
+        .exec();
+}
+
+TicketSearchSql SqliteDialect::ticket_search(const std::string& param) const {
+    return {"tickets_fts f JOIN tickets t ON t.id = f.rowid", "f.rowid",
+            "tickets_fts MATCH " + param};
 }
 
 const SqliteDialect& sqlite_dialect() {

@@ -10,6 +10,12 @@ class SqliteDialect final : public Dialect {
     // An FTS5 MATCH expression (unicode61 tokenizer): each term a quoted phrase, double quotes
     // doubled, "*" after a prefix term, joined by AND.
     std::string full_text_query(const std::vector<domain::SearchTerm>& terms) const override;
+    // The FTS5 table tickets_fts, rowid = tickets.id: a delete and an insert (FTS5 has no
+    // upsert).
+    void index_ticket(Connection& c, int64_t ticket_id, const std::string& title,
+                      const std::string& body) const override;
+    // tickets_fts MATCH, walked by rowid: FTS5 yields rowids in order and stops at the limit.
+    TicketSearchSql ticket_search(const std::string& param) const override;
 };
 
 const SqliteDialect& sqlite_dialect();
