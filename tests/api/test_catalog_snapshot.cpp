@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include "app/checks.h"
 #include "app/template_snapshots.h"
 #include "http/app.h"
 #include "integrations/crypto.h"
@@ -48,7 +49,7 @@ Result<std::string> snapshot(int64_t id, const std::string& variables_json,
     REQUIRE_FALSE(vars.HasParseError());
     return server().db().write([&](storage::Connection& c) {
         storage::SqlCatalogReader catalog(c);
-        return app::snapshot_template_submission(catalog, id, vars, http::submitter(who));
+        return app::snapshot_template_submission(catalog, id, vars, app::submitter(who));
     });
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "app/catalog.h"
+#include "app/checks.h"
 #include "domain/catalog_json.h"
 
 namespace orderly::http {
@@ -103,7 +104,7 @@ void write_template(json::Writer& w, const domain::Template& t, bool internal,
                     const Principal& viewer, const app::VariableMap& vars) {
     w.start_object();
     domain::write_template_members(w, t, internal);
-    w.kv("can_submit", t.active && app::may_submit(t, submitter(viewer)));
+    w.kv("can_submit", t.active && app::may_submit(t, app::submitter(viewer)));
     w.key("form");
     write_form(w, domain::form_fields(t, app::lookup_in(vars)));
     w.end_object();
@@ -124,7 +125,7 @@ Response list_templates(App& app, Request& req) {
     const int64_t after = decode_cursor(req.query_str("cursor"));
     const int limit = req.limit();
     const bool submittable = req.query_bool("submittable").value_or(false);
-    auto page = app.catalog.templates(caller(req), submitter(req.user()), std::move(f), after,
+    auto page = app.catalog.templates(caller(req), app::submitter(req.user()), std::move(f), after,
                                       limit, submittable);
     return Response::ok(page_json(
         page.items, limit,
@@ -161,7 +162,8 @@ Response preview_template(App& app, Request& req) {
     const json::Value no_variables;  // Null: the request has no "variables"
     auto it = req.json.FindMember("variables");
     const json::Value& variables = it != req.json.MemberEnd() ? it->value : no_variables;
-    auto result = app.catalog.preview_template(caller(req), submitter(req.user()), id, variables);
+    auto result =
+        app.catalog.preview_template(caller(req), app::submitter(req.user()), id, variables);
     const auto& secret_vars = result.preview.secret_vars;
     json::Writer w;
     w.start_object().key("values").start_object();

@@ -1,6 +1,5 @@
 #include "http/app.h"
 
-#include "app/checks.h"
 #include "core/codes.h"
 #include "domain/accounts.h"
 
@@ -8,14 +7,6 @@ namespace orderly::http {
 
 app::Caller caller(const Request& req) {
     return app::Caller{req.principal ? &*req.principal : nullptr, req.address, req.request_id};
-}
-
-app::Submitter submitter(const Principal& p) {
-    return app::submitter(p);
-}
-
-void check_version(const Request& req, int64_t current_version, const std::string& what) {
-    app::check_version(req.header("if-match"), current_version, what);
 }
 
 void check_email_member(const Request& req) {

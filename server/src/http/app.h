@@ -25,12 +25,6 @@ struct App : app::UseCases {
 // while the request lives.
 app::Caller caller(const Request& req);
 
-// The caller as the submit rules see it.
-app::Submitter submitter(const Principal& p);
-
-// Checks an If-Match header against the stored version: 409 when stale.
-void check_version(const Request& req, int64_t current_version, const std::string& what);
-
 std::string etag(int64_t version);
 
 // Checks the body's "email" member when it is a non-empty string (null or "" clear the
