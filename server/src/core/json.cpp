@@ -2,6 +2,7 @@
 
 #include <rapidjson/reader.h>
 
+#include <array>
 #include <cstring>
 
 #include "core/codes.h"
@@ -134,17 +135,25 @@ Result<void> parse_untrusted(std::string_view body, Document& doc) {
     return {};
 }
 
+namespace {
+// The bytes a JSON string holds as they are: printable ASCII other than '"' and '\\'.
+constexpr std::array<bool, 256> kPlain = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0x20; c < 0x80; ++c) t[c] = c != '"' && c != '\\';
+    return t;
+}();
+}  // namespace
+
 bool TextWriter::PlainString(std::string_view s) {
-    for (const char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return false;
-    }
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    for (size_t i = 0; i < s.size(); ++i)
+        if (!kPlain[p[i]]) return false;
     // A key is a string too: Prefix() writes the ',' or ':' that goes before it.
     Prefix(rapidjson::kStringType);
-    os_->Reserve(s.size() + 2);
-    rapidjson::PutUnsafe(*os_, '"');
-    if (!s.empty()) std::memcpy(os_->PushUnsafe(s.size()), s.data(), s.size());
-    rapidjson::PutUnsafe(*os_, '"');
+    char* out = os_->Push(s.size() + 2);
+    out[0] = '"';
+    if (!s.empty()) std::memcpy(out + 1, s.data(), s.size());
+    out[s.size() + 1] = '"';
     EndValue(true);
     return true;
 }
@@ -156,7 +165,10 @@ void Writer::escaped(std::string_view s) {
 }
 
 Writer& Writer::time(int64_t ms) {
-    return str(format_rfc3339(ms));
+    Rfc3339Text text;
+    format_rfc3339(ms, text);
+    w_.PlainString(std::string_view(text.data(), text.size()));
+    return *this;
 }
 
 Writer& Writer::raw(std::string_view json_text) {

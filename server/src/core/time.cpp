@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 namespace orderly {
@@ -15,6 +16,12 @@ TimeMs SystemClock::now_ms() const {
 // civil date by the proleptic Gregorian algorithm of H. Hinnant ("chrono-compatible low-level
 // date algorithms"), then fixed-width digits.
 std::string format_rfc3339(TimeMs t) {
+    Rfc3339Text text;
+    format_rfc3339(t, text);
+    return std::string(text.data(), text.size());
+}
+
+void format_rfc3339(TimeMs t, Rfc3339Text& out) {
     int64_t secs = t / 1000;
     int ms = static_cast<int>(t % 1000);
     if (ms < 0) {
@@ -38,9 +45,12 @@ std::string format_rfc3339(TimeMs t) {
     const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
     if (year < 0 || year > 9999) {
         // Outside what four digits can show: never a real ticket time; keep the output valid.
-        return year < 0 ? "0000-01-01T00:00:00.000Z" : "9999-12-31T23:59:59.999Z";
+        const char* edge = year < 0 ? "0000-01-01T00:00:00.000Z" : "9999-12-31T23:59:59.999Z";
+        std::memcpy(out.data(), edge, out.size());
+        return;
     }
-    char buf[25] = "0000-00-00T00:00:00.000Z";
+    char* buf = out.data();
+    std::memcpy(buf, "0000-00-00T00:00:00.000Z", out.size());
     auto put = [&](int pos, int64_t v, int width) {
         for (int i = width - 1; i >= 0; --i) {
             buf[pos + i] = static_cast<char>('0' + v % 10);
@@ -54,7 +64,6 @@ std::string format_rfc3339(TimeMs t) {
     put(14, rem / 60 % 60, 2);
     put(17, rem % 60, 2);
     put(20, ms, 3);
-    return std::string(buf, 24);
 }
 
 namespace {

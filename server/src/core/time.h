@@ -1,6 +1,7 @@
 #pragma once
 // Time is kept as milliseconds since the Unix epoch (UTC) everywhere inside Orderly and shown as
 // RFC 3339 UTC strings at the edges.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +25,9 @@ class SystemClock final : public Clock {
 
 // "2026-11-21T05:40:39.123Z"
 std::string format_rfc3339(TimeMs t);
+// The same 24 characters, without allocating.
+using Rfc3339Text = std::array<char, 24>;
+void format_rfc3339(TimeMs t, Rfc3339Text& out);
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]" (also lowercase t/z); nullopt when malformed.
 std::optional<TimeMs> parse_rfc3339(std::string_view s);
 

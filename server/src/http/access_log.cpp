@@ -18,7 +18,8 @@ void write_log_line(std::FILE* out, std::string_view line) {
 void log_request(const Request& req, const Response& res, double secs) {
     json::Writer w;
     w.start_object()
-        .kv("ts", format_rfc3339(SystemClock().now_ms()))
+        .key("ts")
+        .time(SystemClock().now_ms())
         .kv("level", "info")
         .kv("msg", "request")
         .kv("request_id", req.request_id)
