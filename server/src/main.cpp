@@ -29,8 +29,9 @@ const char* kUsage =
     "environment (flags win): ORDERLY_LISTEN, ORDERLY_DB, ORDERLY_ADMIN_PASSWORD, ORDERLY_UI_DIR,\n"
     "  ORDERLY_SMTP_URL, ORDERLY_SMTP_FROM, ORDERLY_BASE_URL, ORDERLY_SECRET_KEY_FILE,\n"
     "  ORDERLY_TRUSTED_PROXIES (addresses/CIDRs whose X-Forwarded-For names the client)\n"
-    "  executions: ORDERLY_WORK_DIR (default <db>.work), ORDERLY_EXECUTION_WORKERS (4),\n"
-    "  ORDERLY_EXECUTION_LOG_MAX_BYTES (16777216), ORDERLY_EXECUTION_KILL_GRACE_S (5)\n";
+    "  executions: ORDERLY_WORK_DIR (default <db>.work; ./orderly-work for a postgresql:// URI),\n"
+    "  ORDERLY_EXECUTION_WORKERS (4), ORDERLY_EXECUTION_LOG_MAX_BYTES (16777216),\n"
+    "  ORDERLY_EXECUTION_KILL_GRACE_S (5)\n";
 
 std::string env_or(const char* name, std::string def) {
     const char* v = std::getenv(name);

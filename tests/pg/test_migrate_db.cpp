@@ -175,6 +175,15 @@ TEST_CASE("migrate-db copies an SQLite database into an empty PostgreSQL one", "
     CHECK(wrong_key.status == 1);
     CHECK(wrong_key.output.find("ORDERLY_SECRET_KEY_FILE") != std::string::npos);
 
+    // Without ORDERLY_SECRET_KEY_FILE a node on a URI looks for orderly.key in its current
+    // directory (no file named after the URI); a new key made there is refused and removed.
+    auto no_key = run_orderly("serve --listen 127.0.0.1:0 --db '" + pg.uri() + "'",
+                              "cd " + dir + " && unset ORDERLY_SECRET_KEY_FILE && timeout 20 ");
+    INFO(no_key.output);
+    CHECK(no_key.status == 1);
+    CHECK(no_key.output.find("no secret key file orderly.key") != std::string::npos);
+    CHECK(!std::filesystem::exists(dir + "/orderly.key"));
+
     // A second copy into the now non-empty database is refused and changes nothing.
     const auto before = row_counts(target);
     auto again = run_orderly("migrate-db --from " + sqlite_path + " --to '" + pg.uri() + "'");

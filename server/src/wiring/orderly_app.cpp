@@ -9,11 +9,20 @@
 #include "integrations/crypto.h"
 #include "storage/accounts_store.h"
 #include "storage/key_check_store.h"
+#include "storage/postgres/database.h"
 #include "storage/ticket_store.h"
 
 namespace orderly {
 
 namespace {
+
+// Where a file that belongs with the database goes by default: beside an SQLite file
+// ("<db>.key", "<db>.work"); a PostgreSQL URI names no directory, so the current one
+// ("orderly.key", "orderly-work").
+std::string beside_database(const std::string& db_path, const char* suffix, const char* name) {
+    if (storage::postgres::is_postgres_uri(db_path)) return name;
+    return db_path + suffix;
+}
 
 // Loads (or creates) the secret key and refuses one other than the key the database was first
 // used with (the first start records a keyed hash of a fixed label, never the key). A key file
@@ -45,8 +54,9 @@ OrderlyApp::OrderlyApp(AppOptions opts)
     server_ = std::make_unique<http::Server>(opts_.server);
     // Built in place: App's use cases keep references to its other members.
     app_.reset(new http::App{{*db_, clock_, opts_.app}, server_.get()});
-    const std::string key_path =
-        opts_.secret_key_file.empty() ? opts_.db_path + ".key" : opts_.secret_key_file;
+    const std::string key_path = opts_.secret_key_file.empty()
+                                     ? beside_database(opts_.db_path, ".key", "orderly.key")
+                                     : opts_.secret_key_file;
     app_->secret_key = load_checked_key(*db_, key_path, clock_.now_ms());
     server_->set_authenticator(http::make_authenticator(*app_));
     server_->set_read_scope([this](const std::function<http::Response()>& body) {
@@ -123,7 +133,8 @@ void OrderlyApp::connect_notifications() {
 // Executions: the engine that runs approved tasks, and the use cases and routes that use it.
 void OrderlyApp::connect_executions() {
     ExecutionEngineOptions x = opts_.executions;
-    x.work_dir = opts_.work_dir.empty() ? opts_.db_path + ".work" : opts_.work_dir;
+    x.work_dir = opts_.work_dir.empty() ? beside_database(opts_.db_path, ".work", "orderly-work")
+                                        : opts_.work_dir;
     x.api_url = opts_.app.base_url;
     // Log long-polls hold a worker of the server: leave at least half of them to others.
     x.max_log_waiters = std::min(x.max_log_waiters, std::max(1, opts_.server.workers / 2));
