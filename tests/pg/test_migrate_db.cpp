@@ -66,7 +66,8 @@ std::string value(Database& db, const std::string& sql) {
 // A database the server filled: the demo (users, roles, catalog, configuration with a secret,
 // workflows), a ticket with a Chinese title approved (steps), and through the stores an
 // execution with a binary log and a queued email.
-void fill_sqlite(const std::string& db_path) {
+int64_t fill_sqlite(const std::string& db_path) {
+    int64_t service_id = 0;
     {
         test::ServerProcess server(db_path, {"--demo"});
         test::Client c(server.port());
@@ -87,6 +88,7 @@ void fill_sqlite(const std::string& db_path) {
         auto svc = c.post("/api/v1/services", R"({"name":"move","workflow_version_id":)" +
                                                   std::to_string(dep.num("version_id")) + "}");
         REQUIRE(svc.status == 201);
+        service_id = svc.num("id");
         auto t = c.post("/api/v1/tickets", R"({"service_id":)" + std::to_string(svc.num("id")) +
                                                R"(,"title":"数据库迁移 tickets"})");
         INFO(t.body);
@@ -114,6 +116,7 @@ void fill_sqlite(const std::string& db_path) {
             .exec();
         storage::enqueue_test_email(c, "http://orderly.test", "ops@example.com", 2000);
     });
+    return service_id;
 }
 
 }  // namespace
@@ -121,7 +124,7 @@ void fill_sqlite(const std::string& db_path) {
 TEST_CASE("migrate-db copies an SQLite database into an empty PostgreSQL one", "[pg]") {
     const std::string dir = test::temp_dir();
     const std::string sqlite_path = dir + "/o.db";
-    fill_sqlite(sqlite_path);
+    const int64_t service_id = fill_sqlite(sqlite_path);
     test::PgTestDb pg;
 
     auto copied = run_orderly("migrate-db --from " + sqlite_path + " --to '" + pg.uri() + "'");
@@ -183,6 +186,28 @@ TEST_CASE("migrate-db copies an SQLite database into an empty PostgreSQL one", "
     CHECK(no_key.status == 1);
     CHECK(no_key.output.find("no secret key file orderly.key") != std::string::npos);
     CHECK(!std::filesystem::exists(dir + "/orderly.key"));
+
+    // A node on PostgreSQL with the SQLite server's key serves the copied data: the admin logs in
+    // with the old password, and a new ticket gets the next id.
+    {
+        test::ServerProcess node(pg.uri(), {}, {"ORDERLY_SECRET_KEY_FILE=" + sqlite_path + ".key"});
+        test::Client c(node.port());
+        auto login =
+            c.post("/api/v1/auth/login", R"({"username":"admin","password":"admin-demo-pass"})");
+        REQUIRE(login.status == 200);
+        c.set_token(login.str("token"));
+        const int64_t last_ticket = scalar(target, "SELECT max(id) FROM tickets");
+        auto old_ticket = c.get("/api/v1/tickets/" + std::to_string(last_ticket));
+        INFO(old_ticket.body);
+        CHECK(old_ticket.str("title") == "数据库迁移 tickets");
+        auto created = c.post("/api/v1/tickets", R"({"service_id":)" + std::to_string(service_id) +
+                                                     R"(,"title":"迁移之后 after"})");
+        INFO(created.body);
+        CHECK(created.status == 201);
+        CHECK(created.num("id") == last_ticket + 1);
+        node.signal(SIGTERM);
+        CHECK(node.wait() == 0);
+    }
 
     // A second copy into the now non-empty database is refused and changes nothing.
     const auto before = row_counts(target);
