@@ -1,4 +1,4 @@
-// orderly: serve | migrate | user add | backup | version. main only parses and wires.
+// orderly: serve | migrate | user add | backup | migrate-db | version. main only parses and wires.
 #include <signal.h>
 #include <unistd.h>
 
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "integrations/crypto.h"
+#include "wiring/migrate_db.h"
 #include "wiring/orderly_app.h"
 
 namespace {
@@ -22,12 +23,15 @@ const char* kUsage =
     "  orderly user add USERNAME [--role ROLE]... [--display-name NAME] [--db PATH]\n"
     "                (the password is read from standard input)\n"
     "  orderly backup --to FILE [--db PATH]\n"
+    "  orderly migrate-db --from SQLITE_FILE --to postgresql://...\n"
+    "                (copies every table into an empty PostgreSQL database; stop the nodes first)\n"
     "  orderly version\n"
     "environment (flags win): ORDERLY_LISTEN, ORDERLY_DB, ORDERLY_ADMIN_PASSWORD, ORDERLY_UI_DIR,\n"
     "  ORDERLY_SMTP_URL, ORDERLY_SMTP_FROM, ORDERLY_BASE_URL, ORDERLY_SECRET_KEY_FILE,\n"
     "  ORDERLY_TRUSTED_PROXIES (addresses/CIDRs whose X-Forwarded-For names the client)\n"
-    "  executions: ORDERLY_WORK_DIR (default <db>.work), ORDERLY_EXECUTION_WORKERS (4),\n"
-    "  ORDERLY_EXECUTION_LOG_MAX_BYTES (16777216), ORDERLY_EXECUTION_KILL_GRACE_S (5)\n";
+    "  executions: ORDERLY_WORK_DIR (default <db>.work; ./orderly-work for a postgresql:// URI),\n"
+    "  ORDERLY_EXECUTION_WORKERS (4), ORDERLY_EXECUTION_LOG_MAX_BYTES (16777216),\n"
+    "  ORDERLY_EXECUTION_KILL_GRACE_S (5)\n";
 
 std::string env_or(const char* name, std::string def) {
     const char* v = std::getenv(name);
@@ -235,6 +239,13 @@ int backup(int argc, char** argv) {
     return 0;
 }
 
+int migrate_db(int argc, char** argv) {
+    Args a = parse(argc, argv, 2, {});
+    const std::string from = a.get("--from", ""), to = a.get("--to", "");
+    if (from.empty() || to.empty()) usage_error("migrate-db needs --from FILE and --to URI");
+    return orderly::migrate_db(from, to, stdout, stderr);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -247,6 +258,7 @@ int main(int argc, char** argv) {
         if (cmd == "user" && argc >= 3 && std::string(argv[2]) == "add")
             return user_add(argc, argv);
         if (cmd == "backup") return backup(argc, argv);
+        if (cmd == "migrate-db") return migrate_db(argc, argv);
         if (cmd == "version" || cmd == "--version") {
             std::printf("orderly 0.1.0\n");
             return 0;

@@ -146,7 +146,10 @@ TEST_CASE("orderly backup makes a consistent copy while serving", "[process]") {
         201);
     CHECK(run_cli("backup --db " + db + " --to " + dir + "/copy.db") == 0);
     CHECK(run_cli("backup --db " + db + " --to " + dir + "/copy.db") != 0);  // never overwrites
-    ServerProcess q(dir + "/copy.db");
+    // A restored copy needs the key its secrets were stored with.
+    CHECK(run_cli("serve --listen 127.0.0.1:0 --db " + dir + "/copy.db") == 1);
+    CHECK(!std::filesystem::exists(dir + "/copy.db.key"));  // the fresh key is not left behind
+    ServerProcess q(dir + "/copy.db", {}, {"ORDERLY_SECRET_KEY_FILE=" + db + ".key"});
     auto cq = login_at(q.port(), "admin", "backup-admin-pw");
     CHECK(cq.get("/api/v1/roles/before_backup").status == 200);
     std::filesystem::remove_all(dir);

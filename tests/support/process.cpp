@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
@@ -98,6 +99,18 @@ int ServerProcess::wait(int timeout_ms) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return -1000;
+}
+
+CliResult run_orderly(const std::string& args, const std::string& prefix) {
+    CliResult out;
+    FILE* p = popen((prefix + ORDERLY_BINARY + " " + args + " 2>&1").c_str(), "r");
+    if (!p) return out;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.output.append(buf, n);
+    const int st = pclose(p);
+    out.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return out;
 }
 
 }  // namespace orderly::test

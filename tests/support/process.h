@@ -35,6 +35,14 @@ class ServerProcess {
 
 std::string temp_dir();
 
+struct CliResult {
+    int status = -1;     // the exit status, -1 when killed by a signal
+    std::string output;  // stdout and stderr together
+};
+// Runs `orderly args` through the shell and waits for it; `prefix` goes before the binary
+// (environment assignments, a `timeout 20`).
+CliResult run_orderly(const std::string& args, const std::string& prefix = "");
+
 // Polls pred until it holds or the timeout passes; returns its last value. The one place a
 // test pauses between polls: a wait is a condition, never a fixed delay.
 template <typename Pred>

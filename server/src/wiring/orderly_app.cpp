@@ -8,9 +8,43 @@
 #include "domain/accounts.h"
 #include "integrations/crypto.h"
 #include "storage/accounts_store.h"
+#include "storage/key_check_store.h"
+#include "storage/postgres/database.h"
 #include "storage/ticket_store.h"
 
 namespace orderly {
+
+namespace {
+
+// Where a file that belongs with the database goes by default: beside an SQLite file
+// ("<db>.key", "<db>.work"); a PostgreSQL URI names no directory, so the current one
+// ("orderly.key", "orderly-work").
+std::string beside_database(const std::string& db_path, const char* suffix, const char* name) {
+    if (storage::postgres::is_postgres_uri(db_path)) return name;
+    return db_path + suffix;
+}
+
+// Loads (or creates) the secret key and refuses one other than the key the database was first
+// used with (the first start records a keyed hash of a fixed label, never the key). A key file
+// created just now for a database that knows another key is removed again: it was never used.
+std::string load_checked_key(storage::Database& db, const std::string& key_path, TimeMs now) {
+    std::error_code ec;
+    const bool existed = std::filesystem::exists(key_path, ec);
+    std::string key = crypto::load_or_create_key(key_path);
+    const std::string mine = crypto::hmac_sha256_hex(key, "orderly secret key check");
+    const std::string stored =
+        db.write([&](storage::Connection& c) { return storage::ensure_key_check(c, mine, now); });
+    if (stored == mine) return key;
+    if (!existed) std::filesystem::remove(key_path, ec);
+    throw std::runtime_error(
+        (existed ? "the secret key in " + key_path + " is not"
+                 : "there was no secret key file " + key_path + ", and a new key is not") +
+        " the key this database was first used with; every node must use the same key "
+        "(ORDERLY_SECRET_KEY_FILE with the same contents; a restored backup needs the key it was "
+        "used with), or the secrets stored with the other key cannot be read. Refusing to start.");
+}
+
+}  // namespace
 
 OrderlyApp::OrderlyApp(AppOptions opts)
     : opts_(std::move(opts)), clock_(opts_.clock ? *opts_.clock : system_clock_) {
@@ -20,8 +54,10 @@ OrderlyApp::OrderlyApp(AppOptions opts)
     server_ = std::make_unique<http::Server>(opts_.server);
     // Built in place: App's use cases keep references to its other members.
     app_.reset(new http::App{{*db_, clock_, opts_.app}, server_.get()});
-    app_->secret_key = crypto::load_or_create_key(
-        opts_.secret_key_file.empty() ? opts_.db_path + ".key" : opts_.secret_key_file);
+    const std::string key_path = opts_.secret_key_file.empty()
+                                     ? beside_database(opts_.db_path, ".key", "orderly.key")
+                                     : opts_.secret_key_file;
+    app_->secret_key = load_checked_key(*db_, key_path, clock_.now_ms());
     server_->set_authenticator(http::make_authenticator(*app_));
     server_->set_read_scope([this](const std::function<http::Response()>& body) {
         return db_->read([&](storage::Connection&) { return body(); });
@@ -97,7 +133,8 @@ void OrderlyApp::connect_notifications() {
 // Executions: the engine that runs approved tasks, and the use cases and routes that use it.
 void OrderlyApp::connect_executions() {
     ExecutionEngineOptions x = opts_.executions;
-    x.work_dir = opts_.work_dir.empty() ? opts_.db_path + ".work" : opts_.work_dir;
+    x.work_dir = opts_.work_dir.empty() ? beside_database(opts_.db_path, ".work", "orderly-work")
+                                        : opts_.work_dir;
     x.api_url = opts_.app.base_url;
     // Log long-polls hold a worker of the server: leave at least half of them to others.
     x.max_log_waiters = std::min(x.max_log_waiters, std::max(1, opts_.server.workers / 2));

@@ -22,9 +22,11 @@ struct AppOptions {
     http::ServerOptions server;
     http::AppConfig app;
     int db_readers = 4;
-    // Key for secrets at rest (created 0600 when absent); empty = "<db>.key" beside the database.
+    // Key for secrets at rest (created 0600 when absent); empty = "<db>.key" beside an SQLite
+    // database, "orderly.key" in the current directory for a PostgreSQL URI.
     std::string secret_key_file;
-    // Where executions get their working directories; empty = "<db>.work" beside the database.
+    // Where executions get their working directories; empty = "<db>.work" beside an SQLite
+    // database, "orderly-work" in the current directory for a PostgreSQL URI.
     std::string work_dir;
     // Executions: workers, log cap, timeouts, kill grace... (work_dir and api_url are
     // filled in from work_dir and app.base_url).
