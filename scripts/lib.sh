@@ -5,7 +5,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config python3 python3-yaml
   libpistache-dev rapidjson-dev libsqlite3-dev libsodium-dev catch2 libcpp-httplib-dev
   libcurl4-openssl-dev libssl-dev zlib1g-dev libbrotli-dev nodejs npm clang-format
-  clang libclang-rt-14-dev libpq-dev postgresql postgresql-contrib)
+  clang libclang-rt-14-dev libpq-dev)
+# The PostgreSQL server, for the tests (scripts/pg-cluster) and `scripts/bench --pg`.
+PG_SERVER_PACKAGES=(postgresql postgresql-contrib)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
