@@ -19,6 +19,9 @@ namespace {
 
 // The key of the advisory lock that serialises migrations across processes ("orderly" in hex).
 constexpr int64_t kMigrationLock = 0x6f7264657260;
+// The key of the advisory lock writes take turns with ("orderly-w"): every write holds it
+// shared; a write that collided runs again holding it alone (see write()).
+constexpr int64_t kWriteTurnLock = 0x6f7264657260 + 1;
 
 // Writes run at REPEATABLE READ: every statement of fn sees one snapshot, as in SQLite's
 // transaction, and a row changed by a concurrent transaction since that snapshot makes the
@@ -79,8 +82,9 @@ class PgDatabase final : public DatabaseDriver {
     };
     std::unique_ptr<PgConnection> checkout();
     void give_back(std::unique_ptr<PgConnection> conn);
-    // One attempt of write(): true when done, false when fn should run again.
-    bool try_write(FunctionRef<bool(Connection&)> fn, bool last);
+    // One attempt of write(): true when done, false when fn should run again. alone: hold the
+    // write-turn lock exclusively, with no other write running.
+    bool try_write(FunctionRef<bool(Connection&)> fn, bool last, bool alone);
     static void rollback(PgConnection& c) noexcept;
     int migrated_version(PgConnection& c);
 
@@ -153,15 +157,50 @@ void PgDatabase::rollback(PgConnection& c) noexcept {
     }
 }
 
+// Writes run concurrently, each holding the write-turn lock (a session-level advisory lock, taken
+// before BEGIN so that the snapshot is younger than it) shared. One that collided with another
+// (a serialization failure: two writes changed one row, as every role change does with
+// authz_generation) runs again holding it exclusively: the writes running finish, new ones wait,
+// and the retry cannot collide again. Optimistic retries alone could keep colliding on a hot row.
 void PgDatabase::write(FunctionRef<bool(Connection&)> fn) {
     for (int attempt = 1;; ++attempt) {
-        if (try_write(fn, attempt >= options_.write_attempts)) return;
+        if (try_write(fn, attempt >= options_.write_attempts, attempt > 1)) return;
         backoff(attempt);
     }
 }
 
-bool PgDatabase::try_write(FunctionRef<bool(Connection&)> fn, bool last) {
+namespace {
+// Holds the write-turn lock on a connection for one attempt of a write.
+class WriteTurn {
+  public:
+    WriteTurn(PgConnection& c, bool alone) : c_(c), alone_(alone) {
+        c_.exec_script(
+            std::string(alone_ ? "SELECT pg_advisory_lock(" : "SELECT pg_advisory_lock_shared(") +
+            std::to_string(kWriteTurnLock) + ")");
+    }
+    ~WriteTurn() {
+        if (c_.broken()) return;  // the server released it with the session
+        try {
+            c_.exec_script(std::string(alone_ ? "SELECT pg_advisory_unlock("
+                                              : "SELECT pg_advisory_unlock_shared(") +
+                           std::to_string(kWriteTurnLock) + ")");
+        } catch (const std::exception&) {
+            // Only in a transaction that failed to roll back: the pool closes that connection,
+            // and the lock goes with its session.
+        }
+    }
+    WriteTurn(const WriteTurn&) = delete;
+    WriteTurn& operator=(const WriteTurn&) = delete;
+
+  private:
+    PgConnection& c_;
+    bool alone_;
+};
+}  // namespace
+
+bool PgDatabase::try_write(FunctionRef<bool(Connection&)> fn, bool last, bool alone) {
     Lease c(*this);
+    WriteTurn turn(*c, alone);
     bool ok = false;
     try {
         c->exec_script(kBeginWrite);
