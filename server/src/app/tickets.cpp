@@ -226,6 +226,7 @@ ActResult Tickets::act(const Caller& who, int64_t id, const ActInput& input) con
         action == domain::Action::execute || action == domain::Action::retry;
     const TimeMs now = clock_.now_ms();
     const ActionOutcome out = db_.write([&](storage::Connection& c) {
+        storage::lock_ticket(c, id);  // concurrent actions on one ticket take turns
         const domain::Ticket loaded = load_visible(c, id, who);
         ActionInput in;
         in.request = input.request;

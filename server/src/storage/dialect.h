@@ -63,6 +63,11 @@ class Dialect {
     //   AND <condition> ORDER BY <id> DESC LIMIT ?m
     // so the same ticket must not come out twice (one index row per ticket).
     virtual TicketSearchSql ticket_search(const std::string& param) const = 0;
+    // The clause that makes a SELECT in a write transaction lock the rows it returns until the
+    // transaction ends (" FOR UPDATE"): concurrent writes to one ticket then take turns from
+    // their first statement instead of deadlocking over its rows later. Empty where a write
+    // transaction has the database to itself (SQLite).
+    virtual const char* lock_rows() const = 0;
 };
 
 }  // namespace orderly::storage

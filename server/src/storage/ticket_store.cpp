@@ -96,6 +96,14 @@ std::string next_serial(Connection& c, const std::string& prefix, TimeMs now) {
 
 // ---- reading
 
+void lock_ticket(Connection& c, int64_t id) {
+    const std::string lock = c.dialect().lock_rows();
+    if (lock.empty()) return;
+    auto s = c.prepare("SELECT id FROM tickets WHERE id = ?1" + lock);
+    s.bind(1, id);
+    s.step();
+}
+
 std::optional<Ticket> find_ticket(Connection& c, int64_t id) {
     auto s = c.prepare("SELECT " ORDERLY_TICKET_COLUMNS
                        " FROM tickets t JOIN users u ON u.id = t.creator_id WHERE t.id = ?1");

@@ -44,6 +44,9 @@ void remember_idempotency_key(Connection& c, int64_t user_id, const std::string&
 // ---- reading
 
 std::optional<Ticket> find_ticket(Connection& c, int64_t id);
+// In a write transaction: holds the ticket's row until the transaction ends, so that writes to
+// one ticket take turns (Dialect::lock_rows; nothing to do on SQLite).
+void lock_ticket(Connection& c, int64_t id);
 // The same, with the names it shows (domain::TicketNames) in `names`.
 std::optional<Ticket> find_ticket(Connection& c, int64_t id, domain::TicketNames& names);
 domain::TicketState load_ticket_state(Connection& c, const Ticket& t);
