@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include "support/process.h"
+#include "support/test_database.h"
 #include "support/test_server.h"
 
 using namespace orderly::test;
@@ -192,7 +193,8 @@ TEST_CASE("a role editor only puts permissions it holds into roles, and never ad
 TEST_CASE("the last enabled admin cannot be disabled, deleted or demoted", "[process][privilege]") {
     // Its own server and database, so that no other test's admins count.
     auto dir = temp_dir();
-    ServerProcess srv(dir + "/o.db", {}, {"ORDERLY_ADMIN_PASSWORD=first-admin-pw"});
+    ServerProcess srv(database_location(dir, "o.db"), {},
+                      {"ORDERLY_ADMIN_PASSWORD=first-admin-pw"});
     auto sign_in = [&](const std::string& user, const std::string& pw) {
         Client c(srv.port());
         auto r = c.post("/api/v1/auth/login",

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "support/process.h"
+#include "support/test_database.h"
 #include "test_catalog_support.h"
 
 using namespace orderly::test;
@@ -38,9 +39,10 @@ struct LoggedServer {
         // Everything the child needs is prepared before fork: only async-signal-safe calls
         // happen between fork and exec.
         std::vector<std::string> args = {ORDERLY_BINARY, "serve", "--listen",
-                                         "127.0.0.1:0",  "--db",  dir + "/o.db"};
+                                         "127.0.0.1:0",  "--db",  database_location(dir, "o.db")};
         std::vector<std::string> env = {"PATH=/usr/bin:/bin",
                                         std::string("ORDERLY_ADMIN_PASSWORD=") + kAdminPassword};
+        for (auto& e : database_env(args.back())) env.push_back(std::move(e));
         std::vector<char*> argv, envp;
         for (auto& x : args) argv.push_back(x.data());
         argv.push_back(nullptr);

@@ -24,10 +24,7 @@ namespace {
 
 // The shared server's secret key.
 const std::string& secret_key() {
-    static const std::string key = [] {
-        const std::string& db = server().db().path();
-        return crypto::load_or_create_key(db.substr(0, db.rfind('/')) + "/secret.key");
-    }();
+    static const std::string key = crypto::load_or_create_key(secret_key_file());
     return key;
 }
 

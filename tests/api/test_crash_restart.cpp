@@ -70,7 +70,9 @@ struct Acked {
 
 }  // namespace
 
-TEST_CASE("acknowledged writes survive SIGKILL at random moments", "[process][crash]") {
+// Checks the SQLite file itself after each kill (PRAGMA integrity_check): [sqlite-only].
+TEST_CASE("acknowledged writes survive SIGKILL at random moments",
+          "[process][crash][sqlite-only]") {
     const char* env_seed = std::getenv("ORDERLY_CRASH_SEED");
     const uint64_t seed = env_seed ? std::strtoull(env_seed, nullptr, 10) : std::random_device{}();
     std::mt19937_64 rng(seed);

@@ -8,8 +8,9 @@
 #include <filesystem>
 #include <sstream>
 
-#include "storage/sqlite/connection.h"
+#include "storage/database.h"
 #include "support/process.h"
+#include "support/test_database.h"
 #include "support/test_server.h"
 
 using namespace orderly::test;
@@ -17,7 +18,7 @@ using namespace orderly::test;
 TEST_CASE("an internal error's cause reaches the log with the request id, not the response",
           "[process]") {
     auto dir = temp_dir();
-    const std::string db = dir + "/o.db";
+    const std::string db = database_location(dir, "o.db");
     ServerProcess p(db, {}, {"ORDERLY_ADMIN_PASSWORD=cause-admin-pw"});
     Client c(p.port());
     auto login =
@@ -27,8 +28,9 @@ TEST_CASE("an internal error's cause reaches the log with the request id, not th
     REQUIRE(c.get("/api/v1/audit-events?limit=1").status == 200);
 
     {
-        orderly::storage::sqlite::SqliteConnection direct(db);
-        direct.exec_script("DROP TABLE audit_events");
+        orderly::storage::Database direct(db, 1);
+        direct.write(
+            [](orderly::storage::Connection& c) { c.exec_script("DROP TABLE audit_events"); });
     }
     auto r = c.get("/api/v1/audit-events?limit=1", {{"X-Request-Id", "cause-check-1"}});
     CHECK(r.status == 500);
@@ -44,7 +46,8 @@ TEST_CASE("an internal error's cause reaches the log with the request id, not th
     bool found = false;
     for (std::string line; std::getline(log, line);)
         if (line.find("\"request_id\":\"cause-check-1\"") != std::string::npos &&
-            line.find("no such table: audit_events") != std::string::npos)
+            line.find(testing_postgres() ? R"(relation \"audit_events\" does not exist)"
+                                         : "no such table: audit_events") != std::string::npos)
             found = true;
     CHECK(found);
     std::filesystem::remove_all(dir);

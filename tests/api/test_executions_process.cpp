@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "support/test_database.h"
 #include "test_executions_support.h"
 
 using namespace orderly::test;
@@ -43,7 +44,7 @@ struct Dir {
 TEST_CASE("a server killed with SIGKILL during a run comes back with it interrupted, no orphan",
           "[process][executions]") {
     Dir dir;
-    const std::string db = dir.path + "/o.db";
+    const std::string db = database_location(dir.path, "o.db");
     auto script =
         write_script(dir.path, "long.sh", "#!/bin/sh\necho \"pid $$\"\nsleep 1000 &\nsleep 1000\n");
     int64_t id = 0;
@@ -97,7 +98,8 @@ TEST_CASE("100 MB of output is capped, the server's memory stays flat, the log p
     const long slack = 1;
     const char* asan = "ORDERLY_TEST_NO_ASAN=1";
 #endif
-    ServerProcess p(dir.path + "/o.db", {}, {"ORDERLY_ADMIN_PASSWORD=flood-admin-pw", asan});
+    ServerProcess p(database_location(dir.path, "o.db"), {},
+                    {"ORDERLY_ADMIN_PASSWORD=flood-admin-pw", asan});
     auto a = login_at(p.port(), "admin", "flood-admin-pw");
     Categories cat(a);
     int64_t tmpl = make_template(a, cat, script);
@@ -148,7 +150,7 @@ TEST_CASE("100 MB of output is capped, the server's memory stays flat, the log p
 TEST_CASE("two server processes: either one serves the log and accepts a cancel",
           "[process][executions]") {
     Dir dir;
-    const std::string db = dir.path + "/o.db";
+    const std::string db = database_location(dir.path, "o.db");
     auto script = write_script(dir.path, "tick.sh",
                                "#!/bin/sh\necho \"pid $$\"\nwhile true; do echo tick; sleep 0.2; "
                                "done\n");
@@ -178,7 +180,7 @@ TEST_CASE("two server processes: either one serves the log and accepts a cancel"
 TEST_CASE("SIGTERM during a run and a held log long-poll: prompt exit, execution interrupted",
           "[process][executions]") {
     Dir dir;
-    const std::string db = dir.path + "/o.db";
+    const std::string db = database_location(dir.path, "o.db");
     auto script =
         write_script(dir.path, "quiet.sh", "#!/bin/sh\necho \"pid $$\"\nsleep 1000 &\nwait\n");
     int64_t id = 0;

@@ -13,6 +13,7 @@
 #include "core/json.h"
 #include "support/process.h"
 #include "support/raw_http.h"
+#include "support/test_database.h"
 #include "support/test_server.h"
 
 using namespace orderly;
@@ -342,7 +343,7 @@ TEST_CASE("paths with invalid UTF-8 are refused, and the access log stays valid 
     const std::string dir = temp_dir();
     const std::string log = dir + "/access.log";
     {
-        ServerProcess p(dir + "/orderly.db", {}, {}, log);
+        ServerProcess p(database_location(dir, "orderly.db"), {}, {}, log);
         // A surrogate, an overlong "/", a code point above U+10FFFF, raw bytes.
         for (const std::string path :
              {"/api/v1/%ED%A0%80", "/api/v1/users/%C0%AF", "/%F4%90%80%80", "/api/\xff\xfe"}) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "support/process.h"
+#include "support/test_database.h"
 
 using namespace orderly::test;
 
@@ -19,7 +20,7 @@ namespace {
 // `orderly serve` with the key file; one that refuses exits at once (`timeout` ends one that
 // would serve).
 CliResult serve_with_key(const std::string& db, const std::string& key_file) {
-    return run_orderly("serve --listen 127.0.0.1:0 --db " + db,
+    return run_orderly("serve --listen 127.0.0.1:0 --db '" + db + "'",
                        "ORDERLY_SECRET_KEY_FILE=" + key_file + " timeout 20 ");
 }
 
@@ -31,7 +32,7 @@ void write_key(const std::string& path, char digit) {
 
 TEST_CASE("a node with another secret key than the database's refuses to start", "[process]") {
     const auto dir = temp_dir();
-    const std::string db = dir + "/o.db";
+    const std::string db = database_location(dir, "o.db");
     write_key(dir + "/a.key", 'a');
     write_key(dir + "/b.key", 'b');
     {

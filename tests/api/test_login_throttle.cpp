@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include "support/process.h"
+#include "support/test_database.h"
 #include "support/test_server.h"
 
 using namespace orderly::test;
@@ -22,7 +23,7 @@ struct Proxied {
     ServerProcess srv;
     Client adm;
     explicit Proxied(std::vector<std::string> env)
-        : srv(dir + "/o.db", {}, with_admin(std::move(env))), adm(srv.port()) {
+        : srv(database_location(dir, "o.db"), {}, with_admin(std::move(env))), adm(srv.port()) {
         auto r = login("admin", "first-admin-pw", std::nullopt);
         REQUIRE(r.status == 200);
         adm.set_token(r.str("token"));
@@ -131,7 +132,8 @@ TEST_CASE("an invalid ORDERLY_TRUSTED_PROXIES stops the server from starting",
     for (const char* bad : {"nginx", "10.0.0.0/40", "127.0.0.1;10.0.0.1"}) {
         INFO(bad);
         try {
-            ServerProcess srv(dir + "/o.db", {}, {std::string("ORDERLY_TRUSTED_PROXIES=") + bad});
+            ServerProcess srv(database_location(dir, "o.db"), {},
+                              {std::string("ORDERLY_TRUSTED_PROXIES=") + bad});
             FAIL("the server started");
         } catch (const std::runtime_error& e) {
             CHECK_THAT(e.what(), Contains("ORDERLY_TRUSTED_PROXIES") && Contains(bad));

@@ -18,6 +18,7 @@
 #include "storage/workflow_store.h"
 #include "support/process.h"
 #include "support/smtp_listener.h"
+#include "support/test_database.h"
 #include "support/test_server.h"
 #include "support/webhook_receiver.h"
 
@@ -53,7 +54,7 @@ struct NotifyServer {
             hooks.stop();
         }
         AppOptions o;
-        o.db_path = dir + "/n.db";
+        o.db_path = database_location(dir, "n.db");
         o.server.port = 0;
         o.server.access_log = false;
         o.secret_key_file = dir + "/secret.key";
@@ -579,7 +580,7 @@ TEST_CASE("two notifiers on one database (two processes) never send a row twice"
     SmtpListener smtp;
     smtp.start();
     auto dir = temp_dir();
-    const std::string path = dir + "/two.db";
+    const std::string path = database_location(dir, "two.db");
     crypto::init();
     storage::Database db1(path, 2);
     db1.migrate();
@@ -636,7 +637,7 @@ TEST_CASE(
     smtp.start();
     auto dir = temp_dir();
     crypto::init();
-    storage::Database db(dir + "/dead.db", 2);
+    storage::Database db(database_location(dir, "dead.db"), 2);
     db.migrate();
     SystemClock clock;
     int64_t uid = db.write([](storage::Connection& c) {
@@ -706,7 +707,7 @@ TEST_CASE("without ORDERLY_SMTP_URL emails stay queued with the reason, and the 
           "[api][notifications][config]") {
     auto dir = temp_dir();
     AppOptions o;
-    o.db_path = dir + "/n.db";
+    o.db_path = database_location(dir, "n.db");
     o.server.port = 0;
     o.server.access_log = false;
     o.secret_key_file = dir + "/secret.key";
@@ -756,7 +757,7 @@ TEST_CASE("the real binary: ORDERLY_SMTP_URL/FROM, and a queued email survives a
     SmtpListener smtp;
     smtp.start();
     auto dir = temp_dir();
-    const std::string db = dir + "/p.db";
+    const std::string db = database_location(dir, "p.db");
     std::vector<std::string> env = {
         "ORDERLY_SMTP_URL=" + smtp.url(), "ORDERLY_SMTP_FROM=Orderly <orderly@example.com>",
         "ORDERLY_ADMIN_PASSWORD=admin-password-123", "ORDERLY_SECRET_KEY_FILE=" + dir + "/key"};

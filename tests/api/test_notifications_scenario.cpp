@@ -10,6 +10,7 @@
 #include "support/fake_ticket_ports.h"
 #include "support/process.h"
 #include "support/smtp_listener.h"
+#include "support/test_database.h"
 #include "support/test_server.h"
 #include "wiring/orderly_app.h"
 
@@ -33,7 +34,7 @@ struct MailServer {
         smtp.start();
         AppOptions o;
         o.clock = clock;
-        o.db_path = dir + "/s.db";
+        o.db_path = database_location(dir, "s.db");
         o.server.port = 0;
         o.server.access_log = false;
         o.secret_key_file = dir + "/secret.key";

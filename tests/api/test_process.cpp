@@ -12,13 +12,26 @@
 #include <thread>
 
 #include "support/process.h"
+#include "support/test_database.h"
 #include "support/test_server.h"
 
 using namespace orderly::test;
 
 namespace {
-int run_cli(const std::string& args, const std::string& stdin_text = "") {
-    std::string cmd = std::string(ORDERLY_BINARY) + " " + args + " >/dev/null 2>&1";
+// `s` as one shell word.
+std::string quoted(const std::string& s) {
+    std::string out = "'";
+    for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+    return out + "'";
+}
+// Runs `orderly args` on the database at `db` (with its environment, test::database_env).
+int run_cli(const std::string& db, const std::string& args, const std::string& stdin_text = "") {
+    std::string cmd;
+    for (const auto& e : database_env(db)) {
+        const size_t eq = e.find('=');
+        cmd += e.substr(0, eq + 1) + quoted(e.substr(eq + 1)) + " ";
+    }
+    cmd += std::string(ORDERLY_BINARY) + " " + args + " --db " + quoted(db) + " >/dev/null 2>&1";
     FILE* p = popen(cmd.c_str(), "w");
     if (!p) return -1;
     if (!stdin_text.empty()) fwrite(stdin_text.data(), 1, stdin_text.size(), p);
@@ -37,14 +50,14 @@ Client login_at(uint16_t port, const std::string& user, const std::string& pw) {
 
 TEST_CASE("orderly migrate, user add (password on stdin) and serve", "[process]") {
     auto dir = temp_dir();
-    std::string db = dir + "/o.db";
-    CHECK(run_cli("migrate --db " + db) == 0);
-    CHECK(run_cli("user add ops1 --role admin --db " + db, "ops1-password\n") == 0);
-    CHECK(run_cli("user add ops1 --db " + db, "ops1-password\n") != 0);  // taken
-    CHECK(run_cli("user add short --db " + db, "abc\n") != 0);
-    CHECK(run_cli("serve --workers 0 --db " + db) == 2);  // a usage error, before serving
-    CHECK(run_cli("serve --workers many --db " + db) == 2);
-    CHECK(run_cli("serve --threads 0 --db " + db) == 2);
+    std::string db = database_location(dir, "o.db");
+    CHECK(run_cli(db, "migrate") == 0);
+    CHECK(run_cli(db, "user add ops1 --role admin", "ops1-password\n") == 0);
+    CHECK(run_cli(db, "user add ops1", "ops1-password\n") != 0);  // taken
+    CHECK(run_cli(db, "user add short", "abc\n") != 0);
+    CHECK(run_cli(db, "serve --workers 0") == 2);  // a usage error, before serving
+    CHECK(run_cli(db, "serve --workers many") == 2);
+    CHECK(run_cli(db, "serve --threads 0") == 2);
     ServerProcess p(db, {"--workers", "3"});
     auto c = login_at(p.port(), "ops1", "ops1-password");
     CHECK(c.get("/api/v1/me").str("username") == "ops1");
@@ -61,7 +74,7 @@ TEST_CASE("orderly migrate, user add (password on stdin) and serve", "[process]"
 
 TEST_CASE("ORDERLY_ADMIN_PASSWORD creates admin in an empty database", "[process]") {
     auto dir = temp_dir();
-    ServerProcess p(dir + "/o.db", {}, {"ORDERLY_ADMIN_PASSWORD=first-admin-pw"});
+    ServerProcess p(database_location(dir, "o.db"), {}, {"ORDERLY_ADMIN_PASSWORD=first-admin-pw"});
     auto c = login_at(p.port(), "admin", "first-admin-pw");
     CHECK(c.get("/api/v1/me").json["permissions"][0].GetString() == std::string("admin"));
     std::filesystem::remove_all(dir);
@@ -69,7 +82,7 @@ TEST_CASE("ORDERLY_ADMIN_PASSWORD creates admin in an empty database", "[process
 
 TEST_CASE("SIGTERM lets an in-flight request finish and exits promptly", "[process]") {
     auto dir = temp_dir();
-    ServerProcess p(dir + "/o.db", {}, {"ORDERLY_ADMIN_PASSWORD=drain-admin-pw"});
+    ServerProcess p(database_location(dir, "o.db"), {}, {"ORDERLY_ADMIN_PASSWORD=drain-admin-pw"});
     // A login is a slow (argon2id) request: start it, then signal while it runs.
     std::atomic<int> status{0};
     std::thread t([&] {
@@ -90,7 +103,7 @@ TEST_CASE("SIGTERM lets an in-flight request finish and exits promptly", "[proce
 
 TEST_CASE("two server processes on one database both serve the same data", "[process]") {
     auto dir = temp_dir();
-    std::string db = dir + "/o.db";
+    std::string db = database_location(dir, "o.db");
     ServerProcess a(db, {}, {"ORDERLY_ADMIN_PASSWORD=shared-admin-pw"});
     ServerProcess b(db);
     auto ca = login_at(a.port(), "admin", "shared-admin-pw");
@@ -112,7 +125,7 @@ TEST_CASE("two server processes on one database both serve the same data", "[pro
 TEST_CASE("a role or permission change through one process applies at once on another",
           "[process]") {
     auto dir = temp_dir();
-    std::string db = dir + "/o.db";
+    std::string db = database_location(dir, "o.db");
     ServerProcess a(db, {}, {"ORDERLY_ADMIN_PASSWORD=shared-admin-pw"});
     ServerProcess b(db);
     auto ca = login_at(a.port(), "admin", "shared-admin-pw");
@@ -136,18 +149,19 @@ TEST_CASE("a role or permission change through one process applies at once on an
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("orderly backup makes a consistent copy while serving", "[process]") {
+// `orderly backup` copies an SQLite file; PostgreSQL is backed up with pg_dump: [sqlite-only].
+TEST_CASE("orderly backup makes a consistent copy while serving", "[process][sqlite-only]") {
     auto dir = temp_dir();
-    std::string db = dir + "/o.db";
+    std::string db = database_location(dir, "o.db");
     ServerProcess p(db, {}, {"ORDERLY_ADMIN_PASSWORD=backup-admin-pw"});
     auto c = login_at(p.port(), "admin", "backup-admin-pw");
     REQUIRE(
         c.post("/api/v1/roles", R"({"key":"before_backup","name":"B","permissions":[]})").status ==
         201);
-    CHECK(run_cli("backup --db " + db + " --to " + dir + "/copy.db") == 0);
-    CHECK(run_cli("backup --db " + db + " --to " + dir + "/copy.db") != 0);  // never overwrites
+    CHECK(run_cli(db, "backup --to " + dir + "/copy.db") == 0);
+    CHECK(run_cli(db, "backup --to " + dir + "/copy.db") != 0);  // never overwrites
     // A restored copy needs the key its secrets were stored with.
-    CHECK(run_cli("serve --listen 127.0.0.1:0 --db " + dir + "/copy.db") == 1);
+    CHECK(run_cli(dir + "/copy.db", "serve --listen 127.0.0.1:0") == 1);
     CHECK(!std::filesystem::exists(dir + "/copy.db.key"));  // the fresh key is not left behind
     ServerProcess q(dir + "/copy.db", {}, {"ORDERLY_SECRET_KEY_FILE=" + db + ".key"});
     auto cq = login_at(q.port(), "admin", "backup-admin-pw");

@@ -13,6 +13,7 @@
 #include "storage/database.h"
 #include "support/fake_ticket_ports.h"
 #include "support/process.h"
+#include "support/test_database.h"
 
 using namespace orderly;
 
@@ -22,7 +23,7 @@ constexpr TimeMs kHour = 3600 * 1000;
 
 struct Accounts {
     std::string dir = test::temp_dir();
-    storage::Database db{dir + "/a.db", 2};
+    storage::Database db{test::database_location(dir, "a.db"), 2};
     test::ManualClock clock{1'700'000'000'000};
     app::People people{db, clock};
     app::Sessions sessions{db, clock, 12 * kHour};

@@ -14,6 +14,7 @@
 #include "storage/workflow_store.h"
 #include "support/fake_ticket_ports.h"
 #include "support/process.h"
+#include "support/test_database.h"
 
 using namespace orderly;
 using storage::Connection;
@@ -34,7 +35,7 @@ ErrorKind kind_of(const std::function<void()>& fn) {
 
 struct Fixture {
     std::string dir = test::temp_dir();
-    storage::Database db{dir + "/t.db", 2};
+    storage::Database db{test::database_location(dir, "t.db"), 2};
     test::ManualClock clock{kNow};
     app::TicketEngine engine;
     std::string secret_key = std::string(32, 'k');

@@ -10,6 +10,7 @@
 #include "storage/catalog_store.h"
 #include "storage/database.h"
 #include "support/process.h"
+#include "support/test_database.h"
 
 using namespace orderly;
 using storage::CategoryKind;
@@ -19,7 +20,7 @@ namespace {
 
 struct TempDb {
     std::string dir = test::temp_dir();
-    storage::Database db{dir + "/c.db", 2};
+    storage::Database db{test::database_location(dir, "c.db"), 2};
     std::string key;
     TempDb() {
         crypto::init();

@@ -13,24 +13,26 @@
 #include "storage/migrations.h"
 #include "storage/sqlite/connection.h"
 #include "support/process.h"
+#include "support/test_database.h"
 
 using namespace orderly;
 using storage::Connection;
 
 TEST_CASE("migrations apply once and set user_version", "[storage]") {
     auto dir = test::temp_dir();
-    storage::Database db(dir + "/a.db", 2);
+    const std::string location = test::database_location(dir, "a.db");
+    storage::Database db(location, 2);
     int v = db.migrate();
-    CHECK(v == static_cast<int>(storage::embedded_migrations("sqlite").size()));
+    CHECK(v == static_cast<int>(storage::embedded_migrations(db.dialect().name()).size()));
     CHECK(db.migrate() == v);  // idempotent
-    storage::Database again(dir + "/a.db", 1);
+    storage::Database again(location, 1);
     CHECK(again.migrate() == v);
     std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("the audit log refuses UPDATE and DELETE", "[storage]") {
     auto dir = test::temp_dir();
-    storage::Database db(dir + "/a.db", 2);
+    storage::Database db(test::database_location(dir, "a.db"), 2);
     db.migrate();
     db.write([](Connection& c) {
         domain::AuditEvent e;
@@ -52,7 +54,7 @@ TEST_CASE("the audit log refuses UPDATE and DELETE", "[storage]") {
 
 TEST_CASE("a failed write transaction leaves nothing behind", "[storage]") {
     auto dir = test::temp_dir();
-    storage::Database db(dir + "/a.db", 2);
+    storage::Database db(test::database_location(dir, "a.db"), 2);
     db.migrate();
     CHECK_THROWS(db.write([](Connection& c) {
         domain::Role r{"half", "Half", {"audit.read"}, false, 1};
@@ -63,7 +65,8 @@ TEST_CASE("a failed write transaction leaves nothing behind", "[storage]") {
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("pragmas: WAL, foreign keys and full sync on every connection", "[storage]") {
+TEST_CASE("pragmas: WAL, foreign keys and full sync on every connection",
+          "[storage][sqlite-only]") {
     auto dir = test::temp_dir();
     storage::Database db(dir + "/a.db", 2);
     db.migrate();
@@ -83,7 +86,8 @@ TEST_CASE("pragmas: WAL, foreign keys and full sync on every connection", "[stor
 
 TEST_CASE("two Database objects on one file both see each other's writes", "[storage]") {
     auto dir = test::temp_dir();
-    storage::Database a(dir + "/a.db", 2), b(dir + "/a.db", 2);
+    const std::string location = test::database_location(dir, "a.db");
+    storage::Database a(location, 2), b(location, 2);
     a.migrate();
     b.migrate();
     std::thread ta([&] {
@@ -111,7 +115,7 @@ TEST_CASE("two Database objects on one file both see each other's writes", "[sto
 // keeps or loses only its own change and hears only of its own outcome.
 TEST_CASE("concurrent writes keep or lose only their own change", "[storage]") {
     auto dir = test::temp_dir();
-    storage::Database db(dir + "/a.db", 2);
+    storage::Database db(test::database_location(dir, "a.db"), 2);
     db.migrate();
     const size_t before = db.read([](Connection& c) { return storage::list_roles(c).size(); });
     constexpr int kThreads = 8, kEach = 60;
@@ -175,7 +179,7 @@ TEST_CASE("concurrent writes keep or lose only their own change", "[storage]") {
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("the write-ahead log is checkpointed in the background", "[storage]") {
+TEST_CASE("the write-ahead log is checkpointed in the background", "[storage][sqlite-only]") {
     auto dir = test::temp_dir();
     storage::Database db(dir + "/a.db", 2);
     db.migrate();
@@ -228,7 +232,9 @@ void schema_at(storage::Connection& c, int version) {
 
 // Migration 007: CHECK (x IN (...3+ values)) built a temporary b-tree for every row written
 // (~48,000 instructions); the same rules as OR chains do not, and still refuse bad values.
-TEST_CASE("status checks hold without a temporary b-tree per written row", "[storage]") {
+// SQLite's query plans and schema table: [sqlite-only].
+TEST_CASE("status checks hold without a temporary b-tree per written row",
+          "[storage][sqlite-only]") {
     auto dir = test::temp_dir();
     storage::Database db(dir + "/a.db", 1);
     db.migrate();
@@ -272,8 +278,9 @@ TEST_CASE("status checks hold without a temporary b-tree per written row", "[sto
     std::filesystem::remove_all(dir);
 }
 
+// Upgrades of SQLite files made by older versions: [sqlite-only].
 TEST_CASE("a database made before migration 007 keeps its rows and every connection reloads",
-          "[storage]") {
+          "[storage][sqlite-only]") {
     auto dir = test::temp_dir();
     const std::string path = dir + "/a.db";
     {
@@ -308,7 +315,7 @@ TEST_CASE("a database made before migration 007 keeps its rows and every connect
 TEST_CASE(
     "a database made at version 8: recorded errors get a general code (009), variables named "
     "like hosts are marked as hosts (010)",
-    "[storage]") {
+    "[storage][sqlite-only]") {
     auto dir = test::temp_dir();
     const std::string path = dir + "/a.db";
     {

@@ -22,6 +22,7 @@
 #include "integrations/process_runner.h"
 #include "storage/execution_store.h"
 #include "support/process.h"
+#include "support/test_database.h"
 
 using namespace orderly;
 using namespace std::chrono_literals;
@@ -38,7 +39,8 @@ struct Finished {
 // A database, a builder that runs what the test registered for a ticket, and a hook recorder.
 struct Fixture {
     std::string dir = test::temp_dir();
-    storage::Database db{dir + "/e.db", 2};
+    std::string db_location = test::database_location(dir, "e.db");
+    storage::Database db{db_location, 2};
     SystemClock clock;
     std::mutex mu;
     std::map<int64_t, PreparedRun> runs;  // by ticket id
@@ -346,7 +348,7 @@ TEST_CASE("engine: the pool is bounded, the rest wait queued", "[executions][eng
 TEST_CASE("engine: two engines on one database never run the same execution",
           "[executions][engine]") {
     Fixture f;
-    storage::Database other_db(f.dir + "/e.db", 1);
+    storage::Database other_db(f.db_location, 1);
     auto o = f.options();
     o.workers = 3;
     auto a = f.engine(o);

@@ -18,6 +18,7 @@
 #include "support/fake_ticket_ports.h"
 #include "support/problem_code.h"
 #include "support/process.h"
+#include "support/test_database.h"
 
 using namespace orderly;
 using storage::Connection;
@@ -26,7 +27,7 @@ namespace {
 
 struct TempDb {
     std::string dir = test::temp_dir();
-    std::string path = dir + "/x.db";
+    std::string path = test::database_location(dir, "x.db");
     storage::Database db{path, 2};
     TempDb() { db.migrate(); }
     ~TempDb() { std::filesystem::remove_all(dir); }

@@ -17,6 +17,7 @@
 #include "support/fake_ticket_ports.h"
 #include "support/problem_code.h"
 #include "support/process.h"
+#include "support/test_database.h"
 
 using namespace orderly;
 using storage::Connection;
@@ -25,7 +26,7 @@ namespace {
 
 struct Db {
     std::string dir = test::temp_dir();
-    storage::Database db{dir + "/n.db", 2};
+    storage::Database db{test::database_location(dir, "n.db"), 2};
     Db() { db.migrate(); }
     ~Db() { std::filesystem::remove_all(dir); }
 

@@ -1,4 +1,5 @@
 // The SQLite dialect: FTS5 MATCH expressions built from the search terms of domain/ticket_search.
+// The SQLite dialect's own output: [sqlite-only].
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -16,7 +17,8 @@ std::string search_query(std::string_view q) {
 }
 }  // namespace
 
-TEST_CASE("search queries: phrases of bigrams, prefixes, AND, quoting", "[storage][search]") {
+TEST_CASE("search queries: phrases of bigrams, prefixes, AND, quoting",
+          "[storage][search][sqlite-only]") {
     CHECK(search_query("数据库") == "\"数据 据库\"");
     CHECK(search_query("库") == "\"库\"*");
     CHECK(search_query("nginx") == "\"nginx\"");

@@ -1,5 +1,6 @@
 // Storage failures carry the kind their SQLite code stands for, so that the layers above can act
 // on it (a busy database is answered 503) without reading messages.
+// SQLite codes only ([sqlite-only]): tests/pg checks how the PostgreSQL driver maps its own.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -23,7 +24,7 @@ std::optional<StorageFailure> failure_of(storage::Connection& c, const std::stri
 }  // namespace
 
 TEST_CASE("a write that finds the database locked by another connection fails as busy",
-          "[storage]") {
+          "[storage][sqlite-only]") {
     auto dir = test::temp_dir();
     const std::string path = dir + "/a.db";
     storage::sqlite::SqliteConnection holder(path);
@@ -35,7 +36,7 @@ TEST_CASE("a write that finds the database locked by another connection fails as
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("a constraint violation fails as constraint", "[storage]") {
+TEST_CASE("a constraint violation fails as constraint", "[storage][sqlite-only]") {
     auto dir = test::temp_dir();
     storage::sqlite::SqliteConnection c(dir + "/a.db");
     c.exec_script("CREATE TABLE t (k TEXT PRIMARY KEY)");

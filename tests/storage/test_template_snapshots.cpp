@@ -15,6 +15,7 @@
 #include "storage/database.h"
 #include "support/fake_ticket_ports.h"
 #include "support/process.h"
+#include "support/test_database.h"
 
 using namespace orderly;
 using storage::CategoryKind;
@@ -24,7 +25,7 @@ namespace {
 
 struct Catalog {
     std::string dir = test::temp_dir();
-    storage::Database db{dir + "/s.db", 2};
+    storage::Database db{test::database_location(dir, "s.db"), 2};
     std::string key;
     int64_t template_id = 0;
 

@@ -12,6 +12,7 @@
 #include "storage/ticket_store.h"
 #include "storage/workflow_store.h"
 #include "support/process.h"
+#include "support/test_database.h"
 
 using namespace orderly;
 using storage::Connection;
@@ -42,7 +43,7 @@ int enqueue_due_reminders(Connection& c, TimeMs now) {
 
 struct Fixture {
     std::string dir = test::temp_dir();
-    storage::Database db{dir + "/t.db", 2};
+    storage::Database db{test::database_location(dir, "t.db"), 2};
     int64_t ops = 0, lead = 0, qc = 0, outsider = 0;
     Fixture() {
         db.migrate();
@@ -350,8 +351,11 @@ TEST_CASE("deploying freezes versions, running tickets keep theirs", "[storage][
         CHECK(again.created);
         CHECK(again.version == 2);
         CHECK_FALSE(storage::deploy_workflow(c, wf.id, std::nullopt, kNow).created);
-        CHECK_THROWS(c.exec_script("UPDATE workflow_versions SET definition = '{}'"));
     });
+    // Deployed versions never change (in a transaction of its own: on PostgreSQL a failed
+    // statement ends its transaction).
+    CHECK_THROWS(f.db.write(
+        [](Connection& c) { c.exec_script("UPDATE workflow_versions SET definition = '{}'"); }));
     CHECK(f.ticket(id).workflow_version_id == v1);
     REQUIRE(f.act(id, domain::Action::approve, f.lead).ok());  // still has its review node
 }

@@ -2,6 +2,7 @@
 // (storage/sqlite/write_combining_vfs.h). What must hold: a commit is on disk when it returns (not
 // when the connection closes), other connections read it at once, large transactions and WAL
 // restarts keep their data, and a buffered write that fails makes the commit fail.
+// SQLite's own files: [sqlite-only].
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -67,7 +68,7 @@ int in_child(const std::function<int()>& fn) {
 }  // namespace
 
 TEST_CASE("a commit's WAL frames reach the file in a few writes and other connections read them",
-          "[storage]") {
+          "[storage][sqlite-only]") {
     auto dir = test::temp_dir();
     const std::string path = dir + "/w.db";
     Connection writer(path);
@@ -86,7 +87,7 @@ TEST_CASE("a commit's WAL frames reach the file in a few writes and other connec
 }
 
 TEST_CASE("transactions larger than the write buffer and WAL restarts keep every row",
-          "[storage]") {
+          "[storage][sqlite-only]") {
     auto dir = test::temp_dir();
     const std::string path = dir + "/w.db";
     {
@@ -110,7 +111,8 @@ TEST_CASE("transactions larger than the write buffer and WAL restarts keep every
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("a commit is on disk when it returns, not when the connection closes", "[storage]") {
+TEST_CASE("a commit is on disk when it returns, not when the connection closes",
+          "[storage][sqlite-only]") {
     auto dir = test::temp_dir();
     const std::string path = dir + "/w.db";
     {
@@ -145,7 +147,8 @@ int commit_with_small_file_limit(const std::string& path, int n, int bytes) {
     });
 }
 
-TEST_CASE("a buffered WAL write that fails makes the commit fail and leaves nothing", "[storage]") {
+TEST_CASE("a buffered WAL write that fails makes the commit fail and leaves nothing",
+          "[storage][sqlite-only]") {
     auto dir = test::temp_dir();
     const std::string path = dir + "/w.db";
     {

@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/test_database.h"
+
 namespace orderly::test {
 
 std::string temp_dir() {
@@ -27,6 +29,9 @@ ServerProcess::ServerProcess(const std::string& db_path, std::vector<std::string
     std::vector<std::string> args = {ORDERLY_BINARY, "serve", "--listen",
                                      "127.0.0.1:0",  "--db",  db_path};
     args.insert(args.end(), extra.begin(), extra.end());
+    // A PostgreSQL test database's key file and work directory first: env may override them.
+    auto defaults = database_env(db_path);
+    env.insert(env.begin(), defaults.begin(), defaults.end());
     pid_ = fork();
     if (pid_ == 0) {
         dup2(fds[1], 2);

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "support/process.h"
+#include "support/test_database.h"
 
 namespace orderly::test {
 
@@ -97,6 +98,9 @@ Reply Client::put(const std::string& path, const std::string& body, const httpli
 }
 
 namespace {
+std::string secret_key_file_in(const std::string& dir) {
+    return dir + "/secret.key";
+}
 struct Shared {
     std::string dir;
     std::unique_ptr<OrderlyApp> app;
@@ -105,10 +109,10 @@ struct Shared {
         if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
         dir = tmpl;
         AppOptions o;
-        o.db_path = dir + "/test.db";
+        o.db_path = database_location(dir, "test.db");
         o.server.port = 0;
         o.server.access_log = std::getenv("ORDERLY_TEST_ACCESS_LOG") != nullptr;
-        o.secret_key_file = dir + "/secret.key";
+        o.secret_key_file = secret_key_file_in(dir);
         // A web UI directory the tests fill with the files they serve (see ui_dir()).
         o.server.ui_dir = dir + "/ui";
         std::filesystem::create_directories(dir + "/ui/assets");
@@ -141,6 +145,9 @@ uint16_t port() {
 }
 std::string ui_dir() {
     return shared().dir + "/ui";
+}
+std::string secret_key_file() {
+    return secret_key_file_in(shared().dir);
 }
 
 Client login(const std::string& username, const std::string& password) {

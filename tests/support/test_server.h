@@ -55,6 +55,8 @@ OrderlyApp& server();
 uint16_t port();
 // The shared server's web UI directory (served at /, empty at start); tests write files there.
 std::string ui_dir();
+// The shared server's secret key file.
+std::string secret_key_file();
 
 // A client logged in as the given user (which must exist).
 Client login(const std::string& username, const std::string& password);
