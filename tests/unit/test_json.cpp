@@ -7,6 +7,7 @@
 
 #include "core/json.h"
 #include "core/time.h"
+#include "domain/workflow_json.h"
 
 using namespace orderly;
 
@@ -120,4 +121,21 @@ TEST_CASE("the writer's output is RapidJSON's, for plain and escaped keys and st
     theirs.EndArray();
     theirs.EndObject();
     CHECK(ours.take() == std::string(buf.GetString(), buf.GetSize()));
+}
+
+TEST_CASE("field values read, stored and read again keep every number exactly", "[json]") {
+    // Long integers and large exponents: RapidJSON's fast number reading may round these
+    // differently from their shortest written form; full precision reads both the same.
+    for (
+        const char* body :
+        {R"({"n":7777777777777777777777777777777777777777777777777777777777777777777777777777777777715})",
+         R"({"n":1.7976931348623157e308})", R"({"n":0.1})", R"({"n":123456789.987654321})",
+         R"({"n":-2.2250738585072014e-308})", R"({"n":9007199254740993})"}) {
+        INFO(body);
+        json::Document d;
+        REQUIRE(json::parse_untrusted(body, d).ok());
+        auto fields = domain::field_values_from_json(d, "fields");
+        REQUIRE(fields.ok());
+        CHECK(domain::parse_stored_field_values(domain::field_values_json(*fields)) == *fields);
+    }
 }

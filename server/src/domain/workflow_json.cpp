@@ -84,7 +84,8 @@ std::string field_values_json(const FieldValues& values) {
 
 FieldValues parse_stored_field_values(std::string_view text) {
     json::Document d;
-    d.Parse(text.data(), text.size());
+    // Full precision, as json::parse_untrusted reads them: a number reads back as it was.
+    d.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
     if (d.HasParseError() || !d.IsObject()) throw std::runtime_error("stored field values");
     auto r = field_values_from_json(d, "fields");
     if (!r.ok()) throw std::runtime_error("stored field values: " + r.error().message);
