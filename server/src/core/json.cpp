@@ -111,12 +111,8 @@ Result<void> parse_untrusted(std::string_view body, Document& doc) {
         rapidjson::Reader reader;
         rapidjson::MemoryStream ms(body.data(), body.size());
         rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
-        // Full precision: every number text reads as its correctly rounded double, so a number
-        // written back (RapidJSON writes the shortest text that reads back exactly) and read
-        // again is the same number.
-        constexpr unsigned flags = rapidjson::kParseIterativeFlag |
-                                   rapidjson::kParseValidateEncodingFlag |
-                                   rapidjson::kParseFullPrecisionFlag;
+        constexpr unsigned flags =
+            rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
         result = reader.Parse<flags>(is, h);
         too_deep = h.too_deep;
         return !result.IsError();

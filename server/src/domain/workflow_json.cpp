@@ -84,7 +84,10 @@ std::string field_values_json(const FieldValues& values) {
 
 FieldValues parse_stored_field_values(std::string_view text) {
     json::Document d;
-    // Full precision, as json::parse_untrusted reads them: a number reads back as it was.
+    // Full precision: the writer wrote each number as the shortest text that reads back as the
+    // same double when read correctly rounded, which RapidJSON's default reading is not always
+    // (long integers, large exponents). Not for untrusted input: RapidJSON's full-precision
+    // path passes zero to clz() on a text like "0e44" (UBSan); the writer never writes one.
     d.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
     if (d.HasParseError() || !d.IsObject()) throw std::runtime_error("stored field values");
     auto r = field_values_from_json(d, "fields");
