@@ -1,4 +1,4 @@
--- Executions of tickets' tasks and their logs (issue 5).
+-- Executions of tickets' tasks and their logs.
 -- Times are integer milliseconds since the Unix epoch (UTC).
 --
 -- The execution engine is stateless: a worker of any server process claims a 'queued' row with
