@@ -5,16 +5,8 @@
 
 namespace orderly::domain {
 
-namespace {
-
-// One UTF-8 encoded character and its code point (invalid bytes pass through one by one).
-struct Char {
-    std::string_view bytes;
-    uint32_t cp = 0;
-};
-
-std::vector<Char> decode(std::string_view s) {
-    std::vector<Char> out;
+std::vector<Utf8Char> decode_utf8(std::string_view s) {
+    std::vector<Utf8Char> out;
     size_t i = 0;
     while (i < s.size()) {
         const auto b = static_cast<unsigned char>(s[i]);
@@ -33,6 +25,10 @@ std::vector<Char> decode(std::string_view s) {
     return out;
 }
 
+using Char = Utf8Char;
+
+namespace {
+
 // Scripts written without spaces between words.
 bool unspaced(uint32_t cp) {
     return (cp >= 0x3040 && cp <= 0x30FF) ||  // Hiragana, Katakana
@@ -46,7 +42,7 @@ bool unspaced(uint32_t cp) {
 // Runs of characters that are all unspaced, or all not.
 std::vector<std::pair<bool, std::vector<Char>>> runs(std::string_view s) {
     std::vector<std::pair<bool, std::vector<Char>>> out;
-    for (const Char& c : decode(s)) {
+    for (const Char& c : decode_utf8(s)) {
         const bool u = unspaced(c.cp);
         if (out.empty() || out.back().first != u) out.push_back({u, {}});
         out.back().second.push_back(c);

@@ -9,11 +9,19 @@
 // Other text is indexed as words (case-insensitive) and matched as whole words ("nginx", and
 // "CHG-20261121" finds CHG-20261121-0001 since its words are a phrase). Every query word must
 // match (AND). A search walks the index newest first and stops at the page's end.
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace orderly::domain {
+
+// One UTF-8 encoded character and its code point (invalid bytes pass through one by one).
+struct Utf8Char {
+    std::string_view bytes;
+    uint32_t cp = 0;
+};
+std::vector<Utf8Char> decode_utf8(std::string_view s);
 
 // The text to index for a ticket field, title or serial number.
 std::string search_text(std::string_view text);

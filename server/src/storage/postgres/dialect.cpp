@@ -8,17 +8,6 @@ namespace orderly::storage::postgres {
 
 namespace {
 
-// The code point of the UTF-8 character at s[i] and its length (an invalid byte is itself).
-uint32_t decode(std::string_view s, size_t i, size_t* len) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 1;
-    if (i + n > s.size()) n = 1;
-    uint32_t cp = n == 1 ? b : n == 2 ? (b & 0x1F) : n == 3 ? (b & 0x0F) : (b & 0x07);
-    for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    *len = n;
-    return cp;
-}
-
 // The separators of orderly_search_words (db/postgres/003_workflows_tickets.sql): ASCII other
 // than letters and digits, and the Unicode punctuation domain::search_text treats as such.
 bool separator(uint32_t cp) {
@@ -37,16 +26,13 @@ bool separator(uint32_t cp) {
 std::vector<std::string> search_words(std::string_view text) {
     std::vector<std::string> out;
     std::string word;
-    for (size_t i = 0; i < text.size();) {
-        size_t n = 1;
-        const uint32_t cp = decode(text, i, &n);
-        if (separator(cp)) {
+    for (const auto& c : domain::decode_utf8(text)) {
+        if (separator(c.cp)) {
             if (!word.empty()) out.push_back(std::move(word));
             word.clear();
         } else {
-            word.append(text.substr(i, n));
+            word.append(c.bytes);
         }
-        i += n;
     }
     if (!word.empty()) out.push_back(std::move(word));
     return out;
