@@ -39,13 +39,20 @@ async function canvasProblems(page) {
   })
 }
 
-/** Waits (polling, with a deadline) until the canvas shows `n` boxes and no layout problem. */
+/**
+ * Waits (polling, with a deadline) until the canvas shows `n` boxes, its zoom has come to rest
+ * (`data-settled`) and there is no layout problem.
+ */
 async function waitTidy(page, n, what) {
   const deadline = Date.now() + 10_000
   let last = []
   for (;;) {
-    const count = await page.getByTestId('designer-canvas').locator('.vue-flow__node').count()
-    last = count === n ? await canvasProblems(page) : [`${count} boxes, expected ${n}`]
+    const canvas = page.getByTestId('designer-canvas')
+    const count = await canvas.locator('.vue-flow__node').count()
+    const settled = (await canvas.getAttribute('data-settled')) === 'true'
+    if (count !== n) last = [`${count} boxes, expected ${n}`]
+    else if (!settled) last = ['the zoom is still moving']
+    else last = await canvasProblems(page)
     if (last.length === 0) return
     if (Date.now() > deadline) assert.fail(`${what}: ${last.join('; ')}`)
     await new Promise((r) => setTimeout(r, 100)) // poll interval of this condition
@@ -92,7 +99,10 @@ export async function insertNodesIntoTheChainAndArrange({ page, baseURL, users, 
   await page.mouse.down()
   await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 8 })
   await page.mouse.up()
-  assert.notDeepEqual(await canvasProblems(page), [], 'the dragged box overlaps another')
+  for (const deadline = Date.now() + 5_000; (await canvasProblems(page)).length === 0; ) {
+    assert.ok(Date.now() < deadline, 'the dragged box overlaps another')
+    await new Promise((r) => setTimeout(r, 100)) // poll interval of this condition
+  }
   await page.getByTestId('designer-arrange').click()
   await waitTidy(page, 4, 'after "Arrange"')
 
