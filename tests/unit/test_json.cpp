@@ -139,3 +139,18 @@ TEST_CASE("field values read, stored and read again keep every number exactly", 
         CHECK(domain::parse_stored_field_values(domain::field_values_json(*fields)) == *fields);
     }
 }
+
+TEST_CASE("the plain-string check looks at every byte, wherever it sits in a word", "[json]") {
+    // PlainString reads eight bytes at a time: each byte value, at each place in a 17-byte
+    // string, must be taken as plain exactly when it is printable ASCII other than '"' and '\\'.
+    for (int b = 0; b < 256; ++b)
+        for (size_t at = 0; at < 17; ++at) {
+            std::string s(17, 'a');
+            s[at] = static_cast<char>(b);
+            rapidjson::StringBuffer buf;
+            json::TextWriter w(buf);
+            const bool plain = b >= 0x20 && b < 0x80 && b != '"' && b != '\\';
+            INFO("byte " << b << " at " << at);
+            REQUIRE(w.PlainString(s) == plain);
+        }
+}

@@ -77,7 +77,7 @@ struct Change {
         ev.reason = std::move(reason);
         ev.workflow_id = flow.workflow_id;
         ev.recipients = std::move(recipients);
-        ev.channels = flow.def.notify.channels;
+        ev.channels = flow.def().notify.channels;
         events.push_back(std::move(ev));
     }
     void flush(const std::string& link_base) {
@@ -88,13 +88,13 @@ struct Change {
     // Enters a node: an end node finishes the ticket; any other gets an activation with its
     // operators (422 when there are none) and sets the status for waiting there.
     Result<void> enter(const std::string& key, const std::string& actor) {
-        const domain::Node* node = flow.def.find(key);
+        const domain::Node* node = flow.def().find(key);
         if (!node) return Error::Internal("enter: no node " + key).with(codes::internal);
         if (node->type == NodeType::end) {
             t.status = TicketStatus::finished;
             return {};
         }
-        auto ops = resolve_operators(p.people, flow.def, *node, t);
+        auto ops = resolve_operators(p.people, flow.def(), *node, t);
         if (ops.empty())
             return Error::Unprocessable(
                        "node \"" + node->name + "\" (" + node->key +
@@ -104,8 +104,8 @@ struct Change {
                                                                : " and the business's members"))
                 .with(codes::workflow_node_has_nobody, {{"node", node->name}});
         domain::NewActivation a{t.id, node->key, node->name, node->type, false, now, {}, {}};
-        if (flow.def.notify.policy == "repeat" && flow.def.notify.repeat_minutes > 0) {
-            a.remind_every_ms = static_cast<int64_t>(flow.def.notify.repeat_minutes) * 60'000;
+        if (flow.def().notify.policy == "repeat" && flow.def().notify.repeat_minutes > 0) {
+            a.remind_every_ms = static_cast<int64_t>(flow.def().notify.repeat_minutes) * 60'000;
             a.remind_at = now + *a.remind_every_ms;
         }
         auto activation = p.tickets.open_activation(a);
@@ -153,7 +153,7 @@ Result<int64_t> TicketEngine::create(TicketPorts& p, const NewTicket& nt, TimeMs
     t.variables_json = nt.variables_json;
     t.template_snapshot = nt.template_snapshot;
     const TicketFlow flow = domain::ticket_flow(p.versions, t);
-    const domain::Node* start = flow.def.start();
+    const domain::Node* start = flow.def().start();
     if (!start)
         return Error::Unprocessable("the workflow has no submit node")
             .with(codes::workflow_submit_node_missing);
@@ -178,7 +178,7 @@ Result<int64_t> TicketEngine::create(TicketPorts& p, const NewTicket& nt, TimeMs
             domain::field_values_json(t.fields), std::nullopt);
     p.tickets.index(t);
 
-    auto next = domain::next_node(flow.def, start->key, t.fields);
+    auto next = domain::next_node(flow.def(), start->key, t.fields);
     if (!next)
         return Error::Unprocessable("no transition out of node \"" + start->name +
                                     "\" matches the ticket's fields")
@@ -212,7 +212,7 @@ Result<ActionOutcome> TicketEngine::act(TicketPorts& p, int64_t ticket_id, const
     const TicketFlow flow = domain::ticket_flow(p.versions, t);
     const domain::TicketState state = p.tickets.state_of(t);
     const auto& req = in.request;
-    auto decided = domain::decide(flow.def, state, req,
+    auto decided = domain::decide(flow.def(), state, req,
                                   [&](const std::string& u) { return user_enabled(p.people, u); });
     if (!decided.ok()) return decided.error();
     const domain::Effects& e = *decided;
@@ -223,7 +223,7 @@ Result<ActionOutcome> TicketEngine::act(TicketPorts& p, int64_t ticket_id, const
     std::optional<std::string> node_name;
     if (state.active) {
         node_key = state.active->node_key;
-        const domain::Node* n = flow.def.find(state.active->node_key);
+        const domain::Node* n = flow.def().find(state.active->node_key);
         node_name = n ? n->name : state.active->node_key;
         out.node_name = *node_name;
     }
@@ -297,14 +297,14 @@ void TicketEngine::execution_finished(TicketPorts& p, int64_t ticket_id, int64_t
     Ticket t = std::move(*found);
     const TicketFlow flow = domain::ticket_flow(p.versions, t);
     const domain::TicketState state = p.tickets.state_of(t);
-    auto decided = domain::execution_finished(flow.def, state, succeeded);
+    auto decided = domain::execution_finished(flow.def(), state, succeeded);
     if (!decided.ok()) return;  // not executing any more (withdrawn meanwhile, ...): nothing to do
     const domain::Effects& e = *decided;
     const std::string before(domain::to_string(t.status));
     std::optional<std::string> node_key, node_name;
     if (state.active) {
         node_key = state.active->node_key;
-        const domain::Node* n = flow.def.find(*node_key);
+        const domain::Node* n = flow.def().find(*node_key);
         node_name = n ? n->name : *node_key;
     }
     Change ch{p, t, flow, now, {}};

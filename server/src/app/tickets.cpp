@@ -57,7 +57,7 @@ void require_confirmation(storage::Connection& c, const std::optional<std::strin
 TicketView view_of(storage::Connection& c, domain::Ticket t, TicketView v, const Caller& who) {
     v.flow = storage::ticket_flow(c, t);
     auto progress = storage::ticket_progress(c, t);
-    v.allowed_actions = domain::allowed_actions(v.flow.def, progress.state, who.user_id());
+    v.allowed_actions = domain::allowed_actions(v.flow.def(), progress.state, who.user_id());
     v.current_node = std::move(progress.node);
     v.steps = storage::ticket_steps(c, t.id);
     v.executions = executions_of_ticket(c, t.id);
@@ -177,7 +177,7 @@ ExecutionPreview Tickets::execution_preview(const Caller& who, int64_t id) const
         auto t = load_visible(c, id, who);
         const domain::TicketFlow flow = storage::ticket_flow(c, t);
         const domain::TicketState state = storage::load_ticket_state(c, t);
-        const auto allowed = domain::allowed_actions(flow.def, state, who.user_id());
+        const auto allowed = domain::allowed_actions(flow.def(), state, who.user_id());
         auto has = [&](domain::Action a) {
             return std::find(allowed.begin(), allowed.end(), a) != allowed.end();
         };

@@ -49,9 +49,12 @@ struct WorkflowVersion {
 // The flow a ticket runs on: its frozen workflow version (a template's ticket gets an execute
 // step when the workflow has none), or submit -> execute -> end for a template without one.
 struct TicketFlow {
-    WorkflowDef def;
+    // Shared with the cached version it came from when the ticket runs on it unchanged: a read
+    // of a ticket copies no definition.
+    std::shared_ptr<const WorkflowDef> def_ptr;
     std::optional<int64_t> workflow_id;
     std::optional<int64_t> workflow_version;  // the version number
+    const WorkflowDef& def() const { return *def_ptr; }
 };
 
 // What a notification about a ticket says, captured when it happens; the outbox renders and

@@ -109,7 +109,7 @@ void fail_on(std::vector<FieldError> errs, const char* code) {
 }
 
 void validate_params(const Request& req, const RouteEntry& route) {
-    if (route.path_validator) {
+    if (route.path_validator && !route.path_validator->quickly_valid(req.params)) {
         std::vector<std::pair<std::string, std::string>> params(req.params.begin(),
                                                                 req.params.end());
         auto errs = route.path_validator->validate(params);

@@ -67,7 +67,7 @@ void write_ticket_names(json::Writer& w, const app::TicketView& v) {
 void write_current_node(json::Writer& w, const app::TicketView& v) {
     w.key("current_nodes").start_array();
     if (const auto& cur = v.current_node) {
-        const domain::Node* def = v.flow.def.find(cur->key);
+        const domain::Node* def = v.flow.def().find(cur->key);
         w.start_object().kv("key", cur->key).kv("name", cur->name).kv("type", cur->type);
         w.key("entered_at").time(cur->entered_at);
         w.key("assignees").start_array();
@@ -154,7 +154,7 @@ void write_ticket(json::Writer& w, const app::TicketView& v) {
             w.null();
     }
     w.key("nodes").start_array();
-    for (const auto& n : v.flow.def.nodes)
+    for (const auto& n : v.flow.def().nodes)
         w.start_object()
             .kv("key", n.key)
             .kv("name", n.name)

@@ -1,5 +1,6 @@
 #include "http/validator.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <set>
@@ -350,13 +351,54 @@ ParamsValidator::ParamsValidator(std::string_view schema_json) : schema_(schema_
     auto props = d.FindMember("properties");
     if (d.HasParseError() || props == d.MemberEnd() || !props->value.IsObject())
         throw std::logic_error("invalid embedded parameter schema");
+    const auto only = [](const json::Value& obj, std::initializer_list<std::string_view> keys) {
+        for (auto m = obj.MemberBegin(); m != obj.MemberEnd(); ++m)
+            if (std::find(keys.begin(), keys.end(),
+                          std::string_view(m->name.GetString(), m->name.GetStringLength())) ==
+                keys.end())
+                return false;
+        return true;
+    };
+    quick_ = only(d, {"type", "properties", "required", "additionalProperties"});
+    if (auto r = d.FindMember("required"); r != d.MemberEnd() && r->value.IsArray())
+        for (const auto& name : r->value.GetArray())
+            if (name.IsString()) required_.emplace_back(name.GetString());
     for (auto it = props->value.MemberBegin(); it != props->value.MemberEnd(); ++it) {
-        std::string type = "string";
-        if (auto t = it->value.FindMember("type");
-            t != it->value.MemberEnd() && t->value.IsString())
-            type = t->value.GetString();
-        types_.emplace(it->name.GetString(), type);
+        Param p;
+        p.type = "string";
+        const json::Value& ps = it->value;
+        if (auto t = ps.FindMember("type"); t != ps.MemberEnd() && t->value.IsString())
+            p.type = t->value.GetString();
+        p.plain_integer = p.type == "integer" && ps.IsObject() &&
+                          only(ps, {"type", "format", "minimum", "maximum", "description"});
+        for (auto [key, bound] : {std::pair{"minimum", &p.minimum}, {"maximum", &p.maximum}})
+            if (auto b = ps.FindMember(key); p.plain_integer && b != ps.MemberEnd()) {
+                if (b->value.IsInt64())
+                    *bound = b->value.GetInt64();
+                else
+                    p.plain_integer = false;  // a fractional or huge bound: the schema decides
+            }
+        params_.emplace(it->name.GetString(), std::move(p));
     }
+}
+
+bool ParamsValidator::quickly_valid(
+    const std::unordered_map<std::string, std::string>& params) const {
+    if (!quick_) return false;
+    for (const auto& name : required_)
+        if (!params.count(name)) return false;
+    for (const auto& [name, raw] : params) {
+        auto p = params_.find(name);
+        if (p == params_.end() || !p->second.plain_integer) return false;
+        // Canonical decimal only, as validate() reads it: no '+', no leading zeros.
+        if (raw.empty() || raw.size() > 19 || (raw[0] == '0' && raw.size() > 1)) return false;
+        int64_t n = 0;
+        auto [end, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), n);
+        if (ec != std::errc() || end != raw.data() + raw.size() || raw[0] == '-' ||
+            n < p->second.minimum || n > p->second.maximum)
+            return false;
+    }
+    return true;
 }
 
 std::vector<FieldError> ParamsValidator::validate(
@@ -374,8 +416,8 @@ std::vector<FieldError> ParamsValidator::validate(
         if (out.size() >= kMaxErrors) break;
         // A parameter name is echoed back in the error: keep it short.
         const std::string shown = name.substr(0, 64);
-        auto t = types_.find(name);
-        if (t == types_.end()) {
+        auto t = params_.find(name);
+        if (t == params_.end()) {
             out.push_back({shown, "is not a parameter of this operation", "field.unknown", {}});
             continue;
         }
@@ -386,7 +428,7 @@ std::vector<FieldError> ParamsValidator::validate(
             continue;
         }
         json::Value v;
-        const std::string& type = t->second;
+        const std::string& type = t->second.type;
         if (type == "integer") {
             int64_t n = 0;
             const char* end = raw.data() + raw.size();

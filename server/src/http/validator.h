@@ -8,6 +8,7 @@
 // that fits in int64 (as everything behind the API reads it); minimum/maximum compare integers
 // exactly. RapidJSON's own draft-04 validator (rapidjson/schema.h) was weighed and not used:
 // docs/DEVELOPING.md says why.
+#include <cstdint>
 #include <memory>
 #include <regex>
 #include <string>
@@ -48,10 +49,23 @@ class ParamsValidator {
     explicit ParamsValidator(std::string_view schema_json);
     std::vector<FieldError> validate(
         const std::vector<std::pair<std::string, std::string>>& params) const;
+    // True when validate() would find nothing, decided without building a document, for the
+    // common case of integer parameters within bounds (a path's ids); false means "ask
+    // validate()", not "invalid".
+    bool quickly_valid(const std::unordered_map<std::string, std::string>& params) const;
 
   private:
+    struct Param {
+        std::string type;  // its JSON type
+        // An integer whose schema says no more than its bounds: checked without the schema.
+        bool plain_integer = false;
+        int64_t minimum = INT64_MIN;
+        int64_t maximum = INT64_MAX;
+    };
     SchemaValidator schema_;
-    std::unordered_map<std::string, std::string> types_;  // parameter -> its JSON type
+    std::unordered_map<std::string, Param> params_;
+    std::vector<std::string> required_;
+    bool quick_ = false;  // the object's schema says no more than properties and required
 };
 
 // The same as SchemaValidator(schema_json).validate(value): one call, for tests and fuzzers.
