@@ -147,13 +147,23 @@ int serve(int argc, char** argv) {
             std::stoull(env_or("ORDERLY_EXECUTION_LOG_MAX_BYTES", std::to_string(16 << 20)));
         o.executions.kill_grace =
             std::chrono::seconds(std::stoi(env_or("ORDERLY_EXECUTION_KILL_GRACE_S", "5")));
+        // A node renews its leases and looks for lost nodes' executions every heartbeat.
+        o.executions.heartbeat_interval =
+            std::chrono::seconds(std::stoi(env_or("ORDERLY_EXECUTION_HEARTBEAT_S", "5")));
+        o.executions.recovery_interval = o.executions.heartbeat_interval;
+        o.executions.lease =
+            std::chrono::seconds(std::stoi(env_or("ORDERLY_EXECUTION_LEASE_S", "30")));
         if (o.executions.workers < 1 || o.executions.workers > 256 ||
-            o.executions.max_log_bytes < 4096 || o.executions.kill_grace.count() < 0)
+            o.executions.max_log_bytes < 4096 || o.executions.kill_grace.count() < 0 ||
+            o.executions.heartbeat_interval.count() < 1 ||
+            o.executions.heartbeat_interval.count() > 3600 * 1000 ||
+            o.executions.lease < 2 * o.executions.heartbeat_interval)
             throw std::out_of_range("execution settings");
     } catch (const std::exception&) {
         usage_error(
-            "ORDERLY_EXECUTION_WORKERS (1-256), ORDERLY_EXECUTION_LOG_MAX_BYTES (>= 4096) and "
-            "ORDERLY_EXECUTION_KILL_GRACE_S take numbers");
+            "ORDERLY_EXECUTION_WORKERS (1-256), ORDERLY_EXECUTION_LOG_MAX_BYTES (>= 4096), "
+            "ORDERLY_EXECUTION_KILL_GRACE_S, ORDERLY_EXECUTION_HEARTBEAT_S (1-3600) and "
+            "ORDERLY_EXECUTION_LEASE_S (at least twice the heartbeat) take numbers");
     }
     o.app.base_url =
         env_or("ORDERLY_BASE_URL", "http://" + o.server.host + ":" + std::to_string(o.server.port));

@@ -14,6 +14,7 @@
 #include "support/process.h"
 #include "support/test_database.h"
 #include "support/test_server.h"
+#include "test_executions_support.h"
 
 using namespace orderly::test;
 
@@ -38,14 +39,7 @@ int run_cli(const std::string& db, const std::string& args, const std::string& s
     int st = pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
-Client login_at(uint16_t port, const std::string& user, const std::string& pw) {
-    Client c(port);
-    auto r = c.post("/api/v1/auth/login",
-                    R"({"username":")" + user + R"(","password":")" + pw + R"("})");
-    REQUIRE(r.status == 200);
-    c.set_token(r.str("token"));
-    return c;
-}
+using executions::login_at;
 }  // namespace
 
 TEST_CASE("orderly migrate, user add (password on stdin) and serve", "[process]") {

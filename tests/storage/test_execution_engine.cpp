@@ -18,6 +18,7 @@
 
 #include "app/execution_engine.h"
 #include "core/json.h"
+#include "execution_engine_fixture.h"
 #include "integrations/crypto.h"
 #include "integrations/process_runner.h"
 #include "storage/execution_store.h"
@@ -28,120 +29,7 @@ using namespace orderly;
 using namespace std::chrono_literals;
 using storage::Connection;
 
-namespace {
-
-struct Finished {
-    int64_t ticket_id, execution_id;
-    bool succeeded;
-    std::string status_in_tx;  // the execution's status as the hook saw it, inside the transaction
-};
-
-// A database, a builder that runs what the test registered for a ticket, and a hook recorder.
-struct Fixture {
-    std::string dir = test::temp_dir();
-    std::string db_location = test::database_location(dir, "e.db");
-    storage::Database db{db_location, 2};
-    SystemClock clock;
-    std::mutex mu;
-    std::map<int64_t, PreparedRun> runs;  // by ticket id
-    std::map<int64_t, int> builds;        // by execution id: how often it was built
-    std::vector<Finished> finished;
-    int64_t user = 0;
-
-    Fixture() {
-        crypto::init();
-        db.migrate();
-        user = db.write([&](Connection& c) {
-            return storage::inserted_id(
-                c.prepare("INSERT INTO users (username, display_name, password_hash, created_at, "
-                          "updated_at) VALUES ('runner', 'Runner', 'x', 0, 0) RETURNING id"));
-        });
-    }
-    ~Fixture() { std::filesystem::remove_all(dir); }
-
-    ExecutionEngineOptions options() {
-        ExecutionEngineOptions o;
-        o.workers = 2;
-        o.work_dir = dir + "/work";
-        o.poll_interval = 100ms;
-        o.kill_grace = 500ms;
-        o.recovery_interval = 200ms;
-        return o;
-    }
-
-    ArgvBuilder builder() {
-        return [this](Connection&, const storage::ExecutionRow& e) -> Result<PreparedRun> {
-            std::lock_guard lock(mu);
-            ++builds[e.id];
-            auto it = runs.find(e.ticket_id);
-            if (it == runs.end()) return Error::Unprocessable("the template no longer exists");
-            return it->second;
-        };
-    }
-    FinishHook hook() {
-        return [this](Connection& c, int64_t ticket, int64_t id, bool ok, TimeMs) {
-            auto row = storage::find_execution(c, id);
-            std::lock_guard lock(mu);
-            finished.push_back({ticket, id, ok, row ? row->status : ""});
-        };
-    }
-    std::unique_ptr<ExecutionEngine> engine(ExecutionEngineOptions o) {
-        return std::make_unique<ExecutionEngine>(db, clock, o, builder(), hook());
-    }
-
-    int64_t enqueue(int64_t ticket, PreparedRun run, const std::string& env = "PROD") {
-        {
-            std::lock_guard lock(mu);
-            runs[ticket] = std::move(run);
-        }
-        storage::NewExecution e;
-        e.ticket_id = ticket;
-        e.environment = env;
-        e.executed_by = user;
-        e.queued_at = clock.now_ms();
-        return db.write([&](Connection& c) { return storage::insert_execution(c, e); });
-    }
-
-    storage::ExecutionRow row(int64_t id) {
-        return *db.read([&](Connection& c) { return storage::find_execution(c, id); });
-    }
-
-    storage::ExecutionRow wait_end(int64_t id, std::chrono::milliseconds within = 20s) {
-        storage::ExecutionRow r;
-        test::wait_until(
-            [&] {
-                r = row(id);
-                return r.finished();
-            },
-            within);
-        return r;
-    }
-
-    template <typename Pred>
-    bool wait_for(Pred pred, std::chrono::milliseconds within = 10s) {
-        return test::wait_until(pred, within);
-    }
-
-    std::string log(int64_t id) {
-        return db.read([&](Connection& c) {
-            auto r = storage::find_execution(c, id);
-            return storage::read_execution_log(c, id, 0, r->log_size, 1u << 30).data;
-        });
-    }
-};
-
-PreparedRun sh(const std::string& script, int64_t timeout_s = 0) {
-    PreparedRun r;
-    r.argv = {"sh", "-c", script};
-    r.timeout_s = timeout_s;
-    return r;
-}
-
-bool group_gone(pid_t pgid, std::chrono::milliseconds within = 5000ms) {
-    return test::wait_until([&] { return kill(-pgid, 0) != 0 && errno == ESRCH; }, within);
-}
-
-}  // namespace
+using namespace orderly::test::engine;
 
 TEST_CASE("engine: a hostile variable value arrives as one literal argument",
           "[executions][engine]") {
@@ -405,15 +293,7 @@ TEST_CASE("engine: at start, executions of a dead server are interrupted and the
     auto first = me.find('|'), second = me.find('|', first + 1), third = me.find('|', second + 1);
     std::string dead_owner = me.substr(0, second + 1) + "999999" + me.substr(third);
     // The identity of a live process of this host: our parent.
-    std::string stat;
-    {
-        std::ifstream in("/proc/" + std::to_string(getppid()) + "/stat");
-        std::getline(in, stat);
-    }
-    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-    std::string field;
-    for (int i = 3; i <= 22; ++i) fields >> field;  // field 22: start time
-    std::string live_owner = me.substr(0, second + 1) + std::to_string(getppid()) + "|" + field;
+    std::string live_owner = live_identity(getppid());
     REQUIRE(integrations::owner_state(live_owner) == integrations::OwnerState::alive);
     int64_t id = f.enqueue(30, sh("true"));
     int64_t alive = f.enqueue(31, sh("true"));

@@ -164,6 +164,40 @@ TEST_CASE("claim takes the oldest queued execution first", "[storage][executions
         t.db.write([&](Connection& c) { return storage::claim_next_execution(c, "me", "t", 7); }));
 }
 
+TEST_CASE("a claim holds its execution under a lease until another node ends it",
+          "[storage][executions]") {
+    TempDb t;
+    int64_t id = add_execution(t.db, 1, std::nullopt);
+    auto row = t.db.write(
+        [&](Connection& c) { return storage::claim_next_execution(c, "me", "tok", 5, 30005); });
+    REQUIRE(row);
+    CHECK(row->lease_until == 30005);
+    auto holds = [&](const std::string& owner, const std::string& token) {
+        return t.db.write([&](Connection& c) {
+            return storage::holds_execution(c, {owner, token}, id);
+        });
+    };
+    auto heartbeat = [&](const std::string& owner, TimeMs now) {
+        return t.db.write([&](Connection& c) {
+            return storage::heartbeat_executions(c, owner, now, now + 30000);
+        });
+    };
+    CHECK(holds("me", "tok"));
+    CHECK_FALSE(holds("me", "an earlier run"));
+    CHECK_FALSE(holds("another node", "tok"));
+    // The heartbeat renews the lease of what it still holds, and says which those are.
+    CHECK(heartbeat("me", 10) == std::vector<int64_t>{id});
+    CHECK(heartbeat("another node", 11).empty());
+    auto e = *t.db.read([&](Connection& c) { return storage::find_execution(c, id); });
+    CHECK(e.lease_until == 30010);
+    CHECK(e.heartbeat_at == 10);
+    // Another node found this one lost and ended the execution: the claim is gone.
+    storage::ExecutionEnd end{"interrupted", std::nullopt, std::nullopt, "lost"};
+    CHECK(t.db.write([&](Connection& c) { return storage::finish_execution(c, id, end, 40000); }));
+    CHECK_FALSE(holds("me", "tok"));
+    CHECK(heartbeat("me", 40001).empty());
+}
+
 TEST_CASE("log chunks append at the end only and read back by offset", "[storage][executions]") {
     TempDb t;
     int64_t id = add_execution(t.db, 1, std::nullopt);

@@ -85,6 +85,11 @@ integrations::ProcessSpec process_spec(const ExecutionEngineOptions& opts,
     return spec;
 }
 
+// The claim under which this process runs a row it claimed.
+storage::ExecutionClaim claim_of(const storage::ExecutionRow& row) {
+    return {row.owner.value_or(""), row.run_token.value_or("")};
+}
+
 // Who asked for the execution's cancel; "" when that cannot be read.
 std::string cancelled_by(storage::Database& db, int64_t id) {
     try {
@@ -203,6 +208,11 @@ void ExecutionEngine::cancel_requested(int64_t id) {
     if (active_.count(id)) cancels_.insert(id);
 }
 
+void ExecutionEngine::lose_claim(int64_t id) {
+    std::lock_guard lock(mu_);
+    if (active_.count(id)) lost_.insert(id);
+}
+
 void ExecutionEngine::notify_log(int64_t id) {
     std::lock_guard lock(log_mu_);
     auto it = log_gen_.find(id);
@@ -253,7 +263,7 @@ void ExecutionEngine::worker_loop() {
         try {
             row = db_.write([&](storage::Connection& c) {
                 return storage::claim_next_execution(c, identity_, crypto::random_hex(16),
-                                                     clock_.now_ms());
+                                                     clock_.now_ms(), lease_until());
             });
         } catch (...) {
             log("error", "claiming an execution failed: " + current_exception_text());
@@ -298,9 +308,7 @@ void ExecutionEngine::monitor_loop() {
             auto now = SteadyClock::now();
             if (busy && now >= next_heartbeat) {
                 next_heartbeat = now + opts_.heartbeat_interval;
-                db_.write([&](storage::Connection& c) {
-                    storage::heartbeat_executions(c, identity_, clock_.now_ms());
-                });
+                heartbeat();
             }
             if (now >= next_recovery) {
                 next_recovery = now + opts_.recovery_interval;
@@ -312,13 +320,31 @@ void ExecutionEngine::monitor_loop() {
     }
 }
 
+void ExecutionEngine::heartbeat() {
+    // Only executions claimed before the renewal can be missing from it: a claim commits
+    // before its execution becomes active.
+    std::set<int64_t> before;
+    {
+        std::lock_guard lock(mu_);
+        before = active_;
+    }
+    auto renewed = db_.write([&](storage::Connection& c) {
+        return storage::heartbeat_executions(c, identity_, clock_.now_ms(), lease_until());
+    });
+    for (int64_t id : before)
+        if (std::find(renewed.begin(), renewed.end(), id) == renewed.end()) lose_claim(id);
+}
+
 void ExecutionEngine::finish(const storage::ExecutionRow& row, const storage::ExecutionEnd& end,
                              const std::string& log_tail, int64_t dropped) {
     TimeMs now = clock_.now_ms();
+    bool fenced = false;
     auto record = [&](bool with_hook) {
         db_.write([&](storage::Connection& c) {
+            fenced = !storage::holds_execution(c, claim_of(row), row.id);
+            if (fenced) return;
             auto cur = storage::find_execution(c, row.id);
-            if (!cur || cur->finished()) return;
+            if (!cur) return;
             storage::append_execution_log(c, row.id, cur->log_size, log_tail,
                                           std::max(dropped, cur->log_dropped));
             if (!storage::finish_execution(c, row.id, end, now)) return;
@@ -343,8 +369,14 @@ void ExecutionEngine::finish(const storage::ExecutionRow& row, const storage::Ex
         }
     }
     notify_log(row.id);
-    log("info", "execution " + end.status + (end.message.empty() ? "" : ": " + end.message),
-        row.id);
+    if (fenced)
+        log("warn",
+            "this process no longer held the execution (its lease ran out and another node marked "
+            "it interrupted): its processes were stopped and its end is not recorded",
+            row.id);
+    else
+        log("info", "execution " + end.status + (end.message.empty() ? "" : ": " + end.message),
+            row.id);
 }
 
 // Long on purpose: one run from start to its recorded end (argv, process, log, fencing), with
@@ -363,6 +395,7 @@ void ExecutionEngine::execute(const storage::ExecutionRow& row) {
             std::lock_guard lock(e.mu_);
             e.active_.erase(id);
             e.cancels_.erase(id);
+            e.lost_.erase(id);
             --e.running_;
         }
     } done{*this, id};
@@ -391,11 +424,17 @@ void ExecutionEngine::execute(const storage::ExecutionRow& row) {
         run.timeout_s > 0 ? std::min(run.timeout_s, opts_.max_timeout_s) : opts_.default_timeout_s;
     std::string dir;
     try {
-        db_.write([&](storage::Connection& c) {
+        bool held = db_.write([&](storage::Connection& c) {
+            if (!storage::holds_execution(c, claim_of(row), id)) return false;
             storage::set_execution_started(c, id, masked_argv(run.argv, secrets),
                                            masked_variables(run.variables_json, secrets),
                                            timeout_s);
+            return true;
         });
+        if (!held) {
+            log("warn", "this process no longer holds the execution: it is not started", id);
+            return;
+        }
         // 2. A fresh working directory of its own.
         dir = work_dir_of(opts_.work_dir, id);
         make_fresh_dir(dir);
@@ -408,7 +447,7 @@ void ExecutionEngine::execute(const storage::ExecutionRow& row) {
     // 3. Run it.
     const auto spec = process_spec(opts_, row, std::move(run.argv), dir, timeout_s);
     log("info", "execution started", id);
-    RunObserver observer(*this, id, secrets);
+    RunObserver observer(*this, id, claim_of(row), secrets);
     integrations::ProcessResult res;
     try {
         res = integrations::run_process(spec, observer);

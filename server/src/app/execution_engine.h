@@ -2,8 +2,10 @@
 // The execution engine: a bounded pool of worker threads that run queued executions.
 //
 // Stateless: everything lives in the database. A worker claims the oldest `queued` row with one
-// atomic UPDATE (storage::claim_next_execution), so several server processes on one database
-// never run the same execution; the rest wait `queued`. It builds the argument vector through
+// atomic UPDATE (storage::claim_next_execution; on PostgreSQL the row is picked with FOR UPDATE
+// SKIP LOCKED), so several server processes ("nodes") on one database never run the same
+// execution; the rest wait `queued`. The claim comes with a lease (options().lease) that the
+// heartbeat renews. It builds the argument vector through
 // the injected ArgvBuilder (production: app::revalidate_snapshot of the ticket's template
 // snapshot), runs it with integrations::run_process (no shell, own process group, clean
 // environment, timeout), and
@@ -19,10 +21,19 @@
 // recorded in one transaction together with the FinishHook (the ticket moves on).
 //
 // Honest restarts: every running row names its owner process ("host|boot|pid|start time") and
-// process group. At start and then periodically, rows whose owner is gone (or, for another host,
-// whose heartbeat stopped) are marked `interrupted` with an explanation, and whatever is left of
-// their process group is killed. Stopping the engine stops its running executions the same way
-// and marks them `interrupted`: nothing stays `running` forever.
+// process group. At start and then every recovery_interval, rows whose owner is gone (a process
+// of this host that no longer exists) or whose lease ran out (its node stopped renewing it: dead
+// on another host, frozen, cut off from the database) are marked `interrupted` with an
+// explanation, and whatever is left of a gone owner's process group is killed. Stopping the
+// engine stops its running executions the same way and marks them `interrupted`: nothing stays
+// `running` forever.
+//
+// Fencing: every write of the owner to a running execution (its process group, log chunks, its
+// end) first checks, in the same transaction and with the row locked, that its claim still holds
+// (storage::holds_execution: running, same owner and run token). An owner that finds its claim
+// gone (at a log write or a heartbeat, e.g. after being frozen past its lease) writes nothing
+// more to that execution and stops its process group. Leases compare the nodes' clocks: they
+// must agree to well within the lease.
 //
 // Thread safety: all public methods may be called from any thread.
 #include <atomic>
@@ -79,10 +90,12 @@ struct ExecutionEngineOptions {
     std::chrono::milliseconds cancel_check_interval{250};  // DB poll for cancel requests
     std::chrono::milliseconds flush_interval{200};         // log chunks at least this often
     size_t flush_bytes = 64u << 10;                        // ... or when this much is pending
-    std::chrono::milliseconds heartbeat_interval{5000};
-    std::chrono::milliseconds recovery_interval{10000};  // re-check others' running rows
-    TimeMs stale_heartbeat_ms = 60'000;  // an owner on another host is gone after this silence
-    std::string api_url;                 // ORDERLY_API_URL in the task's environment; "" = none
+    std::chrono::milliseconds heartbeat_interval{5000};    // renews the leases of running ones
+    std::chrono::milliseconds recovery_interval{5000};     // re-check others' running rows
+    // How long a claim holds without a heartbeat; then other nodes mark the execution
+    // interrupted. Several heartbeats long, so that a slow transaction does not lose it.
+    std::chrono::milliseconds lease{30000};
+    std::string api_url;  // ORDERLY_API_URL in the task's environment; "" = none
     // The PATH of the task's environment.
     std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     int max_log_waiters = 8;  // long-polls of the log held at once; more are answered at once
@@ -139,6 +152,10 @@ class ExecutionEngine {
     void finish(const storage::ExecutionRow& row, const storage::ExecutionEnd& end,
                 const std::string& log_tail, int64_t dropped = 0);
     void notify_log(int64_t id);
+    // The claim on execution `id` is gone: its run stops and writes nothing more.
+    void lose_claim(int64_t id);
+    TimeMs lease_until() const { return clock_.now_ms() + opts_.lease.count(); }
+    void heartbeat();
     void log(const char* level, const std::string& msg, int64_t id = 0) const;
     bool stopping() const { return stop_.load(); }
 
@@ -153,10 +170,11 @@ class ExecutionEngine {
     std::atomic<bool> started_{false};
     std::atomic<uint64_t> wakes_{0};
     std::atomic<int> running_{0};
-    std::mutex mu_;  // guards cv_ waits, cancels_, active_
+    std::mutex mu_;  // guards cv_ waits, cancels_, active_, lost_
     std::condition_variable cv_;
     std::set<int64_t> active_;   // executions this process runs now
     std::set<int64_t> cancels_;  // ... of which a cancel was requested
+    std::set<int64_t> lost_;     // ... of which the claim is gone (fenced)
     std::vector<std::thread> threads_;
 
     // Log waiters: a generation per execution, bumped when output or the end arrives.

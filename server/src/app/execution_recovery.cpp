@@ -1,5 +1,6 @@
-// Honest restarts: executions left `running` by a server process that is gone are marked
-// `interrupted`, and what is left of their process group is killed (see execution_engine.h).
+// Honest restarts: executions left `running` by a server process that is gone, or whose lease
+// ran out, are marked `interrupted`, and what is left of a gone owner's process group is killed
+// (see execution_engine.h).
 #include <chrono>
 #include <optional>
 #include <string>
@@ -38,11 +39,22 @@ int ExecutionEngine::recover() {
         auto state =
             row.owner ? integrations::owner_state(*row.owner) : integrations::OwnerState::gone;
         TimeMs now = clock_.now_ms();
-        if (state == integrations::OwnerState::alive) continue;
-        if (state == integrations::OwnerState::unknown &&
-            now - row.heartbeat_at.value_or(0) < opts_.stale_heartbeat_ms)
-            continue;
-        std::string message = "interrupted: " + who_ran(row.owner) + " stopped while it ran";
+        // A row without a lease (claimed before leases existed) ages by its heartbeat instead.
+        const TimeMs renewed = row.heartbeat_at.value_or(0);
+        const bool expired =
+            row.lease_until ? now > *row.lease_until : now - renewed >= opts_.lease.count();
+        if (state == integrations::OwnerState::alive && !row.lease_until) continue;
+        if (state != integrations::OwnerState::gone && !expired) continue;
+        std::string message = "interrupted: " + who_ran(row.owner) + " was lost: ";
+        if (state == integrations::OwnerState::gone)
+            message += "it stopped while it ran";
+        else
+            message += "its lease ran out (no heartbeat for " +
+                       std::to_string((now - renewed) / 1000) + " s; " +
+                       (state == integrations::OwnerState::alive
+                            ? "it is frozen or cut off from the database"
+                            : "its host stopped reporting") +
+                       "; it stops the processes it ran if it comes back)";
         std::string tail = "\n[orderly] " + message + "\n";
         if (state == integrations::OwnerState::gone && row.pgid && row.run_token) {
             // Only processes carrying this execution's ORDERLY_RUN_ID are ever killed: the pid
@@ -58,16 +70,17 @@ int ExecutionEngine::recover() {
                            (killed == 1 ? " was" : "es were") + " killed";
                 tail = "\n[orderly] " + message + "\n";
             }
-        } else if (state == integrations::OwnerState::unknown) {
-            message += " (its host stopped reporting; processes there could not be checked)";
-            tail = "\n[orderly] " + message + "\n";
         }
         storage::ExecutionEnd end{"interrupted", std::nullopt, std::nullopt, message};
         bool done = false;
         auto record = [&](bool with_hook) {
             done = db_.write([&](storage::Connection& c) {
+                // Locked, then compared: an owner that renewed its lease meanwhile keeps it.
+                storage::lock_execution(c, row.id);
                 auto cur = storage::find_execution(c, row.id);
-                if (!cur || cur->status != "running" || cur->owner != row.owner) return false;
+                if (!cur || cur->status != "running" || cur->owner != row.owner ||
+                    cur->lease_until != row.lease_until)
+                    return false;
                 storage::append_execution_log(c, row.id, cur->log_size, tail, cur->log_dropped);
                 if (!storage::finish_execution(c, row.id, end, now)) return false;
                 if (with_hook && on_finished_) on_finished_(c, row.ticket_id, row.id, false, now);

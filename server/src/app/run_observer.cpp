@@ -16,12 +16,22 @@ std::string human_bytes(size_t n) {
 
 }  // namespace
 
-RunObserver::RunObserver(ExecutionEngine& engine, int64_t id, std::vector<std::string> secrets)
-    : engine_(engine), id_(id), filter_(std::move(secrets)), last_flush_(SteadyClock::now()) {}
+RunObserver::RunObserver(ExecutionEngine& engine, int64_t id, storage::ExecutionClaim claim,
+                         std::vector<std::string> secrets)
+    : engine_(engine),
+      id_(id),
+      claim_(std::move(claim)),
+      filter_(std::move(secrets)),
+      last_flush_(SteadyClock::now()) {}
 
 void RunObserver::started(pid_t pid) {
     // Recorded at once: a server that dies from here on leaves enough to find the group.
-    engine_.db_.write([&](storage::Connection& c) { storage::set_execution_pgid(c, id_, pid); });
+    bool held = engine_.db_.write([&](storage::Connection& c) {
+        if (!storage::holds_execution(c, claim_, id_)) return false;
+        storage::set_execution_pgid(c, id_, pid);
+        return true;
+    });
+    if (!held) engine_.lose_claim(id_);
 }
 
 void RunObserver::output(std::string_view raw) {
@@ -38,6 +48,8 @@ integrations::StopRequest RunObserver::poll() {
         flush();
     if (engine_.stopping()) return integrations::StopRequest::shutdown;
     std::lock_guard lock(engine_.mu_);
+    // Not ours any more: stop the group like a shutdown (its end is not recorded either way).
+    if (engine_.lost_.count(id_)) return integrations::StopRequest::shutdown;
     if (engine_.cancels_.count(id_)) return integrations::StopRequest::cancel;
     return integrations::StopRequest::none;
 }
@@ -73,11 +85,17 @@ void RunObserver::add(const std::string& text) {
 
 void RunObserver::flush() {
     if (pending_.empty()) return;
-    engine_.db_.write([&](storage::Connection& c) {
+    bool held = engine_.db_.write([&](storage::Connection& c) {
+        if (!storage::holds_execution(c, claim_, id_)) return false;
         stored_ = storage::append_execution_log(c, id_, stored_, pending_,
                                                 static_cast<int64_t>(dropped_));
+        return true;
     });
     pending_.clear();
+    if (!held) {
+        engine_.lose_claim(id_);
+        return;
+    }
     last_flush_ = SteadyClock::now();
     engine_.notify_log(id_);
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Receives a running task's output for the execution engine: filters it (LogFilter), caps it
 // (ExecutionEngineOptions::max_log_bytes) and stores it in chunks, and tells the process runner
-// when the execution is cancelled or the engine stops.
+// when the execution is cancelled, the engine stops or this process no longer holds the
+// execution (every write checks the claim first: see ExecutionEngine's fencing).
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "app/log_filter.h"
 #include "integrations/process_runner.h"
+#include "storage/execution_store.h"
 
 namespace orderly {
 
@@ -17,7 +19,8 @@ class ExecutionEngine;
 
 class RunObserver final : public integrations::ProcessObserver {
   public:
-    RunObserver(ExecutionEngine& engine, int64_t id, std::vector<std::string> secrets);
+    RunObserver(ExecutionEngine& engine, int64_t id, storage::ExecutionClaim claim,
+                std::vector<std::string> secrets);
 
     void started(pid_t pid) override;
     void output(std::string_view raw) override;
@@ -34,6 +37,7 @@ class RunObserver final : public integrations::ProcessObserver {
 
     ExecutionEngine& engine_;
     int64_t id_;
+    storage::ExecutionClaim claim_;
     LogFilter filter_;
     std::string pending_;
     int64_t stored_ = 0;  // log bytes in the database

@@ -47,6 +47,7 @@ struct ExecutionRow {
     std::optional<TimeMs> cancel_requested_at;
     std::optional<int64_t> cancel_requested_by;
     std::string cancel_requested_by_username;  // '' when nobody asked or unknown
+    std::optional<TimeMs> lease_until;         // while running: the owner's claim holds until then
 
     bool finished() const { return status != "queued" && status != "running"; }
 };

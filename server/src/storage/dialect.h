@@ -68,6 +68,11 @@ class Dialect {
     // their first statement instead of deadlocking over its rows later. Empty where a write
     // transaction has the database to itself (SQLite).
     virtual const char* lock_rows() const = 0;
+    // The clause that makes a SELECT in a write transaction lock the rows it returns and pass
+    // over rows another transaction holds locked (" FOR UPDATE SKIP LOCKED"), so that claimers
+    // racing for queued work each take a different row at once rather than queueing behind one
+    // row and then finding it gone. Empty where a write transaction has the database to itself.
+    virtual const char* skip_locked_rows() const = 0;
 };
 
 }  // namespace orderly::storage

@@ -16,7 +16,7 @@ constexpr const char* kCols =
     "e.status, e.argv_json, e.variables_json, e.timeout_s, e.exit_code, e.signal, e.message, "
     "e.queued_at, e.started_at, e.finished_at, e.log_size, e.log_dropped, e.owner, "
     "e.heartbeat_at, e.pgid, e.run_token, e.cancel_requested_at, e.cancel_requested_by, "
-    "COALESCE(cu.username, '')";
+    "COALESCE(cu.username, ''), e.lease_until";
 constexpr const char* kFrom =
     " FROM executions e LEFT JOIN users u ON u.id = e.executed_by "
     "LEFT JOIN users cu ON cu.id = e.cancel_requested_by";
@@ -52,6 +52,7 @@ ExecutionRow read_row(Stmt& s) {
     e.cancel_requested_at = s.opt_int64(26);
     e.cancel_requested_by = s.opt_int64(27);
     e.cancel_requested_by_username = s.text(28);
+    e.lease_until = s.opt_int64(29);
     return e;
 }
 
@@ -140,20 +141,43 @@ std::optional<ExecutionRow> find_execution(Connection& c, int64_t id) {
 }
 
 std::optional<ExecutionRow> claim_next_execution(Connection& c, const std::string& owner,
-                                                 const std::string& run_token, TimeMs now) {
-    // One statement: the row changes from queued to running only if it still is queued, and the
-    // single-writer transaction makes the pick and the change atomic across processes.
+                                                 const std::string& run_token, TimeMs now,
+                                                 std::optional<TimeMs> lease_until) {
+    // One statement: the row changes from queued to running only if it still is queued. On
+    // SQLite the single-writer transaction makes the pick and the change atomic across
+    // processes; on PostgreSQL the pick locks its row and passes over rows other claimers hold
+    // (and a row claimed meanwhile no longer matches when it is locked).
     auto s = c.prepare(
-        "UPDATE executions SET status = 'running', owner = ?1, run_token = ?2, started_at = ?3, "
-        "heartbeat_at = ?3 "
-        "WHERE id = (SELECT id FROM executions WHERE status = 'queued' ORDER BY id LIMIT 1) "
-        "AND status = 'queued' RETURNING id");
-    s.bind(1, owner).bind(2, run_token).bind(3, now);
+        std::string("UPDATE executions SET status = 'running', owner = ?1, run_token = ?2, "
+                    "started_at = ?3, heartbeat_at = ?3, lease_until = ?4 "
+                    "WHERE id = (SELECT id FROM executions WHERE status = 'queued' "
+                    "ORDER BY id LIMIT 1") +
+        c.dialect().skip_locked_rows() + ") AND status = 'queued' RETURNING id");
+    s.bind(1, owner).bind(2, run_token).bind(3, now).bind(4, lease_until);
     if (!s.step()) return std::nullopt;
     int64_t id = s.int64(0);
     while (s.step()) {
     }
     return find_execution(c, id);
+}
+
+bool holds_execution(Connection& c, const ExecutionClaim& claim, int64_t id) {
+    auto s = c.prepare(std::string("SELECT id FROM executions WHERE id = ?1 AND status = "
+                                   "'running' AND owner = ?2 AND run_token = ?3") +
+                       c.dialect().lock_rows());
+    s.bind(1, id).bind(2, claim.owner).bind(3, claim.run_token);
+    bool held = s.step();
+    while (s.step()) {
+    }
+    return held;
+}
+
+void lock_execution(Connection& c, int64_t id) {
+    auto s =
+        c.prepare(std::string("SELECT id FROM executions WHERE id = ?1") + c.dialect().lock_rows());
+    s.bind(1, id);
+    while (s.step()) {
+    }
 }
 
 void set_execution_started(Connection& c, int64_t id, const std::string& argv_json,
@@ -224,11 +248,15 @@ std::vector<int64_t> cancel_requested_executions(Connection& c, const std::strin
     return out;
 }
 
-void heartbeat_executions(Connection& c, const std::string& owner, TimeMs now) {
+std::vector<int64_t> heartbeat_executions(Connection& c, const std::string& owner, TimeMs now,
+                                          std::optional<TimeMs> lease_until) {
     auto s = c.prepare(
-        "UPDATE executions SET heartbeat_at = ?1 WHERE status = 'running' AND owner = ?2");
-    s.bind(1, now).bind(2, owner);
-    s.exec();
+        "UPDATE executions SET heartbeat_at = ?1, lease_until = ?3 "
+        "WHERE status = 'running' AND owner = ?2 RETURNING id");
+    s.bind(1, now).bind(2, owner).bind(3, lease_until);
+    std::vector<int64_t> out;
+    while (s.step()) out.push_back(s.int64(0));
+    return out;
 }
 
 std::vector<ExecutionRow> running_executions(Connection& c) {

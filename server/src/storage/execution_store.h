@@ -61,10 +61,25 @@ std::optional<TicketSnapshot> find_ticket_snapshot(Connection& c, int64_t ticket
 
 std::optional<ExecutionRow> find_execution(Connection& c, int64_t id);
 
-// Claims the oldest queued execution for this server process: one UPDATE ... WHERE
-// status = 'queued', so that no two claimers get the same row. REQUIRES: writer.
+// Claims the oldest queued execution for this server process, with a lease until
+// `lease_until` (renewed by heartbeat_executions): one UPDATE ... WHERE status = 'queued' of a
+// row picked with Dialect::skip_locked_rows, so that no two claimers get the same row and
+// concurrent claimers on PostgreSQL take different rows at once. REQUIRES: writer.
 std::optional<ExecutionRow> claim_next_execution(Connection& c, const std::string& owner,
-                                                 const std::string& run_token, TimeMs now);
+                                                 const std::string& run_token, TimeMs now,
+                                                 std::optional<TimeMs> lease_until = std::nullopt);
+
+// Who holds a running execution: the owner process and the run token of its claim.
+struct ExecutionClaim {
+    std::string owner;
+    std::string run_token;
+};
+// Whether the claim still holds execution `id` (running, same owner and run token), locking
+// its row (Dialect::lock_rows) until the transaction ends: the owner's writes after this check
+// cannot interleave with another node marking the row interrupted. REQUIRES: writer.
+bool holds_execution(Connection& c, const ExecutionClaim& claim, int64_t id);
+// Locks execution `id`'s row until the transaction ends (see holds_execution).
+void lock_execution(Connection& c, int64_t id);
 // Records what it runs with (masked), once the argument vector is built.
 void set_execution_started(Connection& c, int64_t id, const std::string& argv_json,
                            const std::string& variables_json, int64_t timeout_s);
@@ -85,8 +100,11 @@ bool request_execution_cancel(Connection& c, int64_t id, int64_t user_id, TimeMs
 
 // Executions this server process runs that someone asked to cancel.
 std::vector<int64_t> cancel_requested_executions(Connection& c, const std::string& owner);
-// Marks this process's running executions as alive.
-void heartbeat_executions(Connection& c, const std::string& owner, TimeMs now);
+// Marks this process's running executions as alive and renews their lease until
+// `lease_until`. Returns the ids it renewed: a running execution of this process that is not
+// among them has been taken from it (marked interrupted by another node).
+std::vector<int64_t> heartbeat_executions(Connection& c, const std::string& owner, TimeMs now,
+                                          std::optional<TimeMs> lease_until = std::nullopt);
 // Every running execution (for the start-up and periodic recovery).
 std::vector<ExecutionRow> running_executions(Connection& c);
 int64_t count_executions(Connection& c, const std::string& status);

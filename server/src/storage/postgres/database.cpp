@@ -29,7 +29,13 @@ constexpr int64_t kWriteTurnLock = 0x6f7264657260 + 1;
 // update of a read-modify-write written for SQLite's single writer); the driver retries fn. Write
 // skew between transactions that change different rows is not detected (SERIALIZABLE would);
 // rules that span rows are unique indexes or row locks (SELECT ... FOR UPDATE).
-constexpr const char* kBeginWrite = "BEGIN ISOLATION LEVEL REPEATABLE READ";
+// A write left idle for 10 s (its node frozen or cut off in the middle of it) is ended by the
+// server, with its session: a lost node cannot keep holding the rows it locked, e.g. keep other
+// nodes from marking its executions interrupted (see app/execution_engine.h). Writes never wait
+// on anything but the database that long.
+constexpr const char* kBeginWrite =
+    "BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL idle_in_transaction_session_timeout = "
+    "'10s'";
 // A read is one snapshot.
 constexpr const char* kBeginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 // Migrations take the lock first and then read the version: at READ COMMITTED that read sees

@@ -19,6 +19,7 @@ class PostgresDialect final : public Dialect {
   public:
     const char* name() const override { return "postgres"; }
     const char* lock_rows() const override { return " FOR UPDATE"; }
+    const char* skip_locked_rows() const override { return " FOR UPDATE SKIP LOCKED"; }
     // A tsquery for to_tsquery('simple', ...); empty when no term has a word.
     std::string full_text_query(const std::vector<domain::SearchTerm>& terms) const override;
     // One row per ticket in tickets_fts, replaced in place (its words column follows).
