@@ -15,15 +15,6 @@ using namespace orderly::test::executions;
 
 namespace {
 
-Client login_at(uint16_t port, const std::string& user, const std::string& pw) {
-    Client c(port);
-    auto r = c.post("/api/v1/auth/login",
-                    R"({"username":")" + user + R"(","password":")" + pw + R"("})");
-    REQUIRE(r.status == 200);
-    c.set_token(r.str("token"));
-    return c;
-}
-
 // Resident memory of a process, in KiB (VmRSS of /proc/<pid>/status).
 long rss_kib(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -32,12 +23,6 @@ long rss_kib(pid_t pid) {
         if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
     return -1;
 }
-
-struct Dir {
-    std::string path = temp_dir();
-    Dir() { chmod(path.c_str(), 0755); }
-    ~Dir() { std::filesystem::remove_all(path); }
-};
 
 }  // namespace
 

@@ -38,14 +38,6 @@ int run_cli(const std::string& db, const std::string& args, const std::string& s
     int st = pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
-Client login_at(uint16_t port, const std::string& user, const std::string& pw) {
-    Client c(port);
-    auto r = c.post("/api/v1/auth/login",
-                    R"({"username":")" + user + R"(","password":")" + pw + R"("})");
-    REQUIRE(r.status == 200);
-    c.set_token(r.str("token"));
-    return c;
-}
 }  // namespace
 
 TEST_CASE("orderly migrate, user add (password on stdin) and serve", "[process]") {

@@ -68,6 +68,10 @@ class Dialect {
     // their first statement instead of deadlocking over its rows later. Empty where a write
     // transaction has the database to itself (SQLite).
     virtual const char* lock_rows() const = 0;
+    // Tells the other processes on the database, when the caller's transaction commits, that
+    // execution `id` has new output or has ended (storage/change_feed.h). Nothing where the
+    // database has no change feed (SQLite).
+    virtual void announce_log_change(Connection& c, int64_t id) const = 0;
 };
 
 }  // namespace orderly::storage
