@@ -31,7 +31,9 @@ const char* kUsage =
     "  ORDERLY_TRUSTED_PROXIES (addresses/CIDRs whose X-Forwarded-For names the client)\n"
     "  executions: ORDERLY_WORK_DIR (default <db>.work; ./orderly-work for a postgresql:// URI),\n"
     "  ORDERLY_EXECUTION_WORKERS (4), ORDERLY_EXECUTION_LOG_MAX_BYTES (16777216),\n"
-    "  ORDERLY_EXECUTION_KILL_GRACE_S (5)\n";
+    "  ORDERLY_EXECUTION_KILL_GRACE_S (5)\n"
+    "  notifications: ORDERLY_NOTIFY_WORKERS (2: sends at once), ORDERLY_NOTIFY_LEASE_S (30: a\n"
+    "  server that died leaves the notifications it held to the others this long after)\n";
 
 std::string env_or(const char* name, std::string def) {
     const char* v = std::getenv(name);
@@ -147,13 +149,18 @@ int serve(int argc, char** argv) {
             std::stoull(env_or("ORDERLY_EXECUTION_LOG_MAX_BYTES", std::to_string(16 << 20)));
         o.executions.kill_grace =
             std::chrono::seconds(std::stoi(env_or("ORDERLY_EXECUTION_KILL_GRACE_S", "5")));
+        o.notify_lease_ms = 1000 * std::stoll(env_or("ORDERLY_NOTIFY_LEASE_S", "30"));
+        o.notify_workers = std::stoi(env_or("ORDERLY_NOTIFY_WORKERS", "2"));
         if (o.executions.workers < 1 || o.executions.workers > 256 ||
-            o.executions.max_log_bytes < 4096 || o.executions.kill_grace.count() < 0)
-            throw std::out_of_range("execution settings");
+            o.executions.max_log_bytes < 4096 || o.executions.kill_grace.count() < 0 ||
+            o.notify_lease_ms < 1000 || o.notify_lease_ms > 3600'000 || o.notify_workers < 1 ||
+            o.notify_workers > 64)
+            throw std::out_of_range("execution and notification settings");
     } catch (const std::exception&) {
         usage_error(
-            "ORDERLY_EXECUTION_WORKERS (1-256), ORDERLY_EXECUTION_LOG_MAX_BYTES (>= 4096) and "
-            "ORDERLY_EXECUTION_KILL_GRACE_S take numbers");
+            "ORDERLY_EXECUTION_WORKERS (1-256), ORDERLY_EXECUTION_LOG_MAX_BYTES (>= 4096), "
+            "ORDERLY_EXECUTION_KILL_GRACE_S, ORDERLY_NOTIFY_WORKERS (1-64) and "
+            "ORDERLY_NOTIFY_LEASE_S (1-3600) take numbers");
     }
     o.app.base_url =
         env_or("ORDERLY_BASE_URL", "http://" + o.server.host + ":" + std::to_string(o.server.port));
