@@ -31,7 +31,10 @@ const char* kUsage =
     "  ORDERLY_TRUSTED_PROXIES (addresses/CIDRs whose X-Forwarded-For names the client)\n"
     "  executions: ORDERLY_WORK_DIR (default <db>.work; ./orderly-work for a postgresql:// URI),\n"
     "  ORDERLY_EXECUTION_WORKERS (4), ORDERLY_EXECUTION_LOG_MAX_BYTES (16777216),\n"
-    "  ORDERLY_EXECUTION_KILL_GRACE_S (5)\n";
+    "  ORDERLY_EXECUTION_KILL_GRACE_S (5), ORDERLY_EXECUTION_HEARTBEAT_S (5),\n"
+    "  ORDERLY_EXECUTION_LEASE_S (30)\n"
+    "  notifications: ORDERLY_NOTIFY_WORKERS (1: sends at once), ORDERLY_NOTIFY_LEASE_S (30: a\n"
+    "  server that died leaves the notifications it held to the others this long after)\n";
 
 std::string env_or(const char* name, std::string def) {
     const char* v = std::getenv(name);
@@ -153,17 +156,23 @@ int serve(int argc, char** argv) {
         o.executions.recovery_interval = o.executions.heartbeat_interval;
         o.executions.lease =
             std::chrono::seconds(std::stoi(env_or("ORDERLY_EXECUTION_LEASE_S", "30")));
+        o.notify_lease_ms = 1000 * std::stoll(env_or("ORDERLY_NOTIFY_LEASE_S", "30"));
+        // One send at a time: a node that dies mid-send leaves at most that one message to be
+        // sent again by another node.
+        o.notify_workers = std::stoi(env_or("ORDERLY_NOTIFY_WORKERS", "1"));
         if (o.executions.workers < 1 || o.executions.workers > 256 ||
             o.executions.max_log_bytes < 4096 || o.executions.kill_grace.count() < 0 ||
             o.executions.heartbeat_interval.count() < 1 ||
             o.executions.heartbeat_interval.count() > 3600 * 1000 ||
-            o.executions.lease < 2 * o.executions.heartbeat_interval)
-            throw std::out_of_range("execution settings");
+            o.executions.lease < 2 * o.executions.heartbeat_interval || o.notify_lease_ms < 1000 ||
+            o.notify_lease_ms > 3600'000 || o.notify_workers < 1 || o.notify_workers > 64)
+            throw std::out_of_range("execution and notification settings");
     } catch (const std::exception&) {
         usage_error(
             "ORDERLY_EXECUTION_WORKERS (1-256), ORDERLY_EXECUTION_LOG_MAX_BYTES (>= 4096), "
-            "ORDERLY_EXECUTION_KILL_GRACE_S, ORDERLY_EXECUTION_HEARTBEAT_S (1-3600) and "
-            "ORDERLY_EXECUTION_LEASE_S (at least twice the heartbeat) take numbers");
+            "ORDERLY_EXECUTION_KILL_GRACE_S, ORDERLY_EXECUTION_HEARTBEAT_S (1-3600), "
+            "ORDERLY_EXECUTION_LEASE_S (at least twice the heartbeat), ORDERLY_NOTIFY_WORKERS "
+            "(1-64) and ORDERLY_NOTIFY_LEASE_S (1-3600) take numbers");
     }
     o.app.base_url =
         env_or("ORDERLY_BASE_URL", "http://" + o.server.host + ":" + std::to_string(o.server.port));

@@ -26,6 +26,13 @@ inline std::string q(const std::string& s) {
     return w.take();
 }
 
+// A temporary directory the tasks can enter, removed at the end of the test.
+struct Dir {
+    std::string path = temp_dir();
+    Dir() { chmod(path.c_str(), 0755); }
+    ~Dir() { std::filesystem::remove_all(path); }
+};
+
 // Writes an executable script (with its own #! line) and returns its path.
 inline std::string write_script(const std::string& dir, const std::string& name,
                                 const std::string& text) {

@@ -131,6 +131,7 @@ void SmtpListener::start() {
 void SmtpListener::stop() {
     if (listen_fd_ < 0) return;
     stopping_ = true;
+    hold.release();  // a held answer would keep its session from ending
     if (acceptor_.joinable()) acceptor_.join();
     ::close(listen_fd_);
     listen_fd_ = -1;
@@ -264,6 +265,7 @@ void SmtpListener::session(int fd) {
                 messages_.push_back(cur);
             }
             cv_.notify_all();
+            hold.before_answer();
             cur = Received{};
             have_from = false;
             ok = send_all(fd, "250 2.0.0 queued\r\n");

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/reply_hold.h"
+
 namespace orderly::test {
 
 class SmtpListener {
@@ -47,6 +49,10 @@ class SmtpListener {
     // Answer RCPT TO for this address with 550 (a permanent refusal).
     void reject_recipient(std::string address);
     void allow_recipient(const std::string& address);
+
+    // Holds the "250" that accepts a message (hold.arm()): the message is recorded, and a
+    // client that dies before release() never learns it was accepted.
+    ReplyHold hold;
 
     std::vector<Received> messages() const;
     size_t count() const;

@@ -151,7 +151,11 @@ std::string secret_key_file() {
 }
 
 Client login(const std::string& username, const std::string& password) {
-    Client c(port());
+    return login_at(port(), username, password);
+}
+
+Client login_at(uint16_t port, const std::string& username, const std::string& password) {
+    Client c(port);
     json::Writer w;
     w.start_object().kv("username", username).kv("password", password).end_object();
     auto r = c.post("/api/v1/auth/login", w.take());

@@ -60,6 +60,8 @@ std::string secret_key_file();
 
 // A client logged in as the given user (which must exist).
 Client login(const std::string& username, const std::string& password);
+// The same at the server on `port` (a server process of the test's own).
+Client login_at(uint16_t port, const std::string& username, const std::string& password);
 Client admin();
 // Creates a user with the given roles (through the API, as admin) and returns a logged-in client.
 // The name is made unique per call; the chosen name is written to *out_name when given.

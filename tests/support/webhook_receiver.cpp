@@ -62,6 +62,7 @@ void WebhookReceiver::start() {
             if (status >= 200 && status < 300) ++acknowledged_;
         }
         cv_.notify_all();
+        hold.before_answer();
         res.status = status;
         res.set_content(status < 300 ? "ok" : "receiver says no", "text/plain");
     });
@@ -82,6 +83,7 @@ void WebhookReceiver::start() {
 
 void WebhookReceiver::stop() {
     if (!server_) return;
+    hold.release();  // a held answer would keep the server from stopping
     server_->stop();
     if (thread_.joinable()) thread_.join();
     server_.reset();

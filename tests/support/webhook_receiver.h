@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/reply_hold.h"
+
 namespace httplib {
 class Server;
 }
@@ -45,6 +47,10 @@ class WebhookReceiver {
     void set_secret(std::string secret);
     // The status the receiver answers (200 by default); deliveries are recorded either way.
     void set_status(int status) { status_ = status; }
+
+    // Holds the answer to a delivery (hold.arm()): it is recorded, and a sender that dies
+    // before release() never learns it was acknowledged.
+    ReplyHold hold;
 
     std::vector<Delivery> deliveries() const;
     size_t count() const;

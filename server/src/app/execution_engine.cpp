@@ -179,6 +179,12 @@ void ExecutionEngine::start() {
     } catch (...) {
         log("error", "recovery failed: " + current_exception_text());
     }
+    auto feed = storage::open_change_feed(
+        db_, {[this](int64_t id) { notify_log(id); }, [this] { notify_all_logs(); }});
+    {
+        std::lock_guard lock(log_mu_);  // wait_for_log looks at it under this lock
+        feed_ = std::move(feed);
+    }
     for (int i = 0; i < opts_.workers; ++i) threads_.emplace_back([this] { worker_loop(); });
     threads_.emplace_back([this] { monitor_loop(); });
 }
@@ -190,6 +196,12 @@ void ExecutionEngine::stop() {
     log_cv_.notify_all();
     for (auto& t : threads_) t.join();
     threads_.clear();
+    std::unique_ptr<storage::ChangeFeed> feed;
+    {
+        std::lock_guard lock(log_mu_);
+        feed = std::move(feed_);
+    }
+    feed.reset();  // outside the lock: its thread may be waiting for it in notify_log
 }
 
 void ExecutionEngine::release_log_waiters() {
@@ -221,6 +233,12 @@ void ExecutionEngine::notify_log(int64_t id) {
     log_cv_.notify_all();
 }
 
+void ExecutionEngine::notify_all_logs() {
+    std::lock_guard lock(log_mu_);
+    for (auto& entry : log_gen_) ++entry.second;
+    log_cv_.notify_all();
+}
+
 bool ExecutionEngine::wait_for_log(int64_t id, int64_t log_size, SteadyClock::time_point deadline) {
     if (waiters_.fetch_add(1) >= opts_.max_log_waiters) {
         --waiters_;
@@ -248,9 +266,11 @@ bool ExecutionEngine::wait_for_log(int64_t id, int64_t log_size, SteadyClock::ti
         });
         auto now = SteadyClock::now();
         if (ready || now >= deadline || stopping() || waiters_released_) return true;
-        // Another process may be the writer: look at the database at least twice a second.
-        auto until = std::min(deadline, now + std::chrono::milliseconds(500));
+        // Another process may be the writer: its commits wake us through the change feed; look
+        // at the database now and then anyway, and twice a second while nothing would wake us.
         std::unique_lock lock(log_mu_);
+        const bool fed = feed_ && feed_->connected();
+        auto until = std::min(deadline, now + std::chrono::milliseconds(fed ? 5000 : 500));
         log_cv_.wait_until(lock, until,
                            [&] { return stopping() || waiters_released_ || log_gen_[id] != gen; });
     }
@@ -490,6 +510,15 @@ std::string ExecutionEngine::metrics_text() {
         "# HELP orderly_execution_log_waiters Log long-polls held now.\n"
         "# TYPE orderly_execution_log_waiters gauge\n";
     out += "orderly_execution_log_waiters " + std::to_string(log_waiters()) + "\n";
+    std::lock_guard lock(log_mu_);
+    if (feed_) {
+        out +=
+            "# HELP orderly_change_feed_connected 1 while this process listens for other "
+            "processes' log writes (PostgreSQL LISTEN), 0 while it polls instead.\n"
+            "# TYPE orderly_change_feed_connected gauge\n";
+        out +=
+            std::string("orderly_change_feed_connected ") + (feed_->connected() ? "1" : "0") + "\n";
+    }
     return out;
 }
 

@@ -42,6 +42,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -52,6 +53,7 @@
 #include "app/log_filter.h"
 #include "core/error.h"
 #include "core/time.h"
+#include "storage/change_feed.h"
 #include "storage/database.h"
 #include "storage/execution_store.h"
 
@@ -124,9 +126,11 @@ class ExecutionEngine {
     void cancel_requested(int64_t id);
 
     // Holds a log reader until execution `id` may have output past `log_size` or has ended, or
-    // until `deadline` (bounded by options().max_log_waiters). Checks the database at least
-    // twice a second, since another process may be writing the log. Returns false without
-    // waiting when too many readers already wait.
+    // until `deadline` (bounded by options().max_log_waiters). Another process may be writing
+    // the log: on PostgreSQL its commits wake the waiters through the database's change feed
+    // (storage/change_feed.h), and the database is checked every 5 s as a fallback; without a
+    // connected feed it is checked twice a second. Returns false without waiting when too many
+    // readers already wait.
     bool wait_for_log(int64_t id, int64_t log_size, std::chrono::steady_clock::time_point deadline);
 
     // The hook called in the transaction that records the end of an execution.
@@ -156,6 +160,8 @@ class ExecutionEngine {
     void lose_claim(int64_t id);
     TimeMs lease_until() const { return clock_.now_ms() + opts_.lease.count(); }
     void heartbeat();
+    // Every waiter reads the database again (the change feed may have missed changes).
+    void notify_all_logs();
     void log(const char* level, const std::string& msg, int64_t id = 0) const;
     bool stopping() const { return stop_.load(); }
 
@@ -180,9 +186,11 @@ class ExecutionEngine {
     // Log waiters: a generation per execution, bumped when output or the end arrives.
     std::atomic<int> waiters_{0};
     std::atomic<bool> waiters_released_{false};
-    std::mutex log_mu_;
+    std::mutex log_mu_;  // guards log_gen_ and feed_
     std::condition_variable log_cv_;
     std::map<int64_t, uint64_t> log_gen_;
+    // Other processes' log writes, as they commit; null without a feed (SQLite).
+    std::unique_ptr<storage::ChangeFeed> feed_;
 };
 
 }  // namespace orderly

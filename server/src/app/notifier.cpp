@@ -66,6 +66,24 @@ void Notifier::start() {
     else
         log("warn", email_problem_.text + "; emails stay queued");
     for (int i = 0; i < opts_.workers; ++i) threads_.emplace_back([this, i] { run(i); });
+    threads_.emplace_back([this] { keep_leases(); });
+}
+
+void Notifier::keep_leases() {
+    const auto every = std::chrono::milliseconds(std::max<TimeMs>(opts_.lease_ms / 3, 1));
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, every, [&] { return stopping(); })) {
+        if (holding_.load() == 0) continue;  // an idle server writes nothing
+        lock.unlock();
+        try {
+            db_.write([&](storage::Connection& c) {
+                storage::renew_leases(c, owner_, clock_.now_ms(), opts_.lease_ms);
+            });
+        } catch (const std::exception& e) {
+            log("error", std::string("renewing the notification leases failed: ") + e.what());
+        }
+        lock.lock();
+    }
 }
 
 void Notifier::stop() {
@@ -126,9 +144,17 @@ void Notifier::run(int index) {
             cv_.wait_for(lock, wait, [&] { return stopping() || wakes_.load() != seen_wakes; });
             continue;
         }
+        holding_ += batch.size();
         size_t i = 0;
         for (; i < batch.size() && !stopping(); ++i) {
             try {
+                // Still ours, with a fresh lease? A row whose lease ran out may have gone to
+                // another process: sending it here too would send it twice.
+                const bool ours = db_.write([&](storage::Connection& c) {
+                    return storage::renew_lease(c, batch[i].id, owner_, clock_.now_ms(),
+                                                opts_.lease_ms);
+                });
+                if (!ours) continue;
                 deliver(batch[i]);
             } catch (const std::exception& e) {
                 // A database error while marking: the lease expires and the row is retried.
@@ -145,6 +171,7 @@ void Notifier::run(int index) {
             } catch (const std::exception&) {
             }
         }
+        holding_ -= batch.size();
     }
 }
 

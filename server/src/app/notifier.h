@@ -4,14 +4,20 @@
 //
 // Stateless: everything lives in the database. Each worker claims due rows with one atomic
 // UPDATE that leases them (storage::claim_due), so several workers and several server
-// processes on one database never send the same row, and the rows of a claimer that died are
-// taken over once its lease expires. After a send the row is marked sent, or given a retry time
-// with capped exponential backoff (domain::BackoffPolicy), or marked failed after 24 h of
-// failures or a permanent refusal; an admin can retry failed rows. Nothing is dropped silently.
+// processes on one database never send the same row. While the process lives it renews the
+// leases of the rows it holds (every lease_ms / 3), and a worker confirms a row is still its
+// own right before sending it; the rows of a claimer that died are taken over by another
+// process once their lease expires (lease_ms after its last renewal). After a send the row is
+// marked sent, or given a retry time with capped exponential backoff (domain::BackoffPolicy), or
+// marked failed after 24 h of failures or a permanent refusal; an admin can retry failed rows.
+// Nothing is dropped silently.
 //
 // At-least-once: a row is marked sent after the receiver acknowledged it; if the process dies
 // between the acknowledgement and that mark, the row is sent again after its lease expires,
-// with the same Message-ID / X-Orderly-Delivery so the receiver can recognise the copy.
+// with the same Message-ID / X-Orderly-Delivery so the receiver can recognise the copy. Rows
+// claimed but not yet tried are not sent twice: a crash duplicates at most the sends in flight,
+// one per worker. The Message-ID is the row's delivery id at the domain of ORDERLY_SMTP_FROM,
+// so server processes sharing a database give a row the same one when they share that setting.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -39,7 +45,9 @@ struct NotifierOptions {
     std::chrono::milliseconds reminder_scan_interval{15000};
     std::chrono::milliseconds poll_interval{1000};  // idle re-check; wake() cuts it short
     domain::BackoffPolicy backoff;
-    TimeMs lease_ms = 120'000;  // must exceed the longest send (the SMTP overall timeout)
+    // A claimed row stays this process's while it renews the lease; a row of a process that
+    // died goes to another one this long after the last renewal.
+    TimeMs lease_ms = 30'000;
     int workers = 2;
     int batch = 10;  // rows claimed at once by a worker
     long smtp_connect_timeout_ms = 10'000;
@@ -72,6 +80,8 @@ class Notifier {
   private:
     void run(int index);
     void housekeeping(TimeMs now);
+    // Renews the leases of the rows this notifier holds, every lease_ms / 3, until it stops.
+    void keep_leases();
     void deliver(const domain::Notification& n);
     void deliver_email(const domain::Notification& n);
     void deliver_webhook(const domain::Notification& n);
@@ -91,6 +101,7 @@ class Notifier {
     std::atomic<bool> stop_{false};
     std::atomic<uint64_t> wakes_{0};
     std::atomic<uint64_t> idle_passes_{0};
+    std::atomic<size_t> holding_{0};  // rows claimed by the workers and not yet done with
     std::mutex mu_;
     std::condition_variable cv_;
     std::vector<std::thread> threads_;

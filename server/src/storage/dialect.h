@@ -73,6 +73,10 @@ class Dialect {
     // racing for queued work each take a different row at once rather than queueing behind one
     // row and then finding it gone. Empty where a write transaction has the database to itself.
     virtual const char* skip_locked_rows() const = 0;
+    // Tells the other processes on the database, when the caller's transaction commits, that
+    // execution `id` has new output or has ended (storage/change_feed.h). Nothing where the
+    // database has no change feed (SQLite).
+    virtual void announce_log_change(Connection& c, int64_t id) const = 0;
 };
 
 }  // namespace orderly::storage

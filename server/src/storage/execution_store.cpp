@@ -210,6 +210,7 @@ int64_t append_execution_log(Connection& c, int64_t id, int64_t offset, std::str
             "INSERT INTO execution_logs (execution_id, \"offset\", data) VALUES (?1, ?2, ?3)");
         s.bind(1, id).bind(2, offset).bind_blob(3, data.data(), data.size());
         s.exec();
+        c.dialect().announce_log_change(c, id);
     }
     return offset + static_cast<int64_t>(data.size());
 }
@@ -225,7 +226,9 @@ bool finish_execution(Connection& c, int64_t id, const ExecutionEnd& end, TimeMs
         .bind(5, now)
         .bind(6, id);
     s.exec();
-    return c.changes() == 1;
+    if (c.changes() != 1) return false;
+    c.dialect().announce_log_change(c, id);
+    return true;
 }
 
 bool request_execution_cancel(Connection& c, int64_t id, int64_t user_id, TimeMs now) {

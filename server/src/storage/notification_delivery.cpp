@@ -107,6 +107,24 @@ bool mark_skipped(Connection& c, int64_t id, const std::string& owner, TimeMs no
     return c.changes() == 1;
 }
 
+bool renew_lease(Connection& c, int64_t id, const std::string& owner, TimeMs now, TimeMs lease_ms) {
+    auto s = c.prepare(
+        "UPDATE notifications SET lease_expires_at = CAST(?3 AS BIGINT) + CAST(?4 AS BIGINT) "
+        "WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
+    s.bind(1, id).bind(2, owner).bind(3, now).bind(4, lease_ms);
+    s.exec();
+    return c.changes() == 1;
+}
+
+int renew_leases(Connection& c, const std::string& owner, TimeMs now, TimeMs lease_ms) {
+    auto s = c.prepare(
+        "UPDATE notifications SET lease_expires_at = CAST(?2 AS BIGINT) + CAST(?3 AS BIGINT) "
+        "WHERE status = 'sending' AND lease_owner = ?1");
+    s.bind(1, owner).bind(2, now).bind(3, lease_ms);
+    s.exec();
+    return c.changes();
+}
+
 void release(Connection& c, int64_t id, const std::string& owner, TimeMs now) {
     auto s = c.prepare(
         "UPDATE notifications SET status = 'pending', "

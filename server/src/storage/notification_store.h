@@ -79,6 +79,15 @@ bool mark_failed(Connection& c, int64_t id, const std::string& owner, TimeMs now
                  const Problem& error);
 bool mark_skipped(Connection& c, int64_t id, const std::string& owner, TimeMs now,
                   const Problem& reason);
+// Extends the lease of row `id` to now + lease_ms if `owner` still holds it (status sending):
+// checked right before each send, so a row whose lease ran out while it waited in its batch
+// (and may have been claimed by another process) is not sent a second time. False when the
+// owner lost it.
+bool renew_lease(Connection& c, int64_t id, const std::string& owner, TimeMs now, TimeMs lease_ms);
+// Extends the leases of every row `owner` holds to now + lease_ms (the notifier's heartbeat:
+// its rows are taken over by another process only once it stopped renewing them). Returns how
+// many it renewed.
+int renew_leases(Connection& c, const std::string& owner, TimeMs now, TimeMs lease_ms);
 // Gives claimed rows back untouched (the notifier is stopping before it tried them).
 void release(Connection& c, int64_t id, const std::string& owner, TimeMs now);
 // Marks pending rows of a channel that this process cannot send with a visible reason

@@ -121,6 +121,8 @@ void OrderlyApp::connect_notifications() {
     n.poll_interval = std::chrono::milliseconds(opts_.notify_poll_ms);
     n.backoff.base_ms = opts_.notify_backoff_base_ms;
     n.backoff.cap_ms = opts_.notify_backoff_cap_ms;
+    n.lease_ms = opts_.notify_lease_ms;
+    n.workers = opts_.notify_workers;
     notifier_ = std::make_unique<Notifier>(*db_, clock_, n);
     app::NotifierLink link;
     link.wake = [notifier = notifier_.get()] { notifier->wake(); };

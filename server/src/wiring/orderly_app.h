@@ -39,6 +39,11 @@ struct AppOptions {
     int64_t notify_poll_ms = 1000;
     int64_t notify_backoff_base_ms = 1000;
     int64_t notify_backoff_cap_ms = 30'000;
+    // How soon another process takes over the notifications of one that died
+    // (ORDERLY_NOTIFY_LEASE_S; see NotifierOptions::lease_ms).
+    int64_t notify_lease_ms = 30'000;
+    // Sends in flight at once (ORDERLY_NOTIFY_WORKERS): a crash may duplicate each of them.
+    int notify_workers = 1;
 };
 
 class OrderlyApp {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "storage/change_feed.h"
 #include "storage/sql.h"
 
 namespace orderly::storage::postgres {
@@ -71,6 +72,10 @@ void PostgresDialect::index_ticket(Connection& c, int64_t ticket_id, const std::
         .bind(2, title)
         .bind(3, body)
         .exec();
+}
+
+void PostgresDialect::announce_log_change(Connection& c, int64_t id) const {
+    c.prepare("SELECT pg_notify(?1, CAST(?2 AS TEXT))").bind(1, kLogChannel).bind(2, id).exec();
 }
 
 TicketSearchSql PostgresDialect::ticket_search(const std::string& param) const {

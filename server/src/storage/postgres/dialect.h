@@ -20,6 +20,9 @@ class PostgresDialect final : public Dialect {
     const char* name() const override { return "postgres"; }
     const char* lock_rows() const override { return " FOR UPDATE"; }
     const char* skip_locked_rows() const override { return " FOR UPDATE SKIP LOCKED"; }
+    // NOTIFY on kLogChannel with the id as payload, sent at COMMIT (and not at all on ROLLBACK;
+    // the same payload twice in one transaction is sent once).
+    void announce_log_change(Connection& c, int64_t id) const override;
     // A tsquery for to_tsquery('simple', ...); empty when no term has a word.
     std::string full_text_query(const std::vector<domain::SearchTerm>& terms) const override;
     // One row per ticket in tickets_fts, replaced in place (its words column follows).

@@ -9,6 +9,8 @@ class SqliteDialect final : public Dialect {
     const char* name() const override { return "sqlite"; }
     const char* lock_rows() const override { return ""; }
     const char* skip_locked_rows() const override { return ""; }
+    // Nothing: one process serves an SQLite file and wakes its own readers.
+    void announce_log_change(Connection&, int64_t) const override {}
     // An FTS5 MATCH expression (unicode61 tokenizer): each term a quoted phrase, double quotes
     // doubled, "*" after a prefix term, joined by AND.
     std::string full_text_query(const std::vector<domain::SearchTerm>& terms) const override;
