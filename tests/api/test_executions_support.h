@@ -101,23 +101,6 @@ inline Started run_template(Client& submitter, int64_t template_id,
     return s;
 }
 
-// A client signed in on a server process's port.
-inline Client login_at(uint16_t port, const std::string& user, const std::string& pw) {
-    Client c(port);
-    auto r = c.post("/api/v1/auth/login",
-                    R"({"username":")" + user + R"(","password":")" + pw + R"("})");
-    REQUIRE(r.status == 200);
-    c.set_token(r.str("token"));
-    return c;
-}
-
-// A temporary directory (readable by the tasks), removed at the end of the test.
-struct Dir {
-    std::string path = temp_dir();
-    Dir() { chmod(path.c_str(), 0755); }
-    ~Dir() { std::filesystem::remove_all(path); }
-};
-
 inline std::string exec_path(int64_t id, const std::string& rest = "") {
     return "/api/v1/executions/" + std::to_string(id) + rest;
 }

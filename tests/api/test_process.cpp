@@ -39,7 +39,6 @@ int run_cli(const std::string& db, const std::string& args, const std::string& s
     int st = pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
-using executions::login_at;
 }  // namespace
 
 TEST_CASE("orderly migrate, user add (password on stdin) and serve", "[process]") {
