@@ -12,6 +12,7 @@
 // out connections.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -224,6 +225,12 @@ class Connection {
     virtual void exec_script(const std::string& sql) = 0;
     // Rows changed by the last INSERT, UPDATE or DELETE.
     virtual int changes() const = 0;
+    // Runs fn now in a transaction of its own, committed whatever becomes of the caller's: for
+    // a counter every writer increments (ticket serials), which would make concurrent writers
+    // of a driver that runs them side by side collide on its row. A number taken this way and
+    // not used is skipped, never given twice. A driver with one writer at a time (SQLite) runs
+    // fn on this connection, inside the caller's transaction.
+    virtual void run_autonomous(const std::function<void(Connection&)>& fn) { fn(*this); }
 
     // Names the database (a file's full path): the same for every connection to it, different
     // for different databases in one process.

@@ -82,13 +82,19 @@ void index_ticket(Connection& c, int64_t id, const std::string& sn, const std::s
 std::string next_serial(Connection& c, const std::string& prefix, TimeMs now) {
     const std::string date = format_rfc3339(now).substr(0, 10);  // YYYY-MM-DD (UTC)
     const std::string day = date.substr(0, 4) + date.substr(5, 2) + date.substr(8, 2);
-    auto s = c.prepare(
-        "INSERT INTO ticket_counters (prefix, day, n) VALUES (?1, ?2, 1) "
-        "ON CONFLICT (prefix, day) DO UPDATE SET n = ticket_counters.n + 1 RETURNING n");
-    s.bind(1, prefix).bind(2, day);
-    if (!s.step()) throw std::runtime_error("ticket counter returned nothing");
+    // In a transaction of its own where writers run side by side: every submission increments
+    // this one row, and inside the submission's transaction each would collide with the others.
+    int64_t n = 0;
+    c.run_autonomous([&](Connection& a) {
+        auto s = a.prepare(
+            "INSERT INTO ticket_counters (prefix, day, n) VALUES (?1, ?2, 1) "
+            "ON CONFLICT (prefix, day) DO UPDATE SET n = ticket_counters.n + 1 RETURNING n");
+        s.bind(1, prefix).bind(2, day);
+        if (!s.step()) throw std::runtime_error("ticket counter returned nothing");
+        n = s.int64(0);
+    });
     char num[32];
-    std::snprintf(num, sizeof num, "%04lld", static_cast<long long>(s.int64(0)));
+    std::snprintf(num, sizeof num, "%04lld", static_cast<long long>(n));
     return prefix + "-" + day + "-" + num;
 }
 

@@ -340,6 +340,13 @@ PgConnection::PgConnection(const std::string& uri)
     exec_script("SET TIME ZONE 'UTC'");
 }
 
+void PgConnection::run_autonomous(const std::function<void(Connection&)>& fn) {
+    if (autonomous_)
+        (*autonomous_)(fn);
+    else
+        fn(*this);
+}
+
 PgConnection::~PgConnection() {
     cache_.clear();
     if (conn_) PQfinish(conn_);

@@ -113,6 +113,13 @@ class PgConnection final : public Connection {
 
     void exec_script(const std::string& sql) override;
     int changes() const override { return changes_; }
+    // Through the runner set_autonomous() gave; without one, inline.
+    void run_autonomous(const std::function<void(Connection&)>& fn) override;
+    // Where run_autonomous() runs its functions (the pool's side connection); must outlive
+    // this connection.
+    void set_autonomous(const std::function<void(const std::function<void(Connection&)>&)>* r) {
+        autonomous_ = r;
+    }
 
     PGconn* handle() { return conn_; }
     // True once the connection to the server is gone: discard it.
@@ -136,6 +143,7 @@ class PgConnection final : public Connection {
         size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
     };
     PGconn* conn_ = nullptr;
+    const std::function<void(const std::function<void(Connection&)>&)>* autonomous_ = nullptr;
     int changes_ = 0;
     uint64_t statements_ = 0;
     std::unordered_map<std::string, std::unique_ptr<PgStatement>, Hash, std::equal_to<>> cache_;

@@ -94,8 +94,18 @@ class PgDatabase final : public DatabaseDriver {
     static void rollback(PgConnection& c) noexcept;
     int migrated_version(PgConnection& c);
 
+    // run_autonomous() of the pool's connections: fn on side_, in a transaction of its own.
+    void run_on_side(const std::function<void(Connection&)>& fn);
+    std::unique_ptr<PgConnection> connect();
+
     std::string uri_;
     PoolOptions options_;
+    const std::function<void(const std::function<void(Connection&)>&)> autonomous_ =
+        [this](const std::function<void(Connection&)>& fn) { run_on_side(fn); };
+    // One connection per process for autonomous transactions, one at a time: each is a single
+    // short statement (an upsert of a counter row), committed at once.
+    std::mutex side_mu_;
+    std::unique_ptr<PgConnection> side_;
     std::mutex mu_;
     std::condition_variable freed_;
     std::vector<std::unique_ptr<PgConnection>> idle_;
@@ -109,7 +119,7 @@ PgDatabase::PgDatabase(std::string uri, PoolOptions options)
     options_.connections = std::max(options_.connections, 1);
     options_.write_attempts = std::max(options_.write_attempts, 1);
     // One connection now: a wrong URI or a server that is down fails at startup.
-    idle_.push_back(std::make_unique<PgConnection>(uri_));
+    idle_.push_back(connect());
     open_ = 1;
 }
 
@@ -131,11 +141,45 @@ std::unique_ptr<PgConnection> PgDatabase::checkout() {
     ++open_;
     lock.unlock();
     try {
-        return std::make_unique<PgConnection>(uri_);
+        return connect();
     } catch (...) {
         lock.lock();
         --open_;
         freed_.notify_one();
+        throw;
+    }
+}
+
+std::unique_ptr<PgConnection> PgDatabase::connect() {
+    auto c = std::make_unique<PgConnection>(uri_);
+    c->set_autonomous(&autonomous_);
+    return c;
+}
+
+// The side transaction commits without waiting for its WAL to reach the disk: a write that uses
+// what it took commits durably later, which flushes the WAL up to and past it. Only a number
+// nobody used can be lost in a crash, and a lost number was never given out.
+void PgDatabase::run_on_side(const std::function<void(Connection&)>& fn) {
+    std::lock_guard lock(side_mu_);
+    if (side_ && side_->broken()) side_.reset();
+    if (!side_) {
+        side_ = std::make_unique<PgConnection>(uri_);
+        side_->exec_script("SET synchronous_commit = off");
+    }
+    try {
+        side_->exec_script("BEGIN");
+        fn(*side_);
+        side_->exec_script("COMMIT");
+    } catch (...) {
+        if (!side_->broken() && side_->in_transaction()) {
+            try {
+                side_->exec_script("ROLLBACK");
+            } catch (const std::exception&) {
+                side_.reset();
+            }
+        } else if (side_->broken()) {
+            side_.reset();
+        }
         throw;
     }
 }
