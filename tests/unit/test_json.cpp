@@ -44,6 +44,18 @@ TEST_CASE("RFC 3339 round trip and rejection", "[time]") {
     CHECK_FALSE(parse_rfc3339("2026-13-01T00:00:00Z"));
     CHECK_FALSE(parse_rfc3339("2026-11-21T05:40:39"));
     CHECK(format_rfc3339(0) == "1970-01-01T00:00:00.000Z");
+    // An offset that carries the time out of the years 0000-9999 (UTC) is refused: it could not
+    // be written back.
+    CHECK(parse_rfc3339("0000-01-01T00:00:00Z"));
+    CHECK(parse_rfc3339("9999-12-31T23:59:59.999Z"));
+    CHECK_FALSE(parse_rfc3339("0000-01-01T07:00:03+08:00"));
+    CHECK_FALSE(parse_rfc3339("9999-12-31T20:00:00-08:00"));
+    for (const char* ok : {"0000-01-01T08:00:00+08:00", "9999-12-31T15:59:59-08:00"}) {
+        INFO(ok);
+        auto at = parse_rfc3339(ok);
+        REQUIRE(at);
+        CHECK(parse_rfc3339(format_rfc3339(*at)) == at);
+    }
 }
 
 TEST_CASE("RFC 3339 formatting agrees with the C library across centuries", "[time]") {

@@ -125,6 +125,11 @@ std::optional<TimeMs> parse_rfc3339(std::string_view s) {
     if (pos != s.size()) return std::nullopt;
     int64_t days = days_from_civil(Y, static_cast<unsigned>(M), static_cast<unsigned>(D));
     int64_t secs = days * 86400 + h * 3600 + m * 60 + (sec == 60 ? 59 : sec) - offset_min * 60;
+    // An offset can carry a time past the years format_rfc3339 writes (0000-9999, in UTC):
+    // refused, so that every accepted time reads back as itself.
+    static const int64_t first = days_from_civil(0, 1, 1) * 86400;
+    static const int64_t last = days_from_civil(9999, 12, 31) * 86400 + 86399;
+    if (secs < first || secs > last) return std::nullopt;
     return secs * 1000 + ms;
 }
 
