@@ -114,7 +114,8 @@ def wrk(url, conns=64, seconds=5, threads=2, headers=None, script=None, script_a
             lat[pct] = parse_duration_ms(m.group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*", out)
-    return {"rps": rps, "lat": lat, "non2xx": int(non2xx.group(1)) if non2xx else 0,
+    total = re.search(r"(\d+) requests in", out)
+    return {"rps": rps, "requests": int(total.group(1)) if total else 0, "lat": lat, "non2xx": int(non2xx.group(1)) if non2xx else 0,
             "errors": errors.group(0) if errors else "", "raw": out}
 
 
@@ -195,8 +196,8 @@ class Bench:
         self.sqlite_runs.append(float(out.strip()))
         return self.sqlite_runs[-1]
 
-    def baseline_rows(self):
-        self.rows.insert(0, ("baseline: raw SQLite durable inserts (WAL, synchronous=FULL)",
+    def baseline_rows(self, raw="raw SQLite durable inserts (WAL, synchronous=FULL)"):
+        self.rows.insert(0, (f"baseline: {raw}",
                              f"{statistics.median(self.sqlite_runs):,.0f} rows/s", "1.00", "", "—"))
         self.rows.insert(0, ("baseline: Pistache hello-world, keep-alive, 64 conns",
                              f"{statistics.median(self.hello_runs):,.0f} req/s", "1.00", "", "—"))
@@ -247,19 +248,45 @@ class Bench:
         return {"service_id": self.service_id, "title": f"扩容 app01 web 集群 #{i}",
                 "fields": {"reason": "release day capacity 发布日扩容"}}
 
-    def bench_tickets(self, api, token):
-        self.setup_catalog(api)
-        _, t = api.call("POST", "/api/v1/tickets", self.ticket_body())
-        self.orderly_read(f"/api/v1/tickets/{t['id']}", "GET /api/v1/tickets/{id}", token)
-
+    def post_lua(self, token):
         body = json.dumps(self.ticket_body(1)).replace("\\", "\\\\").replace('"', '\\"')
-        post_lua = self.lua("post.lua", f"""
+        return self.lua("post.lua", f"""
 wrk.method = "POST"
 wrk.body = "{body}"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer {token}"
 wrk.headers["Connection"] = "keep-alive"
 """)
+
+    def approve_lua(self, token, lo, per_run, name):
+        """Approves tickets lo .. lo + per_run - 1, each once, spread over wrk's two threads."""
+        return self.lua(f"approve{name}.lua", f"""
+local counter = 0
+local threads = {{}}
+function setup(thread)
+  thread:set("tid", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  nthreads = 2
+  next_id = {lo} + tid
+end
+request = function()
+  local id = next_id
+  next_id = next_id + nthreads
+  if id > {lo + per_run - 1} then id = {lo} end
+  return wrk.format("POST", "/api/v1/tickets/" .. id .. "/approve",
+    {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {token}",
+      ["Connection"] = "keep-alive"}}, "{{}}")
+end
+""")
+
+    def bench_tickets(self, api, token):
+        self.setup_catalog(api)
+        _, t = api.call("POST", "/api/v1/tickets", self.ticket_body())
+        self.orderly_read(f"/api/v1/tickets/{t['id']}", "GET /api/v1/tickets/{id}", token)
+
+        post_lua = self.post_lua(token)
         first = t["id"] + 1
         runs, ratios = [], []
         for _ in range(self.args.runs):
@@ -293,26 +320,7 @@ wrk.headers["Connection"] = "keep-alive"
         approve_runs = []
         for r in range(self.args.runs):
             lo = first + r * per_run
-            lua = self.lua(f"approve{r}.lua", f"""
-local counter = 0
-local threads = {{}}
-function setup(thread)
-  thread:set("tid", #threads)
-  table.insert(threads, thread)
-end
-function init(args)
-  nthreads = 2
-  next_id = {lo} + tid
-end
-request = function()
-  local id = next_id
-  next_id = next_id + nthreads
-  if id > {lo + per_run - 1} then id = {lo} end
-  return wrk.format("POST", "/api/v1/tickets/" .. id .. "/approve",
-    {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {token}",
-      ["Connection"] = "keep-alive"}}, "{{}}")
-end
-""")
+            lua = self.approve_lua(token, lo, per_run, r)
             approve_runs.append(wrk(f"http://127.0.0.1:{self.port}/", 64, approve_seconds, script=lua))
         p99 = median_of(approve_runs, lambda r: r["lat"].get("99", 1e9))
         p50 = median_of(approve_runs, lambda r: r["lat"].get("50", 1e9))
@@ -342,6 +350,11 @@ end
         api = Api(self.port)
         _, login = api.call("POST", "/api/v1/auth/login", {"username": "admin", "password": "bench-admin-pass"})
         token = login["token"]
+        self.bench_list(token)
+        self.bench_search(token)
+        self.stop(p)
+
+    def bench_list(self, token):
         list_lua = self.lua("list.lua", f"""
 local statuses = {{"finished", "rejected", "withdrawn", "failed"}}
 local envs = {{"PROD", "STAGE", "DEV", "TEST"}}
@@ -358,6 +371,9 @@ end
         bad = max(r["non2xx"] for r in runs)
         self.row(f"GET /tickets?view=all&status=&environment= (50 rows), {self.args.tickets:,} tickets",
                  f"p99 {p99:.2f} ms at {rps:,.0f} req/s (non-2xx {bad})", "", "p99 ≤ 20 ms", p99 <= 20 and bad == 0)
+        return runs
+
+    def bench_search(self, token):
         fts_lua = self.lua("fts.lua", f"""
 local words = {{"%E6%89%A9%E5%AE%B9", "nginx", "payment", "%E6%95%B0%E6%8D%AE%E5%BA%93", "rollback", "gateway"}}
 local n = 0
@@ -373,7 +389,7 @@ end
         bad = max(r["non2xx"] for r in runs)
         self.row(f"full-text search over {self.args.tickets:,} tickets", f"p99 {p99:.2f} ms at {rps:,.0f} req/s (non-2xx {bad})",
                  "", "p99 ≤ 50 ms", p99 <= 50 and bad == 0)
-        self.stop(p)
+        return runs
 
     def bench_execution(self, api):
         mb = 100
@@ -465,9 +481,15 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--tickets", type=int, default=1_000_000)
-    ap.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    ap.add_argument("--no-write", action="store_true", help="do not update the docs/ page")
+    ap.add_argument("--pg", action="store_true",
+                    help="PostgreSQL: one and two nodes on a throwaway cluster (docs/benchmarks-postgres.md)")
     args = ap.parse_args()
-    b = Bench(args)
+    if args.pg:
+        from bench_pg import PgBench
+        b = PgBench(args)
+    else:
+        b = Bench(args)
     started = time.time()
     try:
         b.run()
@@ -475,7 +497,7 @@ def main():
         b.close()
     table = b.report()
     if not args.no_write:
-        path = os.path.join(ROOT, "docs", "benchmarks.md")
+        path = os.path.join(ROOT, "docs", "benchmarks-postgres.md" if args.pg else "benchmarks.md")
         # The hand-written analysis below the table (from the first "## " heading on) is kept.
         notes = ""
         if os.path.exists(path):
@@ -485,7 +507,7 @@ def main():
             if at >= 0:
                 notes = old[at:]
         with open(path, "w") as f:
-            f.write("# Benchmarks\n\n")
+            f.write("# Benchmarks on PostgreSQL\n\n" if args.pg else "# Benchmarks\n\n")
             f.write("Produced by `scripts/bench` (medians of %d runs of %gs each; wrk on the same machine).\n\n"
                     % (args.runs, args.seconds))
             f.write(f"Machine: {machine_description()}. Run took {time.time() - started:.0f} s.\n\n")
