@@ -132,25 +132,35 @@ class PgBench(Bench):
                  f"≈ {capacity:,.0f} req/s per PostgreSQL core", "", None)
         return results
 
-    def get_ticket(self, ticket_id, token, nodes):
-        auth = f"Authorization: Bearer {token}"
+    def paired(self, label, baseline, measure, unit, of, target, minimum, nodes):
+        """Each run of `measure` right after one of `baseline`; the ratio is the median of the
+        pairs. Adds the accounting row and the figure's row; returns the median rate."""
         runs, ratios = [], []
 
         def one():
-            h = self.hello_once()
-            r = self.wrk_nodes(nodes, f"/api/v1/tickets/{ticket_id}", headers=[auth, "Connection: keep-alive"])
-            ratios.append(r["rps"] / h)
-            runs.append(r)
-            return r
+            base = baseline()
+            runs.append(measure())
+            ratios.append(runs[-1]["rps"] / base)
+            return runs[-1]
 
-        label = f"GET /api/v1/tickets/{{id}}, {len(nodes)} node{'s' if len(nodes) > 1 else ''}, 64 conns"
         self.accounted(label, lambda: [one() for _ in range(self.args.runs)])
         rps = median_of(runs, lambda r: r["rps"])
         ratio = statistics.median(ratios)
         bad = max(r["non2xx"] for r in runs)
-        target = "≥ 0.25 of hello" if len(nodes) == 1 else ""
-        self.row(label, f"{rps:,.0f} req/s (non-2xx {bad})", f"{ratio:.3f} of hello", target,
-                 (ratio >= 0.25 and bad == 0) if len(nodes) == 1 else None)
+        alone = len(nodes) == 1
+        self.row(label, f"{rps:,.0f} {unit} (non-2xx {bad})", f"{ratio:.3f} of {of}", target if alone else "",
+                 (ratio >= minimum and bad == 0) if alone else None)
+        return rps
+
+    @staticmethod
+    def nodes_label(what, nodes):
+        return f"{what}, {len(nodes)} node{'s' if len(nodes) > 1 else ''}, 64 conns"
+
+    def get_ticket(self, ticket_id, token, nodes):
+        headers = [f"Authorization: Bearer {token}", "Connection: keep-alive"]
+        self.paired(self.nodes_label("GET /api/v1/tickets/{id}", nodes), self.hello_once,
+                    lambda: self.wrk_nodes(nodes, f"/api/v1/tickets/{ticket_id}", headers=headers),
+                    "req/s", "hello", "≥ 0.25 of hello", 0.25, nodes)
 
     def wrk_nodes(self, ports, path, headers=None, script=None, seconds=None):
         """64 connections spread over the nodes, one wrk each, run together; rates summed."""
@@ -172,24 +182,9 @@ class PgBench(Bench):
 
     def post_tickets(self, token, nodes):
         post_lua = self.post_lua(token)
-        runs, ratios = [], []
-
-        def one():
-            raw = self.raw_once()
-            r = self.wrk_nodes(nodes, "/api/v1/tickets", script=post_lua)
-            ratios.append(r["rps"] / raw)
-            runs.append(r)
-            return r
-
-        label = f"POST /api/v1/tickets, {len(nodes)} node{'s' if len(nodes) > 1 else ''}, 64 conns"
-        self.accounted(label, lambda: [one() for _ in range(self.args.runs)])
-        rps = median_of(runs, lambda r: r["rps"])
-        ratio = statistics.median(ratios)
-        bad = max(r["non2xx"] for r in runs)
-        target = "≥ 0.40 of raw PostgreSQL inserts" if len(nodes) == 1 else ""
-        self.row(label, f"{rps:,.0f} tickets/s (non-2xx {bad})", f"{ratio:.3f} of raw PostgreSQL", target,
-                 (ratio >= 0.4 and bad == 0) if len(nodes) == 1 else None)
-        return rps
+        return self.paired(self.nodes_label("POST /api/v1/tickets", nodes), self.raw_once,
+                           lambda: self.wrk_nodes(nodes, "/api/v1/tickets", script=post_lua),
+                           "tickets/s", "raw PostgreSQL", "≥ 0.40 of raw PostgreSQL inserts", 0.4, nodes)
 
     def approve(self, api, token, nodes, post_rate):
         seconds = min(self.args.seconds, 3)
@@ -210,7 +205,7 @@ class PgBench(Bench):
             runs.append(self.wrk_nodes(nodes, "/", script=lua, seconds=seconds))
             return runs[-1]
 
-        label = f"approve, {len(nodes)} node{'s' if len(nodes) > 1 else ''}, 64 conns"
+        label = self.nodes_label("approve", nodes)
         self.accounted(label, lambda: [one(r) for r in range(self.args.runs)])
         p99 = median_of(runs, lambda r: r["lat"]["99"])
         p50 = median_of(runs, lambda r: r["lat"]["50"])
