@@ -39,9 +39,8 @@ inline std::string status_of(const Reply& r) {
     return r.str("status");
 }
 
-// Creates and deploys a workflow; returns {workflow id, version id}.
-inline std::pair<int64_t, int64_t> deploy_workflow(const std::string& body) {
-    auto a = admin();
+// Creates and deploys a workflow as the administrator `a`; returns {workflow id, version id}.
+inline std::pair<int64_t, int64_t> deploy_workflow(Client& a, const std::string& body) {
     auto created = a.post("/api/v1/workflows", body);
     INFO(created.body);
     REQUIRE(created.status == 201);
@@ -52,15 +51,26 @@ inline std::pair<int64_t, int64_t> deploy_workflow(const std::string& body) {
     return {wf, dep.num("version_id")};
 }
 
-inline int64_t make_service(int64_t version_id, const std::string& name,
+inline std::pair<int64_t, int64_t> deploy_workflow(const std::string& body) {
+    auto a = admin();
+    return deploy_workflow(a, body);
+}
+
+inline int64_t make_service(Client& a, int64_t version_id, const std::string& name,
                             std::optional<int64_t> catalog_id = std::nullopt) {
-    auto r = admin().post(
-        "/api/v1/services",
-        R"({"name":)" + q(name) + R"(,"workflow_version_id":)" + std::to_string(version_id) +
-            (catalog_id ? ",\"catalog_id\":" + std::to_string(*catalog_id) : "") + "}");
+    auto r =
+        a.post("/api/v1/services",
+               R"({"name":)" + q(name) + R"(,"workflow_version_id":)" + std::to_string(version_id) +
+                   (catalog_id ? ",\"catalog_id\":" + std::to_string(*catalog_id) : "") + "}");
     INFO(r.body);
     REQUIRE(r.status == 201);
     return r.num("id");
+}
+
+inline int64_t make_service(int64_t version_id, const std::string& name,
+                            std::optional<int64_t> catalog_id = std::nullopt) {
+    auto a = admin();
+    return make_service(a, version_id, name, catalog_id);
 }
 
 // Scenario B: roles ops (submit), ops lead, QC, product; a business whose ops and product are

@@ -1,5 +1,6 @@
 #include "support/process.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -56,23 +57,24 @@ ServerProcess::ServerProcess(const std::string& db_path, std::vector<std::string
     fcntl(err_fd_, F_SETFL, O_NONBLOCK);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline) {
-        pollfd p{err_fd_, POLLIN, 0};
-        poll(&p, 1, 100);
-        char buf[4096];
-        ssize_t n = read(err_fd_, buf, sizeof buf);
-        if (n > 0) err_.append(buf, static_cast<size_t>(n));
-        auto pos = err_.find("serving on http://127.0.0.1:");
+        const bool open = read_stderr(100);
+        const std::string err = stderr_text();
+        auto pos = err.find("serving on http://127.0.0.1:");
         if (pos != std::string::npos) {
             auto start = pos + std::strlen("serving on http://127.0.0.1:");
-            auto end = err_.find(' ', start);
+            auto end = err.find(' ', start);
             if (end != std::string::npos) {
-                port_ = static_cast<uint16_t>(std::stoi(err_.substr(start, end - start)));
+                port_ = static_cast<uint16_t>(std::stoi(err.substr(start, end - start)));
+                drain_ = std::thread([this] {
+                    while (!stop_drain_ && read_stderr(100)) {
+                    }
+                });
                 return;
             }
         }
-        if (n == 0) break;
+        if (!open) break;
     }
-    throw std::runtime_error("orderly did not start: " + err_);
+    throw std::runtime_error("orderly did not start: " + stderr_text());
 }
 
 ServerProcess::~ServerProcess() {
@@ -80,7 +82,31 @@ ServerProcess::~ServerProcess() {
         kill(pid_, SIGKILL);
         waitpid(pid_, nullptr, 0);
     }
+    stop_draining();
     if (err_fd_ >= 0) close(err_fd_);
+}
+
+bool ServerProcess::read_stderr(int wait_ms) {
+    pollfd p{err_fd_, POLLIN, 0};
+    poll(&p, 1, wait_ms);
+    for (;;) {
+        char buf[4096];
+        const ssize_t n = read(err_fd_, buf, sizeof buf);
+        if (n == 0) return false;
+        if (n < 0) return errno == EAGAIN || errno == EINTR;
+        std::lock_guard lock(err_mu_);
+        err_.append(buf, static_cast<size_t>(n));
+    }
+}
+
+void ServerProcess::stop_draining() {
+    stop_drain_ = true;
+    if (drain_.joinable()) drain_.join();
+}
+
+std::string ServerProcess::stderr_text() const {
+    std::lock_guard lock(err_mu_);
+    return err_;
 }
 
 void ServerProcess::signal(int sig) {
@@ -90,15 +116,13 @@ void ServerProcess::signal(int sig) {
 int ServerProcess::wait(int timeout_ms) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (std::chrono::steady_clock::now() < deadline) {
-        char buf[4096];
-        ssize_t n = read(err_fd_, buf, sizeof buf);
-        if (n > 0) err_.append(buf, static_cast<size_t>(n));
         int st = 0;
         pid_t r = waitpid(pid_, &st, WNOHANG);
         if (r == pid_) {
             reaped_ = true;
-            while ((n = read(err_fd_, buf, sizeof buf)) > 0)
-                err_.append(buf, static_cast<size_t>(n));
+            // What it wrote last: the drain thread stops, the rest is read here.
+            stop_draining();
+            read_stderr(0);
             return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -107,8 +131,12 @@ int ServerProcess::wait(int timeout_ms) {
 }
 
 CliResult run_orderly(const std::string& args, const std::string& prefix) {
+    return run_command(prefix + ORDERLY_BINARY + " " + args);
+}
+
+CliResult run_command(const std::string& command) {
     CliResult out;
-    FILE* p = popen((prefix + ORDERLY_BINARY + " " + args + " 2>&1").c_str(), "r");
+    FILE* p = popen((command + " 2>&1").c_str(), "r");
     if (!p) return out;
     char buf[4096];
     size_t n;

@@ -3,7 +3,9 @@
 // signals, restarts, two servers on one database.
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,14 +25,25 @@ class ServerProcess {
     // Sends a signal; wait() reaps and returns the exit status (or -signal).
     void signal(int sig);
     int wait(int timeout_ms = 15000);
-    const std::string& stderr_text() const { return err_; }
+    // What the server wrote to stderr so far. A thread keeps reading it while the server runs,
+    // so that a server logging a lot (say, while its database is down) never blocks on a full
+    // pipe.
+    std::string stderr_text() const;
 
   private:
+    // Reads what is there to read from stderr now (waiting up to wait_ms for it); false at its
+    // end.
+    bool read_stderr(int wait_ms);
+    void stop_draining();
+
     pid_t pid_ = -1;
     uint16_t port_ = 0;
     int err_fd_ = -1;
+    mutable std::mutex err_mu_;
     std::string err_;
     bool reaped_ = false;
+    std::atomic<bool> stop_drain_{false};
+    std::thread drain_;
 };
 
 std::string temp_dir();
@@ -42,6 +55,8 @@ struct CliResult {
 // Runs `orderly args` through the shell and waits for it; `prefix` goes before the binary
 // (environment assignments, a `timeout 20`).
 CliResult run_orderly(const std::string& args, const std::string& prefix = "");
+// Runs a shell command and waits for it.
+CliResult run_command(const std::string& command);
 
 // Polls pred until it holds or the timeout passes; returns its last value. The one place a
 // test pauses between polls: a wait is a condition, never a fixed delay.

@@ -179,6 +179,12 @@ std::string unique(const std::string& base) {
 
 Client make_user(const std::string& base_name, const std::vector<std::string>& roles,
                  std::string* out_name) {
+    Client a = admin();
+    return make_user(a, port(), base_name, roles, out_name);
+}
+
+Client make_user(Client& admin, uint16_t port, const std::string& base_name,
+                 const std::vector<std::string>& roles, std::string* out_name) {
     std::string name = unique(base_name);
     json::Writer w;
     w.start_object()
@@ -186,17 +192,23 @@ Client make_user(const std::string& base_name, const std::vector<std::string>& r
         .kv("password", "password-" + name)
         .kv("roles", roles)
         .end_object();
-    auto r = admin().post("/api/v1/users", w.take());
+    auto r = admin.post("/api/v1/users", w.take());
     if (r.status != 201) throw std::runtime_error("creating user " + name + " failed: " + r.body);
     if (out_name) *out_name = name;
-    return login(name, "password-" + name);
+    return login_at(port, name, "password-" + name);
 }
 
 std::string make_role(const std::string& base_key, const std::vector<std::string>& permissions) {
+    Client a = admin();
+    return make_role(a, base_key, permissions);
+}
+
+std::string make_role(Client& admin, const std::string& base_key,
+                      const std::vector<std::string>& permissions) {
     std::string key = unique(base_key);
     json::Writer w;
     w.start_object().kv("key", key).kv("name", key).kv("permissions", permissions).end_object();
-    auto r = admin().post("/api/v1/roles", w.take());
+    auto r = admin.post("/api/v1/roles", w.take());
     if (r.status != 201) throw std::runtime_error("creating role " + key + " failed: " + r.body);
     return key;
 }

@@ -71,4 +71,11 @@ Client make_user(const std::string& base_name, const std::vector<std::string>& r
 std::string make_role(const std::string& base_key, const std::vector<std::string>& permissions);
 std::string unique(const std::string& base);
 
+// The same on the server at `port` (another process), with `admin` a client of that server
+// logged in as an administrator: make_user logs the new user in there.
+Client make_user(Client& admin, uint16_t port, const std::string& base_name,
+                 const std::vector<std::string>& roles, std::string* out_name = nullptr);
+std::string make_role(Client& admin, const std::string& base_key,
+                      const std::vector<std::string>& permissions);
+
 }  // namespace orderly::test
