@@ -141,6 +141,19 @@ TEST_CASE("a busy or locked database is 503 database.busy, told by its SQLite co
     CHECK(has(out.log, "busy_flag not unique"));
 }
 
+TEST_CASE("a lost database connection is 503 database.unavailable, not a 500", "[boundary]") {
+    // PostgreSQL down or restarting: the driver classifies it, the pool reconnects later.
+    auto out = through_boundary([] {
+        throw storage::DbError(StorageFailure::connection_lost,
+                               "cannot connect to the database postgresql:///orderly: refused");
+    });
+    CHECK(out.res.status == 503);
+    CHECK(code_of(out.res) == "database.unavailable");
+    CHECK(header_of(out.res, "Retry-After") == "1");
+    CHECK_FALSE(has(out.res.body, "postgresql://"));
+    CHECK(has(out.log, "cannot connect to the database"));
+}
+
 TEST_CASE("SQLite result codes map to storage failure kinds", "[boundary]") {
     using storage::sqlite::kind_of;
     CHECK(kind_of(SQLITE_BUSY) == StorageFailure::busy);

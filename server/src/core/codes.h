@@ -49,6 +49,7 @@ namespace orderly::codes {
     X(http_version_not_supported, "http.version_not_supported")                       \
     X(database_busy, "database.busy")                                                 \
     X(database_unusable, "database.unusable")                                         \
+    X(database_unavailable, "database.unavailable")                                   \
     X(static_not_found, "static.not_found")                                           \
     X(static_ui_not_built, "static.ui_not_built")                                     \
     X(auth_required, "auth.required")                                                 \

@@ -30,12 +30,22 @@ Response problem_for_current_exception(const std::string& request_id, std::strin
         return problem(e.error, request_id);
     } catch (const StorageError& e) {
         log_cause(request_id, route, "storage failure", e.what());
-        if (e.failure() != StorageFailure::busy)
+        Error unavailable;
+        if (e.failure() == StorageFailure::busy)
+            unavailable = Error::Unavailable("the database is busy; retry shortly")
+                              .with(codes::database_busy);
+        else if (e.failure() == StorageFailure::connection_lost)
+            // The database server is down or restarting: the pool reconnects by itself. A write
+            // cut off while committing may or may not have been saved; the client looks before
+            // it retries one that is not idempotent.
+            unavailable = Error::Unavailable(
+                              "the database cannot be reached; retry shortly (a change that was "
+                              "being saved may or may not have been saved)")
+                              .with(codes::database_unavailable);
+        else
             return problem(Error::Internal(e.what()), request_id);
-        Error busy =
-            Error::Unavailable("the database is busy; retry shortly").with(codes::database_busy);
-        busy.retry_after_s = 1;
-        return problem(busy, request_id);
+        unavailable.retry_after_s = 1;
+        return problem(unavailable, request_id);
     } catch (const std::exception& e) {
         log_cause(request_id, route, "unhandled exception", e.what());
         return problem(Error::Internal(e.what()), request_id);

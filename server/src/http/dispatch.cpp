@@ -112,10 +112,20 @@ void Server::Impl::handle(const std::shared_ptr<Conn>& c, wire::Message&& m) {
         }
         return;
     }
-    if (read_scope && (route->method == "GET" || route->method == "HEAD"))
-        res = read_scope([&] { return dispatch(*req, *route); });
-    else
+    // Public routes (health, readiness, metrics) do without: /healthz answers while the
+    // database is down, /readyz tells why it is not ready.
+    if (read_scope && (route->method == "GET" || route->method == "HEAD") &&
+        route->permission != "public") {
+        try {
+            res = read_scope([&] { return dispatch(*req, *route); });
+        } catch (const std::exception&) {
+            // The read transaction around the handler failed to begin or to end (the database
+            // cannot be reached): the same boundary answers.
+            res = problem_for_current_exception(req->request_id, route->method + " " + route->path);
+        }
+    } else {
         res = dispatch(*req, *route);
+    }
     send(c, *req, res, keep_alive, started);
 }
 

@@ -75,11 +75,23 @@ OrderlyApp::OrderlyApp(AppOptions opts)
     connect_notifications();
     connect_executions();
     server_->set_metrics_provider([this] {
+        // While the database cannot be reached, the families read from it are left out and
+        // orderly_db_up says 0: the scrape itself still succeeds.
+        const bool db_up = db_->ping();
+        const auto from_db = [db_up](const auto& fn) -> std::string {
+            if (!db_up) return {};
+            try {
+                return fn();
+            } catch (const StorageError&) {
+                return {};
+            }
+        };
         std::string out;
-        out +=
-            "# HELP orderly_db_schema_version Applied migration.\n# TYPE orderly_db_schema_version "
-            "gauge\n";
-        out += "orderly_db_schema_version " + std::to_string(db_->schema_version()) + "\n";
+        out += from_db([this] {
+            return "# HELP orderly_db_schema_version Applied migration.\n"
+                   "# TYPE orderly_db_schema_version gauge\norderly_db_schema_version " +
+                   std::to_string(db_->schema_version()) + "\n";
+        });
         out +=
             "# HELP orderly_db_file_bytes Size of the database file and its write-ahead log.\n"
             "# TYPE orderly_db_file_bytes gauge\n";
@@ -92,7 +104,7 @@ OrderlyApp::OrderlyApp(AppOptions opts)
         out +=
             "# HELP orderly_db_up Whether a read on the database succeeds.\n"
             "# TYPE orderly_db_up gauge\n";
-        out += std::string("orderly_db_up ") + (db_->ping() ? "1" : "0") + "\n";
+        out += std::string("orderly_db_up ") + (db_up ? "1" : "0") + "\n";
         const auto ws = db_->write_stats();
         out +=
             "# HELP orderly_db_writes_total Write transactions committed by this process.\n"
@@ -104,7 +116,7 @@ OrderlyApp::OrderlyApp(AppOptions opts)
             "# TYPE orderly_db_commits_total counter\n"
             "orderly_db_commits_total " +
             std::to_string(ws.commits) + "\n";
-        out += notification_metrics(*db_);
+        out += from_db([this] { return notification_metrics(*db_); });
         out += executions_->metrics_text();
         return out;
     });

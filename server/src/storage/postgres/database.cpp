@@ -186,16 +186,23 @@ void PgDatabase::run_on_side(const std::function<void(Connection&)>& fn) {
 
 void PgDatabase::give_back(std::unique_ptr<PgConnection> conn) {
     // A connection that broke, or that still has a transaction open because its ROLLBACK
-    // failed, is closed; the next checkout opens a new one.
-    if (conn && (conn->broken() || conn->in_transaction())) conn.reset();
+    // failed, is closed; the next checkout opens a new one. One that broke most likely lost
+    // its server (a restart), which took the idle ones' sessions too: they are closed with it
+    // rather than failing the next transactions one by one (outside the lock, when `dropped`
+    // goes: PQfinish may wait on the socket).
+    std::vector<std::unique_ptr<PgConnection>> dropped;
+    const bool lost = conn && conn->broken();
+    if (conn && (lost || conn->in_transaction())) dropped.push_back(std::move(conn));
     {
         std::lock_guard lock(mu_);
-        if (conn)
-            idle_.push_back(std::move(conn));
-        else
-            --open_;
+        if (lost) {
+            for (auto& idle : idle_) dropped.push_back(std::move(idle));
+            idle_.clear();
+        }
+        if (conn) idle_.push_back(std::move(conn));
+        open_ -= static_cast<int>(dropped.size());
     }
-    freed_.notify_one();
+    freed_.notify_all();
 }
 
 void PgDatabase::rollback(PgConnection& c) noexcept {
@@ -250,9 +257,12 @@ class WriteTurn {
 
 bool PgDatabase::try_write(FunctionRef<bool(Connection&)> fn, bool last, bool alone) {
     Lease c(*this);
-    WriteTurn turn(*c, alone);
+    std::optional<WriteTurn> turn;
     bool ok = false;
     try {
+        // An idle connection whose server restarted fails here first: the write runs again on
+        // a new one.
+        turn.emplace(*c, alone);
         c->exec_script(kBeginWrite);
         ok = fn(*c);
         if (ok && PQtransactionStatus(c->handle()) == PQTRANS_INERROR)

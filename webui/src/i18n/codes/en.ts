@@ -46,6 +46,7 @@ export default {
     'server.busy': 'The server is busy; retry shortly.',
     'database.busy': 'The database is busy; retry shortly.',
     'database.unusable': 'The database is not usable.',
+    'database.unavailable': 'The database cannot be reached; retry shortly.',
     'static.not_found': 'No such file.',
     'static.ui_not_built': 'The web UI is not built.',
     'auth.required': 'Please sign in.',

@@ -46,6 +46,7 @@ export default {
     'server.busy': '服务器繁忙，请稍后重试。',
     'database.busy': '数据库繁忙，请稍后重试。',
     'database.unusable': '数据库不可用。',
+    'database.unavailable': '暂时无法连接数据库，请稍后重试。',
     'static.not_found': '文件不存在。',
     'static.ui_not_built': '网页界面尚未构建。',
     'auth.required': '请先登录。',
