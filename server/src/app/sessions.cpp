@@ -100,8 +100,12 @@ LoginResult Sessions::login(const Caller& who, const LoginInput& in) {
     const std::string& from = in.throttle_key;
 
     // When the address may try again (0 = now): once the oldest failure of each limit it has
-    // reached leaves the window.
-    const TimeMs until = db_.read([&](storage::Connection& c) {
+    // reached leaves the window. An attempt that may go on is recorded as a failure in the same
+    // transaction, before its password is checked, and the attempts from one address take turns
+    // doing so on every node: a burst of concurrent guesses gets no more tries than the limits.
+    // A successful login clears it again.
+    const TimeMs until = db_.write([&](storage::Connection& c) {
+        storage::take_login_turn(c, from, now);
         TimeMs o1 = 0, o2 = 0, at = 0;
         if (storage::count_login_failures(c, in.username, from, since, false, &o1) >=
             policy.max_per_account)
@@ -109,6 +113,7 @@ LoginResult Sessions::login(const Caller& who, const LoginInput& in) {
         if (storage::count_login_failures(c, in.username, from, since, true, &o2) >=
             policy.max_per_address)
             at = std::max(at, o2 + policy.window_ms);
+        if (at == 0) storage::record_login_failure(c, in.username, from, now);
         return at;
     });
     if (until > 0) {
@@ -125,13 +130,9 @@ LoginResult Sessions::login(const Caller& who, const LoginInput& in) {
         ok = crypto::verify_password(cred->password_hash, in.password);
     else
         crypto::dummy_verify(in.password);
-    if (!ok || cred->disabled) {
-        db_.write([&](storage::Connection& c) {
-            storage::record_login_failure(c, in.username, from, now);
-        });
+    if (!ok || cred->disabled)  // counted already
         fail(Error::Unauthorized("wrong username or password")
                  .with(codes::auth_invalid_credentials));
-    }
 
     LoginResult out;
     out.token = crypto::random_token(kSessionPrefix);

@@ -87,8 +87,12 @@ int count_login_failures(Connection& c, const std::string& username, const std::
                          TimeMs since, bool by_address, TimeMs* oldest);
 void record_login_failure(Connection& c, const std::string& username, const std::string& address,
                           TimeMs now);
-// After a sign-in: forgets that username's failures from that address, and every failure older
-// than older_than.
+// Makes the login attempts from an address take turns: each writes the address's row of
+// login_turns, so two concurrent ones conflict and the later runs again (on SQLite, writes take
+// turns anyway). Call it first in the transaction that counts the failures.
+void take_login_turn(Connection& c, const std::string& address, TimeMs now);
+// After a sign-in: forgets that username's failures from that address, and every failure (and
+// login turn) older than older_than.
 void clear_login_failures(Connection& c, const std::string& username, const std::string& address,
                           TimeMs older_than);
 

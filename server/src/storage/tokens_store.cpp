@@ -138,11 +138,19 @@ void record_login_failure(Connection& c, const std::string& username, const std:
     s.bind(1, username).bind(2, address).bind(3, now).exec();
 }
 
+void take_login_turn(Connection& c, const std::string& address, TimeMs now) {
+    auto s = c.prepare(
+        "INSERT INTO login_turns (address, at) VALUES (?1, ?2) "
+        "ON CONFLICT (address) DO UPDATE SET at = excluded.at");
+    s.bind(1, address).bind(2, now).exec();
+}
+
 void clear_login_failures(Connection& c, const std::string& username, const std::string& address,
                           TimeMs older_than) {
     auto s =
         c.prepare("DELETE FROM login_failures WHERE (username = ?1 AND address = ?3) OR at < ?2");
     s.bind(1, username).bind(2, older_than).bind(3, address).exec();
+    c.prepare("DELETE FROM login_turns WHERE at < ?1").bind(1, older_than).exec();
 }
 
 }  // namespace orderly::storage
