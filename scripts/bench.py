@@ -105,7 +105,12 @@ def wrk(url, conns=64, seconds=5, threads=2, headers=None, script=None, script_a
     cmd.append(url)
     if script_args:
         cmd += ["--"] + script_args
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+    # wrk runs a script it cannot load as no script at all (GET of the URL): refuse instead.
+    # Its Lua is 5.1 (LuaJIT): no `//`, no integer division.
+    if script and ".lua:" in done.stderr:
+        raise RuntimeError(f"wrk could not run {script}: {done.stderr.strip()[:300]}")
+    out = done.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = {}
     for pct in ("50", "75", "90", "99"):
@@ -361,7 +366,7 @@ local envs = {{"PROD", "STAGE", "DEV", "TEST"}}
 local n = 0
 request = function()
   n = n + 1
-  local path = "/api/v1/tickets?view=all&limit=50&status=" .. statuses[n % 4 + 1] .. "&environment=" .. envs[(n // 4) % 4 + 1]
+  local path = "/api/v1/tickets?view=all&limit=50&status=" .. statuses[n % 4 + 1] .. "&environment=" .. envs[math.floor(n / 4) % 4 + 1]
   return wrk.format("GET", path, {{["Authorization"] = "Bearer {token}", ["Connection"] = "keep-alive"}})
 end
 """)
