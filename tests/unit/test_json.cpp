@@ -152,9 +152,9 @@ TEST_CASE("field values read, stored and read again keep every number exactly", 
     }
 }
 
-TEST_CASE("the plain-string check looks at every byte, wherever it sits in a word", "[json]") {
-    // PlainString reads eight bytes at a time: each byte value, at each place in a 17-byte
-    // string, must be taken as plain exactly when it is printable ASCII other than '"' and '\\'.
+TEST_CASE("the plain-string check looks at every byte, wherever it sits", "[json]") {
+    // Each byte value, at each place in a 17-byte string, must be taken as plain exactly when it
+    // is printable ASCII other than '"' and '\\'.
     for (int b = 0; b < 256; ++b)
         for (size_t at = 0; at < 17; ++at) {
             std::string s(17, 'a');

@@ -3,7 +3,6 @@
 #include <rapidjson/reader.h>
 
 #include <array>
-#include <cstdint>
 #include <cstring>
 
 #include "core/codes.h"
@@ -143,26 +142,11 @@ constexpr std::array<bool, 256> kPlain = [] {
     for (int c = 0x20; c < 0x80; ++c) t[c] = c != '"' && c != '\\';
     return t;
 }();
-
-// Whether any of the 8 bytes in x needs escaping or checking: >= 0x80, < 0x20, '"' or '\\'.
-// Exact as a whole (no false positives), as the "has zero byte" tests it is built of.
-bool any_special(uint64_t x) {
-    constexpr uint64_t ones = 0x0101010101010101, high = 0x8080808080808080;
-    const auto has_zero = [](uint64_t v) { return (v - ones) & ~v & high; };
-    return ((x & high) | ((x - ones * 0x20) & ~x & high) | has_zero(x ^ (ones * '"')) |
-            has_zero(x ^ (ones * '\\'))) != 0;
-}
 }  // namespace
 
 bool TextWriter::PlainString(std::string_view s) {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-        uint64_t x;
-        std::memcpy(&x, p + i, 8);
-        if (any_special(x)) return false;
-    }
-    for (; i < s.size(); ++i)
+    for (size_t i = 0; i < s.size(); ++i)
         if (!kPlain[p[i]]) return false;
     // A key is a string too: Prefix() writes the ',' or ':' that goes before it.
     Prefix(rapidjson::kStringType);

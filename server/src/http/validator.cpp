@@ -345,6 +345,21 @@ void SchemaValidator::check(const json::Value& s, const json::Value& v, const st
     }
 }
 
+namespace {
+enum class IntegerText { ok, malformed, out_of_range };
+// A parameter's text as an int64: canonical decimal only, no sign but '-' and no leading zeros
+// ("01" is not 1).
+IntegerText read_integer(std::string_view raw, int64_t& n) {
+    const char* end = raw.data() + raw.size();
+    auto [p, ec] = std::from_chars(raw.data(), end, n);
+    const size_t digits = raw.size() - (!raw.empty() && raw[0] == '-' ? 1 : 0);
+    const bool canonical = digits > 0 && (raw[raw.size() - digits] != '0' || digits == 1);
+    if (!canonical || p != end || (ec != std::errc() && ec != std::errc::result_out_of_range))
+        return IntegerText::malformed;
+    return ec == std::errc::result_out_of_range ? IntegerText::out_of_range : IntegerText::ok;
+}
+}  // namespace
+
 ParamsValidator::ParamsValidator(std::string_view schema_json) : schema_(schema_json) {
     json::Document d;
     d.Parse(schema_json.data(), schema_json.size());
@@ -390,12 +405,9 @@ bool ParamsValidator::quickly_valid(
     for (const auto& [name, raw] : params) {
         auto p = params_.find(name);
         if (p == params_.end() || !p->second.plain_integer) return false;
-        // Canonical decimal only, as validate() reads it: no '+', no leading zeros.
-        if (raw.empty() || raw.size() > 19 || (raw[0] == '0' && raw.size() > 1)) return false;
         int64_t n = 0;
-        auto [end, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), n);
-        if (ec != std::errc() || end != raw.data() + raw.size() || raw[0] == '-' ||
-            n < p->second.minimum || n > p->second.maximum)
+        if (read_integer(raw, n) != IntegerText::ok || n < p->second.minimum ||
+            n > p->second.maximum)
             return false;
     }
     return true;
@@ -431,17 +443,12 @@ std::vector<FieldError> ParamsValidator::validate(
         const std::string& type = t->second.type;
         if (type == "integer") {
             int64_t n = 0;
-            const char* end = raw.data() + raw.size();
-            auto [p, ec] = std::from_chars(raw.data(), end, n);
-            // Canonical decimal only: no sign but '-', no leading zeros ("01" is not 1).
-            const size_t digits = raw.size() - (!raw.empty() && raw[0] == '-' ? 1 : 0);
-            const bool canonical = digits > 0 && (raw[raw.size() - digits] != '0' || digits == 1);
-            if (!canonical || p != end ||
-                (ec != std::errc() && ec != std::errc::result_out_of_range)) {
+            const IntegerText read = read_integer(raw, n);
+            if (read == IntegerText::malformed) {
                 out.push_back({shown, "must be an integer", "field.integer", {}});
                 continue;
             }
-            if (ec == std::errc::result_out_of_range) {
+            if (read == IntegerText::out_of_range) {
                 out.push_back({shown,
                                "must be an integer from -9223372036854775808 to "
                                "9223372036854775807",
