@@ -239,6 +239,13 @@ export default {
     'execution.engine_unavailable': 'The execution engine is not available; try again later.',
     'execution.confirmation_required': 'Running in the protected environment {environment} needs an explicit confirmation.',
     'execution.preview_denied': 'You cannot execute this ticket now.',
+    'freeze.not_found': 'No freeze window with id {id}.',
+    'freeze.window_invalid': 'The freeze window is not well-formed: give either start (and end) or a recurrence rule.',
+    'freeze.rrule_invalid': 'The recurrence rule cannot be used: {reason}',
+    'freeze.timezone_unknown': 'Unknown time zone "{timezone}".',
+    'freeze.conflict': 'The change overlaps the hard freeze "{freeze}" ({overlap_start} to {overlap_end}).',
+    'freeze.active': 'The hard freeze "{freeze}" is in force; nothing may be executed there until it ends.',
+    'calendar.range_invalid': 'The calendar range must end after it starts and span at most {max_days} days.',
     'notification.not_found': 'No notification with id {id}.',
     'notification.no_recipient': 'Notification {id} has no recipient to send to.',
     'notification.not_retryable': 'Notification {id} is {status}; only failed or skipped notifications can be retried.',
@@ -322,6 +329,9 @@ export default {
     'webhook.create': 'Created webhook',
     'webhook.update': 'Updated webhook',
     'webhook.delete': 'Deleted webhook',
+    'freeze.create': 'Created freeze window',
+    'freeze.update': 'Updated freeze window',
+    'freeze.delete': 'Deleted freeze window',
   },
   // NotificationEvent, and `test` for a test email
   event: {

@@ -239,6 +239,13 @@ export default {
     'execution.engine_unavailable': '执行引擎不可用，请稍后再试。',
     'execution.confirmation_required': '在受保护环境 {environment} 中执行需要明确确认。',
     'execution.preview_denied': '你现在不能执行此工单。',
+    'freeze.not_found': '没有 ID 为 {id} 的冻结窗口。',
+    'freeze.window_invalid': '冻结窗口格式不正确：请给出开始（和结束）时间，或一条重复规则。',
+    'freeze.rrule_invalid': '重复规则无法使用：{reason}',
+    'freeze.timezone_unknown': '未知时区“{timezone}”。',
+    'freeze.conflict': '变更与硬冻结“{freeze}”重叠（{overlap_start} 至 {overlap_end}）。',
+    'freeze.active': '硬冻结“{freeze}”正在生效，结束前不能在此执行任何操作。',
+    'calendar.range_invalid': '日历范围的结束必须晚于开始，且最多 {max_days} 天。',
     'notification.not_found': '没有 ID 为 {id} 的通知。',
     'notification.no_recipient': '通知 {id} 没有可发送的收件人。',
     'notification.not_retryable': '通知 {id} 状态为 {status}，只有失败或跳过的通知可以重试。',
@@ -322,6 +329,9 @@ export default {
     'webhook.create': '创建 Webhook',
     'webhook.update': '修改 Webhook',
     'webhook.delete': '删除 Webhook',
+    'freeze.create': '创建冻结窗口',
+    'freeze.update': '更新冻结窗口',
+    'freeze.delete': '删除冻结窗口',
   },
   // NotificationEvent, and `test` for a test email
   event: {
