@@ -1,7 +1,7 @@
 // Freeze windows and the change calendar over the API: managing windows (change.freeze, read by
-// anyone signed in, audited), the 422s of bad windows, the calendar as JSON and as iCalendar
-// (read back with libical's parser), and a hard freeze stopping a manual execution until it is
-// deleted.
+// anyone signed in, audited, holding on to the environments they name), the 422s of bad windows,
+// the calendar as JSON and as iCalendar (read back with libical's parser), and a hard freeze
+// stopping a manual execution until it is deleted.
 #include <libical/ical.h>
 
 #include <set>
@@ -90,6 +90,13 @@ TEST_CASE("freeze windows: managed with change.freeze, read by anyone, audited",
     CHECK(one.status == 200);
     CHECK(one.header("ETag") == "\"1\"");
 
+    // The environment it names cannot be deleted under it.
+    auto env_del = s.a.del("/api/v1/environments/" + s.env);
+    CHECK(env_del.status == 409);
+    CHECK(code_of(env_del) == "environment.has_freezes");
+    CHECK(env_del.json["params"]["names"].GetString() ==
+          "\"Release weekend\" (id " + std::to_string(id) + ")");
+
     // Replaced by PUT: a recurrence instead of the one-off window, for every environment.
     const std::string weekly =
         R"({"name":"Weekend freeze","kind":"soft","rrule":"DTSTART:20260102T180000\nRRULE:FREQ=WEEKLY;BYDAY=FR",)"
@@ -110,6 +117,7 @@ TEST_CASE("freeze windows: managed with change.freeze, read by anyone, audited",
     CHECK(s.ops.del(freeze_path(id)).status == 403);
     CHECK(s.freezer.del(freeze_path(id)).status == 204);
     CHECK(code_of(s.ops.get(freeze_path(id))) == "freeze.not_found");
+    CHECK(s.a.del("/api/v1/environments/" + s.env).status == 204);
 
     auto audit = s.a.get("/api/v1/audit-events?object_type=freeze&object_id=" + std::to_string(id));
     INFO(audit.body);

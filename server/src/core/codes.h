@@ -117,6 +117,7 @@ namespace orderly::codes {
     X(environment_key_exists, "environment.key_exists")                               \
     X(environment_in_use, "environment.in_use")                                       \
     X(environment_has_config, "environment.has_config")                               \
+    X(environment_has_freezes, "environment.has_freezes")                             \
     X(purpose_not_found, "purpose.not_found")                                         \
     X(purpose_unknown, "purpose.unknown")                                             \
     X(purpose_key_exists, "purpose.key_exists")                                       \

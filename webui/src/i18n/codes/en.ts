@@ -114,6 +114,7 @@ export default {
     'environment.key_exists': 'An environment with the key "{key}" already exists.',
     'environment.in_use': 'The environment "{key}" is used by {count} template(s): {refs}; move or delete them first.',
     'environment.has_config': 'The environment "{key}" still has {count} config key(s): {keys}; delete them first.',
+    'environment.has_freezes': 'The environment "{key}" is named by {count} freeze window(s): {names}; change or delete them first.',
     'purpose.not_found': 'No purpose with key "{key}".',
     'purpose.unknown': 'There is no purpose "{key}".',
     'purpose.key_exists': 'A purpose with the key "{key}" already exists.',

@@ -114,6 +114,7 @@ export default {
     'environment.key_exists': '标识为“{key}”的环境已存在。',
     'environment.in_use': '环境“{key}”仍被 {count} 个模板使用：{refs}；请先移走或删除它们。',
     'environment.has_config': '环境“{key}”仍有 {count} 个配置项：{keys}；请先删除它们。',
+    'environment.has_freezes': '环境“{key}”被 {count} 个冻结窗口引用：{names}；请先修改或删除它们。',
     'purpose.not_found': '没有标识为“{key}”的用途。',
     'purpose.unknown': '用途“{key}”不存在。',
     'purpose.key_exists': '标识为“{key}”的用途已存在。',
