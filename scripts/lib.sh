@@ -5,7 +5,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config python3 python3-yaml
   libpistache-dev rapidjson-dev libsqlite3-dev libsodium-dev catch2 libcpp-httplib-dev
   libcurl4-openssl-dev libssl-dev zlib1g-dev libbrotli-dev nodejs npm clang-format
-  clang libclang-rt-14-dev libpq-dev)
+  clang libclang-rt-14-dev libpq-dev libical-dev)
 # The PostgreSQL server, for the tests (scripts/pg-cluster) and `scripts/bench --pg`.
 PG_SERVER_PACKAGES=(postgresql postgresql-contrib)
 

@@ -6,6 +6,7 @@
 #include "domain/catalog_json.h"
 #include "storage/catalog_store.h"
 #include "storage/database.h"
+#include "storage/freeze_store.h"
 
 namespace orderly::app {
 
@@ -36,6 +37,21 @@ std::string refs_text(const std::vector<domain::TemplateRef>& refs) {
     return out;
 }
 
+// 409 while freeze windows name the environment: deleting it would leave them naming nothing.
+void check_no_freezes(storage::Connection& c, const std::string& key) {
+    std::string names;
+    size_t count = 0;
+    for (const auto& w : storage::list_freeze_windows(c)) {
+        if (w.environments.empty() || !domain::applies_to(w, key)) continue;
+        names += (count++ ? ", \"" : "\"") + w.name + "\" (id " + std::to_string(w.id) + ")";
+    }
+    if (count == 0) return;
+    fail(Error::Conflict("the environment \"" + key + "\" is named by " + std::to_string(count) +
+                         " freeze window(s): " + names + "; change or delete them first")
+             .with(codes::environment_has_freezes,
+                   {{"key", key}, {"count", count}, {"names", names}}));
+}
+
 // 409 while templates are filed under the category or, for an environment, config keys are set.
 void check_unused(storage::Connection& c, CategoryKind kind, const std::string& key) {
     const std::string what = noun(kind);
@@ -48,6 +64,7 @@ void check_unused(storage::Connection& c, CategoryKind kind, const std::string& 
                                                          : codes::purpose_in_use,
                        {{"key", key}, {"count", used.size()}, {"refs", refs_text(used)}}));
     if (kind != CategoryKind::environment) return;
+    check_no_freezes(c, key);
     auto keys = storage::config_keys(c, key);
     if (keys.empty()) return;
     std::string list;

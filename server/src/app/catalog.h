@@ -64,7 +64,8 @@ class Catalog {
                                      const std::string& key,
                                      const std::optional<std::string>& if_match,
                                      const CategoryChanges& changes);
-    // 404, 409 If-Match, 409 while templates use it (or, for an environment, config keys).
+    // 404, 409 If-Match, 409 while templates use it (or, for an environment, config keys or
+    // freeze windows).
     void delete_category(const Caller& who, domain::CategoryKind kind, const std::string& key,
                          const std::optional<std::string>& if_match);
 

@@ -5,6 +5,7 @@
 
 #include "app/checks.h"
 #include "app/executions.h"
+#include "app/freeze_calendar.h"
 #include "app/template_snapshots.h"
 #include "core/codes.h"
 #include "domain/command.h"
@@ -138,6 +139,7 @@ Submitted Tickets::submit(const Caller& who, const SubmitInput& in) const {
             act.request.actor_id = p.user_id;
             const int64_t tid = out.ticket_id;
             act.start_execution = [&] {
+                require_no_active_hard_freeze(c, nt.environment, now);
                 require_confirmation(c, nt.environment, in.confirmed);
                 return storage::enqueue_execution(c, tid, p.user_id, now);
             };
@@ -244,7 +246,8 @@ ActResult Tickets::act(const Caller& who, int64_t id, const ActInput& input) con
         if (starts_execution)
             in.start_execution = [&] {
                 // Judged after the action itself: only someone who may execute learns that a
-                // confirmation is missing.
+                // hard freeze holds the environment or a confirmation is missing.
+                require_no_active_hard_freeze(c, loaded.environment, now);
                 require_confirmation(c, loaded.environment, input.confirmed);
                 return storage::enqueue_execution(c, id, who.user_id(), now);
             };

@@ -102,7 +102,8 @@ class Tickets {
 
     // REQUIRES (all but list's view check): a signed-in caller.
     // 422 when the Idempotency-Key was used for another request; else prepare_ticket's checks,
-    // the engine's, and for "execute" the action's (409 in a protected environment without
+    // the engine's, and for "execute" the action's (409 freeze.active while a hard freeze holds
+    // the environment, 409 in a protected environment without
     // confirmation). The ticket is read after the commit.
     Submitted submit(const Caller& who, const SubmitInput& in) const;
     // 404 when the ticket does not exist or the caller may not see it (no difference shown).
@@ -114,7 +115,8 @@ class Tickets {
     // without a template, then the execution-time checks of revalidate_snapshot.
     ExecutionPreview execution_preview(const Caller& who, int64_t id) const;
     // 404 as get, 422 for an unknown to_user, then the engine's checks; execute and retry also
-    // 409 in a protected environment without confirmation (judged after the action itself).
+    // 409 freeze.active while a hard freeze holds the environment and 409 in a protected
+    // environment without confirmation (judged after the action itself).
     ActResult act(const Caller& who, int64_t id, const ActInput& in) const;
 
   private:

@@ -9,6 +9,7 @@
 #include "app/catalog.h"
 #include "app/config_center.h"
 #include "app/executions.h"
+#include "app/freeze_calendar.h"
 #include "app/notifications.h"
 #include "app/people.h"
 #include "app/services.h"
@@ -61,6 +62,9 @@ struct UseCases {
     Services services{db, clock};
     Variables variables{db, clock};
     ConfigCenter config_center{db, clock, secret_key};
+
+    // Freeze windows and the change calendar
+    FreezeCalendar freezes{db, clock};
 
     // Whether the database answers (the health check).
     bool database_ok() const;

@@ -117,6 +117,7 @@ namespace orderly::codes {
     X(environment_key_exists, "environment.key_exists")                               \
     X(environment_in_use, "environment.in_use")                                       \
     X(environment_has_config, "environment.has_config")                               \
+    X(environment_has_freezes, "environment.has_freezes")                             \
     X(purpose_not_found, "purpose.not_found")                                         \
     X(purpose_unknown, "purpose.unknown")                                             \
     X(purpose_key_exists, "purpose.key_exists")                                       \
@@ -242,6 +243,13 @@ namespace orderly::codes {
     X(execution_engine_unavailable, "execution.engine_unavailable")                   \
     X(execution_confirmation_required, "execution.confirmation_required")             \
     X(execution_preview_denied, "execution.preview_denied")                           \
+    X(freeze_not_found, "freeze.not_found")                                           \
+    X(freeze_window_invalid, "freeze.window_invalid")                                 \
+    X(freeze_rrule_invalid, "freeze.rrule_invalid")                                   \
+    X(freeze_timezone_unknown, "freeze.timezone_unknown")                             \
+    X(freeze_conflict, "freeze.conflict")                                             \
+    X(freeze_active, "freeze.active")                                                 \
+    X(calendar_range_invalid, "calendar.range_invalid")                               \
     X(notification_not_found, "notification.not_found")                               \
     X(notification_no_recipient, "notification.no_recipient")                         \
     X(notification_not_retryable, "notification.not_retryable")                       \

@@ -18,6 +18,7 @@ const std::vector<PermissionInfo>& all_permissions() {
         {"ticket.read_all", "See every ticket (the \"all\" view)"},
         {"audit.read", "Read every execution, its log and every audit event"},
         {"notification.manage", "See notification deliveries and retry them; manage webhooks"},
+        {"change.freeze", "Manage freeze windows (periods when changes may not run)"},
     };
     return perms;
 }

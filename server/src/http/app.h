@@ -49,6 +49,8 @@ void register_config_routes(App& app, Server& s);
 void register_variable_routes(App& app, Server& s);
 void register_execution_routes(App& app, Server& s);     // uses app.executions
 void register_notification_routes(App& app, Server& s);  // uses app.notifications
+// Freeze windows and the change calendar.
+void register_freeze_routes(App& app, Server& s);  // uses app.freezes
 
 // The authenticator the server uses for every non-public route.
 Authenticator make_authenticator(App& app);

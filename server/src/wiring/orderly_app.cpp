@@ -72,6 +72,7 @@ OrderlyApp::OrderlyApp(AppOptions opts)
     http::register_catalog_routes(*app_, *server_);
     http::register_config_routes(*app_, *server_);
     http::register_variable_routes(*app_, *server_);
+    http::register_freeze_routes(*app_, *server_);
     connect_notifications();
     connect_executions();
     server_->set_metrics_provider([this] {

@@ -1542,7 +1542,7 @@ export interface paths {
         post?: never;
         /**
          * Delete an environment
-         * @description Deletes an environment that nothing uses. While templates belong to it or it still has config keys,
+         * @description Deletes an environment that nothing uses. While templates belong to it, it still has config keys or freeze windows name it,
          *     the answer is `409` and its `detail` names them.
          */
         delete: operations["deleteEnvironment"];
@@ -2008,6 +2008,120 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/freeze-windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List freeze windows
+         * @description Every freeze window, by id. Any signed-in user may read them: submitters need to see
+         *     when their environment is frozen.
+         */
+        get: operations["listFreezeWindows"];
+        put?: never;
+        /**
+         * Create a freeze window
+         * @description A one-off window (`start`, and `end` unless it is an open-ended lockdown) or a recurring
+         *     one (`rrule` with its DTSTART, `duration_s`, `timezone`). A `hard` freeze stops
+         *     executions in its environments (`409 freeze.active`) and refuses tickets planned into it
+         *     (`422 freeze.conflict`); a `soft` one lets them through and flags them for approvers.
+         *     An unreadable rule (`freeze.rrule_invalid`), an unknown time zone
+         *     (`freeze.timezone_unknown`), an unknown environment (`environment.unknown`) or a
+         *     malformed window (`freeze.window_invalid`: both or neither of `start` and `rrule`, `end`
+         *     not after `start`) is answered `422`.
+         */
+        post: operations["createFreezeWindow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/freeze-windows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a freeze window
+         * @description One freeze window. The `ETag` header carries its `version` for a later `If-Match`.
+         */
+        get: operations["getFreezeWindow"];
+        /**
+         * Replace a freeze window
+         * @description Replaces every member of the window (members left out take their defaults), with the
+         *     checks of `POST`. A stale `If-Match` is answered `409`.
+         */
+        put: operations["replaceFreezeWindow"];
+        post?: never;
+        /**
+         * Delete a freeze window
+         * @description Deletes the window; what it held may run again at once. A stale `If-Match` is answered `409`.
+         */
+        delete: operations["deleteFreezeWindow"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The change calendar
+         * @description The freeze occurrences overlapping [`from`, `to`), recurring windows expanded in their
+         *     time zone, ordered by start; with `environment`, only the windows for it or for every
+         *     environment. `tickets` lists the changes planned in the range. The range may span at most
+         *     366 days (`422 calendar.range_invalid` otherwise, and when `to` is not after `from`).
+         */
+        get: operations["getChangeCalendar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The change calendar as an iCalendar file
+         * @description The occurrences of `GET /api/v1/calendar` as an RFC 5545 VCALENDAR (`text/calendar`)
+         *     that calendar programs import: one VEVENT per occurrence with `UID`, `DTSTAMP`, and
+         *     `DTSTART`/`DTEND` in UTC (an open-ended window ends at `to`), `SUMMARY` "Hard freeze:
+         *     <name>" or "Soft freeze: <name>", the reason as `DESCRIPTION` and the environments as
+         *     `CATEGORIES`.
+         */
+        get: operations["getChangeCalendarIcs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2075,7 +2189,7 @@ export interface components {
          *     field. The web UI translates `problem.<code>` (webui/src/i18n/codes/).
          * @enum {string}
          */
-        ProblemCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unprocessable" | "too_many_requests" | "unavailable" | "internal" | "request.invalid" | "request.body_empty" | "request.body_too_deep" | "request.body_not_json" | "request.body_too_large" | "request.path_invalid" | "request.query_invalid" | "request.no_route" | "request.id_invalid" | "request.idempotency_key_reused" | "request.version_conflict" | "server.draining" | "server.busy" | "http.bad_line_ending" | "http.bad_request_line" | "http.chunk_invalid" | "http.content_length_conflict" | "http.content_length_invalid" | "http.header_invalid" | "http.headers_too_large" | "http.host_missing" | "http.host_repeated" | "http.method_not_implemented" | "http.payload_too_large" | "http.request_timeout" | "http.transfer_encoding_unsupported" | "http.version_not_supported" | "database.busy" | "database.unusable" | "database.unavailable" | "static.not_found" | "static.ui_not_built" | "auth.required" | "auth.bad_header" | "auth.token_invalid" | "auth.invalid_credentials" | "auth.throttled" | "auth.current_password_required" | "auth.current_password_wrong" | "permission.denied" | "permission.unknown" | "permission.not_held" | "field.invalid" | "field.type" | "field.enum" | "field.empty" | "field.min_length" | "field.max_length" | "field.pattern" | "field.datetime" | "field.datetime_range" | "field.date" | "field.minimum" | "field.maximum" | "field.greater_than" | "field.less_than" | "field.min_items" | "field.max_items" | "field.duplicate" | "field.required" | "field.min_properties" | "field.max_properties" | "field.unknown" | "field.integer" | "field.number" | "field.string" | "field.boolean" | "field.object" | "field.string_list" | "field.not_option" | "field.nul_character" | "field.cursor" | "field.if_match" | "field.version_mismatch" | "field.not_in_step" | "field.user" | "user.not_found" | "user.unknown" | "user.disabled" | "user.username_taken" | "user.cannot_disable_self" | "user.cannot_delete_self" | "user.last_admin" | "role.not_found" | "role.unknown" | "role.key_exists" | "role.builtin" | "business.not_found" | "business.unknown" | "business.key_exists" | "business.required" | "token.not_found" | "environment.not_found" | "environment.unknown" | "environment.key_exists" | "environment.in_use" | "environment.has_config" | "purpose.not_found" | "purpose.unknown" | "purpose.key_exists" | "purpose.in_use" | "catalog.not_found" | "catalog.unknown" | "catalog.not_empty" | "catalog.cycle" | "service.not_found" | "service.unknown" | "service.submit_denied" | "service.needs_template" | "service.no_template" | "template.not_found" | "template.unknown" | "template.name_exists" | "template.in_use" | "template.inactive" | "template.submit_denied" | "template.workflow_mismatch" | "template.not_runnable_on_submit" | "variable.not_found" | "variable.unknown" | "variable.name_exists" | "variable.name_invalid" | "variable.in_use" | "variable.script_fed" | "variable.not_script_fed" | "variable.command_required" | "variable.refresh_denied" | "variable.options_unavailable" | "variable.script_failed" | "variable.not_an_option" | "variable.not_in_template" | "variable.no_value" | "variable.listed_twice" | "variable.internal_conflict" | "variable.registered_conflict" | "variable.single_value" | "variable.repeated_value" | "variable.no_options" | "variable.script_timed_out" | "variable.script_output_too_large" | "variable.script_exit_code" | "variable.script_not_json" | "variable.script_not_array" | "variable.script_bad_list" | "option.too_many" | "option.value_empty" | "option.value_too_long" | "option.label_too_long" | "option.repeated" | "command.invalid" | "command.placeholder_in_options_script" | "config.key_not_found" | "config.key_not_set" | "config.revision_not_found" | "config.revision_is_delete" | "workflow.not_found" | "workflow.unknown" | "workflow.version_not_found" | "workflow.version_unknown" | "workflow.invalid" | "workflow.node_key_missing" | "workflow.node_key_duplicate" | "workflow.rule_at_least" | "workflow.field_key_missing" | "workflow.field_key_duplicate" | "workflow.field_options_missing" | "workflow.notify_policy" | "workflow.repeat_minutes_missing" | "workflow.submit_node_duplicate" | "workflow.submit_node_missing" | "workflow.end_node_missing" | "workflow.operator_user_unknown" | "workflow.operator_role_unknown" | "workflow.business_roles_unused" | "workflow.operators_missing" | "workflow.fields_not_allowed" | "workflow.field_unknown" | "workflow.node_unknown" | "workflow.end_node_exit" | "workflow.submit_node_entry" | "workflow.self_transition" | "workflow.condition_list" | "workflow.condition_compare" | "workflow.condition_single" | "workflow.node_unreachable" | "workflow.end_unreachable" | "workflow.node_has_nobody" | "workflow.no_transition" | "ticket.not_found" | "ticket.closed" | "ticket.not_submitter" | "ticket.task_running" | "ticket.not_waiting" | "ticket.self_approval" | "ticket.already_decided" | "ticket.not_operator" | "ticket.action_not_applicable" | "ticket.comment_required" | "ticket.reason_required" | "ticket.execution_failed" | "ticket.not_approved" | "ticket.not_retryable" | "ticket.transfer_to_self" | "ticket.transfer_to_submitter" | "ticket.already_operator" | "ticket.return_node_invalid" | "ticket.node_unknown" | "ticket.not_executing" | "ticket.not_at_execute_node" | "ticket.changed" | "ticket.view_denied" | "ticket.submit_target" | "ticket.workflow_submit_denied" | "ticket.fields_invalid" | "execution.not_found" | "execution.cancel_denied" | "execution.already_ended" | "execution.just_started" | "execution.log_offset" | "execution.engine_unavailable" | "execution.confirmation_required" | "execution.preview_denied" | "notification.not_found" | "notification.no_recipient" | "notification.not_retryable" | "notification.user_no_email" | "notification.delivery_failed" | "notification.skipped" | "notification.user_missing" | "notification.no_email_address" | "notification.address_unusable" | "notification.smtp_refused" | "notification.smtp_failed" | "notification.webhook_no_answer" | "notification.webhook_status" | "notification.webhook_secret_lost" | "webhook.not_found" | "webhook.gone" | "webhook.inactive" | "webhook.url_invalid" | "event.unknown" | "email.address_invalid" | "email.not_configured" | "email.smtp_url_invalid" | "email.smtp_from_invalid";
+        ProblemCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unprocessable" | "too_many_requests" | "unavailable" | "internal" | "request.invalid" | "request.body_empty" | "request.body_too_deep" | "request.body_not_json" | "request.body_too_large" | "request.path_invalid" | "request.query_invalid" | "request.no_route" | "request.id_invalid" | "request.idempotency_key_reused" | "request.version_conflict" | "server.draining" | "server.busy" | "http.bad_line_ending" | "http.bad_request_line" | "http.chunk_invalid" | "http.content_length_conflict" | "http.content_length_invalid" | "http.header_invalid" | "http.headers_too_large" | "http.host_missing" | "http.host_repeated" | "http.method_not_implemented" | "http.payload_too_large" | "http.request_timeout" | "http.transfer_encoding_unsupported" | "http.version_not_supported" | "database.busy" | "database.unusable" | "database.unavailable" | "static.not_found" | "static.ui_not_built" | "auth.required" | "auth.bad_header" | "auth.token_invalid" | "auth.invalid_credentials" | "auth.throttled" | "auth.current_password_required" | "auth.current_password_wrong" | "permission.denied" | "permission.unknown" | "permission.not_held" | "field.invalid" | "field.type" | "field.enum" | "field.empty" | "field.min_length" | "field.max_length" | "field.pattern" | "field.datetime" | "field.datetime_range" | "field.date" | "field.minimum" | "field.maximum" | "field.greater_than" | "field.less_than" | "field.min_items" | "field.max_items" | "field.duplicate" | "field.required" | "field.min_properties" | "field.max_properties" | "field.unknown" | "field.integer" | "field.number" | "field.string" | "field.boolean" | "field.object" | "field.string_list" | "field.not_option" | "field.nul_character" | "field.cursor" | "field.if_match" | "field.version_mismatch" | "field.not_in_step" | "field.user" | "user.not_found" | "user.unknown" | "user.disabled" | "user.username_taken" | "user.cannot_disable_self" | "user.cannot_delete_self" | "user.last_admin" | "role.not_found" | "role.unknown" | "role.key_exists" | "role.builtin" | "business.not_found" | "business.unknown" | "business.key_exists" | "business.required" | "token.not_found" | "environment.not_found" | "environment.unknown" | "environment.key_exists" | "environment.in_use" | "environment.has_config" | "environment.has_freezes" | "purpose.not_found" | "purpose.unknown" | "purpose.key_exists" | "purpose.in_use" | "catalog.not_found" | "catalog.unknown" | "catalog.not_empty" | "catalog.cycle" | "service.not_found" | "service.unknown" | "service.submit_denied" | "service.needs_template" | "service.no_template" | "template.not_found" | "template.unknown" | "template.name_exists" | "template.in_use" | "template.inactive" | "template.submit_denied" | "template.workflow_mismatch" | "template.not_runnable_on_submit" | "variable.not_found" | "variable.unknown" | "variable.name_exists" | "variable.name_invalid" | "variable.in_use" | "variable.script_fed" | "variable.not_script_fed" | "variable.command_required" | "variable.refresh_denied" | "variable.options_unavailable" | "variable.script_failed" | "variable.not_an_option" | "variable.not_in_template" | "variable.no_value" | "variable.listed_twice" | "variable.internal_conflict" | "variable.registered_conflict" | "variable.single_value" | "variable.repeated_value" | "variable.no_options" | "variable.script_timed_out" | "variable.script_output_too_large" | "variable.script_exit_code" | "variable.script_not_json" | "variable.script_not_array" | "variable.script_bad_list" | "option.too_many" | "option.value_empty" | "option.value_too_long" | "option.label_too_long" | "option.repeated" | "command.invalid" | "command.placeholder_in_options_script" | "config.key_not_found" | "config.key_not_set" | "config.revision_not_found" | "config.revision_is_delete" | "workflow.not_found" | "workflow.unknown" | "workflow.version_not_found" | "workflow.version_unknown" | "workflow.invalid" | "workflow.node_key_missing" | "workflow.node_key_duplicate" | "workflow.rule_at_least" | "workflow.field_key_missing" | "workflow.field_key_duplicate" | "workflow.field_options_missing" | "workflow.notify_policy" | "workflow.repeat_minutes_missing" | "workflow.submit_node_duplicate" | "workflow.submit_node_missing" | "workflow.end_node_missing" | "workflow.operator_user_unknown" | "workflow.operator_role_unknown" | "workflow.business_roles_unused" | "workflow.operators_missing" | "workflow.fields_not_allowed" | "workflow.field_unknown" | "workflow.node_unknown" | "workflow.end_node_exit" | "workflow.submit_node_entry" | "workflow.self_transition" | "workflow.condition_list" | "workflow.condition_compare" | "workflow.condition_single" | "workflow.node_unreachable" | "workflow.end_unreachable" | "workflow.node_has_nobody" | "workflow.no_transition" | "ticket.not_found" | "ticket.closed" | "ticket.not_submitter" | "ticket.task_running" | "ticket.not_waiting" | "ticket.self_approval" | "ticket.already_decided" | "ticket.not_operator" | "ticket.action_not_applicable" | "ticket.comment_required" | "ticket.reason_required" | "ticket.execution_failed" | "ticket.not_approved" | "ticket.not_retryable" | "ticket.transfer_to_self" | "ticket.transfer_to_submitter" | "ticket.already_operator" | "ticket.return_node_invalid" | "ticket.node_unknown" | "ticket.not_executing" | "ticket.not_at_execute_node" | "ticket.changed" | "ticket.view_denied" | "ticket.submit_target" | "ticket.workflow_submit_denied" | "ticket.fields_invalid" | "execution.not_found" | "execution.cancel_denied" | "execution.already_ended" | "execution.just_started" | "execution.log_offset" | "execution.engine_unavailable" | "execution.confirmation_required" | "execution.preview_denied" | "freeze.not_found" | "freeze.window_invalid" | "freeze.rrule_invalid" | "freeze.timezone_unknown" | "freeze.conflict" | "freeze.active" | "calendar.range_invalid" | "notification.not_found" | "notification.no_recipient" | "notification.not_retryable" | "notification.user_no_email" | "notification.delivery_failed" | "notification.skipped" | "notification.user_missing" | "notification.no_email_address" | "notification.address_unusable" | "notification.smtp_refused" | "notification.smtp_failed" | "notification.webhook_no_answer" | "notification.webhook_status" | "notification.webhook_secret_lost" | "webhook.not_found" | "webhook.gone" | "webhook.inactive" | "webhook.url_invalid" | "event.unknown" | "email.address_invalid" | "email.not_configured" | "email.smtp_url_invalid" | "email.smtp_from_invalid";
         /** @description The values the problem's message names, by name (strings or integers), e.g. `{"key": "PROD"}`, `{"max": 128}`. */
         ProblemParams: {
             [key: string]: unknown;
@@ -2085,7 +2199,7 @@ export interface components {
          *     action (`ticket.return` for return). The web UI translates `audit.<action>`.
          * @enum {string}
          */
-        AuditAction: "auth.login" | "auth.logout" | "user.create" | "user.update" | "user.delete" | "user.update_self" | "role.create" | "role.update" | "role.delete" | "business.create" | "business.update" | "business.delete" | "token.create" | "token.revoke" | "environment.create" | "environment.update" | "environment.delete" | "purpose.create" | "purpose.update" | "purpose.delete" | "template.create" | "template.update" | "template.delete" | "variable.create" | "variable.update" | "variable.delete" | "variable.options" | "config.set" | "config.delete" | "config.rollback" | "catalog.create" | "catalog.update" | "catalog.delete" | "service.create" | "service.update" | "service.delete" | "workflow.create" | "workflow.update" | "workflow.deploy" | "ticket.create" | "ticket.approve" | "ticket.reject" | "ticket.fill" | "ticket.evaluate" | "ticket.execute" | "ticket.retry" | "ticket.withdraw" | "ticket.transfer" | "ticket.comment" | "ticket.return" | "ticket.execution_finished" | "execution.cancel" | "notification.retry" | "notification.test" | "webhook.create" | "webhook.update" | "webhook.delete";
+        AuditAction: "auth.login" | "auth.logout" | "user.create" | "user.update" | "user.delete" | "user.update_self" | "role.create" | "role.update" | "role.delete" | "business.create" | "business.update" | "business.delete" | "token.create" | "token.revoke" | "environment.create" | "environment.update" | "environment.delete" | "purpose.create" | "purpose.update" | "purpose.delete" | "template.create" | "template.update" | "template.delete" | "variable.create" | "variable.update" | "variable.delete" | "variable.options" | "config.set" | "config.delete" | "config.rollback" | "catalog.create" | "catalog.update" | "catalog.delete" | "service.create" | "service.update" | "service.delete" | "workflow.create" | "workflow.update" | "workflow.deploy" | "ticket.create" | "ticket.approve" | "ticket.reject" | "ticket.fill" | "ticket.evaluate" | "ticket.execute" | "ticket.retry" | "ticket.withdraw" | "ticket.transfer" | "ticket.comment" | "ticket.return" | "ticket.execution_finished" | "execution.cancel" | "notification.retry" | "notification.test" | "webhook.create" | "webhook.update" | "webhook.delete" | "freeze.create" | "freeze.update" | "freeze.delete";
         /**
          * @description How an execution ended, with `result_params`: `exited` {code}, `killed` {signal},
          *     `timed_out` {timeout_s}, `cancelled` {by}, `cancelled_before_start` {by}, `shutdown` (the
@@ -3125,6 +3239,124 @@ export interface components {
             items: components["schemas"]["Webhook"][];
             /** @description Pass as `cursor` for the next page; `null` on the last page. */
             next_cursor: string | null;
+        };
+        /**
+         * @description `hard`: nothing runs in the window (executions `409 freeze.active`, planned tickets `422 freeze.conflict`); `soft`: changes go through, flagged for approvers.
+         * @enum {string}
+         */
+        FreezeKind: "hard" | "soft";
+        /**
+         * @description Either `start` (and `end`) or `rrule` with `duration_s` and `timezone`.
+         * @example {
+         *       "name": "Weekend freeze",
+         *       "kind": "hard",
+         *       "environments": [
+         *         "PROD"
+         *       ],
+         *       "rrule": "DTSTART:20260102T180000\nRRULE:FREQ=WEEKLY;BYDAY=FR",
+         *       "duration_s": 223200,
+         *       "timezone": "Asia/Shanghai"
+         *     }
+         */
+        FreezeWindowInput: {
+            name: string;
+            /** @default  */
+            reason: string;
+            /** @description Environment keys; empty or left out = every environment. */
+            environments?: string[];
+            kind: components["schemas"]["FreezeKind"];
+            /**
+             * Format: date-time
+             * @description A one-off window's start.
+             */
+            start?: string;
+            /**
+             * Format: date-time
+             * @description A one-off window's end, after `start`; left out = until the window is deleted.
+             */
+            end?: string;
+            /**
+             * @description RFC 5545 lines `DTSTART[;TZID=<timezone>]:YYYYMMDDTHHMMSS` (local time in
+             *     `timezone`; a UTC time with `Z` is converted) and `RRULE:...`, separated by a newline.
+             *     Repeats at most hourly.
+             */
+            rrule?: string;
+            /**
+             * Format: int64
+             * @description How long each occurrence lasts, in seconds (needed with `rrule`).
+             */
+            duration_s?: number;
+            /** @description IANA time zone of the rule, e.g. `Europe/Berlin` (needed with `rrule`). */
+            timezone?: string;
+        };
+        FreezeWindow: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            reason: string;
+            /** @description Environment keys; empty = every environment. */
+            environments: string[];
+            kind: components["schemas"]["FreezeKind"];
+            /**
+             * Format: date-time
+             * @description A one-off window's start; `null` for a recurring one.
+             */
+            start: string | null;
+            /**
+             * Format: date-time
+             * @description A one-off window's end; `null` when open-ended or recurring.
+             */
+            end: string | null;
+            rrule: string | null;
+            /** Format: int64 */
+            duration_s: number | null;
+            timezone: string | null;
+            /** @description Changes on every update; send it back in `If-Match` (see `ETag`). */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        FreezeWindowList: {
+            items: components["schemas"]["FreezeWindow"][];
+            /** @description Always `null`; every window is listed. */
+            next_cursor: string | null;
+        };
+        CalendarFreeze: {
+            /** Format: int64 */
+            freeze_id: number;
+            name: string;
+            reason: string;
+            kind: components["schemas"]["FreezeKind"];
+            environments: string[];
+            /** Format: date-time */
+            start: string;
+            /**
+             * Format: date-time
+             * @description `null`: open-ended.
+             */
+            end: string | null;
+        };
+        CalendarTicket: {
+            /** Format: int64 */
+            id: number;
+            sn: string;
+            title: string;
+            environment: string | null;
+            /** Format: date-time */
+            start: string;
+            /** Format: date-time */
+            end: string;
+        };
+        ChangeCalendar: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            freezes: components["schemas"]["CalendarFreeze"][];
+            /** @description Tickets planned in the range. */
+            tickets: components["schemas"]["CalendarTicket"][];
         };
         /**
          * @example {
@@ -5474,6 +5706,12 @@ export interface components {
         };
     };
     parameters: {
+        /** @description Start of the range (RFC 3339), included. */
+        CalendarFrom: string;
+        /** @description End of the range (RFC 3339), excluded; at most 366 days after `from`. */
+        CalendarTo: string;
+        /** @description Only the freezes that hold this environment (its own and those for every environment). */
+        CalendarEnvironment: string;
         /**
          * @description Numeric id of the object.
          * @example 42
@@ -9661,6 +9899,251 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    listFreezeWindows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All freeze windows. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FreezeWindowList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    createFreezeWindow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Weekend freeze",
+                 *       "reason": "No changes over the weekend.",
+                 *       "environments": [
+                 *         "PROD"
+                 *       ],
+                 *       "kind": "hard",
+                 *       "rrule": "DTSTART:20260102T180000\nRRULE:FREQ=WEEKLY;BYDAY=FR",
+                 *       "duration_s": 223200,
+                 *       "timezone": "Asia/Shanghai"
+                 *     }
+                 */
+                "application/json": components["schemas"]["FreezeWindowInput"];
+            };
+        };
+        responses: {
+            /** @description The freeze window. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FreezeWindow"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getFreezeWindow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The freeze window. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FreezeWindow"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    replaceFreezeWindow: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Year-end lockdown",
+                 *       "kind": "hard",
+                 *       "start": "2026-12-20T00:00:00Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["FreezeWindowInput"];
+            };
+        };
+        responses: {
+            /** @description The freeze window as replaced. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FreezeWindow"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    deleteFreezeWindow: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getChangeCalendar: {
+        parameters: {
+            query: {
+                /** @description Start of the range (RFC 3339), included. */
+                from: components["parameters"]["CalendarFrom"];
+                /** @description End of the range (RFC 3339), excluded; at most 366 days after `from`. */
+                to: components["parameters"]["CalendarTo"];
+                /** @description Only the freezes that hold this environment (its own and those for every environment). */
+                environment?: components["parameters"]["CalendarEnvironment"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The calendar of the range. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeCalendar"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getChangeCalendarIcs: {
+        parameters: {
+            query: {
+                /** @description Start of the range (RFC 3339), included. */
+                from: components["parameters"]["CalendarFrom"];
+                /** @description End of the range (RFC 3339), excluded; at most 366 days after `from`. */
+                to: components["parameters"]["CalendarTo"];
+                /** @description Only the freezes that hold this environment (its own and those for every environment). */
+                environment?: components["parameters"]["CalendarEnvironment"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The calendar of the range. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             422: components["responses"]["Unprocessable"];
         };
     };
