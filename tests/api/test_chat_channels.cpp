@@ -108,7 +108,7 @@ storage::TicketEvent waiting_event(std::vector<int64_t> recipients,
 
 }  // namespace
 
-TEST_CASE("chat channels: create, read, replace, delete; the secret is never returned",
+TEST_CASE("chat channels: create, read, replace, delete, the secret never returned",
           "[chat][api]") {
     ChatServer s;
     auto admin = s.admin();
@@ -220,7 +220,7 @@ TEST_CASE("a rejected signature is a failed attempt with the platform's reason",
     CHECK(list.body.find("notification.chat_refused") != std::string::npos);
 }
 
-TEST_CASE("errors in a 200 and rate limits are retried; the message arrives once", "[chat][api]") {
+TEST_CASE("errors in a 200 and rate limits are retried, the message arrives once", "[chat][api]") {
     ChatServer s;
     for (std::string kind : {"dingtalk", "feishu", "wecom", "slack"}) {
         INFO(kind);
@@ -286,7 +286,7 @@ TEST_CASE(
     CHECK(m.body.find("https://orderly.example.com/tickets/42") != std::string::npos);
 }
 
-TEST_CASE("a user edits their own chat ids; a workflow names chat channels", "[chat][api]") {
+TEST_CASE("a user edits their own chat ids and a workflow names chat channels", "[chat][api]") {
     ChatServer s;
     auto admin = s.admin();
     REQUIRE(admin.post("/api/v1/users", R"({"username":"dev","password":"password-dev"})").status ==
@@ -311,4 +311,32 @@ TEST_CASE("a user edits their own chat ids; a workflow names chat channels", "[c
               .post("/api/v1/workflows", R"({"name":"bad","notify":{"channels":["sms"]},)"
                                          R"("nodes":[{"key":"s","name":"s","type":"submit"}]})")
               .status == 400);
+}
+
+TEST_CASE("a deleted chat channel: queued messages and events naming it are skipped, visibly",
+          "[chat][api]") {
+    ChatServer s;
+    ChatReceiver robot("wecom", "");
+    robot.start();
+    const int64_t id = s.channel("企业微信群", "wecom", robot.url(), "");
+    robot.stop();
+    auto admin = s.admin();
+    auto r = admin.post("/api/v1/chat-channels/" + std::to_string(id) + "/test", "");
+    REQUIRE(r.status == 202);
+    const int64_t queued = r.num("id");
+    REQUIRE(wait_until([&] { return s.delivery(queued).num("attempts") >= 1; }, 10s));
+    REQUIRE(admin.del("/api/v1/chat-channels/" + std::to_string(id)).status == 204);
+    auto skipped = s.wait_status(queued, "skipped");
+    CHECK(skipped.str("status") == "skipped");
+    CHECK(skipped.str("skip_reason_code") == "chat_channel.gone");
+    auto retry = admin.post("/api/v1/notifications/" + std::to_string(queued) + "/retry", "");
+    CHECK(retry.status == 409);
+    CHECK(retry.body.find("chat_channel.gone") != std::string::npos);
+
+    s.enqueue(waiting_event({}, {"chat:" + std::to_string(id)}));
+    auto list = admin.get("/api/v1/notifications?channel=chat&event=node.waiting");
+    REQUIRE(list.json["items"].Size() == 1);
+    CHECK(std::string(list.json["items"][0]["status"].GetString()) == "skipped");
+    CHECK(std::string(list.json["items"][0]["skip_reason_code"].GetString()) ==
+          "chat_channel.gone");
 }
