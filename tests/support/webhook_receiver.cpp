@@ -23,6 +23,26 @@ std::string reference_signature(const std::string& secret, const std::string& bo
     return std::string("sha256=") + hex;
 }
 
+void serve_loopback(httplib::Server& svr, uint16_t& port, std::thread& thread, const char* who) {
+    svr.set_socket_options([](int sock) {
+        int yes = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
+    if (port == 0) {
+        int p = svr.bind_to_any_port("127.0.0.1");
+        if (p <= 0) throw std::runtime_error(std::string(who) + ": cannot bind");
+        port = static_cast<uint16_t>(p);
+    } else {
+        // A restart on the same port may race the old sockets' teardown: try for a while.
+        if (!wait_until([&] { return svr.bind_to_port("127.0.0.1", port); },
+                        std::chrono::seconds(5)))
+            throw std::runtime_error(std::string(who) + ": cannot bind port " +
+                                     std::to_string(port));
+    }
+    thread = std::thread([s = &svr] { s->listen_after_bind(); });
+    wait_until([&] { return svr.is_running(); }, std::chrono::seconds(1));
+}
+
 WebhookReceiver::WebhookReceiver(std::string secret, uint16_t port)
     : secret_(std::move(secret)), port_(port) {}
 
@@ -42,10 +62,6 @@ void WebhookReceiver::set_secret(std::string secret) {
 void WebhookReceiver::start() {
     if (server_) return;
     auto svr = std::make_unique<httplib::Server>();
-    svr->set_socket_options([](int sock) {
-        int yes = 1;
-        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
     svr->Post(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) {
         Delivery d;
         d.path = req.path;
@@ -66,19 +82,8 @@ void WebhookReceiver::start() {
         res.status = status;
         res.set_content(status < 300 ? "ok" : "receiver says no", "text/plain");
     });
-    if (port_ == 0) {
-        int p = svr->bind_to_any_port("127.0.0.1");
-        if (p <= 0) throw std::runtime_error("webhook receiver: cannot bind");
-        port_ = static_cast<uint16_t>(p);
-    } else {
-        // A restart on the same port may race the old sockets' teardown: try for a while.
-        if (!wait_until([&] { return svr->bind_to_port("127.0.0.1", port_); },
-                        std::chrono::seconds(5)))
-            throw std::runtime_error("webhook receiver: cannot bind port " + std::to_string(port_));
-    }
     server_ = std::move(svr);
-    thread_ = std::thread([s = server_.get()] { s->listen_after_bind(); });
-    wait_until([&] { return server_->is_running(); }, std::chrono::seconds(1));
+    serve_loopback(*server_, port_, thread_, "webhook receiver");
 }
 
 void WebhookReceiver::stop() {

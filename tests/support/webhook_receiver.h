@@ -20,6 +20,10 @@ class Server;
 
 namespace orderly::test {
 
+// Binds svr to 127.0.0.1 (port 0: a free port, written back; a given port is retried for a
+// while) and serves it on `thread` until svr.stop(). `who` names the server in errors.
+void serve_loopback(httplib::Server& svr, uint16_t& port, std::thread& thread, const char* who);
+
 // "sha256=" + hex HMAC-SHA256(secret, body), computed independently of the server.
 std::string reference_signature(const std::string& secret, const std::string& body);
 

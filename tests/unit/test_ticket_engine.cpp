@@ -318,3 +318,25 @@ TEST_CASE("engine: reminders follow the clock while a node waits", "[unit][engin
     REQUIRE(e.act(id, Action::approve, e.lead1).ok());
     CHECK(remind() == 0);  // decided: nobody is reminded any more
 }
+
+TEST_CASE("engine: a node's notify channels override the workflow's for what happens there",
+          "[unit][engine]") {
+    Engine e;
+    domain::WorkflowDef d;
+    d.name = "change";
+    d.notify.channels = {"email", "chat:1"};
+    auto review = node("review", NodeType::approval);
+    review.operators.roles = {"lead"};
+    review.notify_channels = std::vector<std::string>{"chat:2"};
+    auto qa = node("qa", NodeType::approval);
+    qa.operators.roles = {"qc"};
+    d.nodes = {node("submit", NodeType::submit), review, qa, node("end", NodeType::end)};
+    const int64_t id = *e.submit(e.store.deploy(d), e.ops);
+    REQUIRE(e.act(id, Action::approve, e.lead1));
+    auto waiting = e.store.events("node.waiting");
+    REQUIRE(waiting.size() == 2);
+    CHECK(waiting[0].node_name == "node review");
+    CHECK(waiting[0].channels == std::vector<std::string>{"chat:2"});
+    CHECK(waiting[1].node_name == "node qa");
+    CHECK(waiting[1].channels == std::vector<std::string>{"email", "chat:1"});
+}

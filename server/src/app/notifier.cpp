@@ -51,6 +51,7 @@ Notifier::Notifier(storage::Database& db, const Clock& clock, NotifierOptions op
                                                : from_.address.substr(from_.address.rfind('@') + 1);
     if (email_enabled()) channels_.push_back("email");
     channels_.push_back("webhook");
+    channels_.push_back("chat");
 }
 
 Notifier::~Notifier() {
@@ -210,6 +211,8 @@ void Notifier::housekeeping(TimeMs now) {
 void Notifier::deliver(const domain::Notification& n) {
     if (n.channel == "email")
         deliver_email(n);
+    else if (n.channel == "chat")
+        deliver_chat(n);
     else
         deliver_webhook(n);
 }

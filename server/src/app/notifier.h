@@ -1,6 +1,6 @@
 #pragma once
 // The notifier: background worker threads that deliver the notification outbox (emails over
-// SMTP, webhooks over HTTP).
+// SMTP, webhooks over HTTP, chat platforms' robots over HTTP).
 //
 // Stateless: everything lives in the database. Each worker claims due rows with one atomic
 // UPDATE that leases them (storage::claim_due), so several workers and several server
@@ -22,7 +22,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,6 +56,11 @@ struct NotifierOptions {
     long smtp_connect_timeout_ms = 10'000;
     long smtp_timeout_ms = 60'000;
     webhook::Timeouts webhook_timeouts;
+    // Chat platforms: how long a message waits after the platform said it is limiting the rate
+    // (HTTP 429, DingTalk 130101, WeCom 45009), and how many messages a DingTalk robot takes a
+    // minute (the platform's documented limit: 20); more wait, they are not lost.
+    TimeMs chat_rate_limit_wait_ms = 60'000;
+    int dingtalk_per_minute = 20;
 };
 
 class Notifier {
@@ -85,6 +93,12 @@ class Notifier {
     void deliver(const domain::Notification& n);
     void deliver_email(const domain::Notification& n);
     void deliver_webhook(const domain::Notification& n);
+    void deliver_chat(const domain::Notification& n);  // notifier_chat.cpp
+    // When a message to this DingTalk robot may go out without passing its per-minute limit
+    // (nullopt = now); with record, counts a message sent now instead.
+    std::optional<TimeMs> dingtalk_slot(int64_t channel_id, TimeMs now, bool record);
+    // Back to pending until `until`, the attempt not counted.
+    void defer(const domain::Notification& n, TimeMs until, const Problem& reason);
     void failed_attempt(const domain::Notification& n, const Problem& error);
     void log(const char* level, const std::string& msg, int64_t id = 0) const;
     bool stopping() const { return stop_.load(); }
@@ -108,6 +122,8 @@ class Notifier {
     TimeMs last_housekeeping_ = 0;
     TimeMs last_reminder_scan_ = 0;
     bool reminder_scan_broken_ = false;  // logged once
+    std::mutex pace_mu_;
+    std::map<int64_t, std::deque<TimeMs>> dingtalk_sends_;  // per channel, the last minute's
 };
 
 // Prometheus text: the outbox's rows per status (orderly_notifications{status="..."}), so a

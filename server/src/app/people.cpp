@@ -99,6 +99,7 @@ void apply_profile(domain::User& u, const ProfilePatch& patch) {
     else if (patch.email)
         u.email = patch.email->empty() ? std::nullopt : patch.email;
     if (patch.locale) u.locale = *patch.locale;
+    if (patch.chat_ids) u.chat_ids = *patch.chat_ids;
 }
 
 }  // namespace

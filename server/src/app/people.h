@@ -35,6 +35,8 @@ struct ProfilePatch {
     bool clear_email = false;          // "email": null
     std::optional<std::string> email;  // "" clears it too
     std::optional<std::string> locale;
+    // The user's ids on chat platforms; given = replaces them all.
+    std::optional<std::map<std::string, std::string>> chat_ids;
 };
 
 // A change to a user by someone who manages users.

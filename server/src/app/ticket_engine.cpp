@@ -77,7 +77,13 @@ struct Change {
         ev.reason = std::move(reason);
         ev.workflow_id = flow.workflow_id;
         ev.recipients = std::move(recipients);
+        // A node with channels of its own overrides the workflow's for what happens there.
         ev.channels = flow.def().notify.channels;
+        for (const auto& node : flow.def().nodes)
+            if (node.name == ev.node_name && node.notify_channels) {
+                ev.channels = *node.notify_channels;
+                break;
+            }
         events.push_back(std::move(ev));
     }
     void flush(const std::string& link_base) {

@@ -7,6 +7,7 @@
 
 #include "app/audit_log.h"
 #include "app/catalog.h"
+#include "app/chat_channels.h"
 #include "app/config_center.h"
 #include "app/executions.h"
 #include "app/freeze_calendar.h"
@@ -56,6 +57,7 @@ struct UseCases {
     // Executions and notifications
     Executions runs{db, clock};  // the history, logs, cancel; OrderlyApp connects the engine
     Notifications notifications{db, clock};  // OrderlyApp connects the notifier
+    ChatChannels chat_channels{db, clock, secret_key, config.base_url};  // and here
 
     // Catalog and configuration
     Catalog catalog{db, clock, secret_key};

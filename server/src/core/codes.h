@@ -272,7 +272,14 @@ namespace orderly::codes {
     X(email_address_invalid, "email.address_invalid")                                 \
     X(email_not_configured, "email.not_configured")                                   \
     X(email_smtp_url_invalid, "email.smtp_url_invalid")                               \
-    X(email_smtp_from_invalid, "email.smtp_from_invalid")
+    X(email_smtp_from_invalid, "email.smtp_from_invalid")                             \
+    X(notification_chat_refused, "notification.chat_refused")                         \
+    X(notification_chat_rate_limited, "notification.chat_rate_limited")               \
+    X(notification_chat_secret_lost, "notification.chat_secret_lost")                 \
+    X(chat_channel_not_found, "chat_channel.not_found")                               \
+    X(chat_channel_gone, "chat_channel.gone")                                         \
+    X(chat_channel_name_taken, "chat_channel.name_taken")                             \
+    X(workflow_notify_channel, "workflow.notify_channel")
 
 #define ORDERLY_DEFINE_CODE(id, text) inline constexpr const char* id = text;
 ORDERLY_PROBLEM_CODES(ORDERLY_DEFINE_CODE)

@@ -24,6 +24,8 @@ struct User {
     TimeMs updated_at = 0;
     int64_t version = 1;
     std::string locale = "zh-CN";  // the language of the user's emails: "zh-CN" or "en"
+    // Ids on chat platforms ("wecom", "dingtalk", "feishu", "slack") to @-mention the user.
+    std::map<std::string, std::string> chat_ids;
 };
 
 struct Role {

@@ -174,29 +174,35 @@ constexpr std::string_view kFooterEn =
 
 }  // namespace
 
-RenderedEmail render_email(const TicketNotice& n, std::string_view locale) {
+NoticeText notice_text(const TicketNotice& n, std::string_view locale) {
     const bool en = locale == "en";
     const EventWords w = words_of(n.event);
-    RenderedEmail out;
-    out.subject = "[Orderly] " + std::string(en ? w.en : w.zh) + ": ";
+    NoticeText out;
+    out.subject = std::string(en ? w.en : w.zh) + ": ";
     if (w.names_node && !n.node_name.empty()) out.subject += n.node_name + " · ";
     out.subject += n.ticket_sn + " " + n.title;
-
-    const auto [zh, en_line] = headline(n);
-    const std::string& line = en ? en_line : zh;
-    const auto rows = detail_rows(n);
-    auto label = [&](const Row& r) { return std::string(en ? r.en : r.zh); };
-    auto value = [&](const Row& r) {
+    auto [zh, en_line] = headline(n);
+    out.headline = en ? std::move(en_line) : std::move(zh);
+    for (const auto& r : detail_rows(n))
         // The status row reads "已驳回 (rejected)" in Chinese, the status key in English.
-        if (en && r.en == "Status") return n.status;
-        return r.value;
-    };
-    const std::string open = en ? "Open the ticket" : "打开工单";
+        out.details.emplace_back(std::string(en ? r.en : r.zh),
+                                 en && r.en == "Status" ? n.status : r.value);
+    out.open_label = en ? "Open the ticket" : "打开工单";
+    return out;
+}
+
+RenderedEmail render_email(const TicketNotice& n, std::string_view locale) {
+    const bool en = locale == "en";
+    const NoticeText nt = notice_text(n, locale);
+    RenderedEmail out;
+    out.subject = "[Orderly] " + nt.subject;
+    const std::string& line = nt.headline;
+    const std::string& open = nt.open_label;
     const std::string_view footer = en ? kFooterEn : kFooterZh;
 
     std::string& t = out.text;
     t += line + "\n\n";
-    for (const auto& r : rows) t += label(r) + ": " + value(r) + "\n";
+    for (const auto& [label, value] : nt.details) t += label + ": " + value + "\n";
     t += "\n" + open + ":\n" + n.url + "\n\n-- \n" + std::string(footer) + "\n";
 
     std::string& h = out.html;
@@ -206,9 +212,9 @@ RenderedEmail render_email(const TicketNotice& n, std::string_view locale) {
     h += "</title></head>\n<body style=\"font-family:sans-serif;color:#222\">\n";
     h += "<p>" + html_escape(line) + "</p>\n";
     h += "<table cellpadding=\"4\" style=\"border-collapse:collapse\">\n";
-    for (const auto& r : rows)
-        h += "<tr><th align=\"left\">" + html_escape(label(r)) + "</th><td>" +
-             html_escape(value(r)) + "</td></tr>\n";
+    for (const auto& [label, value] : nt.details)
+        h += "<tr><th align=\"left\">" + html_escape(label) + "</th><td>" + html_escape(value) +
+             "</td></tr>\n";
     h += "</table>\n";
     h += "<p><a href=\"" + html_escape(n.url) + "\">" + html_escape(open) + "</a><br>" +
          html_escape(n.url) + "</p>\n";

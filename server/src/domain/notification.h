@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/time.h"
@@ -41,6 +42,18 @@ struct RenderedEmail {
     std::string text;     // text/plain body, UTF-8, LF line ends
     std::string html;     // text/html body, UTF-8, every value escaped
 };
+
+// What a message about a ticket event says, in one language ("zh-CN" or "en"): the subject
+// ("待处理: 变更审核 · CHG-20261121-0001 环境变更申请"), one sentence saying what happened and
+// what is asked, labelled details (ticket, node, status, who acted, reason, time) and the label
+// of the link. Emails and chat messages are rendered from it.
+struct NoticeText {
+    std::string subject;
+    std::string headline;
+    std::vector<std::pair<std::string, std::string>> details;  // (label, value)
+    std::string open_label;
+};
+NoticeText notice_text(const TicketNotice& n, std::string_view locale);
 
 // The email for a ticket event, e.g. subject
 // "[Orderly] 待处理 Pending: 变更审核 · CHG-20261121-0001 环境变更申请".
@@ -86,10 +99,13 @@ std::optional<NotificationStatus> parse_notification_status(std::string_view s);
 struct Notification {
     int64_t id = 0;
     std::string event;
-    std::string channel;    // "email" | "webhook"
-    std::string recipient;  // email address or webhook URL ("" when skipped for lack of one)
+    std::string channel;  // "email" | "webhook" | "chat"
+    // email address, webhook URL or "<platform>:<chat channel name>" ("" when skipped for lack
+    // of one)
+    std::string recipient;
     std::optional<int64_t> user_id;
     std::optional<int64_t> webhook_id;
+    std::optional<int64_t> chat_channel_id;
     std::optional<int64_t> ticket_id;
     std::string delivery_id;
     std::string subject;

@@ -12,6 +12,8 @@ void write_notification_json(json::Writer& w, const Notification& n) {
     n.user_id ? w.num(*n.user_id) : w.null();
     w.key("webhook_id");
     n.webhook_id ? w.num(*n.webhook_id) : w.null();
+    w.key("chat_channel_id");
+    n.chat_channel_id ? w.num(*n.chat_channel_id) : w.null();
     w.key("ticket_id");
     n.ticket_id ? w.num(*n.ticket_id) : w.null();
     w.kv("delivery_id", n.delivery_id)
@@ -43,6 +45,24 @@ void write_webhook_json(json::Writer& w, const WebhookSubscription& s,
     w.key("created_at").time(s.created_at);
     w.key("updated_at").time(s.updated_at);
     w.kv("version", s.version).end_object();
+}
+
+void write_chat_channel_json(json::Writer& w, const ChatChannel& c) {
+    w.start_object()
+        .kv("id", c.id)
+        .kv("name", c.name)
+        .kv("kind", to_string(c.kind))
+        .kv("url", c.url)
+        .kv("has_secret", c.secret_enc.has_value());
+    w.key("created_at").time(c.created_at);
+    w.key("updated_at").time(c.updated_at);
+    w.kv("version", c.version).end_object();
+}
+
+std::string chat_channel_json(const ChatChannel& c) {
+    json::Writer w;
+    write_chat_channel_json(w, c);
+    return w.take();
 }
 
 std::string webhook_json(const WebhookSubscription& s) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/json.h"
+#include "domain/chat.h"
 #include "domain/notification.h"
 
 namespace orderly::domain {
@@ -17,6 +18,10 @@ std::string notification_json(const Notification& n);
 void write_webhook_json(json::Writer& w, const WebhookSubscription& s,
                         const std::string* new_secret = nullptr);
 std::string webhook_json(const WebhookSubscription& s);
+
+// A chat channel: its signing secret is write-only (`has_secret` says whether it has one).
+void write_chat_channel_json(json::Writer& w, const ChatChannel& c);
+std::string chat_channel_json(const ChatChannel& c);
 
 // A stored problem (a notification's last error, a variable's script failure) as three members:
 // `<name>` (its English text, or null), `<name>_code` (its ProblemCode, null without a text)

@@ -98,6 +98,9 @@ struct Node {
     ApprovalRule rule;                         // approval nodes
     std::vector<FieldDef> fields;              // entered at this node
     std::vector<std::string> readonly_fields;  // fields of earlier nodes shown here, read-only
+    // The channels this node's notifications go to, instead of the workflow's notify.channels
+    // (nullopt = the workflow's).
+    std::optional<std::vector<std::string>> notify_channels;
 };
 
 enum class CondOp { eq, ne, in, lt, gt };
@@ -122,7 +125,7 @@ struct Transition {
 };
 
 struct NotifyPolicy {
-    std::vector<std::string> channels;  // "email", "webhook"
+    std::vector<std::string> channels;  // "email", "webhook", "chat:<chat channel id>"
     std::string policy = "once";        // "once" | "repeat" (until handled)
     int repeat_minutes = 0;             // for "repeat"
 };

@@ -7,6 +7,7 @@
 
 #include "core/codes.h"
 #include "core/time.h"
+#include "domain/chat.h"
 #include "domain/workflow.h"
 
 namespace orderly::domain {
@@ -65,6 +66,19 @@ std::vector<FieldError> check_draft(const WorkflowDef& def) {
                                 {{"key", f.key}}});
         }
     }
+    auto check_channels = [&](const std::vector<std::string>& channels, const std::string& path) {
+        for (const auto& ch : channels)
+            if (!is_notify_channel(ch))
+                errs.push_back({path,
+                                "unknown channel " + quoted(ch) +
+                                    ": use \"email\", \"webhook\" or \"chat:<channel id>\"",
+                                codes::workflow_notify_channel,
+                                {{"channel", ch}}});
+    };
+    check_channels(def.notify.channels, "notify.channels");
+    for (size_t i = 0; i < def.nodes.size(); ++i)
+        if (def.nodes[i].notify_channels)
+            check_channels(*def.nodes[i].notify_channels, node_path(i) + ".notify.channels");
     if (def.notify.policy != "once" && def.notify.policy != "repeat")
         errs.push_back(
             {"notify.policy", "must be \"once\" or \"repeat\"", codes::workflow_notify_policy});

@@ -208,6 +208,9 @@ Result<WorkflowDef> workflow_def_from_json(const json::Value& v) {
             }
         }
         node.readonly_fields = strings_of(jn, "readonly_fields");
+        if (const json::Value* nn = member(jn, "notify");
+            nn && nn->IsObject() && member(*nn, "channels"))
+            node.notify_channels = strings_of(*nn, "channels");
         def.nodes.push_back(std::move(node));
     }
     if (const json::Value* ts = member(v, "transitions"); ts && ts->IsArray()) {
@@ -295,6 +298,8 @@ void write_workflow_def_members(json::Writer& w, const WorkflowDef& def) {
         w.key("fields");
         write_field_defs(w, n.fields);
         w.kv("readonly_fields", n.readonly_fields);
+        if (n.notify_channels)
+            w.key("notify").start_object().kv("channels", *n.notify_channels).end_object();
         w.end_object();
     }
     w.end_array();

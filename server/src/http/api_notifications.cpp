@@ -26,7 +26,7 @@ std::optional<std::string> optional_filter(const Request& req, const char* name,
 Response list_notifications(App& app, Request& req) {
     domain::NotificationFilter f;
     f.status = optional_filter(req, "status", {"pending", "sending", "sent", "failed", "skipped"});
-    f.channel = optional_filter(req, "channel", {"email", "webhook"});
+    f.channel = optional_filter(req, "channel", {"email", "webhook", "chat"});
     f.event = req.query_str("event");
     f.ticket_id = req.query_int("ticket_id", 1, INT64_MAX);
     f.before_id = decode_cursor(req.query_str("cursor"));

@@ -24,7 +24,21 @@ app::ProfilePatch profile_patch(const Request& req) {
     p.clear_email = json::is_null_member(req.json, "email");
     p.email = json::get_string(req.json, "email");
     p.locale = json::get_string(req.json, "locale");
+    p.chat_ids = chat_ids_member(req);
     return p;
+}
+
+std::optional<std::map<std::string, std::string>> chat_ids_member(const Request& req) {
+    if (!req.json.IsObject()) return std::nullopt;
+    auto it = req.json.FindMember("chat_ids");
+    if (it == req.json.MemberEnd() || !it->value.IsObject()) return std::nullopt;
+    // The spec's schema admits only the four platforms, each a string.
+    std::map<std::string, std::string> ids;
+    for (auto m = it->value.MemberBegin(); m != it->value.MemberEnd(); ++m)
+        if (m->value.IsString() && m->value.GetStringLength() > 0)
+            ids[std::string(m->name.GetString(), m->name.GetStringLength())] =
+                std::string(m->value.GetString(), m->value.GetStringLength());
+    return ids;
 }
 
 std::string etag(int64_t version) {

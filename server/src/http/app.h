@@ -34,6 +34,9 @@ void check_email_member(const Request& req);
 
 // The profile fields of a user or /me PATCH body, and its If-Match, after check_email_member.
 app::ProfilePatch profile_patch(const Request& req);
+// The body's "chat_ids" object (the user's ids on chat platforms), when it has one; empty ids
+// are left out.
+std::optional<std::map<std::string, std::string>> chat_ids_member(const Request& req);
 
 void register_system_routes(App& app, Server& s);
 void register_auth_routes(App& app, Server& s);
@@ -51,6 +54,7 @@ void register_execution_routes(App& app, Server& s);     // uses app.executions
 void register_notification_routes(App& app, Server& s);  // uses app.notifications
 // Freeze windows and the change calendar.
 void register_freeze_routes(App& app, Server& s);  // uses app.freezes
+void register_chat_channel_routes(App& app, Server& s);  // uses app.chat_channels
 
 // The authenticator the server uses for every non-public route.
 Authenticator make_authenticator(App& app);

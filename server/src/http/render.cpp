@@ -12,6 +12,9 @@ void write_user_fields(json::Writer& w, const domain::User& u) {
         .kv("roles", u.roles)
         .kv("disabled", u.disabled)
         .kv("locale", u.locale);
+    w.key("chat_ids").start_object();
+    for (const auto& [platform, id] : u.chat_ids) w.kv(platform, id);
+    w.end_object();
     w.key("created_at").time(u.created_at);
     w.key("updated_at").time(u.updated_at);
     w.kv("version", u.version);

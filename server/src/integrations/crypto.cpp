@@ -122,17 +122,33 @@ std::string load_or_create_key(const std::string& path) {
     return key;
 }
 
-std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
-    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+namespace {
+void hmac_sha256(std::string_view key, std::string_view message,
+                 unsigned char (&mac)[crypto_auth_hmacsha256_BYTES]) {
     crypto_auth_hmacsha256_state st;
     crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()),
                                 key.size());
     crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(message.data()),
                                   message.size());
     crypto_auth_hmacsha256_final(&st, mac);
+}
+}  // namespace
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    hmac_sha256(key, message, mac);
     std::string out(sizeof mac * 2 + 1, '\0');
     sodium_bin2hex(out.data(), out.size(), mac, sizeof mac);
     out.pop_back();
+    return out;
+}
+
+std::string hmac_sha256_base64(std::string_view key, std::string_view message) {
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    hmac_sha256(key, message, mac);
+    std::string out(sodium_base64_ENCODED_LEN(sizeof mac, sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(out.data(), out.size(), mac, sizeof mac, sodium_base64_VARIANT_ORIGINAL);
+    out.resize(std::char_traits<char>::length(out.c_str()));
     return out;
 }
 

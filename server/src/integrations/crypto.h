@@ -30,5 +30,7 @@ std::string load_or_create_key(const std::string& path);
 
 // HMAC-SHA256, hex.
 std::string hmac_sha256_hex(std::string_view key, std::string_view message);
+// HMAC-SHA256, standard base64 (with padding).
+std::string hmac_sha256_base64(std::string_view key, std::string_view message);
 
 }  // namespace orderly::crypto

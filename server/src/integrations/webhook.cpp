@@ -74,15 +74,9 @@ bool verify_signature(std::string_view secret, std::string_view body, std::strin
     return sodium_memcmp(want.data(), header.data(), want.size()) == 0;
 }
 
-Outcome post(const Delivery& d, const Timeouts& t) {
-    Outcome out;
-    std::string why;
-    auto u = parse_url(d.url, &why);
-    if (!u) {
-        out.error = {"the URL " + why, codes::webhook_url_invalid, {{"reason", why}}};
-        return out;
-    }
-    httplib::Client cli(u->origin());
+Answer post_json(const Url& u, const std::vector<std::pair<std::string, std::string>>& headers,
+                 const std::string& body, const Timeouts& t, size_t keep) {
+    httplib::Client cli(u.origin());
     cli.set_connection_timeout(std::chrono::milliseconds(t.connect_ms));
     cli.set_read_timeout(std::chrono::milliseconds(t.read_ms));
     cli.set_write_timeout(std::chrono::milliseconds(t.write_ms));
@@ -91,41 +85,60 @@ Outcome post(const Delivery& d, const Timeouts& t) {
 
     httplib::Request req;
     req.method = "POST";
-    req.path = u->target;
-    req.headers = {
-        {"User-Agent", "Orderly-Webhook/1"},
-        {"X-Orderly-Event", d.event},
-        {"X-Orderly-Delivery", d.delivery_id},
-        {"X-Orderly-Signature", signature(d.secret, d.body)},
-    };
+    req.path = u.target;
+    for (const auto& [name, value] : headers) req.set_header(name, value);
     req.set_header("Content-Type", "application/json; charset=utf-8");
-    req.body = d.body;
-    // Keep only the start of the receiver's answer (for the error message); a receiver cannot
-    // make us buffer an unbounded body.
-    std::string head;
-    req.content_receiver = [&head](const char* data, size_t n, uint64_t, uint64_t) {
-        if (head.size() < 512) head.append(data, std::min(n, 512 - head.size()));
+    req.body = body;
+    Answer out;
+    // Keep only the start of the receiver's answer; a receiver cannot make us buffer an
+    // unbounded body.
+    req.content_receiver = [&out, keep](const char* data, size_t n, uint64_t, uint64_t) {
+        if (out.head.size() < keep) out.head.append(data, std::min(n, keep - out.head.size()));
         return true;
     };
     auto res = cli.send(req);
     if (!res) {
-        out.error = {"no answer from " + u->origin() + ": " + httplib::to_string(res.error()),
+        out.error = {"no answer from " + u.origin() + ": " + httplib::to_string(res.error()),
                      codes::notification_webhook_no_answer,
-                     {{"origin", u->origin()}}};
+                     {{"origin", u.origin()}}};
         return out;
     }
     out.status = res->status;
-    if (res->status >= 200 && res->status < 300) {
+    return out;
+}
+
+Outcome post(const Delivery& d, const Timeouts& t) {
+    Outcome out;
+    std::string why;
+    auto u = parse_url(d.url, &why);
+    if (!u) {
+        out.error = {"the URL " + why, codes::webhook_url_invalid, {{"reason", why}}};
+        return out;
+    }
+    const Answer a = post_json(*u,
+                               {
+                                   {"User-Agent", "Orderly-Webhook/1"},
+                                   {"X-Orderly-Event", d.event},
+                                   {"X-Orderly-Delivery", d.delivery_id},
+                                   {"X-Orderly-Signature", signature(d.secret, d.body)},
+                               },
+                               d.body, t, 512);
+    if (a.status == 0) {
+        out.error = a.error;
+        return out;
+    }
+    out.status = a.status;
+    if (a.status >= 200 && a.status < 300) {
         out.ok = true;
         return out;
     }
     std::string snippet;
-    for (char ch : head.substr(0, 200))
+    for (char ch : a.head.substr(0, 200))
         snippet.push_back(static_cast<unsigned char>(ch) < 0x20 ? ' ' : ch);
-    out.error = {"the receiver answered HTTP " + std::to_string(res->status) +
+    out.error = {"the receiver answered HTTP " + std::to_string(a.status) +
                      (snippet.empty() ? "" : ": " + snippet),
                  codes::notification_webhook_status,
-                 {{"status", res->status}}};
+                 {{"status", a.status}}};
     return out;
 }
 

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/error.h"
 
@@ -47,6 +49,18 @@ struct Outcome {
     int status = 0;  // HTTP status, 0 when there was no answer
     Problem error;
 };
+
+// What a JSON POST got back: the HTTP status (0 when there was no answer, with the error) and
+// the start of the body.
+struct Answer {
+    int status = 0;
+    std::string head;
+    Problem error;
+};
+// POSTs a JSON body to the URL with the given headers (Content-Type is set), keeping the first
+// `keep` bytes of the answer. Blocking, bounded by the timeouts; no redirects are followed.
+Answer post_json(const Url& u, const std::vector<std::pair<std::string, std::string>>& headers,
+                 const std::string& body, const Timeouts& t, size_t keep);
 
 // POSTs one delivery. Blocking, bounded by the timeouts; no redirects are followed. Thread-safe.
 Outcome post(const Delivery& d, const Timeouts& t = {});

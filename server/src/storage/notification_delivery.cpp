@@ -13,11 +13,15 @@ namespace {
 using detail::kNotificationCols;
 using detail::read_notification;
 
-// Channels are bound as two parameters (the same one twice when there is one), so the claim
-// statements stay cacheable.
-std::pair<std::string, std::string> channel_pair(const std::vector<std::string>& channels) {
-    if (channels.empty()) return {"", ""};
-    return {channels[0], channels.size() > 1 ? channels[1] : channels[0]};
+// Channels are bound as three parameters (the first repeated when there are fewer), so the
+// claim statements stay cacheable.
+struct ChannelParams {
+    std::string a, b, c;
+};
+ChannelParams channel_params(const std::vector<std::string>& channels) {
+    if (channels.empty()) return {};
+    auto at = [&](size_t i) { return i < channels.size() ? channels[i] : channels[0]; };
+    return {at(0), at(1), at(2)};
 }
 
 }  // namespace
@@ -27,18 +31,24 @@ std::vector<domain::Notification> claim_due(Connection& c, const std::string& ow
                                             const std::vector<std::string>& channels) {
     std::vector<domain::Notification> out;
     if (channels.empty() || limit <= 0) return out;
-    const auto [ch1, ch2] = channel_pair(channels);
+    const auto [ch1, ch2, ch3] = channel_params(channels);
     auto s = c.prepare(std::string("UPDATE notifications SET status = 'sending', lease_owner = ?1, "
                                    "lease_expires_at = CAST(?2 AS BIGINT) + CAST(?3 AS BIGINT), "
                                    "attempts = attempts + 1, updated_at = ?2 "
                                    "WHERE id IN (SELECT id FROM notifications "
                                    "  WHERE ((status = 'pending' AND next_attempt_at <= ?2) "
                                    "      OR (status = 'sending' AND lease_expires_at <= ?2)) "
-                                   "    AND channel IN (?4, ?5) "
+                                   "    AND channel IN (?4, ?5, ?7) "
                                    "  ORDER BY next_attempt_at, id LIMIT ?6) "
                                    "RETURNING ") +
                        kNotificationCols);
-    s.bind(1, owner).bind(2, now).bind(3, lease_ms).bind(4, ch1).bind(5, ch2).bind(6, limit);
+    s.bind(1, owner)
+        .bind(2, now)
+        .bind(3, lease_ms)
+        .bind(4, ch1)
+        .bind(5, ch2)
+        .bind(6, limit)
+        .bind(7, ch3);
     while (s.step()) out.push_back(read_notification(s));
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
     return out;
@@ -46,15 +56,15 @@ std::vector<domain::Notification> claim_due(Connection& c, const std::string& ow
 
 std::optional<TimeMs> next_due_at(Connection& c, const std::vector<std::string>& channels) {
     if (channels.empty()) return std::nullopt;
-    const auto [ch1, ch2] = channel_pair(channels);
+    const auto [ch1, ch2, ch3] = channel_params(channels);
     auto s = c.prepare(
         "SELECT min(t) FROM ("
         " SELECT min(next_attempt_at) AS t FROM notifications"
-        "  WHERE status = 'pending' AND channel IN (?1, ?2)"
+        "  WHERE status = 'pending' AND channel IN (?1, ?2, ?3)"
         " UNION ALL"
         " SELECT min(lease_expires_at) FROM notifications"
-        "  WHERE status = 'sending' AND channel IN (?1, ?2)) AS due");
-    s.bind(1, ch1).bind(2, ch2);
+        "  WHERE status = 'sending' AND channel IN (?1, ?2, ?3)) AS due");
+    s.bind(1, ch1).bind(2, ch2).bind(3, ch3);
     if (!s.step()) return std::nullopt;
     return s.opt_int64(0);
 }
@@ -123,6 +133,20 @@ int renew_leases(Connection& c, const std::string& owner, TimeMs now, TimeMs lea
     s.bind(1, owner).bind(2, now).bind(3, lease_ms);
     s.exec();
     return c.changes();
+}
+
+bool defer(Connection& c, int64_t id, const std::string& owner, TimeMs now, TimeMs until,
+           const Problem& reason) {
+    auto s = c.prepare(
+        "UPDATE notifications SET status = 'pending', next_attempt_at = ?4, last_error = ?5, "
+        "last_error_code = ?6, last_error_params = ?7, "
+        "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = ?3, "
+        "lease_owner = NULL, lease_expires_at = NULL "
+        "WHERE id = ?1 AND status = 'sending' AND lease_owner = ?2");
+    s.bind(1, id).bind(2, owner).bind(3, now).bind(4, until);
+    s.bind(5, reason.text).bind(6, reason.code).bind(7, json::params_json(reason.params));
+    s.exec();
+    return c.changes() == 1;
 }
 
 void release(Connection& c, int64_t id, const std::string& owner, TimeMs now) {

@@ -10,7 +10,7 @@ inline constexpr const char* kNotificationCols =
     "id, event, channel, recipient, user_id, webhook_id, ticket_id, delivery_id, subject, "
     "body_text, body_html, payload, status, attempts, next_attempt_at, queued_at, last_error, "
     "skip_reason, created_at, updated_at, sent_at, last_error_code, last_error_params, "
-    "skip_reason_code, skip_reason_params";
+    "skip_reason_code, skip_reason_params, chat_channel_id";
 
 // Reads a row selected (or returned) with kNotificationCols.
 domain::Notification read_notification(Stmt& s);

@@ -41,6 +41,7 @@ domain::Notification read_notification(Stmt& s) {
     n.last_error_params = s.opt_text(22).value_or("{}");
     n.skip_reason_code = s.opt_text(23).value_or("");
     n.skip_reason_params = s.opt_text(24).value_or("{}");
+    n.chat_channel_id = s.opt_int64(25);
     return n;
 }
 
@@ -66,7 +67,7 @@ std::string new_delivery_id() {
 
 struct NewRow {
     std::string event, channel, recipient;
-    std::optional<int64_t> user_id, webhook_id, ticket_id;
+    std::optional<int64_t> user_id, webhook_id, ticket_id, chat_channel_id;
     std::string delivery_id;
     std::string subject, body_text, body_html, payload;
     std::optional<Problem> skip_reason;  // set = a skipped row
@@ -76,9 +77,10 @@ int64_t insert_row(Connection& c, const NewRow& r, TimeMs now) {
     auto s = c.prepare(
         "INSERT INTO notifications (event, channel, recipient, user_id, webhook_id, ticket_id, "
         "delivery_id, subject, body_text, body_html, payload, status, next_attempt_at, queued_at, "
-        "skip_reason, skip_reason_code, skip_reason_params, created_at, updated_at) "
+        "skip_reason, skip_reason_code, skip_reason_params, created_at, updated_at, "
+        "chat_channel_id) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?14, "
-        "?14) RETURNING id");
+        "?14, ?18) RETURNING id");
     const bool skipped = r.skip_reason.has_value();
     s.bind(1, r.event)
         .bind(2, r.channel)
@@ -96,7 +98,8 @@ int64_t insert_row(Connection& c, const NewRow& r, TimeMs now) {
         .bind(14, now)
         .bind(15, skipped ? std::optional(r.skip_reason->text) : std::nullopt)
         .bind(16, skipped ? std::optional(r.skip_reason->code) : std::nullopt)
-        .bind(17, skipped ? std::optional(json::params_json(r.skip_reason->params)) : std::nullopt);
+        .bind(17, skipped ? std::optional(json::params_json(r.skip_reason->params)) : std::nullopt)
+        .bind(18, r.chat_channel_id);
     return inserted_id(std::move(s));
 }
 
@@ -199,6 +202,50 @@ void insert_webhook_rows(Connection& c, const domain::TicketNotice& notice, cons
     }
 }
 
+std::string chat_recipient(const domain::ChatChannel& ch) {
+    return std::string(domain::to_string(ch.kind)) + ":" + ch.name;
+}
+
+// One message per chat channel the event's channels name, in the first recipient's language,
+// @-mentioning the recipients who have an id on the channel's platform.
+void insert_chat_rows(Connection& c, const domain::TicketNotice& notice, const TicketEvent& ev,
+                      const std::vector<int64_t>& recipients, TimeMs now) {
+    std::vector<int64_t> done;
+    for (const auto& entry : ev.channels) {
+        const auto id = domain::chat_channel_ref(entry);
+        if (!id || std::find(done.begin(), done.end(), *id) != done.end()) continue;
+        done.push_back(*id);
+        NewRow r;
+        r.event = ev.event;
+        r.channel = "chat";
+        r.ticket_id = ev.ticket_id;
+        r.delivery_id = new_delivery_id();
+        r.subject = ev.ticket_sn + " " + ev.event;
+        const auto ch = find_chat_channel(c, *id);
+        if (!ch) {
+            r.recipient = entry;
+            r.skip_reason = Problem{"chat channel " + std::to_string(*id) + " does not exist",
+                                    codes::chat_channel_gone,
+                                    {}};
+            insert_row(c, r, now);
+            continue;
+        }
+        r.recipient = chat_recipient(*ch);
+        r.chat_channel_id = ch->id;
+        std::optional<std::string> locale;
+        std::vector<std::string> mentions;
+        for (int64_t uid : recipients) {
+            auto u = find_user(c, uid);
+            if (!u || u->disabled) continue;
+            if (!locale) locale = u->locale;
+            auto it = u->chat_ids.find(std::string(domain::to_string(ch->kind)));
+            if (it != u->chat_ids.end() && !it->second.empty()) mentions.push_back(it->second);
+        }
+        r.payload = domain::render_chat_body(ch->kind, notice, locale.value_or("zh-CN"), mentions);
+        insert_row(c, r, now);
+    }
+}
+
 }  // namespace
 
 void enqueue_ticket_event(Connection& c, const std::string& base_url, const TicketEvent& ev,
@@ -213,7 +260,21 @@ void enqueue_ticket_event(Connection& c, const std::string& base_url, const Tick
                                                         "email") != ev.channels.end();
     if (email)
         for (int64_t uid : recipients) insert_row(c, email_row(c, notice, uid), now);
+    insert_chat_rows(c, notice, ev, recipients, now);
     insert_webhook_rows(c, notice, ev, now);
+}
+
+int64_t enqueue_test_chat(Connection& c, const std::string& base_url,
+                          const domain::ChatChannel& channel, TimeMs now) {
+    NewRow r;
+    r.event = "test";
+    r.channel = "chat";
+    r.recipient = chat_recipient(channel);
+    r.chat_channel_id = channel.id;
+    r.delivery_id = new_delivery_id();
+    r.subject = "test message";
+    r.payload = domain::render_chat_test_body(channel.kind, channel.name, base_url, now);
+    return insert_row(c, r, now);
 }
 
 int64_t enqueue_test_email(Connection& c, const std::string& base_url, const std::string& to,
@@ -314,6 +375,12 @@ Result<domain::Notification> retry_notification(Connection& c, int64_t id, TimeM
                                        " still has no email address; set one first")
                     .with(codes::notification_user_no_email, {{"username", u->username}});
             recipient = *u->email;
+        } else if (n->channel == "chat") {
+            auto ch = n->chat_channel_id ? find_chat_channel(c, *n->chat_channel_id) : std::nullopt;
+            if (!ch)
+                return Error::Conflict("the chat channel no longer exists")
+                    .with(codes::chat_channel_gone);
+            recipient = chat_recipient(*ch);
         } else {
             auto w = n->webhook_id ? find_webhook(c, *n->webhook_id) : std::nullopt;
             if (!w)

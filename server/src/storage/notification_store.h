@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "core/time.h"
+#include "domain/chat.h"
 #include "domain/notification.h"
 #include "domain/ticket_ports.h"
 #include "storage/sql.h"
@@ -29,10 +30,17 @@ using TicketEvent = domain::TicketEvent;
 // email address gets a 'skipped' row with a visible reason; one webhook per matching active
 // subscription — global ones and those of ev.workflow_id) in the caller's transaction.
 // Recipients are de-duplicated; a disabled or unknown user is skipped with a reason too.
-// Email goes out only when "email" is among ev.channels (empty = {"email"}); webhook
+// Email goes out only when "email" is among ev.channels (empty = {"email"}); each "chat:<id>"
+// entry queues one message to that chat channel, in the first recipient's language and
+// @-mentioning every recipient with an id on its platform (a channel that no longer exists gets
+// a 'skipped' row saying so); webhook
 // subscriptions are explicit opt-ins and always receive the events they ask for.
 void enqueue_ticket_event(Connection& c, const std::string& base_url, const TicketEvent& ev,
                           TimeMs now);
+
+// Queues a test message to a chat channel (event "test"); returns the notification id.
+int64_t enqueue_test_chat(Connection& c, const std::string& base_url,
+                          const domain::ChatChannel& channel, TimeMs now);
 
 // Queues a test email to an address (event "test"); returns the notification id.
 int64_t enqueue_test_email(Connection& c, const std::string& base_url, const std::string& to,
@@ -88,6 +96,10 @@ bool renew_lease(Connection& c, int64_t id, const std::string& owner, TimeMs now
 // its rows are taken over by another process only once it stopped renewing them). Returns how
 // many it renewed.
 int renew_leases(Connection& c, const std::string& owner, TimeMs now, TimeMs lease_ms);
+// Puts a claimed row back to pending until `until` without counting the attempt (a rate limit:
+// the platform asked to wait, the message did not fail), with the reason visible meanwhile.
+bool defer(Connection& c, int64_t id, const std::string& owner, TimeMs now, TimeMs until,
+           const Problem& reason);
 // Gives claimed rows back untouched (the notifier is stopping before it tried them).
 void release(Connection& c, int64_t id, const std::string& owner, TimeMs now);
 // Marks pending rows of a channel that this process cannot send with a visible reason
@@ -106,5 +118,15 @@ int64_t insert_webhook(Connection& c, const domain::WebhookSubscription& w, Time
 // Writes url, events, workflow_id, active and secret_enc, and bumps the version.
 void update_webhook(Connection& c, const domain::WebhookSubscription& w, TimeMs now);
 void delete_webhook(Connection& c, int64_t id);
+
+// ---- chat channels (chat_channel_store.cpp)
+
+std::vector<domain::ChatChannel> list_chat_channels(Connection& c, int64_t after_id, int limit);
+std::optional<domain::ChatChannel> find_chat_channel(Connection& c, int64_t id);
+// 409 when the name is taken.
+Result<int64_t> insert_chat_channel(Connection& c, const domain::ChatChannel& ch, TimeMs now);
+// Writes name, kind, url and secret_enc, and bumps the version; 409 when the name is taken.
+Result<void> update_chat_channel(Connection& c, const domain::ChatChannel& ch, TimeMs now);
+void delete_chat_channel(Connection& c, int64_t id);
 
 }  // namespace orderly::storage

@@ -2,12 +2,35 @@
 #include "storage/accounts_store.h"
 
 #include "core/codes.h"
+#include "core/json.h"
 
 namespace orderly::storage {
 
 namespace {
+
+// chat_ids is a JSON object of strings; anything else reads as no ids.
+std::map<std::string, std::string> chat_ids_from_json(const std::string& text) {
+    std::map<std::string, std::string> out;
+    json::Document doc;
+    if (text.empty() || !json::parse_untrusted(text, doc) || !doc.IsObject()) return out;
+    for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it)
+        if (it->value.IsString())
+            out[std::string(it->name.GetString(), it->name.GetStringLength())] =
+                std::string(it->value.GetString(), it->value.GetStringLength());
+    return out;
+}
+
+std::string chat_ids_json(const std::map<std::string, std::string>& ids) {
+    json::Writer w;
+    w.start_object();
+    for (const auto& [platform, id] : ids) w.kv(platform, id);
+    w.end_object();
+    return w.take();
+}
+
 constexpr const char* kUserCols =
-    "id, username, display_name, email, disabled, created_at, updated_at, version, locale";
+    "id, username, display_name, email, disabled, created_at, updated_at, version, locale, "
+    "chat_ids";
 
 domain::User read_user(Stmt& s) {
     domain::User u;
@@ -20,6 +43,7 @@ domain::User read_user(Stmt& s) {
     u.updated_at = s.int64(6);
     u.version = s.int64(7);
     u.locale = s.text(8);
+    u.chat_ids = chat_ids_from_json(s.text(9));
     return u;
 }
 
@@ -69,7 +93,8 @@ Result<int64_t> insert_user(Connection& c, const domain::User& u,
                             const std::string& password_hash) {
     auto s = c.prepare(
         "INSERT INTO users (username, display_name, email, password_hash, disabled, created_at, "
-        "updated_at, locale) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7) ON CONFLICT DO NOTHING "
+        "updated_at, locale, chat_ids) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8) "
+        "ON CONFLICT DO NOTHING "
         "RETURNING id");
     s.bind(1, u.username)
         .bind(2, u.display_name)
@@ -77,7 +102,8 @@ Result<int64_t> insert_user(Connection& c, const domain::User& u,
         .bind(4, password_hash)
         .bind(5, u.disabled)
         .bind(6, u.created_at)
-        .bind(7, u.locale);
+        .bind(7, u.locale)
+        .bind(8, chat_ids_json(u.chat_ids));
     if (auto id = returned_id(std::move(s))) return *id;
     return Error::Conflict("the username \"" + u.username + "\" is already taken")
         .with(codes::user_username_taken, {{"username", u.username}});
@@ -102,13 +128,14 @@ Result<void> set_user_roles(Connection& c, int64_t user_id, const std::vector<st
 void update_user(Connection& c, const domain::User& u, TimeMs now) {
     auto s = c.prepare(
         "UPDATE users SET display_name = ?2, email = ?3, disabled = ?4, updated_at = ?5, "
-        "locale = ?6, version = version + 1 WHERE id = ?1");
+        "locale = ?6, chat_ids = ?7, version = version + 1 WHERE id = ?1");
     s.bind(1, u.id)
         .bind(2, u.display_name)
         .bind(3, u.email)
         .bind(4, u.disabled)
         .bind(5, now)
         .bind(6, u.locale)
+        .bind(7, chat_ids_json(u.chat_ids))
         .exec();
 }
 

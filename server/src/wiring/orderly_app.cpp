@@ -135,14 +135,17 @@ void OrderlyApp::connect_notifications() {
     n.backoff.base_ms = opts_.notify_backoff_base_ms;
     n.backoff.cap_ms = opts_.notify_backoff_cap_ms;
     n.lease_ms = opts_.notify_lease_ms;
+    n.chat_rate_limit_wait_ms = opts_.notify_chat_rate_limit_wait_ms;
     n.workers = opts_.notify_workers;
     notifier_ = std::make_unique<Notifier>(*db_, clock_, n);
     app::NotifierLink link;
     link.wake = [notifier = notifier_.get()] { notifier->wake(); };
+    app_->chat_channels.connect(link.wake);
     link.email_problem = notifier_->email_problem();
     link.test_wait = std::chrono::milliseconds(std::min<int64_t>(n.smtp_timeout_ms + 2000, 20000));
     app_->notifications.connect(std::move(link), opts_.app.base_url, app_->secret_key);
     http::register_notification_routes(*app_, *server_);
+    http::register_chat_channel_routes(*app_, *server_);
 }
 
 // Executions: the engine that runs approved tasks, and the use cases and routes that use it.

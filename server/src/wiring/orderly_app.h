@@ -39,6 +39,8 @@ struct AppOptions {
     int64_t notify_poll_ms = 1000;
     int64_t notify_backoff_base_ms = 1000;
     int64_t notify_backoff_cap_ms = 30'000;
+    // How long a chat message waits after its platform limited the rate (tests use less).
+    int64_t notify_chat_rate_limit_wait_ms = 60'000;
     // How soon another process takes over the notifications of one that died
     // (ORDERLY_NOTIFY_LEASE_S; see NotifierOptions::lease_ms).
     int64_t notify_lease_ms = 30'000;

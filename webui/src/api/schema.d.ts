@@ -797,6 +797,98 @@ export interface paths {
         patch: operations["updateWebhook"];
         trace?: never;
     };
+    "/api/v1/chat-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List chat channels
+         * @description Chat channels ordered by id. Signing secrets are never shown (`has_secret`).
+         */
+        get: operations["listChatChannels"];
+        put?: never;
+        /**
+         * Create a chat channel
+         * @description Adds a group robot or incoming webhook. The URL must be `http` or `https` (`422`
+         *     otherwise); a name already used is answered `409`. The `secret` (DingTalk's and
+         *     Feishu's signing secret) is stored encrypted and never shown again.
+         */
+        post: operations["createChatChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat-channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a chat channel
+         * @description One chat channel (without its secret). The `ETag` header carries its `version`.
+         */
+        get: operations["getChatChannel"];
+        /**
+         * Replace a chat channel
+         * @description Replaces the name, kind and URL. The secret changes only when `secret` is given (`""`
+         *     removes it). Messages already queued are sent with the channel as it is when they go
+         *     out. A stale `If-Match` is answered `409`.
+         */
+        put: operations["updateChatChannel"];
+        post?: never;
+        /**
+         * Delete a chat channel
+         * @description Deletes the channel. Its messages stay listed; those still queued are `skipped`, and
+         *     workflows that still name it get a `skipped` row (`chat_channel.gone`) per event.
+         */
+        delete: operations["deleteChatChannel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat-channels/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test message
+         * @description Queues one test message (event `test`) to the channel through the outbox and answers
+         *     its delivery at once; follow it with `GET /api/v1/notifications/{id}` (`sent`, or
+         *     `pending` / `failed` with the platform's answer in `last_error`, e.g. a rejected
+         *     signature).
+         */
+        post: operations["testChatChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workflows": {
         parameters: {
             query?: never;
@@ -2189,7 +2281,7 @@ export interface components {
          *     field. The web UI translates `problem.<code>` (webui/src/i18n/codes/).
          * @enum {string}
          */
-        ProblemCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unprocessable" | "too_many_requests" | "unavailable" | "internal" | "request.invalid" | "request.body_empty" | "request.body_too_deep" | "request.body_not_json" | "request.body_too_large" | "request.path_invalid" | "request.query_invalid" | "request.no_route" | "request.id_invalid" | "request.idempotency_key_reused" | "request.version_conflict" | "server.draining" | "server.busy" | "http.bad_line_ending" | "http.bad_request_line" | "http.chunk_invalid" | "http.content_length_conflict" | "http.content_length_invalid" | "http.header_invalid" | "http.headers_too_large" | "http.host_missing" | "http.host_repeated" | "http.method_not_implemented" | "http.payload_too_large" | "http.request_timeout" | "http.transfer_encoding_unsupported" | "http.version_not_supported" | "database.busy" | "database.unusable" | "database.unavailable" | "static.not_found" | "static.ui_not_built" | "auth.required" | "auth.bad_header" | "auth.token_invalid" | "auth.invalid_credentials" | "auth.throttled" | "auth.current_password_required" | "auth.current_password_wrong" | "permission.denied" | "permission.unknown" | "permission.not_held" | "field.invalid" | "field.type" | "field.enum" | "field.empty" | "field.min_length" | "field.max_length" | "field.pattern" | "field.datetime" | "field.datetime_range" | "field.date" | "field.minimum" | "field.maximum" | "field.greater_than" | "field.less_than" | "field.min_items" | "field.max_items" | "field.duplicate" | "field.required" | "field.min_properties" | "field.max_properties" | "field.unknown" | "field.integer" | "field.number" | "field.string" | "field.boolean" | "field.object" | "field.string_list" | "field.not_option" | "field.nul_character" | "field.cursor" | "field.if_match" | "field.version_mismatch" | "field.not_in_step" | "field.user" | "user.not_found" | "user.unknown" | "user.disabled" | "user.username_taken" | "user.cannot_disable_self" | "user.cannot_delete_self" | "user.last_admin" | "role.not_found" | "role.unknown" | "role.key_exists" | "role.builtin" | "business.not_found" | "business.unknown" | "business.key_exists" | "business.required" | "token.not_found" | "environment.not_found" | "environment.unknown" | "environment.key_exists" | "environment.in_use" | "environment.has_config" | "environment.has_freezes" | "purpose.not_found" | "purpose.unknown" | "purpose.key_exists" | "purpose.in_use" | "catalog.not_found" | "catalog.unknown" | "catalog.not_empty" | "catalog.cycle" | "service.not_found" | "service.unknown" | "service.submit_denied" | "service.needs_template" | "service.no_template" | "template.not_found" | "template.unknown" | "template.name_exists" | "template.in_use" | "template.inactive" | "template.submit_denied" | "template.workflow_mismatch" | "template.not_runnable_on_submit" | "variable.not_found" | "variable.unknown" | "variable.name_exists" | "variable.name_invalid" | "variable.in_use" | "variable.script_fed" | "variable.not_script_fed" | "variable.command_required" | "variable.refresh_denied" | "variable.options_unavailable" | "variable.script_failed" | "variable.not_an_option" | "variable.not_in_template" | "variable.no_value" | "variable.listed_twice" | "variable.internal_conflict" | "variable.registered_conflict" | "variable.single_value" | "variable.repeated_value" | "variable.no_options" | "variable.script_timed_out" | "variable.script_output_too_large" | "variable.script_exit_code" | "variable.script_not_json" | "variable.script_not_array" | "variable.script_bad_list" | "option.too_many" | "option.value_empty" | "option.value_too_long" | "option.label_too_long" | "option.repeated" | "command.invalid" | "command.placeholder_in_options_script" | "config.key_not_found" | "config.key_not_set" | "config.revision_not_found" | "config.revision_is_delete" | "workflow.not_found" | "workflow.unknown" | "workflow.version_not_found" | "workflow.version_unknown" | "workflow.invalid" | "workflow.node_key_missing" | "workflow.node_key_duplicate" | "workflow.rule_at_least" | "workflow.field_key_missing" | "workflow.field_key_duplicate" | "workflow.field_options_missing" | "workflow.notify_policy" | "workflow.repeat_minutes_missing" | "workflow.submit_node_duplicate" | "workflow.submit_node_missing" | "workflow.end_node_missing" | "workflow.operator_user_unknown" | "workflow.operator_role_unknown" | "workflow.business_roles_unused" | "workflow.operators_missing" | "workflow.fields_not_allowed" | "workflow.field_unknown" | "workflow.node_unknown" | "workflow.end_node_exit" | "workflow.submit_node_entry" | "workflow.self_transition" | "workflow.condition_list" | "workflow.condition_compare" | "workflow.condition_single" | "workflow.node_unreachable" | "workflow.end_unreachable" | "workflow.node_has_nobody" | "workflow.no_transition" | "ticket.not_found" | "ticket.closed" | "ticket.not_submitter" | "ticket.task_running" | "ticket.not_waiting" | "ticket.self_approval" | "ticket.already_decided" | "ticket.not_operator" | "ticket.action_not_applicable" | "ticket.comment_required" | "ticket.reason_required" | "ticket.execution_failed" | "ticket.not_approved" | "ticket.not_retryable" | "ticket.transfer_to_self" | "ticket.transfer_to_submitter" | "ticket.already_operator" | "ticket.return_node_invalid" | "ticket.node_unknown" | "ticket.not_executing" | "ticket.not_at_execute_node" | "ticket.changed" | "ticket.view_denied" | "ticket.submit_target" | "ticket.workflow_submit_denied" | "ticket.fields_invalid" | "execution.not_found" | "execution.cancel_denied" | "execution.already_ended" | "execution.just_started" | "execution.log_offset" | "execution.engine_unavailable" | "execution.confirmation_required" | "execution.preview_denied" | "freeze.not_found" | "freeze.window_invalid" | "freeze.rrule_invalid" | "freeze.timezone_unknown" | "freeze.conflict" | "freeze.active" | "calendar.range_invalid" | "notification.not_found" | "notification.no_recipient" | "notification.not_retryable" | "notification.user_no_email" | "notification.delivery_failed" | "notification.skipped" | "notification.user_missing" | "notification.no_email_address" | "notification.address_unusable" | "notification.smtp_refused" | "notification.smtp_failed" | "notification.webhook_no_answer" | "notification.webhook_status" | "notification.webhook_secret_lost" | "webhook.not_found" | "webhook.gone" | "webhook.inactive" | "webhook.url_invalid" | "event.unknown" | "email.address_invalid" | "email.not_configured" | "email.smtp_url_invalid" | "email.smtp_from_invalid";
+        ProblemCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unprocessable" | "too_many_requests" | "unavailable" | "internal" | "request.invalid" | "request.body_empty" | "request.body_too_deep" | "request.body_not_json" | "request.body_too_large" | "request.path_invalid" | "request.query_invalid" | "request.no_route" | "request.id_invalid" | "request.idempotency_key_reused" | "request.version_conflict" | "server.draining" | "server.busy" | "http.bad_line_ending" | "http.bad_request_line" | "http.chunk_invalid" | "http.content_length_conflict" | "http.content_length_invalid" | "http.header_invalid" | "http.headers_too_large" | "http.host_missing" | "http.host_repeated" | "http.method_not_implemented" | "http.payload_too_large" | "http.request_timeout" | "http.transfer_encoding_unsupported" | "http.version_not_supported" | "database.busy" | "database.unusable" | "database.unavailable" | "static.not_found" | "static.ui_not_built" | "auth.required" | "auth.bad_header" | "auth.token_invalid" | "auth.invalid_credentials" | "auth.throttled" | "auth.current_password_required" | "auth.current_password_wrong" | "permission.denied" | "permission.unknown" | "permission.not_held" | "field.invalid" | "field.type" | "field.enum" | "field.empty" | "field.min_length" | "field.max_length" | "field.pattern" | "field.datetime" | "field.datetime_range" | "field.date" | "field.minimum" | "field.maximum" | "field.greater_than" | "field.less_than" | "field.min_items" | "field.max_items" | "field.duplicate" | "field.required" | "field.min_properties" | "field.max_properties" | "field.unknown" | "field.integer" | "field.number" | "field.string" | "field.boolean" | "field.object" | "field.string_list" | "field.not_option" | "field.nul_character" | "field.cursor" | "field.if_match" | "field.version_mismatch" | "field.not_in_step" | "field.user" | "user.not_found" | "user.unknown" | "user.disabled" | "user.username_taken" | "user.cannot_disable_self" | "user.cannot_delete_self" | "user.last_admin" | "role.not_found" | "role.unknown" | "role.key_exists" | "role.builtin" | "business.not_found" | "business.unknown" | "business.key_exists" | "business.required" | "token.not_found" | "environment.not_found" | "environment.unknown" | "environment.key_exists" | "environment.in_use" | "environment.has_config" | "environment.has_freezes" | "purpose.not_found" | "purpose.unknown" | "purpose.key_exists" | "purpose.in_use" | "catalog.not_found" | "catalog.unknown" | "catalog.not_empty" | "catalog.cycle" | "service.not_found" | "service.unknown" | "service.submit_denied" | "service.needs_template" | "service.no_template" | "template.not_found" | "template.unknown" | "template.name_exists" | "template.in_use" | "template.inactive" | "template.submit_denied" | "template.workflow_mismatch" | "template.not_runnable_on_submit" | "variable.not_found" | "variable.unknown" | "variable.name_exists" | "variable.name_invalid" | "variable.in_use" | "variable.script_fed" | "variable.not_script_fed" | "variable.command_required" | "variable.refresh_denied" | "variable.options_unavailable" | "variable.script_failed" | "variable.not_an_option" | "variable.not_in_template" | "variable.no_value" | "variable.listed_twice" | "variable.internal_conflict" | "variable.registered_conflict" | "variable.single_value" | "variable.repeated_value" | "variable.no_options" | "variable.script_timed_out" | "variable.script_output_too_large" | "variable.script_exit_code" | "variable.script_not_json" | "variable.script_not_array" | "variable.script_bad_list" | "option.too_many" | "option.value_empty" | "option.value_too_long" | "option.label_too_long" | "option.repeated" | "command.invalid" | "command.placeholder_in_options_script" | "config.key_not_found" | "config.key_not_set" | "config.revision_not_found" | "config.revision_is_delete" | "workflow.not_found" | "workflow.unknown" | "workflow.version_not_found" | "workflow.version_unknown" | "workflow.invalid" | "workflow.node_key_missing" | "workflow.node_key_duplicate" | "workflow.rule_at_least" | "workflow.field_key_missing" | "workflow.field_key_duplicate" | "workflow.field_options_missing" | "workflow.notify_policy" | "workflow.repeat_minutes_missing" | "workflow.submit_node_duplicate" | "workflow.submit_node_missing" | "workflow.end_node_missing" | "workflow.operator_user_unknown" | "workflow.operator_role_unknown" | "workflow.business_roles_unused" | "workflow.operators_missing" | "workflow.fields_not_allowed" | "workflow.field_unknown" | "workflow.node_unknown" | "workflow.end_node_exit" | "workflow.submit_node_entry" | "workflow.self_transition" | "workflow.condition_list" | "workflow.condition_compare" | "workflow.condition_single" | "workflow.node_unreachable" | "workflow.end_unreachable" | "workflow.node_has_nobody" | "workflow.no_transition" | "ticket.not_found" | "ticket.closed" | "ticket.not_submitter" | "ticket.task_running" | "ticket.not_waiting" | "ticket.self_approval" | "ticket.already_decided" | "ticket.not_operator" | "ticket.action_not_applicable" | "ticket.comment_required" | "ticket.reason_required" | "ticket.execution_failed" | "ticket.not_approved" | "ticket.not_retryable" | "ticket.transfer_to_self" | "ticket.transfer_to_submitter" | "ticket.already_operator" | "ticket.return_node_invalid" | "ticket.node_unknown" | "ticket.not_executing" | "ticket.not_at_execute_node" | "ticket.changed" | "ticket.view_denied" | "ticket.submit_target" | "ticket.workflow_submit_denied" | "ticket.fields_invalid" | "execution.not_found" | "execution.cancel_denied" | "execution.already_ended" | "execution.just_started" | "execution.log_offset" | "execution.engine_unavailable" | "execution.confirmation_required" | "execution.preview_denied" | "freeze.not_found" | "freeze.window_invalid" | "freeze.rrule_invalid" | "freeze.timezone_unknown" | "freeze.conflict" | "freeze.active" | "calendar.range_invalid" | "notification.not_found" | "notification.no_recipient" | "notification.not_retryable" | "notification.user_no_email" | "notification.delivery_failed" | "notification.skipped" | "notification.user_missing" | "notification.no_email_address" | "notification.address_unusable" | "notification.smtp_refused" | "notification.smtp_failed" | "notification.webhook_no_answer" | "notification.webhook_status" | "notification.webhook_secret_lost" | "webhook.not_found" | "webhook.gone" | "webhook.inactive" | "webhook.url_invalid" | "event.unknown" | "email.address_invalid" | "email.not_configured" | "email.smtp_url_invalid" | "email.smtp_from_invalid" | "notification.chat_refused" | "notification.chat_rate_limited" | "notification.chat_secret_lost" | "chat_channel.not_found" | "chat_channel.gone" | "chat_channel.name_taken" | "workflow.notify_channel";
         /** @description The values the problem's message names, by name (strings or integers), e.g. `{"key": "PROD"}`, `{"max": 128}`. */
         ProblemParams: {
             [key: string]: unknown;
@@ -2199,7 +2291,7 @@ export interface components {
          *     action (`ticket.return` for return). The web UI translates `audit.<action>`.
          * @enum {string}
          */
-        AuditAction: "auth.login" | "auth.logout" | "user.create" | "user.update" | "user.delete" | "user.update_self" | "role.create" | "role.update" | "role.delete" | "business.create" | "business.update" | "business.delete" | "token.create" | "token.revoke" | "environment.create" | "environment.update" | "environment.delete" | "purpose.create" | "purpose.update" | "purpose.delete" | "template.create" | "template.update" | "template.delete" | "variable.create" | "variable.update" | "variable.delete" | "variable.options" | "config.set" | "config.delete" | "config.rollback" | "catalog.create" | "catalog.update" | "catalog.delete" | "service.create" | "service.update" | "service.delete" | "workflow.create" | "workflow.update" | "workflow.deploy" | "ticket.create" | "ticket.approve" | "ticket.reject" | "ticket.fill" | "ticket.evaluate" | "ticket.execute" | "ticket.retry" | "ticket.withdraw" | "ticket.transfer" | "ticket.comment" | "ticket.return" | "ticket.execution_finished" | "execution.cancel" | "notification.retry" | "notification.test" | "webhook.create" | "webhook.update" | "webhook.delete" | "freeze.create" | "freeze.update" | "freeze.delete";
+        AuditAction: "auth.login" | "auth.logout" | "user.create" | "user.update" | "user.delete" | "user.update_self" | "role.create" | "role.update" | "role.delete" | "business.create" | "business.update" | "business.delete" | "token.create" | "token.revoke" | "environment.create" | "environment.update" | "environment.delete" | "purpose.create" | "purpose.update" | "purpose.delete" | "template.create" | "template.update" | "template.delete" | "variable.create" | "variable.update" | "variable.delete" | "variable.options" | "config.set" | "config.delete" | "config.rollback" | "catalog.create" | "catalog.update" | "catalog.delete" | "service.create" | "service.update" | "service.delete" | "workflow.create" | "workflow.update" | "workflow.deploy" | "ticket.create" | "ticket.approve" | "ticket.reject" | "ticket.fill" | "ticket.evaluate" | "ticket.execute" | "ticket.retry" | "ticket.withdraw" | "ticket.transfer" | "ticket.comment" | "ticket.return" | "ticket.execution_finished" | "execution.cancel" | "notification.retry" | "notification.test" | "webhook.create" | "webhook.update" | "webhook.delete" | "freeze.create" | "freeze.update" | "freeze.delete" | "chat_channel.create" | "chat_channel.update" | "chat_channel.delete" | "chat_channel.test";
         /**
          * @description How an execution ended, with `result_params`: `exited` {code}, `killed` {signal},
          *     `timed_out` {timeout_s}, `cancelled` {by}, `cancelled_before_start` {by}, `shutdown` (the
@@ -2328,6 +2420,7 @@ export interface components {
              */
             current_password?: string;
             locale?: components["schemas"]["UserLocale"];
+            chat_ids?: components["schemas"]["ChatIds"];
         };
         /**
          * @description A personal API token, without its secret.
@@ -2412,6 +2505,22 @@ export interface components {
          */
         UserLocale: "zh-CN" | "en";
         /**
+         * @description The user's ids on chat platforms, so that chat messages about their turn @-mention them:
+         *     WeCom userid, DingTalk mobile number or userid, Feishu open_id, Slack member id. A
+         *     platform left out (or `""`) is not mentioned. On an update the object replaces the
+         *     stored one.
+         * @example {
+         *       "dingtalk": "13800000000",
+         *       "wecom": "zhangsan"
+         *     }
+         */
+        ChatIds: {
+            wecom?: string;
+            dingtalk?: string;
+            feishu?: string;
+            slack?: string;
+        };
+        /**
          * @description A user account.
          * @example {
          *       "id": 7,
@@ -2442,6 +2551,7 @@ export interface components {
             /** @description A disabled user cannot sign in and their tokens do not work. */
             disabled: boolean;
             locale: components["schemas"]["UserLocale"];
+            chat_ids: components["schemas"]["ChatIds"];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -2518,6 +2628,7 @@ export interface components {
              */
             roles?: string[];
             locale?: components["schemas"]["UserLocale"];
+            chat_ids?: components["schemas"]["ChatIds"];
         };
         /**
          * @description All fields are optional (so there is no `required` list); send only what changes.
@@ -2546,6 +2657,7 @@ export interface components {
             /** @description `true` blocks sign-in and all of the user's tokens; `false` re-enables the account. */
             disabled?: boolean;
             locale?: components["schemas"]["UserLocale"];
+            chat_ids?: components["schemas"]["ChatIds"];
         };
         /**
          * @description A named set of permissions.
@@ -3092,7 +3204,7 @@ export interface components {
          */
         NotificationEvent: "node.waiting" | "node.reminder" | "ticket.approved" | "ticket.rejected" | "ticket.withdrawn" | "ticket.transferred" | "execution.finished";
         /**
-         * @description One email or webhook delivery.
+         * @description One email, webhook delivery or chat message.
          * @example {
          *       "id": 812,
          *       "event": "node.waiting",
@@ -3123,8 +3235,11 @@ export interface components {
             /** @description A `NotificationEvent`, or `test` for a test email. */
             event: string;
             /** @enum {string} */
-            channel: "email" | "webhook";
-            /** @description The email address or the webhook URL; empty for an email skipped because the user has no address. */
+            channel: "email" | "webhook" | "chat";
+            /**
+             * @description The email address, the webhook URL, or `<platform>:<chat channel name>` for a chat
+             *     message; empty for an email skipped because the user has no address.
+             */
             recipient: string;
             /**
              * Format: int64
@@ -3136,6 +3251,11 @@ export interface components {
              * @description The subscription a webhook delivery is for (`null` once it was deleted).
              */
             webhook_id: number | null;
+            /**
+             * Format: int64
+             * @description The chat channel a chat message is for (`null` once it was deleted).
+             */
+            chat_channel_id: number | null;
             /** Format: int64 */
             ticket_id: number | null;
             /** @description Stable id of this notification, the same on every attempt; the email's `Message-ID` local part and the webhook's `X-Orderly-Delivery`. */
@@ -3161,6 +3281,10 @@ export interface components {
              *     `email.not_configured`, `email.smtp_url_invalid` {reason}, `email.smtp_from_invalid`.
              *     Webhook: `notification.webhook_status` {status}, `notification.webhook_no_answer`
              *     {origin}, `webhook.url_invalid` {reason}, `notification.webhook_secret_lost`.
+             *     Chat: the webhook codes, `notification.chat_refused` {platform, code, message} (the
+             *     platform answered 200 with an error code, e.g. a rejected signature),
+             *     `notification.chat_rate_limited` {platform} (waiting, not counted as an attempt),
+             *     `notification.chat_secret_lost`.
              *     `notification.delivery_failed` for errors recorded before codes.
              */
             last_error_code: (string & components["schemas"]["ProblemCode"]) | null;
@@ -3234,6 +3358,64 @@ export interface components {
             updated_at: string;
             /** @description Changes on every update; send it back in `If-Match` (see `ETag`). */
             version: number;
+        };
+        /**
+         * @description A chat platform's group robot or incoming webhook.
+         * @example {
+         *       "id": 3,
+         *       "name": "运维群",
+         *       "kind": "dingtalk",
+         *       "url": "https://oapi.dingtalk.com/robot/send?access_token=0123abcd",
+         *       "has_secret": true,
+         *       "created_at": "2026-12-01T08:00:00Z",
+         *       "updated_at": "2026-12-01T08:00:00Z",
+         *       "version": 1
+         *     }
+         */
+        ChatChannel: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            kind: components["schemas"]["ChatKind"];
+            url: string;
+            /** @description Whether messages are signed (the secret itself is never returned). */
+            has_secret: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /**
+         * @description `wecom` (WeCom group robot), `dingtalk` (DingTalk custom robot), `feishu` (Feishu custom
+         *     bot), `slack` (Slack incoming webhook).
+         * @enum {string}
+         */
+        ChatKind: "wecom" | "dingtalk" | "feishu" | "slack";
+        ChatChannelList: {
+            items: components["schemas"]["ChatChannel"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "name": "运维群",
+         *       "kind": "wecom",
+         *       "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=0123abcd"
+         *     }
+         */
+        ChatChannelInput: {
+            name: string;
+            kind: components["schemas"]["ChatKind"];
+            /** @description The robot's webhook URL, http:// or https://; `422` otherwise. */
+            url: string;
+            /**
+             * Format: password
+             * @description The signing secret (DingTalk `SEC...`, Feishu); used by those two platforms only.
+             *     Left out on an update = unchanged; `""` = none.
+             */
+            secret?: string;
         };
         WebhookList: {
             items: components["schemas"]["Webhook"][];
@@ -3488,8 +3670,14 @@ export interface components {
          *     }
          */
         WorkflowNotify: {
-            /** @description Empty = email. */
-            channels?: ("email" | "webhook")[];
+            /**
+             * @description `email`, and `chat:<chat channel id>` for each chat channel that hears about the
+             *     workflow's tickets (one message per event to each, @-mentioning the recipients who
+             *     have an id on its platform, see `User.chat_ids`). Webhook subscriptions receive their
+             *     events whatever this says (`webhook` is accepted and changes nothing). Empty or left
+             *     out = email only.
+             */
+            channels?: string[];
             /**
              * @description `once` when a node starts waiting; `repeat` also every `repeat_minutes` until it is handled.
              * @default once
@@ -3533,6 +3721,13 @@ export interface components {
             fields?: components["schemas"]["WorkflowField"][];
             /** @description Keys of fields of earlier nodes to show, read-only, at this node. */
             readonly_fields?: string[];
+            /**
+             * @description Channels for what happens at this node (it waits, is acted on, is reminded),
+             *     instead of the workflow's `notify.channels`; left out = the workflow's.
+             */
+            notify?: {
+                channels?: string[];
+            };
         };
         /**
          * @description Approval nodes: how many operators must approve: `"any"` (default, also for `null`),
@@ -6911,8 +7106,8 @@ export interface operations {
             query?: {
                 /** @description Only notifications in this state. */
                 status?: "pending" | "sending" | "sent" | "failed" | "skipped";
-                /** @description Only emails or only webhook deliveries. */
-                channel?: "email" | "webhook";
+                /** @description Only emails, only webhook deliveries or only chat messages. */
+                channel?: "email" | "webhook" | "chat";
                 /** @description Only notifications of this event, e.g. `node.waiting`. */
                 event?: string;
                 /** @description Only notifications about this ticket. */
@@ -7225,6 +7420,225 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+        };
+    };
+    listChatChannels: {
+        parameters: {
+            query?: {
+                /** @description Maximum number of items on the page. Outside 1–500 is answered `400`. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. Omit for the first page. An invalid cursor is answered `400`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of chat channels. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatChannelList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    createChatChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "运维群",
+                 *       "kind": "dingtalk",
+                 *       "url": "https://oapi.dingtalk.com/robot/send?access_token=0123abcd",
+                 *       "secret": "SEC0123456789abcdef"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChatChannelInput"];
+            };
+        };
+        responses: {
+            /** @description The chat channel. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatChannel"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    getChatChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The chat channel. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatChannel"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateChatChannel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "运维群",
+                 *       "kind": "feishu",
+                 *       "url": "https://open.feishu.cn/open-apis/bot/v2/hook/0123abcd"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChatChannelInput"];
+            };
+        };
+        responses: {
+            /** @description The chat channel as replaced. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatChannel"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    deleteChatChannel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The chat channel was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    testChatChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queued test message. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     listWorkflows: {

@@ -270,6 +270,13 @@ export default {
     'email.not_configured': 'Email is not configured on the server (set ORDERLY_SMTP_URL).',
     'email.smtp_url_invalid': 'ORDERLY_SMTP_URL is not valid: {reason}',
     'email.smtp_from_invalid': 'ORDERLY_SMTP_FROM is not a valid sender address.',
+    'notification.chat_refused': '{platform} refused the message: error {code}: {message}',
+    'notification.chat_rate_limited': '{platform} is limiting the rate of messages; the message is retried later.',
+    'notification.chat_secret_lost': 'The chat channel\'s signing secret cannot be decrypted (was the server\'s secret key replaced?); set it again on the channel and retry.',
+    'chat_channel.not_found': 'No chat channel with id {id}.',
+    'chat_channel.gone': 'The chat channel no longer exists.',
+    'chat_channel.name_taken': 'A chat channel named "{name}" already exists.',
+    'workflow.notify_channel': 'unknown channel "{channel}": use "email", "webhook" or "chat:<channel id>"',
   },
   // AuditAction
   audit: {
@@ -333,6 +340,10 @@ export default {
     'freeze.create': 'Created freeze window',
     'freeze.update': 'Updated freeze window',
     'freeze.delete': 'Deleted freeze window',
+    'chat_channel.create': 'Created chat channel',
+    'chat_channel.update': 'Updated chat channel',
+    'chat_channel.delete': 'Deleted chat channel',
+    'chat_channel.test': 'Sent a test chat message',
   },
   // NotificationEvent, and `test` for a test email
   event: {

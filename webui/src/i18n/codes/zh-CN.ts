@@ -270,6 +270,13 @@ export default {
     'email.not_configured': '服务器未配置邮件发送（请设置 ORDERLY_SMTP_URL）。',
     'email.smtp_url_invalid': 'ORDERLY_SMTP_URL 无效：{reason}',
     'email.smtp_from_invalid': 'ORDERLY_SMTP_FROM 不是有效的发件人地址。',
+    'notification.chat_refused': '{platform} 拒绝了该消息：错误 {code}：{message}',
+    'notification.chat_rate_limited': '{platform} 正在限制消息频率；消息稍后重试。',
+    'notification.chat_secret_lost': '无法解密该聊天频道的签名密钥（服务器密钥是否被更换过？）；请在频道上重新设置后重试。',
+    'chat_channel.not_found': '没有 ID 为 {id} 的聊天频道。',
+    'chat_channel.gone': '聊天频道已不存在。',
+    'chat_channel.name_taken': '已存在名为“{name}”的聊天频道。',
+    'workflow.notify_channel': '未知渠道“{channel}”：请使用 "email"、"webhook" 或 "chat:<频道 ID>"',
   },
   // AuditAction
   audit: {
@@ -333,6 +340,10 @@ export default {
     'freeze.create': '创建冻结窗口',
     'freeze.update': '更新冻结窗口',
     'freeze.delete': '删除冻结窗口',
+    'chat_channel.create': '创建聊天频道',
+    'chat_channel.update': '修改聊天频道',
+    'chat_channel.delete': '删除聊天频道',
+    'chat_channel.test': '发送测试聊天消息',
   },
   // NotificationEvent, and `test` for a test email
   event: {
