@@ -49,6 +49,7 @@ void register_config_routes(App& app, Server& s);
 void register_variable_routes(App& app, Server& s);
 void register_execution_routes(App& app, Server& s);     // uses app.executions
 void register_notification_routes(App& app, Server& s);  // uses app.notifications
+void register_action_link_routes(App& app, Server& s);
 
 // The authenticator the server uses for every non-public route.
 Authenticator make_authenticator(App& app);
