@@ -34,7 +34,8 @@ const char* kUsage =
     "  ORDERLY_EXECUTION_KILL_GRACE_S (5), ORDERLY_EXECUTION_HEARTBEAT_S (5),\n"
     "  ORDERLY_EXECUTION_LEASE_S (30)\n"
     "  notifications: ORDERLY_NOTIFY_WORKERS (1: sends at once), ORDERLY_NOTIFY_LEASE_S (30: a\n"
-    "  server that died leaves the notifications it held to the others this long after)\n";
+    "  server that died leaves the notifications it held to the others this long after)\n"
+    "  approval links in notifications: ORDERLY_ACTION_LINK_TTL (72h; seconds, or 30m, 72h, 3d)\n";
 
 std::string env_or(const char* name, std::string def) {
     const char* v = std::getenv(name);
@@ -174,6 +175,10 @@ int serve(int argc, char** argv) {
             "ORDERLY_EXECUTION_LEASE_S (at least twice the heartbeat), ORDERLY_NOTIFY_WORKERS "
             "(1-64) and ORDERLY_NOTIFY_LEASE_S (1-3600) take numbers");
     }
+    if (auto ttl = orderly::parse_duration_ms(env_or("ORDERLY_ACTION_LINK_TTL", "72h")))
+        o.action_link_ttl_ms = *ttl;
+    else
+        usage_error("ORDERLY_ACTION_LINK_TTL takes a duration: seconds, or e.g. 72h, 30m, 3d");
     o.app.base_url =
         env_or("ORDERLY_BASE_URL", "http://" + o.server.host + ":" + std::to_string(o.server.port));
 

@@ -112,6 +112,35 @@ std::vector<domain::UserNotice> Notifications::notices(const Caller& who, int64_
     });
 }
 
+Notifications::InboxPage Notifications::inbox(const Caller& who, int64_t before_id, int limit,
+                                              bool unread_only) const {
+    if (!who.principal) fail(Error::Unauthorized().with(codes::auth_required));
+    return db_.read([&](storage::Connection& c) {
+        InboxPage page;
+        page.items = storage::list_user_notices(c, who.user_id(), before_id, limit, unread_only);
+        page.unread = storage::count_unread_notices(c, who.user_id());
+        return page;
+    });
+}
+
+int64_t Notifications::unread_count(const Caller& who) const {
+    if (!who.principal) fail(Error::Unauthorized().with(codes::auth_required));
+    return db_.read(
+        [&](storage::Connection& c) { return storage::count_unread_notices(c, who.user_id()); });
+}
+
+int64_t Notifications::mark_read(const Caller& who, const std::vector<int64_t>& ids, bool all) {
+    if (!who.principal) fail(Error::Unauthorized().with(codes::auth_required));
+    if (all == !ids.empty())
+        fail(Error::Unprocessable("give either \"ids\" or \"all\": true")
+                 .with(codes::inbox_read_target));
+    const TimeMs now = clock_.now_ms();
+    return db_.write([&](storage::Connection& c) {
+        storage::mark_notices_read(c, who.user_id(), all ? std::vector<int64_t>{} : ids, now);
+        return storage::count_unread_notices(c, who.user_id());
+    });
+}
+
 std::vector<domain::WebhookSubscription> Notifications::list_webhooks(
     std::optional<int64_t> workflow_id, int64_t after_id, int limit) const {
     return db_.read([&](storage::Connection& c) {

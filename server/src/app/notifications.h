@@ -82,6 +82,18 @@ class Notifications {
     // ---- in-app notices of the caller, newest first (ids below before_id when not 0)
     std::vector<domain::UserNotice> notices(const Caller& who, int64_t before_id, int limit) const;
 
+    // ---- the caller's inbox: the same notices with their read state
+    struct InboxPage {
+        std::vector<domain::UserNotice> items;  // fetched with `limit` (pass one more to page)
+        int64_t unread = 0;                     // of all the caller's notices
+    };
+    // Read in one snapshot, so the count and the page agree.
+    InboxPage inbox(const Caller& who, int64_t before_id, int limit, bool unread_only) const;
+    int64_t unread_count(const Caller& who) const;
+    // Marks the caller's notices of `ids` read (others' ids and unknown ones change nothing), or
+    // every unread one when `all`. Returns how many are unread afterwards.
+    int64_t mark_read(const Caller& who, const std::vector<int64_t>& ids, bool all);
+
     // ---- webhook subscriptions
     std::vector<domain::WebhookSubscription> list_webhooks(std::optional<int64_t> workflow_id,
                                                            int64_t after_id, int limit) const;

@@ -86,8 +86,14 @@ struct Change {
             }
         events.push_back(std::move(ev));
     }
-    void flush(const std::string& link_base) {
-        for (const auto& ev : events) p.outbox.ticket_event(ev, link_base, now);
+    void flush(const std::string& link_base, const TicketEngine::LinkMinter& links) {
+        for (auto& ev : events) {
+            // Links are minted here, once the event's recipients are final.
+            if (ev.node_id && links.mint)
+                for (int64_t uid : ev.recipients)
+                    ev.links.push_back({uid, links.mint(), now + links.ttl_ms});
+            p.outbox.ticket_event(ev, link_base, now);
+        }
         events.clear();
     }
 
@@ -126,6 +132,7 @@ struct Change {
             ops.erase(std::remove(ops.begin(), ops.end(), t.creator_id), ops.end());
         }
         notify("node.waiting", node->name, actor, "", ops);
+        if (node->type == NodeType::approval) events.back().node_id = *activation;
         return {};
     }
 
@@ -192,7 +199,7 @@ Result<int64_t> TicketEngine::create(TicketPorts& p, const NewTicket& nt, TimeMs
     auto r = ch.enter(*next, t.creator);
     if (!r.ok()) return r.error();
     if (t.status != TicketStatus::in_progress) p.tickets.save_status(t, now, false);
-    ch.flush(link_base_);
+    ch.flush(link_base_, links_);
     return t.id;
 }
 
@@ -253,6 +260,9 @@ Result<ActionOutcome> TicketEngine::act(TicketPorts& p, int64_t ticket_id, const
         detail = detail_json("to_user", to);
         out.summary += " to " + to;
         ch.notify("ticket.transferred", node_name.value_or(""), actor, req.text, {*e.add_assignee});
+        // The new approver of an approval node gets a one-click link like the others did.
+        const domain::Node* at = flow.def().find(state.active->node_key);
+        if (at && at->type == NodeType::approval) ch.events.back().node_id = state.active->id;
     }
     std::vector<int64_t> pending_before;
     if (state.active)
@@ -278,6 +288,10 @@ Result<ActionOutcome> TicketEngine::act(TicketPorts& p, int64_t ticket_id, const
         detail = detail_json("to_node", req.to_node);
         out.summary += " back to " + req.to_node;
     }
+    if (!req.via.empty()) {
+        if (!detail) detail = detail_json("via", req.via);
+        out.summary += " (through a one-click link)";
+    }
     if (e.status) t.status = *e.status;
     ch.step(node_key, node_name, action, req.actor_id, req.text,
             e.fields.empty() ? std::nullopt : std::optional(domain::field_values_json(e.fields)),
@@ -291,7 +305,7 @@ Result<ActionOutcome> TicketEngine::act(TicketPorts& p, int64_t ticket_id, const
     if (req.action == Action::withdraw)
         ch.notify("ticket.withdrawn", node_name.value_or(""), actor, req.text, pending_before);
     p.tickets.save_status(t, now, true);
-    ch.flush(link_base_);
+    ch.flush(link_base_, links_);
     out.after = t.status;
     return out;
 }
@@ -334,7 +348,7 @@ void TicketEngine::execution_finished(TicketPorts& p, int64_t ticket_id, int64_t
     p.tickets.save_status(t, now, true);
     ch.notify("execution.finished", node_name.value_or(""), "", succeeded ? "succeeded" : "failed",
               {t.creator_id});
-    ch.flush(link_base_);
+    ch.flush(link_base_, links_);
     domain::AuditEvent ev;
     ev.at = now;
     ev.action = "ticket.execution_finished";
@@ -356,7 +370,7 @@ int TicketEngine::send_due_reminders(TicketPorts& p, TimeMs now) const {
             const TicketFlow flow = domain::ticket_flow(p.versions, *t);
             Change ch{p, *t, flow, now, {}};
             ch.notify("node.reminder", d.node_name, "", "", pending);
-            ch.flush(link_base_);
+            ch.flush(link_base_, links_);
             ++reminded;
         }
         p.tickets.set_remind_at(d.activation_id, now + std::max<int64_t>(d.every_ms, 60'000));

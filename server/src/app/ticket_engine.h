@@ -84,8 +84,18 @@ class TicketEngine {
 
     const std::string& link_base() const { return link_base_; }
 
+    // One-click approval links: when set, every approver an approval node waits for gets a link
+    // minted by `mint` (domain::MintedLink), valid for ttl_ms, in their node.waiting
+    // notification. Set once, before use.
+    struct LinkMinter {
+        std::function<domain::MintedLink()> mint;
+        TimeMs ttl_ms = 72LL * 3600 * 1000;
+    };
+    void enable_action_links(LinkMinter minter) { links_ = std::move(minter); }
+
   private:
     std::string link_base_;
+    LinkMinter links_;
 };
 
 }  // namespace orderly::app

@@ -185,7 +185,8 @@ ExecutionPreview Tickets::execution_preview(const Caller& who, int64_t id) const
         };
         ExecutionPreview out;
         out.retry = has(domain::Action::retry);
-        if (!has(domain::Action::execute) && !out.retry)
+        // Approvers see what they approve; executors what they start.
+        if (!has(domain::Action::execute) && !out.retry && !has(domain::Action::approve))
             fail(Error::Forbidden("you cannot execute this ticket now")
                      .with(codes::execution_preview_denied));
         if (!t.template_snapshot)
@@ -229,6 +230,7 @@ ActResult Tickets::act(const Caller& who, int64_t id, const ActInput& input) con
     const TimeMs now = clock_.now_ms();
     const ActionOutcome out = db_.write([&](storage::Connection& c) {
         storage::lock_ticket(c, id);  // concurrent actions on one ticket take turns
+        if (input.in_transaction) input.in_transaction(c);
         const domain::Ticket loaded = load_visible(c, id, who);
         ActionInput in;
         in.request = input.request;

@@ -23,8 +23,9 @@
 #include "domain/ticket_views.h"
 
 namespace orderly::storage {
+class Connection;
 class Database;
-}
+}  // namespace orderly::storage
 
 namespace orderly::app {
 
@@ -61,6 +62,9 @@ struct ActInput {
     std::optional<int64_t> expected_version;
     std::optional<std::string> to_user;  // transfer: the username
     bool confirmed = false;              // "confirm": executing in a protected environment
+    // Runs first in the action's transaction (e.g. using up a one-click link): what it changes
+    // commits or rolls back with the action; it may fail() to refuse the action.
+    std::function<void(storage::Connection&)> in_transaction;
 };
 struct ActResult {
     // execute and retry: the execution queued and the ticket's status after the action.
@@ -111,8 +115,8 @@ class Tickets {
     // Newest first: up to f.limit + 1 rows (one more tells there is a next page). f.user_id is
     // the caller; check_ticket_view, then the filter as given.
     std::vector<domain::TicketSummary> list(const Caller& who, domain::TicketFilter f) const;
-    // For whoever may execute (or retry) the ticket now: 404 as get, 403 for other readers, 422
-    // without a template, then the execution-time checks of revalidate_snapshot.
+    // For whoever may execute, retry or approve the ticket now: 404 as get, 403 for other readers,
+    // 422 without a template, then the execution-time checks of revalidate_snapshot.
     ExecutionPreview execution_preview(const Caller& who, int64_t id) const;
     // 404 as get, 422 for an unknown to_user, then the engine's checks; execute and retry also
     // 409 freeze.active while a hard freeze holds the environment and 409 in a protected

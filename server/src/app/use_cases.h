@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "app/action_links.h"
 #include "app/audit_log.h"
 #include "app/catalog.h"
 #include "app/chat_channels.h"
@@ -47,6 +48,8 @@ struct UseCases {
 
     // Tickets and workflows
     Tickets ticketing{db, clock, tickets, secret_key, wake_executions};
+    // One-click approval from a notification; OrderlyApp enables minting links in `tickets`.
+    ActionLinks action_links{db, clock, ticketing};
     Workflows workflows{db, clock};
 
     // Accounts, sessions, audit

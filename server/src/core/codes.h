@@ -15,6 +15,7 @@ namespace orderly::codes {
     X(not_found, "not_found")                                                         \
     X(method_not_allowed, "method_not_allowed")                                       \
     X(conflict, "conflict")                                                           \
+    X(gone, "gone")                                                                   \
     X(payload_too_large, "payload_too_large")                                         \
     X(unprocessable, "unprocessable")                                                 \
     X(too_many_requests, "too_many_requests")                                         \
@@ -251,6 +252,13 @@ namespace orderly::codes {
     X(freeze_active, "freeze.active")                                                 \
     X(calendar_range_invalid, "calendar.range_invalid")                               \
     X(notification_not_found, "notification.not_found")                               \
+    X(inbox_read_target, "inbox.read_target")                                         \
+    X(action_link_not_found, "action_link.not_found")                                 \
+    X(action_link_used, "action_link.used")                                           \
+    X(action_link_expired, "action_link.expired")                                     \
+    X(action_link_superseded, "action_link.superseded")                               \
+    X(action_link_sign_in_required, "action_link.sign_in_required")                   \
+    X(action_link_other_user, "action_link.other_user")                               \
     X(notification_no_recipient, "notification.no_recipient")                         \
     X(notification_not_retryable, "notification.not_retryable")                       \
     X(notification_user_no_email, "notification.user_no_email")                       \

@@ -16,6 +16,8 @@ int http_status(ErrorKind kind) {
             return 405;
         case ErrorKind::conflict:
             return 409;
+        case ErrorKind::gone:
+            return 410;
         case ErrorKind::payload_too_large:
             return 413;
         case ErrorKind::unprocessable:
@@ -44,6 +46,8 @@ const char* error_title(ErrorKind kind) {
             return "Method Not Allowed";
         case ErrorKind::conflict:
             return "Conflict";
+        case ErrorKind::gone:
+            return "Gone";
         case ErrorKind::payload_too_large:
             return "Payload Too Large";
         case ErrorKind::unprocessable:
@@ -72,6 +76,8 @@ const char* default_code(ErrorKind kind) {
             return "method_not_allowed";
         case ErrorKind::conflict:
             return "conflict";
+        case ErrorKind::gone:
+            return "gone";
         case ErrorKind::payload_too_large:
             return "payload_too_large";
         case ErrorKind::unprocessable:

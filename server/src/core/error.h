@@ -21,6 +21,7 @@ enum class ErrorKind {
     not_found,           // 404
     method_not_allowed,  // 405
     conflict,            // 409: state conflict, stale version, duplicate key
+    gone,                // 410: existed, and will not work again (a used or expired link)
     payload_too_large,   // 413
     unprocessable,       // 422: well-formed but breaks a rule
     too_many_requests,   // 429
@@ -95,6 +96,7 @@ struct Error {
         return {ErrorKind::not_found, std::move(msg), {}, {}};
     }
     static Error Conflict(std::string msg) { return {ErrorKind::conflict, std::move(msg), {}, {}}; }
+    static Error Gone(std::string msg) { return {ErrorKind::gone, std::move(msg), {}, {}}; }
     static Error Unprocessable(std::string msg, std::vector<FieldError> f = {}) {
         return {ErrorKind::unprocessable, std::move(msg), {}, std::move(f)};
     }

@@ -133,4 +133,40 @@ std::optional<TimeMs> parse_rfc3339(std::string_view s) {
     return secs * 1000 + ms;
 }
 
+std::optional<TimeMs> parse_duration_ms(std::string_view s) {
+    int64_t unit_ms = 1000;
+    if (!s.empty()) {
+        switch (s.back()) {
+            case 's':
+                unit_ms = 1000;
+                s.remove_suffix(1);
+                break;
+            case 'm':
+                unit_ms = 60'000;
+                s.remove_suffix(1);
+                break;
+            case 'h':
+                unit_ms = 3'600'000;
+                s.remove_suffix(1);
+                break;
+            case 'd':
+                unit_ms = 86'400'000;
+                s.remove_suffix(1);
+                break;
+            default:
+                break;
+        }
+    }
+    if (s.empty() || s.size() > 12) return std::nullopt;
+    int64_t n = 0;
+    for (char ch : s) {
+        if (ch < '0' || ch > '9') return std::nullopt;
+        n = n * 10 + (ch - '0');
+    }
+    const int64_t ms = n * unit_ms;
+    constexpr int64_t kTenYears = 3650LL * 86'400'000;
+    if (n == 0 || n > kTenYears / unit_ms) return std::nullopt;
+    return ms;
+}
+
 }  // namespace orderly

@@ -30,5 +30,8 @@ using Rfc3339Text = std::array<char, 24>;
 void format_rfc3339(TimeMs t, Rfc3339Text& out);
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]" (also lowercase t/z); nullopt when malformed.
 std::optional<TimeMs> parse_rfc3339(std::string_view s);
+// A duration setting: whole seconds ("259200"), or a number with one unit s, m, h or d ("72h",
+// "30m"). nullopt when malformed, zero or above ten years.
+std::optional<TimeMs> parse_duration_ms(std::string_view s);
 
 }  // namespace orderly

@@ -198,11 +198,14 @@ RenderedEmail render_email(const TicketNotice& n, std::string_view locale) {
     out.subject = "[Orderly] " + nt.subject;
     const std::string& line = nt.headline;
     const std::string& open = nt.open_label;
+    const std::string decide = en ? "Approve or reject in one click (the link works once, for you)"
+                                  : "一键审批（链接仅限您本人使用一次）";
     const std::string_view footer = en ? kFooterEn : kFooterZh;
 
     std::string& t = out.text;
     t += line + "\n\n";
     for (const auto& [label, value] : nt.details) t += label + ": " + value + "\n";
+    if (!n.action_url.empty()) t += "\n" + decide + ":\n" + n.action_url + "\n";
     t += "\n" + open + ":\n" + n.url + "\n\n-- \n" + std::string(footer) + "\n";
 
     std::string& h = out.html;
@@ -216,6 +219,9 @@ RenderedEmail render_email(const TicketNotice& n, std::string_view locale) {
         h += "<tr><th align=\"left\">" + html_escape(label) + "</th><td>" + html_escape(value) +
              "</td></tr>\n";
     h += "</table>\n";
+    if (!n.action_url.empty())
+        h += "<p><a href=\"" + html_escape(n.action_url) + "\"><strong>" + html_escape(decide) +
+             "</strong></a></p>\n";
     h += "<p><a href=\"" + html_escape(n.url) + "\">" + html_escape(open) + "</a><br>" +
          html_escape(n.url) + "</p>\n";
     h += "<p style=\"color:#888;font-size:smaller\">" + html_escape(footer) +

@@ -32,6 +32,9 @@ struct TicketNotice {
     std::string reason;     // rejection reason, comment, execution result
     TimeMs at = 0;
     std::string url;  // deep link to the ticket, see ticket_url()
+    // The recipient's one-click approval link (domain/action_link.h), for a node waiting for
+    // them; empty otherwise. Personal: set per recipient, never in a group message.
+    std::string action_url;
 };
 
 // "<base_url>/tickets/<id>", without a doubled slash.
@@ -161,6 +164,7 @@ struct UserNotice {
     std::string actor;   // username, empty for the system
     std::string reason;  // e.g. the rejection reason
     TimeMs created_at = 0;
+    std::optional<TimeMs> read_at;  // when its user marked it read; nullopt = unread
 };
 
 }  // namespace orderly::domain

@@ -2,7 +2,7 @@
 
 namespace orderly::domain {
 
-void write_notification_json(json::Writer& w, const Notification& n) {
+void write_notification_json(json::Writer& w, const Notification& n, bool with_content) {
     w.start_object()
         .kv("id", n.id)
         .kv("event", n.event)
@@ -26,12 +26,14 @@ void write_notification_json(json::Writer& w, const Notification& n) {
     w.key("created_at").time(n.created_at);
     w.key("updated_at").time(n.updated_at);
     w.key("sent_at").opt_time(n.sent_at);
+    if (with_content)
+        w.kv("body_text", n.body_text).kv("body_html", n.body_html).kv("payload", n.payload);
     w.end_object();
 }
 
-std::string notification_json(const Notification& n) {
+std::string notification_json(const Notification& n, bool with_content) {
     json::Writer w;
-    write_notification_json(w, n);
+    write_notification_json(w, n, with_content);
     return w.take();
 }
 

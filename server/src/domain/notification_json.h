@@ -10,8 +10,10 @@
 
 namespace orderly::domain {
 
-void write_notification_json(json::Writer& w, const Notification& n);
-std::string notification_json(const Notification& n);
+// with_content: also what was (or will be) sent: body_text and body_html of an email, payload of
+// a webhook call (one notification's page; lists leave them out).
+void write_notification_json(json::Writer& w, const Notification& n, bool with_content = false);
+std::string notification_json(const Notification& n, bool with_content = false);
 
 // The secret is write-only: new_secret is given only by the create call, when Orderly generated
 // it (it is shown once).

@@ -90,6 +90,9 @@ struct ActionRequest {
     FieldValues fields;   // fill / evaluate
     std::string to_node;  // return
     int64_t to_user = 0;  // transfer (an existing, enabled user; storage checks)
+    // How the decision came: "link" through a one-click approval link (shown in the timeline and
+    // the audit log); empty through the API or the web UI.
+    std::string via;
 };
 
 // What an action does; storage applies it in this order: the actor's row, the added operator,

@@ -11,6 +11,7 @@
 
 #include "core/time.h"
 #include "domain/accounts.h"
+#include "domain/action_link.h"
 #include "domain/ticket.h"
 #include "domain/workflow.h"
 
@@ -73,6 +74,15 @@ struct TicketEvent {
     std::optional<int64_t> workflow_id;
     std::vector<int64_t> recipients;    // user ids
     std::vector<std::string> channels;  // the workflow's notify.channels; empty = {"email"}
+    // node.waiting at an approval node: the activation, and a one-click link per recipient
+    // (when the engine mints them), stored with the notifications in the same transaction.
+    std::optional<int64_t> node_id;
+    struct Link {
+        int64_t user_id = 0;
+        MintedLink minted;
+        TimeMs expires_at = 0;
+    };
+    std::vector<Link> links;
 };
 
 // A node entered by a ticket (one activation: a node entered again is a new one).

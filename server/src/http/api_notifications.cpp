@@ -33,12 +33,17 @@ Response list_notifications(App& app, Request& req) {
     const int limit = req.limit();
     f.limit = limit + 1;
     auto rows = app.notifications.list(f);
-    return Response::ok(page_json(rows, limit, domain::write_notification_json,
-                                  [](const domain::Notification& n) { return n.id; }));
+    return Response::ok(page_json(
+        rows, limit,
+        [](json::Writer& w, const domain::Notification& n) {
+            domain::write_notification_json(w, n);
+        },
+        [](const domain::Notification& n) { return n.id; }));
 }
 
 Response get_notification(App& app, Request& req) {
-    return Response::ok(domain::notification_json(app.notifications.get(req.id_param())));
+    return Response::ok(
+        domain::notification_json(app.notifications.get(req.id_param()), /*with_content=*/true));
 }
 
 Response retry_notification(App& app, Request& req) {
@@ -56,7 +61,8 @@ Response send_test_email(App& app, Request& req) {
 
 // ---- in-app notices of the caller
 
-void write_notice(json::Writer& w, const domain::UserNotice& n) {
+// with_read: an inbox entry, which says whether its user marked it read.
+void write_notice(json::Writer& w, const domain::UserNotice& n, bool with_read = false) {
     w.start_object()
         .kv("id", n.id)
         .kv("event", n.event)
@@ -66,16 +72,51 @@ void write_notice(json::Writer& w, const domain::UserNotice& n) {
         .kv("node_name", n.node_name)
         .kv("actor", n.actor)
         .kv("reason", n.reason);
+    if (with_read) w.kv("read", n.read_at.has_value());
     w.key("created_at").time(n.created_at);
     w.end_object();
+}
+
+void write_inbox_item(json::Writer& w, const domain::UserNotice& n) {
+    write_notice(w, n, true);
 }
 
 Response list_my_notices(App& app, Request& req) {
     const int64_t before = decode_cursor(req.query_str("cursor"));
     const int limit = req.limit();
     auto rows = app.notifications.notices(caller(req), before, limit + 1);
-    return Response::ok(
-        page_json(rows, limit, write_notice, [](const domain::UserNotice& n) { return n.id; }));
+    return Response::ok(page_json(
+        rows, limit, [](json::Writer& w, const domain::UserNotice& n) { write_notice(w, n); },
+        [](const domain::UserNotice& n) { return n.id; }));
+}
+
+Response my_inbox(App& app, Request& req) {
+    const int64_t before = decode_cursor(req.query_str("cursor"));
+    const int limit = req.limit();
+    auto page = app.notifications.inbox(caller(req), before, limit + 1,
+                                        req.query_bool("unread").value_or(false));
+    return Response::ok(page_json(
+        page.items, limit, write_inbox_item, [](const domain::UserNotice& n) { return n.id; },
+        [&](json::Writer& w) { w.kv("unread", page.unread); }));
+}
+
+std::string unread_json(int64_t unread) {
+    json::Writer w(32);
+    w.start_object().kv("unread", unread).end_object();
+    return w.take();
+}
+
+Response my_unread_count(App& app, Request& req) {
+    return Response::ok(unread_json(app.notifications.unread_count(caller(req))));
+}
+
+// Body {"ids": [...]} or {"all": true} (the schema checks the shapes).
+Response mark_my_notices_read(App& app, Request& req) {
+    std::vector<int64_t> ids;
+    if (auto it = req.json.FindMember("ids"); it != req.json.MemberEnd() && it->value.IsArray())
+        for (const auto& v : it->value.GetArray()) ids.push_back(v.GetInt64());
+    const bool all = json::get_bool(req.json, "all").value_or(false);
+    return Response::ok(unread_json(app.notifications.mark_read(caller(req), ids, all)));
 }
 
 // ---- webhook subscriptions
@@ -145,6 +186,9 @@ void register_notification_routes(App& app, Server& s) {
     };
     on("GET", "/api/v1/notifications", list_notifications);
     on("GET", "/api/v1/me/notices", list_my_notices);
+    on("GET", "/api/v1/me/inbox", my_inbox);
+    on("GET", "/api/v1/me/inbox/count", my_unread_count);
+    on("POST", "/api/v1/me/inbox/read", mark_my_notices_read);
     on("GET", "/api/v1/notifications/{id}", get_notification);
     on("POST", "/api/v1/notifications/{id}/retry", retry_notification);
     on("POST", "/api/v1/notifications/test", send_test_email, /*blocking=*/true);

@@ -53,8 +53,9 @@ void register_variable_routes(App& app, Server& s);
 void register_execution_routes(App& app, Server& s);     // uses app.executions
 void register_notification_routes(App& app, Server& s);  // uses app.notifications
 // Freeze windows and the change calendar.
-void register_freeze_routes(App& app, Server& s);  // uses app.freezes
+void register_freeze_routes(App& app, Server& s);        // uses app.freezes
 void register_chat_channel_routes(App& app, Server& s);  // uses app.chat_channels
+void register_action_link_routes(App& app, Server& s);   // uses app.action_links
 
 // The authenticator the server uses for every non-public route.
 Authenticator make_authenticator(App& app);

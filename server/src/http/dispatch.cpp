@@ -16,18 +16,12 @@ namespace {
 // 401 or 403 problem otherwise.
 void authorize(Request& req, const RouteEntry& route, const Authenticator& authenticate) {
     if (route.permission == "public") return;
-    auto auth = req.header("authorization");
-    if (!auth)
+    auto token = req.bearer_token();
+    if (!token)
         fail(Error::Unauthorized("authentication required: send Authorization: Bearer <token>")
                  .with(codes::auth_required));
-    std::string_view a = *auth;
-    if (a.size() < 8 || ascii_lower(std::string(a.substr(0, 7))) != "bearer ")
-        fail(Error::Unauthorized("the Authorization header must be \"Bearer <token>\"")
-                 .with(codes::auth_bad_header));
-    std::string token(a.substr(7));
-    while (!token.empty() && token.front() == ' ') token.erase(token.begin());
     if (!authenticate) fail(Error::Internal("no authenticator"));
-    req.principal = unwrap(authenticate(token, req));
+    req.principal = unwrap(authenticate(*token, req));
     if (route.permission != "authenticated" && !req.principal->can(route.permission))
         fail(Error::Forbidden("this needs the permission \"" + route.permission + "\"")
                  .with(codes::permission_denied, {{"permission", route.permission}}));

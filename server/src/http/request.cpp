@@ -5,6 +5,7 @@
 #include "app/version_check.h"
 #include "core/codes.h"
 #include "core/time.h"
+#include "http/headers.h"
 
 namespace orderly::http {
 
@@ -17,6 +18,18 @@ std::optional<std::string> Request::header(const std::string& lower_name) const 
     auto it = headers.find(lower_name);
     if (it == headers.end()) return std::nullopt;
     return it->second;
+}
+
+std::optional<std::string> Request::bearer_token() const {
+    auto auth = header("authorization");
+    if (!auth) return std::nullopt;
+    std::string_view a = *auth;
+    if (a.size() < 8 || ascii_lower(std::string(a.substr(0, 7))) != "bearer ")
+        fail(Error::Unauthorized("the Authorization header must be \"Bearer <token>\"")
+                 .with(codes::auth_bad_header));
+    std::string token(a.substr(7));
+    while (!token.empty() && token.front() == ' ') token.erase(token.begin());
+    return token;
 }
 
 namespace {

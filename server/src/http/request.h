@@ -34,6 +34,9 @@ struct Request {
 
     const Principal& user() const;  // REQUIRES: an authenticated route
     std::optional<std::string> header(const std::string& lower_name) const;
+    // The token of "Authorization: Bearer <token>"; nullopt without the header, a 401 problem
+    // for another scheme.
+    std::optional<std::string> bearer_token() const;
 
     // Path parameter that must be a positive integer id; 400 naming it otherwise.
     int64_t id_param(const std::string& name = "id") const;

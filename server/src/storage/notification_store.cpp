@@ -7,6 +7,7 @@
 #include "core/codes.h"
 #include "core/json.h"
 #include "storage/accounts_store.h"
+#include "storage/action_link_store.h"
 #include "storage/notification_rows.h"
 
 // The outbox's rows as events write them, and as the API reads and retries them.
@@ -256,10 +257,26 @@ void enqueue_ticket_event(Connection& c, const std::string& base_url, const Tick
         if (std::find(recipients.begin(), recipients.end(), uid) == recipients.end())
             recipients.push_back(uid);
     insert_user_notices(c, ev, recipients, now);
+    // Each approver's own link goes into their own email only (the links are stored even when
+    // the workflow sends no email: the approver may still get it from an admin).
+    auto personal = [&](int64_t uid) {
+        domain::TicketNotice mine = notice;
+        for (const auto& l : ev.links)
+            if (l.user_id == uid && ev.node_id) {
+                insert_action_link(c, l.minted.token_hash, ev.ticket_id, *ev.node_id, uid, now,
+                                   l.expires_at);
+                mine.action_url = domain::action_url(base_url, l.minted.token);
+            }
+        return mine;
+    };
     const bool email = ev.channels.empty() || std::find(ev.channels.begin(), ev.channels.end(),
                                                         "email") != ev.channels.end();
-    if (email)
-        for (int64_t uid : recipients) insert_row(c, email_row(c, notice, uid), now);
+    for (int64_t uid : recipients) {
+        const domain::TicketNotice mine = personal(uid);
+        if (email) insert_row(c, email_row(c, mine, uid), now);
+    }
+    // A group chat is read by everyone in it: its message links to the ticket, never to a
+    // personal one-click link.
     insert_chat_rows(c, notice, ev, recipients, now);
     insert_webhook_rows(c, notice, ev, now);
 }
@@ -292,11 +309,17 @@ int64_t enqueue_test_email(Connection& c, const std::string& base_url, const std
 }
 
 std::vector<UserNotice> list_user_notices(Connection& c, int64_t user_id, int64_t before_id,
-                                          int limit) {
+                                          int limit, bool unread_only) {
+    // Two statements rather than one with "?4 = 0 OR read_at IS NULL": each keeps its index
+    // (the unread one reads the partial index of unread notices).
     auto s = c.prepare(
-        "SELECT id, event, ticket_id, ticket_sn, title, node_name, actor, reason, created_at "
-        "FROM user_notices WHERE user_id = ?1 AND (CAST(?2 AS BIGINT) = 0 OR id < ?2) ORDER BY id "
-        "DESC LIMIT ?3");
+        unread_only
+            ? "SELECT id, event, ticket_id, ticket_sn, title, node_name, actor, reason, "
+              "created_at, read_at FROM user_notices WHERE user_id = ?1 AND read_at IS NULL AND "
+              "(CAST(?2 AS BIGINT) = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3"
+            : "SELECT id, event, ticket_id, ticket_sn, title, node_name, actor, reason, "
+              "created_at, read_at FROM user_notices WHERE user_id = ?1 AND "
+              "(CAST(?2 AS BIGINT) = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3");
     s.bind(1, user_id).bind(2, before_id).bind(3, limit);
     std::vector<UserNotice> out;
     while (s.step()) {
@@ -310,9 +333,35 @@ std::vector<UserNotice> list_user_notices(Connection& c, int64_t user_id, int64_
         n.actor = s.text(6);
         n.reason = s.text(7);
         n.created_at = s.int64(8);
+        if (!s.is_null(9)) n.read_at = s.int64(9);
         out.push_back(std::move(n));
     }
     return out;
+}
+
+int64_t count_unread_notices(Connection& c, int64_t user_id) {
+    auto s = c.prepare("SELECT COUNT(*) FROM user_notices WHERE user_id = ?1 AND read_at IS NULL");
+    s.bind(1, user_id);
+    return s.step() ? s.int64(0) : 0;
+}
+
+int64_t mark_notices_read(Connection& c, int64_t user_id, const std::vector<int64_t>& ids,
+                          TimeMs now) {
+    if (ids.empty()) {
+        auto s = c.prepare(
+            "UPDATE user_notices SET read_at = ?2 WHERE user_id = ?1 AND read_at IS NULL");
+        s.bind(1, user_id).bind(2, now).exec();
+        return c.changes();
+    }
+    auto s = c.prepare(
+        "UPDATE user_notices SET read_at = ?3 WHERE id = ?2 AND user_id = ?1 AND read_at IS NULL");
+    int64_t changed = 0;
+    for (int64_t id : ids) {
+        s.bind(1, user_id).bind(2, id).bind(3, now).exec();
+        changed += c.changes();
+        s.reset();
+    }
+    return changed;
 }
 
 std::vector<domain::Notification> list_notifications(Connection& c, const NotificationFilter& f) {

@@ -50,8 +50,15 @@ int64_t enqueue_test_email(Connection& c, const std::string& base_url, const std
 
 using UserNotice = domain::UserNotice;
 // The caller's notices, newest first (ids below before_id when it is not 0).
+// unread_only: only those not marked read (the inbox's filter).
 std::vector<UserNotice> list_user_notices(Connection& c, int64_t user_id, int64_t before_id,
-                                          int limit);
+                                          int limit, bool unread_only = false);
+// How many of the user's notices are unread.
+int64_t count_unread_notices(Connection& c, int64_t user_id);
+// Marks the user's notices read at `now`: those of `ids` (others' ids and notices already read
+// are left alone), or every unread one when `ids` is empty. Returns how many changed.
+int64_t mark_notices_read(Connection& c, int64_t user_id, const std::vector<int64_t>& ids,
+                          TimeMs now);
 
 // ---- reading
 

@@ -59,6 +59,14 @@ OrderlyApp::OrderlyApp(AppOptions opts)
                                      : opts_.secret_key_file;
     app_->secret_key = load_checked_key(*db_, key_path, clock_.now_ms());
     server_->set_authenticator(http::make_authenticator(*app_));
+    // Approvers get one-click links: 256 random bits each, of which only the hash is stored.
+    app_->tickets.enable_action_links(
+        {[] {
+             std::string token = crypto::random_token("");
+             std::string hash = crypto::token_hash(token);
+             return domain::MintedLink{std::move(token), std::move(hash)};
+         },
+         opts_.action_link_ttl_ms});
     server_->set_read_scope([this](const std::function<http::Response()>& body) {
         return db_->read([&](storage::Connection&) { return body(); });
     });
@@ -69,6 +77,7 @@ OrderlyApp::OrderlyApp(AppOptions opts)
     http::register_workflow_routes(*app_, *server_);
     http::register_service_routes(*app_, *server_);
     http::register_ticket_routes(*app_, *server_);
+    http::register_action_link_routes(*app_, *server_);
     http::register_catalog_routes(*app_, *server_);
     http::register_config_routes(*app_, *server_);
     http::register_variable_routes(*app_, *server_);

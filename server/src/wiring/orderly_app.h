@@ -35,6 +35,8 @@ struct AppOptions {
     // an empty URL = this server sends no email (emails stay queued, with the reason shown).
     std::string smtp_url;
     std::string smtp_from;
+    // How long a one-click approval link works (ORDERLY_ACTION_LINK_TTL).
+    int64_t action_link_ttl_ms = 72LL * 3600 * 1000;
     // Notifier tuning: idle poll, retry backoff base and cap (tests use small values).
     int64_t notify_poll_ms = 1000;
     int64_t notify_backoff_base_ms = 1000;

@@ -258,6 +258,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My inbox
+         * @description The signed-in user's notices (those of `GET /api/v1/me/notices`: what waits for them and
+         *     what happened to their tickets), newest first, each with `read`; `unread` counts every
+         *     unread one. `unread=true` lists only the unread ones.
+         */
+        get: operations["getMyInbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/inbox/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many of my notices are unread
+         * @description The number on the bell; cheap enough to ask every few seconds.
+         */
+        get: operations["getMyUnreadCount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/inbox/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark notices read
+         * @description Marks the given notices of the signed-in user read (`ids`; others' ids, unknown ids and
+         *     notices already read change nothing), or every unread one (`"all": true`). Exactly one of
+         *     the two (`422` `inbox.read_target` otherwise). Answers the unread count afterwards.
+         */
+        post: operations["markMyNoticesRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -1406,6 +1470,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/action-links/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The secret of the link, as in `<base>/act/<token>` of the notification. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Open a one-click approval link
+         * @description What the approver a link was sent to needs to decide: the ticket as they see it (fields,
+         *     variable values, the current node, the timeline) and, for a task template, what
+         *     approving lets run (`preview`, as `GET /api/v1/tickets/{id}/execution-preview`, secrets
+         *     masked). Changes nothing, however often it is opened (mail scanners open links).
+         *
+         *     Each approver an approval node waits for gets their own link in their `node.waiting`
+         *     email: 256 random bits, stored hashed, bound to the ticket, that activation of the node
+         *     and that approver; it works once and for `ORDERLY_ACTION_LINK_TTL` (72 h by default).
+         *     An unknown link is `404 action_link.not_found`; a used one `410 action_link.used`; an
+         *     expired one `410 action_link.expired`; one whose step no longer waits for its approver
+         *     (decided by anyone, withdrawn, transferred) `409 action_link.superseded`.
+         *
+         *     In a `protected` environment the approver signs in first: without their bearer token the
+         *     answer has `sign_in_required: true` and no `ticket`.
+         */
+        get: operations["openActionLink"];
+        put?: never;
+        /**
+         * Approve or reject through a one-click link
+         * @description Decides the step as the link's approver, with every rule of `POST
+         *     /api/v1/tickets/{id}/approve` and `/reject` (a rejection needs a `reason`, `422`
+         *     otherwise; the same approver decides once; a step decided meanwhile is `409`), and uses
+         *     the link up in the same transaction: a second decision through it is `410
+         *     action_link.used`. The timeline step and the audit event say it came through a link
+         *     (`detail.via` = `link`). The errors of `GET` apply first. In a `protected` environment
+         *     the request carries the approver's bearer token (`401 action_link.sign_in_required`
+         *     without one, `403 action_link.other_user` for someone else's).
+         */
+        post: operations["decideByActionLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tickets/{id}/execution-preview": {
         parameters: {
             query?: never;
@@ -1421,10 +1532,11 @@ export interface paths {
         };
         /**
          * What executing would run
-         * @description For the confirmation before executing (or retrying): the command as it would run now
-         *     (config values resolved, secrets masked as `******`), the chosen variable values, the
-         *     values of the variables marked `hosts` gathered in `hosts`, and the environment.
-         *     For whoever may execute or retry the ticket now (`403` with code
+         * @description For the confirmation before executing (or retrying), and for approvers before they
+         *     decide: the command as it would run now (config values resolved, secrets masked as
+         *     `******`), the chosen variable values, the values of the variables marked `hosts`
+         *     gathered in `hosts`, and the environment. For whoever may execute, retry or approve the
+         *     ticket now (`403` with code
          *     `execution.preview_denied` for its other readers, `404` for others). `422` when the
          *     command cannot be built any more (e.g. a chosen option was removed).
          */
@@ -2281,7 +2393,7 @@ export interface components {
          *     field. The web UI translates `problem.<code>` (webui/src/i18n/codes/).
          * @enum {string}
          */
-        ProblemCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unprocessable" | "too_many_requests" | "unavailable" | "internal" | "request.invalid" | "request.body_empty" | "request.body_too_deep" | "request.body_not_json" | "request.body_too_large" | "request.path_invalid" | "request.query_invalid" | "request.no_route" | "request.id_invalid" | "request.idempotency_key_reused" | "request.version_conflict" | "server.draining" | "server.busy" | "http.bad_line_ending" | "http.bad_request_line" | "http.chunk_invalid" | "http.content_length_conflict" | "http.content_length_invalid" | "http.header_invalid" | "http.headers_too_large" | "http.host_missing" | "http.host_repeated" | "http.method_not_implemented" | "http.payload_too_large" | "http.request_timeout" | "http.transfer_encoding_unsupported" | "http.version_not_supported" | "database.busy" | "database.unusable" | "database.unavailable" | "static.not_found" | "static.ui_not_built" | "auth.required" | "auth.bad_header" | "auth.token_invalid" | "auth.invalid_credentials" | "auth.throttled" | "auth.current_password_required" | "auth.current_password_wrong" | "permission.denied" | "permission.unknown" | "permission.not_held" | "field.invalid" | "field.type" | "field.enum" | "field.empty" | "field.min_length" | "field.max_length" | "field.pattern" | "field.datetime" | "field.datetime_range" | "field.date" | "field.minimum" | "field.maximum" | "field.greater_than" | "field.less_than" | "field.min_items" | "field.max_items" | "field.duplicate" | "field.required" | "field.min_properties" | "field.max_properties" | "field.unknown" | "field.integer" | "field.number" | "field.string" | "field.boolean" | "field.object" | "field.string_list" | "field.not_option" | "field.nul_character" | "field.cursor" | "field.if_match" | "field.version_mismatch" | "field.not_in_step" | "field.user" | "user.not_found" | "user.unknown" | "user.disabled" | "user.username_taken" | "user.cannot_disable_self" | "user.cannot_delete_self" | "user.last_admin" | "role.not_found" | "role.unknown" | "role.key_exists" | "role.builtin" | "business.not_found" | "business.unknown" | "business.key_exists" | "business.required" | "token.not_found" | "environment.not_found" | "environment.unknown" | "environment.key_exists" | "environment.in_use" | "environment.has_config" | "environment.has_freezes" | "purpose.not_found" | "purpose.unknown" | "purpose.key_exists" | "purpose.in_use" | "catalog.not_found" | "catalog.unknown" | "catalog.not_empty" | "catalog.cycle" | "service.not_found" | "service.unknown" | "service.submit_denied" | "service.needs_template" | "service.no_template" | "template.not_found" | "template.unknown" | "template.name_exists" | "template.in_use" | "template.inactive" | "template.submit_denied" | "template.workflow_mismatch" | "template.not_runnable_on_submit" | "variable.not_found" | "variable.unknown" | "variable.name_exists" | "variable.name_invalid" | "variable.in_use" | "variable.script_fed" | "variable.not_script_fed" | "variable.command_required" | "variable.refresh_denied" | "variable.options_unavailable" | "variable.script_failed" | "variable.not_an_option" | "variable.not_in_template" | "variable.no_value" | "variable.listed_twice" | "variable.internal_conflict" | "variable.registered_conflict" | "variable.single_value" | "variable.repeated_value" | "variable.no_options" | "variable.script_timed_out" | "variable.script_output_too_large" | "variable.script_exit_code" | "variable.script_not_json" | "variable.script_not_array" | "variable.script_bad_list" | "option.too_many" | "option.value_empty" | "option.value_too_long" | "option.label_too_long" | "option.repeated" | "command.invalid" | "command.placeholder_in_options_script" | "config.key_not_found" | "config.key_not_set" | "config.revision_not_found" | "config.revision_is_delete" | "workflow.not_found" | "workflow.unknown" | "workflow.version_not_found" | "workflow.version_unknown" | "workflow.invalid" | "workflow.node_key_missing" | "workflow.node_key_duplicate" | "workflow.rule_at_least" | "workflow.field_key_missing" | "workflow.field_key_duplicate" | "workflow.field_options_missing" | "workflow.notify_policy" | "workflow.repeat_minutes_missing" | "workflow.submit_node_duplicate" | "workflow.submit_node_missing" | "workflow.end_node_missing" | "workflow.operator_user_unknown" | "workflow.operator_role_unknown" | "workflow.business_roles_unused" | "workflow.operators_missing" | "workflow.fields_not_allowed" | "workflow.field_unknown" | "workflow.node_unknown" | "workflow.end_node_exit" | "workflow.submit_node_entry" | "workflow.self_transition" | "workflow.condition_list" | "workflow.condition_compare" | "workflow.condition_single" | "workflow.node_unreachable" | "workflow.end_unreachable" | "workflow.node_has_nobody" | "workflow.no_transition" | "ticket.not_found" | "ticket.closed" | "ticket.not_submitter" | "ticket.task_running" | "ticket.not_waiting" | "ticket.self_approval" | "ticket.already_decided" | "ticket.not_operator" | "ticket.action_not_applicable" | "ticket.comment_required" | "ticket.reason_required" | "ticket.execution_failed" | "ticket.not_approved" | "ticket.not_retryable" | "ticket.transfer_to_self" | "ticket.transfer_to_submitter" | "ticket.already_operator" | "ticket.return_node_invalid" | "ticket.node_unknown" | "ticket.not_executing" | "ticket.not_at_execute_node" | "ticket.changed" | "ticket.view_denied" | "ticket.submit_target" | "ticket.workflow_submit_denied" | "ticket.fields_invalid" | "execution.not_found" | "execution.cancel_denied" | "execution.already_ended" | "execution.just_started" | "execution.log_offset" | "execution.engine_unavailable" | "execution.confirmation_required" | "execution.preview_denied" | "freeze.not_found" | "freeze.window_invalid" | "freeze.rrule_invalid" | "freeze.timezone_unknown" | "freeze.conflict" | "freeze.active" | "calendar.range_invalid" | "notification.not_found" | "notification.no_recipient" | "notification.not_retryable" | "notification.user_no_email" | "notification.delivery_failed" | "notification.skipped" | "notification.user_missing" | "notification.no_email_address" | "notification.address_unusable" | "notification.smtp_refused" | "notification.smtp_failed" | "notification.webhook_no_answer" | "notification.webhook_status" | "notification.webhook_secret_lost" | "webhook.not_found" | "webhook.gone" | "webhook.inactive" | "webhook.url_invalid" | "event.unknown" | "email.address_invalid" | "email.not_configured" | "email.smtp_url_invalid" | "email.smtp_from_invalid" | "notification.chat_refused" | "notification.chat_rate_limited" | "notification.chat_secret_lost" | "chat_channel.not_found" | "chat_channel.gone" | "chat_channel.name_taken" | "workflow.notify_channel";
+        ProblemCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "gone" | "payload_too_large" | "unprocessable" | "too_many_requests" | "unavailable" | "internal" | "request.invalid" | "request.body_empty" | "request.body_too_deep" | "request.body_not_json" | "request.body_too_large" | "request.path_invalid" | "request.query_invalid" | "request.no_route" | "request.id_invalid" | "request.idempotency_key_reused" | "request.version_conflict" | "server.draining" | "server.busy" | "http.bad_line_ending" | "http.bad_request_line" | "http.chunk_invalid" | "http.content_length_conflict" | "http.content_length_invalid" | "http.header_invalid" | "http.headers_too_large" | "http.host_missing" | "http.host_repeated" | "http.method_not_implemented" | "http.payload_too_large" | "http.request_timeout" | "http.transfer_encoding_unsupported" | "http.version_not_supported" | "database.busy" | "database.unusable" | "database.unavailable" | "static.not_found" | "static.ui_not_built" | "auth.required" | "auth.bad_header" | "auth.token_invalid" | "auth.invalid_credentials" | "auth.throttled" | "auth.current_password_required" | "auth.current_password_wrong" | "permission.denied" | "permission.unknown" | "permission.not_held" | "field.invalid" | "field.type" | "field.enum" | "field.empty" | "field.min_length" | "field.max_length" | "field.pattern" | "field.datetime" | "field.datetime_range" | "field.date" | "field.minimum" | "field.maximum" | "field.greater_than" | "field.less_than" | "field.min_items" | "field.max_items" | "field.duplicate" | "field.required" | "field.min_properties" | "field.max_properties" | "field.unknown" | "field.integer" | "field.number" | "field.string" | "field.boolean" | "field.object" | "field.string_list" | "field.not_option" | "field.nul_character" | "field.cursor" | "field.if_match" | "field.version_mismatch" | "field.not_in_step" | "field.user" | "user.not_found" | "user.unknown" | "user.disabled" | "user.username_taken" | "user.cannot_disable_self" | "user.cannot_delete_self" | "user.last_admin" | "role.not_found" | "role.unknown" | "role.key_exists" | "role.builtin" | "business.not_found" | "business.unknown" | "business.key_exists" | "business.required" | "token.not_found" | "environment.not_found" | "environment.unknown" | "environment.key_exists" | "environment.in_use" | "environment.has_config" | "environment.has_freezes" | "purpose.not_found" | "purpose.unknown" | "purpose.key_exists" | "purpose.in_use" | "catalog.not_found" | "catalog.unknown" | "catalog.not_empty" | "catalog.cycle" | "service.not_found" | "service.unknown" | "service.submit_denied" | "service.needs_template" | "service.no_template" | "template.not_found" | "template.unknown" | "template.name_exists" | "template.in_use" | "template.inactive" | "template.submit_denied" | "template.workflow_mismatch" | "template.not_runnable_on_submit" | "variable.not_found" | "variable.unknown" | "variable.name_exists" | "variable.name_invalid" | "variable.in_use" | "variable.script_fed" | "variable.not_script_fed" | "variable.command_required" | "variable.refresh_denied" | "variable.options_unavailable" | "variable.script_failed" | "variable.not_an_option" | "variable.not_in_template" | "variable.no_value" | "variable.listed_twice" | "variable.internal_conflict" | "variable.registered_conflict" | "variable.single_value" | "variable.repeated_value" | "variable.no_options" | "variable.script_timed_out" | "variable.script_output_too_large" | "variable.script_exit_code" | "variable.script_not_json" | "variable.script_not_array" | "variable.script_bad_list" | "option.too_many" | "option.value_empty" | "option.value_too_long" | "option.label_too_long" | "option.repeated" | "command.invalid" | "command.placeholder_in_options_script" | "config.key_not_found" | "config.key_not_set" | "config.revision_not_found" | "config.revision_is_delete" | "workflow.not_found" | "workflow.unknown" | "workflow.version_not_found" | "workflow.version_unknown" | "workflow.invalid" | "workflow.node_key_missing" | "workflow.node_key_duplicate" | "workflow.rule_at_least" | "workflow.field_key_missing" | "workflow.field_key_duplicate" | "workflow.field_options_missing" | "workflow.notify_policy" | "workflow.repeat_minutes_missing" | "workflow.submit_node_duplicate" | "workflow.submit_node_missing" | "workflow.end_node_missing" | "workflow.operator_user_unknown" | "workflow.operator_role_unknown" | "workflow.business_roles_unused" | "workflow.operators_missing" | "workflow.fields_not_allowed" | "workflow.field_unknown" | "workflow.node_unknown" | "workflow.end_node_exit" | "workflow.submit_node_entry" | "workflow.self_transition" | "workflow.condition_list" | "workflow.condition_compare" | "workflow.condition_single" | "workflow.node_unreachable" | "workflow.end_unreachable" | "workflow.node_has_nobody" | "workflow.no_transition" | "ticket.not_found" | "ticket.closed" | "ticket.not_submitter" | "ticket.task_running" | "ticket.not_waiting" | "ticket.self_approval" | "ticket.already_decided" | "ticket.not_operator" | "ticket.action_not_applicable" | "ticket.comment_required" | "ticket.reason_required" | "ticket.execution_failed" | "ticket.not_approved" | "ticket.not_retryable" | "ticket.transfer_to_self" | "ticket.transfer_to_submitter" | "ticket.already_operator" | "ticket.return_node_invalid" | "ticket.node_unknown" | "ticket.not_executing" | "ticket.not_at_execute_node" | "ticket.changed" | "ticket.view_denied" | "ticket.submit_target" | "ticket.workflow_submit_denied" | "ticket.fields_invalid" | "execution.not_found" | "execution.cancel_denied" | "execution.already_ended" | "execution.just_started" | "execution.log_offset" | "execution.engine_unavailable" | "execution.confirmation_required" | "execution.preview_denied" | "freeze.not_found" | "freeze.window_invalid" | "freeze.rrule_invalid" | "freeze.timezone_unknown" | "freeze.conflict" | "freeze.active" | "calendar.range_invalid" | "notification.not_found" | "inbox.read_target" | "action_link.not_found" | "action_link.used" | "action_link.expired" | "action_link.superseded" | "action_link.sign_in_required" | "action_link.other_user" | "notification.no_recipient" | "notification.not_retryable" | "notification.user_no_email" | "notification.delivery_failed" | "notification.skipped" | "notification.user_missing" | "notification.no_email_address" | "notification.address_unusable" | "notification.smtp_refused" | "notification.smtp_failed" | "notification.webhook_no_answer" | "notification.webhook_status" | "notification.webhook_secret_lost" | "webhook.not_found" | "webhook.gone" | "webhook.inactive" | "webhook.url_invalid" | "event.unknown" | "email.address_invalid" | "email.not_configured" | "email.smtp_url_invalid" | "email.smtp_from_invalid" | "notification.chat_refused" | "notification.chat_rate_limited" | "notification.chat_secret_lost" | "chat_channel.not_found" | "chat_channel.gone" | "chat_channel.name_taken" | "workflow.notify_channel";
         /** @description The values the problem's message names, by name (strings or integers), e.g. `{"key": "PROD"}`, `{"max": 128}`. */
         ProblemParams: {
             [key: string]: unknown;
@@ -3305,6 +3417,12 @@ export interface components {
             updated_at: string;
             /** Format: date-time */
             sent_at: string | null;
+            /** @description Only in `GET /api/v1/notifications/{id}`. The email's text body, as sent (or to be sent). */
+            body_text?: string;
+            /** @description Only in `GET /api/v1/notifications/{id}`. The email's HTML body. */
+            body_html?: string;
+            /** @description Only in `GET /api/v1/notifications/{id}`. The JSON body of a webhook call, as sent. */
+            payload?: string;
         };
         NotificationList: {
             items: components["schemas"]["Notification"][];
@@ -4239,6 +4357,11 @@ export interface components {
              * @description The execution started or finished (execute, retry, execution results).
              */
             execution_id?: number;
+            /**
+             * @description The decision came through a one-click approval link (approve, reject).
+             * @enum {string}
+             */
+            via?: "link";
         } & {
             [key: string]: unknown;
         }) | null;
@@ -4574,6 +4697,28 @@ export interface components {
             name: string;
             protected: boolean;
         } | null;
+        ActionLinkView: {
+            /** @description Username of the approver the link was sent to. */
+            approver: string;
+            /** Format: int64 */
+            ticket_id: number;
+            /** @description The environment is protected; sign in as `approver` to see and decide. */
+            sign_in_required: boolean;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description The ticket as the approver sees it; `null` while a sign-in is required. */
+            ticket: components["schemas"]["Ticket"] | null;
+            /** @description What approving lets run (task templates); `null` otherwise. */
+            preview: components["schemas"]["ExecutionPreview"] | null;
+        };
+        ActionLinkDecision: {
+            /** @enum {string} */
+            action: "approve" | "reject";
+            /** @description With `approve`, optional. */
+            comment?: string;
+            /** @description With `reject`, needed and not blank (`422` otherwise). */
+            reason?: string;
+        };
         /**
          * @example {
          *       "ticket_id": 42,
@@ -4645,6 +4790,45 @@ export interface components {
             reason: string;
             /** Format: date-time */
             created_at: string;
+        };
+        InboxItem: {
+            /** Format: int64 */
+            id: number;
+            event: components["schemas"]["NotificationEvent"];
+            /** Format: int64 */
+            ticket_id: number;
+            ticket_sn: string;
+            title: string;
+            /** @description The node waiting or acted on; may be empty. */
+            node_name: string;
+            /** @description Username of who acted; empty for the system. */
+            actor: string;
+            /** @description The rejection or withdrawal reason, comment or execution result; may be empty. */
+            reason: string;
+            /** @description Marked read (`POST /api/v1/me/inbox/read`). */
+            read: boolean;
+            /** Format: date-time */
+            created_at: string;
+        };
+        Inbox: {
+            /**
+             * Format: int64
+             * @description How many of the user's notices are unread (all of them, not only this page's).
+             */
+            unread: number;
+            items: components["schemas"]["InboxItem"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor: string | null;
+        };
+        InboxUnread: {
+            /** Format: int64 */
+            unread: number;
+        };
+        /** @description Exactly one of `ids` and `all`. */
+        InboxRead: {
+            ids?: number[];
+            /** @enum {boolean} */
+            all?: true;
         };
         UserNoticeList: {
             items: components["schemas"]["UserNotice"][];
@@ -5791,6 +5975,28 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description It existed, and will not work again (a used or expired approval link). */
+        Gone: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Gone",
+                 *       "status": 410,
+                 *       "detail": "this approval link was used already (approve)",
+                 *       "code": "action_link.used",
+                 *       "params": {
+                 *         "action": "approve"
+                 *       },
+                 *       "request_id": "01HQ7Z3K8M2N4P6R8T0V2X4Z6B"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /**
          * @description The request conflicts with the current state: the key or username is taken, `If-Match`
          *     names a stale version, or the object is protected (built-in role, your own account).
@@ -6315,6 +6521,93 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+        };
+    };
+    getMyInbox: {
+        parameters: {
+            query?: {
+                /** @description Maximum number of items on the page. Outside 1–500 is answered `400`. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. Omit for the first page. An invalid cursor is answered `400`. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Only the notices not marked read. */
+                unread?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the inbox. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Inbox"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    getMyUnreadCount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The unread count. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxUnread"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    markMyNoticesRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "ids": [
+                 *         41,
+                 *         42
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["InboxRead"];
+            };
+        };
+        responses: {
+            /** @description The unread count afterwards. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxUnread"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
         };
     };
     listUsers: {
@@ -8760,6 +9053,75 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    openActionLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The secret of the link, as in `<base>/act/<token>` of the notification. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the approver decides on. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionLinkView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            410: components["responses"]["Gone"];
+        };
+    };
+    decideByActionLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The secret of the link, as in `<base>/act/<token>` of the notification. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "action": "reject",
+                 *       "reason": "变更窗口与大促冲突，请改期"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ActionLinkDecision"];
+            };
+        };
+        responses: {
+            /** @description The ticket after the decision. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            410: components["responses"]["Gone"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
         };
