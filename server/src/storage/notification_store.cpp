@@ -257,8 +257,7 @@ void enqueue_ticket_event(Connection& c, const std::string& base_url, const Tick
         if (std::find(recipients.begin(), recipients.end(), uid) == recipients.end())
             recipients.push_back(uid);
     insert_user_notices(c, ev, recipients, now);
-    // Each approver's own link goes into their own email only (the links are stored even when
-    // the workflow sends no email: the approver may still get it from an admin).
+    // Each approver's own link goes into their own email only.
     auto personal = [&](int64_t uid) {
         domain::TicketNotice mine = notice;
         for (const auto& l : ev.links)
@@ -271,10 +270,8 @@ void enqueue_ticket_event(Connection& c, const std::string& base_url, const Tick
     };
     const bool email = ev.channels.empty() || std::find(ev.channels.begin(), ev.channels.end(),
                                                         "email") != ev.channels.end();
-    for (int64_t uid : recipients) {
-        const domain::TicketNotice mine = personal(uid);
-        if (email) insert_row(c, email_row(c, mine, uid), now);
-    }
+    if (email)
+        for (int64_t uid : recipients) insert_row(c, email_row(c, personal(uid), uid), now);
     // A group chat is read by everyone in it: its message links to the ticket, never to a
     // personal one-click link.
     insert_chat_rows(c, notice, ev, recipients, now);
