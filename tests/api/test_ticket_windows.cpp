@@ -137,6 +137,7 @@ TEST_CASE("an emergency execution before the window needs the permission and a r
     REQUIRE(ex);
     CHECK((*ex)["detail"]["emergency"].GetBool());
     CHECK((*ex)["detail"]["reason"].GetString() == std::string("the disk fills up now"));
+    CHECK((*ex)["comment"].GetString() == std::string("emergency: the disk fills up now"));
 
     auto audit = s.a.get("/api/v1/audit-events?action=ticket.emergency_execute&limit=200");
     REQUIRE(audit.status == 200);
@@ -267,4 +268,25 @@ TEST_CASE("moving the window of an approved ticket sends it back for approval",
     CHECK(
         s.ops.put(path(id, "window"), R"({"planned_start":null,"planned_end":null})").str("code") ==
         "window.not_changeable");
+}
+
+TEST_CASE("a template that requires a window refuses a ticket without one",
+          "[api][tickets][windows]") {
+    WindowSetup s;
+    auto set = s.a.patch("/api/v1/templates/" + std::to_string(s.template_id),
+                         R"({"window_required":true})");
+    INFO(set.body);
+    REQUIRE(set.status == 200);
+    CHECK(set.json["window_required"].GetBool());
+    auto without = s.submit("");
+    CHECK(without.status == 422);
+    CHECK(without.str("code") == "window.required");
+    const TimeMs t = now_ms() + 3600'000;
+    auto with = s.submit(window(t, t + 3600'000));
+    REQUIRE(with.status == 201);
+    // Nor may the submitter remove it afterwards.
+    auto removed = s.submitter.put(path(with.num("id"), "window"),
+                                   R"({"planned_start":null,"planned_end":null})");
+    CHECK(removed.status == 422);
+    CHECK(removed.str("code") == "window.required");
 }

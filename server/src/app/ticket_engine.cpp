@@ -169,7 +169,9 @@ Result<ActionOutcome> TicketEngine::act(TicketPorts& p, int64_t ticket_id, const
         out.summary += " (through a one-click link)";
     }
     if (e.status) t.status = *e.status;
-    ch.step(node_key, node_name, action, req.actor_id, req.text,
+    // An emergency run says why in the timeline's own words, not only in its detail.
+    ch.step(node_key, node_name, action, req.actor_id,
+            out.emergency ? "emergency: " + *in.emergency_reason : req.text,
             e.fields.empty() ? std::nullopt : std::optional(domain::field_values_json(e.fields)),
             detail);
     if (e.enter) {

@@ -65,7 +65,7 @@ struct TicketFlow {
 struct TicketEvent {
     std::string event;  // "node.waiting" | "ticket.approved" | "ticket.rejected" |
                         // "ticket.withdrawn" | "ticket.transferred" | "execution.finished" |
-                        // "node.reminder"
+                        // "node.reminder" | "ticket.missed"
     int64_t ticket_id = 0;
     std::string ticket_sn;  // "CHG-20261121-0001"
     std::string title;
