@@ -44,7 +44,7 @@ struct Links {
     app::TicketEngine engine;
     std::string secret_key = std::string(32, 'k');
     std::function<void()> wake = [] {};
-    app::Tickets tickets{db, clock, engine, secret_key, wake};
+    app::Tickets tickets{db, clock, engine, secret_key, wake, wake};
     app::Workflows workflows{db, clock};
     app::ActionLinks links{db, clock, tickets};
     app::Principal ops, lead, lead2;

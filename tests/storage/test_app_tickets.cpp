@@ -41,7 +41,8 @@ struct Fixture {
     std::string secret_key = std::string(32, 'k');
     int wakes = 0;
     std::function<void()> wake = [this] { ++wakes; };
-    app::Tickets tickets{db, clock, engine, secret_key, wake};
+    std::function<void()> no_windows;  // no window scheduler here
+    app::Tickets tickets{db, clock, engine, secret_key, wake, no_windows};
     app::Workflows workflows{db, clock};
     app::Principal ops, lead, outsider;
 

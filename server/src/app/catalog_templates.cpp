@@ -88,6 +88,7 @@ void apply_template_body(domain::Template& t, const json::Value& body) {
     if (auto v = json::get_strings(body, "submit_roles")) t.submit_roles = unique_strings(*v);
     if (auto v = json::get_int(body, "timeout_s")) t.timeout_s = *v;
     if (auto v = json::get_bool(body, "active")) t.active = *v;
+    if (auto v = json::get_bool(body, "window_required")) t.window_required = *v;
 }
 
 // Checks a template against the catalog and returns the registered variables it uses; fills argv.

@@ -216,6 +216,7 @@ ServiceView Services::update(const Caller& who, int64_t id,
         if (changes.catalog_id) sv.catalog_id = *changes.catalog_id;
         if (changes.workflow_version_id) sv.workflow_version_id = *changes.workflow_version_id;
         if (changes.template_id) sv.template_id = *changes.template_id;
+        if (changes.window_required) sv.window_required = *changes.window_required;
         check_service(c, sv);
         storage::update_service(c, sv, now);
         VersionCache versions(c);

@@ -44,6 +44,7 @@ struct ServiceChanges {
     IdChange catalog_id;
     std::optional<int64_t> workflow_version_id;
     IdChange template_id;
+    std::optional<bool> window_required;
 };
 
 // if_match is the If-Match header as sent: app::check_version answers 400 when it names no

@@ -4,6 +4,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "app/ticket_change.h"
 #include "core/codes.h"
 #include "core/json.h"
 #include "domain/workflow_json.h"
@@ -11,147 +12,7 @@
 namespace orderly::app {
 
 using domain::Action;
-using domain::AssigneeState;
-using domain::NodeType;
-using domain::Ticket;
-using domain::TicketFlow;
-using domain::TicketPorts;
-using domain::TicketStatus;
-
-namespace {
-
-bool user_enabled(domain::People& people, const std::string& username) {
-    auto u = people.user_named(username);
-    return u && !u->disabled;
-}
-
-std::string username_of(domain::People& people, int64_t user_id) {
-    auto u = people.user(user_id);
-    return u ? u->username : std::string();
-}
-
-// The operators of a node for this ticket, resolved now (users, roles, business roles, the
-// submitter), enabled users only, sorted and unique.
-std::vector<int64_t> resolve_operators(domain::People& people, const domain::WorkflowDef& def,
-                                       const domain::Node& node, const Ticket& t) {
-    if (node.type == NodeType::submit) return {t.creator_id};
-    std::set<int64_t> ids;
-    const auto& ops = node.operators;
-    for (const auto& name : ops.users)
-        if (auto u = people.user_named(name); u && !u->disabled) ids.insert(u->id);
-    for (const auto& r : ops.roles)
-        for (int64_t id : people.with_role(r)) ids.insert(id);
-    if (t.business)
-        for (const auto& r : ops.business_roles)
-            for (int64_t id : people.business_role_members(*t.business, r)) ids.insert(id);
-    if (ops.submitter || (node.type == NodeType::execute && ops.empty())) ids.insert(t.creator_id);
-    if (node.type == NodeType::approval && !def.allow_self_approval) ids.erase(t.creator_id);
-    return {ids.begin(), ids.end()};
-}
-
-Error changed_meanwhile() {
-    return Error::Conflict("this node was already decided").with(codes::ticket_changed);
-}
-
-// One change to one ticket: the ports, the ticket as it is being changed, its flow, and the
-// notifications collected on the way, queued at the end in the same unit of work (so a
-// rolled-back change notifies nobody).
-struct Change {
-    TicketPorts& p;
-    Ticket& t;
-    const TicketFlow& flow;
-    TimeMs now;
-    std::vector<domain::TicketEvent> events;
-
-    void notify(std::string event, std::string node_name, std::string actor, std::string reason,
-                std::vector<int64_t> recipients) {
-        // Queued even without recipients: webhook subscriptions want every event.
-        domain::TicketEvent ev;
-        ev.event = std::move(event);
-        ev.ticket_id = t.id;
-        ev.ticket_sn = t.sn;
-        ev.title = t.title;
-        ev.status = std::string(domain::to_string(t.status));
-        ev.node_name = std::move(node_name);
-        ev.actor = std::move(actor);
-        ev.reason = std::move(reason);
-        ev.workflow_id = flow.workflow_id;
-        ev.recipients = std::move(recipients);
-        // A node with channels of its own overrides the workflow's for what happens there.
-        ev.channels = flow.def().notify.channels;
-        for (const auto& node : flow.def().nodes)
-            if (node.name == ev.node_name && node.notify_channels) {
-                ev.channels = *node.notify_channels;
-                break;
-            }
-        events.push_back(std::move(ev));
-    }
-    void flush(const std::string& link_base, const TicketEngine::LinkMinter& links) {
-        for (auto& ev : events) {
-            // Links are minted here, once the event's recipients are final.
-            if (ev.node_id && links.mint)
-                for (int64_t uid : ev.recipients)
-                    ev.links.push_back({uid, links.mint(), now + links.ttl_ms});
-            p.outbox.ticket_event(ev, link_base, now);
-        }
-        events.clear();
-    }
-
-    // Enters a node: an end node finishes the ticket; any other gets an activation with its
-    // operators (422 when there are none) and sets the status for waiting there.
-    Result<void> enter(const std::string& key, const std::string& actor) {
-        const domain::Node* node = flow.def().find(key);
-        if (!node) return Error::Internal("enter: no node " + key).with(codes::internal);
-        if (node->type == NodeType::end) {
-            t.status = TicketStatus::finished;
-            return {};
-        }
-        auto ops = resolve_operators(p.people, flow.def(), *node, t);
-        if (ops.empty())
-            return Error::Unprocessable(
-                       "node \"" + node->name + "\" (" + node->key +
-                       ") has nobody who can act on it for this ticket: check the node's "
-                       "operators" +
-                       (node->operators.business_roles.empty() ? ""
-                                                               : " and the business's members"))
-                .with(codes::workflow_node_has_nobody, {{"node", node->name}});
-        domain::NewActivation a{t.id, node->key, node->name, node->type, false, now, {}, {}};
-        if (flow.def().notify.policy == "repeat" && flow.def().notify.repeat_minutes > 0) {
-            a.remind_every_ms = static_cast<int64_t>(flow.def().notify.repeat_minutes) * 60'000;
-            a.remind_at = now + *a.remind_every_ms;
-        }
-        auto activation = p.tickets.open_activation(a);
-        if (!activation)
-            return Error::Conflict("the ticket was changed at the same time; reload and retry")
-                .with(codes::ticket_changed);
-        for (int64_t uid : ops)
-            p.tickets.add_assignee(*activation, t.id, uid, AssigneeState::pending, now);
-        t.status = domain::status_at(node->type);
-        if (node->type == NodeType::execute) {
-            notify("ticket.approved", node->name, actor, "", {t.creator_id});
-            ops.erase(std::remove(ops.begin(), ops.end(), t.creator_id), ops.end());
-        }
-        notify("node.waiting", node->name, actor, "", ops);
-        if (node->type == NodeType::approval) events.back().node_id = *activation;
-        return {};
-    }
-
-    void step(const std::optional<std::string>& node_key,
-              const std::optional<std::string>& node_name, std::string action,
-              std::optional<int64_t> actor_id, std::string comment,
-              std::optional<std::string> fields, std::optional<std::string> detail) {
-        p.tickets.add_step({t.id, node_key, node_name, std::move(action), actor_id,
-                            std::move(comment), std::move(fields), std::move(detail), now});
-    }
-};
-
-std::string detail_json(const char* key, const std::string& value) {
-    json::Writer w;
-    w.start_object().kv(key, value).end_object();
-    return w.take();
-}
-
-}  // namespace
+using namespace engine_detail;  // with the domain names it uses
 
 Result<int64_t> TicketEngine::create(TicketPorts& p, const NewTicket& nt, TimeMs now) const {
     Ticket t;
@@ -165,6 +26,7 @@ Result<int64_t> TicketEngine::create(TicketPorts& p, const NewTicket& nt, TimeMs
     t.creator_id = nt.creator_id;
     t.variables_json = nt.variables_json;
     t.template_snapshot = nt.template_snapshot;
+    t.window = nt.window;
     const TicketFlow flow = domain::ticket_flow(p.versions, t);
     const domain::Node* start = flow.def().start();
     if (!start)
@@ -231,6 +93,14 @@ Result<ActionOutcome> TicketEngine::act(TicketPorts& p, int64_t ticket_id, const
     const domain::Effects& e = *decided;
 
     ActionOutcome out;
+    if (req.action == Action::execute && !domain::window_open(t.window, now)) {
+        const std::string opens = format_rfc3339(t.window->start);
+        if (!in.emergency_reason)
+            return Error::Conflict("the change window opens at " + opens +
+                                   "; only an emergency execution may start before")
+                .with(codes::window_not_open, {{"planned_start", opens}});
+        out.emergency = true;
+    }
     out.before = t.status;
     std::optional<std::string> node_key;
     std::optional<std::string> node_name;
@@ -242,7 +112,8 @@ Result<ActionOutcome> TicketEngine::act(TicketPorts& p, int64_t ticket_id, const
     }
     const std::string action(domain::to_string(req.action));
     const std::string actor = username_of(p.people, req.actor_id);
-    out.summary = action + " " + t.sn + (node_name ? " at node " + *node_name : "");
+    out.summary = (out.emergency ? "emergency " : "") + action + " " + t.sn +
+                  (node_name ? " at node " + *node_name : "");
     Change ch{p, t, flow, now, {}};
 
     if (!e.changes_state) {  // a comment
@@ -281,7 +152,12 @@ Result<ActionOutcome> TicketEngine::act(TicketPorts& p, int64_t ticket_id, const
                 .with(codes::execution_engine_unavailable);
         out.execution_id = in.start_execution();
         json::Writer w;
-        w.start_object().kv("execution_id", *out.execution_id).end_object();
+        w.start_object().kv("execution_id", *out.execution_id);
+        if (out.emergency) {
+            w.kv("emergency", true).kv("reason", *in.emergency_reason);
+            out.summary += ": " + *in.emergency_reason;
+        }
+        w.end_object();
         detail = w.take();
     }
     if (req.action == Action::return_to) {
@@ -293,7 +169,9 @@ Result<ActionOutcome> TicketEngine::act(TicketPorts& p, int64_t ticket_id, const
         out.summary += " (through a one-click link)";
     }
     if (e.status) t.status = *e.status;
-    ch.step(node_key, node_name, action, req.actor_id, req.text,
+    // An emergency run says why in the timeline's own words, not only in its detail.
+    ch.step(node_key, node_name, action, req.actor_id,
+            out.emergency ? "emergency: " + *in.emergency_reason : req.text,
             e.fields.empty() ? std::nullopt : std::optional(domain::field_values_json(e.fields)),
             detail);
     if (e.enter) {
@@ -321,12 +199,7 @@ void TicketEngine::execution_finished(TicketPorts& p, int64_t ticket_id, int64_t
     if (!decided.ok()) return;  // not executing any more (withdrawn meanwhile, ...): nothing to do
     const domain::Effects& e = *decided;
     const std::string before(domain::to_string(t.status));
-    std::optional<std::string> node_key, node_name;
-    if (state.active) {
-        node_key = state.active->node_key;
-        const domain::Node* n = flow.def().find(*node_key);
-        node_name = n ? n->name : *node_key;
-    }
+    const auto [node_key, node_name] = active_node(flow, state);
     Change ch{p, t, flow, now, {}};
     if (e.close_active && !p.tickets.close_activation(state.active->id, *e.close_active, now)) {
         p.tickets.save_status(t, now, true);

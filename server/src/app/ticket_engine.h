@@ -33,6 +33,7 @@ struct NewTicket {
     domain::FieldValues fields;  // for the submit node; checked here (422 naming fields.<key>)
     std::string variables_json = "{}";
     std::optional<std::string> template_snapshot;
+    std::optional<domain::ChangeWindow> window;  // checked by domain::check_window
 };
 
 struct ActionInput {
@@ -44,6 +45,9 @@ struct ActionInput {
     // The ticket as the caller already read it in this same unit of work (saves reading it
     // again); null = read it here.
     const domain::Ticket* loaded = nullptr;
+    // execute: run before the change window opens (the caller checked the permission); the
+    // reason goes to the timeline. Without it, executing before the window is 409.
+    std::optional<std::string> emergency_reason;
 };
 
 struct ActionOutcome {
@@ -51,7 +55,8 @@ struct ActionOutcome {
     domain::TicketStatus after = domain::TicketStatus::in_progress;
     std::string node_name;  // of the node acted on
     std::optional<int64_t> execution_id;
-    std::string summary;  // one line for the audit log
+    std::string summary;     // one line for the audit log
+    bool emergency = false;  // an execution started before its window opened
 };
 
 class TicketEngine {
@@ -76,6 +81,24 @@ class TicketEngine {
     // step and an audit event (actor: the system).
     void execution_finished(domain::TicketPorts& p, int64_t ticket_id, int64_t execution_id,
                             bool succeeded, TimeMs now) const;
+
+    // The window scheduler's work on one due ticket (domain::due_action): a scheduled ticket
+    // whose window is open starts executing on behalf of its submitter (start_execution
+    // enqueues the execution), one whose window has closed without a start becomes "missed"
+    // and its submitter is notified. Each writes a timeline step and an audit event (actor: the
+    // system). nullopt when nothing is due (changed meanwhile); the caller clears run_at then.
+    // start_execution is given the submitter's id.
+    std::optional<ActionOutcome> run_due(
+        domain::TicketPorts& p, int64_t ticket_id,
+        const std::function<int64_t(int64_t on_behalf_of)>& start_execution, TimeMs now) const;
+
+    // After the submitter changed the window of the ticket (saved already, in this unit of
+    // work): one waiting for its execution (approved or scheduled) goes back to the first
+    // approval node it passed, for its approvers to see the new window; one that passed none
+    // (a template without a workflow) is scheduled or approved again by the new window. Writes
+    // a timeline step ("window_changed", with the window and the node it returned to).
+    Result<ActionOutcome> window_changed(domain::TicketPorts& p, int64_t ticket_id,
+                                         int64_t actor_id, TimeMs now) const;
 
     // Queues "node.reminder" notifications for nodes of workflows whose notify policy is
     // "repeat" and that have waited repeat_minutes since they were entered or last reminded.

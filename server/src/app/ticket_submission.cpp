@@ -10,6 +10,7 @@
 #include "storage/catalog_store.h"
 #include "storage/sql.h"
 #include "storage/ticket_store.h"
+#include "storage/window_store.h"
 #include "storage/workflow_store.h"
 
 namespace orderly::app {
@@ -118,6 +119,14 @@ PreparedTicket prepare_ticket(storage::Connection& c, const Submitter& who,
         fail(Error::UnprocessableField("execute",
                                        "only a task template without a workflow runs on submit",
                                        codes::template_not_runnable_on_submit));
+    nt.window = unwrap(domain::check_window(req.planned_start, req.planned_end));
+    if (!nt.window)
+        if (auto what = storage::window_required_by(c, nt.service_id, nt.template_id))
+            fail(Error::UnprocessableField("planned_start",
+                                           "this " + *what +
+                                               " requires a change window: send planned_start "
+                                               "and planned_end",
+                                           codes::window_required, {{"what", *what}}));
     return out;
 }
 

@@ -11,6 +11,7 @@
 #include "app/submitter.h"
 #include "app/ticket_engine.h"
 #include "core/json.h"
+#include "core/time.h"
 #include "domain/ticket.h"
 
 namespace orderly::storage {
@@ -27,6 +28,8 @@ struct TicketRequest {
     domain::FieldValues fields;              // for the submit node
     const json::Value* variables = nullptr;  // the request's "variables"; Null or absent: none
     bool execute = false;                    // run at once (a template without a workflow only)
+    std::optional<TimeMs> planned_start;     // the change window, both or neither
+    std::optional<TimeMs> planned_end;
 };
 
 struct PreparedTicket {
@@ -41,8 +44,10 @@ struct PreparedTicket {
 // (app::snapshot_template_submission), then for a template with a workflow 422 "template_id"
 // when the workflow has no deployed version, 403 when `who` may not submit through it, and the
 // business checks. The business checks: 422 "business" when the workflow needs one and none was
-// given, or when it names no business. Last, 422 "execute" when `execute` is asked of anything
-// but a template without a workflow. Throws; call it inside the submit's write transaction.
+// given, or when it names no business. Then 422 "execute" when `execute` is asked of anything
+// but a template without a workflow. Last the change window: domain::check_window, and 422
+// "planned_start" (window.required) when the service or template requires one and none was sent.
+// Throws; call it inside the submit's write transaction.
 PreparedTicket prepare_ticket(storage::Connection& c, const Submitter& who,
                               const TicketRequest& req);
 

@@ -16,6 +16,7 @@
 #include "storage/database.h"
 #include "storage/execution_store.h"
 #include "storage/ticket_store.h"
+#include "storage/window_store.h"
 #include "storage/workflow_store.h"
 
 namespace orderly::app {
@@ -67,6 +68,8 @@ TicketView view_of(storage::Connection& c, domain::Ticket t, TicketView v, const
     if (!v.executions.empty()) v.execution_result = v.executions.back().status;
     // The snapshot holds the template's internal variables: only catalog managers see it.
     v.show_snapshot = who.can("catalog.manage");
+    if (t.window)
+        v.conflicts = storage::window_conflicts(c, t.id, *t.window, t.environment, t.business);
     v.ticket = std::move(t);
     return v;
 }
@@ -113,6 +116,7 @@ Submitted Tickets::submit(const Caller& who, const SubmitInput& in) const {
         int64_t ticket_id = 0;
         bool replayed = false;
         bool executed = false;
+        bool windowed = false;
     };
     const Written done = db_.write([&](storage::Connection& c) {
         Written out;
@@ -131,7 +135,9 @@ Submitted Tickets::submit(const Caller& who, const SubmitInput& in) const {
         const NewTicket& nt = prepared.ticket;
         storage::SqlTicketPorts ports(c);
         out.ticket_id = unwrap(engine_.create(ports.ports, nt, now));
-        if (in.ticket.execute) {
+        out.windowed = nt.window.has_value();
+        // A ticket whose window has yet to open is scheduled instead: it starts at the window.
+        if (in.ticket.execute && domain::window_open(nt.window, now)) {
             // Submit and execute in one step: the submitter is the operator of the execute step
             // of a template without a workflow.
             ActionInput act;
@@ -156,6 +162,7 @@ Submitted Tickets::submit(const Caller& who, const SubmitInput& in) const {
         return out;
     });
     if (done.executed && wake_executions_) wake_executions_();
+    if (done.windowed && wake_windows_) wake_windows_();
     return Submitted{view_after_change(db_, done.ticket_id, who), done.replayed};
 }
 
@@ -171,7 +178,16 @@ std::vector<domain::TicketSummary> Tickets::list(const Caller& who, domain::Tick
     check_ticket_view(who, f.view);
     f.user_id = who.user_id();
     f.limit += 1;
-    return db_.read([&](storage::Connection& c) { return storage::list_tickets(c, f); });
+    return db_.read([&](storage::Connection& c) {
+        auto rows = storage::list_tickets(c, f);
+        std::vector<int64_t> windowed;
+        for (const auto& r : rows)
+            if (r.planned_start) windowed.push_back(r.id);
+        for (const auto& [id, n] : storage::window_conflict_counts(c, windowed))
+            for (auto& r : rows)
+                if (r.id == id) r.conflicts = n;
+        return rows;
+    });
 }
 
 ExecutionPreview Tickets::execution_preview(const Caller& who, int64_t id) const {
@@ -228,6 +244,14 @@ ActResult Tickets::act(const Caller& who, int64_t id, const ActInput& input) con
     const bool starts_execution =
         action == domain::Action::execute || action == domain::Action::retry;
     const TimeMs now = clock_.now_ms();
+    if (input.emergency && action == domain::Action::execute) {
+        if (!who.can("change.emergency"))
+            fail(Error::Forbidden("an emergency execution needs the change.emergency permission")
+                     .with(codes::window_emergency_denied));
+        if (input.emergency_reason.find_first_not_of(" \t\r\n") == std::string::npos)
+            fail(Error::UnprocessableField("reason", "an emergency execution needs a reason",
+                                           codes::ticket_reason_required));
+    }
     const ActionOutcome out = db_.write([&](storage::Connection& c) {
         storage::lock_ticket(c, id);  // concurrent actions on one ticket take turns
         if (input.in_transaction) input.in_transaction(c);
@@ -245,6 +269,7 @@ ActResult Tickets::act(const Caller& who, int64_t id, const ActInput& input) con
         }
         in.expected_version = input.expected_version;
         in.loaded = &loaded;
+        if (input.emergency) in.emergency_reason = input.emergency_reason;
         if (starts_execution)
             in.start_execution = [&] {
                 // Judged after the action itself: only someone who may execute learns that a
@@ -255,9 +280,19 @@ ActResult Tickets::act(const Caller& who, int64_t id, const ActInput& input) con
             };
         storage::SqlTicketPorts ports(c);
         auto done = unwrap(engine_.act(ports.ports, id, in, now));
-        audit_action(c, who, now, action, id, done);
+        if (done.emergency)
+            audit(c, who, now, "ticket.emergency_execute", "ticket", std::to_string(id),
+                  done.summary, status_json(done.before, done.node_name),
+                  status_json(done.after, done.node_name));
+        else
+            audit_action(c, who, now, action, id, done);
         return done;
     });
+    // Entering an execute node gives a ticket with a window a due time (its start or its end).
+    if ((out.after == domain::TicketStatus::scheduled ||
+         out.after == domain::TicketStatus::approved) &&
+        out.before != out.after && wake_windows_)
+        wake_windows_();
     ActResult result;
     if (starts_execution) {
         if (wake_executions_) wake_executions_();
@@ -269,6 +304,54 @@ ActResult Tickets::act(const Caller& who, int64_t id, const ActInput& input) con
     result.status = out.after;
     result.ticket = view_after_change(db_, id, who);
     return result;
+}
+
+namespace {
+
+std::string window_json(const std::optional<domain::ChangeWindow>& w) {
+    json::Writer out;
+    out.start_object();
+    out.key("planned_start").opt_time(w ? std::optional(w->start) : std::nullopt);
+    out.key("planned_end").opt_time(w ? std::optional(w->end) : std::nullopt);
+    out.end_object();
+    return out.take();
+}
+
+}  // namespace
+
+TicketView Tickets::set_window(const Caller& who, int64_t id, const WindowInput& in) const {
+    const TimeMs now = clock_.now_ms();
+    const auto window = unwrap(domain::check_window(in.planned_start, in.planned_end));
+    db_.write([&](storage::Connection& c) {
+        storage::lock_ticket(c, id);
+        const domain::Ticket t = load_visible(c, id, who);
+        if (t.creator_id != who.user_id())
+            fail(Error::Forbidden("only the submitter can change a ticket's window")
+                     .with(codes::ticket_not_submitter));
+        if (in.expected_version && *in.expected_version != t.version)
+            fail(Error::Conflict("the ticket changed since you loaded it; reload and try again")
+                     .with(
+                         codes::request_version_conflict,
+                         {{"what", t.sn}, {"current", t.version}, {"sent", *in.expected_version}}));
+        const std::string status(domain::to_string(t.status));
+        if (t.status != domain::TicketStatus::in_progress &&
+            t.status != domain::TicketStatus::approved &&
+            t.status != domain::TicketStatus::scheduled)
+            fail(Error::Conflict("the window of a ticket that is " + status + " cannot change")
+                     .with(codes::window_not_changeable, {{"status", status}}));
+        if (!window)
+            if (auto what = storage::window_required_by(c, t.service_id, t.template_id))
+                fail(Error::UnprocessableField("planned_start",
+                                               "this " + *what + " requires a change window",
+                                               codes::window_required, {{"what", *what}}));
+        storage::save_ticket_window(c, id, window);
+        storage::SqlTicketPorts ports(c);
+        auto out = unwrap(engine_.window_changed(ports.ports, id, who.user_id(), now));
+        audit(c, who, now, "ticket.window_change", "ticket", std::to_string(id), out.summary,
+              window_json(t.window), window_json(window));
+    });
+    if (wake_windows_) wake_windows_();
+    return view_after_change(db_, id, who);
 }
 
 }  // namespace orderly::app

@@ -44,6 +44,8 @@ struct TicketView {
     std::vector<domain::StepView> steps;
     std::vector<domain::ExecutionRow> executions;  // oldest first
     bool show_snapshot = false;  // the reader manages the catalog: sees the template snapshot
+    // Open tickets whose change windows overlap this one's on its environment or business.
+    std::vector<domain::WindowConflict> conflicts;
 };
 
 struct SubmitInput {
@@ -65,6 +67,10 @@ struct ActInput {
     // Runs first in the action's transaction (e.g. using up a one-click link): what it changes
     // commits or rolls back with the action; it may fail() to refuse the action.
     std::function<void(storage::Connection&)> in_transaction;
+    // execute: "emergency": true with a "reason", to run before the change window opens (needs
+    // change.emergency)
+    bool emergency = false;
+    std::string emergency_reason;
 };
 struct ActResult {
     // execute and retry: the execution queued and the ticket's status after the action.
@@ -73,6 +79,13 @@ struct ActResult {
     domain::TicketStatus status = domain::TicketStatus::in_progress;
     // Other actions: the ticket after the action.
     std::optional<TicketView> ticket;
+};
+
+// PUT /tickets/{id}/window: the new window (both or neither).
+struct WindowInput {
+    std::optional<TimeMs> planned_start;
+    std::optional<TimeMs> planned_end;
+    std::optional<int64_t> expected_version;
 };
 
 struct PreviewVariable {
@@ -93,14 +106,17 @@ void check_ticket_view(const Caller& who, std::string_view view);
 
 class Tickets {
   public:
-    // wake_executions (may be empty) is called after a commit that queued an execution.
+    // wake_executions (may be empty) is called after a commit that queued an execution,
+    // wake_windows (may be empty) after one that scheduled a ticket or gave it a window.
     Tickets(storage::Database& db, const Clock& clock, const TicketEngine& engine,
-            const std::string& secret_key, const std::function<void()>& wake_executions)
+            const std::string& secret_key, const std::function<void()>& wake_executions,
+            const std::function<void()>& wake_windows)
         : db_(db),
           clock_(clock),
           engine_(engine),
           secret_key_(secret_key),
-          wake_executions_(wake_executions) {}
+          wake_executions_(wake_executions),
+          wake_windows_(wake_windows) {}
     Tickets(const Tickets&) = delete;
     Tickets& operator=(const Tickets&) = delete;
 
@@ -121,7 +137,15 @@ class Tickets {
     // 404 as get, 422 for an unknown to_user, then the engine's checks; execute and retry also
     // 409 freeze.active while a hard freeze holds the environment and 409 in a protected
     // environment without confirmation (judged after the action itself).
+    // An emergency execute: 403 (window.emergency_denied) without change.emergency, 422
+    // "reason" when it is blank; it is audited as ticket.emergency_execute.
     ActResult act(const Caller& who, int64_t id, const ActInput& in) const;
+    // The submitter changes (or removes) the ticket's change window: 404 as get, 403 for anyone
+    // but the submitter, 409 on a stale version or when the ticket is not in_progress, approved
+    // or scheduled (window.not_changeable), 422 as domain::check_window, and window.required
+    // when removing a required one. Then TicketEngine::window_changed (an approved or scheduled
+    // ticket goes back for approval).
+    TicketView set_window(const Caller& who, int64_t id, const WindowInput& in) const;
 
   private:
     storage::Database& db_;
@@ -129,6 +153,7 @@ class Tickets {
     const TicketEngine& engine_;
     const std::string& secret_key_;
     const std::function<void()>& wake_executions_;
+    const std::function<void()>& wake_windows_;
 };
 
 }  // namespace orderly::app

@@ -42,12 +42,15 @@ struct UseCases {
     // Called after a commit that queued executions, so that a worker starts them now instead
     // of at its next poll; empty when no execution engine runs.
     std::function<void()> wake_executions;
+    // Called after a commit that scheduled a ticket or gave one a window, so that the window
+    // scheduler looks at its next due time now; empty when none runs.
+    std::function<void()> wake_windows;
 
     // Runs tickets through their flows; its links point at config.base_url.
     TicketEngine tickets{config.base_url};
 
     // Tickets and workflows
-    Tickets ticketing{db, clock, tickets, secret_key, wake_executions};
+    Tickets ticketing{db, clock, tickets, secret_key, wake_executions, wake_windows};
     // One-click approval from a notification; OrderlyApp enables minting links in `tickets`.
     ActionLinks action_links{db, clock, ticketing};
     Workflows workflows{db, clock};

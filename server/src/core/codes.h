@@ -236,6 +236,12 @@ namespace orderly::codes {
     X(ticket_submit_target, "ticket.submit_target")                                   \
     X(ticket_workflow_submit_denied, "ticket.workflow_submit_denied")                 \
     X(ticket_fields_invalid, "ticket.fields_invalid")                                 \
+    X(window_incomplete, "window.incomplete")                                         \
+    X(window_end_before_start, "window.end_before_start")                             \
+    X(window_required, "window.required")                                             \
+    X(window_not_open, "window.not_open")                                             \
+    X(window_emergency_denied, "window.emergency_denied")                             \
+    X(window_not_changeable, "window.not_changeable")                                 \
     X(execution_not_found, "execution.not_found")                                     \
     X(execution_cancel_denied, "execution.cancel_denied")                             \
     X(execution_already_ended, "execution.already_ended")                             \

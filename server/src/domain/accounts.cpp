@@ -16,6 +16,8 @@ const std::vector<PermissionInfo>& all_permissions() {
         {"variables.register", "Register a variable's option list (PUT /variables/{name}/options)"},
         {"ticket.submit", "Submit tickets"},
         {"ticket.read_all", "See every ticket (the \"all\" view)"},
+        {"change.emergency",
+         "Execute a ticket before its change window opens (an emergency, audited with a reason)"},
         {"audit.read", "Read every execution, its log and every audit event"},
         {"notification.manage", "See notification deliveries and retry them; manage webhooks"},
         {"change.freeze", "Manage freeze windows (periods when changes may not run)"},

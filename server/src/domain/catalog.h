@@ -170,6 +170,7 @@ struct Template {
     std::vector<std::string> submit_roles;  // empty = anyone holding ticket.submit
     int64_t timeout_s = 600;
     bool active = true;
+    bool window_required = false;  // every ticket needs a change window
     int64_t version = 1;
     TimeMs created_at = 0;
     TimeMs updated_at = 0;
@@ -268,6 +269,7 @@ struct Service {
     int64_t workflow_version_id = 0;
     std::optional<int64_t> template_id;
     std::string description;
+    bool window_required = false;  // every ticket needs a change window
     TimeMs created_at = 0;
     TimeMs updated_at = 0;
     int64_t version = 1;

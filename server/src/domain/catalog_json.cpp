@@ -118,6 +118,7 @@ void write_template_members(json::Writer& w, const Template& t, bool internal) {
     w.kv("submit_roles", t.submit_roles)
         .kv("timeout_s", t.timeout_s)
         .kv("active", t.active)
+        .kv("window_required", t.window_required)
         .kv("version", t.version);
     w.key("created_at").time(t.created_at);
     w.key("updated_at").time(t.updated_at);
@@ -181,6 +182,7 @@ void write_service(json::Writer& w, const Service& s, const WorkflowDef& def) {
         .key("template_id");
     write_opt_id(w, s.template_id);
     w.kv("description", s.description).kv("business_required", def.business_required);
+    w.kv("window_required", s.window_required);
     w.key("fields");
     const Node* start = def.start();
     write_field_defs(w, start ? start->fields : std::vector<FieldDef>{});

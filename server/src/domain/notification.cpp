@@ -8,7 +8,7 @@ namespace orderly::domain {
 const std::vector<std::string_view>& notification_events() {
     static const std::vector<std::string_view> events = {
         "node.waiting",     "node.reminder",      "ticket.approved",    "ticket.rejected",
-        "ticket.withdrawn", "ticket.transferred", "execution.finished",
+        "ticket.withdrawn", "ticket.transferred", "execution.finished", "ticket.missed",
     };
     return events;
 }
@@ -100,6 +100,7 @@ EventWords words_of(std::string_view event) {
     if (event == "ticket.withdrawn") return {"已撤回", "Withdrawn", false};
     if (event == "ticket.transferred") return {"已转交", "Transferred", true};
     if (event == "execution.finished") return {"执行结束", "Execution finished", false};
+    if (event == "ticket.missed") return {"错过变更窗口", "Window missed", false};
     return {"通知", "Notice", false};
 }
 
@@ -131,6 +132,9 @@ std::pair<std::string, std::string> headline(const TicketNotice& n) {
     if (n.event == "execution.finished")
         return {"工单 " + t + " 的执行已结束。",
                 "The execution of ticket " + te + " has finished."};
+    if (n.event == "ticket.missed")
+        return {"工单 " + t + " 的变更窗口已过，未能开始执行。",
+                "The change window of ticket " + te + " passed without its task starting."};
     return {"工单 " + t + " 有新动态。", "Ticket " + te + " has news."};
 }
 
@@ -138,7 +142,8 @@ std::string status_label(const std::string& status) {
     static const std::pair<std::string_view, std::string_view> labels[] = {
         {"in_progress", "处理中"}, {"approved", "已通过"},   {"executing", "执行中"},
         {"finished", "已完成"},    {"rejected", "已驳回"},   {"withdrawn", "已撤回"},
-        {"failed", "执行失败"},    {"terminated", "已终止"},
+        {"failed", "执行失败"},    {"terminated", "已终止"}, {"scheduled", "已排期"},
+        {"missed", "已错过窗口"},
     };
     for (const auto& [key, zh] : labels)
         if (status == key) return std::string(zh) + " (" + status + ")";

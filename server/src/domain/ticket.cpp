@@ -13,6 +13,7 @@ constexpr std::pair<TicketStatus, std::string_view> kStatuses[] = {
     {TicketStatus::executing, "executing"},     {TicketStatus::finished, "finished"},
     {TicketStatus::rejected, "rejected"},       {TicketStatus::withdrawn, "withdrawn"},
     {TicketStatus::failed, "failed"},           {TicketStatus::terminated, "terminated"},
+    {TicketStatus::scheduled, "scheduled"},     {TicketStatus::missed, "missed"},
 };
 constexpr std::pair<AssigneeState, std::string_view> kAssigneeStates[] = {
     {AssigneeState::pending, "pending"},         {AssigneeState::approved, "approved"},
@@ -43,7 +44,8 @@ std::optional<TicketStatus> parse_ticket_status(std::string_view s) {
 }
 bool is_terminal(TicketStatus s) {
     return s == TicketStatus::finished || s == TicketStatus::rejected ||
-           s == TicketStatus::withdrawn || s == TicketStatus::terminated;
+           s == TicketStatus::withdrawn || s == TicketStatus::terminated ||
+           s == TicketStatus::missed;
 }
 TicketStatus status_at(NodeType t) {
     switch (t) {
@@ -226,7 +228,9 @@ Result<Effects> decide(const WorkflowDef& flow, const TicketState& t, const Acti
             if (t.status == TicketStatus::failed)
                 return Error::Conflict("the last execution failed; use retry")
                     .with(codes::ticket_execution_failed);
-            if (t.status != TicketStatus::approved)
+            // A scheduled ticket may be executed before its window only as an emergency: the
+            // caller checks the window (app::TicketEngine::act).
+            if (t.status != TicketStatus::approved && t.status != TicketStatus::scheduled)
                 return Error::Conflict("the ticket is " + status + ", not approved")
                     .with(codes::ticket_not_approved, {{"status", status}});
             e.status = TicketStatus::executing;
@@ -289,6 +293,20 @@ Result<Effects> decide(const WorkflowDef& flow, const TicketState& t, const Acti
     }
 }
 
+Result<Effects> scheduled_start(const WorkflowDef& flow, const TicketState& t) {
+    if (t.status != TicketStatus::scheduled || !t.active)
+        return Error::Conflict("the ticket is " + std::string(to_string(t.status)) +
+                               ", not scheduled")
+            .with(codes::ticket_not_approved, {{"status", std::string(to_string(t.status))}});
+    const Node* node = flow.find(t.active->node_key);
+    if (!node || node->type != NodeType::execute)
+        return Error::Conflict("the ticket does not wait at an execute node")
+            .with(codes::ticket_not_at_execute_node);
+    Effects e;
+    e.status = TicketStatus::executing;
+    return e;
+}
+
 Result<Effects> execution_finished(const WorkflowDef& flow, const TicketState& t, bool succeeded) {
     if (t.status != TicketStatus::executing || !t.active)
         return Error::Conflict("the ticket is " + std::string(to_string(t.status)) +
@@ -329,7 +347,8 @@ std::vector<Action> allowed_actions(const WorkflowDef& flow, const TicketState& 
                     out.push_back(Action::evaluate);
                     break;
                 case NodeType::execute:
-                    if (t.status == TicketStatus::approved) out.push_back(Action::execute);
+                    if (t.status == TicketStatus::approved || t.status == TicketStatus::scheduled)
+                        out.push_back(Action::execute);
                     if (t.status == TicketStatus::failed) out.push_back(Action::retry);
                     break;
                 case NodeType::end:

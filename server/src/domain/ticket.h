@@ -5,8 +5,9 @@
 //
 // Status (TicketStatus in api-spec/openapi.yaml): in_progress (waiting at a node), approved
 // (waiting at an execute node), executing, finished, rejected, withdrawn, failed (the last
-// execution failed; retry allowed), terminated. Terminal: finished, rejected, withdrawn,
-// terminated.
+// execution failed; retry allowed), terminated, scheduled (approved, waiting at an execute node
+// for its change window to open; the window scheduler starts it), missed (the window passed
+// without a start). Terminal: finished, rejected, withdrawn, terminated, missed.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -28,7 +29,9 @@ enum class TicketStatus {
     rejected,
     withdrawn,
     failed,
-    terminated
+    terminated,
+    scheduled,
+    missed
 };
 std::string_view to_string(TicketStatus s);
 std::optional<TicketStatus> parse_ticket_status(std::string_view s);
@@ -114,6 +117,11 @@ struct Effects {
 // user_exists checks "user" fields.
 Result<Effects> decide(const WorkflowDef& flow, const TicketState& t, const ActionRequest& req,
                        const std::function<bool(const std::string&)>& user_exists);
+
+// What the window scheduler's start of a scheduled ticket does: the ticket starts executing as
+// if its execute node's operator had executed it. 409 when it is not scheduled at an execute
+// node (executed, withdrawn... meanwhile).
+Result<Effects> scheduled_start(const WorkflowDef& flow, const TicketState& t);
 
 // What the end of an execution does: success leaves the execute node (the ticket finishes when
 // an end node follows), failure makes the ticket "failed" (retry allowed). 409 when the ticket

@@ -12,6 +12,7 @@
 #include "core/time.h"
 #include "domain/accounts.h"
 #include "domain/action_link.h"
+#include "domain/change_window.h"
 #include "domain/ticket.h"
 #include "domain/workflow.h"
 
@@ -38,6 +39,7 @@ struct Ticket {
     TimeMs updated_at = 0;
     std::optional<TimeMs> finished_at;
     int64_t version = 1;
+    std::optional<ChangeWindow> window;  // planned_start and planned_end
 };
 
 // A deployed workflow version: its definition never changes once deployed.
@@ -63,7 +65,7 @@ struct TicketFlow {
 struct TicketEvent {
     std::string event;  // "node.waiting" | "ticket.approved" | "ticket.rejected" |
                         // "ticket.withdrawn" | "ticket.transferred" | "execution.finished" |
-                        // "node.reminder"
+                        // "node.reminder" | "ticket.missed"
     int64_t ticket_id = 0;
     std::string ticket_sn;  // "CHG-20261121-0001"
     std::string title;

@@ -72,6 +72,8 @@ struct TicketSummary {
     TimeMs created_at = 0;
     TimeMs updated_at = 0;
     int64_t version = 1;
+    std::optional<TimeMs> planned_start, planned_end;  // the change window, if any
+    int64_t conflicts = 0;  // open tickets whose windows overlap this one's (same env/business)
 };
 
 }  // namespace orderly::domain

@@ -111,6 +111,7 @@ Response create_service(App& app, Request& req) {
     sv.workflow_version_id = *json::get_int(req.json, "workflow_version_id");
     sv.template_id = nullable_id(req.json, "template_id").value_or(std::nullopt);
     sv.description = json::get_string(req.json, "description").value_or("");
+    sv.window_required = json::get_bool(req.json, "window_required").value_or(false);
     return Response::created(service_json(app.services.create(caller(req), sv)));
 }
 
@@ -126,6 +127,7 @@ Response update_service(App& app, Request& req) {
     changes.catalog_id = nullable_id(req.json, "catalog_id");
     changes.workflow_version_id = json::get_int(req.json, "workflow_version_id");
     changes.template_id = nullable_id(req.json, "template_id");
+    changes.window_required = json::get_bool(req.json, "window_required");
     auto sv = app.services.update(caller(req), req.id_param(), req.header("if-match"), changes);
     return Response::ok(service_json(sv));
 }

@@ -24,6 +24,11 @@ std::optional<std::string> idempotency_key(const Request& req) {
     return k;
 }
 
+// An RFC 3339 member of the body, or nullopt when absent or null.
+std::optional<TimeMs> body_time(const json::Value& b, const char* name) {
+    return time_field(name, json::get_string(b, name));
+}
+
 Response submit_ticket(App& app, Request& req) {
     const auto service_id = json::get_int(req.json, "service_id");
     const auto template_id = json::get_int(req.json, "template_id");
@@ -42,6 +47,8 @@ Response submit_ticket(App& app, Request& req) {
     if (auto it = req.json.FindMember("variables"); it != req.json.MemberEnd())
         ticket.variables = &it->value;
     ticket.execute = json::get_bool(req.json, "execute").value_or(false);
+    ticket.planned_start = body_time(req.json, "planned_start");
+    ticket.planned_end = body_time(req.json, "planned_end");
     in.confirmed = json::get_bool(req.json, "confirm").value_or(false);
     in.idempotency_key = idempotency_key(req);
     in.body = req.body;
@@ -131,9 +138,28 @@ Response act(App& app, Request& req, domain::Action action) {
         in.expected_version = m;
     }
     in.confirmed = json::get_bool(b, "confirm").value_or(false);
+    if (action == domain::Action::execute) {
+        in.emergency = json::get_bool(b, "emergency").value_or(false);
+        in.emergency_reason = json::get_string(b, "reason").value_or("");
+    }
     const auto r = app.ticketing.act(caller(req), id, in);
     if (r.started_execution) return Response::json(202, execution_started_json(id, r));
     return Response::ok(ticket_json(*r.ticket));
+}
+
+// The submitter changes the ticket's change window (or removes it with both null).
+Response set_window(App& app, Request& req) {
+    app::WindowInput in;
+    in.planned_start = body_time(req.json, "planned_start");
+    in.planned_end = body_time(req.json, "planned_end");
+    in.expected_version = json::get_int(req.json, "version");
+    if (auto m = req.if_match()) {
+        if (in.expected_version && *in.expected_version != *m)
+            fail(Error::Field("version", "differs from If-Match", codes::field_version_mismatch));
+        in.expected_version = m;
+    }
+    const auto v = app.ticketing.set_window(caller(req), req.id_param(), in);
+    return Response::ok(ticket_json(v)).header("ETag", etag(v.ticket.version));
 }
 
 }  // namespace
@@ -143,6 +169,8 @@ void register_ticket_routes(App& app, Server& s) {
     s.route("GET", "/api/v1/tickets", [&app](Request& r) { return list_tickets(app, r); });
     s.route("GET", "/api/v1/todo", [&app](Request& r) { return list_todo(app, r); });
     s.route("GET", "/api/v1/tickets/{id}", [&app](Request& r) { return get_ticket(app, r); });
+    s.route("PUT", "/api/v1/tickets/{id}/window",
+            [&app](Request& r) { return set_window(app, r); });
     s.route("GET", "/api/v1/tickets/{id}/execution-preview",
             [&app](Request& r) { return execution_preview(app, r); });
     auto action = [&](const char* path, domain::Action a) {

@@ -85,14 +85,17 @@ std::optional<bool> Request::query_bool(const std::string& name) const {
     fail(Error::Field(name, "must be true or false", codes::field_boolean));
 }
 
-std::optional<int64_t> Request::query_time(const std::string& name) const {
-    auto s = query_str(name);
+std::optional<int64_t> time_field(const std::string& name, const std::optional<std::string>& s) {
     if (!s) return std::nullopt;
     auto t = parse_rfc3339(*s);
     if (!t)
         fail(Error::Field(name, "must be an RFC 3339 date-time, e.g. 2026-11-21T08:00:00Z",
                           codes::field_datetime));
     return t;
+}
+
+std::optional<int64_t> Request::query_time(const std::string& name) const {
+    return time_field(name, query_str(name));
 }
 
 int Request::limit() const {

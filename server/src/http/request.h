@@ -98,4 +98,8 @@ inline std::string encode_cursor(const std::string& last_key) {
 // 400 naming "cursor" when malformed.
 int64_t decode_cursor(const std::optional<std::string>& cursor);
 
+// An RFC 3339 date-time sent as `name` (a query parameter or a body member): 400 naming it when
+// malformed; nullopt when not sent.
+std::optional<int64_t> time_field(const std::string& name, const std::optional<std::string>& s);
+
 }  // namespace orderly::http

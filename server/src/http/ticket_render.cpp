@@ -125,7 +125,25 @@ void write_summary(json::Writer& w, const domain::TicketSummary& t) {
     w.key("created_at").time(t.created_at);
     w.key("updated_at").time(t.updated_at);
     w.kv("version", t.version);
+    w.key("planned_start").opt_time(t.planned_start);
+    w.key("planned_end").opt_time(t.planned_end);
+    w.kv("conflicts", t.conflicts);
     w.end_object();
+}
+
+void write_window(json::Writer& w, const std::optional<domain::ChangeWindow>& window) {
+    w.key("planned_start").opt_time(window ? std::optional(window->start) : std::nullopt);
+    w.key("planned_end").opt_time(window ? std::optional(window->end) : std::nullopt);
+}
+
+void write_conflicts(json::Writer& w, const std::vector<domain::WindowConflict>& conflicts) {
+    w.key("conflicts").start_array();
+    for (const auto& x : conflicts) {
+        w.start_object().kv("id", x.id).kv("sn", x.sn).kv("title", x.title).kv("status", x.status);
+        write_window(w, x.window);
+        w.end_object();
+    }
+    w.end_array();
 }
 
 }  // namespace
@@ -172,6 +190,8 @@ void write_ticket(json::Writer& w, const app::TicketView& v) {
     w.key("updated_at").time(t.updated_at);
     w.key("finished_at").opt_time(t.finished_at);
     w.kv("version", t.version);
+    write_window(w, t.window);
+    write_conflicts(w, v.conflicts);
     w.end_object();
 }
 

@@ -31,7 +31,7 @@ std::string choices_json(const std::map<std::string, std::vector<domain::Option>
 constexpr const char* kTemplateCols =
     "id, name, environment, purpose, description, command, argv_json, internal_vars_json, "
     "variables_json, choices_json, workflow_id, submit_roles_json, timeout_s, active, version, "
-    "created_at, updated_at";
+    "created_at, updated_at, window_required";
 
 domain::Template read_template(Stmt& s) {
     domain::Template t;
@@ -71,6 +71,7 @@ domain::Template read_template(Stmt& s) {
     t.version = s.int64(14);
     t.created_at = s.int64(15);
     t.updated_at = s.int64(16);
+    t.window_required = s.integer(17) != 0;
     return t;
 }
 
@@ -84,7 +85,7 @@ void write_template_variables(Connection& c, int64_t id, const std::set<std::str
     }
 }
 
-// Binds the template's 13 columns, name to active, from parameter `first` on.
+// Binds the template's 14 columns, name to active and window_required, from parameter `first` on.
 void bind_template(Stmt& s, const domain::Template& t, int first) {
     const int n = first - 1;
     s.bind(n + 1, t.name).bind(n + 2, t.environment).bind(n + 3, t.purpose);
@@ -92,7 +93,7 @@ void bind_template(Stmt& s, const domain::Template& t, int first) {
     s.bind(n + 7, internal_vars_json(t.internal_vars));
     s.bind(n + 8, template_variables_json(t.variables)).bind(n + 9, choices_json(t.choices));
     s.bind(n + 10, t.workflow_id).bind(n + 11, strings_json(t.submit_roles));
-    s.bind(n + 12, t.timeout_s).bind(n + 13, t.active);
+    s.bind(n + 12, t.timeout_s).bind(n + 13, t.active).bind(n + 14, t.window_required);
 }
 Error duplicate_template(const domain::Template& t) {
     return Error::Conflict("the environment \"" + t.environment +
@@ -136,11 +137,11 @@ Result<int64_t> insert_template(Connection& c, const domain::Template& t,
     auto s = c.prepare(
         "INSERT INTO templates (name, environment, purpose, description, command, argv_json, "
         "internal_vars_json, variables_json, choices_json, workflow_id, submit_roles_json, "
-        "timeout_s, active, created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14) "
+        "timeout_s, active, window_required, created_at, updated_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15) "
         "ON CONFLICT DO NOTHING RETURNING id");
     bind_template(s, t, 1);
-    s.bind(14, now);
+    s.bind(15, now);
     const auto id = returned_id(std::move(s));
     if (!id) return duplicate_template(t);
     write_template_variables(c, *id, registered);
@@ -153,10 +154,11 @@ Result<void> update_template(Connection& c, const domain::Template& t,
         "UPDATE templates SET name = ?2, environment = ?3, purpose = ?4, description = ?5, "
         "command = ?6, argv_json = ?7, internal_vars_json = ?8, variables_json = ?9, "
         "choices_json = ?10, workflow_id = ?11, submit_roles_json = ?12, timeout_s = ?13, "
-        "active = ?14, updated_at = ?15, version = version + 1 WHERE id = ?1");
+        "active = ?14, window_required = ?15, updated_at = ?16, version = version + 1 "
+        "WHERE id = ?1");
     s.bind(1, t.id);
     bind_template(s, t, 2);
-    s.bind(15, now);
+    s.bind(16, now);
     auto rc = s.exec_checked();
     if (is_unique_violation(rc)) return duplicate_template(t);
     if (rc != ExecResult::ok) throw DbError(rc, "update template");

@@ -62,6 +62,8 @@ TicketSummary summary_from(Stmt& s) {
     t.created_at = s.int64(14);
     t.updated_at = s.int64(15);
     t.version = s.int64(16);
+    t.planned_start = s.opt_int64(17);
+    t.planned_end = s.opt_int64(18);
     return t;
 }
 
@@ -81,7 +83,8 @@ std::vector<TicketSummary> list_tickets(Connection& c, const TicketFilter& f) {
     const std::string sql =
         "SELECT t.id, t.sn, t.title, t.status, t.service_id, t.template_id, t.business, "
         "t.environment, t.purpose, u.username, u.display_name, n.node_key, n.node_name, "
-        "n.node_type, t.created_at, t.updated_at, t.version FROM " +
+        "n.node_type, t.created_at, t.updated_at, t.version, t.planned_start, t.planned_end "
+        "FROM " +
         search.from +
         " JOIN users u ON u.id = t.creator_id "
         "LEFT JOIN ticket_nodes n ON n.ticket_id = t.id AND n.state = 'active'" +

@@ -36,7 +36,8 @@ TicketStatus status_from(const std::string& s) {
 #define ORDERLY_TICKET_COLUMNS                                                                   \
     "t.id, t.sn, t.title, t.status, t.service_id, t.template_id, t.workflow_version_id, "        \
     "t.business, t.environment, t.purpose, t.creator_id, u.username, u.display_name, t.fields, " \
-    "t.variables, t.template_snapshot, t.created_at, t.updated_at, t.finished_at, t.version"
+    "t.variables, t.template_snapshot, t.created_at, t.updated_at, t.finished_at, t.version, "   \
+    "t.planned_start, t.planned_end"
 
 Ticket ticket_from(Stmt& s) {
     Ticket t;
@@ -60,6 +61,8 @@ Ticket ticket_from(Stmt& s) {
     t.updated_at = s.int64(17);
     t.finished_at = s.opt_int64(18);
     t.version = s.int64(19);
+    if (auto start = s.opt_int64(20), end = s.opt_int64(21); start && end)
+        t.window = domain::ChangeWindow{*start, *end};
     return t;
 }
 
@@ -133,11 +136,11 @@ std::optional<Ticket> find_ticket(Connection& c, int64_t id, domain::TicketNames
         s.bind(1, id);
         if (!s.step()) return std::nullopt;
         t = ticket_from(s);
-        names.service_name = s.opt_text(20);
-        dir = s.opt_int64(21);
-        names.template_name = s.opt_text(22);
-        names.environment_name = s.opt_text(23);
-        names.environment_protected = s.opt_int64(24).value_or(0) != 0;
+        names.service_name = s.opt_text(22);
+        dir = s.opt_int64(23);
+        names.template_name = s.opt_text(24);
+        names.environment_name = s.opt_text(25);
+        names.environment_protected = s.opt_int64(26).value_or(0) != 0;
     }
     // The service's directory, then its parents: 64 at most, as a guard against a cycle.
     names.catalog_path.clear();
@@ -309,12 +312,14 @@ int64_t SqlTicketRepository::insert(const Ticket& t) {
     auto ins = c_.prepare(
         "INSERT INTO tickets (sn, title, status, service_id, template_id, workflow_version_id, "
         "business, environment, purpose, creator_id, fields, variables, template_snapshot, "
-        "created_at, updated_at) VALUES (?1, ?2, 'in_progress', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-        "?11, ?12, ?13, ?13) RETURNING id");
+        "created_at, updated_at, planned_start, planned_end) VALUES (?1, ?2, 'in_progress', ?3, "
+        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15) RETURNING id");
     ins.bind(1, t.sn).bind(2, t.title).bind(3, t.service_id).bind(4, t.template_id);
     ins.bind(5, t.workflow_version_id).bind(6, t.business).bind(7, t.environment);
     ins.bind(8, t.purpose).bind(9, t.creator_id).bind(10, domain::field_values_json(t.fields));
     ins.bind(11, t.variables_json).bind(12, t.template_snapshot).bind(13, t.created_at);
+    ins.bind(14, t.window ? std::optional(t.window->start) : std::nullopt);
+    ins.bind(15, t.window ? std::optional(t.window->end) : std::nullopt);
     return inserted_id(std::move(ins));
 }
 
@@ -381,15 +386,17 @@ void SqlTicketRepository::save_fields(const Ticket& t) {
 }
 
 // The ticket row's state is written once per change, at its end: the status (finished_at set
-// when it became terminal), updated_at, and the version bump that changes the ticket's ETag.
+// when it became terminal), updated_at, the version bump that changes the ticket's ETag, and
+// when the window scheduler next has something to do with it (domain::window_due).
 void SqlTicketRepository::save_status(const Ticket& t, TimeMs now, bool bump_version) {
     auto u = c_.prepare(
         "UPDATE tickets SET status = ?2, updated_at = ?3, "
         "finished_at = CASE WHEN CAST(?4 AS BIGINT) = 1 THEN coalesce(finished_at, ?3) ELSE NULL "
         "END, "
-        "version = version + ?5 WHERE id = ?1");
+        "version = version + ?5, run_at = ?6 WHERE id = ?1");
     u.bind(1, t.id).bind(2, domain::to_string(t.status)).bind(3, now);
-    u.bind(4, domain::is_terminal(t.status)).bind(5, bump_version ? 1 : 0).exec();
+    u.bind(4, domain::is_terminal(t.status)).bind(5, bump_version ? 1 : 0);
+    u.bind(6, domain::window_due(t.status, t.window)).exec();
 }
 
 void SqlTicketRepository::add_step(const domain::NewStep& st) {

@@ -254,8 +254,8 @@ bool catalog_dir_within(Connection& c, int64_t dir, int64_t ancestor) {
 namespace {
 constexpr const char* kServiceSelect =
     "SELECT s.id, s.name, s.catalog_id, s.workflow_version_id, s.template_id, s.description, "
-    "s.created_at, s.updated_at, s.version, v.workflow_id, v.version, v.name, v.type "
-    "FROM services s JOIN workflow_versions v ON v.id = s.workflow_version_id ";
+    "s.created_at, s.updated_at, s.version, v.workflow_id, v.version, v.name, v.type, "
+    "s.window_required FROM services s JOIN workflow_versions v ON v.id = s.workflow_version_id ";
 Service service_from(Stmt& s) {
     Service r;
     r.id = s.int64(0);
@@ -271,6 +271,7 @@ Service service_from(Stmt& s) {
     r.workflow_version = s.int64(10);
     r.workflow_name = s.text(11);
     r.workflow_type = s.text(12);
+    r.window_required = s.integer(13) != 0;
     return r;
 }
 }  // namespace
@@ -292,19 +293,21 @@ std::optional<Service> find_service(Connection& c, int64_t id) {
 int64_t insert_service(Connection& c, const Service& sv, TimeMs now) {
     auto s = c.prepare(
         "INSERT INTO services (name, catalog_id, workflow_version_id, template_id, description, "
-        "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id");
+        "created_at, updated_at, window_required) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7) "
+        "RETURNING id");
     s.bind(1, sv.name).bind(2, sv.catalog_id).bind(3, sv.workflow_version_id);
-    s.bind(4, sv.template_id).bind(5, sv.description).bind(6, now);
+    s.bind(4, sv.template_id).bind(5, sv.description).bind(6, now).bind(7, sv.window_required);
     return inserted_id(std::move(s));
 }
 
 void update_service(Connection& c, const Service& sv, TimeMs now) {
     auto s = c.prepare(
         "UPDATE services SET name = ?2, catalog_id = ?3, workflow_version_id = ?4, "
-        "template_id = ?5, description = ?6, updated_at = ?7, version = version + 1 "
-        "WHERE id = ?1");
+        "template_id = ?5, description = ?6, updated_at = ?7, window_required = ?8, "
+        "version = version + 1 WHERE id = ?1");
     s.bind(1, sv.id).bind(2, sv.name).bind(3, sv.catalog_id).bind(4, sv.workflow_version_id);
-    s.bind(5, sv.template_id).bind(6, sv.description).bind(7, now).exec();
+    s.bind(5, sv.template_id).bind(6, sv.description).bind(7, now);
+    s.bind(8, sv.window_required).exec();
 }
 
 void delete_service(Connection& c, int64_t id, TimeMs now) {

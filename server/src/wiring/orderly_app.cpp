@@ -4,6 +4,7 @@
 
 #include "app/execution_engine.h"
 #include "app/notifier.h"
+#include "app/window_scheduler.h"
 
 #include "domain/accounts.h"
 #include "integrations/crypto.h"
@@ -84,6 +85,10 @@ OrderlyApp::OrderlyApp(AppOptions opts)
     http::register_freeze_routes(*app_, *server_);
     connect_notifications();
     connect_executions();
+    windows_ =
+        std::make_unique<app::WindowScheduler>(*db_, clock_, app_->tickets, app_->wake_executions,
+                                               std::chrono::milliseconds(opts_.window_poll_ms));
+    app_->wake_windows = [windows = windows_.get()] { windows->wake(); };
     server_->set_metrics_provider([this] {
         // While the database cannot be reached, the families read from it are left out and
         // orderly_db_up says 0: the scrape itself still succeeds.
@@ -196,11 +201,13 @@ void OrderlyApp::start() {
     server_->start();
     notifier_->start();
     executions_->start();
+    windows_->start();
 }
 
 void OrderlyApp::stop(std::chrono::milliseconds deadline) {
     executions_->release_log_waiters();  // held log long-polls answer now
     server_->stop(deadline);
+    windows_->stop();
     notifier_->stop();
     executions_->stop();
 }

@@ -13,6 +13,9 @@
 namespace orderly {
 
 class Notifier;
+namespace app {
+class WindowScheduler;
+}
 
 struct AppOptions {
     std::string db_path = "orderly.db";
@@ -48,6 +51,9 @@ struct AppOptions {
     int64_t notify_lease_ms = 30'000;
     // Sends in flight at once (ORDERLY_NOTIFY_WORKERS): a crash may duplicate each of them.
     int notify_workers = 1;
+    // The window scheduler's longest sleep (ORDERLY_WINDOW_POLL_S): how late a ticket scheduled
+    // on another node may start at most, since this node wakes at once for its own.
+    int64_t window_poll_ms = 30'000;
 };
 
 class OrderlyApp {
@@ -70,6 +76,7 @@ class OrderlyApp {
     http::Server& server() { return *server_; }
     Notifier& notifier() { return *notifier_; }
     ExecutionEngine& executions() { return *executions_; }
+    app::WindowScheduler& windows() { return *windows_; }
 
   private:
     void load_demo_catalog();
@@ -84,6 +91,8 @@ class OrderlyApp {
     // Email and webhook delivery; destroyed before the database it uses
     std::unique_ptr<Notifier> notifier_;
     std::unique_ptr<ExecutionEngine> executions_;  // runs tasks; uses the database
+    // Starts scheduled tickets at their window; wakes executions_
+    std::unique_ptr<app::WindowScheduler> windows_;
 };
 
 // Creates a user with roles (password hashed here). Used by the CLI and the demo loader.

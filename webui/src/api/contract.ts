@@ -69,6 +69,7 @@ export const NOTIFICATION_EVENTS = [
   'ticket.withdrawn',
   'ticket.transferred',
   'execution.finished',
+  'ticket.missed',
 ] as const
 
 export interface Page<T> {

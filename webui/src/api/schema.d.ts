@@ -1517,6 +1517,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tickets/{id}/window": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change the change window
+         * @description The submitter sets, moves or removes (both `null`) the ticket's change window while it
+         *     is `in_progress`, `approved` or `scheduled` (`409` `window.not_changeable` otherwise;
+         *     `403` `ticket.not_submitter` for anyone else who may read it). The window is checked
+         *     as on submit (`422` `window.incomplete`, `window.end_before_start`, `window.required`).
+         *     A ticket that was `approved` or `scheduled` goes back to the first approval node it
+         *     passed, for its approvers to approve the new window (`in_progress`); one that passed
+         *     none (a task template without a workflow) becomes `scheduled` or `approved` by the new
+         *     window. The timeline shows a `window_changed` step. Send the ticket's `version` (in
+         *     the body or `If-Match`) to be refused with `409` when it changed meanwhile.
+         */
+        put: operations["setTicketWindow"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tickets/{id}/execution-preview": {
         parameters: {
             query?: never;
@@ -2393,7 +2427,7 @@ export interface components {
          *     field. The web UI translates `problem.<code>` (webui/src/i18n/codes/).
          * @enum {string}
          */
-        ProblemCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "gone" | "payload_too_large" | "unprocessable" | "too_many_requests" | "unavailable" | "internal" | "request.invalid" | "request.body_empty" | "request.body_too_deep" | "request.body_not_json" | "request.body_too_large" | "request.path_invalid" | "request.query_invalid" | "request.no_route" | "request.id_invalid" | "request.idempotency_key_reused" | "request.version_conflict" | "server.draining" | "server.busy" | "http.bad_line_ending" | "http.bad_request_line" | "http.chunk_invalid" | "http.content_length_conflict" | "http.content_length_invalid" | "http.header_invalid" | "http.headers_too_large" | "http.host_missing" | "http.host_repeated" | "http.method_not_implemented" | "http.payload_too_large" | "http.request_timeout" | "http.transfer_encoding_unsupported" | "http.version_not_supported" | "database.busy" | "database.unusable" | "database.unavailable" | "static.not_found" | "static.ui_not_built" | "auth.required" | "auth.bad_header" | "auth.token_invalid" | "auth.invalid_credentials" | "auth.throttled" | "auth.current_password_required" | "auth.current_password_wrong" | "permission.denied" | "permission.unknown" | "permission.not_held" | "field.invalid" | "field.type" | "field.enum" | "field.empty" | "field.min_length" | "field.max_length" | "field.pattern" | "field.datetime" | "field.datetime_range" | "field.date" | "field.minimum" | "field.maximum" | "field.greater_than" | "field.less_than" | "field.min_items" | "field.max_items" | "field.duplicate" | "field.required" | "field.min_properties" | "field.max_properties" | "field.unknown" | "field.integer" | "field.number" | "field.string" | "field.boolean" | "field.object" | "field.string_list" | "field.not_option" | "field.nul_character" | "field.cursor" | "field.if_match" | "field.version_mismatch" | "field.not_in_step" | "field.user" | "user.not_found" | "user.unknown" | "user.disabled" | "user.username_taken" | "user.cannot_disable_self" | "user.cannot_delete_self" | "user.last_admin" | "role.not_found" | "role.unknown" | "role.key_exists" | "role.builtin" | "business.not_found" | "business.unknown" | "business.key_exists" | "business.required" | "token.not_found" | "environment.not_found" | "environment.unknown" | "environment.key_exists" | "environment.in_use" | "environment.has_config" | "environment.has_freezes" | "purpose.not_found" | "purpose.unknown" | "purpose.key_exists" | "purpose.in_use" | "catalog.not_found" | "catalog.unknown" | "catalog.not_empty" | "catalog.cycle" | "service.not_found" | "service.unknown" | "service.submit_denied" | "service.needs_template" | "service.no_template" | "template.not_found" | "template.unknown" | "template.name_exists" | "template.in_use" | "template.inactive" | "template.submit_denied" | "template.workflow_mismatch" | "template.not_runnable_on_submit" | "variable.not_found" | "variable.unknown" | "variable.name_exists" | "variable.name_invalid" | "variable.in_use" | "variable.script_fed" | "variable.not_script_fed" | "variable.command_required" | "variable.refresh_denied" | "variable.options_unavailable" | "variable.script_failed" | "variable.not_an_option" | "variable.not_in_template" | "variable.no_value" | "variable.listed_twice" | "variable.internal_conflict" | "variable.registered_conflict" | "variable.single_value" | "variable.repeated_value" | "variable.no_options" | "variable.script_timed_out" | "variable.script_output_too_large" | "variable.script_exit_code" | "variable.script_not_json" | "variable.script_not_array" | "variable.script_bad_list" | "option.too_many" | "option.value_empty" | "option.value_too_long" | "option.label_too_long" | "option.repeated" | "command.invalid" | "command.placeholder_in_options_script" | "config.key_not_found" | "config.key_not_set" | "config.revision_not_found" | "config.revision_is_delete" | "workflow.not_found" | "workflow.unknown" | "workflow.version_not_found" | "workflow.version_unknown" | "workflow.invalid" | "workflow.node_key_missing" | "workflow.node_key_duplicate" | "workflow.rule_at_least" | "workflow.field_key_missing" | "workflow.field_key_duplicate" | "workflow.field_options_missing" | "workflow.notify_policy" | "workflow.repeat_minutes_missing" | "workflow.submit_node_duplicate" | "workflow.submit_node_missing" | "workflow.end_node_missing" | "workflow.operator_user_unknown" | "workflow.operator_role_unknown" | "workflow.business_roles_unused" | "workflow.operators_missing" | "workflow.fields_not_allowed" | "workflow.field_unknown" | "workflow.node_unknown" | "workflow.end_node_exit" | "workflow.submit_node_entry" | "workflow.self_transition" | "workflow.condition_list" | "workflow.condition_compare" | "workflow.condition_single" | "workflow.node_unreachable" | "workflow.end_unreachable" | "workflow.node_has_nobody" | "workflow.no_transition" | "ticket.not_found" | "ticket.closed" | "ticket.not_submitter" | "ticket.task_running" | "ticket.not_waiting" | "ticket.self_approval" | "ticket.already_decided" | "ticket.not_operator" | "ticket.action_not_applicable" | "ticket.comment_required" | "ticket.reason_required" | "ticket.execution_failed" | "ticket.not_approved" | "ticket.not_retryable" | "ticket.transfer_to_self" | "ticket.transfer_to_submitter" | "ticket.already_operator" | "ticket.return_node_invalid" | "ticket.node_unknown" | "ticket.not_executing" | "ticket.not_at_execute_node" | "ticket.changed" | "ticket.view_denied" | "ticket.submit_target" | "ticket.workflow_submit_denied" | "ticket.fields_invalid" | "execution.not_found" | "execution.cancel_denied" | "execution.already_ended" | "execution.just_started" | "execution.log_offset" | "execution.engine_unavailable" | "execution.confirmation_required" | "execution.preview_denied" | "freeze.not_found" | "freeze.window_invalid" | "freeze.rrule_invalid" | "freeze.timezone_unknown" | "freeze.conflict" | "freeze.active" | "calendar.range_invalid" | "notification.not_found" | "inbox.read_target" | "action_link.not_found" | "action_link.used" | "action_link.expired" | "action_link.superseded" | "action_link.sign_in_required" | "action_link.other_user" | "notification.no_recipient" | "notification.not_retryable" | "notification.user_no_email" | "notification.delivery_failed" | "notification.skipped" | "notification.user_missing" | "notification.no_email_address" | "notification.address_unusable" | "notification.smtp_refused" | "notification.smtp_failed" | "notification.webhook_no_answer" | "notification.webhook_status" | "notification.webhook_secret_lost" | "webhook.not_found" | "webhook.gone" | "webhook.inactive" | "webhook.url_invalid" | "event.unknown" | "email.address_invalid" | "email.not_configured" | "email.smtp_url_invalid" | "email.smtp_from_invalid" | "notification.chat_refused" | "notification.chat_rate_limited" | "notification.chat_secret_lost" | "chat_channel.not_found" | "chat_channel.gone" | "chat_channel.name_taken" | "workflow.notify_channel";
+        ProblemCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "gone" | "payload_too_large" | "unprocessable" | "too_many_requests" | "unavailable" | "internal" | "request.invalid" | "request.body_empty" | "request.body_too_deep" | "request.body_not_json" | "request.body_too_large" | "request.path_invalid" | "request.query_invalid" | "request.no_route" | "request.id_invalid" | "request.idempotency_key_reused" | "request.version_conflict" | "server.draining" | "server.busy" | "http.bad_line_ending" | "http.bad_request_line" | "http.chunk_invalid" | "http.content_length_conflict" | "http.content_length_invalid" | "http.header_invalid" | "http.headers_too_large" | "http.host_missing" | "http.host_repeated" | "http.method_not_implemented" | "http.payload_too_large" | "http.request_timeout" | "http.transfer_encoding_unsupported" | "http.version_not_supported" | "database.busy" | "database.unusable" | "database.unavailable" | "static.not_found" | "static.ui_not_built" | "auth.required" | "auth.bad_header" | "auth.token_invalid" | "auth.invalid_credentials" | "auth.throttled" | "auth.current_password_required" | "auth.current_password_wrong" | "permission.denied" | "permission.unknown" | "permission.not_held" | "field.invalid" | "field.type" | "field.enum" | "field.empty" | "field.min_length" | "field.max_length" | "field.pattern" | "field.datetime" | "field.datetime_range" | "field.date" | "field.minimum" | "field.maximum" | "field.greater_than" | "field.less_than" | "field.min_items" | "field.max_items" | "field.duplicate" | "field.required" | "field.min_properties" | "field.max_properties" | "field.unknown" | "field.integer" | "field.number" | "field.string" | "field.boolean" | "field.object" | "field.string_list" | "field.not_option" | "field.nul_character" | "field.cursor" | "field.if_match" | "field.version_mismatch" | "field.not_in_step" | "field.user" | "user.not_found" | "user.unknown" | "user.disabled" | "user.username_taken" | "user.cannot_disable_self" | "user.cannot_delete_self" | "user.last_admin" | "role.not_found" | "role.unknown" | "role.key_exists" | "role.builtin" | "business.not_found" | "business.unknown" | "business.key_exists" | "business.required" | "token.not_found" | "environment.not_found" | "environment.unknown" | "environment.key_exists" | "environment.in_use" | "environment.has_config" | "environment.has_freezes" | "purpose.not_found" | "purpose.unknown" | "purpose.key_exists" | "purpose.in_use" | "catalog.not_found" | "catalog.unknown" | "catalog.not_empty" | "catalog.cycle" | "service.not_found" | "service.unknown" | "service.submit_denied" | "service.needs_template" | "service.no_template" | "template.not_found" | "template.unknown" | "template.name_exists" | "template.in_use" | "template.inactive" | "template.submit_denied" | "template.workflow_mismatch" | "template.not_runnable_on_submit" | "variable.not_found" | "variable.unknown" | "variable.name_exists" | "variable.name_invalid" | "variable.in_use" | "variable.script_fed" | "variable.not_script_fed" | "variable.command_required" | "variable.refresh_denied" | "variable.options_unavailable" | "variable.script_failed" | "variable.not_an_option" | "variable.not_in_template" | "variable.no_value" | "variable.listed_twice" | "variable.internal_conflict" | "variable.registered_conflict" | "variable.single_value" | "variable.repeated_value" | "variable.no_options" | "variable.script_timed_out" | "variable.script_output_too_large" | "variable.script_exit_code" | "variable.script_not_json" | "variable.script_not_array" | "variable.script_bad_list" | "option.too_many" | "option.value_empty" | "option.value_too_long" | "option.label_too_long" | "option.repeated" | "command.invalid" | "command.placeholder_in_options_script" | "config.key_not_found" | "config.key_not_set" | "config.revision_not_found" | "config.revision_is_delete" | "workflow.not_found" | "workflow.unknown" | "workflow.version_not_found" | "workflow.version_unknown" | "workflow.invalid" | "workflow.node_key_missing" | "workflow.node_key_duplicate" | "workflow.rule_at_least" | "workflow.field_key_missing" | "workflow.field_key_duplicate" | "workflow.field_options_missing" | "workflow.notify_policy" | "workflow.repeat_minutes_missing" | "workflow.submit_node_duplicate" | "workflow.submit_node_missing" | "workflow.end_node_missing" | "workflow.operator_user_unknown" | "workflow.operator_role_unknown" | "workflow.business_roles_unused" | "workflow.operators_missing" | "workflow.fields_not_allowed" | "workflow.field_unknown" | "workflow.node_unknown" | "workflow.end_node_exit" | "workflow.submit_node_entry" | "workflow.self_transition" | "workflow.condition_list" | "workflow.condition_compare" | "workflow.condition_single" | "workflow.node_unreachable" | "workflow.end_unreachable" | "workflow.node_has_nobody" | "workflow.no_transition" | "ticket.not_found" | "ticket.closed" | "ticket.not_submitter" | "ticket.task_running" | "ticket.not_waiting" | "ticket.self_approval" | "ticket.already_decided" | "ticket.not_operator" | "ticket.action_not_applicable" | "ticket.comment_required" | "ticket.reason_required" | "ticket.execution_failed" | "ticket.not_approved" | "ticket.not_retryable" | "ticket.transfer_to_self" | "ticket.transfer_to_submitter" | "ticket.already_operator" | "ticket.return_node_invalid" | "ticket.node_unknown" | "ticket.not_executing" | "ticket.not_at_execute_node" | "ticket.changed" | "ticket.view_denied" | "ticket.submit_target" | "ticket.workflow_submit_denied" | "ticket.fields_invalid" | "window.incomplete" | "window.end_before_start" | "window.required" | "window.not_open" | "window.emergency_denied" | "window.not_changeable" | "execution.not_found" | "execution.cancel_denied" | "execution.already_ended" | "execution.just_started" | "execution.log_offset" | "execution.engine_unavailable" | "execution.confirmation_required" | "execution.preview_denied" | "freeze.not_found" | "freeze.window_invalid" | "freeze.rrule_invalid" | "freeze.timezone_unknown" | "freeze.conflict" | "freeze.active" | "calendar.range_invalid" | "notification.not_found" | "inbox.read_target" | "action_link.not_found" | "action_link.used" | "action_link.expired" | "action_link.superseded" | "action_link.sign_in_required" | "action_link.other_user" | "notification.no_recipient" | "notification.not_retryable" | "notification.user_no_email" | "notification.delivery_failed" | "notification.skipped" | "notification.user_missing" | "notification.no_email_address" | "notification.address_unusable" | "notification.smtp_refused" | "notification.smtp_failed" | "notification.webhook_no_answer" | "notification.webhook_status" | "notification.webhook_secret_lost" | "webhook.not_found" | "webhook.gone" | "webhook.inactive" | "webhook.url_invalid" | "event.unknown" | "email.address_invalid" | "email.not_configured" | "email.smtp_url_invalid" | "email.smtp_from_invalid" | "notification.chat_refused" | "notification.chat_rate_limited" | "notification.chat_secret_lost" | "chat_channel.not_found" | "chat_channel.gone" | "chat_channel.name_taken" | "workflow.notify_channel";
         /** @description The values the problem's message names, by name (strings or integers), e.g. `{"key": "PROD"}`, `{"max": 128}`. */
         ProblemParams: {
             [key: string]: unknown;
@@ -3311,10 +3345,11 @@ export interface components {
         /**
          * @description A ticket event: `node.waiting` (a node waits for its operators), `node.reminder` (still
          *     waiting, for workflows whose policy is `repeat`), `ticket.approved`, `ticket.rejected`,
-         *     `ticket.withdrawn`, `ticket.transferred`, `execution.finished`.
+         *     `ticket.withdrawn`, `ticket.transferred`, `execution.finished`, `ticket.missed` (the
+         *     ticket's change window passed without a start; to its submitter).
          * @enum {string}
          */
-        NotificationEvent: "node.waiting" | "node.reminder" | "ticket.approved" | "ticket.rejected" | "ticket.withdrawn" | "ticket.transferred" | "execution.finished";
+        NotificationEvent: "node.waiting" | "node.reminder" | "ticket.approved" | "ticket.rejected" | "ticket.withdrawn" | "ticket.transferred" | "execution.finished" | "ticket.missed";
         /**
          * @description One email, webhook delivery or chat message.
          * @example {
@@ -4206,6 +4241,8 @@ export interface components {
             description: string;
             /** @description Tickets of this service must name a business. */
             business_required: boolean;
+            /** @description Tickets of this service need a change window (`planned_start` and `planned_end`; else `422` `window.required`). A service whose task template requires one requires it too. */
+            window_required: boolean;
             /** @description The submit node's fields (the submit form). */
             fields: components["schemas"]["WorkflowField"][];
             version: number;
@@ -4241,6 +4278,8 @@ export interface components {
              */
             template_id?: number | null;
             description?: string;
+            /** @description Tickets need a change window. Default `false`. */
+            window_required?: boolean;
         };
         /**
          * @description All fields are optional; send only what changes.
@@ -4257,14 +4296,18 @@ export interface components {
             /** Format: int64 */
             template_id?: number | null;
             description?: string;
+            /** @description Tickets need a change window. Default `false`. */
+            window_required?: boolean;
         };
         /**
          * @description `in_progress` waiting at a node; `approved` waiting for execution; `executing`;
          *     `finished`; `rejected`; `withdrawn`; `failed` (the last execution failed; may retry);
-         *     `terminated`. Terminal: finished, rejected, withdrawn, terminated.
+         *     `terminated`; `scheduled` (approved, waiting for its change window to open: the server
+         *     starts it at `planned_start` on behalf of the submitter); `missed` (the window passed
+         *     without a start). Terminal: finished, rejected, withdrawn, terminated, missed.
          * @enum {string}
          */
-        TicketStatus: "in_progress" | "approved" | "executing" | "finished" | "rejected" | "withdrawn" | "failed" | "terminated";
+        TicketStatus: "in_progress" | "approved" | "executing" | "finished" | "rejected" | "withdrawn" | "failed" | "terminated" | "scheduled" | "missed";
         /**
          * @description An action on a ticket; `comment` is `POST /tickets/{id}/comments`.
          * @enum {string}
@@ -4300,6 +4343,21 @@ export interface components {
             execute: boolean;
             /** @description With `execute` in a protected environment, confirms it (else `409` with code `execution.confirmation_required`). */
             confirm?: boolean;
+            /**
+             * Format: date-time
+             * @description Start of the change window the task is planned for; with `planned_end`, both or
+             *     neither (`422` `window.incomplete`), ending after it starts (`422`
+             *     `window.end_before_start`). A template or service with `window_required` needs one
+             *     (`422` `window.required`). Once approved (at once for a template without a
+             *     workflow), a ticket whose window has yet to open is `scheduled` and starts at
+             *     `planned_start`; `"execute": true` then schedules it instead of running it.
+             */
+            planned_start?: string | null;
+            /**
+             * Format: date-time
+             * @description End of the change window. A ticket not started by then becomes `missed`.
+             */
+            planned_end?: string | null;
         };
         TicketUser: {
             username: string;
@@ -4547,6 +4605,33 @@ export interface components {
             finished_at: string | null;
             /** @description Changes with every state change (not with comments); send it back as `version` or `If-Match` to act only on what you saw. */
             version: number;
+            /**
+             * Format: date-time
+             * @description Start of the change window (`null` without one).
+             */
+            planned_start: string | null;
+            /**
+             * Format: date-time
+             * @description End of the change window.
+             */
+            planned_end: string | null;
+            /**
+             * @description The other tickets, not in a terminal status, whose change windows overlap this one's
+             *     and that share its environment or its business (oldest window first, 50 at most).
+             */
+            conflicts: components["schemas"]["TicketConflict"][];
+        };
+        /** @description A ticket whose change window overlaps another's on the same environment or business. */
+        TicketConflict: {
+            /** Format: int64 */
+            id: number;
+            sn: string;
+            title: string;
+            status: components["schemas"]["TicketStatus"];
+            /** Format: date-time */
+            planned_start: string;
+            /** Format: date-time */
+            planned_end: string;
         };
         /** @description A ticket in a list. */
         TicketSummary: {
@@ -4570,6 +4655,12 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             version: number;
+            /** Format: date-time */
+            planned_start: string | null;
+            /** Format: date-time */
+            planned_end: string | null;
+            /** @description How many open tickets' change windows overlap this one's on its environment or business (0 without a window); the todo list shows them. */
+            conflicts: number;
         };
         /**
          * @example {
@@ -4648,6 +4739,23 @@ export interface components {
             version?: number;
             /** @description Required (true) when the ticket's environment is `protected`; otherwise `409` with code `execution.confirmation_required` and nothing runs. Show `GET /api/v1/tickets/{id}/execution-preview` first. */
             confirm?: boolean;
+            /** @description Execute before the change window opens (else `409` with code `window.not_open`). Needs the `change.emergency` permission (`403` `window.emergency_denied`) and a `reason` (`422`); audited as `ticket.emergency_execute` and shown in the timeline. */
+            emergency?: boolean;
+            /** @description Why an emergency execution cannot wait for the window. */
+            reason?: string;
+        };
+        /**
+         * @example {
+         *       "planned_start": "2026-11-22T16:00:00Z",
+         *       "planned_end": "2026-11-22T18:00:00Z"
+         *     }
+         */
+        TicketWindow: {
+            /** Format: date-time */
+            planned_start: string | null;
+            /** Format: date-time */
+            planned_end: string | null;
+            version?: number;
         };
         /**
          * @example {
@@ -5707,6 +5815,8 @@ export interface components {
             timeout_s: number;
             /** @description Only active templates appear on the submit page and can be submitted. */
             active: boolean;
+            /** @description Every ticket submitted through it needs a change window (`planned_start` and `planned_end`; else `422` `window.required`). */
+            window_required: boolean;
             /** @description Changes on every update; send it back in `If-Match` (see `ETag`). */
             version: number;
             /** Format: date-time */
@@ -5780,6 +5890,8 @@ export interface components {
             timeout_s?: number;
             /** @description Default `true`. */
             active?: boolean;
+            /** @description Every ticket needs a change window. Default `false`. */
+            window_required?: boolean;
         };
         /** @description Name -> value; static, hidden from submitters. */
         InternalVarsInput: {
@@ -5809,6 +5921,7 @@ export interface components {
             submit_roles?: string[];
             timeout_s?: number;
             active?: boolean;
+            window_required?: boolean;
         };
         /** @description A variable's value, or the values of a multiple-choice variable. */
         VariableValue: string | string[];
@@ -9122,6 +9235,59 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             410: components["responses"]["Gone"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    setTicketWindow: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The object's `ETag` (its `version` in double quotes, e.g. `"3"`), as returned by `GET`.
+                 *     A bare `3` (and a weak `W/"3"`) is accepted too. When present and the object's current
+                 *     version differs, the update is refused with `409` and nothing is written; a value that
+                 *     is not a version number is answered `400`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description Numeric id of the object.
+                 * @example 42
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "planned_start": "2026-11-22T16:00:00Z",
+                 *       "planned_end": "2026-11-22T18:00:00Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TicketWindow"];
+            };
+        };
+        responses: {
+            /** @description The ticket with its new window. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
         };

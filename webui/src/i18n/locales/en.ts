@@ -117,6 +117,8 @@ const en = {
       withdrawn: 'Withdrawn',
       failed: 'Failed',
       terminated: 'Terminated',
+      scheduled: 'Scheduled',
+      missed: 'Missed',
     },
   },
   comingSoon: {

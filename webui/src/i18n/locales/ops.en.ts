@@ -88,6 +88,9 @@ const opsEn = {
       execution_succeeded: "Execution succeeded",
       execution_failed: "Execution failed",
       terminate: "Terminated",
+      scheduled_start: "Started at its window",
+      missed: "Window missed",
+      window_changed: "Window changed",
     },
     workflowVersion: "Workflow version",
     runEnded: {

@@ -89,6 +89,9 @@ const opsZhCN: OpsMessages = {
       execution_succeeded: "执行成功",
       execution_failed: "执行失败",
       terminate: "终止",
+      scheduled_start: "按变更窗口自动开始",
+      missed: "错过变更窗口",
+      window_changed: "变更窗口已修改",
     },
     workflowVersion: "流程版本",
     runEnded: {

@@ -117,6 +117,8 @@ const zhCN: MessageSchema = {
       withdrawn: '已撤回',
       failed: '执行失败',
       terminated: '已终止',
+      scheduled: '已排期',
+      missed: '已错过窗口',
     },
   },
   comingSoon: {

@@ -58,6 +58,9 @@ function ticket(over: Partial<Ticket>): Ticket {
     creator: user('ops'),
     fields: { reason: '服务器已服役 5 年' },
     variables: {},
+    planned_start: null,
+    planned_end: null,
+    conflicts: [],
     nodes: [
       { key: 'submit', name: '变更申请', type: 'submit' },
       { key: 'review', name: '变更审核', type: 'approval' },

@@ -1,0 +1,129 @@
+#include "app/window_scheduler.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/json.h"
+#include "storage/database.h"
+#include "storage/execution_store.h"
+#include "storage/ticket_store.h"
+#include "storage/window_store.h"
+
+namespace orderly::app {
+
+namespace {
+
+// A handful of due tickets per round at most, so that stop() is never kept waiting long.
+constexpr int kPerRound = 100;
+// When the earliest due ticket is held by another node, look again this soon.
+constexpr std::chrono::milliseconds kHeldElsewhere{200};
+
+void log_error(const Clock& clock, const std::string& msg) {
+    json::Writer w;
+    w.start_object()
+        .kv("ts", format_rfc3339(clock.now_ms()))
+        .kv("level", "error")
+        .kv("component", "windows")
+        .kv("msg", msg)
+        .end_object();
+    std::fprintf(stderr, "%s\n", w.take().c_str());
+}
+
+}  // namespace
+
+WindowScheduler::WindowScheduler(storage::Database& db, const Clock& clock,
+                                 const TicketEngine& engine, std::function<void()> wake_executions,
+                                 std::chrono::milliseconds poll_interval)
+    : db_(db),
+      clock_(clock),
+      engine_(engine),
+      wake_executions_(std::move(wake_executions)),
+      poll_interval_(std::max(poll_interval, std::chrono::milliseconds(10))) {}
+
+WindowScheduler::~WindowScheduler() {
+    stop();
+}
+
+void WindowScheduler::start() {
+    std::lock_guard lock(mu_);
+    if (thread_.joinable() || stop_) return;
+    thread_ = std::thread([this] { loop(); });
+}
+
+void WindowScheduler::stop() {
+    {
+        std::lock_guard lock(mu_);
+        stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void WindowScheduler::wake() {
+    {
+        std::lock_guard lock(mu_);
+        woken_ = true;
+    }
+    cv_.notify_all();
+}
+
+int WindowScheduler::run_one(bool& started) {
+    const TimeMs now = clock_.now_ms();
+    return db_.write([&](storage::Connection& c) {
+        started = false;
+        auto id = storage::claim_due_ticket(c, now);
+        if (!id) return 0;
+        storage::SqlTicketPorts ports(c);
+        auto done = engine_.run_due(
+            ports.ports, *id,
+            [&](int64_t on_behalf_of) {
+                return storage::enqueue_execution(c, *id, on_behalf_of, now);
+            },
+            now);
+        if (!done) {
+            storage::clear_window_due(c, *id);  // changed meanwhile: nothing is due any more
+            return 1;
+        }
+        started = done->execution_id.has_value();
+        return 1;
+    });
+}
+
+int WindowScheduler::run_due() {
+    int handled = 0;
+    bool any_started = false;
+    for (int i = 0; i < kPerRound; ++i) {
+        bool started = false;
+        if (run_one(started) == 0) break;
+        ++handled;
+        any_started = any_started || started;
+    }
+    if (any_started && wake_executions_) wake_executions_();
+    return handled;
+}
+
+std::optional<TimeMs> WindowScheduler::next_due() const {
+    return db_.read([](storage::Connection& c) { return storage::next_window_due(c); });
+}
+
+void WindowScheduler::loop() {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+        woken_ = false;
+        lock.unlock();
+        std::chrono::milliseconds wait = poll_interval_;
+        try {
+            run_due();
+            if (auto next = next_due()) {
+                const TimeMs in = *next - clock_.now_ms();
+                wait = in <= 0 ? kHeldElsewhere : std::min(wait, std::chrono::milliseconds(in));
+            }
+        } catch (...) {
+            log_error(clock_, "window scheduler: " + current_exception_text());
+        }
+        lock.lock();
+        cv_.wait_for(lock, wait, [this] { return stop_ || woken_; });
+    }
+}
+
+}  // namespace orderly::app

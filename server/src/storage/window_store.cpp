@@ -1,0 +1,112 @@
+#include "storage/window_store.h"
+
+#include "storage/dialect.h"
+
+namespace orderly::storage {
+
+namespace {
+
+// The statuses a ticket can still move from (domain::is_terminal's complement).
+#define ORDERLY_OPEN_TICKET(alias)                                                 \
+    "(" alias ".status = 'in_progress' OR " alias ".status = 'approved' OR " alias \
+    ".status = 'executing' OR " alias ".status = 'failed' OR " alias ".status = 'scheduled')"
+
+}  // namespace
+
+std::optional<std::string> window_required_by(Connection& c, std::optional<int64_t> service_id,
+                                              std::optional<int64_t> template_id) {
+    if (service_id) {
+        auto s = c.prepare(
+            "SELECT sv.window_required, coalesce(tp.window_required, 0) FROM services sv "
+            "LEFT JOIN templates tp ON tp.id = sv.template_id WHERE sv.id = ?1");
+        s.bind(1, *service_id);
+        if (s.step()) {
+            if (s.int64(0) != 0) return "service";
+            if (s.int64(1) != 0) return "template";
+        }
+        return std::nullopt;
+    }
+    if (template_id) {
+        auto s = c.prepare("SELECT window_required FROM templates WHERE id = ?1");
+        s.bind(1, *template_id);
+        if (s.step() && s.int64(0) != 0) return "template";
+    }
+    return std::nullopt;
+}
+
+void save_ticket_window(Connection& c, int64_t ticket_id,
+                        const std::optional<domain::ChangeWindow>& w) {
+    auto s = c.prepare("UPDATE tickets SET planned_start = ?2, planned_end = ?3 WHERE id = ?1");
+    s.bind(1, ticket_id);
+    s.bind(2, w ? std::optional(w->start) : std::nullopt);
+    s.bind(3, w ? std::optional(w->end) : std::nullopt).exec();
+}
+
+std::optional<TimeMs> next_window_due(Connection& c) {
+    auto s = c.prepare("SELECT min(run_at) FROM tickets WHERE run_at IS NOT NULL");
+    if (!s.step()) return std::nullopt;
+    return s.opt_int64(0);
+}
+
+std::optional<int64_t> claim_due_ticket(Connection& c, TimeMs now) {
+    auto s = c.prepare(std::string("SELECT id FROM tickets WHERE run_at IS NOT NULL AND "
+                                   "run_at <= ?1 ORDER BY run_at, id LIMIT 1") +
+                       c.dialect().skip_locked_rows());
+    s.bind(1, now);
+    if (!s.step()) return std::nullopt;
+    const int64_t id = s.int64(0);
+    while (s.step()) {
+    }
+    return id;
+}
+
+void clear_window_due(Connection& c, int64_t ticket_id) {
+    auto s = c.prepare("UPDATE tickets SET run_at = NULL WHERE id = ?1");
+    s.bind(1, ticket_id).exec();
+}
+
+std::vector<domain::WindowConflict> window_conflicts(Connection& c, int64_t ticket_id,
+                                                     const domain::ChangeWindow& w,
+                                                     const std::optional<std::string>& environment,
+                                                     const std::optional<std::string>& business,
+                                                     int limit) {
+    std::vector<domain::WindowConflict> out;
+    if (!environment && !business) return out;
+    auto s = c.prepare(
+        "SELECT t.id, t.sn, t.title, t.status, t.planned_start, t.planned_end FROM tickets t "
+        "WHERE t.planned_start IS NOT NULL AND t.id != ?1 AND t.planned_start < ?3 AND "
+        "t.planned_end > ?2 AND (t.environment = CAST(?4 AS TEXT) OR "
+        "t.business = CAST(?5 AS TEXT)) AND " ORDERLY_OPEN_TICKET(
+            "t") " ORDER BY t.planned_start, t.id LIMIT ?6");
+    s.bind(1, ticket_id).bind(2, w.start).bind(3, w.end).bind(4, environment).bind(5, business);
+    s.bind(6, static_cast<int64_t>(limit));
+    while (s.step()) {
+        domain::WindowConflict x;
+        x.id = s.int64(0);
+        x.sn = s.text(1);
+        x.title = s.text(2);
+        x.status = s.text(3);
+        x.window = {s.int64(4), s.int64(5)};
+        out.push_back(std::move(x));
+    }
+    return out;
+}
+
+std::vector<std::pair<int64_t, int64_t>> window_conflict_counts(Connection& c,
+                                                                const std::vector<int64_t>& ids) {
+    std::vector<std::pair<int64_t, int64_t>> out;
+    if (ids.empty()) return out;
+    std::string in;
+    for (size_t i = 0; i < ids.size(); ++i) in += (i ? ", ?" : "?") + std::to_string(i + 1);
+    auto s = c.prepare(
+        "SELECT a.id, count(*) FROM tickets a JOIN tickets b ON b.id != a.id AND "
+        "b.planned_start IS NOT NULL AND b.planned_start < a.planned_end AND "
+        "b.planned_end > a.planned_start AND (b.environment = a.environment OR "
+        "b.business = a.business) AND " ORDERLY_OPEN_TICKET("b") " WHERE a.planned_start IS NOT "
+        "NULL AND a.id IN (" + in + ") GROUP BY a.id");
+    for (size_t i = 0; i < ids.size(); ++i) s.bind(static_cast<int>(i + 1), ids[i]);
+    while (s.step()) out.emplace_back(s.int64(0), s.int64(1));
+    return out;
+}
+
+}  // namespace orderly::storage

@@ -1,0 +1,50 @@
+#pragma once
+// Change windows in SQL: whether a template or service requires one, the window scheduler's
+// due tickets (tickets.run_at, written with the status by save_status) and their claim, and
+// the tickets whose windows overlap a ticket's on the same environment or business.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/time.h"
+#include "domain/change_window.h"
+#include "storage/sql.h"
+
+namespace orderly::storage {
+
+// "service" or "template" when the one a ticket is submitted through requires a change window
+// (the service's template counts for the service); nullopt when neither does.
+std::optional<std::string> window_required_by(Connection& c, std::optional<int64_t> service_id,
+                                              std::optional<int64_t> template_id);
+
+// Writes the ticket's change window (none: both NULL). The caller saves the status after, which
+// writes run_at.
+void save_ticket_window(Connection& c, int64_t ticket_id,
+                        const std::optional<domain::ChangeWindow>& w);
+
+// The earliest run_at of any ticket: when the window scheduler next has work (one indexed read).
+std::optional<TimeMs> next_window_due(Connection& c);
+
+// Claims the ticket whose run_at is earliest and has come (run_at <= now), inside the caller's
+// write transaction: on PostgreSQL the row is locked and rows other nodes hold are passed over,
+// so that two nodes never work on the same ticket; the caller changes its status (and run_at
+// with it) before committing. nullopt when nothing is due.
+std::optional<int64_t> claim_due_ticket(Connection& c, TimeMs now);
+
+// Nothing more is due for the ticket (it changed meanwhile): run_at NULL.
+void clear_window_due(Connection& c, int64_t ticket_id);
+
+// The non-terminal tickets but `ticket_id` whose windows overlap `w` and that share the
+// environment or the business (either may be unset), oldest window first, at most `limit`.
+std::vector<domain::WindowConflict> window_conflicts(Connection& c, int64_t ticket_id,
+                                                     const domain::ChangeWindow& w,
+                                                     const std::optional<std::string>& environment,
+                                                     const std::optional<std::string>& business,
+                                                     int limit = 50);
+
+// How many conflicts each ticket has (ids absent from the answer have none).
+std::vector<std::pair<int64_t, int64_t>> window_conflict_counts(Connection& c,
+                                                                const std::vector<int64_t>& ids);
+
+}  // namespace orderly::storage
