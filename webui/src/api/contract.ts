@@ -88,3 +88,11 @@ export function optionValue(o: Option | string): string {
 export function optionLabel(o: Option | string): string {
   return typeof o === 'string' ? o : o.label || o.value
 }
+
+export type FreezeWindow = S['FreezeWindow']
+export type FreezeWindowInput = S['FreezeWindowInput']
+export type FreezeKind = S['FreezeKind']
+export type ChangeCalendar = S['ChangeCalendar']
+export type CalendarFreeze = S['CalendarFreeze']
+export type CalendarTicket = S['CalendarTicket']
+export type TicketConflict = S['TicketConflict']

@@ -142,6 +142,8 @@ export const tickets = {
   withdraw: (n: number, body: S['TicketWithdraw']) => unwrap(api.POST('/api/v1/tickets/{id}/withdraw', { params: id(n), body })),
   transfer: (n: number, body: S['TicketTransfer']) => unwrap(api.POST('/api/v1/tickets/{id}/transfer', { params: id(n), body })),
   comment: (n: number, text: string) => unwrap(api.POST('/api/v1/tickets/{id}/comments', { params: id(n), body: { text } })),
+  setWindow: (n: number, body: S['TicketWindow'], version: number) =>
+    unwrap(api.PUT('/api/v1/tickets/{id}/window', { params: { ...id(n), header: ifMatch(version) }, body })),
   returnTo: (n: number, body: S['TicketReturn']) => unwrap(api.POST('/api/v1/tickets/{id}/return', { params: id(n), body })),
   /** What executing (or retrying) would run now: argv with secrets masked, hosts, environment. */
   executionPreview: (n: number) => unwrap<unknown>(looseApi.GET('/api/v1/tickets/{id}/execution-preview', { params: id(n) })),
@@ -170,4 +172,23 @@ export const notifications = {
   updateWebhook: (n: number, body: S['WebhookUpdate'], version: number) =>
     unwrap(api.PATCH('/api/v1/webhooks/{id}', { params: { ...id(n), header: ifMatch(version) }, body })),
   removeWebhook: (n: number) => unwrap(api.DELETE('/api/v1/webhooks/{id}', { params: id(n) })),
+}
+
+// ---- change calendar and freeze windows
+
+export type CalendarQuery = Q<'/api/v1/calendar', 'get'>
+
+export const calendar = {
+  get: (query: CalendarQuery) => unwrap(api.GET('/api/v1/calendar', { params: { query } })),
+  /** The same range as an iCalendar file, for a download link. */
+  ics: (query: CalendarQuery) => unwrap(api.GET('/api/v1/calendar.ics', { params: { query }, parseAs: 'blob' })) as Promise<Blob>,
+}
+
+export const freezeWindows = {
+  list: () => unwrap(api.GET('/api/v1/freeze-windows')).then((p) => p.items),
+  create: (body: S['FreezeWindowInput']) => unwrap(api.POST('/api/v1/freeze-windows', { body })),
+  replace: (n: number, body: S['FreezeWindowInput'], version: number) =>
+    unwrap(api.PUT('/api/v1/freeze-windows/{id}', { params: { ...id(n), header: ifMatch(version) }, body })),
+  remove: (n: number, version: number) =>
+    unwrap(api.DELETE('/api/v1/freeze-windows/{id}', { params: { ...id(n), header: ifMatch(version) } })),
 }

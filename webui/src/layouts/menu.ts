@@ -5,6 +5,7 @@ import type { Component } from 'vue'
 import {
   Avatar,
   Bell,
+  Calendar,
   CollectionTag,
   Connection,
   Document,
@@ -14,6 +15,7 @@ import {
   Grid,
   House,
   Key,
+  Lock,
   Memo,
   Message,
   OfficeBuilding,
@@ -54,6 +56,7 @@ export const menu: MenuEntry[] = [
   { route: 'todo', icon: Bell },
   { route: 'execute', icon: VideoPlay },
   { route: 'my-tickets', icon: Tickets },
+  { route: 'calendar', icon: Calendar },
   {
     id: 'audit',
     labelKey: 'nav.audit',
@@ -75,6 +78,7 @@ export const menu: MenuEntry[] = [
       { route: 'admin-templates', icon: Memo },
       { route: 'admin-workflows', icon: Connection },
       { route: 'admin-catalog', icon: FolderOpened },
+      { route: 'admin-freezes', icon: Lock },
       { route: 'admin-notifications', icon: Message },
       { route: 'admin-users', icon: User },
       { route: 'admin-roles', icon: Avatar },
