@@ -165,6 +165,7 @@ export const executions = {
 
 export const notifications = {
   deliveries: (query: Q<'/api/v1/notifications', 'get'>) => unwrap(api.GET('/api/v1/notifications', { params: { query } })),
+  get: (n: number) => unwrap(api.GET('/api/v1/notifications/{id}', { params: id(n) })),
   retry: (n: number) => unwrap(api.POST('/api/v1/notifications/{id}/retry', { params: id(n) })),
   test: (to: string) => unwrap(api.POST('/api/v1/notifications/test', { body: { to } })),
   webhooks: () => collect((cursor) => unwrap(api.GET('/api/v1/webhooks', { params: { query: { limit: 500, cursor } } }))),
@@ -191,4 +192,15 @@ export const freezeWindows = {
     unwrap(api.PUT('/api/v1/freeze-windows/{id}', { params: { ...id(n), header: ifMatch(version) }, body })),
   remove: (n: number, version: number) =>
     unwrap(api.DELETE('/api/v1/freeze-windows/{id}', { params: { ...id(n), header: ifMatch(version) } })),
+}
+
+// ---- chat channels
+
+export const chatChannels = {
+  list: () => collect((cursor) => unwrap(api.GET('/api/v1/chat-channels', { params: { query: { limit: 500, cursor } } }))),
+  create: (body: S['ChatChannelInput']) => unwrap(api.POST('/api/v1/chat-channels', { body })),
+  replace: (n: number, body: S['ChatChannelInput'], version: number) =>
+    unwrap(api.PUT('/api/v1/chat-channels/{id}', { params: { ...id(n), header: ifMatch(version) }, body })),
+  remove: (n: number, version: number) => unwrap(api.DELETE('/api/v1/chat-channels/{id}', { params: { ...id(n), header: ifMatch(version) } })),
+  test: (n: number) => unwrap(api.POST('/api/v1/chat-channels/{id}/test', { params: id(n) })),
 }

@@ -56,6 +56,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'admin/workflows/:id(\\d+)', name: 'admin-workflow-edit', component: () => import('@/views/admin/workflow/WorkflowDesignerView.vue'), meta: { titleKey: 'nav.workflowDesigner', perm: 'workflow.manage' } },
       { path: 'admin/workflows/new', name: 'admin-workflow-new', component: () => import('@/views/admin/workflow/WorkflowDesignerView.vue'), meta: { titleKey: 'nav.workflowDesigner', perm: 'workflow.manage' } },
       { path: 'admin/freezes', name: 'admin-freezes', component: () => import('@/views/admin/FreezeWindowsView.vue'), meta: { titleKey: 'nav.freezes', perm: 'change.freeze' } },
+      { path: 'admin/chat-channels', name: 'admin-chat-channels', component: () => import('@/views/admin/ChatChannelsView.vue'), meta: { titleKey: 'nav.chatChannels', perm: 'catalog.manage' } },
       { path: 'admin/notifications', name: 'admin-notifications', component: () => import('@/views/admin/NotificationsView.vue'), meta: { titleKey: 'nav.notifications', perm: 'notification.manage' } },
       { path: 'admin/users', name: 'admin-users', component: () => import('@/views/admin/UsersView.vue'), meta: { titleKey: 'nav.users', perm: 'user.manage' } },
       { path: 'admin/roles', name: 'admin-roles', component: () => import('@/views/admin/RolesView.vue'), meta: { titleKey: 'nav.roles', perm: 'user.manage' } },

@@ -18,6 +18,7 @@ const opsEn = {
     deleteConfirm: "Delete {name}?",
   },
   navOps: {
+    chatChannels: "Chat channels",
     calendar: "Change calendar",
     freezes: "Freeze windows",
     ticket: "Ticket",
@@ -402,6 +403,9 @@ const opsEn = {
     channels: "Channels",
     email: "Email",
     webhook: "Webhook",
+    chat: "Chat",
+    chatChannel: "Chat: {name}",
+    noChatChannels: "No chat channel yet (Administration › Chat channels).",
     policy: "Policy",
     policies: {
       once: "Once",
@@ -615,6 +619,33 @@ const opsEn = {
     overnight: "Overnight 22:00–06:00",
     weekend: "This weekend",
     scheduled: "Scheduled for {window}",
+  },
+  chatChannels: {
+    title: "Chat channels",
+    intro: "Group robots of WeCom, DingTalk and Feishu, and Slack incoming webhooks. A workflow names the channels its tickets are announced in; people with a chat id on the platform are @-mentioned when it is their turn.",
+    new: "New chat channel",
+    edit: "Edit {name}",
+    kind: "Platform",
+    kinds: { wecom: "WeCom", dingtalk: "DingTalk", feishu: "Feishu", slack: "Slack" },
+    url: "Webhook URL",
+    urlHint: "An http:// or https:// address",
+    urlExamples: {
+      wecom: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
+      dingtalk: "https://oapi.dingtalk.com/robot/send?access_token=…",
+      feishu: "https://open.feishu.cn/open-apis/bot/v2/hook/…",
+      slack: "https://hooks.slack.com/services/…",
+    },
+    secret: "Signing secret",
+    secretHint: "The robot's signing secret (DingTalk: SEC…). Stored encrypted, never shown again.",
+    replaceSecret: "Replace the secret (empty removes it)",
+    addSecret: "Add a secret",
+    signed: "Signed",
+    reference: "In workflows",
+    deleteConfirm: "Delete the chat channel {name}? Workflows that name it stop announcing there.",
+  },
+  chatIds: {
+    title: "Chat ids (for @-mentions)",
+    hint: "WeCom userid, DingTalk mobile number or userid, Feishu open_id, Slack member id.",
   },
 }
 

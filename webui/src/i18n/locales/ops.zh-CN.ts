@@ -19,6 +19,7 @@ const opsZhCN: OpsMessages = {
     deleteConfirm: "确定删除 {name}？",
   },
   navOps: {
+    chatChannels: "聊天渠道",
     calendar: "变更日历",
     freezes: "封网窗口",
     ticket: "工单详情",
@@ -403,6 +404,9 @@ const opsZhCN: OpsMessages = {
     channels: "通知方式",
     email: "邮件",
     webhook: "Webhook",
+    chat: "聊天",
+    chatChannel: "聊天：{name}",
+    noChatChannels: "尚无聊天渠道（管理 › 聊天渠道）。",
     policy: "策略",
     policies: {
       once: "通知一次",
@@ -616,6 +620,33 @@ const opsZhCN: OpsMessages = {
     overnight: "通宵 22:00–06:00",
     weekend: "本周末",
     scheduled: "已排期：{window}",
+  },
+  chatChannels: {
+    title: "聊天渠道",
+    intro: "企业微信、钉钉、飞书的群机器人和 Slack 的 Incoming Webhook。流程可指定在哪些渠道通知其工单；在该平台填写了聊天账号的人，轮到其处理时会被 @。",
+    new: "新建聊天渠道",
+    edit: "编辑 {name}",
+    kind: "平台",
+    kinds: { wecom: "企业微信", dingtalk: "钉钉", feishu: "飞书", slack: "Slack" },
+    url: "Webhook 地址",
+    urlHint: "以 http:// 或 https:// 开头的地址",
+    urlExamples: {
+      wecom: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
+      dingtalk: "https://oapi.dingtalk.com/robot/send?access_token=…",
+      feishu: "https://open.feishu.cn/open-apis/bot/v2/hook/…",
+      slack: "https://hooks.slack.com/services/…",
+    },
+    secret: "加签密钥",
+    secretHint: "机器人的加签密钥（钉钉为 SEC 开头）。加密保存，之后不再显示。",
+    replaceSecret: "更换密钥（留空即删除）",
+    addSecret: "添加密钥",
+    signed: "加签",
+    reference: "流程中引用",
+    deleteConfirm: "删除聊天渠道 {name}？引用它的流程将不再在此通知。",
+  },
+  chatIds: {
+    title: "聊天账号（用于 @）",
+    hint: "企业微信 userid、钉钉手机号或 userid、飞书 open_id、Slack 成员 ID。",
   },
 }
 
