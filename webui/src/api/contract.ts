@@ -102,3 +102,5 @@ export type ChatChannelInput = S['ChatChannelInput']
 export type ChatKind = S['ChatKind']
 export type ChatIds = S['ChatIds']
 export const CHAT_KINDS: ChatKind[] = ['wecom', 'dingtalk', 'feishu', 'slack']
+
+export type InboxItem = S['InboxItem']

@@ -204,3 +204,13 @@ export const chatChannels = {
   remove: (n: number, version: number) => unwrap(api.DELETE('/api/v1/chat-channels/{id}', { params: { ...id(n), header: ifMatch(version) } })),
   test: (n: number) => unwrap(api.POST('/api/v1/chat-channels/{id}/test', { params: id(n) })),
 }
+
+// ---- my inbox
+
+export type InboxQuery = Q<'/api/v1/me/inbox', 'get'>
+
+export const inbox = {
+  page: (query: InboxQuery) => unwrap(api.GET('/api/v1/me/inbox', { params: { query } })),
+  count: () => unwrap(api.GET('/api/v1/me/inbox/count')).then((r) => r.unread),
+  read: (body: S['InboxRead']) => unwrap(api.POST('/api/v1/me/inbox/read', { body })).then((r) => r.unread),
+}

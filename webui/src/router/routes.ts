@@ -63,6 +63,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'admin/businesses', name: 'admin-businesses', component: () => import('@/views/admin/BusinessesView.vue'), meta: { titleKey: 'nav.businesses', perm: 'user.manage' } },
 
       // Me
+      { path: 'me/inbox', name: 'inbox', component: () => import('@/views/me/InboxView.vue'), meta: { titleKey: 'nav.inbox' } },
       { path: 'me/tokens', name: 'my-tokens', component: () => import('@/views/me/TokensView.vue'), meta: { titleKey: 'nav.myTokens' } },
 
       { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('@/views/NotFoundView.vue'), meta: { titleKey: 'notFound.title' } },

@@ -18,6 +18,7 @@ const opsEn = {
     deleteConfirm: "Delete {name}?",
   },
   navOps: {
+    inbox: "Inbox",
     chatChannels: "Chat channels",
     calendar: "Change calendar",
     freezes: "Freeze windows",
@@ -522,6 +523,8 @@ const opsEn = {
     moved: "Service added to the directory",
   },
   notificationsAdmin: {
+    content: "What was sent",
+    htmlSource: "HTML source",
     title: "Notifications",
     intro: "Every email and webhook call goes through this outbox; failed ones are retried and can be sent again.",
     deliveries: "Deliveries",
@@ -646,6 +649,16 @@ const opsEn = {
   chatIds: {
     title: "Chat ids (for @-mentions)",
     hint: "WeCom userid, DingTalk mobile number or userid, Feishu open_id, Slack member id.",
+  },
+  inbox: {
+    title: "Inbox",
+    intro: "What waits for you and what happened to your tickets.",
+    onlyUnread: "Unread only",
+    readAll: "Mark all read",
+    empty: "Nothing yet.",
+    noneUnread: "Nothing unread.",
+    unread: "Unread",
+    bellLabel: "Inbox: {n} unread",
   },
 }
 

@@ -19,6 +19,7 @@ const opsZhCN: OpsMessages = {
     deleteConfirm: "确定删除 {name}？",
   },
   navOps: {
+    inbox: "消息",
     chatChannels: "聊天渠道",
     calendar: "变更日历",
     freezes: "封网窗口",
@@ -523,6 +524,8 @@ const opsZhCN: OpsMessages = {
     moved: "服务已添加到目录",
   },
   notificationsAdmin: {
+    content: "发送内容",
+    htmlSource: "HTML 源码",
     title: "通知",
     intro: "所有邮件和 Webhook 都经过发件箱；失败的会自动重试，也可以手动重发。",
     deliveries: "投递记录",
@@ -647,6 +650,16 @@ const opsZhCN: OpsMessages = {
   chatIds: {
     title: "聊天账号（用于 @）",
     hint: "企业微信 userid、钉钉手机号或 userid、飞书 open_id、Slack 成员 ID。",
+  },
+  inbox: {
+    title: "消息",
+    intro: "等待你处理的事项，以及你的工单发生了什么。",
+    onlyUnread: "只看未读",
+    readAll: "全部标为已读",
+    empty: "暂无消息。",
+    noneUnread: "没有未读消息。",
+    unread: "未读",
+    bellLabel: "消息：{n} 条未读",
   },
 }
 
