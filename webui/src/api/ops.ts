@@ -214,3 +214,11 @@ export const inbox = {
   count: () => unwrap(api.GET('/api/v1/me/inbox/count')).then((r) => r.unread),
   read: (body: S['InboxRead']) => unwrap(api.POST('/api/v1/me/inbox/read', { body })).then((r) => r.unread),
 }
+
+// ---- one-click approval links (public: the link is the credential)
+
+export const actionLinks = {
+  open: (token: string) => unwrap(api.GET('/api/v1/action-links/{token}', { params: { path: { token } } })),
+  decide: (token: string, body: S['ActionLinkDecision']) =>
+    unwrap(api.POST('/api/v1/action-links/{token}', { params: { path: { token } }, body })),
+}

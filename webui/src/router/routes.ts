@@ -23,6 +23,13 @@ export const routes: RouteRecordRaw[] = [
     meta: { public: true, titleKey: 'login.title' },
   },
   {
+    // The one-click approval page of a notification's link: no sign-in, no menu (see ActView).
+    path: '/act/:token',
+    name: 'act',
+    component: () => import('@/views/act/ActView.vue'),
+    meta: { public: true, titleKey: 'act.title' },
+  },
+  {
     path: '/',
     // Loaded after sign-in: the login page does not wait for the menu and header.
     component: () => import('@/layouts/AppLayout.vue'),

@@ -660,6 +660,22 @@ const opsEn = {
     unread: "Unread",
     bellLabel: "Inbox: {n} unread",
   },
+  act: {
+    title: "Approve",
+    forYou: "This link is for {user}.",
+    approved: "Approved",
+    rejected: "Rejected",
+    doneBody: "Your decision is recorded on the ticket and in the audit log.",
+    openInApp: "Open the ticket in Orderly",
+    unusable: "This link does not work any more",
+    toTodo: "Go to my todo list",
+    signInTitle: "Sign in as {user} to decide",
+    signInBody: "The ticket's environment is protected: the approver signs in before deciding.",
+    signIn: "Sign in",
+    whatRuns: "What approving lets run",
+    textHint: "A comment (optional when approving; a reason is needed to reject)",
+    once: "The link works once. Your decision is recorded as made through the link.",
+  },
 }
 
 export type OpsMessages = typeof opsEn

@@ -661,6 +661,22 @@ const opsZhCN: OpsMessages = {
     unread: "未读",
     bellLabel: "消息：{n} 条未读",
   },
+  act: {
+    title: "审批",
+    forYou: "此链接属于 {user}。",
+    approved: "已通过",
+    rejected: "已驳回",
+    doneBody: "你的决定已记录在工单和审计日志中。",
+    openInApp: "在 Orderly 中打开工单",
+    unusable: "此链接已不可用",
+    toTodo: "前往我的待办",
+    signInTitle: "请以 {user} 登录后审批",
+    signInBody: "该工单的环境受保护：审批人需先登录。",
+    signIn: "登录",
+    whatRuns: "通过后将执行",
+    textHint: "意见（通过时可不填；驳回须填写原因）",
+    once: "此链接仅能使用一次，你的决定将记录为通过链接作出。",
+  },
 }
 
 export default opsZhCN
