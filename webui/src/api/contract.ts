@@ -89,3 +89,19 @@ export function optionValue(o: Option | string): string {
 export function optionLabel(o: Option | string): string {
   return typeof o === 'string' ? o : o.label || o.value
 }
+
+export type FreezeWindow = S['FreezeWindow']
+export type FreezeWindowInput = S['FreezeWindowInput']
+export type FreezeKind = S['FreezeKind']
+export type ChangeCalendar = S['ChangeCalendar']
+export type CalendarFreeze = S['CalendarFreeze']
+export type CalendarTicket = S['CalendarTicket']
+export type TicketConflict = S['TicketConflict']
+
+export type ChatChannel = S['ChatChannel']
+export type ChatChannelInput = S['ChatChannelInput']
+export type ChatKind = S['ChatKind']
+export type ChatIds = S['ChatIds']
+export const CHAT_KINDS: ChatKind[] = ['wecom', 'dingtalk', 'feishu', 'slack']
+
+export type InboxItem = S['InboxItem']

@@ -142,6 +142,8 @@ export const tickets = {
   withdraw: (n: number, body: S['TicketWithdraw']) => unwrap(api.POST('/api/v1/tickets/{id}/withdraw', { params: id(n), body })),
   transfer: (n: number, body: S['TicketTransfer']) => unwrap(api.POST('/api/v1/tickets/{id}/transfer', { params: id(n), body })),
   comment: (n: number, text: string) => unwrap(api.POST('/api/v1/tickets/{id}/comments', { params: id(n), body: { text } })),
+  setWindow: (n: number, body: S['TicketWindow'], version: number) =>
+    unwrap(api.PUT('/api/v1/tickets/{id}/window', { params: { ...id(n), header: ifMatch(version) }, body })),
   returnTo: (n: number, body: S['TicketReturn']) => unwrap(api.POST('/api/v1/tickets/{id}/return', { params: id(n), body })),
   /** What executing (or retrying) would run now: argv with secrets masked, hosts, environment. */
   executionPreview: (n: number) => unwrap<unknown>(looseApi.GET('/api/v1/tickets/{id}/execution-preview', { params: id(n) })),
@@ -163,6 +165,7 @@ export const executions = {
 
 export const notifications = {
   deliveries: (query: Q<'/api/v1/notifications', 'get'>) => unwrap(api.GET('/api/v1/notifications', { params: { query } })),
+  get: (n: number) => unwrap(api.GET('/api/v1/notifications/{id}', { params: id(n) })),
   retry: (n: number) => unwrap(api.POST('/api/v1/notifications/{id}/retry', { params: id(n) })),
   test: (to: string) => unwrap(api.POST('/api/v1/notifications/test', { body: { to } })),
   webhooks: () => collect((cursor) => unwrap(api.GET('/api/v1/webhooks', { params: { query: { limit: 500, cursor } } }))),
@@ -170,4 +173,52 @@ export const notifications = {
   updateWebhook: (n: number, body: S['WebhookUpdate'], version: number) =>
     unwrap(api.PATCH('/api/v1/webhooks/{id}', { params: { ...id(n), header: ifMatch(version) }, body })),
   removeWebhook: (n: number) => unwrap(api.DELETE('/api/v1/webhooks/{id}', { params: id(n) })),
+}
+
+// ---- change calendar and freeze windows
+
+export type CalendarQuery = Q<'/api/v1/calendar', 'get'>
+
+export const calendar = {
+  get: (query: CalendarQuery) => unwrap(api.GET('/api/v1/calendar', { params: { query } })),
+  /** The same range as an iCalendar file, for a download link. */
+  ics: (query: CalendarQuery) => unwrap(api.GET('/api/v1/calendar.ics', { params: { query }, parseAs: 'blob' })) as Promise<Blob>,
+}
+
+export const freezeWindows = {
+  list: () => unwrap(api.GET('/api/v1/freeze-windows')).then((p) => p.items),
+  create: (body: S['FreezeWindowInput']) => unwrap(api.POST('/api/v1/freeze-windows', { body })),
+  replace: (n: number, body: S['FreezeWindowInput'], version: number) =>
+    unwrap(api.PUT('/api/v1/freeze-windows/{id}', { params: { ...id(n), header: ifMatch(version) }, body })),
+  remove: (n: number, version: number) =>
+    unwrap(api.DELETE('/api/v1/freeze-windows/{id}', { params: { ...id(n), header: ifMatch(version) } })),
+}
+
+// ---- chat channels
+
+export const chatChannels = {
+  list: () => collect((cursor) => unwrap(api.GET('/api/v1/chat-channels', { params: { query: { limit: 500, cursor } } }))),
+  create: (body: S['ChatChannelInput']) => unwrap(api.POST('/api/v1/chat-channels', { body })),
+  replace: (n: number, body: S['ChatChannelInput'], version: number) =>
+    unwrap(api.PUT('/api/v1/chat-channels/{id}', { params: { ...id(n), header: ifMatch(version) }, body })),
+  remove: (n: number, version: number) => unwrap(api.DELETE('/api/v1/chat-channels/{id}', { params: { ...id(n), header: ifMatch(version) } })),
+  test: (n: number) => unwrap(api.POST('/api/v1/chat-channels/{id}/test', { params: id(n) })),
+}
+
+// ---- my inbox
+
+export type InboxQuery = Q<'/api/v1/me/inbox', 'get'>
+
+export const inbox = {
+  page: (query: InboxQuery) => unwrap(api.GET('/api/v1/me/inbox', { params: { query } })),
+  count: () => unwrap(api.GET('/api/v1/me/inbox/count')).then((r) => r.unread),
+  read: (body: S['InboxRead']) => unwrap(api.POST('/api/v1/me/inbox/read', { body })).then((r) => r.unread),
+}
+
+// ---- one-click approval links (public: the link is the credential)
+
+export const actionLinks = {
+  open: (token: string) => unwrap(api.GET('/api/v1/action-links/{token}', { params: { path: { token } } })),
+  decide: (token: string, body: S['ActionLinkDecision']) =>
+    unwrap(api.POST('/api/v1/action-links/{token}', { params: { path: { token } }, body })),
 }

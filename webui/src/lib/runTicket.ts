@@ -45,13 +45,19 @@ export async function sendConfirmed<T>(
   }
 }
 
+/** What else an execution request may say: an emergency run before the change window opens. */
+export interface RunExtra {
+  emergency?: boolean
+  reason?: string
+}
+
 /** Starts the run; resolves to the server's answer, or null when the user did not confirm. */
-export function runTicket(tk: RunnableTicket, kind: 'execute' | 'retry', ask: AskConfirm): Promise<unknown | null> {
+export function runTicket(tk: RunnableTicket, kind: 'execute' | 'retry', ask: AskConfirm, extra: RunExtra = {}): Promise<unknown | null> {
   return sendConfirmed(
     tk.environment_protected === true,
     () => ask(tk.id),
     (confirm) => {
-      const body = { ...(tk.version !== undefined ? { version: tk.version } : {}), ...(confirm ? { confirm: true } : {}) }
+      const body = { ...(tk.version !== undefined ? { version: tk.version } : {}), ...(confirm ? { confirm: true } : {}), ...extra }
       return kind === 'retry' ? tickets.retry(tk.id, body) : tickets.execute(tk.id, body)
     },
   )

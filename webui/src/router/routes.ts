@@ -23,6 +23,13 @@ export const routes: RouteRecordRaw[] = [
     meta: { public: true, titleKey: 'login.title' },
   },
   {
+    // The one-click approval page of a notification's link: no sign-in, no menu (see ActView).
+    path: '/act/:token',
+    name: 'act',
+    component: () => import('@/views/act/ActView.vue'),
+    meta: { public: true, titleKey: 'act.title' },
+  },
+  {
     path: '/',
     // Loaded after sign-in: the login page does not wait for the menu and header.
     component: () => import('@/layouts/AppLayout.vue'),
@@ -36,6 +43,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'execute', name: 'execute', component: () => import('@/views/execute/ExecuteView.vue'), meta: { titleKey: 'nav.execute' } },
       { path: 'tickets', name: 'my-tickets', component: () => import('@/views/tickets/MyTicketsView.vue'), meta: { titleKey: 'nav.myTickets' } },
       { path: 'tickets/:id(\\d+)', name: 'ticket', component: () => import('@/views/tickets/TicketDetailView.vue'), meta: { titleKey: 'nav.ticket' } },
+      { path: 'calendar', name: 'calendar', component: () => import('@/views/calendar/CalendarView.vue'), meta: { titleKey: 'nav.calendar' } },
       { path: 'executions/:id(\\d+)', name: 'execution', component: () => import('@/views/execute/ExecutionView.vue'), meta: { titleKey: 'nav.execution' } },
 
       // Audit
@@ -54,12 +62,15 @@ export const routes: RouteRecordRaw[] = [
       { path: 'admin/catalog', name: 'admin-catalog', component: () => import('@/views/admin/CatalogAdminView.vue'), meta: { titleKey: 'nav.catalog', perm: 'catalog.manage' } },
       { path: 'admin/workflows/:id(\\d+)', name: 'admin-workflow-edit', component: () => import('@/views/admin/workflow/WorkflowDesignerView.vue'), meta: { titleKey: 'nav.workflowDesigner', perm: 'workflow.manage' } },
       { path: 'admin/workflows/new', name: 'admin-workflow-new', component: () => import('@/views/admin/workflow/WorkflowDesignerView.vue'), meta: { titleKey: 'nav.workflowDesigner', perm: 'workflow.manage' } },
+      { path: 'admin/freezes', name: 'admin-freezes', component: () => import('@/views/admin/FreezeWindowsView.vue'), meta: { titleKey: 'nav.freezes', perm: 'change.freeze' } },
+      { path: 'admin/chat-channels', name: 'admin-chat-channels', component: () => import('@/views/admin/ChatChannelsView.vue'), meta: { titleKey: 'nav.chatChannels', perm: 'catalog.manage' } },
       { path: 'admin/notifications', name: 'admin-notifications', component: () => import('@/views/admin/NotificationsView.vue'), meta: { titleKey: 'nav.notifications', perm: 'notification.manage' } },
       { path: 'admin/users', name: 'admin-users', component: () => import('@/views/admin/UsersView.vue'), meta: { titleKey: 'nav.users', perm: 'user.manage' } },
       { path: 'admin/roles', name: 'admin-roles', component: () => import('@/views/admin/RolesView.vue'), meta: { titleKey: 'nav.roles', perm: 'user.manage' } },
       { path: 'admin/businesses', name: 'admin-businesses', component: () => import('@/views/admin/BusinessesView.vue'), meta: { titleKey: 'nav.businesses', perm: 'user.manage' } },
 
       // Me
+      { path: 'me/inbox', name: 'inbox', component: () => import('@/views/me/InboxView.vue'), meta: { titleKey: 'nav.inbox' } },
       { path: 'me/tokens', name: 'my-tokens', component: () => import('@/views/me/TokensView.vue'), meta: { titleKey: 'nav.myTokens' } },
 
       { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('@/views/NotFoundView.vue'), meta: { titleKey: 'notFound.title' } },

@@ -11,6 +11,7 @@ function me(roles: string[], permissions: string[]): Me {
     display_name: 'Alice',
     email: null,
     roles,
+    chat_ids: {},
     permissions,
     disabled: false,
     locale: 'zh-CN',

@@ -148,7 +148,8 @@ export interface DesignMeta {
   description: string
   business_required: boolean
   allow_self_approval: boolean
-  channels: ('email' | 'webhook')[]
+  /** `email`, `webhook` and `chat:<chat channel id>` entries. */
+  channels: string[]
   policy: 'once' | 'repeat'
   repeat_minutes: number
 }
