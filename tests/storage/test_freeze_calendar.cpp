@@ -37,7 +37,9 @@ struct Fixture {
     std::string dir = test::temp_dir();
     storage::Database db{test::database_location(dir, "f.db"), 2};
     test::ManualClock clock{at("2026-03-01T00:00:00Z")};
-    app::FreezeCalendar freezes{db, clock};
+    int wakes = 0;
+    std::function<void()> wake = [this] { ++wakes; };
+    app::FreezeCalendar freezes{db, clock, wake};
     app::Principal admin;
     app::Caller who{&admin, "127.0.0.1", "r1"};
 
@@ -157,8 +159,11 @@ TEST_CASE("an open-ended lockdown holds until it is deleted", "[storage][freeze]
         f.freezes.calendar(at("2026-02-01T00:00:00Z"), at("2026-04-01T00:00:00Z"), std::nullopt);
     REQUIRE(cal.freezes.size() == 1);
     CHECK_FALSE(cal.freezes[0].end);
+    const int before = f.wakes;
     f.freezes.remove(f.who, w.id, w.version);
     CHECK_FALSE(f.active_at("2030-01-01T00:00:00Z", "UAT"));
+    // What it held is looked at again at once.
+    CHECK(f.wakes == before + 1);
     CHECK(code_of([&] {
               (void)f.freezes.calendar(at("2026-01-01T00:00:00Z"), at("2027-01-03T00:00:00Z"),
                                        std::nullopt);

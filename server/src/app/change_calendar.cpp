@@ -7,6 +7,7 @@
 #include "integrations/calendar.h"
 #include "storage/database.h"
 #include "storage/freeze_store.h"
+#include "storage/window_store.h"
 
 namespace orderly::app {
 
@@ -31,8 +32,12 @@ ChangeCalendar FreezeCalendar::calendar(TimeMs from, TimeMs to,
     ChangeCalendar out;
     out.from = from;
     out.to = to;
-    const auto windows =
-        db_.read([&](storage::Connection& c) { return storage::list_freeze_windows(c); });
+    const auto [windows, planned] = db_.read([&](storage::Connection& c) {
+        return std::pair(storage::list_freeze_windows(c),
+                         storage::planned_tickets(c, from, to, env, kCalendarTickets));
+    });
+    for (const auto& t : planned)
+        out.tickets.push_back({t.id, t.sn, t.title, t.status, t.environment, t.start, t.end});
     for (const auto& w : windows) {
         if (env && !domain::applies_to(w, *env)) continue;
         for (const auto& occ : freeze_occurrences(w, from, to)) {
@@ -66,7 +71,7 @@ std::string FreezeCalendar::calendar_ics(TimeMs from, TimeMs to,
     for (const auto& t : cal.tickets) {
         calendar::Event e;
         e.uid = "ticket-" + std::to_string(t.id) + "@orderly";
-        e.summary = t.sn + " " + t.title;
+        e.summary = t.sn + " " + t.title + " (" + t.status + ")";
         if (t.environment) e.categories.push_back(*t.environment);
         e.start = t.start;
         e.end = t.end;

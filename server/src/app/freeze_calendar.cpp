@@ -10,6 +10,7 @@
 #include "storage/catalog_store.h"
 #include "storage/database.h"
 #include "storage/freeze_store.h"
+#include "storage/window_store.h"
 
 namespace orderly::app {
 
@@ -139,14 +140,17 @@ domain::FreezeWindow FreezeCalendar::get(int64_t id) const {
 domain::FreezeWindow FreezeCalendar::create(const Caller& who, domain::FreezeWindow w) const {
     const TimeMs now = clock_.now_ms();
     sort_environments(w);
-    return db_.write([&](storage::Connection& c) {
+    auto out = db_.write([&](storage::Connection& c) {
         check_window(c, w);
         const int64_t id = storage::insert_freeze_window(c, w, now);
         auto created = load_window(c, id);
         audit(c, who, now, "freeze.create", "freeze", std::to_string(id),
               "created freeze window " + created.name, std::nullopt, domain::freeze_json(created));
+        storage::release_held_tickets(c, now);
         return created;
     });
+    wake_held();
+    return out;
 }
 
 domain::FreezeWindow FreezeCalendar::update(const Caller& who, int64_t id,
@@ -154,7 +158,7 @@ domain::FreezeWindow FreezeCalendar::update(const Caller& who, int64_t id,
                                             domain::FreezeWindow w) const {
     const TimeMs now = clock_.now_ms();
     sort_environments(w);
-    return db_.write([&](storage::Connection& c) {
+    auto out = db_.write([&](storage::Connection& c) {
         const auto before = load_window(c, id);
         check_version(if_match, before.version, "freeze window " + std::to_string(id));
         w.id = id;
@@ -164,8 +168,11 @@ domain::FreezeWindow FreezeCalendar::update(const Caller& who, int64_t id,
         audit(c, who, now, "freeze.update", "freeze", std::to_string(id),
               "updated freeze window " + after.name, domain::freeze_json(before),
               domain::freeze_json(after));
+        storage::release_held_tickets(c, now);
         return after;
     });
+    wake_held();
+    return out;
 }
 
 void FreezeCalendar::remove(const Caller& who, int64_t id, std::optional<int64_t> if_match) const {
@@ -176,7 +183,15 @@ void FreezeCalendar::remove(const Caller& who, int64_t id, std::optional<int64_t
         storage::delete_freeze_window(c, id);
         audit(c, who, now, "freeze.delete", "freeze", std::to_string(id),
               "deleted freeze window " + before.name, domain::freeze_json(before));
+        storage::release_held_tickets(c, now);
     });
+    wake_held();
+}
+
+// The scheduled tickets a freeze held are due again (storage::release_held_tickets): the window
+// scheduler looks at them now, and starts those no freeze holds any more.
+void FreezeCalendar::wake_held() const {
+    if (wake_windows_) wake_windows_();
 }
 
 FreezeCheck FreezeCalendar::check(const std::optional<std::string>& environment, TimeMs start,

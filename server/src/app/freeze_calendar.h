@@ -5,6 +5,7 @@
 // environment; check_planned_change fails it with 422 freeze.conflict) and
 // require_no_active_hard_freeze (409 freeze.active for an execution during a hard freeze).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,11 +59,12 @@ struct CalendarFreeze {
     TimeMs start = 0;
     std::optional<TimeMs> end;  // none: open-ended
 };
-// A ticket planned on the calendar (filled once tickets carry a planned window).
+// A ticket whose change window is on the calendar.
 struct CalendarTicket {
     int64_t id = 0;
     std::string sn;
     std::string title;
+    std::string status;
     std::optional<std::string> environment;
     TimeMs start = 0;
     TimeMs end = 0;
@@ -71,13 +73,17 @@ struct ChangeCalendar {
     TimeMs from = 0;
     TimeMs to = 0;
     std::vector<CalendarFreeze> freezes;  // by start, then window id
-    std::vector<CalendarTicket> tickets;
+    std::vector<CalendarTicket> tickets;  // by window start; at most kCalendarTickets
 };
+inline constexpr int kCalendarTickets = 2000;
 
 // Replaces a window's members (PUT); id, times and version are the store's.
 class FreezeCalendar {
   public:
-    FreezeCalendar(storage::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+    // wake_windows (may be empty): wakes the window scheduler after a change to the freezes.
+    FreezeCalendar(storage::Database& db, const Clock& clock,
+                   const std::function<void()>& wake_windows)
+        : db_(db), clock_(clock), wake_windows_(wake_windows) {}
 
     std::vector<domain::FreezeWindow> list() const;
     // 404 freeze.not_found.
@@ -105,8 +111,11 @@ class FreezeCalendar {
     std::string calendar_ics(TimeMs from, TimeMs to, const std::optional<std::string>& env) const;
 
   private:
+    void wake_held() const;
+
     storage::Database& db_;
     const Clock& clock_;
+    const std::function<void()>& wake_windows_;
 };
 
 }  // namespace orderly::app

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "app/freeze_calendar.h"
 #include "app/template_snapshots.h"
 #include "core/codes.h"
 #include "domain/workflow.h"
@@ -127,6 +128,9 @@ PreparedTicket prepare_ticket(storage::Connection& c, const Submitter& who,
                                                " requires a change window: send planned_start "
                                                "and planned_end",
                                            codes::window_required, {{"what", *what}}));
+    // A window on a hard freeze of the environment is refused (422 freeze.conflict); a soft
+    // freeze lets it through, and the ticket shows it to its approvers (TicketView::freezes).
+    if (nt.window) check_planned_change(c, nt.environment, nt.window->start, nt.window->end);
     return out;
 }
 

@@ -68,8 +68,12 @@ TicketView view_of(storage::Connection& c, domain::Ticket t, TicketView v, const
     if (!v.executions.empty()) v.execution_result = v.executions.back().status;
     // The snapshot holds the template's internal variables: only catalog managers see it.
     v.show_snapshot = who.can("catalog.manage");
-    if (t.window)
+    if (t.window) {
         v.conflicts = storage::window_conflicts(c, t.id, *t.window, t.environment, t.business);
+        auto found = freeze_check(c, t.environment, t.window->start, t.window->end);
+        v.freezes = std::move(found.hard);
+        for (auto& f : found.soft) v.freezes.push_back(std::move(f));
+    }
     v.ticket = std::move(t);
     return v;
 }
@@ -273,8 +277,10 @@ ActResult Tickets::act(const Caller& who, int64_t id, const ActInput& input) con
         if (starts_execution)
             in.start_execution = [&] {
                 // Judged after the action itself: only someone who may execute learns that a
-                // hard freeze holds the environment or a confirmation is missing.
-                require_no_active_hard_freeze(c, loaded.environment, now);
+                // hard freeze holds the environment or a confirmation is missing. An emergency
+                // (checked above: the permission and a reason, audited) passes a freeze too.
+                const bool emergency = input.emergency && action == domain::Action::execute;
+                if (!emergency) require_no_active_hard_freeze(c, loaded.environment, now);
                 require_confirmation(c, loaded.environment, input.confirmed);
                 return storage::enqueue_execution(c, id, who.user_id(), now);
             };
@@ -344,6 +350,7 @@ TicketView Tickets::set_window(const Caller& who, int64_t id, const WindowInput&
                 fail(Error::UnprocessableField("planned_start",
                                                "this " + *what + " requires a change window",
                                                codes::window_required, {{"what", *what}}));
+        if (window) check_planned_change(c, t.environment, window->start, window->end);
         storage::save_ticket_window(c, id, window);
         storage::SqlTicketPorts ports(c);
         auto out = unwrap(engine_.window_changed(ports.ports, id, who.user_id(), now));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/caller.h"
+#include "app/freeze_calendar.h"
 #include "app/run_preview.h"
 #include "app/ticket_engine.h"
 #include "app/ticket_submission.h"
@@ -46,6 +47,9 @@ struct TicketView {
     bool show_snapshot = false;  // the reader manages the catalog: sees the template snapshot
     // Open tickets whose change windows overlap this one's on its environment or business.
     std::vector<domain::WindowConflict> conflicts;
+    // The freeze windows (hard, then soft) whose occurrences overlap its change window on its
+    // environment: for its approvers to see before they decide.
+    std::vector<FreezeConflict> freezes;
 };
 
 struct SubmitInput {

@@ -72,7 +72,7 @@ struct UseCases {
     ConfigCenter config_center{db, clock, secret_key};
 
     // Freeze windows and the change calendar
-    FreezeCalendar freezes{db, clock};
+    FreezeCalendar freezes{db, clock, wake_windows};
 
     // Whether the database answers (the health check).
     bool database_ok() const;

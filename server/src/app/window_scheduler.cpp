@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "app/freeze_calendar.h"
 #include "core/json.h"
 #include "storage/database.h"
 #include "storage/execution_store.h"
@@ -67,12 +68,35 @@ void WindowScheduler::wake() {
     cv_.notify_all();
 }
 
+namespace {
+
+// How often a ticket held by a hard freeze is looked at again (a change to any freeze window
+// makes it due at once, see storage::release_held_tickets).
+constexpr TimeMs kFreezeRecheckMs = 60'000;
+
+// A scheduled ticket whose window has opened waits while a hard freeze holds its environment:
+// when to look at it again (at the latest its window's end, when it is missed), or nullopt
+// when nothing holds it.
+std::optional<TimeMs> held_by_freeze(storage::Connection& c, int64_t id, TimeMs now) {
+    auto t = storage::find_ticket(c, id);
+    if (!t || t->status != domain::TicketStatus::scheduled || !t->window) return std::nullopt;
+    if (now < t->window->start || now >= t->window->end) return std::nullopt;
+    if (!active_hard_freeze(c, t->environment, now)) return std::nullopt;
+    return std::min(t->window->end, now + kFreezeRecheckMs);
+}
+
+}  // namespace
+
 int WindowScheduler::run_one(bool& started) {
     const TimeMs now = clock_.now_ms();
     return db_.write([&](storage::Connection& c) {
         started = false;
         auto id = storage::claim_due_ticket(c, now);
         if (!id) return 0;
+        if (auto held = held_by_freeze(c, *id, now)) {
+            storage::defer_window_due(c, *id, *held);
+            return 1;
+        }
         storage::SqlTicketPorts ports(c);
         auto done = engine_.run_due(
             ports.ports, *id,

@@ -86,7 +86,7 @@ Response calendar_json(App& app, Request& req) {
     }
     w.end_array().key("tickets").start_array();
     for (const auto& t : cal.tickets) {
-        w.start_object().kv("id", t.id).kv("sn", t.sn).kv("title", t.title);
+        w.start_object().kv("id", t.id).kv("sn", t.sn).kv("title", t.title).kv("status", t.status);
         w.key("environment").opt_str(t.environment);
         w.key("start").time(t.start);
         w.key("end").time(t.end);

@@ -146,6 +146,24 @@ void write_conflicts(json::Writer& w, const std::vector<domain::WindowConflict>&
     w.end_array();
 }
 
+// The overlap's end is null when the freeze is open-ended (a lockdown until it is lifted).
+void write_freezes(json::Writer& w, const std::vector<app::FreezeConflict>& freezes) {
+    w.key("freezes").start_array();
+    for (const auto& f : freezes) {
+        w.start_object()
+            .kv("freeze_id", f.window.id)
+            .kv("name", f.window.name)
+            .kv("kind", f.window.kind == domain::FreezeKind::hard ? "hard" : "soft")
+            .kv("reason", f.window.reason);
+        w.key("overlap_start").time(f.overlap.start);
+        w.key("overlap_end")
+            .opt_time(f.overlap.end == domain::kOpenEnd ? std::nullopt
+                                                        : std::optional(f.overlap.end));
+        w.end_object();
+    }
+    w.end_array();
+}
+
 }  // namespace
 
 void write_ticket(json::Writer& w, const app::TicketView& v) {
@@ -192,6 +210,7 @@ void write_ticket(json::Writer& w, const app::TicketView& v) {
     w.kv("version", t.version);
     write_window(w, t.window);
     write_conflicts(w, v.conflicts);
+    write_freezes(w, v.freezes);
     w.end_object();
 }
 

@@ -92,6 +92,43 @@ std::vector<domain::WindowConflict> window_conflicts(Connection& c, int64_t tick
     return out;
 }
 
+void defer_window_due(Connection& c, int64_t ticket_id, TimeMs at) {
+    c.prepare("UPDATE tickets SET run_at = ?2 WHERE id = ?1").bind(1, ticket_id).bind(2, at).exec();
+}
+
+int release_held_tickets(Connection& c, TimeMs now) {
+    c.prepare(
+         "UPDATE tickets SET run_at = ?1 WHERE status = 'scheduled' AND run_at > ?1 AND "
+         "planned_start <= ?1")
+        .bind(1, now)
+        .exec();
+    return c.changes();
+}
+
+std::vector<PlannedTicket> planned_tickets(Connection& c, TimeMs from, TimeMs to,
+                                           const std::optional<std::string>& environment,
+                                           int limit) {
+    auto s = c.prepare(
+        "SELECT id, sn, title, status, environment, planned_start, planned_end FROM tickets "
+        "WHERE planned_start IS NOT NULL AND planned_start < ?2 AND planned_end > ?1 AND "
+        "(CAST(?3 AS TEXT) IS NULL OR environment = CAST(?3 AS TEXT)) "
+        "ORDER BY planned_start, id LIMIT ?4");
+    s.bind(1, from).bind(2, to).bind(3, environment).bind(4, static_cast<int64_t>(limit));
+    std::vector<PlannedTicket> out;
+    while (s.step()) {
+        PlannedTicket t;
+        t.id = s.int64(0);
+        t.sn = s.text(1);
+        t.title = s.text(2);
+        t.status = s.text(3);
+        t.environment = s.opt_text(4);
+        t.start = s.int64(5);
+        t.end = s.int64(6);
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
 std::vector<std::pair<int64_t, int64_t>> window_conflict_counts(Connection& c,
                                                                 const std::vector<int64_t>& ids) {
     std::vector<std::pair<int64_t, int64_t>> out;

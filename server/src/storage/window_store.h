@@ -32,6 +32,12 @@ std::optional<TimeMs> next_window_due(Connection& c);
 // with it) before committing. nullopt when nothing is due.
 std::optional<int64_t> claim_due_ticket(Connection& c, TimeMs now);
 
+// A scheduled ticket held by a hard freeze: the scheduler looks at it again at `at`.
+void defer_window_due(Connection& c, int64_t ticket_id, TimeMs at);
+// A freeze window changed: every scheduled ticket whose window has opened and that waits for a
+// later look (held by a freeze) is due again now. Returns how many.
+int release_held_tickets(Connection& c, TimeMs now);
+
 // Nothing more is due for the ticket (it changed meanwhile): run_at NULL.
 void clear_window_due(Connection& c, int64_t ticket_id);
 
@@ -42,6 +48,18 @@ std::vector<domain::WindowConflict> window_conflicts(Connection& c, int64_t tick
                                                      const std::optional<std::string>& environment,
                                                      const std::optional<std::string>& business,
                                                      int limit = 50);
+
+// The tickets (any status) whose windows overlap [from, to), of one environment when given,
+// by window start, at most `limit`: the change calendar.
+struct PlannedTicket {
+    int64_t id = 0;
+    std::string sn, title, status;
+    std::optional<std::string> environment;
+    TimeMs start = 0, end = 0;
+};
+std::vector<PlannedTicket> planned_tickets(Connection& c, TimeMs from, TimeMs to,
+                                           const std::optional<std::string>& environment,
+                                           int limit);
 
 // How many conflicts each ticket has (ids absent from the answer have none).
 std::vector<std::pair<int64_t, int64_t>> window_conflict_counts(Connection& c,

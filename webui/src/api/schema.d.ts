@@ -3673,11 +3673,13 @@ export interface components {
              */
             end: string | null;
         };
+        /** @description A ticket whose change window overlaps the range, whatever its status. */
         CalendarTicket: {
             /** Format: int64 */
             id: number;
             sn: string;
             title: string;
+            status: components["schemas"]["TicketStatus"];
             environment: string | null;
             /** Format: date-time */
             start: string;
@@ -3690,7 +3692,7 @@ export interface components {
             /** Format: date-time */
             to: string;
             freezes: components["schemas"]["CalendarFreeze"][];
-            /** @description Tickets planned in the range. */
+            /** @description The tickets whose change windows overlap the range (of the environment when given), by window start, at most 2000. */
             tickets: components["schemas"]["CalendarTicket"][];
         };
         /**
@@ -4620,6 +4622,29 @@ export interface components {
              *     and that share its environment or its business (oldest window first, 50 at most).
              */
             conflicts: components["schemas"]["TicketConflict"][];
+            /**
+             * @description The freeze windows whose occurrences overlap its change window on its environment,
+             *     hard ones first: a hard freeze refuses such a window on submit (`422`
+             *     `freeze.conflict`) but may be created after, and then holds the scheduled start
+             *     (until it ends or is deleted; the ticket is `missed` if its window passes); a soft
+             *     one is shown to the approvers. Empty without a window.
+             */
+            freezes: components["schemas"]["TicketFreeze"][];
+        };
+        /** @description A freeze window overlapping a ticket's change window, and the part they share. */
+        TicketFreeze: {
+            /** Format: int64 */
+            freeze_id: number;
+            name: string;
+            kind: components["schemas"]["FreezeKind"];
+            reason: string;
+            /** Format: date-time */
+            overlap_start: string;
+            /**
+             * Format: date-time
+             * @description `null`: the freeze is open-ended.
+             */
+            overlap_end: string | null;
         };
         /** @description A ticket whose change window overlaps another's on the same environment or business. */
         TicketConflict: {

@@ -602,6 +602,7 @@ const opsEn = {
     deleteConfirm: "Delete the freeze window {name}? What it holds may run at once.",
   },
   window: {
+    freezes: "Freezes over this window",
     overlaps: "{n} overlapping",
     none: "None: it runs as soon as it is approved.",
     set: "Set a window",

@@ -603,6 +603,7 @@ const opsZhCN: OpsMessages = {
     deleteConfirm: "删除封网窗口 {name}？它所阻止的变更可能立即执行。",
   },
   window: {
+    freezes: "与窗口重叠的封网",
     overlaps: "{n} 个重叠",
     none: "未设置：审批通过后即可执行。",
     set: "设置窗口",

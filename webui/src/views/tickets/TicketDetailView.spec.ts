@@ -61,6 +61,7 @@ function ticket(over: Partial<Ticket>): Ticket {
     planned_start: null,
     planned_end: null,
     conflicts: [],
+    freezes: [],
     nodes: [
       { key: 'submit', name: '变更申请', type: 'submit' },
       { key: 'review', name: '变更审核', type: 'approval' },
