@@ -147,7 +147,10 @@ async function main() {
     for (const [name, fn] of Object.entries(mod)) {
       if (typeof fn !== 'function') continue
       const id = `${basename(f, '.spec.mjs')} › ${name}`
-      if (!filter || id.includes(filter)) tests.push({ id, fn })
+      // A test that waits for the clock (a change window's minute) may say how long it needs:
+      // `export const timeouts = { name: ms }` beside it.
+      const timeout = mod.timeouts?.[name] ?? TEST_TIMEOUT_MS
+      if (!filter || id.includes(filter)) tests.push({ id, fn, timeout })
     }
   }
   if (tests.length === 0) {
@@ -182,7 +185,7 @@ async function main() {
       ],
     })
 
-    for (const { id, fn } of tests) {
+    for (const { id, fn, timeout } of tests) {
       const started = Date.now()
       // This test's screenshots from an earlier run would mislead: remove them.
       for (const f of readdirSync(artifacts)) if (f.startsWith(`${safeName(id)}-`)) rmSync(join(artifacts, f), { force: true })
@@ -228,7 +231,7 @@ async function main() {
         uniq: (prefix) => `${prefix}${Date.now().toString(36)}${randomBytes(2).toString('hex')}`,
       }
       try {
-        await withTimeout(fn(ctx), TEST_TIMEOUT_MS, id)
+        await withTimeout(fn(ctx), timeout, id)
         if (outside.length) throw new Error(`requests to outside hosts: ${[...new Set(outside)].join(', ')}`)
         if (pageErrors.length) throw new Error(`uncaught errors in the page: ${pageErrors.join(' | ')}`)
         if (cspViolations.length) throw new Error(`Content-Security-Policy violations: ${[...new Set(cspViolations)].join(' | ')}`)
