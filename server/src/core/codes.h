@@ -3,6 +3,7 @@
 // api-spec/openapi.yaml lists the same codes in components/schemas/ProblemCode; a unit test fails
 // when the two differ, and a web UI test fails when a code has no translation.
 #include <array>
+#include <cstddef>
 #include <string_view>
 
 namespace orderly::codes {
@@ -299,8 +300,14 @@ namespace orderly::codes {
 ORDERLY_PROBLEM_CODES(ORDERLY_DEFINE_CODE)
 #undef ORDERLY_DEFINE_CODE
 
+// The element type and count are spelled out: deducing them from ~300 initialisers is a fold
+// expression past clang's nesting limit of 256.
+#define ORDERLY_COUNT_CODE(id, text) +1
+inline constexpr std::size_t kCodeCount = 0 ORDERLY_PROBLEM_CODES(ORDERLY_COUNT_CODE);
+#undef ORDERLY_COUNT_CODE
 #define ORDERLY_LIST_CODE(id, text) std::string_view{text},
-inline constexpr std::array all{ORDERLY_PROBLEM_CODES(ORDERLY_LIST_CODE)};
+inline constexpr std::array<std::string_view, kCodeCount> all{
+    {ORDERLY_PROBLEM_CODES(ORDERLY_LIST_CODE)}};
 #undef ORDERLY_LIST_CODE
 
 }  // namespace orderly::codes
