@@ -175,7 +175,10 @@ TEST_CASE("concurrent writes keep or lose only their own change", "[storage]") {
     const auto stats = db.write_stats();
     CHECK(stats.writes == static_cast<uint64_t>(kept.load()));
     CHECK(stats.commits >= 1);
-    CHECK(stats.commits <= stats.writes);
+    // Writes that arrive together share a commit, so there are never more commits than write
+    // calls. A batch whose writes all rolled back still commits, so commits may exceed the
+    // writes that were kept.
+    CHECK(stats.commits <= static_cast<uint64_t>(kThreads * kEach));
     std::filesystem::remove_all(dir);
 }
 

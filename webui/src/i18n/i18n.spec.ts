@@ -60,6 +60,15 @@ describe('messages', () => {
   it('zh-CN and en have the same keys', () => {
     expect(keys(zhCN).sort()).toEqual(keys(en).sort())
   })
+  it('every message compiles (vue-i18n reads @, |, { and } as syntax)', () => {
+    for (const locale of ['en', 'zh-CN'] as const) {
+      setLocale(locale)
+      for (const k of keys(locale === 'en' ? en : zhCN)) {
+        expect(() => i18n.global.t(k, {}), `${locale}: ${k}`).not.toThrow()
+      }
+    }
+    setLocale('en')
+  })
   it('no message is empty', () => {
     for (const [name, msgs] of [['en', en], ['zh-CN', zhCN]] as const) {
       for (const k of keys(msgs)) {

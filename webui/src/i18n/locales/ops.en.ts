@@ -629,7 +629,7 @@ const opsEn = {
   },
   chatChannels: {
     title: "Chat channels",
-    intro: "Group robots of WeCom, DingTalk and Feishu, and Slack incoming webhooks. A workflow names the channels its tickets are announced in; people with a chat id on the platform are @-mentioned when it is their turn.",
+    intro: "Group robots of WeCom, DingTalk and Feishu, and Slack incoming webhooks. A workflow names the channels its tickets are announced in; people with a chat id on the platform are mentioned ({'@'}) when it is their turn.",
     new: "New chat channel",
     edit: "Edit {name}",
     kind: "Platform",
@@ -651,7 +651,7 @@ const opsEn = {
     deleteConfirm: "Delete the chat channel {name}? Workflows that name it stop announcing there.",
   },
   chatIds: {
-    title: "Chat ids (for @-mentions)",
+    title: "Chat ids (for {'@'} mentions)",
     hint: "WeCom userid, DingTalk mobile number or userid, Feishu open_id, Slack member id.",
   },
   inbox: {

@@ -630,7 +630,7 @@ const opsZhCN: OpsMessages = {
   },
   chatChannels: {
     title: "聊天渠道",
-    intro: "企业微信、钉钉、飞书的群机器人和 Slack 的 Incoming Webhook。流程可指定在哪些渠道通知其工单；在该平台填写了聊天账号的人，轮到其处理时会被 @。",
+    intro: "企业微信、钉钉、飞书的群机器人和 Slack 的 Incoming Webhook。流程可指定在哪些渠道通知其工单；在该平台填写了聊天账号的人，轮到其处理时会被 {'@'}。",
     new: "新建聊天渠道",
     edit: "编辑 {name}",
     kind: "平台",
@@ -652,7 +652,7 @@ const opsZhCN: OpsMessages = {
     deleteConfirm: "删除聊天渠道 {name}？引用它的流程将不再在此通知。",
   },
   chatIds: {
-    title: "聊天账号（用于 @）",
+    title: "聊天账号（用于 {'@'}）",
     hint: "企业微信 userid、钉钉手机号或 userid、飞书 open_id、Slack 成员 ID。",
   },
   inbox: {
