@@ -5,7 +5,6 @@
 #include "app/version_check.h"
 #include "core/codes.h"
 #include "core/time.h"
-#include "http/headers.h"
 
 namespace orderly::http {
 
@@ -24,7 +23,13 @@ std::optional<std::string> Request::bearer_token() const {
     auto auth = header("authorization");
     if (!auth) return std::nullopt;
     std::string_view a = *auth;
-    if (a.size() < 8 || ascii_lower(std::string(a.substr(0, 7))) != "bearer ")
+    auto scheme_is_bearer = [&] {
+        constexpr std::string_view kBearer = "bearer ";
+        for (size_t i = 0; i < kBearer.size(); ++i)
+            if ((a[i] | 0x20) != kBearer[i]) return false;
+        return true;
+    };
+    if (a.size() < 8 || !scheme_is_bearer())
         fail(Error::Unauthorized("the Authorization header must be \"Bearer <token>\"")
                  .with(codes::auth_bad_header));
     std::string token(a.substr(7));
