@@ -105,3 +105,12 @@ export type ChatIds = S['ChatIds']
 export const CHAT_KINDS: ChatKind[] = ['wecom', 'dingtalk', 'feishu', 'slack']
 
 export type InboxItem = S['InboxItem']
+
+/** The chat ids typed into a form, trimmed, without empty ones (the body to send). */
+export function chatIdsBody(ids: ChatIds): ChatIds {
+  return Object.fromEntries(
+    Object.entries(ids)
+      .map(([k, v]) => [k, (v ?? '').trim()])
+      .filter(([, v]) => v),
+  )
+}

@@ -22,8 +22,8 @@ import {
   OfficeBuilding,
   Operation,
   Place,
-  Setting,
   SetUp,
+  Setting,
   Tickets,
   User,
   VideoPlay,
@@ -87,6 +87,7 @@ export const menu: MenuEntry[] = [
       { route: 'admin-businesses', icon: OfficeBuilding },
     ],
   },
+  { route: 'profile', icon: User },
   { route: 'my-tokens', icon: Key },
 ]
 

@@ -71,6 +71,7 @@ export const routes: RouteRecordRaw[] = [
 
       // Me
       { path: 'me/inbox', name: 'inbox', component: () => import('@/views/me/InboxView.vue'), meta: { titleKey: 'nav.inbox' } },
+      { path: 'me/profile', name: 'profile', component: () => import('@/views/me/ProfileView.vue'), meta: { titleKey: 'nav.profile' } },
       { path: 'me/tokens', name: 'my-tokens', component: () => import('@/views/me/TokensView.vue'), meta: { titleKey: 'nav.myTokens' } },
 
       { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('@/views/NotFoundView.vue'), meta: { titleKey: 'notFound.title' } },
