@@ -5,6 +5,7 @@ import {
   fieldErrorsText,
   fieldErrorMap,
   isApiError,
+  isVersionConflict,
   networkError,
   normalizeFieldPath,
   toApiError,
@@ -142,5 +143,15 @@ describe('problems rendered from their code', () => {
       },
     )
     expect(fieldErrorsText(e, t)).toMatchObject({ 'fields.scope': '必填', fields: '必填', title: 'is too long' })
+  })
+})
+
+describe('isVersionConflict', () => {
+  it('is a stale version, not every 409', () => {
+    expect(isVersionConflict(new ApiError(409, { title: 'Conflict', status: 409, code: 'request.version_conflict' }))).toBe(true)
+    // A name taken on rename is a 409 too, and must be shown as such, not as "changed meanwhile".
+    expect(isVersionConflict(new ApiError(409, { title: 'Conflict', status: 409, code: 'template.name_exists' }))).toBe(false)
+    expect(isVersionConflict(new ApiError(422, { title: 'Unprocessable', status: 422, code: 'request.version_conflict' }))).toBe(false)
+    expect(isVersionConflict(new Error('x'))).toBe(false)
   })
 })

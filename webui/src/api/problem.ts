@@ -52,6 +52,11 @@ export function isApiError(e: unknown): e is ApiError {
   return e instanceof ApiError
 }
 
+/** The object changed since it was read (its If-Match version is stale): reload, then retry. */
+export function isVersionConflict(e: unknown): e is ApiError {
+  return isApiError(e) && e.status === 409 && e.problem?.code === 'request.version_conflict'
+}
+
 /**
  * Normalises the field names servers use into dotted paths:
  * `/members/ops/2` (JSON pointer), `members.ops[2]` and `members.ops.2` all become `members.ops.2`.
