@@ -37,7 +37,9 @@ const char* kUsage =
     "  server that died leaves the notifications it held to the others this long after)\n"
     "  approval links in notifications: ORDERLY_ACTION_LINK_TTL (72h; seconds, or 30m, 72h, 3d)\n"
     "  change windows: ORDERLY_WINDOW_POLL_S (30: how often a node looks for tickets that\n"
-    "  other nodes scheduled)\n";
+    "  other nodes scheduled)\n"
+    "  database: ORDERLY_DB_READERS (4: connections that serve reads; PostgreSQL adds one for\n"
+    "  writes, one that listens and one for serial numbers)\n";
 
 std::string env_or(const char* name, std::string def) {
     const char* v = std::getenv(name);
@@ -164,9 +166,10 @@ int serve(int argc, char** argv) {
         // sent again by another node.
         o.notify_workers = std::stoi(env_or("ORDERLY_NOTIFY_WORKERS", "1"));
         o.window_poll_ms = 1000 * std::stoll(env_or("ORDERLY_WINDOW_POLL_S", "30"));
-        if (o.executions.workers < 1 || o.executions.workers > 256 ||
-            o.executions.max_log_bytes < 4096 || o.executions.kill_grace.count() < 0 ||
-            o.executions.heartbeat_interval.count() < 1 ||
+        o.db_readers = std::stoi(env_or("ORDERLY_DB_READERS", "4"));
+        if (o.db_readers < 1 || o.db_readers > 64 || o.executions.workers < 1 ||
+            o.executions.workers > 256 || o.executions.max_log_bytes < 4096 ||
+            o.executions.kill_grace.count() < 0 || o.executions.heartbeat_interval.count() < 1 ||
             o.executions.heartbeat_interval.count() > 3600 * 1000 ||
             o.executions.lease < 2 * o.executions.heartbeat_interval || o.notify_lease_ms < 1000 ||
             o.notify_lease_ms > 3600'000 || o.notify_workers < 1 || o.notify_workers > 64 ||
@@ -177,7 +180,8 @@ int serve(int argc, char** argv) {
             "ORDERLY_EXECUTION_WORKERS (1-256), ORDERLY_EXECUTION_LOG_MAX_BYTES (>= 4096), "
             "ORDERLY_EXECUTION_KILL_GRACE_S, ORDERLY_EXECUTION_HEARTBEAT_S (1-3600), "
             "ORDERLY_EXECUTION_LEASE_S (at least twice the heartbeat), ORDERLY_NOTIFY_WORKERS "
-            "(1-64), ORDERLY_NOTIFY_LEASE_S and ORDERLY_WINDOW_POLL_S (1-3600) take numbers");
+            "(1-64), ORDERLY_NOTIFY_LEASE_S and ORDERLY_WINDOW_POLL_S (1-3600), "
+            "ORDERLY_DB_READERS (1-64) take numbers");
     }
     if (auto ttl = orderly::parse_duration_ms(env_or("ORDERLY_ACTION_LINK_TTL", "72h")))
         o.action_link_ttl_ms = *ttl;
