@@ -7,6 +7,7 @@
 
 #include "core/codes.h"
 #include "core/time.h"
+#include "core/word_scan.h"
 
 namespace orderly::json {
 
@@ -142,18 +143,46 @@ constexpr std::array<bool, 256> kPlain = [] {
     for (int c = 0x20; c < 0x80; ++c) t[c] = c != '"' && c != '\\';
     return t;
 }();
+
+// Whether any byte of the eight at p is outside kPlain.
+bool needs_escape(const unsigned char* p) {
+    using namespace word_scan;
+    const uint64_t x = load(p);
+    // One branch for the four tests.
+    return any_high(x) | any_below(x, 0x20) | any_equal(x, '"') | any_equal(x, '\\');
+}
 }  // namespace
 
 bool TextWriter::PlainString(std::string_view s) {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    for (size_t i = 0; i < s.size(); ++i)
-        if (!kPlain[p[i]]) return false;
-    // A key is a string too: Prefix() writes the ',' or ':' that goes before it.
-    Prefix(rapidjson::kStringType);
-    char* out = os_->Push(s.size() + 2);
-    out[0] = '"';
-    if (!s.empty()) std::memcpy(out + 1, s.data(), s.size());
-    out[s.size() + 1] = '"';
+    if (s.size() >= 8) {
+        // Whole words, the last one overlapping the one before when the size is not a multiple
+        // of eight.
+        for (size_t i = 0; i + 8 <= s.size(); i += 8)
+            if (needs_escape(p + i)) return false;
+        if (s.size() % 8 != 0 && needs_escape(p + s.size() - 8)) return false;
+    } else {
+        for (size_t i = 0; i < s.size(); ++i)
+            if (!kPlain[p[i]]) return false;
+    }
+    // A key is a string too: what Prefix() writes before it (',' or ':'), here in the same
+    // Push as the string itself.
+    char separator = 0;
+    if (level_stack_.GetSize() != 0) {
+        Level* level = level_stack_.template Top<Level>();
+        if (level->valueCount > 0)
+            separator = level->inArray || level->valueCount % 2 == 0 ? ',' : ':';
+        level->valueCount++;
+    } else {
+        RAPIDJSON_ASSERT(!hasRoot_);
+        hasRoot_ = true;
+    }
+    const size_t lead = separator ? 1 : 0;
+    char* out = os_->Push(lead + s.size() + 2);
+    if (separator) out[0] = separator;
+    out[lead] = '"';
+    if (!s.empty()) std::memcpy(out + lead + 1, s.data(), s.size());
+    out[lead + s.size() + 1] = '"';
     EndValue(true);
     return true;
 }
