@@ -116,7 +116,11 @@ bool TrustedProxies::contains(std::string_view address) const {
 
 std::string TrustedProxies::client_address(std::string_view peer,
                                            const std::optional<std::string>& xff) const {
-    std::string client = canonical_address(peer).value_or(std::string(peer));
+    return client_address_of_canonical(canonical_address(peer).value_or(std::string(peer)), xff);
+}
+
+std::string TrustedProxies::client_address_of_canonical(
+    std::string client, const std::optional<std::string>& xff) const {
     if (nets_.empty() || !xff || !contains(client)) return client;
     std::string_view rest = *xff;
     while (!rest.empty()) {

@@ -34,6 +34,10 @@ class TrustedProxies {
     // first untrusted one are the client's own claims and are never used.
     // Returned in canonical form (IPv4-mapped IPv6 as IPv4).
     std::string client_address(std::string_view peer, const std::optional<std::string>& xff) const;
+    // The same for a peer already in canonical form (canonical_address of the peer, or the peer
+    // when that has none): a connection's peer is made canonical once, not on every request.
+    std::string client_address_of_canonical(std::string client,
+                                            const std::optional<std::string>& xff) const;
 
   private:
     struct Net {

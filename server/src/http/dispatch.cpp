@@ -59,7 +59,7 @@ void check_input(Request& req, const RouteEntry& route, size_t max_body_bytes) {
 
 // The request as handlers see it: method, headers (repeated ones joined), request id (the
 // client's when acceptable) and client address.
-std::shared_ptr<Request> make_request(wire::Message& m, const std::string& peer_address,
+std::shared_ptr<Request> make_request(wire::Message& m, const std::string& canonical_peer,
                                       const TrustedProxies& proxies) {
     auto req = std::make_shared<Request>();
     req->method = std::move(m.method);
@@ -69,7 +69,8 @@ std::shared_ptr<Request> make_request(wire::Message& m, const std::string& peer_
     }
     auto rid = req->header("x-request-id");
     req->request_id = rid && acceptable_request_id(*rid) ? *rid : random_request_id();
-    req->address = proxies.client_address(peer_address, req->header("x-forwarded-for"));
+    req->address =
+        proxies.client_address_of_canonical(canonical_peer, req->header("x-forwarded-for"));
     return req;
 }
 
@@ -78,7 +79,7 @@ std::shared_ptr<Request> make_request(wire::Message& m, const std::string& peer_
 void Server::Impl::handle(const std::shared_ptr<Conn>& c, wire::Message&& m) {
     auto started = std::chrono::steady_clock::now();
     ++in_flight;
-    auto req = make_request(m, c->address, opts.trusted_proxies);
+    auto req = make_request(m, c->canonical_address, opts.trusted_proxies);
     const bool keep_alive = m.keep_alive;
     Response res;
     const RouteEntry* route = nullptr;
@@ -130,7 +131,7 @@ const RouteEntry* Server::Impl::resolve(Request& req, std::string_view target, s
         fail(Error::Unavailable("the server is shutting down; retry shortly")
                  .with(codes::server_draining));
     const auto segs = split_path(req.path);
-    RouteMatch match = match_route(routes, req.method, segs);
+    RouteMatch match = match_route(routes, route_index, req.method, segs);
     if (match.route) {
         req.route = match.route->path;
         bind_path_params(*match.route, segs, req);

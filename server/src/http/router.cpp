@@ -1,5 +1,7 @@
 #include "http/router.h"
 
+#include <algorithm>
+
 #include "core/codes.h"
 #include "http/url.h"
 
@@ -58,36 +60,76 @@ void decode_target(std::string_view target, Request& req) {
     }
 }
 
-RouteMatch match_route(const std::vector<RouteEntry>& routes, const std::string& method,
-                       const std::vector<std::string>& segs) {
+namespace {
+// Which segment the index looks at for a path of n segments (n > 0).
+size_t key_segment(size_t n) {
+    return std::min<size_t>(2, n - 1);
+}
+bool is_parameter(const std::string& segment) {
+    return !segment.empty() && segment.front() == '{';
+}
+}  // namespace
+
+void RouteIndex::add(const RouteEntry& route, size_t position) {
+    const size_t n = route.segments.size();
+    if (by_count_.size() <= n) by_count_.resize(n + 1);
+    Bucket& b = by_count_[n];
+    if (n == 0 || is_parameter(route.segments[key_segment(n)]))
+        b.parameter.push_back(position);
+    else
+        b.by_segment[route.segments[key_segment(n)]].push_back(position);
+}
+
+RouteIndex::Candidates RouteIndex::candidates(const std::vector<std::string>& segments) const {
+    const size_t n = segments.size();
+    Candidates c;
+    if (n >= by_count_.size()) return c;
+    const Bucket& b = by_count_[n];
+    c.parameter = &b.parameter;
+    if (n > 0)
+        if (auto it = b.by_segment.find(segments[key_segment(n)]); it != b.by_segment.end())
+            c.same = &it->second;
+    return c;
+}
+
+RouteMatch match_route(const std::vector<RouteEntry>& routes, const RouteIndex& index,
+                       const std::string& method, const std::vector<std::string>& segs) {
     RouteMatch m;
     int best = -1;
-    for (const auto& r : routes) {
-        if (r.segments.size() != segs.size()) continue;
+    auto consider = [&](const RouteEntry& r) {
         int literal = 0;
-        bool ok = true;
-        for (size_t i = 0; i < segs.size() && ok; ++i) {
+        for (size_t i = 0; i < segs.size(); ++i) {
             const auto& t = r.segments[i];
-            if (!t.empty() && t.front() == '{') continue;
-            if (t != segs[i])
-                ok = false;
-            else
-                ++literal;
+            if (is_parameter(t)) continue;
+            if (t != segs[i]) return;
+            ++literal;
         }
-        if (!ok) continue;
         m.path_matched = true;
         // HEAD is answered like GET, without the body (RFC 9110 §9.3.2).
         const bool head_of_get = method == "HEAD" && r.method == "GET";
         if (r.method != method && !head_of_get) {
             m.allowed.push_back(r.method);
             if (r.method == "GET") m.allowed.push_back("HEAD");
-            continue;
+            return;
         }
         const int score = literal * 2 + (head_of_get ? 0 : 1);
         if (score > best) {
             best = score;
             m.route = &r;
         }
+    };
+    // Both lists in registration order, merged: ties go to the route registered first, and
+    // the allowed methods come in that order too.
+    static const std::vector<size_t> none;
+    const auto c = index.candidates(segs);
+    const auto& a = c.same ? *c.same : none;
+    const auto& b = c.parameter ? *c.parameter : none;
+    size_t i = 0, j = 0;
+    while (i < a.size() || j < b.size()) {
+        if (j == b.size() || (i < a.size() && a[i] < b[j]))
+            consider(routes[a[i++]]);
+        else
+            consider(routes[b[j++]]);
     }
     return m;
 }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "http/request.h"
@@ -40,10 +41,33 @@ struct RouteMatch {
     bool path_matched = false;          // some route has this path (then the answer is 405)
     std::vector<std::string> allowed;   // the methods of the routes with this path
 };
+// Where the routes of a table are, by their number of segments and their segment at one place
+// (the third: the resource after /api/v1; the last of a shorter path), so that a match looks at
+// the few routes that can have a path instead of at all of them.
+class RouteIndex {
+  public:
+    // Adds the route at `position` of the table (positions are added in increasing order).
+    void add(const RouteEntry& route, size_t position);
+    // The positions of the routes that may match `segments`: those with the same segment there,
+    // and those with a parameter there; each list in increasing order.
+    struct Candidates {
+        const std::vector<size_t>* same = nullptr;
+        const std::vector<size_t>* parameter = nullptr;
+    };
+    Candidates candidates(const std::vector<std::string>& segments) const;
+
+  private:
+    struct Bucket {
+        std::unordered_map<std::string, std::vector<size_t>> by_segment;
+        std::vector<size_t> parameter;
+    };
+    std::vector<Bucket> by_count_;
+};
+
 // The route with the most literal segments wins (/tickets/stats over /tickets/{id}); an exact
-// method beats GET standing in for HEAD.
-RouteMatch match_route(const std::vector<RouteEntry>& routes, const std::string& method,
-                       const std::vector<std::string>& segments);
+// method beats GET standing in for HEAD; between equals, the one registered first.
+RouteMatch match_route(const std::vector<RouteEntry>& routes, const RouteIndex& index,
+                       const std::string& method, const std::vector<std::string>& segments);
 
 // Fills req.params from the path's segments, by the route's "{name}" segments.
 void bind_path_params(const RouteEntry& route, const std::vector<std::string>& segments,

@@ -31,6 +31,7 @@ class PistacheHandler : public P::Http::Handler {
         c->peer = peer;
         c->fd = peer->fd();
         c->address = peer->address().host();
+        c->canonical_address = canonical_address(c->address).value_or(c->address);
         c->idle_since = std::chrono::steady_clock::now();
         peer->putData(kConnKey, c);
         impl_->add_conn(c);
@@ -72,6 +73,7 @@ void Server::route(const std::string& method, const std::string& path, HandlerFn
         throw std::logic_error("route not described in api-spec/openapi.yaml: " + method + " " +
                                path);
     impl_->routes.push_back(make_route(*it->second, method, path, std::move(fn), blocking));
+    impl_->route_index.add(impl_->routes.back(), impl_->routes.size() - 1);
 }
 
 void Server::set_authenticator(Authenticator a) {

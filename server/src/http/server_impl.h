@@ -35,6 +35,8 @@ struct Conn {
     std::weak_ptr<Pistache::Tcp::Peer> peer;
     int fd = -1;
     std::string address;
+    // address in canonical form (canonical_address), made once for every request's client
+    std::string canonical_address;
     std::string in;        // received bytes not yet taken by a request
     bool busy = false;     // a request is being handled; its response is not queued yet
     bool pumping = false;  // some thread is taking requests off `in`
@@ -61,6 +63,7 @@ struct Conn {
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     ServerOptions opts;
     std::vector<RouteEntry> routes;
+    RouteIndex route_index;  // of routes
     std::unordered_map<std::string, const spec::RouteSpec*> spec_routes;
     Authenticator authenticate;
     MetricsProvider metrics_provider;
