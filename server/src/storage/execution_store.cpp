@@ -348,7 +348,10 @@ LogSlice read_execution_log(Connection& c, int64_t id, int64_t offset, int64_t l
 }
 
 std::vector<ExecutionRow> list_ticket_executions(Connection& c, int64_t ticket_id) {
-    auto s = c.prepare(select_sql("WHERE e.ticket_id = ?1 ORDER BY e.id"));
+    // Built once: a ticket read asks for it on every request, and the statement cache answers
+    // a text it saw at the same address without hashing it.
+    static const std::string sql = select_sql("WHERE e.ticket_id = ?1 ORDER BY e.id");
+    auto s = c.prepare(sql);
     s.bind(1, ticket_id);
     std::vector<ExecutionRow> out;
     while (s.step()) out.push_back(read_row(s));

@@ -122,30 +122,35 @@ std::optional<Ticket> find_ticket(Connection& c, int64_t id) {
 }
 
 std::optional<Ticket> find_ticket(Connection& c, int64_t id, domain::TicketNames& names) {
-    // The names come with the ticket (one statement), the catalog directories one statement
-    // each: the hot path of a ticket read asks for them on every request.
+    // The names come with the ticket, and so does the service's directory (one statement); its
+    // parents one statement each: the hot path of a ticket read asks for them on every request.
     std::optional<int64_t> dir;
     std::optional<Ticket> t;
+    names.catalog_path.clear();
     {
         auto s = c.prepare("SELECT " ORDERLY_TICKET_COLUMNS
-                           ", sv.name, sv.catalog_id, tp.name, e.name, "
-                           "e.protected FROM tickets t JOIN users u ON u.id = t.creator_id "
-                           "LEFT JOIN services sv ON sv.id = t.service_id AND sv.deleted = 0 "
-                           "LEFT JOIN templates tp ON tp.id = t.template_id "
-                           "LEFT JOIN environments e ON e.key = t.environment WHERE t.id = ?1");
+                           ", sv.name, sv.catalog_id, tp.name, e.name, e.protected, cd.id, "
+                           "cd.name, cd.parent_id FROM tickets t JOIN users u ON u.id = "
+                           "t.creator_id LEFT JOIN services sv ON sv.id = t.service_id AND "
+                           "sv.deleted = 0 LEFT JOIN templates tp ON tp.id = t.template_id "
+                           "LEFT JOIN environments e ON e.key = t.environment "
+                           "LEFT JOIN catalog_dirs cd ON cd.id = sv.catalog_id WHERE t.id = ?1");
         s.bind(1, id);
         if (!s.step()) return std::nullopt;
         t = ticket_from(s);
         names.service_name = s.opt_text(22);
-        dir = s.opt_int64(23);
         names.template_name = s.opt_text(24);
         names.environment_name = s.opt_text(25);
         names.environment_protected = s.opt_int64(26).value_or(0) != 0;
+        // Column 27 is NULL without a service or when its directory is gone.
+        if (s.opt_int64(23) && s.opt_int64(27)) {
+            names.catalog_path.push_back(s.text(28));
+            dir = s.opt_int64(29);
+        }
     }
-    // The service's directory, then its parents: 64 at most, as a guard against a cycle.
-    names.catalog_path.clear();
+    // The parents: 64 directories at most, as a guard against a cycle.
     auto s = c.prepare("SELECT name, parent_id FROM catalog_dirs WHERE id = ?1");
-    for (int depth = 0; dir && depth < 64; ++depth) {
+    for (int depth = 1; dir && depth < 64; ++depth) {
         s.bind(1, *dir);
         if (!s.step()) break;
         names.catalog_path.push_back(s.text(0));
