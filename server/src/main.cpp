@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "integrations/calendar.h"
 #include "integrations/crypto.h"
 #include "wiring/migrate_db.h"
 #include "wiring/orderly_app.h"
@@ -28,7 +29,8 @@ const char* kUsage =
     "  orderly version\n"
     "environment (flags win): ORDERLY_LISTEN, ORDERLY_DB, ORDERLY_ADMIN_PASSWORD, ORDERLY_UI_DIR,\n"
     "  ORDERLY_SMTP_URL, ORDERLY_SMTP_FROM, ORDERLY_BASE_URL, ORDERLY_SECRET_KEY_FILE,\n"
-    "  ORDERLY_TRUSTED_PROXIES (addresses/CIDRs whose X-Forwarded-For names the client)\n"
+    "  ORDERLY_TRUSTED_PROXIES (addresses/CIDRs whose X-Forwarded-For names the client),\n"
+    "  ORDERLY_TIMEZONE (UTC: the IANA time zone of notifications for readers without one)\n"
     "  executions: ORDERLY_WORK_DIR (default <db>.work; ./orderly-work for a postgresql:// URI),\n"
     "  ORDERLY_EXECUTION_WORKERS (4), ORDERLY_EXECUTION_LOG_MAX_BYTES (16777216),\n"
     "  ORDERLY_EXECUTION_KILL_GRACE_S (5), ORDERLY_EXECUTION_HEARTBEAT_S (5),\n"
@@ -189,6 +191,11 @@ int serve(int argc, char** argv) {
         usage_error("ORDERLY_ACTION_LINK_TTL takes a duration: seconds, or e.g. 72h, 30m, 3d");
     o.app.base_url =
         env_or("ORDERLY_BASE_URL", "http://" + o.server.host + ":" + std::to_string(o.server.port));
+    o.app.timezone = env_or("ORDERLY_TIMEZONE", "UTC");
+    if (!orderly::calendar::known_timezone(o.app.timezone))
+        usage_error(
+            "ORDERLY_TIMEZONE takes an IANA time zone such as Asia/Shanghai or UTC, not \"" +
+            o.app.timezone + "\"");
 
     // Block the shutdown signals before any thread starts (threads inherit the mask), then
     // sigwait: only this thread ever receives them, so no handler runs on a random thread.

@@ -58,10 +58,11 @@ struct ChatServer {
     }
 
     int64_t channel(const std::string& name, const std::string& kind, const std::string& url,
-                    const std::string& secret) {
+                    const std::string& secret, const std::string& language = "") {
         std::string body =
             R"({"name":")" + name + R"(","kind":")" + kind + R"(","url":")" + url + "\"";
         if (!secret.empty()) body += R"(,"secret":")" + secret + "\"";
+        if (!language.empty()) body += R"(,"language":")" + language + "\"";
         auto r = admin().post("/api/v1/chat-channels", body + "}");
         REQUIRE(r.status == 201);
         return r.num("id");
@@ -240,18 +241,19 @@ TEST_CASE("errors in a 200 and rate limits are retried, the message arrives once
 
 TEST_CASE(
     "messages wait out a robot's outage and are delivered once, @-mentioning the "
-    "recipient in their language",
+    "recipient, in the channel's language",
     "[chat][api]") {
     ChatServer s;
     ChatReceiver robot("dingtalk", "SEC-outage");
     robot.start();
     const uint16_t port = robot.port();
-    const int64_t id = s.channel("值班群", "dingtalk", robot.url(), "SEC-outage");
+    const int64_t id = s.channel("值班群", "dingtalk", robot.url(), "SEC-outage", "en");
     robot.stop();
 
     auto admin = s.admin();
+    // The recipient reads Chinese; the channel's language (English) is the message's.
     auto u = admin.post("/api/v1/users",
-                        R"({"username":"lead","password":"password-lead","locale":"en",)"
+                        R"({"username":"lead","password":"password-lead","locale":"zh-CN",)"
                         R"("chat_ids":{"dingtalk":"13800000000","wecom":"lead.w"}})");
     REQUIRE(u.status == 201);
     CHECK(u.body.find(R"("chat_ids":{"dingtalk":"13800000000","wecom":"lead.w"})") !=
@@ -281,6 +283,7 @@ TEST_CASE(
     CHECK(m.signature_ok);
     CHECK(m.body.find("环境变更申请") != std::string::npos);
     CHECK(m.body.find("is waiting for you at") != std::string::npos);
+    CHECK(m.body.find("正在等待您处理") == std::string::npos);
     CHECK(m.body.find("@13800000000") != std::string::npos);
     CHECK(m.body.find(R"("atMobiles":["13800000000"])") != std::string::npos);
     CHECK(m.body.find("https://orderly.example.com/tickets/42") != std::string::npos);

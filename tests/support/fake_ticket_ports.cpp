@@ -273,7 +273,8 @@ std::shared_ptr<const domain::WorkflowVersion> FakeTicketStore::version(int64_t 
     return it == data.versions.end() ? nullptr : it->second;
 }
 
-void FakeTicketStore::ticket_event(const domain::TicketEvent& ev, const std::string&, TimeMs) {
+void FakeTicketStore::ticket_event(const domain::TicketEvent& ev, const domain::NoticeSettings&,
+                                   TimeMs) {
     data.events.push_back(ev);
 }
 

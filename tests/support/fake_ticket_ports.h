@@ -135,7 +135,7 @@ class FakeTicketStore final : public domain::TicketRepository,
 
     // ---- WorkflowVersions, Outbox, AuditTrail
     std::shared_ptr<const domain::WorkflowVersion> version(int64_t version_id) override;
-    void ticket_event(const domain::TicketEvent& ev, const std::string& link_base,
+    void ticket_event(const domain::TicketEvent& ev, const domain::NoticeSettings& notices,
                       TimeMs now) override;
     void append(const domain::AuditEvent& e) override;
 

@@ -1,5 +1,6 @@
 #include "app/chat_channels.h"
 
+#include "app/time_zones.h"
 #include "app/version_check.h"
 #include "core/codes.h"
 #include "domain/notification_json.h"
@@ -33,6 +34,16 @@ domain::ChatChannel checked(const ChatChannelInput& in) {
     if (!webhook::parse_url(in.url, &why))
         fail(Error::UnprocessableField("url", why, codes::webhook_url_invalid, {{"reason", why}}));
     ch.url = in.url;
+    if (in.language) {
+        if (*in.language != "zh-CN" && *in.language != "en")
+            fail(Error::Field("language", "must be one of zh-CN, en", codes::field_enum,
+                              {{"allowed", "zh-CN, en"}}));
+        ch.language = *in.language;
+    }
+    if (in.timezone) {
+        check_timezone(*in.timezone, "timezone", codes::chat_channel_timezone_unknown);
+        if (*in.timezone && !(*in.timezone)->empty()) ch.timezone = *in.timezone;
+    }
     return ch;
 }
 
@@ -78,6 +89,8 @@ domain::ChatChannel ChatChannels::update(const Caller& who, int64_t id, const Ch
         check_version(if_match, before.version, "chat channel " + std::to_string(id));
         next.id = id;
         next.secret_enc = secret_enc ? *secret_enc : before.secret_enc;
+        if (!in.language) next.language = before.language;
+        if (!in.timezone) next.timezone = before.timezone;
         unwrap(storage::update_chat_channel(c, next, now));
         auto after = load(c, id);
         audit(c, who, now, "chat_channel.update", "chat_channel", std::to_string(id),

@@ -27,6 +27,10 @@ struct ChatChannelInput {
     std::string url;
     // The robot's signing secret: given = set (empty = remove); left out = unchanged on update.
     std::optional<std::string> secret;
+    // Its messages' language ("zh-CN" | "en") and IANA time zone (null or "" = the server's,
+    // ORDERLY_TIMEZONE): left out = zh-CN and the server's zone on create, unchanged on update.
+    std::optional<std::string> language;
+    std::optional<std::optional<std::string>> timezone;
 };
 
 class ChatChannels {
@@ -42,7 +46,8 @@ class ChatChannels {
     std::vector<domain::ChatChannel> list(int64_t after_id, int limit) const;
     // 404 when unknown.
     domain::ChatChannel get(int64_t id) const;
-    // 422 for an unknown kind or a URL it cannot post to; 409 when the name is taken.
+    // 422 for an unknown kind, a URL it cannot post to or an unknown time zone
+    // (chat_channel.timezone_unknown); 409 when the name is taken.
     domain::ChatChannel create(const Caller& who, const ChatChannelInput& in);
     // Replaces name, kind and URL (and the secret when given): 404, 409 on a stale if_match or a
     // taken name, 422 as create.

@@ -1,6 +1,7 @@
 #include "app/notifier.h"
 
 #include "app/ticket_engine.h"
+#include "app/time_zones.h"
 
 #include <cstdio>
 #include <random>
@@ -193,7 +194,7 @@ void Notifier::housekeeping(TimeMs now) {
             // The ticket code knows when each waiting node is due a reminder; the reminders it
             // queues are delivered like every other notification. One write transaction: server
             // processes sharing the database never remind twice.
-            const app::TicketEngine tickets(opts_.link_base);
+            const app::TicketEngine tickets(app::notice_settings(opts_.link_base, opts_.timezone));
             db_.write([&](storage::Connection& c) {
                 storage::SqlTicketPorts ports(c);
                 tickets.send_due_reminders(ports.ports, now);

@@ -43,6 +43,7 @@ struct NotifierOptions {
     std::string smtp_from;   // ORDERLY_SMTP_FROM; empty = "Orderly <orderly@localhost>"
     std::string secret_key;  // decrypts webhook secrets (the App's key)
     std::string link_base = "http://127.0.0.1:8080";  // reminders link to <link_base>/tickets/<id>
+    std::string timezone = "UTC";  // reminders' times for readers without a zone of their own
     // How often the reminder scan (workflow notify policy "repeat", app/ticket_engine.h)
     // looks for nodes due a "still waiting" reminder.
     std::chrono::milliseconds reminder_scan_interval{15000};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "app/time_zones.h"
 #include "app/version_check.h"
 #include "core/codes.h"
 #include "domain/accounts_json.h"
@@ -93,12 +94,16 @@ Me load_me(storage::Connection& c, int64_t user_id) {
 }
 
 void apply_profile(domain::User& u, const ProfilePatch& patch) {
+    if (patch.timezone) check_timezone(*patch.timezone, "timezone", codes::user_timezone_unknown);
     if (patch.display_name) u.display_name = *patch.display_name;
     if (patch.clear_email)
         u.email.reset();
     else if (patch.email)
         u.email = patch.email->empty() ? std::nullopt : patch.email;
     if (patch.locale) u.locale = *patch.locale;
+    if (patch.timezone)
+        u.timezone =
+            *patch.timezone && !(*patch.timezone)->empty() ? *patch.timezone : std::nullopt;
     if (patch.chat_ids) u.chat_ids = *patch.chat_ids;
 }
 
@@ -119,6 +124,8 @@ domain::User People::user(int64_t id) {
 domain::User People::create_user(const Caller& who, NewUser input) {
     domain::User& u = input.user;
     if (u.email && u.email->empty()) u.email.reset();
+    check_timezone(u.timezone, "timezone", codes::user_timezone_unknown);
+    if (u.timezone && u.timezone->empty()) u.timezone.reset();
     u.roles = unique_strings(std::move(u.roles));
     const std::string hash = crypto::hash_password(input.password);
     const TimeMs now = clock_.now_ms();

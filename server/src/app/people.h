@@ -35,6 +35,9 @@ struct ProfilePatch {
     bool clear_email = false;          // "email": null
     std::optional<std::string> email;  // "" clears it too
     std::optional<std::string> locale;
+    // The IANA time zone of the user's emails; "" or "timezone": null = the server's. 422
+    // user.timezone_unknown for a zone the system does not know.
+    std::optional<std::optional<std::string>> timezone;
     // The user's ids on chat platforms; given = replaces them all.
     std::optional<std::map<std::string, std::string>> chat_ids;
 };

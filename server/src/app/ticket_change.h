@@ -92,6 +92,8 @@ struct Change {
         ev.actor = std::move(actor);
         ev.reason = std::move(reason);
         ev.workflow_id = flow.workflow_id;
+        ev.environment = t.environment;
+        ev.window = t.window;
         ev.recipients = std::move(recipients);
         // A node with channels of its own overrides the workflow's for what happens there.
         ev.channels = flow.def().notify.channels;
@@ -102,13 +104,25 @@ struct Change {
             }
         events.push_back(std::move(ev));
     }
-    void flush(const std::string& link_base, const TicketEngine::LinkMinter& links) {
+    // "ticket.mentioned" to each enabled user the comment names as "@username", other than its
+    // author, once.
+    void mention(const std::string& node_name, const std::string& actor, int64_t actor_id,
+                 const std::string& text) {
+        std::vector<int64_t> ids;
+        for (const auto& name : domain::mentioned_names(text)) {
+            auto u = p.people.user_named(name);
+            if (!u || u->disabled || u->id == actor_id) continue;
+            if (std::find(ids.begin(), ids.end(), u->id) == ids.end()) ids.push_back(u->id);
+        }
+        if (!ids.empty()) notify("ticket.mentioned", node_name, actor, text, std::move(ids));
+    }
+    void flush(const domain::NoticeSettings& notices, const TicketEngine::LinkMinter& links) {
         for (auto& ev : events) {
             // Links are minted here, once the event's recipients are final.
             if (ev.node_id && links.mint)
                 for (int64_t uid : ev.recipients)
                     ev.links.push_back({uid, links.mint(), now + links.ttl_ms});
-            p.outbox.ticket_event(ev, link_base, now);
+            p.outbox.ticket_event(ev, notices, now);
         }
         events.clear();
     }

@@ -61,7 +61,7 @@ Result<int64_t> TicketEngine::create(TicketPorts& p, const NewTicket& nt, TimeMs
     auto r = ch.enter(*next, t.creator);
     if (!r.ok()) return r.error();
     if (t.status != TicketStatus::in_progress) p.tickets.save_status(t, now, false);
-    ch.flush(link_base_, links_);
+    ch.flush(notices_, links_);
     return t.id;
 }
 
@@ -118,6 +118,8 @@ Result<ActionOutcome> TicketEngine::act(TicketPorts& p, int64_t ticket_id, const
 
     if (!e.changes_state) {  // a comment
         ch.step(node_key, node_name, action, req.actor_id, req.text, std::nullopt, std::nullopt);
+        ch.mention(node_name.value_or(""), actor, req.actor_id, req.text);
+        ch.flush(notices_, links_);
         out.after = t.status;
         return out;
     }
@@ -183,7 +185,7 @@ Result<ActionOutcome> TicketEngine::act(TicketPorts& p, int64_t ticket_id, const
     if (req.action == Action::withdraw)
         ch.notify("ticket.withdrawn", node_name.value_or(""), actor, req.text, pending_before);
     p.tickets.save_status(t, now, true);
-    ch.flush(link_base_, links_);
+    ch.flush(notices_, links_);
     out.after = t.status;
     return out;
 }
@@ -221,7 +223,7 @@ void TicketEngine::execution_finished(TicketPorts& p, int64_t ticket_id, int64_t
     p.tickets.save_status(t, now, true);
     ch.notify("execution.finished", node_name.value_or(""), "", succeeded ? "succeeded" : "failed",
               {t.creator_id});
-    ch.flush(link_base_, links_);
+    ch.flush(notices_, links_);
     domain::AuditEvent ev;
     ev.at = now;
     ev.action = "ticket.execution_finished";
@@ -243,7 +245,7 @@ int TicketEngine::send_due_reminders(TicketPorts& p, TimeMs now) const {
             const TicketFlow flow = domain::ticket_flow(p.versions, *t);
             Change ch{p, *t, flow, now, {}};
             ch.notify("node.reminder", d.node_name, "", "", pending);
-            ch.flush(link_base_, links_);
+            ch.flush(notices_, links_);
             ++reminded;
         }
         p.tickets.set_remind_at(d.activation_id, now + std::max<int64_t>(d.every_ms, 60'000));

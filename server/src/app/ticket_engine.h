@@ -61,9 +61,14 @@ struct ActionOutcome {
 
 class TicketEngine {
   public:
-    // Links in notifications point at <link_base>/tickets/<id>.
-    explicit TicketEngine(std::string link_base = "http://127.0.0.1:8080")
-        : link_base_(std::move(link_base)) {}
+    // Links in notifications point at <link_base>/tickets/<id>; times are written in UTC for
+    // everyone.
+    explicit TicketEngine(std::string link_base = "http://127.0.0.1:8080") {
+        notices_.link_base = std::move(link_base);
+    }
+    // Links in notifications point at <notices.link_base>/tickets/<id>; times are written in
+    // each reader's time zone (notices.timezone for readers who chose none).
+    explicit TicketEngine(domain::NoticeSettings notices) : notices_(std::move(notices)) {}
 
     // Creates the ticket with its serial number, passes the submit node and enters the next
     // one. Returns the new id. 422 when the fields do not fit the submit node, when no
@@ -105,7 +110,8 @@ class TicketEngine {
     // Returns how many nodes were reminded.
     int send_due_reminders(domain::TicketPorts& p, TimeMs now) const;
 
-    const std::string& link_base() const { return link_base_; }
+    const std::string& link_base() const { return notices_.link_base; }
+    const domain::NoticeSettings& notices() const { return notices_; }
 
     // One-click approval links: when set, every approver an approval node waits for gets a link
     // minted by `mint` (domain::MintedLink), valid for ttl_ms, in their node.waiting
@@ -117,7 +123,7 @@ class TicketEngine {
     void enable_action_links(LinkMinter minter) { links_ = std::move(minter); }
 
   private:
-    std::string link_base_;
+    domain::NoticeSettings notices_;
     LinkMinter links_;
 };
 

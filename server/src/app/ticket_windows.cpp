@@ -47,7 +47,7 @@ std::optional<ActionOutcome> TicketEngine::run_due(
         out.summary = t.sn + " missed its change window";
     }
     p.tickets.save_status(t, now, true);
-    ch.flush(link_base_, links_);
+    ch.flush(notices_, links_);
     domain::AuditEvent ev;
     ev.at = now;
     ev.action = due == domain::WindowDue::start ? "ticket.scheduled_start" : "ticket.missed";
@@ -99,7 +99,7 @@ Result<ActionOutcome> TicketEngine::window_changed(TicketPorts& p, int64_t ticke
         t.status = domain::status_at_execute(t.window, now);
     }
     p.tickets.save_status(t, now, true);
-    ch.flush(link_base_, links_);
+    ch.flush(notices_, links_);
     out.summary = "changed the window of " + t.sn + (back_to ? ", back to " + *back_to : "");
     out.after = t.status;
     return out;

@@ -18,6 +18,7 @@
 #include "app/sessions.h"
 #include "app/ticket_engine.h"
 #include "app/tickets.h"
+#include "app/time_zones.h"
 #include "app/variables.h"
 #include "app/workflows.h"
 #include "core/time.h"
@@ -31,6 +32,9 @@ namespace orderly::app {
 struct Settings {
     TimeMs session_ttl_ms = 12LL * 3600 * 1000;
     std::string base_url = "http://127.0.0.1:8080";  // links in notifications point here
+    // The IANA time zone notifications write times in for readers who chose none
+    // (ORDERLY_TIMEZONE).
+    std::string timezone = "UTC";
 };
 
 struct UseCases {
@@ -46,8 +50,9 @@ struct UseCases {
     // scheduler looks at its next due time now; empty when none runs.
     std::function<void()> wake_windows;
 
-    // Runs tickets through their flows; its links point at config.base_url.
-    TicketEngine tickets{config.base_url};
+    // Runs tickets through their flows; its links point at config.base_url, its notices'
+    // times are in each reader's zone (config.timezone by default).
+    TicketEngine tickets{notice_settings(config.base_url, config.timezone)};
 
     // Tickets and workflows
     Tickets ticketing{db, clock, tickets, secret_key, wake_executions, wake_windows};

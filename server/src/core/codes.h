@@ -294,7 +294,9 @@ namespace orderly::codes {
     X(chat_channel_not_found, "chat_channel.not_found")                               \
     X(chat_channel_gone, "chat_channel.gone")                                         \
     X(chat_channel_name_taken, "chat_channel.name_taken")                             \
-    X(workflow_notify_channel, "workflow.notify_channel")
+    X(workflow_notify_channel, "workflow.notify_channel")                             \
+    X(user_timezone_unknown, "user.timezone_unknown")                                 \
+    X(chat_channel_timezone_unknown, "chat_channel.timezone_unknown")
 
 #define ORDERLY_DEFINE_CODE(id, text) inline constexpr const char* id = text;
 ORDERLY_PROBLEM_CODES(ORDERLY_DEFINE_CODE)

@@ -24,6 +24,9 @@ struct User {
     TimeMs updated_at = 0;
     int64_t version = 1;
     std::string locale = "zh-CN";  // the language of the user's emails: "zh-CN" or "en"
+    // The IANA time zone the user's emails write times in; nullopt = the server's
+    // (ORDERLY_TIMEZONE).
+    std::optional<std::string> timezone;
     // Ids on chat platforms ("wecom", "dingtalk", "feishu", "slack") to @-mention the user.
     std::map<std::string, std::string> chat_ids;
 };

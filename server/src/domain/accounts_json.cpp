@@ -21,7 +21,8 @@ std::string user_json(const User& u) {
         .kv("email", u.email)
         .kv("roles", u.roles)
         .kv("disabled", u.disabled)
-        .kv("locale", u.locale);
+        .kv("locale", u.locale)
+        .kv("timezone", u.timezone);
     w.key("chat_ids").start_object();
     for (const auto& [platform, id] : u.chat_ids) w.kv(platform, id);
     w.end_object().end_object();

@@ -126,8 +126,8 @@ std::string wrap(ChatKind kind, const Message& m, const std::vector<std::string>
 }  // namespace
 
 std::string render_chat_body(ChatKind kind, const TicketNotice& n, std::string_view locale,
-                             const std::vector<std::string>& mentions) {
-    NoticeText nt = notice_text(n, locale);
+                             const std::vector<std::string>& mentions, const ReaderZone& zone) {
+    NoticeText nt = notice_text(n, locale, zone);
     Message m{"[Orderly] " + nt.subject, std::move(nt.headline), std::move(nt.details),
               std::move(nt.open_label), n.url};
     return wrap(kind, m, mentions);

@@ -35,6 +35,9 @@ struct ChatChannel {
     ChatKind kind = ChatKind::wecom;
     std::string url;
     std::optional<std::string> secret_enc;  // ciphertext of the signing secret; never rendered
+    std::string language = "zh-CN";         // its messages' language: "zh-CN" or "en"
+    // The IANA time zone its messages write times in; nullopt = the server's (ORDERLY_TIMEZONE).
+    std::optional<std::string> timezone;
     TimeMs created_at = 0;
     TimeMs updated_at = 0;
     int64_t version = 1;
@@ -51,9 +54,9 @@ std::optional<int64_t> chat_channel_ref(std::string_view channel);
 bool is_notify_channel(std::string_view channel);
 
 // The body to post for a ticket event, in one language ("zh-CN" or "en"), @-mentioning the
-// given ids (the recipients' ids on this platform).
+// given ids (the recipients' ids on this platform), with times in the given zone.
 std::string render_chat_body(ChatKind kind, const TicketNotice& n, std::string_view locale,
-                             const std::vector<std::string>& mentions);
+                             const std::vector<std::string>& mentions, const ReaderZone& zone = {});
 // The message an admin sends to check that a channel works.
 std::string render_chat_test_body(ChatKind kind, std::string_view channel_name,
                                   std::string_view base_url, TimeMs at);

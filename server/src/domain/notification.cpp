@@ -7,8 +7,9 @@ namespace orderly::domain {
 
 const std::vector<std::string_view>& notification_events() {
     static const std::vector<std::string_view> events = {
-        "node.waiting",     "node.reminder",      "ticket.approved",    "ticket.rejected",
-        "ticket.withdrawn", "ticket.transferred", "execution.finished", "ticket.missed",
+        "node.waiting",       "node.reminder",    "ticket.approved",
+        "ticket.rejected",    "ticket.withdrawn", "ticket.transferred",
+        "execution.finished", "ticket.missed",    "ticket.mentioned",
     };
     return events;
 }
@@ -16,6 +17,29 @@ const std::vector<std::string_view>& notification_events() {
 bool is_notification_event(std::string_view event) {
     const auto& all = notification_events();
     return std::find(all.begin(), all.end(), event) != all.end();
+}
+
+namespace {
+bool username_char(char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_' || ch == '.' || ch == '@' || ch == '-';
+}
+}  // namespace
+
+std::vector<std::string> mentioned_names(std::string_view text) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '@' || (i > 0 && username_char(text[i - 1]))) continue;
+        size_t end = i + 1;
+        while (end < text.size() && username_char(text[end])) ++end;
+        std::string name(text.substr(i + 1, end - i - 1));
+        while (!name.empty() && (name.back() == '.' || name.back() == '-')) name.pop_back();
+        if (!name.empty() && name.size() <= 64 &&
+            std::find(out.begin(), out.end(), name) == out.end())
+            out.push_back(std::move(name));
+        i = end - 1;
+    }
+    return out;
 }
 
 std::string ticket_url(std::string_view base_url, int64_t ticket_id) {
@@ -101,6 +125,7 @@ EventWords words_of(std::string_view event) {
     if (event == "ticket.transferred") return {"已转交", "Transferred", true};
     if (event == "execution.finished") return {"执行结束", "Execution finished", false};
     if (event == "ticket.missed") return {"错过变更窗口", "Window missed", false};
+    if (event == "ticket.mentioned") return {"提到了您", "Mentioned", false};
     return {"通知", "Notice", false};
 }
 
@@ -135,6 +160,9 @@ std::pair<std::string, std::string> headline(const TicketNotice& n) {
     if (n.event == "ticket.missed")
         return {"工单 " + t + " 的变更窗口已过，未能开始执行。",
                 "The change window of ticket " + te + " passed without its task starting."};
+    if (n.event == "ticket.mentioned")
+        return {who_zh + " 在工单 " + t + " 的评论中提到了您。",
+                who_en + " mentioned you in a comment on ticket " + te + "."};
     return {"工单 " + t + " 有新动态。", "Ticket " + te + " has news."};
 }
 
@@ -155,9 +183,20 @@ struct Row {
     std::string value;
 };
 
-std::vector<Row> detail_rows(const TicketNotice& n) {
+// "生产环境 (prod)", or the key alone when the name is unknown or the same.
+std::string environment_label(const TicketNotice& n) {
+    if (n.environment_name.empty() || n.environment_name == n.environment_key)
+        return n.environment_key;
+    return n.environment_name + " (" + n.environment_key + ")";
+}
+
+std::vector<Row> detail_rows(const TicketNotice& n, const ReaderZone& zone) {
     std::vector<Row> rows;
     rows.push_back({"工单", "Ticket", n.ticket_sn + " " + n.title});
+    if (!n.environment_key.empty()) rows.push_back({"环境", "Environment", environment_label(n)});
+    if (n.window_start && n.window_end)
+        rows.push_back(
+            {"变更窗口", "Change window", format_window(*n.window_start, *n.window_end, zone)});
     if (!n.node_name.empty()) rows.push_back({"环节", "Node", n.node_name});
     if (!n.status.empty()) rows.push_back({"状态", "Status", status_label(n.status)});
     if (!n.actor.empty()) rows.push_back({"操作人", "By", n.actor});
@@ -169,7 +208,7 @@ std::vector<Row> detail_rows(const TicketNotice& n) {
         else
             rows.push_back({"说明", "Comment", n.reason});
     }
-    rows.push_back({"时间", "At", format_rfc3339(n.at)});
+    rows.push_back({"时间", "At", format_local(n.at, zone)});
     return rows;
 }
 
@@ -179,7 +218,7 @@ constexpr std::string_view kFooterEn =
 
 }  // namespace
 
-NoticeText notice_text(const TicketNotice& n, std::string_view locale) {
+NoticeText notice_text(const TicketNotice& n, std::string_view locale, const ReaderZone& zone) {
     const bool en = locale == "en";
     const EventWords w = words_of(n.event);
     NoticeText out;
@@ -188,7 +227,7 @@ NoticeText notice_text(const TicketNotice& n, std::string_view locale) {
     out.subject += n.ticket_sn + " " + n.title;
     auto [zh, en_line] = headline(n);
     out.headline = en ? std::move(en_line) : std::move(zh);
-    for (const auto& r : detail_rows(n))
+    for (const auto& r : detail_rows(n, zone))
         // The status row reads "已驳回 (rejected)" in Chinese, the status key in English.
         out.details.emplace_back(std::string(en ? r.en : r.zh),
                                  en && r.en == "Status" ? n.status : r.value);
@@ -196,9 +235,9 @@ NoticeText notice_text(const TicketNotice& n, std::string_view locale) {
     return out;
 }
 
-RenderedEmail render_email(const TicketNotice& n, std::string_view locale) {
+RenderedEmail render_email(const TicketNotice& n, std::string_view locale, const ReaderZone& zone) {
     const bool en = locale == "en";
-    const NoticeText nt = notice_text(n, locale);
+    const NoticeText nt = notice_text(n, locale, zone);
     RenderedEmail out;
     out.subject = "[Orderly] " + nt.subject;
     const std::string& line = nt.headline;
@@ -264,7 +303,17 @@ std::string render_webhook_body(const TicketNotice& n, std::string_view delivery
     b += ",\"sn\":" + json_quote(n.ticket_sn);
     b += ",\"title\":" + json_quote(n.title);
     b += ",\"status\":" + json_quote(n.status);
-    b += ",\"url\":" + json_quote(n.url) + "}";
+    b += ",\"url\":" + json_quote(n.url);
+    b += ",\"environment\":";
+    b += n.environment_key.empty() ? std::string("null")
+                                   : "{\"key\":" + json_quote(n.environment_key) +
+                                         ",\"name\":" + opt(n.environment_name) + "}";
+    b += ",\"window\":";
+    b += n.window_start && n.window_end
+             ? "{\"start\":" + json_quote(format_rfc3339(*n.window_start)) +
+                   ",\"end\":" + json_quote(format_rfc3339(*n.window_end)) + "}"
+             : std::string("null");
+    b += "}";
     b += ",\"node\":" + opt(n.node_name);
     b += ",\"actor\":" + opt(n.actor);
     b += ",\"reason\":" + opt(n.reason);

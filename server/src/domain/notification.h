@@ -3,6 +3,7 @@
 // an email (subject, text and HTML, Chinese and English) and a webhook body, and the retry
 // policy. No I/O here; storage/notification_store.h keeps the outbox and app/notifier.h sends.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,10 +33,55 @@ struct TicketNotice {
     std::string reason;     // rejection reason, comment, execution result
     TimeMs at = 0;
     std::string url;  // deep link to the ticket, see ticket_url()
+    // The ticket's environment (its key, and its name when the catalog has it) and change
+    // window; empty / nullopt when the ticket has none.
+    std::string environment_key;
+    std::string environment_name;
+    std::optional<TimeMs> window_start;
+    std::optional<TimeMs> window_end;
     // The recipient's one-click approval link (domain/action_link.h), for a node waiting for
     // them; empty otherwise. Personal: set per recipient, never in a group message.
     std::string action_url;
 };
+
+// ---- time zones
+
+// How far an IANA time zone is from UTC at a moment, in seconds east of it; nullopt for a zone
+// it does not know. The rules come from the app layer (integrations/calendar.h reads the
+// system's zoneinfo); the domain only formats.
+using ZoneOffsets = std::function<std::optional<int>(std::string_view zone, TimeMs at)>;
+
+// The time zone a reader sees times in. Without offsets (or for a zone they do not know) every
+// moment is written at UTC+00:00.
+struct ReaderZone {
+    std::string name = "UTC";
+    ZoneOffsets offsets;
+    int offset_at(TimeMs t) const;  // seconds east of UTC
+};
+
+// "2026-12-07 02:00 (Asia/Shanghai, UTC+08:00)".
+std::string format_local(TimeMs t, const ReaderZone& z);
+// "2026-12-07 02:00–04:00 (Asia/Shanghai, UTC+08:00)"; both dates when it ends on another day
+// ("2026-12-07 22:00 – 2026-12-08 02:00 (...)"), each end with its own offset when the zone's
+// offset changes within the window ("2026-03-29 01:00 (UTC+01:00) – 2026-03-29 04:00
+// (UTC+02:00) (Europe/Berlin)").
+std::string format_window(TimeMs start, TimeMs end, const ReaderZone& z);
+
+// What the outbox needs to render a notice: where links point, the zone of readers who chose
+// none (ORDERLY_TIMEZONE) and the zone rules.
+struct NoticeSettings {
+    std::string link_base = "http://127.0.0.1:8080";
+    std::string timezone = "UTC";
+    ZoneOffsets offsets;
+    // The reader's zone: `zone` when set and not empty, the server's otherwise.
+    ReaderZone zone_for(const std::optional<std::string>& zone) const;
+};
+
+// The usernames a comment mentions as "@name": an "@" at the start or after a character that
+// cannot be part of a username (so "bob@example.com" mentions nobody), followed by the
+// characters of a username ([A-Za-z0-9_.@-]); a trailing "." or "-" is punctuation, not part of
+// the name ("@lead." names lead). In order of first mention, each once.
+std::vector<std::string> mentioned_names(std::string_view text);
 
 // "<base_url>/tickets/<id>", without a doubled slash.
 std::string ticket_url(std::string_view base_url, int64_t ticket_id);
@@ -49,24 +95,27 @@ struct RenderedEmail {
 // What a message about a ticket event says, in one language ("zh-CN" or "en"): the subject
 // ("待处理: 变更审核 · CHG-20261121-0001 环境变更申请"), one sentence saying what happened and
 // what is asked, labelled details (ticket, node, status, who acted, reason, time) and the label
-// of the link. Emails and chat messages are rendered from it.
+// of the link. Emails and chat messages are rendered from it. Times (the event's, the change
+// window) are written in the reader's time zone.
 struct NoticeText {
     std::string subject;
     std::string headline;
     std::vector<std::pair<std::string, std::string>> details;  // (label, value)
     std::string open_label;
 };
-NoticeText notice_text(const TicketNotice& n, std::string_view locale);
+NoticeText notice_text(const TicketNotice& n, std::string_view locale, const ReaderZone& zone = {});
 
 // The email for a ticket event, e.g. subject
 // "[Orderly] 待处理 Pending: 变更审核 · CHG-20261121-0001 环境变更申请".
-// In the recipient's language: "zh-CN" (the default) or "en".
-RenderedEmail render_email(const TicketNotice& n, std::string_view locale = "zh-CN");
+// In the recipient's language: "zh-CN" (the default) or "en", and time zone.
+RenderedEmail render_email(const TicketNotice& n, std::string_view locale = "zh-CN",
+                           const ReaderZone& zone = {});
 // The email an admin sends to check that SMTP works.
 RenderedEmail render_test_email(std::string_view base_url, TimeMs at);
 
-// The webhook body: {"event","delivery_id","ticket":{"id","sn","title","status","url"},
-// "node","actor","reason","at"}; empty node/actor/reason are null.
+// The webhook body: {"event","delivery_id","ticket":{"id","sn","title","status","url",
+// "environment":{"key","name"}|null,"window":{"start","end"}|null},"node","actor","reason","at"};
+// empty node/actor/reason are null, times RFC 3339 in UTC.
 std::string render_webhook_body(const TicketNotice& n, std::string_view delivery_id);
 
 // Escapes &, <, >, " and ' for HTML text and attribute values.

@@ -55,7 +55,9 @@ void write_chat_channel_json(json::Writer& w, const ChatChannel& c) {
         .kv("name", c.name)
         .kv("kind", to_string(c.kind))
         .kv("url", c.url)
-        .kv("has_secret", c.secret_enc.has_value());
+        .kv("has_secret", c.secret_enc.has_value())
+        .kv("language", c.language)
+        .kv("timezone", c.timezone);
     w.key("created_at").time(c.created_at);
     w.key("updated_at").time(c.updated_at);
     w.kv("version", c.version).end_object();

@@ -13,6 +13,7 @@
 #include "domain/accounts.h"
 #include "domain/action_link.h"
 #include "domain/change_window.h"
+#include "domain/notification.h"
 #include "domain/ticket.h"
 #include "domain/workflow.h"
 
@@ -65,7 +66,7 @@ struct TicketFlow {
 struct TicketEvent {
     std::string event;  // "node.waiting" | "ticket.approved" | "ticket.rejected" |
                         // "ticket.withdrawn" | "ticket.transferred" | "execution.finished" |
-                        // "node.reminder" | "ticket.missed"
+                        // "node.reminder" | "ticket.missed" | "ticket.mentioned"
     int64_t ticket_id = 0;
     std::string ticket_sn;  // "CHG-20261121-0001"
     std::string title;
@@ -74,6 +75,8 @@ struct TicketEvent {
     std::string actor;      // username who acted, empty for the system
     std::string reason;     // rejection reason, comment, execution result...
     std::optional<int64_t> workflow_id;
+    std::optional<std::string> environment;  // the ticket's environment key
+    std::optional<ChangeWindow> window;
     std::vector<int64_t> recipients;    // user ids
     std::vector<std::string> channels;  // the workflow's notify.channels; empty = {"email"}
     // node.waiting at an approval node: the activation, and a one-click link per recipient
@@ -181,7 +184,8 @@ class WorkflowVersions {
 class Outbox {
   public:
     virtual ~Outbox() = default;
-    virtual void ticket_event(const TicketEvent& ev, const std::string& link_base, TimeMs now) = 0;
+    // `notices` says where links point and which time zones readers see times in.
+    virtual void ticket_event(const TicketEvent& ev, const NoticeSettings& notices, TimeMs now) = 0;
 };
 
 class AuditTrail {

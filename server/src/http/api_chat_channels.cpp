@@ -18,6 +18,8 @@ app::ChatChannelInput input_of(const Request& req) {
     in.kind = *json::get_string(req.json, "kind");
     in.url = *json::get_string(req.json, "url");
     in.secret = json::get_string(req.json, "secret");
+    in.language = json::get_string(req.json, "language");
+    in.timezone = nullable_string_member(req, "timezone");
     return in;
 }
 

@@ -46,6 +46,7 @@ Response create_user(App& app, Request& req) {
     check_email_member(req);
     in.user.email = json::get_string(req.json, "email");
     in.user.locale = json::get_string(req.json, "locale").value_or("zh-CN");
+    in.user.timezone = json::get_string(req.json, "timezone");
     in.user.chat_ids = chat_ids_member(req).value_or(std::map<std::string, std::string>{});
     in.user.roles = json::get_strings(req.json, "roles").value_or(std::vector<std::string>{});
     in.password = *json::get_string(req.json, "password");

@@ -24,8 +24,16 @@ app::ProfilePatch profile_patch(const Request& req) {
     p.clear_email = json::is_null_member(req.json, "email");
     p.email = json::get_string(req.json, "email");
     p.locale = json::get_string(req.json, "locale");
+    p.timezone = nullable_string_member(req, "timezone");
     p.chat_ids = chat_ids_member(req);
     return p;
+}
+
+std::optional<std::optional<std::string>> nullable_string_member(const Request& req,
+                                                                 const char* name) {
+    if (json::is_null_member(req.json, name)) return std::optional<std::string>();
+    if (auto value = json::get_string(req.json, name)) return std::optional<std::string>(*value);
+    return std::nullopt;
 }
 
 std::optional<std::map<std::string, std::string>> chat_ids_member(const Request& req) {

@@ -34,6 +34,9 @@ void check_email_member(const Request& req);
 
 // The profile fields of a user or /me PATCH body, and its If-Match, after check_email_member.
 app::ProfilePatch profile_patch(const Request& req);
+// A string member that may be null: unset when left out, nullopt inside when null.
+std::optional<std::optional<std::string>> nullable_string_member(const Request& req,
+                                                                 const char* name);
 // The body's "chat_ids" object (the user's ids on chat platforms), when it has one; empty ids
 // are left out.
 std::optional<std::map<std::string, std::string>> chat_ids_member(const Request& req);

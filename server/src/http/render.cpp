@@ -11,7 +11,8 @@ void write_user_fields(json::Writer& w, const domain::User& u) {
         .kv("email", u.email)
         .kv("roles", u.roles)
         .kv("disabled", u.disabled)
-        .kv("locale", u.locale);
+        .kv("locale", u.locale)
+        .kv("timezone", u.timezone);
     w.key("chat_ids").start_object();
     for (const auto& [platform, id] : u.chat_ids) w.kv(platform, id);
     w.end_object();

@@ -107,6 +107,17 @@ bool known_timezone(std::string_view tzid) {
     return !tzid.empty() && icaltimezone_get_builtin_timezone(std::string(tzid).c_str());
 }
 
+std::optional<int> utc_offset_s(std::string_view tzid, TimeMs at) {
+    if (tzid.empty()) return std::nullopt;
+    icaltimezone* zone = icaltimezone_get_builtin_timezone(std::string(tzid).c_str());
+    if (!zone) return std::nullopt;
+    // Whole seconds, rounded down (a moment before 1970 too).
+    const time_t secs = static_cast<time_t>(at >= 0 ? at / 1000 : (at - 999) / 1000);
+    icaltimetype utc = icaltime_from_timet_with_zone(secs, 0, icaltimezone_get_utc_timezone());
+    int is_daylight = 0;
+    return icaltimezone_get_utc_offset_of_utc_time(zone, &utc, &is_daylight);
+}
+
 RuleCheck check_recurrence(const Recurrence& r) {
     return parse(r).check;
 }

@@ -30,6 +30,9 @@ struct RuleCheck {
 // repeats at most hourly (a secondly or minutely freeze is a mistake).
 RuleCheck check_recurrence(const Recurrence& r);
 bool known_timezone(std::string_view tzid);
+// How far the zone is from UTC at a moment, in seconds east of it (Asia/Shanghai: 28800);
+// daylight saving time counted. nullopt for a zone known_timezone refuses.
+std::optional<int> utc_offset_s(std::string_view tzid, TimeMs at);
 
 struct Span {
     TimeMs start = 0;

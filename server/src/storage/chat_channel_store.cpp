@@ -7,7 +7,7 @@ namespace orderly::storage {
 namespace {
 
 constexpr const char* kChatCols =
-    "id, name, kind, url, secret_enc, created_at, updated_at, version";
+    "id, name, kind, url, secret_enc, created_at, updated_at, version, language, timezone";
 
 domain::ChatChannel read_chat_channel(Stmt& s) {
     domain::ChatChannel ch;
@@ -19,6 +19,8 @@ domain::ChatChannel read_chat_channel(Stmt& s) {
     ch.created_at = s.int64(5);
     ch.updated_at = s.int64(6);
     ch.version = s.int64(7);
+    ch.language = s.text(8);
+    ch.timezone = s.opt_text(9);
     return ch;
 }
 
@@ -54,11 +56,12 @@ std::optional<domain::ChatChannel> find_chat_channel(Connection& c, int64_t id) 
 
 Result<int64_t> insert_chat_channel(Connection& c, const domain::ChatChannel& ch, TimeMs now) {
     auto s = c.prepare(
-        "INSERT INTO chat_channels (name, kind, url, secret_enc, created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT DO NOTHING RETURNING id");
+        "INSERT INTO chat_channels (name, kind, url, secret_enc, created_at, updated_at, "
+        "language, timezone) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7) ON CONFLICT DO NOTHING "
+        "RETURNING id");
     s.bind(1, ch.name).bind(2, std::string(domain::to_string(ch.kind))).bind(3, ch.url);
     bind_secret(s, 4, ch.secret_enc);
-    s.bind(5, now);
+    s.bind(5, now).bind(6, ch.language).bind(7, ch.timezone);
     if (auto id = returned_id(std::move(s))) return *id;
     return name_taken(ch.name);
 }
@@ -66,11 +69,11 @@ Result<int64_t> insert_chat_channel(Connection& c, const domain::ChatChannel& ch
 Result<void> update_chat_channel(Connection& c, const domain::ChatChannel& ch, TimeMs now) {
     auto s = c.prepare(
         "UPDATE chat_channels SET name = ?2, kind = ?3, url = ?4, secret_enc = ?5, "
-        "updated_at = ?6, version = version + 1 WHERE id = ?1");
+        "updated_at = ?6, language = ?7, timezone = ?8, version = version + 1 WHERE id = ?1");
     s.bind(1, ch.id).bind(2, ch.name).bind(3, std::string(domain::to_string(ch.kind)));
     s.bind(4, ch.url);
     bind_secret(s, 5, ch.secret_enc);
-    s.bind(6, now);
+    s.bind(6, now).bind(7, ch.language).bind(8, ch.timezone);
     if (s.exec_checked() == ExecResult::unique_violation) return name_taken(ch.name);
     return {};
 }

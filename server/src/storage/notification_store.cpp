@@ -104,8 +104,15 @@ int64_t insert_row(Connection& c, const NewRow& r, TimeMs now) {
     return inserted_id(std::move(s));
 }
 
+std::string environment_name(Connection& c, const std::string& key) {
+    auto s = c.prepare("SELECT name FROM environments WHERE key = ?1");
+    s.bind(1, key);
+    return s.step() ? s.text(0) : std::string();
+}
+
 // The event as its notifications tell it.
-domain::TicketNotice notice_of(const std::string& base_url, const TicketEvent& ev, TimeMs now) {
+domain::TicketNotice notice_of(Connection& c, const std::string& base_url, const TicketEvent& ev,
+                               TimeMs now) {
     domain::TicketNotice notice;
     notice.event = ev.event;
     notice.ticket_id = ev.ticket_id;
@@ -117,6 +124,14 @@ domain::TicketNotice notice_of(const std::string& base_url, const TicketEvent& e
     notice.reason = ev.reason;
     notice.at = now;
     notice.url = domain::ticket_url(base_url, ev.ticket_id);
+    if (ev.environment && !ev.environment->empty()) {
+        notice.environment_key = *ev.environment;
+        notice.environment_name = environment_name(c, *ev.environment);
+    }
+    if (ev.window) {
+        notice.window_start = ev.window->start;
+        notice.window_end = ev.window->end;
+    }
     return notice;
 }
 
@@ -143,10 +158,12 @@ void insert_user_notices(Connection& c, const TicketEvent& ev,
 
 // The email to one recipient, skipped with a reason when the user is unknown, disabled or has
 // no address.
-NewRow email_row(Connection& c, const domain::TicketNotice& notice, int64_t uid) {
+NewRow email_row(Connection& c, const domain::NoticeSettings& settings,
+                 const domain::TicketNotice& notice, int64_t uid) {
     auto u = find_user(c, uid);
-    // Each recipient reads it in their own language.
-    const auto mail = domain::render_email(notice, u ? u->locale : "zh-CN");
+    // Each recipient reads it in their own language and time zone.
+    const auto mail = domain::render_email(notice, u ? u->locale : "zh-CN",
+                                           settings.zone_for(u ? u->timezone : std::nullopt));
     NewRow r;
     r.event = notice.event;
     r.channel = "email";
@@ -207,9 +224,10 @@ std::string chat_recipient(const domain::ChatChannel& ch) {
     return std::string(domain::to_string(ch.kind)) + ":" + ch.name;
 }
 
-// One message per chat channel the event's channels name, in the first recipient's language,
-// @-mentioning the recipients who have an id on the channel's platform.
-void insert_chat_rows(Connection& c, const domain::TicketNotice& notice, const TicketEvent& ev,
+// One message per chat channel the event's channels name, in the channel's language and time
+// zone, @-mentioning the recipients who have an id on the channel's platform.
+void insert_chat_rows(Connection& c, const domain::NoticeSettings& settings,
+                      const domain::TicketNotice& notice, const TicketEvent& ev,
                       const std::vector<int64_t>& recipients, TimeMs now) {
     std::vector<int64_t> done;
     for (const auto& entry : ev.channels) {
@@ -233,16 +251,15 @@ void insert_chat_rows(Connection& c, const domain::TicketNotice& notice, const T
         }
         r.recipient = chat_recipient(*ch);
         r.chat_channel_id = ch->id;
-        std::optional<std::string> locale;
         std::vector<std::string> mentions;
         for (int64_t uid : recipients) {
             auto u = find_user(c, uid);
             if (!u || u->disabled) continue;
-            if (!locale) locale = u->locale;
             auto it = u->chat_ids.find(std::string(domain::to_string(ch->kind)));
             if (it != u->chat_ids.end() && !it->second.empty()) mentions.push_back(it->second);
         }
-        r.payload = domain::render_chat_body(ch->kind, notice, locale.value_or("zh-CN"), mentions);
+        r.payload = domain::render_chat_body(ch->kind, notice, ch->language, mentions,
+                                             settings.zone_for(ch->timezone));
         insert_row(c, r, now);
     }
 }
@@ -251,7 +268,15 @@ void insert_chat_rows(Connection& c, const domain::TicketNotice& notice, const T
 
 void enqueue_ticket_event(Connection& c, const std::string& base_url, const TicketEvent& ev,
                           TimeMs now) {
-    const domain::TicketNotice notice = notice_of(base_url, ev, now);
+    domain::NoticeSettings settings;
+    settings.link_base = base_url;
+    enqueue_ticket_event(c, settings, ev, now);
+}
+
+void enqueue_ticket_event(Connection& c, const domain::NoticeSettings& settings,
+                          const TicketEvent& ev, TimeMs now) {
+    const std::string& base_url = settings.link_base;
+    const domain::TicketNotice notice = notice_of(c, base_url, ev, now);
     std::vector<int64_t> recipients;
     for (int64_t uid : ev.recipients)
         if (std::find(recipients.begin(), recipients.end(), uid) == recipients.end())
@@ -271,10 +296,11 @@ void enqueue_ticket_event(Connection& c, const std::string& base_url, const Tick
     const bool email = ev.channels.empty() || std::find(ev.channels.begin(), ev.channels.end(),
                                                         "email") != ev.channels.end();
     if (email)
-        for (int64_t uid : recipients) insert_row(c, email_row(c, personal(uid), uid), now);
+        for (int64_t uid : recipients)
+            insert_row(c, email_row(c, settings, personal(uid), uid), now);
     // A group chat is read by everyone in it: its message links to the ticket, never to a
     // personal one-click link.
-    insert_chat_rows(c, notice, ev, recipients, now);
+    insert_chat_rows(c, settings, notice, ev, recipients, now);
     insert_webhook_rows(c, notice, ev, now);
 }
 

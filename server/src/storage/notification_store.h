@@ -31,10 +31,15 @@ using TicketEvent = domain::TicketEvent;
 // subscription — global ones and those of ev.workflow_id) in the caller's transaction.
 // Recipients are de-duplicated; a disabled or unknown user is skipped with a reason too.
 // Email goes out only when "email" is among ev.channels (empty = {"email"}); each "chat:<id>"
-// entry queues one message to that chat channel, in the first recipient's language and
+// entry queues one message to that chat channel, in the channel's language and time zone and
 // @-mentioning every recipient with an id on its platform (a channel that no longer exists gets
 // a 'skipped' row saying so); webhook
-// subscriptions are explicit opt-ins and always receive the events they ask for.
+// subscriptions are explicit opt-ins and always receive the events they ask for. An email is
+// written in its recipient's language and time zone; times in a zone not set are in
+// settings.timezone.
+void enqueue_ticket_event(Connection& c, const domain::NoticeSettings& settings,
+                          const TicketEvent& ev, TimeMs now);
+// The same with links to base_url and every time in UTC.
 void enqueue_ticket_event(Connection& c, const std::string& base_url, const TicketEvent& ev,
                           TimeMs now);
 

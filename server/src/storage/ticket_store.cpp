@@ -460,9 +460,9 @@ std::shared_ptr<const domain::WorkflowVersion> SqlWorkflowVersions::version(int6
     return cached_version(c_, version_id);
 }
 
-void SqlOutbox::ticket_event(const domain::TicketEvent& ev, const std::string& link_base,
+void SqlOutbox::ticket_event(const domain::TicketEvent& ev, const domain::NoticeSettings& notices,
                              TimeMs now) {
-    enqueue_ticket_event(c_, link_base, ev, now);
+    enqueue_ticket_event(c_, notices, ev, now);
 }
 
 void SqlAuditTrail::append(const domain::AuditEvent& e) {

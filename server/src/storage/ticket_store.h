@@ -127,7 +127,7 @@ class SqlWorkflowVersions final : public domain::WorkflowVersions {
 class SqlOutbox final : public domain::Outbox {
   public:
     explicit SqlOutbox(Connection& c) : c_(c) {}
-    void ticket_event(const domain::TicketEvent& ev, const std::string& link_base,
+    void ticket_event(const domain::TicketEvent& ev, const domain::NoticeSettings& notices,
                       TimeMs now) override;
 
   private:

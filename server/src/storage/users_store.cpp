@@ -30,7 +30,7 @@ std::string chat_ids_json(const std::map<std::string, std::string>& ids) {
 
 constexpr const char* kUserCols =
     "id, username, display_name, email, disabled, created_at, updated_at, version, locale, "
-    "chat_ids";
+    "chat_ids, timezone";
 
 domain::User read_user(Stmt& s) {
     domain::User u;
@@ -44,6 +44,7 @@ domain::User read_user(Stmt& s) {
     u.version = s.int64(7);
     u.locale = s.text(8);
     u.chat_ids = chat_ids_from_json(s.text(9));
+    u.timezone = s.opt_text(10);
     return u;
 }
 
@@ -93,7 +94,7 @@ Result<int64_t> insert_user(Connection& c, const domain::User& u,
                             const std::string& password_hash) {
     auto s = c.prepare(
         "INSERT INTO users (username, display_name, email, password_hash, disabled, created_at, "
-        "updated_at, locale, chat_ids) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8) "
+        "updated_at, locale, chat_ids, timezone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9) "
         "ON CONFLICT DO NOTHING "
         "RETURNING id");
     s.bind(1, u.username)
@@ -103,7 +104,8 @@ Result<int64_t> insert_user(Connection& c, const domain::User& u,
         .bind(5, u.disabled)
         .bind(6, u.created_at)
         .bind(7, u.locale)
-        .bind(8, chat_ids_json(u.chat_ids));
+        .bind(8, chat_ids_json(u.chat_ids))
+        .bind(9, u.timezone);
     if (auto id = returned_id(std::move(s))) return *id;
     return Error::Conflict("the username \"" + u.username + "\" is already taken")
         .with(codes::user_username_taken, {{"username", u.username}});
@@ -128,7 +130,7 @@ Result<void> set_user_roles(Connection& c, int64_t user_id, const std::vector<st
 void update_user(Connection& c, const domain::User& u, TimeMs now) {
     auto s = c.prepare(
         "UPDATE users SET display_name = ?2, email = ?3, disabled = ?4, updated_at = ?5, "
-        "locale = ?6, chat_ids = ?7, version = version + 1 WHERE id = ?1");
+        "locale = ?6, chat_ids = ?7, timezone = ?8, version = version + 1 WHERE id = ?1");
     s.bind(1, u.id)
         .bind(2, u.display_name)
         .bind(3, u.email)
@@ -136,6 +138,7 @@ void update_user(Connection& c, const domain::User& u, TimeMs now) {
         .bind(5, now)
         .bind(6, u.locale)
         .bind(7, chat_ids_json(u.chat_ids))
+        .bind(8, u.timezone)
         .exec();
 }
 

@@ -145,6 +145,7 @@ void OrderlyApp::connect_notifications() {
     n.smtp_from = opts_.smtp_from;
     n.secret_key = app_->secret_key;
     n.link_base = opts_.app.base_url;
+    n.timezone = opts_.app.timezone;
     n.poll_interval = std::chrono::milliseconds(opts_.notify_poll_ms);
     n.backoff.base_ms = opts_.notify_backoff_base_ms;
     n.backoff.cap_ms = opts_.notify_backoff_cap_ms;

@@ -70,6 +70,7 @@ export const NOTIFICATION_EVENTS = [
   'ticket.transferred',
   'execution.finished',
   'ticket.missed',
+  'ticket.mentioned',
 ] as const
 
 export interface Page<T> {

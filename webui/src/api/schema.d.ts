@@ -2427,7 +2427,7 @@ export interface components {
          *     field. The web UI translates `problem.<code>` (webui/src/i18n/codes/).
          * @enum {string}
          */
-        ProblemCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "gone" | "payload_too_large" | "unprocessable" | "too_many_requests" | "unavailable" | "internal" | "request.invalid" | "request.body_empty" | "request.body_too_deep" | "request.body_not_json" | "request.body_too_large" | "request.path_invalid" | "request.query_invalid" | "request.no_route" | "request.id_invalid" | "request.idempotency_key_reused" | "request.version_conflict" | "server.draining" | "server.busy" | "http.bad_line_ending" | "http.bad_request_line" | "http.chunk_invalid" | "http.content_length_conflict" | "http.content_length_invalid" | "http.header_invalid" | "http.headers_too_large" | "http.host_missing" | "http.host_repeated" | "http.method_not_implemented" | "http.payload_too_large" | "http.request_timeout" | "http.transfer_encoding_unsupported" | "http.version_not_supported" | "database.busy" | "database.unusable" | "database.unavailable" | "static.not_found" | "static.ui_not_built" | "auth.required" | "auth.bad_header" | "auth.token_invalid" | "auth.invalid_credentials" | "auth.throttled" | "auth.current_password_required" | "auth.current_password_wrong" | "permission.denied" | "permission.unknown" | "permission.not_held" | "field.invalid" | "field.type" | "field.enum" | "field.empty" | "field.min_length" | "field.max_length" | "field.pattern" | "field.datetime" | "field.datetime_range" | "field.date" | "field.minimum" | "field.maximum" | "field.greater_than" | "field.less_than" | "field.min_items" | "field.max_items" | "field.duplicate" | "field.required" | "field.min_properties" | "field.max_properties" | "field.unknown" | "field.integer" | "field.number" | "field.string" | "field.boolean" | "field.object" | "field.string_list" | "field.not_option" | "field.nul_character" | "field.cursor" | "field.if_match" | "field.version_mismatch" | "field.not_in_step" | "field.user" | "user.not_found" | "user.unknown" | "user.disabled" | "user.username_taken" | "user.cannot_disable_self" | "user.cannot_delete_self" | "user.last_admin" | "role.not_found" | "role.unknown" | "role.key_exists" | "role.builtin" | "business.not_found" | "business.unknown" | "business.key_exists" | "business.required" | "token.not_found" | "environment.not_found" | "environment.unknown" | "environment.key_exists" | "environment.in_use" | "environment.has_config" | "environment.has_freezes" | "purpose.not_found" | "purpose.unknown" | "purpose.key_exists" | "purpose.in_use" | "catalog.not_found" | "catalog.unknown" | "catalog.not_empty" | "catalog.cycle" | "service.not_found" | "service.unknown" | "service.submit_denied" | "service.needs_template" | "service.no_template" | "template.not_found" | "template.unknown" | "template.name_exists" | "template.in_use" | "template.inactive" | "template.submit_denied" | "template.workflow_mismatch" | "template.not_runnable_on_submit" | "variable.not_found" | "variable.unknown" | "variable.name_exists" | "variable.name_invalid" | "variable.in_use" | "variable.script_fed" | "variable.not_script_fed" | "variable.command_required" | "variable.refresh_denied" | "variable.options_unavailable" | "variable.script_failed" | "variable.not_an_option" | "variable.not_in_template" | "variable.no_value" | "variable.listed_twice" | "variable.internal_conflict" | "variable.registered_conflict" | "variable.single_value" | "variable.repeated_value" | "variable.no_options" | "variable.script_timed_out" | "variable.script_output_too_large" | "variable.script_exit_code" | "variable.script_not_json" | "variable.script_not_array" | "variable.script_bad_list" | "option.too_many" | "option.value_empty" | "option.value_too_long" | "option.label_too_long" | "option.repeated" | "command.invalid" | "command.placeholder_in_options_script" | "config.key_not_found" | "config.key_not_set" | "config.revision_not_found" | "config.revision_is_delete" | "workflow.not_found" | "workflow.unknown" | "workflow.version_not_found" | "workflow.version_unknown" | "workflow.invalid" | "workflow.node_key_missing" | "workflow.node_key_duplicate" | "workflow.rule_at_least" | "workflow.field_key_missing" | "workflow.field_key_duplicate" | "workflow.field_options_missing" | "workflow.notify_policy" | "workflow.repeat_minutes_missing" | "workflow.submit_node_duplicate" | "workflow.submit_node_missing" | "workflow.end_node_missing" | "workflow.operator_user_unknown" | "workflow.operator_role_unknown" | "workflow.business_roles_unused" | "workflow.operators_missing" | "workflow.fields_not_allowed" | "workflow.field_unknown" | "workflow.node_unknown" | "workflow.end_node_exit" | "workflow.submit_node_entry" | "workflow.self_transition" | "workflow.condition_list" | "workflow.condition_compare" | "workflow.condition_single" | "workflow.node_unreachable" | "workflow.end_unreachable" | "workflow.node_has_nobody" | "workflow.no_transition" | "ticket.not_found" | "ticket.closed" | "ticket.not_submitter" | "ticket.task_running" | "ticket.not_waiting" | "ticket.self_approval" | "ticket.already_decided" | "ticket.not_operator" | "ticket.action_not_applicable" | "ticket.comment_required" | "ticket.reason_required" | "ticket.execution_failed" | "ticket.not_approved" | "ticket.not_retryable" | "ticket.transfer_to_self" | "ticket.transfer_to_submitter" | "ticket.already_operator" | "ticket.return_node_invalid" | "ticket.node_unknown" | "ticket.not_executing" | "ticket.not_at_execute_node" | "ticket.changed" | "ticket.view_denied" | "ticket.submit_target" | "ticket.workflow_submit_denied" | "ticket.fields_invalid" | "window.incomplete" | "window.end_before_start" | "window.required" | "window.not_open" | "window.emergency_denied" | "window.not_changeable" | "execution.not_found" | "execution.cancel_denied" | "execution.already_ended" | "execution.just_started" | "execution.log_offset" | "execution.engine_unavailable" | "execution.confirmation_required" | "execution.preview_denied" | "freeze.not_found" | "freeze.window_invalid" | "freeze.rrule_invalid" | "freeze.timezone_unknown" | "freeze.conflict" | "freeze.active" | "calendar.range_invalid" | "notification.not_found" | "inbox.read_target" | "action_link.not_found" | "action_link.used" | "action_link.expired" | "action_link.superseded" | "action_link.sign_in_required" | "action_link.other_user" | "notification.no_recipient" | "notification.not_retryable" | "notification.user_no_email" | "notification.delivery_failed" | "notification.skipped" | "notification.user_missing" | "notification.no_email_address" | "notification.address_unusable" | "notification.smtp_refused" | "notification.smtp_failed" | "notification.webhook_no_answer" | "notification.webhook_status" | "notification.webhook_secret_lost" | "webhook.not_found" | "webhook.gone" | "webhook.inactive" | "webhook.url_invalid" | "event.unknown" | "email.address_invalid" | "email.not_configured" | "email.smtp_url_invalid" | "email.smtp_from_invalid" | "notification.chat_refused" | "notification.chat_rate_limited" | "notification.chat_secret_lost" | "chat_channel.not_found" | "chat_channel.gone" | "chat_channel.name_taken" | "workflow.notify_channel";
+        ProblemCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "gone" | "payload_too_large" | "unprocessable" | "too_many_requests" | "unavailable" | "internal" | "request.invalid" | "request.body_empty" | "request.body_too_deep" | "request.body_not_json" | "request.body_too_large" | "request.path_invalid" | "request.query_invalid" | "request.no_route" | "request.id_invalid" | "request.idempotency_key_reused" | "request.version_conflict" | "server.draining" | "server.busy" | "http.bad_line_ending" | "http.bad_request_line" | "http.chunk_invalid" | "http.content_length_conflict" | "http.content_length_invalid" | "http.header_invalid" | "http.headers_too_large" | "http.host_missing" | "http.host_repeated" | "http.method_not_implemented" | "http.payload_too_large" | "http.request_timeout" | "http.transfer_encoding_unsupported" | "http.version_not_supported" | "database.busy" | "database.unusable" | "database.unavailable" | "static.not_found" | "static.ui_not_built" | "auth.required" | "auth.bad_header" | "auth.token_invalid" | "auth.invalid_credentials" | "auth.throttled" | "auth.current_password_required" | "auth.current_password_wrong" | "permission.denied" | "permission.unknown" | "permission.not_held" | "field.invalid" | "field.type" | "field.enum" | "field.empty" | "field.min_length" | "field.max_length" | "field.pattern" | "field.datetime" | "field.datetime_range" | "field.date" | "field.minimum" | "field.maximum" | "field.greater_than" | "field.less_than" | "field.min_items" | "field.max_items" | "field.duplicate" | "field.required" | "field.min_properties" | "field.max_properties" | "field.unknown" | "field.integer" | "field.number" | "field.string" | "field.boolean" | "field.object" | "field.string_list" | "field.not_option" | "field.nul_character" | "field.cursor" | "field.if_match" | "field.version_mismatch" | "field.not_in_step" | "field.user" | "user.not_found" | "user.unknown" | "user.disabled" | "user.username_taken" | "user.cannot_disable_self" | "user.cannot_delete_self" | "user.last_admin" | "role.not_found" | "role.unknown" | "role.key_exists" | "role.builtin" | "business.not_found" | "business.unknown" | "business.key_exists" | "business.required" | "token.not_found" | "environment.not_found" | "environment.unknown" | "environment.key_exists" | "environment.in_use" | "environment.has_config" | "environment.has_freezes" | "purpose.not_found" | "purpose.unknown" | "purpose.key_exists" | "purpose.in_use" | "catalog.not_found" | "catalog.unknown" | "catalog.not_empty" | "catalog.cycle" | "service.not_found" | "service.unknown" | "service.submit_denied" | "service.needs_template" | "service.no_template" | "template.not_found" | "template.unknown" | "template.name_exists" | "template.in_use" | "template.inactive" | "template.submit_denied" | "template.workflow_mismatch" | "template.not_runnable_on_submit" | "variable.not_found" | "variable.unknown" | "variable.name_exists" | "variable.name_invalid" | "variable.in_use" | "variable.script_fed" | "variable.not_script_fed" | "variable.command_required" | "variable.refresh_denied" | "variable.options_unavailable" | "variable.script_failed" | "variable.not_an_option" | "variable.not_in_template" | "variable.no_value" | "variable.listed_twice" | "variable.internal_conflict" | "variable.registered_conflict" | "variable.single_value" | "variable.repeated_value" | "variable.no_options" | "variable.script_timed_out" | "variable.script_output_too_large" | "variable.script_exit_code" | "variable.script_not_json" | "variable.script_not_array" | "variable.script_bad_list" | "option.too_many" | "option.value_empty" | "option.value_too_long" | "option.label_too_long" | "option.repeated" | "command.invalid" | "command.placeholder_in_options_script" | "config.key_not_found" | "config.key_not_set" | "config.revision_not_found" | "config.revision_is_delete" | "workflow.not_found" | "workflow.unknown" | "workflow.version_not_found" | "workflow.version_unknown" | "workflow.invalid" | "workflow.node_key_missing" | "workflow.node_key_duplicate" | "workflow.rule_at_least" | "workflow.field_key_missing" | "workflow.field_key_duplicate" | "workflow.field_options_missing" | "workflow.notify_policy" | "workflow.repeat_minutes_missing" | "workflow.submit_node_duplicate" | "workflow.submit_node_missing" | "workflow.end_node_missing" | "workflow.operator_user_unknown" | "workflow.operator_role_unknown" | "workflow.business_roles_unused" | "workflow.operators_missing" | "workflow.fields_not_allowed" | "workflow.field_unknown" | "workflow.node_unknown" | "workflow.end_node_exit" | "workflow.submit_node_entry" | "workflow.self_transition" | "workflow.condition_list" | "workflow.condition_compare" | "workflow.condition_single" | "workflow.node_unreachable" | "workflow.end_unreachable" | "workflow.node_has_nobody" | "workflow.no_transition" | "ticket.not_found" | "ticket.closed" | "ticket.not_submitter" | "ticket.task_running" | "ticket.not_waiting" | "ticket.self_approval" | "ticket.already_decided" | "ticket.not_operator" | "ticket.action_not_applicable" | "ticket.comment_required" | "ticket.reason_required" | "ticket.execution_failed" | "ticket.not_approved" | "ticket.not_retryable" | "ticket.transfer_to_self" | "ticket.transfer_to_submitter" | "ticket.already_operator" | "ticket.return_node_invalid" | "ticket.node_unknown" | "ticket.not_executing" | "ticket.not_at_execute_node" | "ticket.changed" | "ticket.view_denied" | "ticket.submit_target" | "ticket.workflow_submit_denied" | "ticket.fields_invalid" | "window.incomplete" | "window.end_before_start" | "window.required" | "window.not_open" | "window.emergency_denied" | "window.not_changeable" | "execution.not_found" | "execution.cancel_denied" | "execution.already_ended" | "execution.just_started" | "execution.log_offset" | "execution.engine_unavailable" | "execution.confirmation_required" | "execution.preview_denied" | "freeze.not_found" | "freeze.window_invalid" | "freeze.rrule_invalid" | "freeze.timezone_unknown" | "freeze.conflict" | "freeze.active" | "calendar.range_invalid" | "notification.not_found" | "inbox.read_target" | "action_link.not_found" | "action_link.used" | "action_link.expired" | "action_link.superseded" | "action_link.sign_in_required" | "action_link.other_user" | "notification.no_recipient" | "notification.not_retryable" | "notification.user_no_email" | "notification.delivery_failed" | "notification.skipped" | "notification.user_missing" | "notification.no_email_address" | "notification.address_unusable" | "notification.smtp_refused" | "notification.smtp_failed" | "notification.webhook_no_answer" | "notification.webhook_status" | "notification.webhook_secret_lost" | "webhook.not_found" | "webhook.gone" | "webhook.inactive" | "webhook.url_invalid" | "event.unknown" | "email.address_invalid" | "email.not_configured" | "email.smtp_url_invalid" | "email.smtp_from_invalid" | "notification.chat_refused" | "notification.chat_rate_limited" | "notification.chat_secret_lost" | "chat_channel.not_found" | "chat_channel.gone" | "chat_channel.name_taken" | "workflow.notify_channel" | "user.timezone_unknown" | "chat_channel.timezone_unknown";
         /** @description The values the problem's message names, by name (strings or integers), e.g. `{"key": "PROD"}`, `{"max": 128}`. */
         ProblemParams: {
             [key: string]: unknown;
@@ -2566,6 +2566,7 @@ export interface components {
              */
             current_password?: string;
             locale?: components["schemas"]["UserLocale"];
+            timezone?: components["schemas"]["UserTimezone"];
             chat_ids?: components["schemas"]["ChatIds"];
         };
         /**
@@ -2651,6 +2652,14 @@ export interface components {
          */
         UserLocale: "zh-CN" | "en";
         /**
+         * @description The IANA time zone the user's emails write times in (the event's time, a change
+         *     window), with its UTC offset, e.g. `2026-12-07 02:00–04:00 (Asia/Shanghai, UTC+08:00)`.
+         *     `null` (or `""` when setting it) = the server's zone (`ORDERLY_TIMEZONE`, `UTC` unless
+         *     set). A zone the server's zoneinfo does not know: `422 user.timezone_unknown`.
+         * @example Asia/Shanghai
+         */
+        UserTimezone: string | null;
+        /**
          * @description The user's ids on chat platforms, so that chat messages about their turn @-mention them:
          *     WeCom userid, DingTalk mobile number or userid, Feishu open_id, Slack member id. A
          *     platform left out (or `""`) is not mentioned. On an update the object replaces the
@@ -2697,6 +2706,7 @@ export interface components {
             /** @description A disabled user cannot sign in and their tokens do not work. */
             disabled: boolean;
             locale: components["schemas"]["UserLocale"];
+            timezone: components["schemas"]["UserTimezone"];
             chat_ids: components["schemas"]["ChatIds"];
             /** Format: date-time */
             created_at: string;
@@ -2774,6 +2784,7 @@ export interface components {
              */
             roles?: string[];
             locale?: components["schemas"]["UserLocale"];
+            timezone?: components["schemas"]["UserTimezone"];
             chat_ids?: components["schemas"]["ChatIds"];
         };
         /**
@@ -2803,6 +2814,7 @@ export interface components {
             /** @description `true` blocks sign-in and all of the user's tokens; `false` re-enables the account. */
             disabled?: boolean;
             locale?: components["schemas"]["UserLocale"];
+            timezone?: components["schemas"]["UserTimezone"];
             chat_ids?: components["schemas"]["ChatIds"];
         };
         /**
@@ -3346,10 +3358,12 @@ export interface components {
          * @description A ticket event: `node.waiting` (a node waits for its operators), `node.reminder` (still
          *     waiting, for workflows whose policy is `repeat`), `ticket.approved`, `ticket.rejected`,
          *     `ticket.withdrawn`, `ticket.transferred`, `execution.finished`, `ticket.missed` (the
-         *     ticket's change window passed without a start; to its submitter).
+         *     ticket's change window passed without a start; to its submitter), `ticket.mentioned`
+         *     (a comment named the user as `@username`; to each enabled user it names other than its
+         *     author, once per comment, with the comment as the reason).
          * @enum {string}
          */
-        NotificationEvent: "node.waiting" | "node.reminder" | "ticket.approved" | "ticket.rejected" | "ticket.withdrawn" | "ticket.transferred" | "execution.finished" | "ticket.missed";
+        NotificationEvent: "node.waiting" | "node.reminder" | "ticket.approved" | "ticket.rejected" | "ticket.withdrawn" | "ticket.transferred" | "execution.finished" | "ticket.missed" | "ticket.mentioned";
         /**
          * @description One email, webhook delivery or chat message.
          * @example {
@@ -3520,6 +3534,8 @@ export interface components {
          *       "kind": "dingtalk",
          *       "url": "https://oapi.dingtalk.com/robot/send?access_token=0123abcd",
          *       "has_secret": true,
+         *       "language": "zh-CN",
+         *       "timezone": "Asia/Shanghai",
          *       "created_at": "2026-12-01T08:00:00Z",
          *       "updated_at": "2026-12-01T08:00:00Z",
          *       "version": 1
@@ -3533,6 +3549,8 @@ export interface components {
             url: string;
             /** @description Whether messages are signed (the secret itself is never returned). */
             has_secret: boolean;
+            language: components["schemas"]["ChatLanguage"];
+            timezone: components["schemas"]["ChatTimezone"];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -3540,6 +3558,20 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        /**
+         * @description The language of the channel's messages (whoever they mention); `zh-CN` by default. Left
+         *     out of a `PUT`: unchanged.
+         * @enum {string}
+         */
+        ChatLanguage: "zh-CN" | "en";
+        /**
+         * @description The IANA time zone the channel's messages write times in, with its UTC offset; `null`
+         *     (or `""` when setting it) = the server's zone (`ORDERLY_TIMEZONE`); left out of a `PUT`:
+         *     unchanged. A zone the server's zoneinfo does not know: `422
+         *     chat_channel.timezone_unknown`.
+         * @example Asia/Shanghai
+         */
+        ChatTimezone: string | null;
         /**
          * @description `wecom` (WeCom group robot), `dingtalk` (DingTalk custom robot), `feishu` (Feishu custom
          *     bot), `slack` (Slack incoming webhook).
@@ -3569,6 +3601,8 @@ export interface components {
              *     Left out on an update = unchanged; `""` = none.
              */
             secret?: string;
+            language?: components["schemas"]["ChatLanguage"];
+            timezone?: components["schemas"]["ChatTimezone"];
         };
         WebhookList: {
             items: components["schemas"]["Webhook"][];

@@ -98,6 +98,7 @@ export default {
     'user.unknown': 'No user "{username}".',
     'user.disabled': 'User {username} is disabled.',
     'user.username_taken': 'The username "{username}" is already taken.',
+    'user.timezone_unknown': 'Unknown time zone "{timezone}": give an IANA name such as Asia/Shanghai.',
     'user.cannot_disable_self': 'You cannot disable yourself.',
     'user.cannot_delete_self': 'You cannot delete yourself.',
     'user.last_admin': 'This would leave no enabled user holding admin; make someone else an admin first.',
@@ -290,6 +291,7 @@ export default {
     'chat_channel.not_found': 'No chat channel with id {id}.',
     'chat_channel.gone': 'The chat channel no longer exists.',
     'chat_channel.name_taken': 'A chat channel named "{name}" already exists.',
+    'chat_channel.timezone_unknown': 'Unknown time zone "{timezone}": give an IANA name such as Asia/Shanghai.',
     'workflow.notify_channel': 'unknown channel "{channel}": use "email", "webhook" or "chat:<channel id>"',
   },
   // AuditAction
@@ -369,6 +371,7 @@ export default {
     'ticket.transferred': 'Transferred',
     'execution.finished': 'Execution finished',
     'ticket.missed': 'Change window missed',
+    'ticket.mentioned': 'Mentioned you',
     'test': 'Test email',
   },
   // ExecutionResultCode

@@ -98,6 +98,7 @@ export default {
     'user.unknown': '没有用户“{username}”。',
     'user.disabled': '用户 {username} 已停用。',
     'user.username_taken': '用户名“{username}”已被占用。',
+    'user.timezone_unknown': '未知时区“{timezone}”：请填写 IANA 时区名，例如 Asia/Shanghai。',
     'user.cannot_disable_self': '不能停用自己。',
     'user.cannot_delete_self': '不能删除自己。',
     'user.last_admin': '此操作会导致没有启用的管理员，请先指定其他管理员。',
@@ -290,6 +291,7 @@ export default {
     'chat_channel.not_found': '没有 ID 为 {id} 的聊天频道。',
     'chat_channel.gone': '聊天频道已不存在。',
     'chat_channel.name_taken': '已存在名为“{name}”的聊天频道。',
+    'chat_channel.timezone_unknown': '未知时区“{timezone}”：请填写 IANA 时区名，例如 Asia/Shanghai。',
     'workflow.notify_channel': '未知渠道“{channel}”：请使用 "email"、"webhook" 或 "chat:<频道 ID>"',
   },
   // AuditAction
@@ -369,6 +371,7 @@ export default {
     'ticket.transferred': '已转交',
     'ticket.missed': '已错过变更窗口',
     'execution.finished': '执行结束',
+    'ticket.mentioned': '提到了您',
     'test': '测试邮件',
   },
   // ExecutionResultCode
