@@ -123,8 +123,8 @@ TEST_CASE("a comment's @mention reaches the mentioned user's inbox, not the auth
           "[api][inbox][mention]") {
     ChangeScenario s;
     const int64_t id = s.submit("扩容 app01");
-    const std::string text = "@" + s.lead_name + " please check, @" + s.ops_name +
-                             " and @nosuchuser" + " again @" + s.lead_name;
+    const std::string text = "@" + s.lead_name + " please check, @" + s.ops_name + ", @" +
+                             s.product_name + " and @nosuchuser" + " again @" + s.lead_name;
     auto c = s.ops.post(path(id, "comments"), R"({"text":)" + q(text) + "}");
     INFO(c.body);
     REQUIRE(c.status / 100 == 2);
@@ -141,8 +141,11 @@ TEST_CASE("a comment's @mention reaches the mentioned user's inbox, not the auth
         if (std::string(it["event"].GetString()) == "ticket.mentioned") ++mentions;
     CHECK(mentions == 1);  // once per comment
 
-    // The author mentioned themselves: nothing for them.
+    // The author mentioned themselves: nothing for them. A user who may not read the ticket
+    // learns nothing of it.
     CHECK(mention_in(s.ops.get("/api/v1/me/inbox"), id) == nullptr);
+    REQUIRE(s.product.get(path(id)).status == 404);
+    CHECK(mention_in(s.product.get("/api/v1/me/inbox"), id) == nullptr);
     // A comment naming nobody who exists notifies nobody.
     REQUIRE(s.lead.post(path(id, "comments"), R"({"text":"@nosuchuser hi"})").status / 100 == 2);
     CHECK(mention_in(s.ops.get("/api/v1/me/inbox"), id) == nullptr);

@@ -256,6 +256,10 @@ std::vector<int64_t> FakeTicketStore::with_role(const std::string& role) {
     return out;
 }
 
+bool FakeTicketStore::may_read(const domain::Ticket&, int64_t user_id) {
+    return data.users.count(user_id) > 0;
+}
+
 std::vector<int64_t> FakeTicketStore::business_role_members(const std::string& business,
                                                             const std::string& role) {
     std::vector<int64_t> out;

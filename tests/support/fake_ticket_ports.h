@@ -132,6 +132,7 @@ class FakeTicketStore final : public domain::TicketRepository,
     std::vector<int64_t> with_role(const std::string& role) override;
     std::vector<int64_t> business_role_members(const std::string& business,
                                                const std::string& role) override;
+    bool may_read(const domain::Ticket& t, int64_t user_id) override;
 
     // ---- WorkflowVersions, Outbox, AuditTrail
     std::shared_ptr<const domain::WorkflowVersion> version(int64_t version_id) override;

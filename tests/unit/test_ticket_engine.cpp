@@ -340,3 +340,19 @@ TEST_CASE("engine: a node's notify channels override the workflow's for what hap
     CHECK(waiting[1].node_name == "node qa");
     CHECK(waiting[1].channels == std::vector<std::string>{"email", "chat:1"});
 }
+
+TEST_CASE("engine: a comment's @mentions notify the users it names, once, never its author",
+          "[unit][engine][mention]") {
+    Engine e;
+    const int64_t id = *e.submit(e.review_flow(), e.ops);
+    const std::string text = "@lead1 @qc please check, @ops @nobody @lead1";
+    REQUIRE(e.act(id, Action::comment, e.ops, text).ok());
+    auto mentioned = e.store.events("ticket.mentioned");
+    REQUIRE(mentioned.size() == 1);
+    CHECK(mentioned[0].recipients == std::vector<int64_t>{e.lead1, e.qc});
+    CHECK(mentioned[0].reason == text);
+    CHECK(mentioned[0].actor == "ops");
+    // A comment without a known name notifies nobody.
+    REQUIRE(e.act(id, Action::comment, e.lead2, "mail bob@example.com, @nobody").ok());
+    CHECK(e.store.events("ticket.mentioned").size() == 1);
+}

@@ -104,14 +104,14 @@ struct Change {
             }
         events.push_back(std::move(ev));
     }
-    // "ticket.mentioned" to each enabled user the comment names as "@username", other than its
-    // author, once.
+    // "ticket.mentioned" to each enabled user the comment names as "@username" who may read
+    // the ticket, other than its author, once.
     void mention(const std::string& node_name, const std::string& actor, int64_t actor_id,
                  const std::string& text) {
         std::vector<int64_t> ids;
         for (const auto& name : domain::mentioned_names(text)) {
             auto u = p.people.user_named(name);
-            if (!u || u->disabled || u->id == actor_id) continue;
+            if (!u || u->disabled || u->id == actor_id || !p.people.may_read(t, u->id)) continue;
             if (std::find(ids.begin(), ids.end(), u->id) == ids.end()) ids.push_back(u->id);
         }
         if (!ids.empty()) notify("ticket.mentioned", node_name, actor, text, std::move(ids));

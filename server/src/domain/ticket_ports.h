@@ -170,6 +170,8 @@ class People {
     virtual std::vector<int64_t> with_role(const std::string& role) = 0;
     virtual std::vector<int64_t> business_role_members(const std::string& business,
                                                        const std::string& role) = 0;
+    // Whether the user may read the ticket, as GET /tickets/{id} decides for them.
+    virtual bool may_read(const Ticket& t, int64_t user_id) = 0;
 };
 
 // Deployed workflow versions; nullptr when there is no such version.

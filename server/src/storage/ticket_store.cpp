@@ -456,6 +456,13 @@ std::vector<int64_t> SqlPeople::business_role_members(const std::string& busines
     return storage::business_role_members(c_, business, role);
 }
 
+bool SqlPeople::may_read(const domain::Ticket& t, int64_t user_id) {
+    const auto perms = permissions_of(c_, user_id);
+    const bool read_all =
+        domain::holds(perms, "ticket.read_all") || domain::holds(perms, "audit.read");
+    return can_read_ticket(c_, t, user_id, read_all);
+}
+
 std::shared_ptr<const domain::WorkflowVersion> SqlWorkflowVersions::version(int64_t version_id) {
     return cached_version(c_, version_id);
 }

@@ -110,6 +110,7 @@ class SqlPeople final : public domain::People {
     std::vector<int64_t> with_role(const std::string& role) override;
     std::vector<int64_t> business_role_members(const std::string& business,
                                                const std::string& role) override;
+    bool may_read(const domain::Ticket& t, int64_t user_id) override;
 
   private:
     Connection& c_;
