@@ -47,7 +47,8 @@ WindowScheduler::~WindowScheduler() {
 
 void WindowScheduler::start() {
     std::lock_guard lock(mu_);
-    if (thread_.joinable() || stop_) return;
+    if (thread_.joinable()) return;
+    stop_ = false;
     thread_ = std::thread([this] { loop(); });
 }
 

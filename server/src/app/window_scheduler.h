@@ -33,6 +33,7 @@ class WindowScheduler {
     WindowScheduler(const WindowScheduler&) = delete;
     WindowScheduler& operator=(const WindowScheduler&) = delete;
 
+    // start() after stop() starts it again (tests hold the scheduler for a while).
     void start();
     void stop();
     void wake();
