@@ -374,3 +374,24 @@ TEST_CASE("a template that requires a window refuses a ticket without one",
     CHECK(removed.status == 422);
     CHECK(removed.str("code") == "window.required");
 }
+
+TEST_CASE("windows that open together start every ticket, each once", "[api][tickets][windows]") {
+    WindowSetup s;
+    // More than the scheduler handles in one transaction (32), all due at the same moment.
+    const TimeMs start = now_ms() + 5000;
+    std::vector<int64_t> ids;
+    for (int i = 0; i < 70; ++i) {
+        auto created = s.submit(window(start, start + 3600'000) + R"(,"execute":true)");
+        REQUIRE(created.status == 201);
+        REQUIRE(status_of(created) == "scheduled");
+        ids.push_back(created.num("id"));
+    }
+    for (int64_t id : ids) {
+        auto done = wait_for_status(s.submitter, id, "finished");
+        INFO(done.body);
+        REQUIRE(status_of(done) == "finished");
+        CHECK(done.json["executions"].Size() == 1);
+        const auto actions = step_actions(done);
+        CHECK(std::count(actions.begin(), actions.end(), "scheduled_start") == 1);
+    }
+}
