@@ -489,8 +489,23 @@ def main():
     ap.add_argument("--no-write", action="store_true", help="do not update the docs/ page")
     ap.add_argument("--pg", action="store_true",
                     help="PostgreSQL: one and two nodes on a throwaway cluster (docs/benchmarks-postgres.md)")
+    ap.add_argument("--windows", action="store_true",
+                    help="the change-window scheduler (scripts/bench_windows.py); prints its table "
+                         "and writes nothing (docs/benchmarks.md keeps its figures by hand)")
+    ap.add_argument("--window-tickets", type=int, default=100_000)
+    ap.add_argument("--window-spread", type=float, default=90, help="seconds the windows' starts span")
+    ap.add_argument("--window-lead", type=float, default=10,
+                    help="seconds from writing the copies to the first window (the server starts meanwhile)")
+    ap.add_argument("--window-workers", type=int, default=4, help="ORDERLY_EXECUTION_WORKERS")
+    ap.add_argument("--window-timeout", type=float, default=600,
+                    help="seconds after the last window to wait for every ticket to run")
+    ap.add_argument("--idle-seconds", type=float, default=60)
     args = ap.parse_args()
-    if args.pg:
+    if args.windows:
+        from bench_windows import WindowBench
+        b = WindowBench(args)
+        args.no_write = True
+    elif args.pg:
         from bench_pg import PgBench
         b = PgBench(args)
     else:

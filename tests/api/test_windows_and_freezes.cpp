@@ -1,7 +1,7 @@
 // Change windows meet freeze windows: a window on a hard freeze is refused on submit and a soft
 // one is shown on the ticket; a hard freeze made after scheduling holds the start (missed when
-// the window passes, started when the freeze is lifted); an emergency passes a freeze; the
-// calendar and its .ics list the planned tickets.
+// the window passes, started when the freeze is lifted); an emergency passes a freeze, on execute
+// and on retry alike; the calendar and its .ics list the planned tickets.
 #include "api/test_catalog_support.h"
 #include "api/test_tickets_support.h"
 #include "core/time.h"
@@ -29,11 +29,10 @@ struct Setup {
     std::string env, purpose;
     int64_t template_id = 0;
 
-    Setup() {
+    explicit Setup(const std::string& command = "/bin/echo frozen") {
         std::tie(env, purpose) = catalog::make_categories(a);
-        auto t =
-            catalog::create_template(a, env, purpose, "/bin/echo frozen",
-                                     R"(,"workflow_id":null,"submit_roles":[)" + q(role) + "]");
+        auto t = catalog::create_template(
+            a, env, purpose, command, R"(,"workflow_id":null,"submit_roles":[)" + q(role) + "]");
         REQUIRE(t.status == 201);
         template_id = t.num("id");
     }
@@ -54,6 +53,13 @@ struct Setup {
         INFO(r.body);
         REQUIRE(r.status == 201);
         return r.num("id");
+    }
+
+    // The calendar's query for the two days around `start`, on this environment.
+    std::string calendar_range(TimeMs start) const {
+        const TimeMs day = 86'400'000;
+        return "from=" + format_rfc3339(start - day) + "&to=" + format_rfc3339(start + day) +
+               "&environment=" + env;
     }
 
     void lift(int64_t freeze_id) {
@@ -148,14 +154,38 @@ TEST_CASE("an emergency run passes a hard freeze; a plain one is refused",
     s.lift(lockdown);
 }
 
+TEST_CASE("a retry during a hard freeze is refused like an execution, an emergency passes",
+          "[api][windows][freezes]") {
+    Setup s("/bin/false");
+    // Inside its window, so that only the freeze stands in the way.
+    const TimeMs start = now_ms() - 1000;
+    auto created = s.submit(start, start + 3600'000);
+    INFO(created.body);
+    REQUIRE(created.status == 201);
+    const int64_t id = created.num("id");
+    REQUIRE(status_of(wait_for_status(s.ops, id, "failed")) == "failed");
+    const int64_t lockdown = s.freeze("hard", now_ms());
+    auto plain = s.ops.post(path(id, "retry"), "{}");
+    INFO(plain.body);
+    CHECK(plain.status == 409);
+    CHECK(plain.str("code") == "freeze.active");
+    CHECK(s.ops.get(path(id)).json["executions"].Size() == 1);
+    auto emergency =
+        s.ops.post(path(id, "retry"), R"({"emergency":true,"reason":"回滚必须在冻结期内完成"})");
+    INFO(emergency.body);
+    CHECK(emergency.status == 202);
+    auto after = s.ops.get(path(id));
+    CHECK(after.json["executions"].Size() == 2);
+    s.lift(lockdown);
+}
+
 TEST_CASE("the calendar and its .ics list the planned tickets", "[api][windows][calendar]") {
     Setup s;
     const TimeMs day = 86'400'000;
     const TimeMs start = now_ms() + 20 * day;
     auto created = s.submit(start, start + 3600'000, false);
     REQUIRE(created.status == 201);
-    const std::string range = "from=" + format_rfc3339(start - day) +
-                              "&to=" + format_rfc3339(start + day) + "&environment=" + s.env;
+    const std::string range = s.calendar_range(start);
     auto cal = s.ops.get("/api/v1/calendar?" + range);
     INFO(cal.body);
     REQUIRE(cal.status == 200);
@@ -171,4 +201,47 @@ TEST_CASE("the calendar and its .ics list the planned tickets", "[api][windows][
     auto other = s.ops.get("/api/v1/calendar?from=" + format_rfc3339(start - day) +
                            "&to=" + format_rfc3339(start + day) + "&environment=no-such-env");
     CHECK(other.json["tickets"].Size() == 0);
+}
+
+TEST_CASE("the calendar shows everyone a window, but what the ticket is only to its readers",
+          "[api][windows][calendar]") {
+    Setup s;
+    const TimeMs start = now_ms() + 30 * 86'400'000LL;
+    auto created = s.submit(start, start + 3600'000, false);
+    REQUIRE(created.status == 201);
+    const std::string range = s.calendar_range(start);
+    Client stranger = make_user("calview", {});
+
+    auto seen = stranger.get("/api/v1/calendar?" + range);
+    INFO(seen.body);
+    REQUIRE(seen.status == 200);
+    REQUIRE(seen.json["tickets"].Size() == 1);
+    const auto& block = seen.json["tickets"][0];
+    CHECK(block["restricted"].GetBool());
+    CHECK(block["id"].IsNull());
+    CHECK(block["sn"].IsNull());
+    CHECK(block["title"].IsNull());
+    CHECK(std::string(block["environment"].GetString()) == s.env);
+    CHECK(std::string(block["status"].GetString()) == status_of(created));
+    CHECK(std::string(block["start"].GetString()) == format_rfc3339(start));
+    CHECK(seen.body.find("冻结期变更") == std::string::npos);
+    auto ics = stranger.get("/api/v1/calendar.ics?" + range);
+    REQUIRE(ics.status == 200);
+    CHECK(ics.body.find("Planned change (restricted)") != std::string::npos);
+    CHECK(ics.body.find(created.str("sn")) == std::string::npos);
+    CHECK(ics.body.find("ticket-" + std::to_string(created.num("id"))) == std::string::npos);
+    // Nor is the ticket itself readable to them: the calendar gives away no more than that.
+    CHECK(stranger.get(path(created.num("id"))).status == 404);
+
+    // The submitter and an administrator see which ticket it is.
+    for (Client* reader : {&s.ops, &s.a}) {
+        auto cal = reader->get("/api/v1/calendar?" + range);
+        REQUIRE(cal.json["tickets"].Size() == 1);
+        const auto& t = cal.json["tickets"][0];
+        CHECK_FALSE(t["restricted"].GetBool());
+        CHECK(t["id"].GetInt64() == created.num("id"));
+        CHECK(std::string(t["title"].GetString()) == "冻结期变更");
+        auto file = reader->get("/api/v1/calendar.ics?" + range);
+        CHECK(file.body.find(created.str("sn")) != std::string::npos);
+    }
 }

@@ -155,8 +155,8 @@ TEST_CASE("an open-ended lockdown holds until it is deleted", "[storage][freeze]
     Fixture f;
     auto w = f.one_off("Incident", domain::FreezeKind::hard, "2026-03-01T00:00:00Z", nullptr, {});
     CHECK(f.active_at("2030-01-01T00:00:00Z", "UAT") == "Incident");
-    auto cal =
-        f.freezes.calendar(at("2026-02-01T00:00:00Z"), at("2026-04-01T00:00:00Z"), std::nullopt);
+    auto cal = f.freezes.calendar(f.who, at("2026-02-01T00:00:00Z"), at("2026-04-01T00:00:00Z"),
+                                  std::nullopt);
     REQUIRE(cal.freezes.size() == 1);
     CHECK_FALSE(cal.freezes[0].end);
     const int before = f.wakes;
@@ -165,7 +165,7 @@ TEST_CASE("an open-ended lockdown holds until it is deleted", "[storage][freeze]
     // What it held is looked at again at once.
     CHECK(f.wakes == before + 1);
     CHECK(code_of([&] {
-              (void)f.freezes.calendar(at("2026-01-01T00:00:00Z"), at("2027-01-03T00:00:00Z"),
-                                       std::nullopt);
+              (void)f.freezes.calendar(f.who, at("2026-01-01T00:00:00Z"),
+                                       at("2027-01-03T00:00:00Z"), std::nullopt);
           }) == "calendar.range_invalid");
 }

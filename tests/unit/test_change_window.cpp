@@ -181,3 +181,47 @@ TEST_CASE("engine: a moved window sends an approved ticket back for approval", "
     REQUIRE(e.act(id, Action::approve, e.lead).ok());
     CHECK(e.status(id) == TicketStatus::scheduled);
 }
+
+TEST_CASE("windows: a task starts by hand inside its window only", "[unit][windows]") {
+    const ChangeWindow w{100, 200};
+    CHECK_FALSE(domain::outside_window(std::nullopt, 0));
+    CHECK(domain::outside_window(w, 99)->code == codes::window_not_open);
+    CHECK_FALSE(domain::outside_window(w, 100));
+    CHECK_FALSE(domain::outside_window(w, 199));
+    CHECK(domain::outside_window(w, 200)->code == codes::window_closed);
+}
+
+TEST_CASE("engine: execute and retry are refused once the window closed, unless an emergency",
+          "[unit][windows]") {
+    Engine e;
+    // Approved inside its window; nobody executed it before the end, and the scheduler has yet
+    // to mark it missed.
+    const int64_t late = e.submit(ChangeWindow{kStart, kStart + kHour});
+    CHECK(e.status(late) == TicketStatus::approved);
+    // Failed inside its window.
+    const int64_t failed = e.submit(ChangeWindow{kStart, kStart + kHour});
+    REQUIRE(e.act(failed, Action::execute, e.ops).ok());
+    e.store.unit_of_work([&](domain::TicketPorts& p) {
+        e.engine.execution_finished(p, failed, 77, false, e.clock.now_ms());
+    });
+    REQUIRE(e.status(failed) == TicketStatus::failed);
+
+    e.clock.advance(kHour);
+    auto refused = e.act(late, Action::execute, e.ops);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == codes::window_closed);
+    CHECK(e.status(late) == TicketStatus::approved);
+    auto no_retry = e.act(failed, Action::retry, e.ops);
+    REQUIRE_FALSE(no_retry.ok());
+    CHECK(no_retry.error().code == codes::window_closed);
+    CHECK(e.status(failed) == TicketStatus::failed);
+
+    auto run = e.act(late, Action::execute, e.ops, "hotfix");
+    REQUIRE(run.ok());
+    CHECK(run->emergency);
+    auto retried = e.act(failed, Action::retry, e.ops, "rollback");
+    REQUIRE(retried.ok());
+    CHECK(retried->emergency);
+    CHECK(retried->summary.find("emergency retry") != std::string::npos);
+    CHECK(e.status(failed) == TicketStatus::executing);
+}

@@ -1,8 +1,10 @@
 // The change calendar: freeze occurrences (and planned tickets) over a range, as JSON or as an
 // iCalendar file.
 #include <algorithm>
+#include <map>
 
 #include "app/freeze_calendar.h"
+#include "app/tickets.h"
 #include "core/codes.h"
 #include "integrations/calendar.h"
 #include "storage/database.h"
@@ -26,7 +28,7 @@ std::string occurrence_uid(const CalendarFreeze& f) {
 
 }  // namespace
 
-ChangeCalendar FreezeCalendar::calendar(TimeMs from, TimeMs to,
+ChangeCalendar FreezeCalendar::calendar(const Caller& who, TimeMs from, TimeMs to,
                                         const std::optional<std::string>& env) const {
     check_range(from, to);
     ChangeCalendar out;
@@ -34,10 +36,18 @@ ChangeCalendar FreezeCalendar::calendar(TimeMs from, TimeMs to,
     out.to = to;
     const auto [windows, planned] = db_.read([&](storage::Connection& c) {
         return std::pair(storage::list_freeze_windows(c),
-                         storage::planned_tickets(c, from, to, env, kCalendarTickets));
+                         storage::planned_tickets(c, from, to, env, kCalendarTickets, who.user_id(),
+                                                  reads_all_tickets(who)));
     });
-    for (const auto& t : planned)
-        out.tickets.push_back({t.id, t.sn, t.title, t.status, t.environment, t.start, t.end});
+    // Whoever plans a change sees every window taken (conflicts are what a calendar is for),
+    // but only what the tickets they may read are.
+    for (const auto& t : planned) {
+        if (t.readable)
+            out.tickets.push_back(
+                {t.id, t.sn, t.title, false, t.status, t.environment, t.start, t.end});
+        else
+            out.tickets.push_back({0, "", "", true, t.status, t.environment, t.start, t.end});
+    }
     for (const auto& w : windows) {
         if (env && !domain::applies_to(w, *env)) continue;
         for (const auto& occ : freeze_occurrences(w, from, to)) {
@@ -53,9 +63,9 @@ ChangeCalendar FreezeCalendar::calendar(TimeMs from, TimeMs to,
     return out;
 }
 
-std::string FreezeCalendar::calendar_ics(TimeMs from, TimeMs to,
+std::string FreezeCalendar::calendar_ics(const Caller& who, TimeMs from, TimeMs to,
                                          const std::optional<std::string>& env) const {
-    const ChangeCalendar cal = calendar(from, to, env);
+    const ChangeCalendar cal = calendar(who, from, to, env);
     std::vector<calendar::Event> events;
     for (const auto& f : cal.freezes) {
         calendar::Event e;
@@ -68,10 +78,18 @@ std::string FreezeCalendar::calendar_ics(TimeMs from, TimeMs to,
         e.end = f.end.value_or(cal.to);
         events.push_back(std::move(e));
     }
+    std::map<std::string, int> restricted_uids;  // windows alike are numbered apart
     for (const auto& t : cal.tickets) {
         calendar::Event e;
-        e.uid = "ticket-" + std::to_string(t.id) + "@orderly";
-        e.summary = t.sn + " " + t.title + " (" + t.status + ")";
+        if (t.restricted) {
+            const std::string uid = "planned-" + std::to_string(t.start / 1000) + "-" +
+                                    std::to_string(t.end / 1000) + "-" + t.environment.value_or("");
+            e.uid = uid + "-" + std::to_string(++restricted_uids[uid]) + "@orderly";
+            e.summary = "Planned change (restricted) (" + t.status + ")";
+        } else {
+            e.uid = "ticket-" + std::to_string(t.id) + "@orderly";
+            e.summary = t.sn + " " + t.title + " (" + t.status + ")";
+        }
         if (t.environment) e.categories.push_back(*t.environment);
         e.start = t.start;
         e.end = t.end;

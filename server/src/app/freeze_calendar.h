@@ -59,11 +59,14 @@ struct CalendarFreeze {
     TimeMs start = 0;
     std::optional<TimeMs> end;  // none: open-ended
 };
-// A ticket whose change window is on the calendar.
+// A ticket whose change window is on the calendar. `restricted`: the reader may not read the
+// ticket (not its submitter, nor an operator of any of its nodes, nor holding ticket.read_all or
+// audit.read), so it sees that the window is taken, and no more: id 0, sn and title empty.
 struct CalendarTicket {
     int64_t id = 0;
     std::string sn;
     std::string title;
+    bool restricted = false;
     std::string status;
     std::optional<std::string> environment;
     TimeMs start = 0;
@@ -104,11 +107,14 @@ class FreezeCalendar {
                                                      TimeMs now) const;
 
     // The freeze occurrences overlapping [from, to) (of one environment's when given: those of
-    // windows for it or for every environment). 422 calendar.range_invalid unless
+    // windows for it or for every environment), and the planned tickets, those `who` may not
+    // read restricted. 422 calendar.range_invalid unless
     // from < to <= from + domain::kMaxCalendarRangeMs.
-    ChangeCalendar calendar(TimeMs from, TimeMs to, const std::optional<std::string>& env) const;
+    ChangeCalendar calendar(const Caller& who, TimeMs from, TimeMs to,
+                            const std::optional<std::string>& env) const;
     // The same as an iCalendar file (open-ended occurrences end at `to`).
-    std::string calendar_ics(TimeMs from, TimeMs to, const std::optional<std::string>& env) const;
+    std::string calendar_ics(const Caller& who, TimeMs from, TimeMs to,
+                             const std::optional<std::string>& env) const;
 
   private:
     void wake_held() const;

@@ -93,13 +93,12 @@ Result<ActionOutcome> TicketEngine::act(TicketPorts& p, int64_t ticket_id, const
     const domain::Effects& e = *decided;
 
     ActionOutcome out;
-    if (req.action == Action::execute && !domain::window_open(t.window, now)) {
-        const std::string opens = format_rfc3339(t.window->start);
-        if (!in.emergency_reason)
-            return Error::Conflict("the change window opens at " + opens +
-                                   "; only an emergency execution may start before")
-                .with(codes::window_not_open, {{"planned_start", opens}});
-        out.emergency = true;
+    if (req.action == Action::execute || req.action == Action::retry) {
+        // A task starts by hand inside its window only, unless as an emergency, which is
+        // recorded as one whatever it passed (the window, or a freeze the caller judges).
+        if (auto outside = domain::outside_window(t.window, now); outside && !in.emergency_reason)
+            return std::move(*outside);
+        out.emergency = in.emergency_reason.has_value();
     }
     out.before = t.status;
     std::optional<std::string> node_key;

@@ -45,8 +45,9 @@ struct ActionInput {
     // The ticket as the caller already read it in this same unit of work (saves reading it
     // again); null = read it here.
     const domain::Ticket* loaded = nullptr;
-    // execute: run before the change window opens (the caller checked the permission); the
-    // reason goes to the timeline. Without it, executing before the window is 409.
+    // execute and retry: an emergency run, outside the change window too (the caller checked
+    // the permission); the reason goes to the timeline. Without it, starting before the window
+    // is 409 window.not_open, from its end on 409 window.closed.
     std::optional<std::string> emergency_reason;
 };
 
@@ -56,7 +57,7 @@ struct ActionOutcome {
     std::string node_name;  // of the node acted on
     std::optional<int64_t> execution_id;
     std::string summary;     // one line for the audit log
-    bool emergency = false;  // an execution started before its window opened
+    bool emergency = false;  // an execution started as an emergency (with its reason)
 };
 
 class TicketEngine {

@@ -23,10 +23,6 @@ namespace orderly::app {
 
 namespace {
 
-bool read_all(const Caller& who) {
-    return who.can("ticket.read_all") || who.can("audit.read");
-}
-
 Error ticket_not_found(int64_t id) {
     return Error::NotFound("no ticket with id " + std::to_string(id))
         .with(codes::ticket_not_found, {{"id", id}});
@@ -37,7 +33,7 @@ Error ticket_not_found(int64_t id) {
 domain::Ticket load_visible(storage::Connection& c, int64_t id, const Caller& who,
                             domain::TicketNames* names = nullptr) {
     auto t = names ? storage::find_ticket(c, id, *names) : storage::find_ticket(c, id);
-    if (!t || !storage::can_read_ticket(c, *t, who.user_id(), read_all(who)))
+    if (!t || !storage::can_read_ticket(c, *t, who.user_id(), reads_all_tickets(who)))
         fail(ticket_not_found(id));
     return std::move(*t);
 }
@@ -105,8 +101,12 @@ void audit_action(storage::Connection& c, const Caller& who, TimeMs now, domain:
 
 }  // namespace
 
+bool reads_all_tickets(const Caller& who) {
+    return who.can("ticket.read_all") || who.can("audit.read");
+}
+
 void check_ticket_view(const Caller& who, std::string_view view) {
-    if (view == "all" && !read_all(who))
+    if (view == "all" && !reads_all_tickets(who))
         fail(Error::Forbidden("the \"all\" view needs ticket.read_all or audit.read")
                  .with(codes::ticket_view_denied));
 }
@@ -248,7 +248,8 @@ ActResult Tickets::act(const Caller& who, int64_t id, const ActInput& input) con
     const bool starts_execution =
         action == domain::Action::execute || action == domain::Action::retry;
     const TimeMs now = clock_.now_ms();
-    if (input.emergency && action == domain::Action::execute) {
+    const bool emergency = input.emergency && starts_execution;
+    if (emergency) {
         if (!who.can("change.emergency"))
             fail(Error::Forbidden("an emergency execution needs the change.emergency permission")
                      .with(codes::window_emergency_denied));
@@ -273,13 +274,12 @@ ActResult Tickets::act(const Caller& who, int64_t id, const ActInput& input) con
         }
         in.expected_version = input.expected_version;
         in.loaded = &loaded;
-        if (input.emergency) in.emergency_reason = input.emergency_reason;
+        if (emergency) in.emergency_reason = input.emergency_reason;
         if (starts_execution)
             in.start_execution = [&] {
                 // Judged after the action itself: only someone who may execute learns that a
                 // hard freeze holds the environment or a confirmation is missing. An emergency
                 // (checked above: the permission and a reason, audited) passes a freeze too.
-                const bool emergency = input.emergency && action == domain::Action::execute;
                 if (!emergency) require_no_active_hard_freeze(c, loaded.environment, now);
                 require_confirmation(c, loaded.environment, input.confirmed);
                 return storage::enqueue_execution(c, id, who.user_id(), now);
@@ -287,8 +287,9 @@ ActResult Tickets::act(const Caller& who, int64_t id, const ActInput& input) con
         storage::SqlTicketPorts ports(c);
         auto done = unwrap(engine_.act(ports.ports, id, in, now));
         if (done.emergency)
-            audit(c, who, now, "ticket.emergency_execute", "ticket", std::to_string(id),
-                  done.summary, status_json(done.before, done.node_name),
+            audit(c, who, now, "ticket.emergency_" + std::string(domain::to_string(action)),
+                  "ticket", std::to_string(id), done.summary,
+                  status_json(done.before, done.node_name),
                   status_json(done.after, done.node_name));
         else
             audit_action(c, who, now, action, id, done);

@@ -71,8 +71,8 @@ struct ActInput {
     // Runs first in the action's transaction (e.g. using up a one-click link): what it changes
     // commits or rolls back with the action; it may fail() to refuse the action.
     std::function<void(storage::Connection&)> in_transaction;
-    // execute: "emergency": true with a "reason", to run before the change window opens (needs
-    // change.emergency)
+    // execute and retry: "emergency": true with a "reason", to run outside the change window
+    // or during a hard freeze (needs change.emergency)
     bool emergency = false;
     std::string emergency_reason;
 };
@@ -104,6 +104,10 @@ struct ExecutionPreview {
     std::vector<PreviewVariable> variables;  // every chosen value, in the ticket's order
     RunPreview run;
 };
+
+// The caller reads every ticket (ticket.read_all or audit.read); others read the tickets they
+// submitted or operate on (storage::can_read_ticket).
+bool reads_all_tickets(const Caller& who);
 
 // 403 (ticket.view_denied) when `view` is "all" and the caller may not read every ticket.
 void check_ticket_view(const Caller& who, std::string_view view);
@@ -138,11 +142,13 @@ class Tickets {
     // For whoever may execute, retry or approve the ticket now: 404 as get, 403 for other readers,
     // 422 without a template, then the execution-time checks of revalidate_snapshot.
     ExecutionPreview execution_preview(const Caller& who, int64_t id) const;
-    // 404 as get, 422 for an unknown to_user, then the engine's checks; execute and retry also
+    // 404 as get, 422 for an unknown to_user, then the engine's checks (execute and retry:
+    // 409 window.not_open / window.closed outside the change window); execute and retry also
     // 409 freeze.active while a hard freeze holds the environment and 409 in a protected
     // environment without confirmation (judged after the action itself).
-    // An emergency execute: 403 (window.emergency_denied) without change.emergency, 422
-    // "reason" when it is blank; it is audited as ticket.emergency_execute.
+    // An emergency execute or retry: 403 (window.emergency_denied) without change.emergency,
+    // 422 "reason" when it is blank; it passes the window and a hard freeze, and is audited as
+    // ticket.emergency_execute or ticket.emergency_retry.
     ActResult act(const Caller& who, int64_t id, const ActInput& in) const;
     // The submitter changes (or removes) the ticket's change window: 404 as get, 403 for anyone
     // but the submitter, 409 on a stale version or when the ticket is not in_progress, approved

@@ -18,8 +18,9 @@
 #include "core/time.h"
 
 namespace orderly::storage {
+class Connection;
 class Database;
-}
+}  // namespace orderly::storage
 
 namespace orderly::app {
 
@@ -33,6 +34,7 @@ class WindowScheduler {
     WindowScheduler(const WindowScheduler&) = delete;
     WindowScheduler& operator=(const WindowScheduler&) = delete;
 
+    // start() after stop() starts it again (tests hold the scheduler for a while).
     void start();
     void stop();
     void wake();
@@ -45,9 +47,11 @@ class WindowScheduler {
 
   private:
     void loop();
-    // One due ticket in one transaction: 1 when it was handled, 0 when nothing was due.
-    // Sets `started` when it queued an execution.
-    int run_one(bool& started);
+    // Up to `limit` due tickets in one transaction: how many were handled (fewer: nothing more
+    // is due). Sets `started` when it queued an execution.
+    int run_batch(int limit, bool& started);
+    // A claimed ticket in the caller's transaction: started (true), missed, or held by a freeze.
+    bool run_claimed(storage::Connection& c, int64_t id, TimeMs now);
 
     storage::Database& db_;
     const Clock& clock_;

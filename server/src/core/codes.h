@@ -241,6 +241,7 @@ namespace orderly::codes {
     X(window_end_before_start, "window.end_before_start")                             \
     X(window_required, "window.required")                                             \
     X(window_not_open, "window.not_open")                                             \
+    X(window_closed, "window.closed")                                                 \
     X(window_emergency_denied, "window.emergency_denied")                             \
     X(window_not_changeable, "window.not_changeable")                                 \
     X(execution_not_found, "execution.not_found")                                     \

@@ -27,6 +27,23 @@ bool window_open(const std::optional<ChangeWindow>& w, TimeMs now) {
     return !w || now >= w->start;
 }
 
+std::optional<Error> outside_window(const std::optional<ChangeWindow>& w, TimeMs now) {
+    if (!w) return std::nullopt;
+    if (now < w->start) {
+        const std::string opens = format_rfc3339(w->start);
+        return Error::Conflict("the change window opens at " + opens +
+                               "; only an emergency execution may start before")
+            .with(codes::window_not_open, {{"planned_start", opens}});
+    }
+    if (now >= w->end) {
+        const std::string closed = format_rfc3339(w->end);
+        return Error::Conflict("the change window closed at " + closed +
+                               "; only an emergency execution may start after it")
+            .with(codes::window_closed, {{"planned_end", closed}});
+    }
+    return std::nullopt;
+}
+
 TicketStatus status_at_execute(const std::optional<ChangeWindow>& w, TimeMs now) {
     return window_open(w, now) ? TicketStatus::approved : TicketStatus::scheduled;
 }

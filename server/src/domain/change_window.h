@@ -38,6 +38,11 @@ bool overlaps(const ChangeWindow& a, const ChangeWindow& b);
 // The window has opened (or there is none): the task may run now without an emergency.
 bool window_open(const std::optional<ChangeWindow>& w, TimeMs now);
 
+// Whether a task may start by hand (execute, retry) at `now`: nothing inside the window (or
+// without one); before it 409 window.not_open (planned_start), from its end on 409
+// window.closed (planned_end). An emergency run passes either.
+std::optional<Error> outside_window(const std::optional<ChangeWindow>& w, TimeMs now);
+
 // The status of a ticket entering an execute node: scheduled while its window has yet to open,
 // approved otherwise.
 TicketStatus status_at_execute(const std::optional<ChangeWindow>& w, TimeMs now);

@@ -67,7 +67,7 @@ Range range_of(const Request& req) {
 
 Response calendar_json(App& app, Request& req) {
     const Range r = range_of(req);
-    const auto cal = app.freezes.calendar(r.from, r.to, r.environment);
+    const auto cal = app.freezes.calendar(caller(req), r.from, r.to, r.environment);
     json::Writer w;
     w.start_object();
     w.key("from").time(cal.from);
@@ -86,7 +86,12 @@ Response calendar_json(App& app, Request& req) {
     }
     w.end_array().key("tickets").start_array();
     for (const auto& t : cal.tickets) {
-        w.start_object().kv("id", t.id).kv("sn", t.sn).kv("title", t.title).kv("status", t.status);
+        w.start_object();
+        if (t.restricted)
+            w.key("id").null().key("sn").null().key("title").null();
+        else
+            w.kv("id", t.id).kv("sn", t.sn).kv("title", t.title);
+        w.kv("restricted", t.restricted).kv("status", t.status);
         w.key("environment").opt_str(t.environment);
         w.key("start").time(t.start);
         w.key("end").time(t.end);
@@ -98,7 +103,7 @@ Response calendar_json(App& app, Request& req) {
 
 Response calendar_ics(App& app, Request& req) {
     const Range r = range_of(req);
-    Response out = Response::ok(app.freezes.calendar_ics(r.from, r.to, r.environment));
+    Response out = Response::ok(app.freezes.calendar_ics(caller(req), r.from, r.to, r.environment));
     out.content_type = "text/calendar; charset=utf-8";
     out.header("Content-Disposition", "attachment; filename=\"orderly-calendar.ics\"");
     return out;

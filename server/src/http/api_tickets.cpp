@@ -138,7 +138,7 @@ Response act(App& app, Request& req, domain::Action action) {
         in.expected_version = m;
     }
     in.confirmed = json::get_bool(b, "confirm").value_or(false);
-    if (action == domain::Action::execute) {
+    if (action == domain::Action::execute || action == domain::Action::retry) {
         in.emergency = json::get_bool(b, "emergency").value_or(false);
         in.emergency_reason = json::get_string(b, "reason").value_or("");
     }

@@ -106,14 +106,17 @@ int release_held_tickets(Connection& c, TimeMs now) {
 }
 
 std::vector<PlannedTicket> planned_tickets(Connection& c, TimeMs from, TimeMs to,
-                                           const std::optional<std::string>& environment,
-                                           int limit) {
+                                           const std::optional<std::string>& environment, int limit,
+                                           int64_t user_id, bool read_all) {
     auto s = c.prepare(
-        "SELECT id, sn, title, status, environment, planned_start, planned_end FROM tickets "
-        "WHERE planned_start IS NOT NULL AND planned_start < ?2 AND planned_end > ?1 AND "
-        "(CAST(?3 AS TEXT) IS NULL OR environment = CAST(?3 AS TEXT)) "
-        "ORDER BY planned_start, id LIMIT ?4");
+        "SELECT t.id, t.sn, t.title, t.status, t.environment, t.planned_start, t.planned_end, "
+        "CASE WHEN ?6 = 1 OR t.creator_id = ?5 OR EXISTS (SELECT 1 FROM ticket_assignees a "
+        "WHERE a.ticket_id = t.id AND a.user_id = ?5) THEN 1 ELSE 0 END FROM tickets t "
+        "WHERE t.planned_start IS NOT NULL AND t.planned_start < ?2 AND t.planned_end > ?1 AND "
+        "(CAST(?3 AS TEXT) IS NULL OR t.environment = CAST(?3 AS TEXT)) "
+        "ORDER BY t.planned_start, t.id LIMIT ?4");
     s.bind(1, from).bind(2, to).bind(3, environment).bind(4, static_cast<int64_t>(limit));
+    s.bind(5, user_id).bind(6, int64_t{read_all ? 1 : 0});
     std::vector<PlannedTicket> out;
     while (s.step()) {
         PlannedTicket t;
@@ -124,6 +127,7 @@ std::vector<PlannedTicket> planned_tickets(Connection& c, TimeMs from, TimeMs to
         t.environment = s.opt_text(4);
         t.start = s.int64(5);
         t.end = s.int64(6);
+        t.readable = s.int64(7) != 0;
         out.push_back(std::move(t));
     }
     return out;

@@ -50,16 +50,18 @@ std::vector<domain::WindowConflict> window_conflicts(Connection& c, int64_t tick
                                                      int limit = 50);
 
 // The tickets (any status) whose windows overlap [from, to), of one environment when given,
-// by window start, at most `limit`: the change calendar.
+// by window start, at most `limit`: the change calendar. `readable`: user_id may read the
+// ticket, by the rule of can_read_ticket (read_all, the submitter, an operator of any node).
 struct PlannedTicket {
     int64_t id = 0;
     std::string sn, title, status;
     std::optional<std::string> environment;
     TimeMs start = 0, end = 0;
+    bool readable = false;
 };
 std::vector<PlannedTicket> planned_tickets(Connection& c, TimeMs from, TimeMs to,
-                                           const std::optional<std::string>& environment,
-                                           int limit);
+                                           const std::optional<std::string>& environment, int limit,
+                                           int64_t user_id, bool read_all);
 
 // How many conflicts each ticket has (ids absent from the answer have none).
 std::vector<std::pair<int64_t, int64_t>> window_conflict_counts(Connection& c,

@@ -224,6 +224,7 @@ export default {
     'window.end_before_start': 'The window must end after it starts.',
     'window.required': 'This {what} requires a change window (planned_start and planned_end).',
     'window.not_open': 'The change window opens at {planned_start}; only an emergency execution may start before.',
+    'window.closed': 'The change window closed at {planned_end}; only an emergency execution may start after it.',
     'window.emergency_denied': 'An emergency execution needs the change.emergency permission.',
     'window.not_changeable': 'The window of a ticket that is {status} cannot be changed.',
     'ticket.not_approved': 'The ticket is {status}, not approved.',

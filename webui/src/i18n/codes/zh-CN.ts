@@ -224,6 +224,7 @@ export default {
     'window.end_before_start': '变更窗口的结束时间必须晚于开始时间。',
     'window.required': '该{what}要求填写变更窗口（planned_start 与 planned_end）。',
     'window.not_open': '变更窗口将于 {planned_start} 开启；窗口开启前只能紧急执行。',
+    'window.closed': '变更窗口已于 {planned_end} 关闭；窗口关闭后只能紧急执行。',
     'window.emergency_denied': '紧急执行需要 change.emergency 权限。',
     'window.not_changeable': '工单状态为{status}，不能修改变更窗口。',
     'ticket.not_approved': '工单状态为{status}，尚未审批通过。',

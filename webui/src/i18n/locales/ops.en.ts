@@ -571,6 +571,7 @@ const opsEn = {
     freezesInRange: "Freezes in this range",
     noFreezes: "No freeze in this range.",
     openEnded: "until lifted",
+    restricted: "Planned change (restricted)",
     kinds: { hard: "Hard freeze", soft: "Soft freeze" },
   },
   freezes: {

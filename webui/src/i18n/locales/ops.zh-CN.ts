@@ -572,6 +572,7 @@ const opsZhCN: OpsMessages = {
     freezesInRange: "本时段内的封网",
     noFreezes: "本时段内没有封网。",
     openEnded: "直至解除",
+    restricted: "已计划的变更（无权查看详情）",
     kinds: { hard: "硬封网", soft: "软封网" },
   },
   freezes: {
