@@ -182,7 +182,7 @@ TEST_CASE("malformed or conflicting Content-Length is a 400 problem, never a 500
     CHECK(r.status == 401);
 }
 
-TEST_CASE("HTTP/1.1 without Host or with two is a 400; HTTP/1.0 needs none", "[api][http]") {
+TEST_CASE("HTTP/1.1 without Host or with two is a 400, HTTP/1.0 needs none", "[api][http]") {
     expect_problem(rejected("GET /healthz HTTP/1.1\r\n\r\n"), 400, "http.host_missing");
     expect_problem(rejected("GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400,
                    "http.host_repeated");
@@ -231,7 +231,7 @@ TEST_CASE("HEAD is answered like GET, with the real Content-Length and no body",
     }
 }
 
-TEST_CASE("API responses are not stored and not framed; 401 names the Bearer scheme",
+TEST_CASE("API responses are not stored and not framed, 401 names the Bearer scheme",
           "[api][http]") {
     auto r = raw_exchange(port(), get("/api/v1/users"));
     CHECK(r.status == 401);

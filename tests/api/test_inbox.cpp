@@ -116,7 +116,7 @@ TEST_CASE("marking read needs exactly one of ids and all", "[api][inbox]") {
     CHECK(anonymous.post("/api/v1/me/inbox/read", R"({"all":true})").status == 401);
 }
 
-TEST_CASE("an admin reads what a notification said; lists leave the bodies out",
+TEST_CASE("an admin reads what a notification said, lists leave the bodies out",
           "[api][inbox][notifications]") {
     ChangeScenario s;
     const int64_t id = s.submit("更换 app09 交换机");

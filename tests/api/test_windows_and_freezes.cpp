@@ -75,7 +75,7 @@ bool has_step(const Reply& t, const std::string& action) {
 
 }  // namespace
 
-TEST_CASE("a window on a hard freeze is refused; on a soft one it is shown to the approvers",
+TEST_CASE("a window on a hard freeze is refused, on a soft one it is shown to the approvers",
           "[api][windows][freezes]") {
     Setup s;
     const TimeMs day = 86'400'000;
@@ -137,7 +137,7 @@ TEST_CASE("a hard freeze holds a scheduled start until the window passes, or unt
     CHECK(has_step(ran, "scheduled_start"));
 }
 
-TEST_CASE("an emergency run passes a hard freeze; a plain one is refused",
+TEST_CASE("an emergency run passes a hard freeze, a plain one is refused",
           "[api][windows][freezes]") {
     Setup s;
     const TimeMs start = now_ms() + 3600'000;

@@ -110,7 +110,7 @@ TEST_CASE("every bound type reads back as it was written", "[pg]") {
     });
 }
 
-TEST_CASE("changes() counts the rows of the last change; RETURNING rows are readable", "[pg]") {
+TEST_CASE("changes() counts the rows of the last change, RETURNING rows are readable", "[pg]") {
     test::PgTestDb pg;
     Database db(pg.uri(), 2);
     db.write([](Connection& c) {

@@ -372,7 +372,7 @@ TEST_CASE("the execution JSON names every field of the API", "[storage][executio
     CHECK(d["executed_by_display_name"].GetString() == std::string("Name of dave"));
 }
 
-TEST_CASE("app::Executions: whoever may read the ticket sees it; the runner cancels it",
+TEST_CASE("app::Executions: whoever may read the ticket sees it, the runner cancels it",
           "[storage][app][executions]") {
     TempDb t;
     const int64_t alice = add_user(t.db, "alice");

@@ -87,7 +87,7 @@ TEST_CASE("windows: both ends or neither, end after start", "[unit][windows]") {
     CHECK((*ok)->end == 6);
 }
 
-TEST_CASE("windows: overlap shares a moment; touching ends do not", "[unit][windows]") {
+TEST_CASE("windows: overlap shares a moment, touching ends do not", "[unit][windows]") {
     const ChangeWindow a{10, 20};
     CHECK(domain::overlaps(a, {15, 25}));
     CHECK(domain::overlaps(a, {5, 11}));

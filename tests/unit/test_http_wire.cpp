@@ -30,7 +30,7 @@ TEST_CASE("wire: a complete request is taken off the front of the buffer", "[wir
     CHECK(p.consumed + q.consumed == two.size());
 }
 
-TEST_CASE("wire: partial requests wait; the body waits for Content-Length bytes", "[wire]") {
+TEST_CASE("wire: partial requests wait, the body waits for Content-Length bytes", "[wire]") {
     CHECK(parse("GET /a HT").status == Status::incomplete);
     CHECK(parse("GET /a HTTP/1.1\r\nHost: h\r\n").status == Status::incomplete);
     auto p = parse("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nab");
@@ -66,7 +66,7 @@ TEST_CASE("wire: Content-Length must be one decimal number", "[wire]") {
     CHECK(te_cl.http_status == 400);
 }
 
-TEST_CASE("wire: chunked bodies are decoded; other transfer codings are 501", "[wire]") {
+TEST_CASE("wire: chunked bodies are decoded, other transfer codings are 501", "[wire]") {
     auto p = parse(
         "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
         "3;ext=1\r\nabc\r\nA\r\n0123456789\r\n0\r\nTrailer: x\r\n\r\nGET");

@@ -170,7 +170,7 @@ TEST_CASE("engine: reject needs a reason, ends the ticket and tells the submitte
     CHECK(e.act(id, Action::approve, e.lead2).error().kind == ErrorKind::conflict);
 }
 
-TEST_CASE("engine: transfer hands a turn over; withdraw tells who was waiting", "[unit][engine]") {
+TEST_CASE("engine: transfer hands a turn over, withdraw tells who was waiting", "[unit][engine]") {
     Engine e;
     const int64_t id = *e.submit(e.review_flow({domain::ApprovalRule::Kind::all, 1}), e.ops);
     REQUIRE(e.act(id, Action::transfer, e.lead1, "on leave", e.qc).ok());

@@ -87,7 +87,7 @@ TEST_CASE("integers outside int64 are refused, not wrapped", "[validator]") {
     CHECK(errs(R"({"id":0})").size() == 1);
 }
 
-TEST_CASE("anyOf/oneOf take one of a few types; allOf applies every branch", "[validator]") {
+TEST_CASE("anyOf/oneOf take one of a few types, allOf applies every branch", "[validator]") {
     const char* schema = R"({"type":"object","properties":{
       "v":{"anyOf":[{"type":"string","maxLength":3},{"type":"array","items":{"type":"string"}}]},
       "r":{"oneOf":[{"type":"string","enum":["any","all"]},{"type":"object",
