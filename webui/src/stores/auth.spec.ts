@@ -15,6 +15,7 @@ function me(roles: string[], permissions: string[]): Me {
     permissions,
     disabled: false,
     locale: 'zh-CN',
+  timezone: null,
     created_at: '2025-01-01T00:00:00Z',
     updated_at: '2025-01-01T00:00:00Z',
     version: 1,

@@ -37,3 +37,17 @@ export function nameWithKey(name: string, key: string): string {
   if (!name || name === key) return key
   return name.includes(`(${key})`) ? name : `${name} (${key})`
 }
+
+/** A time zone's offset from UTC at `at`, e.g. "UTC+08:00" ("UTC+00:00" for UTC itself). */
+export function timeZoneOffsetLabel(zone: string, at: Date): string {
+  try {
+    const part = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' })
+      .formatToParts(at)
+      .find((p) => p.type === 'timeZoneName')?.value
+    // "GMT+08:00", or "GMT" for a zone at UTC.
+    if (!part) return ''
+    return part === 'GMT' ? 'UTC+00:00' : part.replace('GMT', 'UTC')
+  } catch {
+    return ''
+  }
+}

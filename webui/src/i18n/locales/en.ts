@@ -94,6 +94,11 @@ const en = {
     changePassword: 'Change password',
     passwordChanged: 'Password changed',
   },
+  timeZone: {
+    label: 'Time zone',
+    hint: 'Times in your emails and chat messages are written in this zone; this page uses your browser\'s.',
+    server: "The server's time zone",
+  },
   login: {
     title: 'Sign in',
     username: 'Username',

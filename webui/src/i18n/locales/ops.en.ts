@@ -629,6 +629,8 @@ const opsEn = {
     scheduled: "Scheduled for {window}",
   },
   chatChannels: {
+    language: "Message language",
+    languageHint: "The language and time zone of this channel's messages, whoever they mention.",
     title: "Chat channels",
     intro: "Group robots of WeCom, DingTalk and Feishu, and Slack incoming webhooks. A workflow names the channels its tickets are announced in; people with a chat id on the platform are mentioned ({'@'}) when it is their turn.",
     new: "New chat channel",

@@ -630,6 +630,8 @@ const opsZhCN: OpsMessages = {
     scheduled: "已排期：{window}",
   },
   chatChannels: {
+    language: "消息语言",
+    languageHint: "此渠道消息使用的语言和时区，与被提及的人无关。",
     title: "聊天渠道",
     intro: "企业微信、钉钉、飞书的群机器人和 Slack 的 Incoming Webhook。流程可指定在哪些渠道通知其工单；在该平台填写了聊天账号的人，轮到其处理时会被 {'@'}。",
     new: "新建聊天渠道",

@@ -94,6 +94,11 @@ const zhCN: MessageSchema = {
     changePassword: '修改密码',
     passwordChanged: '密码已修改',
   },
+  timeZone: {
+    label: '时区',
+    hint: '邮件和聊天消息中的时间按此时区书写；本页面使用浏览器的时区。',
+    server: '服务器时区',
+  },
   login: {
     title: '登录',
     username: '用户名',
