@@ -395,3 +395,24 @@ TEST_CASE("windows that open together start every ticket, each once", "[api][tic
         CHECK(std::count(actions.begin(), actions.end(), "scheduled_start") == 1);
     }
 }
+
+TEST_CASE("scheduling a task in a protected environment needs the confirmation at submit",
+          "[api][tickets][windows]") {
+    WindowSetup w;
+    REQUIRE(w.a.patch("/api/v1/environments/" + w.env, R"({"protected":true})").status == 200);
+    const TimeMs start = now_ms() + 3600'000;
+    const std::string body = R"(,"execute":true)" + window(start, start + 3600'000);
+    const auto before = w.submitter.get("/api/v1/tickets?view=mine").json["items"].Size();
+
+    // It would start by itself with nobody approving it: the submitter confirms now.
+    auto refused = w.submit(body);
+    INFO(refused.body);
+    CHECK(refused.status == 409);
+    CHECK(refused.str("code") == "execution.confirmation_required");
+    CHECK(w.submitter.get("/api/v1/tickets?view=mine").json["items"].Size() == before);
+
+    auto ok = w.submit(body + R"(,"confirm":true)");
+    INFO(ok.body);
+    REQUIRE(ok.status == 201);
+    CHECK(ok.str("status") == "scheduled");
+}

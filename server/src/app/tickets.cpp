@@ -156,6 +156,10 @@ Submitted Tickets::submit(const Caller& who, const SubmitInput& in) const {
             auto started = unwrap(engine_.act(ports.ports, tid, act, now));
             out.executed = true;
             audit_action(c, who, now, domain::Action::execute, tid, started);
+        } else if (in.ticket.execute) {
+            // Scheduled to start by itself at its window with nobody approving it first: the
+            // submitter confirms a protected environment now, as they would to run it at once.
+            require_confirmation(c, nt.environment, in.confirmed);
         }
         if (key)
             storage::remember_idempotency_key(c, p.user_id, *key, request_hash, out.ticket_id, now);
