@@ -97,3 +97,57 @@ TEST_CASE("a link that is not one gets a clear problem and changes nothing", "[a
                              {{"Authorization", "Bearer nonsense"}});
     CHECK(bad.status == 401);
 }
+
+TEST_CASE("a group chat message carries each approver's link, which needs them signed in",
+          "[api][links][chat]") {
+    ChangeScenario s;
+    auto a = admin();
+    // Nobody listens at this robot: the message waits to be retried, and says what it says.
+    auto ch =
+        a.post("/api/v1/chat-channels", R"({"name":)" + q(unique("运维群")) +
+                                            R"(,"kind":"wecom","url":"http://127.0.0.1:9/robot"})");
+    REQUIRE(ch.status == 201);
+    std::string flow = s.workflow_body();
+    const std::string email_only = R"("channels":["email"])";
+    flow.replace(flow.find(email_only), email_only.size(),
+                 R"("channels":["email","chat:)" + std::to_string(ch.num("id")) + "\"]");
+    const int64_t version = deploy_workflow(flow).second;
+    s.service_id = make_service(version, "环境变更", s.catalog_id);
+    const int64_t id = s.submit("更换 app08 交换机");
+
+    auto rows = a.get("/api/v1/notifications?channel=chat&event=node.waiting&ticket_id=" +
+                      std::to_string(id));
+    REQUIRE(rows.json["items"].Size() == 1);
+    const std::string payload =
+        a.get("/api/v1/notifications/" + std::to_string(rows.json["items"][0]["id"].GetInt64()))
+            .str("payload");
+    INFO(payload);
+    CHECK(payload.find("以 " + s.lead_name + " 身份审批") != std::string::npos);
+    std::smatch m;
+    REQUIRE(std::regex_search(payload, m, std::regex("/act/([A-Za-z0-9_-]+)")));
+    const std::string token = m[1];
+    CHECK(token != link_token(s.lead, id));  // the email's link is another, personal one
+
+    Client anonymous(port());
+    auto v = anonymous.get(link(token));
+    REQUIRE(v.status == 200);
+    CHECK(v.json["sign_in_required"].GetBool());
+    CHECK(v.str("sign_in_reason") == "group_chat");
+    CHECK(v.json["ticket"].IsNull());
+    auto as_lead = s.lead.get(link(token));
+    CHECK(as_lead.json["ticket"].IsObject());
+
+    auto nobody = anonymous.post(link(token), R"({"action":"approve"})");
+    CHECK(nobody.status == 401);
+    CHECK(nobody.str("code") == "action_link.sign_in_required");
+    auto other = s.ops.post(link(token), R"({"action":"approve"})");
+    CHECK(other.status == 403);
+    CHECK(other.str("code") == "action_link.other_user");
+    CHECK(std::string(s.ops.get(path(id)).json["current_nodes"][0]["key"].GetString()) == "review");
+
+    auto ok = s.lead.post(link(token), R"({"action":"approve","comment":"群里批了"})");
+    INFO(ok.body);
+    REQUIRE(ok.status == 200);
+    CHECK(std::string(s.ops.get(path(id)).json["current_nodes"][0]["key"].GetString()) ==
+          "operate");
+}

@@ -341,6 +341,27 @@ TEST_CASE("engine: a node's notify channels override the workflow's for what hap
     CHECK(waiting[1].channels == std::vector<std::string>{"email", "chat:1"});
 }
 
+TEST_CASE("engine: nodes that share a name keep their own notify channels", "[unit][engine]") {
+    Engine e;
+    domain::WorkflowDef d;
+    d.name = "change";
+    d.notify.channels = {"email"};
+    auto first = node("first", NodeType::approval);
+    first.name = "审核";
+    first.operators.roles = {"lead"};
+    auto second = node("second", NodeType::approval);
+    second.name = "审核";
+    second.operators.roles = {"qc"};
+    second.notify_channels = std::vector<std::string>{"chat:3"};
+    d.nodes = {node("submit", NodeType::submit), first, second, node("end", NodeType::end)};
+    const int64_t id = *e.submit(e.store.deploy(d), e.ops);
+    REQUIRE(e.act(id, Action::approve, e.lead1));
+    auto waiting = e.store.events("node.waiting");
+    REQUIRE(waiting.size() == 2);
+    CHECK(waiting[0].channels == std::vector<std::string>{"email"});
+    CHECK(waiting[1].channels == std::vector<std::string>{"chat:3"});
+}
+
 TEST_CASE("engine: a comment's @mentions notify the users it names, once, never its author",
           "[unit][engine][mention]") {
     Engine e;

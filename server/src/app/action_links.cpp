@@ -14,6 +14,13 @@ struct ActionLinks::Approver {
     domain::ActionLink link;
     Principal principal;  // the approver the link was sent to
     bool protected_env = false;
+    // Why the approver signs in first: "protected_environment", "group_chat" (a link sent in a
+    // group chat); empty when the link works without signing in.
+    std::string sign_in_reason() const {
+        if (protected_env) return "protected_environment";
+        if (link.sign_in) return "group_chat";
+        return {};
+    }
 };
 
 namespace {
@@ -36,12 +43,16 @@ namespace {
              .with(codes::action_link_superseded));
 }
 
-// A protected environment: the approver signs in first, as themselves.
-void require_signed_in_as(const Caller& who, const Principal& approver) {
+// A protected environment, or a link from a group chat: the approver signs in first, as
+// themselves.
+void require_signed_in_as(const Caller& who, const Principal& approver, const std::string& why) {
     if (!who.principal)
-        fail(Error::Unauthorized("the environment is protected: sign in as " + approver.username +
-                                 " to decide through this link")
-                 .with(codes::action_link_sign_in_required, {{"username", approver.username}}));
+        fail(Error::Unauthorized((why == "group_chat" ? "this link was sent to a group chat"
+                                                      : "the environment is protected") +
+                                 std::string(": sign in as ") + approver.username +
+                                 " to decide through it")
+                 .with(codes::action_link_sign_in_required,
+                       {{"username", approver.username}, {"reason", why}}));
     if (who.user_id() != approver.user_id)
         fail(Error::Forbidden("this link is for " + approver.username)
                  .with(codes::action_link_other_user, {{"username", approver.username}}));
@@ -83,8 +94,9 @@ LinkView ActionLinks::open(const Caller& who, const std::string& token) const {
     LinkView v;
     v.link = a.link;
     v.approver = a.principal.username;
-    v.sign_in_required = a.protected_env;
-    if (a.protected_env && who.user_id() != a.principal.user_id) return v;
+    v.sign_in_reason = a.sign_in_reason();
+    v.sign_in_required = !v.sign_in_reason.empty();
+    if (v.sign_in_required && who.user_id() != a.principal.user_id) return v;
     const Caller as_approver{&a.principal, who.address, who.request_id};
     v.ticket = tickets_.get(as_approver, a.link.ticket_id);
     if (v.ticket->ticket.template_snapshot) {
@@ -101,7 +113,8 @@ LinkView ActionLinks::open(const Caller& who, const std::string& token) const {
 ActResult ActionLinks::decide(const Caller& who, const std::string& token,
                               const LinkDecision& d) const {
     const Approver a = approver_of(token);
-    if (a.protected_env) require_signed_in_as(who, a.principal);
+    if (const std::string why = a.sign_in_reason(); !why.empty())
+        require_signed_in_as(who, a.principal, why);
     const Caller as_approver{&a.principal, who.address, who.request_id};
     ActInput in;
     in.request.action = d.action;

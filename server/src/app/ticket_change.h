@@ -12,6 +12,7 @@
 #include "core/codes.h"
 #include "core/json.h"
 #include "domain/change_window.h"
+#include "domain/chat.h"
 #include "domain/ticket_ports.h"
 
 namespace orderly::app::engine_detail {
@@ -79,8 +80,11 @@ struct Change {
     TimeMs now;
     std::vector<domain::TicketEvent> events;
 
+    // `node_key` names the node whose own notify.channels apply (nodes may share a name); without
+    // it, the node of that name.
     void notify(std::string event, std::string node_name, std::string actor, std::string reason,
-                std::vector<int64_t> recipients) {
+                std::vector<int64_t> recipients,
+                const std::optional<std::string>& node_key = std::nullopt) {
         // Queued even without recipients: webhook subscriptions want every event.
         domain::TicketEvent ev;
         ev.event = std::move(event);
@@ -98,7 +102,8 @@ struct Change {
         // A node with channels of its own overrides the workflow's for what happens there.
         ev.channels = flow.def().notify.channels;
         for (const auto& node : flow.def().nodes)
-            if (node.name == ev.node_name && node.notify_channels) {
+            if ((node_key ? node.key == *node_key : node.name == ev.node_name) &&
+                node.notify_channels) {
                 ev.channels = *node.notify_channels;
                 break;
             }
@@ -119,9 +124,15 @@ struct Change {
     void flush(const domain::NoticeSettings& notices, const TicketEngine::LinkMinter& links) {
         for (auto& ev : events) {
             // Links are minted here, once the event's recipients are final.
-            if (ev.node_id && links.mint)
-                for (int64_t uid : ev.recipients)
+            if (ev.node_id && links.mint) {
+                const bool to_chat = std::any_of(
+                    ev.channels.begin(), ev.channels.end(),
+                    [](const std::string& ch) { return domain::chat_channel_ref(ch).has_value(); });
+                for (int64_t uid : ev.recipients) {
                     ev.links.push_back({uid, links.mint(), now + links.ttl_ms});
+                    if (to_chat) ev.chat_links.push_back({uid, links.mint(), now + links.ttl_ms});
+                }
+            }
             p.outbox.ticket_event(ev, notices, now);
         }
         events.clear();
@@ -160,10 +171,10 @@ struct Change {
         t.status = node->type == NodeType::execute ? domain::status_at_execute(t.window, now)
                                                    : domain::status_at(node->type);
         if (node->type == NodeType::execute) {
-            notify("ticket.approved", node->name, actor, "", {t.creator_id});
+            notify("ticket.approved", node->name, actor, "", {t.creator_id}, node->key);
             ops.erase(std::remove(ops.begin(), ops.end(), t.creator_id), ops.end());
         }
-        notify("node.waiting", node->name, actor, "", ops);
+        notify("node.waiting", node->name, actor, "", ops, node->key);
         if (node->type == NodeType::approval) events.back().node_id = *activation;
         return {};
     }

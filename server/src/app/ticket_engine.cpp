@@ -131,7 +131,8 @@ Result<ActionOutcome> TicketEngine::act(TicketPorts& p, int64_t ticket_id, const
         const std::string to = username_of(p.people, *e.add_assignee);
         detail = detail_json("to_user", to);
         out.summary += " to " + to;
-        ch.notify("ticket.transferred", node_name.value_or(""), actor, req.text, {*e.add_assignee});
+        ch.notify("ticket.transferred", node_name.value_or(""), actor, req.text, {*e.add_assignee},
+                  node_key);
         // The new approver of an approval node gets a one-click link like the others did.
         const domain::Node* at = flow.def().find(state.active->node_key);
         if (at && at->type == NodeType::approval) ch.events.back().node_id = state.active->id;
@@ -180,9 +181,11 @@ Result<ActionOutcome> TicketEngine::act(TicketPorts& p, int64_t ticket_id, const
         if (!r.ok()) return r.error();
     }
     if (req.action == Action::reject)
-        ch.notify("ticket.rejected", node_name.value_or(""), actor, req.text, {t.creator_id});
+        ch.notify("ticket.rejected", node_name.value_or(""), actor, req.text, {t.creator_id},
+                  node_key);
     if (req.action == Action::withdraw)
-        ch.notify("ticket.withdrawn", node_name.value_or(""), actor, req.text, pending_before);
+        ch.notify("ticket.withdrawn", node_name.value_or(""), actor, req.text, pending_before,
+                  node_key);
     p.tickets.save_status(t, now, true);
     ch.flush(notices_, links_);
     out.after = t.status;
@@ -221,7 +224,7 @@ void TicketEngine::execution_finished(TicketPorts& p, int64_t ticket_id, int64_t
     }
     p.tickets.save_status(t, now, true);
     ch.notify("execution.finished", node_name.value_or(""), "", succeeded ? "succeeded" : "failed",
-              {t.creator_id});
+              {t.creator_id}, node_key);
     ch.flush(notices_, links_);
     domain::AuditEvent ev;
     ev.at = now;

@@ -43,7 +43,7 @@ std::optional<ActionOutcome> TicketEngine::run_due(
             .end_object();
         ch.step(node_key, node_name, "missed", std::nullopt,
                 "the change window passed without a start", std::nullopt, w.take());
-        ch.notify("ticket.missed", node_name.value_or(""), "", "", {t.creator_id});
+        ch.notify("ticket.missed", node_name.value_or(""), "", "", {t.creator_id}, node_key);
         out.summary = t.sn + " missed its change window";
     }
     p.tickets.save_status(t, now, true);

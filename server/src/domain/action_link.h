@@ -21,6 +21,9 @@ struct ActionLink {
     TimeMs expires_at = 0;
     std::optional<TimeMs> used_at;
     std::string used_action;  // "approve" | "reject" once used
+    // Sent in a group chat, where everyone in the chat sees it: it works only for its approver,
+    // signed in. A link in the approver's own email works without signing in.
+    bool sign_in = false;
 };
 
 // A link minted for a notification: the secret that goes into the message (never stored) and

@@ -45,7 +45,15 @@ struct Message {
     std::string headline;
     std::vector<std::pair<std::string, std::string>> details;
     std::string link_label, url;
+    std::vector<std::pair<std::string, std::string>> actions;  // (label, url), after the link
 };
+
+// The actions as Markdown links, each on a line of its own.
+std::string actions_markdown(const Message& m) {
+    std::string s;
+    for (const auto& [label, url] : m.actions) s += "\n[" + label + "](" + url + ")";
+    return s;
+}
 
 bool is_mobile(std::string_view id) {
     if (id.empty()) return false;
@@ -68,7 +76,7 @@ std::string json_strings(const std::vector<std::string>& v) {
 
 std::string wecom(const Message& m, const std::vector<std::string>& mentions) {
     std::string c = "**" + m.title + "**\n" + m.headline + "\n" + details_markdown(m);
-    c += "[" + m.link_label + "](" + m.url + ")";
+    c += "[" + m.link_label + "](" + m.url + ")" + actions_markdown(m);
     for (const auto& id : mentions) c += " <@" + id + ">";
     return "{\"msgtype\":\"markdown\",\"markdown\":{\"content\":" + json_quote(c) + "}}";
 }
@@ -76,7 +84,7 @@ std::string wecom(const Message& m, const std::vector<std::string>& mentions) {
 std::string dingtalk(const Message& m, const std::vector<std::string>& mentions) {
     std::vector<std::string> mobiles, user_ids;
     std::string t = "#### " + m.title + "\n\n" + m.headline + "\n\n" + details_markdown(m);
-    t += "\n[" + m.link_label + "](" + m.url + ")";
+    t += "\n[" + m.link_label + "](" + m.url + ")" + actions_markdown(m);
     if (!mentions.empty()) t += "\n\n";
     for (const auto& id : mentions) {
         // DingTalk shows a mention only when the text names it too.
@@ -90,7 +98,7 @@ std::string dingtalk(const Message& m, const std::vector<std::string>& mentions)
 
 std::string feishu(const Message& m, const std::vector<std::string>& mentions) {
     std::string md = m.headline + "\n" + details_markdown(m);
-    md += "[" + m.link_label + "](" + m.url + ")";
+    md += "[" + m.link_label + "](" + m.url + ")" + actions_markdown(m);
     for (const auto& id : mentions) md += " <at id=" + id + "></at>";
     return "{\"msg_type\":\"interactive\",\"card\":{\"config\":{\"wide_screen_mode\":true},"
            "\"header\":{\"title\":{\"tag\":\"plain_text\",\"content\":" +
@@ -103,6 +111,7 @@ std::string slack(const Message& m, const std::vector<std::string>& mentions) {
     std::string md = "*" + m.title + "*\n" + m.headline + "\n";
     for (const auto& [label, value] : m.details) md += "• " + label + ": " + value + "\n";
     md += "<" + m.url + "|" + m.link_label + ">";
+    for (const auto& [label, url] : m.actions) md += "\n<" + url + "|" + label + ">";
     for (const auto& id : mentions) md += " <@" + id + ">";
     return "{\"text\":" + json_quote(m.title + " " + m.url) +
            ",\"blocks\":[{\"type\":\"section\",\"text\":{\"type\":\"mrkdwn\",\"text\":" +
@@ -126,10 +135,19 @@ std::string wrap(ChatKind kind, const Message& m, const std::vector<std::string>
 }  // namespace
 
 std::string render_chat_body(ChatKind kind, const TicketNotice& n, std::string_view locale,
-                             const std::vector<std::string>& mentions, const ReaderZone& zone) {
+                             const std::vector<std::string>& mentions, const ReaderZone& zone,
+                             const std::vector<ChatAction>& decide) {
     NoticeText nt = notice_text(n, locale, zone);
-    Message m{"[Orderly] " + nt.subject, std::move(nt.headline), std::move(nt.details),
-              std::move(nt.open_label), n.url};
+    Message m{"[Orderly] " + nt.subject,
+              std::move(nt.headline),
+              std::move(nt.details),
+              std::move(nt.open_label),
+              n.url,
+              {}};
+    const bool zh = locale != "en";
+    for (const auto& a : decide)
+        m.actions.emplace_back(zh ? "以 " + a.username + " 身份审批" : "Decide as " + a.username,
+                               a.url);
     return wrap(kind, m, mentions);
 }
 

@@ -53,10 +53,19 @@ std::optional<int64_t> chat_channel_ref(std::string_view channel);
 // Whether a notify.channels entry is one Orderly knows: "email", "webhook" or "chat:<id>".
 bool is_notify_channel(std::string_view channel);
 
+// An approver's link in a group message: "Decide as <username>" -> <url> (a link that works
+// only for that approver, signed in).
+struct ChatAction {
+    std::string username;
+    std::string url;
+};
+
 // The body to post for a ticket event, in one language ("zh-CN" or "en"), @-mentioning the
-// given ids (the recipients' ids on this platform), with times in the given zone.
+// given ids (the recipients' ids on this platform), with times in the given zone, and a link
+// per approver in `decide`.
 std::string render_chat_body(ChatKind kind, const TicketNotice& n, std::string_view locale,
-                             const std::vector<std::string>& mentions, const ReaderZone& zone = {});
+                             const std::vector<std::string>& mentions, const ReaderZone& zone = {},
+                             const std::vector<ChatAction>& decide = {});
 // The message an admin sends to check that a channel works.
 std::string render_chat_test_body(ChatKind kind, std::string_view channel_name,
                                   std::string_view base_url, TimeMs at);

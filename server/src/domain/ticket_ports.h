@@ -88,6 +88,9 @@ struct TicketEvent {
         TimeMs expires_at = 0;
     };
     std::vector<Link> links;
+    // The same for the event's group chat messages: a link per recipient that works only for
+    // them, signed in (everyone in the chat can read it); minted when the event goes to a chat.
+    std::vector<Link> chat_links;
 };
 
 // A node entered by a ticket (one activation: a node entered again is a new one).

@@ -28,6 +28,11 @@ Response open_link(App& app, Request& req) {
         .kv("approver", v.approver)
         .kv("ticket_id", v.link.ticket_id)
         .kv("sign_in_required", v.sign_in_required);
+    w.key("sign_in_reason");
+    if (v.sign_in_reason.empty())
+        w.null();
+    else
+        w.str(v.sign_in_reason);
     w.key("expires_at").time(v.link.expires_at);
     w.key("ticket");
     if (v.ticket)

@@ -3,16 +3,18 @@
 namespace orderly::storage {
 
 void insert_action_link(Connection& c, const std::string& token_hash, int64_t ticket_id,
-                        int64_t node_id, int64_t user_id, TimeMs created_at, TimeMs expires_at) {
+                        int64_t node_id, int64_t user_id, TimeMs created_at, TimeMs expires_at,
+                        bool sign_in) {
     c.prepare(
          "INSERT INTO action_links (token_hash, ticket_id, node_id, user_id, created_at, "
-         "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+         "expires_at, sign_in) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
         .bind(1, token_hash)
         .bind(2, ticket_id)
         .bind(3, node_id)
         .bind(4, user_id)
         .bind(5, created_at)
         .bind(6, expires_at)
+        .bind(7, sign_in)
         .exec();
 }
 
@@ -20,7 +22,7 @@ std::optional<FoundLink> find_action_link(Connection& c, const std::string& toke
     auto s = c.prepare(
         "SELECT l.id, l.ticket_id, l.node_id, l.user_id, l.created_at, l.expires_at, l.used_at, "
         "COALESCE(l.used_action, ''), "
-        "CASE WHEN n.state = 'active' AND a.state = 'pending' THEN 1 ELSE 0 END "
+        "CASE WHEN n.state = 'active' AND a.state = 'pending' THEN 1 ELSE 0 END, l.sign_in "
         "FROM action_links l JOIN ticket_nodes n ON n.id = l.node_id "
         "LEFT JOIN ticket_assignees a ON a.node_id = l.node_id AND a.user_id = l.user_id "
         "WHERE l.token_hash = ?1");
@@ -36,6 +38,7 @@ std::optional<FoundLink> find_action_link(Connection& c, const std::string& toke
     f.link.used_at = s.opt_int64(6);
     f.link.used_action = s.text(7);
     f.waiting = s.int64(8) == 1;
+    f.link.sign_in = s.int64(9) == 1;
     return f;
 }
 

@@ -11,8 +11,10 @@
 
 namespace orderly::storage {
 
+// `sign_in`: the link is for a group chat (domain::ActionLink::sign_in).
 void insert_action_link(Connection& c, const std::string& token_hash, int64_t ticket_id,
-                        int64_t node_id, int64_t user_id, TimeMs created_at, TimeMs expires_at);
+                        int64_t node_id, int64_t user_id, TimeMs created_at, TimeMs expires_at,
+                        bool sign_in = false);
 
 struct FoundLink {
     domain::ActionLink link;

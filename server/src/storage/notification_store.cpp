@@ -228,7 +228,8 @@ std::string chat_recipient(const domain::ChatChannel& ch) {
 // zone, @-mentioning the recipients who have an id on the channel's platform.
 void insert_chat_rows(Connection& c, const domain::NoticeSettings& settings,
                       const domain::TicketNotice& notice, const TicketEvent& ev,
-                      const std::vector<int64_t>& recipients, TimeMs now) {
+                      const std::vector<int64_t>& recipients,
+                      const std::vector<domain::ChatAction>& decide, TimeMs now) {
     std::vector<int64_t> done;
     for (const auto& entry : ev.channels) {
         const auto id = domain::chat_channel_ref(entry);
@@ -259,7 +260,7 @@ void insert_chat_rows(Connection& c, const domain::NoticeSettings& settings,
             if (it != u->chat_ids.end() && !it->second.empty()) mentions.push_back(it->second);
         }
         r.payload = domain::render_chat_body(ch->kind, notice, ch->language, mentions,
-                                             settings.zone_for(ch->timezone));
+                                             settings.zone_for(ch->timezone), decide);
         insert_row(c, r, now);
     }
 }
@@ -298,9 +299,17 @@ void enqueue_ticket_event(Connection& c, const domain::NoticeSettings& settings,
     if (email)
         for (int64_t uid : recipients)
             insert_row(c, email_row(c, settings, personal(uid), uid), now);
-    // A group chat is read by everyone in it: its message links to the ticket, never to a
-    // personal one-click link.
-    insert_chat_rows(c, settings, notice, ev, recipients, now);
+    // A group chat is read by everyone in it: its approval links work only for their approver,
+    // signed in (one per approver, shared by the event's chat messages).
+    std::vector<domain::ChatAction> decide;
+    for (const auto& l : ev.chat_links) {
+        auto u = find_user(c, l.user_id);
+        if (!ev.node_id || !u || u->disabled) continue;
+        insert_action_link(c, l.minted.token_hash, ev.ticket_id, *ev.node_id, l.user_id, now,
+                           l.expires_at, /*sign_in=*/true);
+        decide.push_back({u->username, domain::action_url(base_url, l.minted.token)});
+    }
+    insert_chat_rows(c, settings, notice, ev, recipients, decide, now);
     insert_webhook_rows(c, notice, ev, now);
 }
 

@@ -1500,8 +1500,10 @@ export interface paths {
          *     expired one `410 action_link.expired`; one whose step no longer waits for its approver
          *     (decided by anyone, withdrawn, transferred) `409 action_link.superseded`.
          *
-         *     In a `protected` environment the approver signs in first: without their bearer token the
-         *     answer has `sign_in_required: true` and no `ticket`.
+         *     In a `protected` environment, and for a link posted in a group chat (chat messages carry
+         *     one link per approver they @-mention, since everyone in the chat can read them), the
+         *     approver signs in first: without their bearer token the answer has `sign_in_required:
+         *     true`, the `sign_in_reason`, and no `ticket`.
          */
         get: operations["openActionLink"];
         put?: never;
@@ -1512,9 +1514,10 @@ export interface paths {
          *     otherwise; the same approver decides once; a step decided meanwhile is `409`), and uses
          *     the link up in the same transaction: a second decision through it is `410
          *     action_link.used`. The timeline step and the audit event say it came through a link
-         *     (`detail.via` = `link`). The errors of `GET` apply first. In a `protected` environment
-         *     the request carries the approver's bearer token (`401 action_link.sign_in_required`
-         *     without one, `403 action_link.other_user` for someone else's).
+         *     (`detail.via` = `link`). The errors of `GET` apply first. In a `protected` environment,
+         *     and for a link from a group chat, the request carries the approver's bearer token (`401
+         *     action_link.sign_in_required` without one, `403 action_link.other_user` for someone
+         *     else's).
          */
         post: operations["decideByActionLink"];
         delete?: never;
@@ -4404,7 +4407,7 @@ export interface components {
              * @default false
              */
             execute: boolean;
-            /** @description With `execute` in a protected environment, confirms it (else `409` with code `execution.confirmation_required`). */
+            /** @description With `execute` in a protected environment, confirms it (else `409` with code `execution.confirmation_required`), also when a window yet to open schedules the run, which then starts by itself with nobody approving it first. */
             confirm?: boolean;
             /**
              * Format: date-time
@@ -4896,8 +4899,15 @@ export interface components {
             approver: string;
             /** Format: int64 */
             ticket_id: number;
-            /** @description The environment is protected; sign in as `approver` to see and decide. */
+            /** @description Sign in as `approver` to see and decide; `sign_in_reason` says why. */
             sign_in_required: boolean;
+            /**
+             * @description `protected_environment`: the ticket's environment is protected. `group_chat`: the link
+             *     was posted in a group chat, where everyone in it can open it. `null` when the link
+             *     works without signing in (one sent in the approver's own email).
+             * @enum {string|null}
+             */
+            sign_in_reason: "protected_environment" | "group_chat" | null;
             /** Format: date-time */
             expires_at: string;
             /** @description The ticket as the approver sees it; `null` while a sign-in is required. */

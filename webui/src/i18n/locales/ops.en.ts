@@ -678,6 +678,7 @@ const opsEn = {
     toTodo: "Go to my todo list",
     signInTitle: "Sign in as {user} to decide",
     signInBody: "The ticket's environment is protected: the approver signs in before deciding.",
+    signInBodyChat: "This link was posted in a group chat, which everyone in it can read: the approver signs in before deciding.",
     signIn: "Sign in",
     whatRuns: "What approving lets run",
     textHint: "A comment (optional when approving; a reason is needed to reject)",

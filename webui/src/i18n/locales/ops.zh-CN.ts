@@ -679,6 +679,7 @@ const opsZhCN: OpsMessages = {
     toTodo: "前往我的待办",
     signInTitle: "请以 {user} 登录后审批",
     signInBody: "该工单的环境受保护：审批人需先登录。",
+    signInBodyChat: "此链接发在群聊中，群里每个人都能看到：审批人需先登录。",
     signIn: "登录",
     whatRuns: "通过后将执行",
     textHint: "意见（通过时可不填；驳回须填写原因）",
