@@ -24,6 +24,10 @@ export async function ownAccountFromTheUserMenu({ page, users, baseURL, screensh
   await page.getByTestId('profile-locale').getByText('English').click()
   await page.getByTestId('profile-chat-dingtalk').fill('13800000042')
   await page.getByTestId('profile-chat-slack').fill('U0DANA')
+  // The time zone of their emails: typed into the list of zones, which names each one's offset.
+  await page.getByTestId('profile-timezone').click()
+  await page.keyboard.type('Asia/Shang')
+  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: 'Asia/Shanghai (UTC+08:00)' }).first().click()
   await page.getByTestId('profile-save').click()
   // The page now speaks the chosen language, and the account holds what was typed.
   await expectText(page.getByTestId('page-title'), /My account/)
@@ -32,7 +36,7 @@ export async function ownAccountFromTheUserMenu({ page, users, baseURL, screensh
   await expectValue(page.getByTestId('profile-chat-dingtalk'), '13800000042')
   const token = await apiLogin(baseURL, first)
   const me = await apiCall(baseURL, token, 'GET', '/me')
-  if (me.email !== `${username}@example.com` || me.locale !== 'en' || me.chat_ids.dingtalk !== '13800000042' || me.chat_ids.slack !== 'U0DANA')
+  if (me.email !== `${username}@example.com` || me.locale !== 'en' || me.timezone !== 'Asia/Shanghai' || me.chat_ids.dingtalk !== '13800000042' || me.chat_ids.slack !== 'U0DANA')
     throw new Error(`the account after saving: ${JSON.stringify(me)}`)
 
   // A wrong current password is refused, and the old password still works.
