@@ -74,3 +74,42 @@ export async function startsAtItsWindow({ page, users, baseURL, screenshot, uniq
   await page.getByTestId('ticket-timeline').getByTestId('step-scheduled_start').waitFor()
   await screenshot('started-at-the-window')
 }
+
+// Before its window opens only an emergency runs a scheduled ticket: whoever holds
+// change.emergency runs it from the ticket page with a reason, which the timeline shows.
+export async function emergencyRunBeforeTheWindow({ page, users, baseURL, screenshot, uniq }) {
+  const admin = await apiLogin(baseURL, users.admin)
+  const name = uniq('Hotfix ')
+  const tpl = await apiCall(baseURL, admin, 'POST', '/templates', {
+    name,
+    environment: 'STAGE',
+    purpose: 'DeployDocker',
+    command: "sh -c 'echo hotfix applied'",
+    workflow_id: null,
+    timeout_s: 60,
+  })
+  const start = new Date(Date.now() + 24 * 3600_000)
+  const ticket = await apiCall(baseURL, admin, 'POST', '/tickets', {
+    template_id: tpl.id,
+    title: name,
+    execute: true,
+    planned_start: start.toISOString(),
+    planned_end: new Date(start.getTime() + 3600_000).toISOString(),
+  })
+  if (ticket.status !== 'scheduled') throw new Error(`submitted: ${JSON.stringify(ticket)}`)
+
+  await signIn(page, users.admin)
+  await page.goto(`/tickets/${ticket.id}`)
+  await page.locator('[data-testid="ticket-status"][data-status="scheduled"]').waitFor()
+  await page.getByTestId('window-emergency').click()
+  await page.getByTestId('window-emergency-reason').fill('线上故障，需立即修复')
+  await screenshot('emergency-reason')
+  await page.getByTestId('window-emergency-confirm').click()
+  await until('the emergency run to finish', async () => (await apiCall(baseURL, admin, 'GET', `/tickets/${ticket.id}`)).status === 'finished', {
+    timeout: 60_000,
+    interval: 500,
+  })
+  const done = await apiCall(baseURL, admin, 'GET', `/tickets/${ticket.id}`)
+  const step = done.steps.find((s) => s.action === 'execute')
+  if (!step || !String(step.comment).includes('线上故障')) throw new Error(`the execute step: ${JSON.stringify(step)}`)
+}

@@ -45,7 +45,7 @@ export async function sendConfirmed<T>(
   }
 }
 
-/** What else an execution request may say: an emergency run before the change window opens. */
+/** What else an execution request may say: an emergency run outside the change window. */
 export interface RunExtra {
   emergency?: boolean
   reason?: string
