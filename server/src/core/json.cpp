@@ -149,7 +149,7 @@ bool needs_escape(const unsigned char* p) {
     using namespace word_scan;
     const uint64_t x = load(p);
     // One branch for the four tests.
-    return any_high(x) | any_below(x, 0x20) | any_equal(x, '"') | any_equal(x, '\\');
+    return (high_mask(x) | below_mask(x, 0x20) | equal_mask(x, '"') | equal_mask(x, '\\')) != 0;
 }
 }  // namespace
 

@@ -73,7 +73,7 @@ bool head_bytes_ok(std::string_view s, bool complete_prefix_only, std::string* w
         // control characters (CR and LF among them) and DEL.
         for (; i + 8 <= s.size(); i += 8) {
             const uint64_t x = word_scan::load(p + i);
-            if (word_scan::any_below(x, 0x20) | word_scan::any_equal(x, 0x7f)) break;
+            if ((word_scan::below_mask(x, 0x20) | word_scan::equal_mask(x, 0x7f)) != 0) break;
         }
         if (i == s.size()) break;
         unsigned char c = p[i];
