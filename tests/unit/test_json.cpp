@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/codes.h"
 #include "core/json.h"
 #include "core/time.h"
 #include "domain/workflow_json.h"
@@ -27,6 +28,28 @@ TEST_CASE("untrusted JSON: deep nesting, bad UTF-8, trailing data and emptiness 
     CHECK_FALSE(json::parse_untrusted("{\"a\":", d).ok());
     REQUIRE(json::parse_untrusted("{\"a\":[1,{\"b\":\"中文\"}]}", d).ok());
     CHECK(d["a"][1]["b"].GetString() == std::string("中文"));
+}
+
+TEST_CASE("untrusted JSON: a lone surrogate escape is refused, surrogate pairs and Hangul are not",
+          "[json]") {
+    json::Document d;
+    // A low surrogate with no high one before it, in a value and in a key, alone or after text.
+    for (const char* body : {R"({"a":"\uDEAE"})", R"({"\uDC00":1})", R"({"a":"x\uDFFFy"})",
+                             R"(["ok","\uDC00\uD800"])"}) {
+        INFO(body);
+        auto r = json::parse_untrusted(body, d);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code == codes::request_body_not_json);
+        CHECK(r.error().message.find("surrogate") != std::string::npos);
+    }
+    // A pair is one character (U+1F600); U+D55C is Hangul, whose UTF-8 also starts with 0xED.
+    REQUIRE(json::parse_untrusted(R"({"a":"\uD83D\uDE00","\uD55C":"\uD55C)"
+                                  "\xED\x95\x9C"
+                                  R"("})",
+                                  d)
+                .ok());
+    CHECK(d["a"].GetString() == std::string("\xF0\x9F\x98\x80"));
+    CHECK(d["\xED\x95\x9C"].GetString() == std::string("\xED\x95\x9C\xED\x95\x9C"));
 }
 
 TEST_CASE("64 levels are accepted, 65 are not", "[json]") {
@@ -149,6 +172,29 @@ TEST_CASE("field values read, stored and read again keep every number exactly", 
         auto fields = domain::field_values_from_json(d, "fields");
         REQUIRE(fields.ok());
         CHECK(domain::parse_stored_field_values(domain::field_values_json(*fields)) == *fields);
+    }
+}
+
+TEST_CASE("a workflow stored and read again keeps every number of its conditions exactly",
+          "[json]") {
+    // The stored definition is read back with full precision too: a condition's value is a
+    // field value.
+    for (const char* value :
+         {"7777777777777777777777777777777777777777777777777777777777777777777777777777777777715",
+          "1.7976931348623157e308", "0.1", "123456789.987654321", "-2.2250738585072014e-308",
+          "9007199254740993"}) {
+        INFO(value);
+        const std::string body =
+            std::string(
+                R"({"name":"w","nodes":[{"key":"s","type":"submit"},{"key":"e","type":"end"}],)") +
+            R"("transitions":[{"from":"s","to":"e","when":{"field":"n","op":"<","value":)" + value +
+            "}}]}";
+        json::Document d;
+        REQUIRE(json::parse_untrusted(body, d).ok());
+        auto def = domain::workflow_def_from_json(d);
+        REQUIRE(def.ok());
+        const std::string stored = domain::workflow_def_json(*def);
+        CHECK(domain::workflow_def_json(domain::parse_stored_workflow_def(stored)) == stored);
     }
 }
 

@@ -71,6 +71,7 @@ struct DepthLimitedHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Dep
     Document& doc;
     size_t depth = 0;
     bool too_deep = false;
+    bool lone_surrogate = false;
     bool Null() { return doc.Null(); }
     bool Bool(bool b) { return doc.Bool(b); }
     bool Int(int i) { return doc.Int(i); }
@@ -79,8 +80,26 @@ struct DepthLimitedHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Dep
     bool Uint64(uint64_t u) { return doc.Uint64(u); }
     bool Double(double d) { return doc.Double(d); }
     bool RawNumber(const char* s, rapidjson::SizeType n, bool c) { return doc.RawNumber(s, n, c); }
-    bool String(const char* s, rapidjson::SizeType n, bool c) { return doc.String(s, n, c); }
-    bool Key(const char* s, rapidjson::SizeType n, bool c) { return doc.Key(s, n, c); }
+    bool String(const char* s, rapidjson::SizeType n, bool c) {
+        return whole_characters(s, n) && doc.String(s, n, c);
+    }
+    bool Key(const char* s, rapidjson::SizeType n, bool c) {
+        return whole_characters(s, n) && doc.Key(s, n, c);
+    }
+    // RapidJSON 1.1 checks the bytes it reads but lets "\uDC00".."\uDFFF" without a high
+    // surrogate before it through, as the bytes of a surrogate (ED B0..BF ..), which no UTF-8
+    // text holds: the writer would then store U+FFFD instead. Such a string is refused, like an
+    // unpaired high surrogate. Every surrogate starts with 0xED, so most strings cost one memchr.
+    bool whole_characters(const char* s, rapidjson::SizeType n) {
+        if (std::memchr(s, 0xED, n) == nullptr) return true;
+        const std::string_view text(s, n);
+        for (size_t i = 0; i < text.size();) {
+            const size_t len = utf8_seq(text, i);
+            if (len == 0) return lone_surrogate = true, false;
+            i += len;
+        }
+        return true;
+    }
     bool StartObject() {
         if (++depth > kMaxDepth) return too_deep = true, false;
         return doc.StartObject();
@@ -106,6 +125,7 @@ Result<void> parse_untrusted(std::string_view body, Document& doc) {
             .with(codes::request_body_empty);
     rapidjson::ParseResult result;
     bool too_deep = false;
+    bool lone_surrogate = false;
     // Document::Populate moves the single root from the handler's stack into the document.
     auto generate = [&](Document& d) {
         DepthLimitedHandler h(d);
@@ -116,10 +136,19 @@ Result<void> parse_untrusted(std::string_view body, Document& doc) {
             rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
         result = reader.Parse<flags>(is, h);
         too_deep = h.too_deep;
+        lone_surrogate = h.lone_surrogate;
         return !result.IsError();
     };
     Document tmp;
     tmp.Populate(generate);
+    if (lone_surrogate)
+        return Error::BadRequest(
+                   "request body is not valid JSON: a \\u escape names a low surrogate "
+                   "(\\uDC00-\\uDFFF) with no high surrogate before it (at byte " +
+                   std::to_string(result.Offset()) + ")")
+            .with(codes::request_body_not_json,
+                  {{"reason", "The surrogate in a \\u escape is invalid."},
+                   {"offset", result.Offset()}});
     if (too_deep)
         return Error::BadRequest("request body is nested deeper than " + std::to_string(kMaxDepth) +
                                  " levels")

@@ -330,7 +330,9 @@ std::string workflow_def_json(const WorkflowDef& def) {
 
 WorkflowDef parse_stored_workflow_def(std::string_view text) {
     json::Document d;
-    d.Parse(text.data(), text.size());
+    // Full precision, as for stored field values (parse_stored_field_values): a condition's
+    // value is one, and must read back as the number that was written.
+    d.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
     if (d.HasParseError()) throw std::runtime_error("stored workflow definition is not JSON");
     auto r = workflow_def_from_json(d);
     if (!r.ok()) throw std::runtime_error("stored workflow definition: " + r.error().message);
