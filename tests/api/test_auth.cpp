@@ -113,3 +113,42 @@ TEST_CASE("changing my own password needs the current one", "[api][auth]") {
     CHECK(r.str("email") == "g@example.com");
     CHECK_NOTHROW(login(name, "brand-new-password"));
 }
+
+TEST_CASE("a new password signs out my other sessions, not this one or my API tokens",
+          "[api][auth]") {
+    std::string name;
+    auto here = make_user("hana", {}, &name);
+    auto elsewhere = login(name, "password-" + name);  // another browser
+    auto tok = here.post("/api/v1/me/tokens", R"({"name":"deploy bot"})");
+    REQUIRE(tok.status == 201);
+    Client bot(port());
+    bot.set_token(tok.str("token"));
+    REQUIRE(elsewhere.get("/api/v1/me").status == 200);
+
+    auto changed =
+        here.patch("/api/v1/me", R"({"password":"a-new-password-1","current_password":"password-)" +
+                                     name + R"("})");
+    REQUIRE(changed.status == 200);
+    CHECK(elsewhere.get("/api/v1/me").status == 401);
+    CHECK(here.get("/api/v1/me").status == 200);
+    CHECK(bot.get("/api/v1/me").status == 200);
+    auto audit = admin().get("/api/v1/audit-events?action=user.update_self&limit=200");
+    REQUIRE(audit.status == 200);
+    bool said = false;
+    for (const auto& e : audit.json["items"].GetArray())
+        said |= std::string(e["summary"].GetString())
+                    .find(name +
+                          " updated their profile and password (1 other session(s) signed out)") !=
+                std::string::npos;
+    CHECK(said);
+
+    // An admin's reset signs them out everywhere; the API token still works.
+    auto again = login(name, "a-new-password-1");
+    const auto id = std::to_string(here.get("/api/v1/me").num("id"));
+    REQUIRE(admin().patch("/api/v1/users/" + id, R"({"password":"reset-by-admin-2"})").status ==
+            200);
+    CHECK(here.get("/api/v1/me").status == 401);
+    CHECK(again.get("/api/v1/me").status == 401);
+    CHECK(bot.get("/api/v1/me").status == 200);
+    CHECK(login(name, "reset-by-admin-2").get("/api/v1/me").status == 200);
+}

@@ -107,6 +107,11 @@ void apply_profile(domain::User& u, const ProfilePatch& patch) {
     if (patch.chat_ids) u.chat_ids = *patch.chat_ids;
 }
 
+// The session or API token the caller signed this request with (0 for none).
+int64_t token_of(const Caller& who) {
+    return who.principal ? who.principal->token_id : 0;
+}
+
 }  // namespace
 
 // ---- users
@@ -174,8 +179,14 @@ domain::User People::update_user(const Caller& who, int64_t id, const UserPatch&
         if (roles) unwrap(storage::set_user_roles(c, id, *roles));
         storage::update_user(c, u, now);
         if (hash) storage::set_password_hash(c, id, *hash, now);
-        // A disabled user's sessions and tokens stop working at once, in every process.
-        if (disables) storage::revoke_user_tokens(c, id, now);
+        // A disabled user's sessions and tokens stop working at once, in every process. A new
+        // password ends the user's sessions (whoever knew the old one is signed out), but the
+        // caller's own when they reset their own password here; API tokens are credentials of
+        // their own and stay.
+        if (disables)
+            storage::revoke_user_tokens(c, id, now);
+        else if (hash)
+            storage::revoke_user_sessions(c, id, now, who.user_id() == id ? token_of(who) : 0);
         unwrap(domain::check_admin_remains(admins_before, storage::count_active_admins(c)));
         auto after = load_user(c, id);
         audit(c, who, now, "user.update", "user", std::to_string(id),
@@ -236,10 +247,18 @@ Me People::update_me(const Caller& who, const MePatch& patch) {
         auto before = domain::user_json(*u);
         apply_profile(*u, patch.profile);
         storage::update_user(c, *u, now);
-        if (new_hash) storage::set_password_hash(c, u->id, *new_hash, now);
+        int ended = 0;
+        if (new_hash) {
+            storage::set_password_hash(c, u->id, *new_hash, now);
+            // Every other session of theirs ends; the one that changed it goes on.
+            ended = storage::revoke_user_sessions(c, u->id, now, token_of(who));
+        }
         audit(c, who, now, "user.update_self", "user", std::to_string(u->id),
-              u->username + " updated their profile" + (new_hash ? " and password" : ""), before,
-              domain::user_json(*u));
+              u->username + " updated their profile" +
+                  (new_hash
+                       ? " and password (" + std::to_string(ended) + " other session(s) signed out)"
+                       : ""),
+              before, domain::user_json(*u));
         return load_me(c, user_id);
     });
 }

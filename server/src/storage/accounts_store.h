@@ -76,6 +76,8 @@ std::optional<UserAuthz> load_user_authz(Connection& c, int64_t user_id);
 // Returns false when no such live token of that user.
 bool revoke_token(Connection& c, int64_t token_id, int64_t user_id, TimeMs now);
 void revoke_user_tokens(Connection& c, int64_t user_id, TimeMs now);
+// Ends the user's sign-in sessions (not their API tokens) but `keep` (0: none); returns how many.
+int revoke_user_sessions(Connection& c, int64_t user_id, TimeMs now, int64_t keep = 0);
 std::vector<domain::ApiToken> list_api_tokens(Connection& c, int64_t user_id);
 std::optional<domain::ApiToken> find_api_token(Connection& c, int64_t id, int64_t user_id);
 void touch_token(Connection& c, int64_t token_id, TimeMs now);

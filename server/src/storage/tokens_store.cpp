@@ -87,6 +87,14 @@ void revoke_user_tokens(Connection& c, int64_t user_id, TimeMs now) {
     s.bind(1, user_id).bind(2, now).exec();
 }
 
+int revoke_user_sessions(Connection& c, int64_t user_id, TimeMs now, int64_t keep) {
+    auto s = c.prepare(
+        "UPDATE tokens SET revoked_at = ?2 WHERE user_id = ?1 AND kind = 'session' AND "
+        "revoked_at IS NULL AND id != ?3");
+    s.bind(1, user_id).bind(2, now).bind(3, keep).exec();
+    return c.changes();
+}
+
 std::vector<domain::ApiToken> list_api_tokens(Connection& c, int64_t user_id) {
     auto s = c.prepare(
         "SELECT id, name, prefix, created_at, expires_at, last_used_at FROM tokens "

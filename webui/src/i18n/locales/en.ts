@@ -92,7 +92,7 @@ const en = {
     repeatPassword: 'Repeat the new password',
     passwordsDiffer: 'The two passwords differ',
     changePassword: 'Change password',
-    passwordChanged: 'Password changed',
+    passwordChanged: 'Password changed. Your other sessions are signed out; API tokens keep working.',
   },
   timeZone: {
     label: 'Time zone',

@@ -92,7 +92,7 @@ const zhCN: MessageSchema = {
     repeatPassword: '再次输入新密码',
     passwordsDiffer: '两次输入的密码不一致',
     changePassword: '修改密码',
-    passwordChanged: '密码已修改',
+    passwordChanged: '密码已修改，其他会话已退出登录；API 令牌不受影响。',
   },
   timeZone: {
     label: '时区',
