@@ -231,6 +231,8 @@ void insert_chat_rows(Connection& c, const domain::NoticeSettings& settings,
                       const std::vector<int64_t>& recipients,
                       const std::vector<domain::ChatAction>& decide, TimeMs now) {
     std::vector<int64_t> done;
+    // The recipients who may be mentioned, read once for all the channels.
+    std::optional<std::vector<domain::User>> people;
     for (const auto& entry : ev.channels) {
         const auto id = domain::chat_channel_ref(entry);
         if (!id || std::find(done.begin(), done.end(), *id) != done.end()) continue;
@@ -252,12 +254,15 @@ void insert_chat_rows(Connection& c, const domain::NoticeSettings& settings,
         }
         r.recipient = chat_recipient(*ch);
         r.chat_channel_id = ch->id;
+        if (!people) {
+            people.emplace();
+            for (int64_t uid : recipients)
+                if (auto u = find_user(c, uid); u && !u->disabled) people->push_back(std::move(*u));
+        }
         std::vector<std::string> mentions;
-        for (int64_t uid : recipients) {
-            auto u = find_user(c, uid);
-            if (!u || u->disabled) continue;
-            auto it = u->chat_ids.find(std::string(domain::to_string(ch->kind)));
-            if (it != u->chat_ids.end() && !it->second.empty()) mentions.push_back(it->second);
+        for (const auto& u : *people) {
+            auto it = u.chat_ids.find(std::string(domain::to_string(ch->kind)));
+            if (it != u.chat_ids.end() && !it->second.empty()) mentions.push_back(it->second);
         }
         r.payload = domain::render_chat_body(ch->kind, notice, ch->language, mentions,
                                              settings.zone_for(ch->timezone), decide);
