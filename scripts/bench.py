@@ -496,6 +496,8 @@ def main():
     ap.add_argument("--window-spread", type=float, default=90, help="seconds the windows' starts span")
     ap.add_argument("--window-lead", type=float, default=10,
                     help="seconds from writing the copies to the first window (the server starts meanwhile)")
+    ap.add_argument("--window-later", type=int, default=0,
+                    help="more scheduled tickets whose windows open over the next 30 days (a backlog)")
     ap.add_argument("--window-workers", type=int, default=4, help="ORDERLY_EXECUTION_WORKERS")
     ap.add_argument("--window-timeout", type=float, default=600,
                     help="seconds after the last window to wait for every ticket to run")

@@ -4,7 +4,8 @@ One real scheduled ticket is submitted through the API (a task template without 
 command is `true`, with a window far ahead); with the server stopped, the database gets
 `--window-tickets` copies of it (the ticket row, its nodes, operators and timeline, with new ids
 and serials; the search index is left out) whose windows open spread evenly over the
-`--window-spread` seconds starting `--window-lead` seconds after the server starts again. Then
+`--window-spread` seconds starting `--window-lead` seconds after the server starts again (and
+`--window-later` more copies, the backlog, whose windows open over the next 30 days). Then
 the server runs them: for each execution, the delay from its ticket's planned_start to its
 `queued_at` (the scheduler's claim) and to its `started_at` (the process started, behind the
 execution workers' queue), read from the database once every ticket left `scheduled`. Last, the
@@ -49,7 +50,7 @@ class WindowBench(Bench):
             raise RuntimeError(f"the template ticket is {t['status']}, not scheduled")
         return t["id"]
 
-    def clone(self, db, template_id, n, first_ms, spread_ms):
+    def clone(self, db, template_id, n, first_ms, spread_ms, prefix="WIN"):
         con = sqlite3.connect(db)
         cur = con.cursor()
 
@@ -77,7 +78,7 @@ class WindowBench(Bench):
             tid = max_t + 1 + i
             start = first_ms + (spread_ms * i) // max(1, n - 1)
             t = list(trow)
-            t[tix["id"]], t[tix["sn"]] = tid, f"WIN-{i + 1}"
+            t[tix["id"]], t[tix["sn"]] = tid, f"{prefix}-{i + 1}"
             t[tix["title"]] = f"window bench #{i + 1}"
             t[tix["planned_start"]], t[tix["planned_end"]] = start, start + 3_600_000
             t[tix["run_at"]] = start
@@ -127,8 +128,12 @@ class WindowBench(Bench):
         t0 = time.time()
         first_ms = int(time.time() * 1000) + lead_ms
         lo, hi = self.clone(db, template_id, n, first_ms, spread_ms)
-        log(f"{n:,} scheduled tickets written in {time.time() - t0:.1f} s; windows open from "
-            f"{(first_ms - time.time() * 1000) / 1000:.1f} s from now over {a.window_spread:g} s")
+        if a.window_later:
+            # The backlog: scheduled as well, their windows opening over the next 30 days, so the
+            # scheduler works among them but none comes due during the run.
+            self.clone(db, template_id, a.window_later, first_ms + 86_400_000, 29 * 86_400_000, "LATER")
+        log(f"{n + a.window_later:,} scheduled tickets written in {time.time() - t0:.1f} s; {n:,} windows "
+            f"open from {(first_ms - time.time() * 1000) / 1000:.1f} s from now over {a.window_spread:g} s")
         p, self.port = self.orderly(db, {"ORDERLY_EXECUTION_WORKERS": str(a.window_workers)})
         ready_ms = int(time.time() * 1000)
         if ready_ms > first_ms:
@@ -151,6 +156,8 @@ class WindowBench(Bench):
         never = sum(1 for *_, k in got if k == 0)
         rate = n / max(a.window_spread, 1e-3)
         load = f"{n:,} windows over {a.window_spread:g} s ({rate:,.0f}/s)"
+        if a.window_later:
+            load += f", {a.window_later:,} more scheduled later ({n + a.window_later:,} in all)"
         self.row(f"scheduled start, planned_start → claimed (queued_at), {load}",
                  f"p50 {pct(claimed, 50)} ms, p99 {pct(claimed, 99)} ms, max {claimed[-1] if claimed else 'n/a'} ms",
                  "", "p99 ≤ 1000 ms", bool(claimed) and pct(claimed, 99) <= 1000)
@@ -163,7 +170,7 @@ class WindowBench(Bench):
                  "", "all, once", never == 0 and twice == 0)
         self.row("server CPU while they ran", f"{busy_cpu:.1f} CPU-s over {busy_wall:.0f} s", "", "", None)
 
-        # Idle: nothing due for an hour (the copies' windows are open, nothing scheduled remains).
+        # Idle: nothing due for a day (the copies' windows are open; the backlog's, if any, a day ahead).
         time.sleep(2)
         c0, w0 = cpu_seconds(p.pid), time.time()
         time.sleep(a.idle_seconds)
