@@ -7,6 +7,7 @@
 #include <set>
 
 #include "api/test_catalog_support.h"
+#include "api/test_spec_support.h"
 #include "api/test_tickets_support.h"
 
 using namespace orderly::test;
@@ -18,12 +19,6 @@ const char* kFreezes = "/api/v1/freeze-windows";
 
 std::string freeze_path(int64_t id) {
     return std::string(kFreezes) + "/" + std::to_string(id);
-}
-
-std::string code_of(const Reply& r) {
-    INFO(r.body);
-    REQUIRE(r.json.IsObject());
-    return r.str("code");
 }
 
 // RFC 3339 of now + offset.

@@ -5,8 +5,8 @@
 #include <set>
 
 #include "api/test_catalog_support.h"
+#include "api/test_spec_support.h"
 #include "api/test_tickets_support.h"
-#include "http/spec.h"
 
 using namespace orderly::test;
 using namespace orderly::test::tickets;
@@ -59,35 +59,6 @@ struct Setup {
         return id;
     }
 };
-
-std::set<std::string> spec_enum(const char* schema) {
-    orderly::json::Document d;
-    d.Parse(orderly::spec::openapi_json().data(), orderly::spec::openapi_json().size());
-    std::set<std::string> out;
-    for (const auto& v : d["components"]["schemas"][schema]["enum"].GetArray())
-        out.insert(v.GetString());
-    return out;
-}
-
-std::set<std::string> spec_problem_codes() {
-    return spec_enum("ProblemCode");
-}
-
-// The problem's code, checked to be one the spec lists (and its errors' codes too).
-std::string code_of(const Reply& r) {
-    static const auto known = spec_problem_codes();
-    INFO(r.body);
-    REQUIRE(r.json.IsObject());
-    REQUIRE(r.json.HasMember("code"));
-    REQUIRE(r.json["params"].IsObject());
-    CHECK(known.count(r.str("code")) == 1);
-    if (r.json.HasMember("errors"))
-        for (const auto& e : r.json["errors"].GetArray()) {
-            CHECK(known.count(e["code"].GetString()) == 1);
-            CHECK(e["params"].IsObject());
-        }
-    return r.str("code");
-}
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 // without a start makes the ticket missed; tickets whose windows overlap on one environment list
 // each other as conflicts.
 #include "api/test_catalog_support.h"
+#include "api/test_spec_support.h"
 #include "api/test_tickets_support.h"
 #include "app/window_scheduler.h"
 #include "core/time.h"
@@ -72,6 +73,8 @@ const json::Value* step(const Reply& r, const std::string& action) {
 
 // The audit event `action` about ticket `id`, or an empty reply when there is none.
 std::optional<std::string> audit_summary(Client& a, const std::string& action, int64_t id) {
+    static const auto actions = spec_enum("AuditAction");
+    CHECK(actions.count(action) == 1);  // the spec lists it (and the web UI translates it)
     auto audit = a.get("/api/v1/audit-events?action=" + action + "&limit=200");
     REQUIRE(audit.status == 200);
     for (const auto& e : audit.json["items"].GetArray())
@@ -92,7 +95,8 @@ TEST_CASE("a window a few seconds ahead: scheduled, refused early, then started 
     CHECK(status_of(created) == "scheduled");
     CHECK(created.str("planned_start") == format_rfc3339(start));
     CHECK(created.json["executions"].Size() == 0);
-    CHECK(has(strings_at(created.json["allowed_actions"]), "execute"));
+    // Before the window an ordinary execute would be refused, so it is not offered.
+    CHECK_FALSE(has(strings_at(created.json["allowed_actions"]), "execute"));
 
     // Before the window: refused, nothing runs.
     auto early = s.submitter.post(path(id, "execute"), "{}");
@@ -176,6 +180,7 @@ TEST_CASE("a ticket whose window has closed is not executed by hand, unless as a
     REQUIRE(created.status == 201);
     const int64_t id = created.num("id");
     CHECK(status_of(created) == "approved");
+    CHECK_FALSE(has(strings_at(created.json["allowed_actions"]), "execute"));
     auto late = s.submitter.post(path(id, "execute"), "{}");
     INFO(late.body);
     CHECK(late.status == 409);
@@ -210,7 +215,10 @@ TEST_CASE("a failed ticket is retried inside its window only, unless as an emerg
     const int64_t id = created.num("id");
     auto failed = wait_for_status(s.submitter, id, "failed");
     REQUIRE(status_of(failed) == "failed");
+    if (now_ms() < end) CHECK(has(strings_at(failed.json["allowed_actions"]), "retry"));
     REQUIRE(wait_until([&] { return now_ms() >= end; }));
+    // After the window an ordinary retry would be refused, so it is not offered.
+    CHECK_FALSE(has(strings_at(s.submitter.get(path(id)).json["allowed_actions"]), "retry"));
 
     auto late = s.submitter.post(path(id, "retry"), "{}");
     INFO(late.body);
@@ -296,6 +304,33 @@ TEST_CASE("overlapping windows on one environment conflict", "[api][tickets][win
     for (const auto& it : todo.json["items"].GetArray())
         if (it["id"].GetInt64() == a) counted = it["conflicts"].GetInt64();
     CHECK(counted == 1);
+
+    // A ticket its reader may not read shows as a window only, as on the change calendar.
+    std::string other_name;
+    Client other = make_user("winops", {s.role}, &other_name);
+    auto theirs =
+        other.post("/api/v1/tickets", R"({"template_id":)" + std::to_string(s.template_id) +
+                                          R"(,"title":"their own secret change")" +
+                                          window(t + 600'000, t + 1200'000) + "}");
+    REQUIRE(theirs.status == 201);
+    auto seen = s.submitter.get(path(a));
+    INFO(seen.body);
+    REQUIRE(seen.json["conflicts"].Size() == 2);
+    const auto& hidden = seen.json["conflicts"][0];  // the earlier window
+    CHECK(hidden["restricted"].GetBool());
+    CHECK(hidden["id"].IsNull());
+    CHECK(hidden["sn"].IsNull());
+    CHECK(hidden["title"].IsNull());
+    CHECK(seen.body.find("their own secret change") == std::string::npos);
+    CHECK(hidden["planned_start"].GetString() == format_rfc3339(t + 600'000));
+    CHECK_FALSE(seen.json["conflicts"][1]["restricted"].GetBool());
+    // Whoever reads every ticket sees which it is.
+    auto by_admin = s.a.get(path(a));
+    REQUIRE(by_admin.json["conflicts"].Size() == 2);
+    CHECK(by_admin.json["conflicts"][0]["id"].GetInt64() == theirs.num("id"));
+    CHECK(by_admin.json["conflicts"][0]["title"].GetString() ==
+          std::string("their own secret change"));
+    REQUIRE(other.post(path(theirs.num("id"), "withdraw"), R"({"reason":"moved"})").status == 200);
 
     // A withdrawn ticket conflicts with nothing any more.
     REQUIRE(s.submitter.post(path(b, "withdraw"), R"({"reason":"moved"})").status == 200);

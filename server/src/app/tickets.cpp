@@ -52,10 +52,17 @@ void require_confirmation(storage::Connection& c, const std::optional<std::strin
 }
 
 // The view of ticket t, whose names are in v.names already.
-TicketView view_of(storage::Connection& c, domain::Ticket t, TicketView v, const Caller& who) {
+TicketView view_of(storage::Connection& c, domain::Ticket t, TicketView v, const Caller& who,
+                   TimeMs now) {
     v.flow = storage::ticket_flow(c, t);
     auto progress = storage::ticket_progress(c, t);
     v.allowed_actions = domain::allowed_actions(v.flow.def(), progress.state, who.user_id());
+    // Outside its window a task starts only as an emergency, which is not one of these actions
+    // (the request says so, with a reason): an ordinary execute or retry would be refused.
+    if (domain::outside_window(t.window, now))
+        std::erase_if(v.allowed_actions, [](domain::Action a) {
+            return a == domain::Action::execute || a == domain::Action::retry;
+        });
     v.current_node = std::move(progress.node);
     v.steps = storage::ticket_steps(c, t.id);
     v.executions = executions_of_ticket(c, t.id);
@@ -65,7 +72,8 @@ TicketView view_of(storage::Connection& c, domain::Ticket t, TicketView v, const
     // The snapshot holds the template's internal variables: only catalog managers see it.
     v.show_snapshot = who.can("catalog.manage");
     if (t.window) {
-        v.conflicts = storage::window_conflicts(c, t.id, *t.window, t.environment, t.business);
+        v.conflicts = storage::window_conflicts(c, t.id, *t.window, t.environment, t.business,
+                                                who.user_id(), reads_all_tickets(who));
         auto found = freeze_check(c, t.environment, t.window->start, t.window->end);
         v.freezes = std::move(found.hard);
         for (auto& f : found.soft) v.freezes.push_back(std::move(f));
@@ -77,12 +85,12 @@ TicketView view_of(storage::Connection& c, domain::Ticket t, TicketView v, const
 // The ticket after a change, read from a snapshot after the commit, not inside the write
 // transaction: writes are serialised, so every statement they hold is paid by every write
 // queued behind.
-TicketView view_after_change(storage::Database& db, int64_t id, const Caller& who) {
+TicketView view_after_change(storage::Database& db, int64_t id, const Caller& who, TimeMs now) {
     return db.read([&](storage::Connection& c) {
         TicketView v;
         auto t = storage::find_ticket(c, id, v.names);
         if (!t) fail(ticket_not_found(id));
-        return view_of(c, std::move(*t), std::move(v), who);
+        return view_of(c, std::move(*t), std::move(v), who, now);
     });
 }
 
@@ -171,14 +179,14 @@ Submitted Tickets::submit(const Caller& who, const SubmitInput& in) const {
     });
     if (done.executed && wake_executions_) wake_executions_();
     if (done.windowed && wake_windows_) wake_windows_();
-    return Submitted{view_after_change(db_, done.ticket_id, who), done.replayed};
+    return Submitted{view_after_change(db_, done.ticket_id, who, clock_.now_ms()), done.replayed};
 }
 
 TicketView Tickets::get(const Caller& who, int64_t id) const {
     return db_.read([&](storage::Connection& c) {
         TicketView v;
         auto t = load_visible(c, id, who, &v.names);
-        return view_of(c, std::move(t), std::move(v), who);
+        return view_of(c, std::move(t), std::move(v), who, clock_.now_ms());
     });
 }
 
@@ -313,7 +321,7 @@ ActResult Tickets::act(const Caller& who, int64_t id, const ActInput& input) con
         return result;
     }
     result.status = out.after;
-    result.ticket = view_after_change(db_, id, who);
+    result.ticket = view_after_change(db_, id, who, clock_.now_ms());
     return result;
 }
 
@@ -363,7 +371,7 @@ TicketView Tickets::set_window(const Caller& who, int64_t id, const WindowInput&
               window_json(t.window), window_json(window));
     });
     if (wake_windows_) wake_windows_();
-    return view_after_change(db_, id, who);
+    return view_after_change(db_, id, who, clock_.now_ms());
 }
 
 }  // namespace orderly::app

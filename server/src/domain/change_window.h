@@ -17,13 +17,16 @@ struct ChangeWindow {
     TimeMs end = 0;
 };
 
-// A ticket whose window overlaps another's on the same environment or business.
+// A ticket whose window overlaps another's on the same environment or business. `restricted`:
+// the reader may not read that ticket, so only its window and status are known (id 0, sn and
+// title empty), as on the change calendar.
 struct WindowConflict {
     int64_t id = 0;
     std::string sn;
     std::string title;
     std::string status;
     ChangeWindow window;
+    bool restricted = false;
 };
 
 // Both ends or neither: 422 window.incomplete (naming the missing one), 422

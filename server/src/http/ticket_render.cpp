@@ -139,7 +139,12 @@ void write_window(json::Writer& w, const std::optional<domain::ChangeWindow>& wi
 void write_conflicts(json::Writer& w, const std::vector<domain::WindowConflict>& conflicts) {
     w.key("conflicts").start_array();
     for (const auto& x : conflicts) {
-        w.start_object().kv("id", x.id).kv("sn", x.sn).kv("title", x.title).kv("status", x.status);
+        w.start_object();
+        if (x.restricted)
+            w.key("id").null().key("sn").null().key("title").null();
+        else
+            w.kv("id", x.id).kv("sn", x.sn).kv("title", x.title);
+        w.kv("restricted", x.restricted).kv("status", x.status);
         write_window(w, x.window);
         w.end_object();
     }

@@ -69,22 +69,27 @@ std::vector<domain::WindowConflict> window_conflicts(Connection& c, int64_t tick
                                                      const domain::ChangeWindow& w,
                                                      const std::optional<std::string>& environment,
                                                      const std::optional<std::string>& business,
-                                                     int limit) {
+                                                     int64_t reader, bool read_all, int limit) {
     std::vector<domain::WindowConflict> out;
     if (!environment && !business) return out;
     auto s = c.prepare(
-        "SELECT t.id, t.sn, t.title, t.status, t.planned_start, t.planned_end FROM tickets t "
+        "SELECT t.id, t.sn, t.title, t.status, t.planned_start, t.planned_end, "
+        "CASE WHEN ?7 = 1 OR t.creator_id = ?8 OR EXISTS (SELECT 1 FROM ticket_assignees a "
+        "WHERE a.ticket_id = t.id AND a.user_id = ?8) THEN 1 ELSE 0 END FROM tickets t "
         "WHERE t.planned_start IS NOT NULL AND t.id != ?1 AND t.planned_start < ?3 AND "
         "t.planned_end > ?2 AND (t.environment = CAST(?4 AS TEXT) OR "
         "t.business = CAST(?5 AS TEXT)) AND " ORDERLY_OPEN_TICKET(
             "t") " ORDER BY t.planned_start, t.id LIMIT ?6");
     s.bind(1, ticket_id).bind(2, w.start).bind(3, w.end).bind(4, environment).bind(5, business);
-    s.bind(6, static_cast<int64_t>(limit));
+    s.bind(6, static_cast<int64_t>(limit)).bind(7, int64_t{read_all ? 1 : 0}).bind(8, reader);
     while (s.step()) {
         domain::WindowConflict x;
-        x.id = s.int64(0);
-        x.sn = s.text(1);
-        x.title = s.text(2);
+        x.restricted = s.int64(6) == 0;
+        if (!x.restricted) {
+            x.id = s.int64(0);
+            x.sn = s.text(1);
+            x.title = s.text(2);
+        }
         x.status = s.text(3);
         x.window = {s.int64(4), s.int64(5)};
         out.push_back(std::move(x));

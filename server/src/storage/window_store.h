@@ -43,10 +43,13 @@ void clear_window_due(Connection& c, int64_t ticket_id);
 
 // The non-terminal tickets but `ticket_id` whose windows overlap `w` and that share the
 // environment or the business (either may be unset), oldest window first, at most `limit`.
+// One that `reader` may not read (not its submitter or an operator of it, unless `read_all`)
+// comes back restricted: its id, serial and title left out.
 std::vector<domain::WindowConflict> window_conflicts(Connection& c, int64_t ticket_id,
                                                      const domain::ChangeWindow& w,
                                                      const std::optional<std::string>& environment,
                                                      const std::optional<std::string>& business,
+                                                     int64_t reader, bool read_all,
                                                      int limit = 50);
 
 // The tickets (any status) whose windows overlap [from, to), of one environment when given,

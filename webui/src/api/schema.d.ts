@@ -2450,10 +2450,13 @@ export interface components {
         };
         /**
          * @description What an audit event records, `<object type>.<verb>`; `ticket.<action>` for each ticket
-         *     action (`ticket.return` for return). The web UI translates `audit.<action>`.
+         *     action (`ticket.return` for return; `ticket.emergency_execute` and
+         *     `ticket.emergency_retry` for a run outside the change window, with its reason;
+         *     `ticket.scheduled_start` and `ticket.missed` by the window scheduler, with no actor;
+         *     `ticket.window_change` when a window is moved). The web UI translates `audit.<action>`.
          * @enum {string}
          */
-        AuditAction: "auth.login" | "auth.logout" | "user.create" | "user.update" | "user.delete" | "user.update_self" | "role.create" | "role.update" | "role.delete" | "business.create" | "business.update" | "business.delete" | "token.create" | "token.revoke" | "environment.create" | "environment.update" | "environment.delete" | "purpose.create" | "purpose.update" | "purpose.delete" | "template.create" | "template.update" | "template.delete" | "variable.create" | "variable.update" | "variable.delete" | "variable.options" | "config.set" | "config.delete" | "config.rollback" | "catalog.create" | "catalog.update" | "catalog.delete" | "service.create" | "service.update" | "service.delete" | "workflow.create" | "workflow.update" | "workflow.deploy" | "ticket.create" | "ticket.approve" | "ticket.reject" | "ticket.fill" | "ticket.evaluate" | "ticket.execute" | "ticket.retry" | "ticket.withdraw" | "ticket.transfer" | "ticket.comment" | "ticket.return" | "ticket.execution_finished" | "execution.cancel" | "notification.retry" | "notification.test" | "webhook.create" | "webhook.update" | "webhook.delete" | "freeze.create" | "freeze.update" | "freeze.delete" | "chat_channel.create" | "chat_channel.update" | "chat_channel.delete" | "chat_channel.test";
+        AuditAction: "auth.login" | "auth.logout" | "user.create" | "user.update" | "user.delete" | "user.update_self" | "role.create" | "role.update" | "role.delete" | "business.create" | "business.update" | "business.delete" | "token.create" | "token.revoke" | "environment.create" | "environment.update" | "environment.delete" | "purpose.create" | "purpose.update" | "purpose.delete" | "template.create" | "template.update" | "template.delete" | "variable.create" | "variable.update" | "variable.delete" | "variable.options" | "config.set" | "config.delete" | "config.rollback" | "catalog.create" | "catalog.update" | "catalog.delete" | "service.create" | "service.update" | "service.delete" | "workflow.create" | "workflow.update" | "workflow.deploy" | "ticket.create" | "ticket.approve" | "ticket.reject" | "ticket.fill" | "ticket.evaluate" | "ticket.execute" | "ticket.retry" | "ticket.withdraw" | "ticket.transfer" | "ticket.comment" | "ticket.return" | "ticket.execution_finished" | "ticket.emergency_execute" | "ticket.emergency_retry" | "ticket.scheduled_start" | "ticket.missed" | "ticket.window_change" | "execution.cancel" | "notification.retry" | "notification.test" | "webhook.create" | "webhook.update" | "webhook.delete" | "freeze.create" | "freeze.update" | "freeze.delete" | "chat_channel.create" | "chat_channel.update" | "chat_channel.delete" | "chat_channel.test";
         /**
          * @description How an execution ended, with `result_params`: `exited` {code}, `killed` {signal},
          *     `timed_out` {timeout_s}, `cancelled` {by}, `cancelled_before_start` {by}, `shutdown` (the
@@ -4710,12 +4713,25 @@ export interface components {
              */
             overlap_end: string | null;
         };
-        /** @description A ticket whose change window overlaps another's on the same environment or business. */
+        /**
+         * @description A ticket whose change window overlaps another's on the same environment or business.
+         *     What that ticket is shows only to a reader who may read it (its submitter, an operator
+         *     of any of its nodes, or with `ticket.read_all` or `audit.read`, as for
+         *     `GET /api/v1/tickets/{id}`); otherwise `restricted` is true and `id`, `sn` and `title`
+         *     are null, as on the change calendar.
+         */
         TicketConflict: {
-            /** Format: int64 */
-            id: number;
-            sn: string;
-            title: string;
+            /**
+             * Format: int64
+             * @description Null when `restricted`.
+             */
+            id: number | null;
+            /** @description Null when `restricted`. */
+            sn: string | null;
+            /** @description Null when `restricted`. */
+            title: string | null;
+            /** @description The reader may not read this ticket; only its window and status are shown. */
+            restricted: boolean;
             status: components["schemas"]["TicketStatus"];
             /** Format: date-time */
             planned_start: string;
