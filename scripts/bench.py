@@ -498,7 +498,7 @@ def main():
                     help="seconds from writing the copies to the first window (the server starts meanwhile)")
     ap.add_argument("--window-later", type=int, default=0,
                     help="more scheduled tickets whose windows open over the next 30 days (a backlog)")
-    ap.add_argument("--window-workers", type=int, default=4, help="ORDERLY_EXECUTION_WORKERS")
+    ap.add_argument("--window-workers", type=int, default=16, help="ORDERLY_EXECUTION_WORKERS (the server's default)")
     ap.add_argument("--window-timeout", type=float, default=600,
                     help="seconds after the last window to wait for every ticket to run")
     ap.add_argument("--idle-seconds", type=float, default=60)

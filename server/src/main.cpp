@@ -32,7 +32,7 @@ const char* kUsage =
     "  ORDERLY_TRUSTED_PROXIES (addresses/CIDRs whose X-Forwarded-For names the client),\n"
     "  ORDERLY_TIMEZONE (UTC: the IANA time zone of notifications for readers without one)\n"
     "  executions: ORDERLY_WORK_DIR (default <db>.work; ./orderly-work for a postgresql:// URI),\n"
-    "  ORDERLY_EXECUTION_WORKERS (4), ORDERLY_EXECUTION_LOG_MAX_BYTES (16777216),\n"
+    "  ORDERLY_EXECUTION_WORKERS (16), ORDERLY_EXECUTION_LOG_MAX_BYTES (16777216),\n"
     "  ORDERLY_EXECUTION_KILL_GRACE_S (5), ORDERLY_EXECUTION_HEARTBEAT_S (5),\n"
     "  ORDERLY_EXECUTION_LEASE_S (30)\n"
     "  notifications: ORDERLY_NOTIFY_WORKERS (1: sends at once), ORDERLY_NOTIFY_LEASE_S (30: a\n"
@@ -152,7 +152,7 @@ int serve(int argc, char** argv) {
     o.smtp_from = env_or("ORDERLY_SMTP_FROM", "");
     o.work_dir = env_or("ORDERLY_WORK_DIR", "");  // where executions get their directories
     try {
-        o.executions.workers = std::stoi(env_or("ORDERLY_EXECUTION_WORKERS", "4"));
+        o.executions.workers = std::stoi(env_or("ORDERLY_EXECUTION_WORKERS", "16"));
         o.executions.max_log_bytes =
             std::stoull(env_or("ORDERLY_EXECUTION_LOG_MAX_BYTES", std::to_string(16 << 20)));
         o.executions.kill_grace =

@@ -35,7 +35,8 @@ struct Nodes {
             std::vector<std::string>{
                 "ORDERLY_ADMIN_PASSWORD=" + std::string(kAdminPw),
                 "ORDERLY_SECRET_KEY_FILE=" + dir.path + "/orderly.key",
-                "ORDERLY_WORK_DIR=" + dir.path + "/work" + std::to_string(started)});
+                "ORDERLY_WORK_DIR=" + dir.path + "/work" + std::to_string(started),
+                "ORDERLY_EXECUTION_WORKERS=4"});
     }
 };
 
@@ -125,7 +126,7 @@ TEST_CASE("nodes: 200 queued executions raced for by 3 nodes each run exactly on
     const int64_t tmpl = make_template(clients[0], cat, script);
     std::vector<int64_t> ids;
     for (int i = 0; i < 200; ++i) ids.push_back(run_template(clients[i % 3], tmpl).execution_id);
-    const size_t workers = 3 * 4;  // ORDERLY_EXECUTION_WORKERS is 4 by default
+    const size_t workers = 3 * 4;  // ORDERLY_EXECUTION_WORKERS=4 on each node
     REQUIRE(wait_until([&] { return files_in(runs) == workers; }, 30s));
     CHECK(count_status(clients[1], "running") == workers);
     std::ofstream(gate).close();

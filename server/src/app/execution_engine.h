@@ -81,7 +81,7 @@ using FinishHook = std::function<void(storage::Connection& c, int64_t ticket_id,
 ArgvBuilder snapshot_argv_builder(std::string secret_key);
 
 struct ExecutionEngineOptions {
-    int workers = 4;                                // executions run at once by this process
+    int workers = 16;                               // executions run at once by this process
     size_t max_log_bytes = 16u << 20;               // per execution; then a marker, output dropped
     std::string work_dir;                           // <work_dir>/<execution id> is its directory
     bool keep_work_dirs = false;                    // remove that directory after the run

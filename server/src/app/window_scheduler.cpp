@@ -127,7 +127,6 @@ int WindowScheduler::run_batch(int limit, bool& started) {
 
 int WindowScheduler::run_due() {
     int handled = 0;
-    bool any_started = false;
     while (handled < kPerRound) {
         bool started = false;
         int n = 0;
@@ -139,10 +138,10 @@ int WindowScheduler::run_due() {
             n = run_batch(1, started);
         }
         handled += n;
-        any_started = any_started || started;
+        // The execution workers start on this batch's runs while the next one is claimed.
+        if (started && wake_executions_) wake_executions_();
         if (n < kPerTransaction) break;
     }
-    if (any_started && wake_executions_) wake_executions_();
     return handled;
 }
 
