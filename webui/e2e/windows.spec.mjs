@@ -1,7 +1,7 @@
 // A change window from the submit form: ops plans a restart in the next minute's window, the
 // lead approves, and the ticket waits "scheduled" until the window opens, when the server starts
 // it by itself (the timeline says so) and it finishes.
-import { apiCall, apiLogin, expectSuccess, pickDateTimeRange, pickOptions, signIn, until } from './helpers.mjs'
+import { apiCall, apiLogin, expectSuccess, pickDateTimeRange, pickOptions, signIn, switchUser, until } from './helpers.mjs'
 
 // The window opens at a whole minute (the picker's precision): at most ~85 s away.
 export const timeouts = { startsAtItsWindow: 180_000 }
@@ -101,6 +101,9 @@ export async function emergencyRunBeforeTheWindow({ page, users, baseURL, screen
   await signIn(page, users.admin)
   await page.goto(`/tickets/${ticket.id}`)
   await page.locator('[data-testid="ticket-status"][data-status="scheduled"]').waitFor()
+  await page.getByTestId('window-emergency').waitFor()
+  // The ordinary Execute would be refused before the window: it is not offered.
+  if ((await page.getByTestId('action-execute').count()) !== 0) throw new Error('an ordinary Execute is offered before the window')
   await page.getByTestId('window-emergency').click()
   await page.getByTestId('window-emergency-reason').fill('线上故障，需立即修复')
   await screenshot('emergency-reason')
@@ -112,4 +115,45 @@ export async function emergencyRunBeforeTheWindow({ page, users, baseURL, screen
   const done = await apiCall(baseURL, admin, 'GET', `/tickets/${ticket.id}`)
   const step = done.steps.find((s) => s.action === 'execute')
   if (!step || !String(step.comment).includes('线上故障')) throw new Error(`the execute step: ${JSON.stringify(step)}`)
+}
+
+// Two changes planned on one environment at once conflict: each ticket's page lists the other,
+// but one its reader may not read only as a planned change, without its title or a link.
+export async function conflictsShowOnlyWhatTheReaderMayRead({ page, users, baseURL, screenshot, uniq }) {
+  const admin = await apiLogin(baseURL, users.admin)
+  const tpl = await apiCall(baseURL, admin, 'POST', '/templates', {
+    name: uniq('Cache flush '),
+    environment: 'STAGE',
+    purpose: 'DeployDocker',
+    command: "sh -c 'echo flushed'",
+    workflow_id: null,
+    submit_roles: ['ops'],
+    timeout_s: 60,
+  })
+  const start = new Date(Date.now() + 3 * 24 * 3600_000)
+  const window = (from, minutes) => ({
+    planned_start: new Date(start.getTime() + from * 60_000).toISOString(),
+    planned_end: new Date(start.getTime() + (from + minutes) * 60_000).toISOString(),
+  })
+  const secret = uniq('Admin-only migration ')
+  const theirs = await apiCall(baseURL, admin, 'POST', '/tickets', { template_id: tpl.id, title: secret, ...window(0, 60) })
+  const ops = await apiLogin(baseURL, users.ops)
+  const mine = await apiCall(baseURL, ops, 'POST', '/tickets', { template_id: tpl.id, title: uniq('Flush the cache '), ...window(30, 60) })
+  try {
+    await signIn(page, users.ops)
+    await page.goto(`/tickets/${mine.id}`)
+    const listed = page.getByTestId('window-conflicts')
+    await listed.getByTestId('window-conflict-restricted').waitFor()
+    const text = await listed.innerText()
+    if (text.includes(secret) || text.includes(theirs.sn)) throw new Error(`the conflict shows a ticket ops may not read: ${text}`)
+    if ((await listed.locator('a').count()) !== 0) throw new Error('the restricted conflict links to the ticket')
+    await screenshot('restricted-conflict')
+    // Whoever may read it sees which ticket it is.
+    await switchUser(page, users.admin)
+    await page.goto(`/tickets/${mine.id}`)
+    await page.getByTestId('window-conflicts').getByTestId(`window-conflict-${theirs.id}`).getByText(secret).waitFor()
+  } finally {
+    await apiCall(baseURL, admin, 'POST', `/tickets/${theirs.id}/withdraw`, { reason: 'test over' })
+    await apiCall(baseURL, ops, 'POST', `/tickets/${mine.id}/withdraw`, { reason: 'test over' })
+  }
 }
