@@ -44,6 +44,10 @@ TEST_CASE("a rejection waits unread in the submitter's inbox until they read it"
     CHECK(newest["ticket_id"].GetInt64() == second);
     CHECK(std::string(newest["reason"].GetString()) == "缺少回退方案");
     CHECK(newest["read"].GetBool() == false);
+    // A ticket without a window or an environment says so.
+    CHECK(newest["planned_start"].IsNull());
+    CHECK(newest["planned_end"].IsNull());
+    CHECK(newest["environment"].IsNull());
     const int64_t newest_id = newest["id"].GetInt64();
 
     // Reading one leaves the other unread, in the count and in the unread filter.

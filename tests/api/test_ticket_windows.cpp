@@ -264,6 +264,20 @@ TEST_CASE("a window that passed without a start makes the ticket missed, and tel
     INFO(notes.body);
     REQUIRE(notes.status == 200);
     CHECK(notes.json["items"].Size() >= 1);
+
+    // The submitter's inbox says so, with the ticket's environment and window.
+    auto inbox = s.submitter.get("/api/v1/me/inbox");
+    INFO(inbox.body);
+    REQUIRE(inbox.status == 200);
+    const json::Value* item = nullptr;
+    for (const auto& it : inbox.json["items"].GetArray())
+        if (it["ticket_id"].GetInt64() == id &&
+            it["event"].GetString() == std::string("ticket.missed"))
+            item = &it;
+    REQUIRE(item);
+    CHECK((*item)["environment"].GetString() == s.env);
+    CHECK((*item)["planned_start"].GetString() == format_rfc3339(start));
+    CHECK((*item)["planned_end"].GetString() == format_rfc3339(start + 3600'000));
 }
 
 TEST_CASE("a window must end after it starts, and comes in pairs", "[api][tickets][windows]") {

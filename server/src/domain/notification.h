@@ -214,6 +214,10 @@ struct UserNotice {
     std::string reason;  // e.g. the rejection reason
     TimeMs created_at = 0;
     std::optional<TimeMs> read_at;  // when its user marked it read; nullopt = unread
+    // The ticket's environment and change window, as they are now.
+    std::optional<std::string> environment;
+    std::optional<TimeMs> window_start;
+    std::optional<TimeMs> window_end;
 };
 
 }  // namespace orderly::domain

@@ -72,7 +72,12 @@ void write_notice(json::Writer& w, const domain::UserNotice& n, bool with_read =
         .kv("node_name", n.node_name)
         .kv("actor", n.actor)
         .kv("reason", n.reason);
-    if (with_read) w.kv("read", n.read_at.has_value());
+    if (with_read) {
+        w.kv("read", n.read_at.has_value());
+        w.key("environment").opt_str(n.environment);
+        w.key("planned_start").opt_time(n.window_start);
+        w.key("planned_end").opt_time(n.window_end);
+    }
     w.key("created_at").time(n.created_at);
     w.end_object();
 }

@@ -348,15 +348,20 @@ int64_t enqueue_test_email(Connection& c, const std::string& base_url, const std
 std::vector<UserNotice> list_user_notices(Connection& c, int64_t user_id, int64_t before_id,
                                           int limit, bool unread_only) {
     // Two statements rather than one with "?4 = 0 OR read_at IS NULL": each keeps its index
-    // (the unread one reads the partial index of unread notices).
+    // (the unread one reads the partial index of unread notices). The ticket's environment and
+    // window are as they are now (a moved window reads where it went).
     auto s = c.prepare(
         unread_only
-            ? "SELECT id, event, ticket_id, ticket_sn, title, node_name, actor, reason, "
-              "created_at, read_at FROM user_notices WHERE user_id = ?1 AND read_at IS NULL AND "
-              "(CAST(?2 AS BIGINT) = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3"
-            : "SELECT id, event, ticket_id, ticket_sn, title, node_name, actor, reason, "
-              "created_at, read_at FROM user_notices WHERE user_id = ?1 AND "
-              "(CAST(?2 AS BIGINT) = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3");
+            ? "SELECT n.id, n.event, n.ticket_id, n.ticket_sn, n.title, n.node_name, n.actor, "
+              "n.reason, n.created_at, n.read_at, t.environment, t.planned_start, t.planned_end "
+              "FROM user_notices n LEFT JOIN tickets t ON t.id = n.ticket_id "
+              "WHERE n.user_id = ?1 AND n.read_at IS NULL AND "
+              "(CAST(?2 AS BIGINT) = 0 OR n.id < ?2) ORDER BY n.id DESC LIMIT ?3"
+            : "SELECT n.id, n.event, n.ticket_id, n.ticket_sn, n.title, n.node_name, n.actor, "
+              "n.reason, n.created_at, n.read_at, t.environment, t.planned_start, t.planned_end "
+              "FROM user_notices n LEFT JOIN tickets t ON t.id = n.ticket_id "
+              "WHERE n.user_id = ?1 AND (CAST(?2 AS BIGINT) = 0 OR n.id < ?2) "
+              "ORDER BY n.id DESC LIMIT ?3");
     s.bind(1, user_id).bind(2, before_id).bind(3, limit);
     std::vector<UserNotice> out;
     while (s.step()) {
@@ -371,6 +376,9 @@ std::vector<UserNotice> list_user_notices(Connection& c, int64_t user_id, int64_
         n.reason = s.text(7);
         n.created_at = s.int64(8);
         if (!s.is_null(9)) n.read_at = s.int64(9);
+        n.environment = s.opt_text(10);
+        n.window_start = s.opt_int64(11);
+        n.window_end = s.opt_int64(12);
         out.push_back(std::move(n));
     }
     return out;

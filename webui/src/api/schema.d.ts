@@ -176,7 +176,10 @@ export interface paths {
          *     error on `email` (see `UserCreate.email`).
          *
          *     Changing the password requires `current_password`; when it is missing or wrong the
-         *     request is refused with `422` and nothing is changed.
+         *     request is refused with `422` and nothing is changed. A new password signs out every
+         *     other session of the user (in every browser and on every node); the session that sent
+         *     the request goes on, and API tokens keep working (revoke them with
+         *     `DELETE /api/v1/me/tokens/{id}`).
          */
         patch: operations["updateMe"];
         trace?: never;
@@ -387,7 +390,9 @@ export interface paths {
          * @description Changes a user's display name, email, password, roles or disabled flag. Fields left out
          *     are not changed; `email: null` removes the address; `roles` replaces the whole list.
          *     Setting `disabled: true` blocks sign-in and makes the user's sessions and API tokens stop
-         *     working; `disabled: false` re-enables the account.
+         *     working; `disabled: false` re-enables the account. Setting `password` signs the user out
+         *     of every session (but the caller's own, when they set their own); their API tokens keep
+         *     working.
          *
          *     Refused with `403` naming the permission you lack:
          *     - adding a role to the user needs every permission of that role (only an admin grants
@@ -5027,6 +5032,15 @@ export interface components {
             reason: string;
             /** @description Marked read (`POST /api/v1/me/inbox/read`). */
             read: boolean;
+            /** @description The ticket's environment key as it is now; null when it has none. */
+            environment: string | null;
+            /**
+             * Format: date-time
+             * @description The ticket's change window as it is now (a moved window reads where it went); null without one.
+             */
+            planned_start: string | null;
+            /** Format: date-time */
+            planned_end: string | null;
             /** Format: date-time */
             created_at: string;
         };
