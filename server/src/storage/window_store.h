@@ -49,8 +49,7 @@ std::vector<domain::WindowConflict> window_conflicts(Connection& c, int64_t tick
                                                      const domain::ChangeWindow& w,
                                                      const std::optional<std::string>& environment,
                                                      const std::optional<std::string>& business,
-                                                     int64_t reader, bool read_all,
-                                                     int limit = 50);
+                                                     int64_t reader, bool read_all, int limit = 50);
 
 // The tickets (any status) whose windows overlap [from, to), of one environment when given,
 // by window start, at most `limit`: the change calendar. `readable`: user_id may read the
