@@ -4,8 +4,9 @@
 
 namespace orderly::domain {
 
-const std::vector<std::string_view>& chat_kinds() {
-    static const std::vector<std::string_view> kinds = {"wecom", "dingtalk", "feishu", "slack"};
+const std::array<std::string_view, 4>& chat_kinds() {
+    static constexpr std::array<std::string_view, 4> kinds = {"wecom", "dingtalk", "feishu",
+                                                              "slack"};
     return kinds;
 }
 

@@ -12,6 +12,7 @@
 //             "<at id=<open_id>></at>" in the card's markdown; the signature (timestamp, sign)
 //             goes into this body when it is sent;
 //   slack:    {"text":<fallback>,"blocks":[...]}, mentions "<@memberid>".
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -27,7 +28,8 @@ namespace orderly::domain {
 enum class ChatKind { wecom, dingtalk, feishu, slack };
 std::string_view to_string(ChatKind k);
 std::optional<ChatKind> parse_chat_kind(std::string_view s);
-const std::vector<std::string_view>& chat_kinds();
+// Constant data, never destroyed: the notifier's thread may still read it while a process exits.
+const std::array<std::string_view, 4>& chat_kinds();
 
 struct ChatChannel {
     int64_t id = 0;
