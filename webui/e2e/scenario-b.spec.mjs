@@ -15,8 +15,10 @@ const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch:
 export async function scenarioB({ page, users, baseURL, screenshot, uniq, newPage }) {
   // ---- 1. Admin: roles 运维 / QC / 产品, the business and who plays which role in it.
   await signIn(page, users.admin)
-  await page.getByTestId('menu-group-admin').click()
-  await page.getByTestId('menu-admin-roles').click()
+  // The Administration group may already be open (a click would then close it).
+  const rolesItem = page.getByTestId('menu-admin-roles')
+  if (!(await rolesItem.isVisible())) await page.getByTestId('menu-group-admin').click()
+  await rolesItem.click()
   const roles = page.getByTestId('role-table')
   for (const key of ['ops', 'ops_lead', 'qc', 'product']) await roles.getByText(key, { exact: true }).first().waitFor()
   await page.getByTestId('menu-admin-businesses').click()
