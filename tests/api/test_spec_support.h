@@ -15,9 +15,11 @@ namespace orderly::test {
 inline std::set<std::string> spec_enum(const char* schema) {
     json::Document d;
     d.Parse(spec::openapi_json().data(), spec::openapi_json().size());
+    REQUIRE_FALSE(d.HasParseError());
+    const auto& schemas = d["components"]["schemas"];
+    REQUIRE(schemas.HasMember(schema));
     std::set<std::string> out;
-    for (const auto& v : d["components"]["schemas"][schema]["enum"].GetArray())
-        out.insert(v.GetString());
+    for (const auto& v : schemas[schema]["enum"].GetArray()) out.insert(v.GetString());
     return out;
 }
 

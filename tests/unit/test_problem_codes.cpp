@@ -2,24 +2,13 @@
 #include <set>
 #include <string>
 
+#include "api/test_spec_support.h"
 #include "core/codes.h"
 #include "core/json.h"
 #include "http/spec.h"
 #include "http/validator.h"
 
-namespace {
-// components/schemas/<name>/enum of the embedded api-spec/openapi.yaml.
-std::set<std::string> spec_enum(const char* name) {
-    orderly::json::Document d;
-    d.Parse(orderly::spec::openapi_json().data(), orderly::spec::openapi_json().size());
-    REQUIRE_FALSE(d.HasParseError());
-    const auto& schemas = d["components"]["schemas"];
-    REQUIRE(schemas.HasMember(name));
-    std::set<std::string> out;
-    for (const auto& v : schemas[name]["enum"].GetArray()) out.insert(v.GetString());
-    return out;
-}
-}  // namespace
+using orderly::test::spec_enum;
 
 TEST_CASE("core/codes.h and the spec's ProblemCode list the same codes", "[codes]") {
     const auto in_spec = spec_enum("ProblemCode");
