@@ -3,6 +3,7 @@
 #include "domain/freeze_json.h"
 #include "http/app.h"
 #include "http/render.h"
+#include "http/ticket_render.h"
 
 namespace orderly::http {
 
@@ -87,11 +88,8 @@ Response calendar_json(App& app, Request& req) {
     w.end_array().key("tickets").start_array();
     for (const auto& t : cal.tickets) {
         w.start_object();
-        if (t.restricted)
-            w.key("id").null().key("sn").null().key("title").null();
-        else
-            w.kv("id", t.id).kv("sn", t.sn).kv("title", t.title);
-        w.kv("restricted", t.restricted).kv("status", t.status);
+        write_ticket_identity(w, t.restricted, t.id, t.sn, t.title);
+        w.kv("status", t.status);
         w.key("environment").opt_str(t.environment);
         w.key("start").time(t.start);
         w.key("end").time(t.end);

@@ -140,11 +140,8 @@ void write_conflicts(json::Writer& w, const std::vector<domain::WindowConflict>&
     w.key("conflicts").start_array();
     for (const auto& x : conflicts) {
         w.start_object();
-        if (x.restricted)
-            w.key("id").null().key("sn").null().key("title").null();
-        else
-            w.kv("id", x.id).kv("sn", x.sn).kv("title", x.title);
-        w.kv("restricted", x.restricted).kv("status", x.status);
+        write_ticket_identity(w, x.restricted, x.id, x.sn, x.title);
+        w.kv("status", x.status);
         write_window(w, x.window);
         w.end_object();
     }
@@ -170,6 +167,15 @@ void write_freezes(json::Writer& w, const std::vector<app::FreezeConflict>& free
 }
 
 }  // namespace
+
+void write_ticket_identity(json::Writer& w, bool restricted, int64_t id, const std::string& sn,
+                           const std::string& title) {
+    if (restricted)
+        w.key("id").null().key("sn").null().key("title").null();
+    else
+        w.kv("id", id).kv("sn", sn).kv("title", title);
+    w.kv("restricted", restricted);
+}
 
 void write_ticket(json::Writer& w, const app::TicketView& v) {
     const domain::Ticket& t = v.ticket;

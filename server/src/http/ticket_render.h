@@ -11,6 +11,11 @@
 namespace orderly::http {
 
 void write_ticket(json::Writer& w, const app::TicketView& v);
+
+// id, sn, title and restricted of a ticket named beside another (a conflicting window, a row of
+// the change calendar): a reader who may not read it sees null for the first three.
+void write_ticket_identity(json::Writer& w, bool restricted, int64_t id, const std::string& sn,
+                           const std::string& title);
 std::string ticket_json(const app::TicketView& v);
 
 // A page of GET /tickets (and /todo): `rows` holds up to limit + 1 of them.

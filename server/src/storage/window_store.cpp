@@ -11,6 +11,14 @@ namespace {
     "(" alias ".status = 'in_progress' OR " alias ".status = 'approved' OR " alias \
     ".status = 'executing' OR " alias ".status = 'failed' OR " alias ".status = 'scheduled')"
 
+// 1 when the reader may read ticket `alias`, else 0: the rule of can_read_ticket
+// (ticket_store.cpp) in SQL. `all` is the parameter that is 1 when the reader reads every ticket,
+// `reader` the one holding the reader's user id.
+#define ORDERLY_MAY_READ_TICKET(alias, all, reader)                           \
+    "CASE WHEN " all " = 1 OR " alias ".creator_id = " reader                 \
+    " OR EXISTS (SELECT 1 FROM ticket_assignees a WHERE a.ticket_id = " alias \
+    ".id AND a.user_id = " reader ") THEN 1 ELSE 0 END"
+
 }  // namespace
 
 std::optional<std::string> window_required_by(Connection& c, std::optional<int64_t> service_id,
@@ -74,8 +82,7 @@ std::vector<domain::WindowConflict> window_conflicts(Connection& c, int64_t tick
     if (!environment && !business) return out;
     auto s = c.prepare(
         "SELECT t.id, t.sn, t.title, t.status, t.planned_start, t.planned_end, "
-        "CASE WHEN ?7 = 1 OR t.creator_id = ?8 OR EXISTS (SELECT 1 FROM ticket_assignees a "
-        "WHERE a.ticket_id = t.id AND a.user_id = ?8) THEN 1 ELSE 0 END FROM tickets t "
+        ORDERLY_MAY_READ_TICKET("t", "?7", "?8") " FROM tickets t "
         "WHERE t.planned_start IS NOT NULL AND t.id != ?1 AND t.planned_start < ?3 AND "
         "t.planned_end > ?2 AND (t.environment = CAST(?4 AS TEXT) OR "
         "t.business = CAST(?5 AS TEXT)) AND " ORDERLY_OPEN_TICKET(
@@ -115,8 +122,7 @@ std::vector<PlannedTicket> planned_tickets(Connection& c, TimeMs from, TimeMs to
                                            int64_t user_id, bool read_all) {
     auto s = c.prepare(
         "SELECT t.id, t.sn, t.title, t.status, t.environment, t.planned_start, t.planned_end, "
-        "CASE WHEN ?6 = 1 OR t.creator_id = ?5 OR EXISTS (SELECT 1 FROM ticket_assignees a "
-        "WHERE a.ticket_id = t.id AND a.user_id = ?5) THEN 1 ELSE 0 END FROM tickets t "
+        ORDERLY_MAY_READ_TICKET("t", "?6", "?5") " FROM tickets t "
         "WHERE t.planned_start IS NOT NULL AND t.planned_start < ?2 AND t.planned_end > ?1 AND "
         "(CAST(?3 AS TEXT) IS NULL OR t.environment = CAST(?3 AS TEXT)) "
         "ORDER BY t.planned_start, t.id LIMIT ?4");
