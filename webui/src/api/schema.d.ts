@@ -4663,7 +4663,7 @@ export interface components {
             nodes: components["schemas"]["FlowNode"][];
             /** @description Where the ticket waits (empty when it does not wait anywhere). */
             current_nodes: components["schemas"]["TicketNode"][];
-            /** @description What the caller may do now. */
+            /** @description What the caller may do now. `execute` and `retry` are left out while the ticket's change window (`planned_start`..`planned_end`) has not opened or has closed: there the task starts only by itself at the window, or as an emergency run (`"emergency": true` with a `reason` and the permission `change.emergency`), which this list does not offer. */
             allowed_actions: components["schemas"]["TicketAction"][];
             steps: components["schemas"]["TicketStep"][];
             /** @description The ticket's executions (see the Executions API), oldest first. */
