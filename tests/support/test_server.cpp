@@ -123,19 +123,29 @@ struct Shared {
         app = std::make_unique<OrderlyApp>(o);
         app->ensure_admin(kAdminPassword);
         app->start();
+        started = this;
     }
     ~Shared() {
-        app->stop(std::chrono::milliseconds(2000));
-        app.reset();
+        stop();
         std::error_code ec;
         std::filesystem::remove_all(dir, ec);
     }
+    void stop() {
+        if (!app) return;
+        app->stop(std::chrono::milliseconds(2000));
+        app.reset();
+    }
+    static inline Shared* started = nullptr;
 };
 Shared& shared() {
     static Shared s;
     return s;
 }
 }  // namespace
+
+void stop_shared_server() {
+    if (Shared::started) Shared::started->stop();
+}
 
 OrderlyApp& server() {
     return *shared().app;

@@ -57,6 +57,11 @@ uint16_t port();
 std::string ui_dir();
 // The shared server's secret key file.
 std::string secret_key_file();
+// Stops the shared server if this binary started it. The test main calls it once the tests are
+// done: static objects are destroyed in the reverse order of their construction, so a
+// function-local static the server first used after it started would be destroyed while the
+// server's threads still ran.
+void stop_shared_server();
 
 // A client logged in as the given user (which must exist).
 Client login(const std::string& username, const std::string& password);

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "support/test_database.h"
+#include "support/test_server.h"
 
 int main(int argc, char** argv) {
     bool listing = false;
@@ -21,5 +22,7 @@ int main(int argc, char** argv) {
                      "all)\n");
         return 77;
     }
-    return Catch::Session().run(argc, argv);
+    const int failed = Catch::Session().run(argc, argv);
+    orderly::test::stop_shared_server();
+    return failed;
 }
