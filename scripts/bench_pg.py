@@ -78,6 +78,7 @@ class Accounting:
         self.pg = pg
         self.cpu = 0.0
         self.stmts = 0
+        self.by_statement = {}  # normalised text -> [calls, execution ms]
 
     def measure(self, fn):
         self.pg.sql("SELECT pg_stat_statements_reset()")
@@ -86,6 +87,14 @@ class Accounting:
         self.cpu += self.pg.cpu_seconds() - cpu0
         # The reset and the count itself are two statements.
         self.stmts += max(0, self.pg.statements() - 2)
+        rows = self.pg.sql(
+            "SELECT calls || chr(9) || total_exec_time || chr(9) || regexp_replace(query, '\\s+', ' ', 'g') "
+            "FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'")
+        for line in rows.splitlines():
+            calls, ms, text = line.split("\t", 2)
+            entry = self.by_statement.setdefault(text, [0, 0.0])
+            entry[0] += int(calls)
+            entry[1] += float(ms)
         return result
 
     def per_request(self, requests):
@@ -97,6 +106,21 @@ class PgBench(Bench):
     def __init__(self, args):
         super().__init__(args)
         self.pg = None
+        self.statements_by_phase = []  # (label, requests, [(text, [calls, ms])])
+
+    def report(self):
+        """The table, then each phase's statements that took PostgreSQL the most execution time
+        (pg_stat_statements; execution only, not parsing, planning or the protocol)."""
+        out = [super().report(), "",
+               "**Where PostgreSQL's execution time goes**, per request, from `pg_stat_statements` "
+               "(execution only: not the protocol, parsing or planning; the top 8 statements of each "
+               "phase; `$n` are parameters):"]
+        for label, requests, top in self.statements_by_phase:
+            out += ["", f"*{label}*", "", "| statement | calls | execution µs |", "|---|---|---|"]
+            for text, (calls, ms) in top:
+                shown = (text[:150] + " …" if len(text) > 150 else text).replace("|", "\\|")
+                out.append(f"| `{shown}` | {calls / requests:.2f} | {ms * 1000 / requests:.1f} |")
+        return "\n".join(out)
 
     def close(self):
         super().close()
@@ -134,6 +158,10 @@ class PgBench(Bench):
         capacity = 1e6 / cpu_us if cpu_us > 0 else float("inf")
         self.row(f"{label}: PostgreSQL per request", f"{cpu_us:,.0f} µs CPU, {stmts:.1f} statements",
                  f"≈ {capacity:,.0f} req/s per PostgreSQL core", "", None)
+        top = sorted(acc.by_statement.items(), key=lambda kv: -kv[1][1])[:8]
+        self.statements_by_phase.append((label, max(requests, 1), top))
+        for text, (calls, ms) in top:
+            log(f"  {calls / max(requests, 1):5.2f} calls, {ms * 1000 / max(requests, 1):7.1f} µs per request: {text[:100]}")
         return results
 
     def paired(self, label, baseline, measure, unit, of, target, minimum, nodes):
