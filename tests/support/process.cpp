@@ -10,16 +10,41 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "support/test_database.h"
 
 namespace orderly::test {
 
+namespace {
+// The directories temp_dir() made, removed when the test binary exits: by then every server
+// process that used one has been stopped by its test.
+struct TempDirs {
+    std::mutex mu;
+    std::vector<std::string> paths;
+    ~TempDirs() {
+        for (const auto& p : paths) {
+            std::error_code ec;
+            std::filesystem::remove_all(p, ec);
+        }
+    }
+};
+TempDirs& temp_dirs() {
+    static TempDirs dirs;
+    return dirs;
+}
+}  // namespace
+
 std::string temp_dir() {
     char tmpl[] = "/tmp/orderly-proc-XXXXXX";
     if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+    auto& dirs = temp_dirs();
+    std::lock_guard lock(dirs.mu);
+    dirs.paths.push_back(tmpl);
     return tmpl;
 }
 

@@ -46,6 +46,7 @@ class ServerProcess {
     std::thread drain_;
 };
 
+// A new directory under /tmp, removed with everything in it when the test binary exits.
 std::string temp_dir();
 
 struct CliResult {
