@@ -474,20 +474,24 @@ void ExecutionEngine::execute(const storage::ExecutionRow& row) {
     } catch (...) {
         // Storing the log failed (the run's processes are already killed by the runner).
         log("error", "the run failed: " + current_exception_text(), id);
+        remove_work_dir(dir);
         finish(row, {"failed", std::nullopt, std::nullopt, "internal error while storing the log"},
                "\n[orderly] internal error while storing the log; the task was stopped\n");
-        if (!opts_.keep_work_dirs) std::filesystem::remove_all(dir);
         return;
     }
 
-    // 4. How it ended.
+    // 4. How it ended. The working directory goes first (its processes have ended): an
+    // execution that reads as ended has none left behind.
+    remove_work_dir(dir);
     RunOutcome outcome = describe_outcome(res, timeout_s, [&] { return cancelled_by(db_, id); });
     std::string rest = observer.take_rest(outcome.tail.empty() ? "" : "\n" + outcome.tail);
     finish(row, outcome.end, rest, observer.dropped());
-    if (!opts_.keep_work_dirs) {
-        std::error_code ec;
-        std::filesystem::remove_all(dir, ec);
-    }
+}
+
+void ExecutionEngine::remove_work_dir(const std::string& dir) const {
+    if (opts_.keep_work_dirs) return;
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
 }
 
 std::string ExecutionEngine::metrics_text() {

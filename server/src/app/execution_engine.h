@@ -156,6 +156,8 @@ class ExecutionEngine {
     void finish(const storage::ExecutionRow& row, const storage::ExecutionEnd& end,
                 const std::string& log_tail, int64_t dropped = 0);
     void notify_log(int64_t id);
+    // Removes a run's working directory, unless keep_work_dirs.
+    void remove_work_dir(const std::string& dir) const;
     // The claim on execution `id` is gone: its run stops and writes nothing more.
     void lose_claim(int64_t id);
     TimeMs lease_until() const { return clock_.now_ms() + opts_.lease.count(); }
