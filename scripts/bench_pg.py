@@ -159,9 +159,10 @@ class PgBench(Bench):
         self.row(f"{label}: PostgreSQL per request", f"{cpu_us:,.0f} µs CPU, {stmts:.1f} statements",
                  f"≈ {capacity:,.0f} req/s per PostgreSQL core", "", None)
         top = sorted(acc.by_statement.items(), key=lambda kv: -kv[1][1])[:8]
-        self.statements_by_phase.append((label, max(requests, 1), top))
+        n = max(requests, 1)
+        self.statements_by_phase.append((label, n, top))
         for text, (calls, ms) in top:
-            log(f"  {calls / max(requests, 1):5.2f} calls, {ms * 1000 / max(requests, 1):7.1f} µs per request: {text[:100]}")
+            log(f"  {calls / n:5.2f} calls, {ms * 1000 / n:7.1f} µs per request: {text[:100]}")
         return results
 
     def paired(self, label, baseline, measure, unit, of, target, minimum, nodes):
