@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -199,16 +201,64 @@ TEST_CASE("a workflow stored and read again keeps every number of its conditions
 }
 
 TEST_CASE("the plain-string check looks at every byte, wherever it sits", "[json]") {
-    // Each byte value, at each place in a 17-byte string, must be taken as plain exactly when it
-    // is printable ASCII other than '"' and '\\'.
-    for (int b = 0; b < 256; ++b)
-        for (size_t at = 0; at < 17; ++at) {
-            std::string s(17, 'a');
-            s[at] = static_cast<char>(b);
-            rapidjson::StringBuffer buf;
-            json::TextWriter w(buf);
-            const bool plain = b >= 0x20 && b < 0x80 && b != '"' && b != '\\';
-            INFO("byte " << b << " at " << at);
-            REQUIRE(w.PlainString(s) == plain);
-        }
+    // Each byte value, at each place in a 17-byte string (and a 5-byte one, shorter than a
+    // word), must be taken as plain exactly when it is printable ASCII other than '"' and '\\';
+    // and the string written must be what RapidJSON writes for its valid UTF-8 form.
+    for (size_t size : {size_t{5}, size_t{17}})
+        for (int b = 0; b < 256; ++b)
+            for (size_t at = 0; at < size; ++at) {
+                std::string s(size, 'a');
+                s[at] = static_cast<char>(b);
+                const bool plain = b >= 0x20 && b < 0x80 && b != '"' && b != '\\';
+                INFO("byte " << b << " at " << at << " of " << size);
+                REQUIRE(json::plain_ascii(s) == plain);
+                json::Writer ours;
+                ours.str(s);
+                std::string scratch;
+                const std::string_view valid = json::utf8_safe(s, scratch);
+                rapidjson::StringBuffer buf;
+                rapidjson::Writer<rapidjson::StringBuffer> theirs(buf);
+                theirs.String(valid.data(), static_cast<rapidjson::SizeType>(valid.size()));
+                REQUIRE(ours.take() == std::string(buf.GetString(), buf.GetSize()));
+            }
+}
+
+TEST_CASE("the writer's numbers, literals, raw text and values are RapidJSON's", "[json]") {
+    json::Writer ours;
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> theirs(buf);
+    ours.start_array();
+    theirs.StartArray();
+    for (int64_t n : {int64_t{0}, int64_t{-1}, int64_t{42}, std::numeric_limits<int64_t>::min(),
+                      std::numeric_limits<int64_t>::max()}) {
+        ours.num(n);
+        theirs.Int64(n);
+    }
+    for (double d : {0.0, -0.0, 0.1, 1.0, -2.5, 1e21, 1e-7, 123456789.987654321,
+                     1.7976931348623157e308, 5e-324}) {
+        ours.dbl(d);
+        theirs.Double(d);
+    }
+    ours.boolean(true).boolean(false).null().raw(R"({"a":[1,2]})").start_object().end_object();
+    theirs.Bool(true);
+    theirs.Bool(false);
+    theirs.Null();
+    theirs.RawValue(R"({"a":[1,2]})", 11, rapidjson::kObjectType);
+    theirs.StartObject();
+    theirs.EndObject();
+    json::Document d;
+    REQUIRE(
+        json::parse_untrusted(
+            R"({"s":"x\"y\u0001","n":[-7,18446744073709551615,2.5e-3,{}],"t":true,"z":null})", d)
+            .ok());
+    ours.value(d).time(0);
+    d.Accept(theirs);
+    theirs.String("1970-01-01T00:00:00.000Z");
+    ours.end_array();
+    theirs.EndArray();
+    CHECK(ours.take() == std::string(buf.GetString(), buf.GetSize()));
+    // A number JSON cannot hold (NaN, infinity) is written as null: the document stays valid.
+    json::Writer w;
+    w.start_array().dbl(std::numeric_limits<double>::quiet_NaN()).dbl(HUGE_VAL).end_array();
+    CHECK(w.take() == "[null,null]");
 }

@@ -1,8 +1,12 @@
 #include "core/json.h"
 
+#include <rapidjson/internal/dtoa.h>
 #include <rapidjson/reader.h>
 
+#include <algorithm>
 #include <array>
+#include <charconv>
+#include <cmath>
 #include <cstring>
 
 #include "core/codes.h"
@@ -180,63 +184,124 @@ bool needs_escape(const unsigned char* p) {
     // One branch for the four tests.
     return (high_mask(x) | below_mask(x, 0x20) | equal_mask(x, '"') | equal_mask(x, '\\')) != 0;
 }
+
+// RapidJSON's escapes: the two-character forms it uses, "\u00XX" (upper-case hex) for the other
+// control characters, nothing for any other byte of valid UTF-8.
+constexpr std::array<char, 256> kEscape = [] {
+    std::array<char, 256> t{};
+    for (int c = 0; c < 0x20; ++c) t[c] = 'u';
+    t['\b'] = 'b';
+    t['\t'] = 't';
+    t['\n'] = 'n';
+    t['\f'] = 'f';
+    t['\r'] = 'r';
+    t['"'] = '"';
+    t['\\'] = '\\';
+    return t;
+}();
 }  // namespace
 
-bool TextWriter::PlainString(std::string_view s) {
+bool plain_ascii(std::string_view s) {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     if (s.size() >= 8) {
         // Whole words, the last one overlapping the one before when the size is not a multiple
         // of eight.
         for (size_t i = 0; i + 8 <= s.size(); i += 8)
             if (needs_escape(p + i)) return false;
-        if (s.size() % 8 != 0 && needs_escape(p + s.size() - 8)) return false;
-    } else {
-        for (size_t i = 0; i < s.size(); ++i)
-            if (!kPlain[p[i]]) return false;
+        return s.size() % 8 == 0 || !needs_escape(p + s.size() - 8);
     }
-    // A key is a string too: what Prefix() writes before it (',' or ':'), here in the same
-    // Push as the string itself.
-    char separator = 0;
-    if (level_stack_.GetSize() != 0) {
-        Level* level = level_stack_.template Top<Level>();
-        if (level->valueCount > 0)
-            separator = level->inArray || level->valueCount % 2 == 0 ? ',' : ':';
-        level->valueCount++;
-    } else {
-        RAPIDJSON_ASSERT(!hasRoot_);
-        hasRoot_ = true;
-    }
-    const size_t lead = separator ? 1 : 0;
-    char* out = os_->Push(lead + s.size() + 2);
-    if (separator) out[0] = separator;
-    out[lead] = '"';
-    if (!s.empty()) std::memcpy(out + lead + 1, s.data(), s.size());
-    out[lead + s.size() + 1] = '"';
-    EndValue(true);
+    for (size_t i = 0; i < s.size(); ++i)
+        if (!kPlain[p[i]]) return false;
     return true;
+}
+
+void Writer::grow(size_t n) {
+    out_.resize(std::max({out_.size() * 2, used_ + n, size_t{256}}));
+}
+
+void Writer::string(std::string_view s) {
+    separate();
+    if (!plain_ascii(s)) return escaped(s);
+    char* at = room(s.size() + 2);
+    at[0] = '"';
+    if (!s.empty()) std::memcpy(at + 1, s.data(), s.size());
+    at[s.size() + 1] = '"';
 }
 
 void Writer::escaped(std::string_view s) {
     std::string fixed;
     s = utf8_safe(s, fixed);
-    w_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    put('"');
+    size_t run = 0;  // start of the bytes not yet copied
+    for (size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        const char e = kEscape[c];
+        if (e == 0) continue;
+        put(s.substr(run, i - run));
+        run = i + 1;
+        const char form[6] = {
+            '\\', e, '0', '0', "0123456789ABCDEF"[c >> 4], "0123456789ABCDEF"[c & 0xF]};
+        put(std::string_view(form, e == 'u' ? 6 : 2));
+    }
+    put(s.substr(run));
+    put('"');
+}
+
+Writer& Writer::num(int64_t v) {
+    char text[24];
+    const auto end = std::to_chars(text, text + sizeof text, v).ptr;
+    return literal(std::string_view(text, static_cast<size_t>(end - text)));
+}
+
+Writer& Writer::dbl(double v) {
+    // RapidJSON's shortest form ("0.1", "1.0", "1e30"); it has none for NaN or infinity.
+    if (!std::isfinite(v)) return null();
+    char text[32];
+    const char* end = rapidjson::internal::dtoa(v, text);
+    return literal(std::string_view(text, static_cast<size_t>(end - text)));
 }
 
 Writer& Writer::time(int64_t ms) {
     Rfc3339Text text;
     format_rfc3339(ms, text);
-    w_.PlainString(std::string_view(text.data(), text.size()));
-    return *this;
-}
-
-Writer& Writer::raw(std::string_view json_text) {
-    w_.RawValue(json_text.data(), json_text.size(), rapidjson::kObjectType);
+    separate();
+    char* at = room(text.size() + 2);
+    at[0] = '"';
+    std::memcpy(at + 1, text.data(), text.size());
+    at[text.size() + 1] = '"';
     return *this;
 }
 
 Writer& Writer::value(const Value& v) {
-    v.Accept(w_);
-    return *this;
+    // Values come from parse_untrusted (nested kMaxDepth deep at most) or from our own code.
+    switch (v.GetType()) {
+        case rapidjson::kNullType:
+            return null();
+        case rapidjson::kFalseType:
+            return boolean(false);
+        case rapidjson::kTrueType:
+            return boolean(true);
+        case rapidjson::kObjectType:
+            start_object();
+            for (const auto& m : v.GetObject()) {
+                key(std::string_view(m.name.GetString(), m.name.GetStringLength()));
+                value(m.value);
+            }
+            return end_object();
+        case rapidjson::kArrayType:
+            start_array();
+            for (const auto& e : v.GetArray()) value(e);
+            return end_array();
+        case rapidjson::kStringType:
+            return str(std::string_view(v.GetString(), v.GetStringLength()));
+        case rapidjson::kNumberType:
+            break;
+    }
+    if (v.IsDouble()) return dbl(v.GetDouble());
+    if (v.IsInt64()) return num(v.GetInt64());
+    char text[24];
+    const auto end = std::to_chars(text, text + sizeof text, v.GetUint64()).ptr;
+    return literal(std::string_view(text, static_cast<size_t>(end - text)));
 }
 
 std::string to_string(const Value& v) {

@@ -22,10 +22,11 @@ struct AssertionFailed : std::logic_error {
 #include <rapidjson/writer.h>
 
 #include <cstdint>
+#include <cstring>
 
 #include <optional>
+#include <utility>
 #include <vector>
-#include "core/error.h"
 
 #include "core/error.h"
 
@@ -45,69 +46,44 @@ Result<void> parse_untrusted(std::string_view body, Document& doc);
 // bytes a client sent.
 std::string_view utf8_safe(std::string_view s, std::string& scratch);
 
-// RapidJSON's writer with one addition: a string that needs no escaping is copied as it is.
-class TextWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
-  public:
-    using rapidjson::Writer<rapidjson::StringBuffer>::Writer;
-    // Writes "s" (a key or a string value) when every byte of s is printable ASCII other than
-    // '"' and '\\' and returns true; returns false, writing nothing, otherwise.
-    bool PlainString(std::string_view s);
-};
+// Whether every byte of s is printable ASCII other than '"' and '\\': a JSON string that holds
+// s needs no escaping.
+bool plain_ascii(std::string_view s);
 
-// Output: a streaming writer with helpers for the types Orderly uses.
+// Output: a streaming writer of compact JSON with helpers for the types Orderly uses. It writes
+// what RapidJSON's Writer would (the tests compare them) straight into its buffer; the only
+// state is whether the next value needs a comma before it.
 class Writer {
   public:
-    Writer() : w_(buf_) {}
+    Writer() = default;
     // Reserves room for a document of about this size up front, so that a large response does
     // not grow its buffer step by step.
-    explicit Writer(size_t reserve) : buf_(nullptr, reserve), w_(buf_) {}
-    Writer& start_object() {
-        w_.StartObject();
-        return *this;
-    }
-    Writer& end_object() {
-        w_.EndObject();
-        return *this;
-    }
-    Writer& start_array() {
-        w_.StartArray();
-        return *this;
-    }
-    Writer& end_array() {
-        w_.EndArray();
-        return *this;
-    }
+    explicit Writer(size_t reserve) { out_.resize(reserve); }
+    Writer& start_object() { return open('{'); }
+    Writer& end_object() { return close('}'); }
+    Writer& start_array() { return open('['); }
+    Writer& end_array() { return close(']'); }
     // Keys and strings: most are plain ASCII and copied as they are; the rest are made valid
     // UTF-8 (utf8_safe) and escaped.
     Writer& key(std::string_view k) {
-        if (!w_.PlainString(k)) escaped(k);
+        string(k);
+        put(':');
+        first_ = true;
         return *this;
     }
     Writer& str(std::string_view v) {
-        if (!w_.PlainString(v)) escaped(v);
+        string(v);
         return *this;
     }
-    Writer& num(int64_t v) {
-        w_.Int64(v);
-        return *this;
-    }
-    Writer& dbl(double v) {
-        w_.Double(v);
-        return *this;
-    }
-    Writer& boolean(bool v) {
-        w_.Bool(v);
-        return *this;
-    }
-    Writer& null() {
-        w_.Null();
-        return *this;
-    }
+    Writer& num(int64_t v);
+    Writer& dbl(double v);
+    Writer& boolean(bool v) { return literal(v ? std::string_view("true") : "false"); }
+    Writer& null() { return literal("null"); }
     Writer& time(int64_t ms);
     Writer& opt_time(const std::optional<int64_t>& ms) { return ms ? time(*ms) : null(); }
     Writer& opt_str(const std::optional<std::string>& s) { return s ? str(*s) : null(); }
     // Embeds a JSON text that is already valid (e.g. stored JSON) without re-parsing its values.
-    Writer& raw(std::string_view json_text);
+    Writer& raw(std::string_view json_text) { return literal(json_text); }
     Writer& value(const Value& v);
     Writer& strings(const std::vector<std::string>& items) {
         start_array();
@@ -117,13 +93,54 @@ class Writer {
     // key + value in one call
     template <typename T>
     Writer& kv(std::string_view k, T&& v);
-    std::string take() { return std::string(buf_.GetString(), buf_.GetSize()); }
-    std::string_view view() const { return {buf_.GetString(), buf_.GetSize()}; }
+    // The document; the writer is empty afterwards.
+    std::string take() {
+        out_.resize(used_);
+        used_ = 0;
+        return std::exchange(out_, std::string());
+    }
+    std::string_view view() const { return {out_.data(), used_}; }
 
   private:
+    // The comma before a value or key that is not the first of its object or array.
+    // n bytes of the buffer to write into. The buffer's size is its capacity (the bytes past
+    // used_ are scratch), so appending is a bounds check and a copy.
+    char* room(size_t n) {
+        if (out_.size() - used_ < n) grow(n);
+        char* at = out_.data() + used_;
+        used_ += n;
+        return at;
+    }
+    void grow(size_t n);
+    void put(char c) { *room(1) = c; }
+    void put(std::string_view s) {
+        if (!s.empty()) std::memcpy(room(s.size()), s.data(), s.size());
+    }
+    void separate() {
+        if (!first_) put(',');
+        first_ = false;
+    }
+    Writer& open(char c) {
+        separate();
+        put(c);
+        first_ = true;
+        return *this;
+    }
+    Writer& close(char c) {
+        put(c);
+        first_ = false;
+        return *this;
+    }
+    Writer& literal(std::string_view text) {
+        separate();
+        put(text);
+        return *this;
+    }
+    void string(std::string_view s);
     void escaped(std::string_view s);
-    rapidjson::StringBuffer buf_;
-    TextWriter w_;
+    std::string out_;
+    size_t used_ = 0;    // bytes of out_ written
+    bool first_ = true;  // nothing written yet in the current object or array, or after a key
 };
 
 template <typename T>
