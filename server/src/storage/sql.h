@@ -211,15 +211,21 @@ class Connection {
     // Prepared statements are cached by SQL text for the connection's lifetime. Most SQL is a
     // string literal, passed again from the same address: a small table by address answers
     // those without hashing the text (the text is still compared, as an address may be reused
-    // by other text).
+    // by other text). Two ways per set, the most recent first, so that two statements a request
+    // uses whose addresses share a set do not evict each other on every call.
     Stmt prepare(std::string_view sql) {
-        Recent& r = recent_[(reinterpret_cast<uintptr_t>(sql.data()) >> 3) % kRecent];
-        if (r.address != sql.data() || r.sql != sql) {
-            r.stmt = &statement(sql);
-            r.address = sql.data();
-            r.sql.assign(sql);
+        const auto address = reinterpret_cast<uintptr_t>(sql.data());
+        Recent* set = &recent_[((address * 0x9E3779B97F4A7C15ULL) >> (64 - kSetBits)) * 2];
+        if (set[0].address == sql.data() && set[0].sql == sql) return Stmt(set[0].stmt);
+        if (set[1].address == sql.data() && set[1].sql == sql) {
+            std::swap(set[0], set[1]);
+            return Stmt(set[0].stmt);
         }
-        return Stmt(r.stmt);
+        std::swap(set[0], set[1]);
+        set[0].stmt = &statement(sql);
+        set[0].address = sql.data();
+        set[0].sql.assign(sql);
+        return Stmt(set[0].stmt);
     }
     // Runs one or more statements without results (migrations, settings).
     virtual void exec_script(const std::string& sql) = 0;
@@ -251,10 +257,10 @@ class Connection {
         std::string sql;
         StatementBackend* stmt = nullptr;
     };
-    static constexpr size_t kRecent = 64;
+    static constexpr unsigned kSetBits = 7;  // 128 sets of two
     std::string path_;
     const Dialect* dialect_;
-    Recent recent_[kRecent];
+    Recent recent_[size_t{2} << kSetBits];
 };
 
 }  // namespace orderly::storage
