@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "storage/sqlite/dialect.h"
+#include "storage/sqlite/small_blocks.h"
 #include "storage/sqlite/write_combining_vfs.h"
 
 namespace orderly::storage::sqlite {
@@ -98,10 +99,14 @@ std::string_view SqliteStatement::column_blob(int col) const {
 SqliteConnection::SqliteConnection(const std::string& path, bool readonly)
     : Connection(path, sqlite_dialect()) {
     // SQLite's memory statistics take a global mutex on every allocation, which every thread
-    // contends for; Orderly never reads them. This only works before SQLite initialises, so
-    // the first connection of the process does it (a later call is a harmless SQLITE_MISUSE).
-    static std::once_flag no_memstatus;
-    std::call_once(no_memstatus, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+    // contends for; Orderly never reads them. Its small blocks come from a cache per thread
+    // (small_blocks.h). Both only work before SQLite initialises, so the first connection of
+    // the process sets them (a later call is a harmless SQLITE_MISUSE).
+    static std::once_flag memory_config;
+    std::call_once(memory_config, [] {
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        install_small_block_cache();
+    });
     int flags = readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     flags |= SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(path.c_str(), &db_, flags, write_combining_vfs());
