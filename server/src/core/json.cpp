@@ -219,13 +219,19 @@ void Writer::grow(size_t n) {
     out_.resize(std::max({out_.size() * 2, used_ + n, size_t{256}}));
 }
 
+void Writer::quoted(std::string_view plain) {
+    char* at = room(plain.size() + 2);
+    at[0] = '"';
+    if (!plain.empty()) std::memcpy(at + 1, plain.data(), plain.size());
+    at[plain.size() + 1] = '"';
+}
+
 void Writer::string(std::string_view s) {
     separate();
-    if (!plain_ascii(s)) return escaped(s);
-    char* at = room(s.size() + 2);
-    at[0] = '"';
-    if (!s.empty()) std::memcpy(at + 1, s.data(), s.size());
-    at[s.size() + 1] = '"';
+    if (plain_ascii(s))
+        quoted(s);
+    else
+        escaped(s);
 }
 
 void Writer::escaped(std::string_view s) {
@@ -247,10 +253,15 @@ void Writer::escaped(std::string_view s) {
     put('"');
 }
 
-Writer& Writer::num(int64_t v) {
+template <typename Int>
+Writer& Writer::integer(Int v) {
     char text[24];
     const auto end = std::to_chars(text, text + sizeof text, v).ptr;
     return literal(std::string_view(text, static_cast<size_t>(end - text)));
+}
+
+Writer& Writer::num(int64_t v) {
+    return integer(v);
 }
 
 Writer& Writer::dbl(double v) {
@@ -265,10 +276,7 @@ Writer& Writer::time(int64_t ms) {
     Rfc3339Text text;
     format_rfc3339(ms, text);
     separate();
-    char* at = room(text.size() + 2);
-    at[0] = '"';
-    std::memcpy(at + 1, text.data(), text.size());
-    at[text.size() + 1] = '"';
+    quoted(std::string_view(text.data(), text.size()));
     return *this;
 }
 
@@ -299,16 +307,13 @@ Writer& Writer::value(const Value& v) {
     }
     if (v.IsDouble()) return dbl(v.GetDouble());
     if (v.IsInt64()) return num(v.GetInt64());
-    char text[24];
-    const auto end = std::to_chars(text, text + sizeof text, v.GetUint64()).ptr;
-    return literal(std::string_view(text, static_cast<size_t>(end - text)));
+    return integer(v.GetUint64());
 }
 
 std::string to_string(const Value& v) {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    v.Accept(w);
-    return std::string(buf.GetString(), buf.GetSize());
+    Writer w;
+    w.value(v);
+    return w.take();
 }
 
 std::optional<std::string> get_string(const Value& obj, const char* name) {

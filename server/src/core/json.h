@@ -136,7 +136,11 @@ class Writer {
         put(text);
         return *this;
     }
+    template <typename Int>
+    Writer& integer(Int v);
     void string(std::string_view s);
+    // "plain", for text that needs no escaping.
+    void quoted(std::string_view plain);
     void escaped(std::string_view s);
     std::string out_;
     size_t used_ = 0;    // bytes of out_ written
