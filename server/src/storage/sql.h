@@ -216,15 +216,15 @@ class Connection {
     Stmt prepare(std::string_view sql) {
         const auto address = reinterpret_cast<uintptr_t>(sql.data());
         Recent* set = &recent_[((address * 0x9E3779B97F4A7C15ULL) >> (64 - kSetBits)) * 2];
-        if (set[0].address == sql.data() && set[0].sql == sql) return Stmt(set[0].stmt);
-        if (set[1].address == sql.data() && set[1].sql == sql) {
-            std::swap(set[0], set[1]);
-            return Stmt(set[0].stmt);
+        auto holds = [&](const Recent& r) { return r.address == sql.data() && r.sql == sql; };
+        if (!holds(set[0])) {
+            std::swap(set[0], set[1]);  // the older way is the one to reuse on a miss
+            if (!holds(set[0])) {
+                set[0].stmt = &statement(sql);
+                set[0].address = sql.data();
+                set[0].sql.assign(sql);
+            }
         }
-        std::swap(set[0], set[1]);
-        set[0].stmt = &statement(sql);
-        set[0].address = sql.data();
-        set[0].sql.assign(sql);
         return Stmt(set[0].stmt);
     }
     // Runs one or more statements without results (migrations, settings).
