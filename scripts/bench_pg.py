@@ -5,8 +5,9 @@ baselines are measured in the same run: the Pistache hello-world and raw durable
 libpq from 64 clients (bench_pg_insert, pgbench-style). Orderly runs as one node, then as two
 nodes on the same database. Around each measured wrk run (not the baseline runs between them)
 the script reads PostgreSQL's own CPU time (utime + stime of the postmaster and its backends,
-from /proc) and its statement count (pg_stat_statements, BEGIN and COMMIT included), and divides
-both by the requests wrk answered.
+from /proc), its statement count (pg_stat_statements, BEGIN and COMMIT included) and the nodes'
+round trips to it (orderly_db_round_trips_total in /metrics), and divides them by the requests
+wrk answered.
 """
 import os
 import statistics
@@ -71,20 +72,37 @@ class Postgres:
         os.rmdir(self.parent)
 
 
-class Accounting:
-    """PostgreSQL CPU and statements spent inside measure() calls, summed over them."""
+def round_trips(ports):
+    """orderly_db_round_trips_total summed over the nodes listening on ports (/metrics)."""
+    import urllib.request
+    total = 0
+    for port in ports:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith("orderly_db_round_trips_total "):
+                    total += int(line.split()[1])
+    return total
 
-    def __init__(self, pg):
+
+class Accounting:
+    """PostgreSQL CPU, statements and the nodes' round trips spent inside measure() calls,
+    summed over them."""
+
+    def __init__(self, pg, ports):
         self.pg = pg
+        self.ports = ports
         self.cpu = 0.0
         self.stmts = 0
+        self.trips = 0
         self.by_statement = {}  # normalised text -> [calls, execution ms]
 
     def measure(self, fn):
         self.pg.sql("SELECT pg_stat_statements_reset()")
         cpu0 = self.pg.cpu_seconds()
+        trips0 = round_trips(self.ports)
         result = fn()
         self.cpu += self.pg.cpu_seconds() - cpu0
+        self.trips += round_trips(self.ports) - trips0
         # The reset and the count itself are two statements.
         self.stmts += max(0, self.pg.statements() - 2)
         rows = self.pg.sql(
@@ -99,13 +117,14 @@ class Accounting:
 
     def per_request(self, requests):
         n = max(requests, 1)
-        return self.cpu / n * 1e6, self.stmts / n
+        return self.cpu / n * 1e6, self.stmts / n, self.trips / n
 
 
 class PgBench(Bench):
     def __init__(self, args):
         super().__init__(args)
         self.pg = None
+        self.ports = []  # the nodes running, whose round trips are counted
         self.statements_by_phase = []  # (label, requests, [(text, [calls, ms])])
 
     def report(self):
@@ -134,6 +153,7 @@ class PgBench(Bench):
                "ORDERLY_WORK_DIR": os.path.join(self.tmp, f"work{port}")}
         p = self.start([f"{self.build}/orderly", "serve", "--listen", f"127.0.0.1:{port}", "--db", self.pg.uri],
                        env=env, port=port)
+        self.ports.append(port)
         return p, port
 
     @staticmethod
@@ -151,12 +171,13 @@ class PgBench(Bench):
         """fn(measure) returns a list of wrk results; each wrk run it makes goes through
         measure(), so that a baseline run in between (raw inserts are PostgreSQL's work too) is
         not counted. Adds the row of PostgreSQL's CPU and statements per request."""
-        acc = Accounting(self.pg)
+        acc = Accounting(self.pg, self.ports)
         results = fn(acc.measure)
         requests = sum(r["requests"] for r in results)
-        cpu_us, stmts = acc.per_request(requests)
+        cpu_us, stmts, trips = acc.per_request(requests)
         capacity = 1e6 / cpu_us if cpu_us > 0 else float("inf")
-        self.row(f"{label}: PostgreSQL per request", f"{cpu_us:,.0f} µs CPU, {stmts:.1f} statements",
+        self.row(f"{label}: PostgreSQL per request",
+                 f"{cpu_us:,.0f} µs CPU, {stmts:.1f} statements, {trips:.1f} round trips",
                  f"≈ {capacity:,.0f} req/s per PostgreSQL core", "", None)
         top = sorted(acc.by_statement.items(), key=lambda kv: -kv[1][1])[:8]
         n = max(requests, 1)
@@ -270,6 +291,7 @@ class PgBench(Bench):
         rate = self.post_tickets(token, [port1, port2])
         self.approve(api, token, [port1, port2], rate)
         self.stop(p2)
+        self.ports.remove(port2)
         self.stop(self.hello)
         self.baseline_rows(raw="raw PostgreSQL durable inserts over libpq, 64 clients (pgbench-style)")
         log(f"loading {self.args.tickets:,} tickets")

@@ -2,11 +2,13 @@
 // A fresh PostgreSQL database per test, on the server ORDERLY_TEST_PG names (a libpq URI such
 // as scripts/pg-cluster prints), dropped at the end of the test.
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
 #include <unistd.h>
 
+#include "storage/database.h"
 #include "storage/postgres/connection.h"
 
 namespace orderly::test {
@@ -19,6 +21,15 @@ inline std::string with_database(const std::string& uri, const std::string& name
     const size_t path_end = query == std::string::npos ? uri.size() : query;
     const size_t path_start = slash == std::string::npos || slash > path_end ? path_end : slash;
     return uri.substr(0, path_start) + "/" + name + uri.substr(path_end);
+}
+
+// The rows of `table`, read in a transaction of its own.
+inline int64_t count_rows(storage::Database& db, const std::string& table) {
+    return db.read([&](storage::Connection& c) {
+        auto st = c.prepare("SELECT count(*) FROM " + table);
+        st.step();
+        return st.int64(0);
+    });
 }
 
 class PgTestDb {

@@ -22,18 +22,6 @@ using storage::Database;
 using storage::DbError;
 using storage::ExecResult;
 
-namespace {
-
-int64_t count(Database& db, const std::string& table) {
-    return db.read([&](Connection& c) {
-        auto st = c.prepare("SELECT count(*) FROM " + table);
-        st.step();
-        return st.int64(0);
-    });
-}
-
-}  // namespace
-
 TEST_CASE("a postgresql:// path opens the PostgreSQL driver, its path without the password",
           "[pg]") {
     test::PgTestDb pg;
@@ -162,8 +150,8 @@ TEST_CASE("exec_checked reports constraint violations and the transaction goes o
         CHECK(ins("b") == ExecResult::ok);  // the refused statements did not abort the rest
         CHECK(child("b", 2) == ExecResult::ok);
     });
-    CHECK(count(db, "p") == 2);
-    CHECK(count(db, "ch") == 1);
+    CHECK(test::count_rows(db, "p") == 2);
+    CHECK(test::count_rows(db, "ch") == 1);
     // Outside exec_checked a violation throws, of kind constraint.
     try {
         db.write([](Connection& c) { c.prepare("INSERT INTO p (k) VALUES ('a')").exec(); });
@@ -187,11 +175,11 @@ TEST_CASE("a write that throws or fails leaves nothing behind", "[pg]") {
         return Error::Conflict("no");
     });
     CHECK_FALSE(r.ok());
-    CHECK(count(db, "t") == 0);
+    CHECK(test::count_rows(db, "t") == 0);
     CHECK_THROWS_AS(db.write([](Connection& c) { c.prepare("SELECT nonsense FROM t").exec(); }),
                     DbError);
     db.write([](Connection& c) { c.prepare("INSERT INTO t (k) VALUES (3)").exec(); });
-    CHECK(count(db, "t") == 1);
+    CHECK(test::count_rows(db, "t") == 1);
     CHECK(db.write_stats().commits >= 2);
 }
 
@@ -244,7 +232,7 @@ TEST_CASE("a write whose connection is lost before COMMIT runs again on a new on
         if (attempts == 1) c.exec_script("SELECT pg_terminate_backend(pg_backend_pid())");
     });
     CHECK(attempts == 2);
-    CHECK(count(db, "t") == 1);
+    CHECK(test::count_rows(db, "t") == 1);
     CHECK(db.ping());
 }
 
@@ -280,7 +268,7 @@ TEST_CASE("connections the server closed while idle are replaced", "[pg]") {
     test::PgTestDb pg;
     Database db(pg.uri(), 1);
     db.write([](Connection& c) { c.exec_script("CREATE TABLE t (k BIGINT)"); });
-    CHECK(count(db, "t") == 0);
+    CHECK(test::count_rows(db, "t") == 0);
     {
         // As a server restart would: every other connection to the database ends.
         storage::postgres::PgConnection killer(pg.uri());
@@ -288,9 +276,9 @@ TEST_CASE("connections the server closed while idle are replaced", "[pg]") {
             "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()");
     }
-    CHECK(count(db, "t") == 0);
+    CHECK(test::count_rows(db, "t") == 0);
     db.write([](Connection& c) { c.prepare("INSERT INTO t VALUES (1)").exec(); });
-    CHECK(count(db, "t") == 1);
+    CHECK(test::count_rows(db, "t") == 1);
 }
 
 TEST_CASE("a read sees one snapshot while others write", "[pg]") {
@@ -312,7 +300,7 @@ TEST_CASE("a read sees one snapshot while others write", "[pg]") {
         }).join();
         CHECK(n() == 1);
     });
-    CHECK(count(db, "t") == 2);
+    CHECK(test::count_rows(db, "t") == 2);
 }
 
 TEST_CASE("a transaction that finds no free connection fails instead of waiting forever", "[pg]") {

@@ -57,6 +57,9 @@ class DatabaseDriver {
     virtual void backup_to(const std::string& dest) = 0;
     virtual bool ping() = 0;
     virtual WriteStats write_stats() const = 0;
+    // Requests this process sent to a database server and waited for the answer of, since
+    // start (several statements may travel in one); 0 for an embedded engine.
+    virtual uint64_t round_trips() const { return 0; }
     virtual const Dialect& dialect() const = 0;
 };
 
@@ -148,6 +151,7 @@ class Database {
 
     using WriteStats = storage::WriteStats;
     WriteStats write_stats() const { return driver_->write_stats(); }
+    uint64_t round_trips() const { return driver_->round_trips(); }
 
   private:
     // The read transaction this thread has open, if any (see read()). A write's fn runs

@@ -84,6 +84,9 @@ class StatementBackend {
     virtual bool step() = 0;
     virtual void exec() = 0;
     virtual ExecResult exec_checked() = 0;
+    // Starts the statement ahead of its use (see Stmt::send); a driver that runs each statement
+    // when stepped ignores it.
+    virtual void send() {}
     virtual void reset() noexcept = 0;
     virtual int64_t column_int64(int col) const = 0;
     virtual double column_real(int col) const = 0;
@@ -142,6 +145,14 @@ class Stmt {
     // caller can handle itself instead of throwing them.
     ExecResult exec_checked() { return s_->exec_checked(); }
     void exec() { s_->exec(); }
+    // A hint that this SELECT, with these bindings, will be stepped later in this transaction:
+    // a driver that talks to a server starts it now, so that it travels with the statements
+    // sent before the next one whose result is waited for. Stepping it again (through any Stmt
+    // of the same SQL, bound the same) reads what was started. The bindings are cleared.
+    void send() {
+        s_->send();
+        s_->reset();
+    }
 
     int64_t int64(int col) const { return s_->column_int64(col); }
     int integer(int col) const { return static_cast<int>(s_->column_int64(col)); }
@@ -230,7 +241,7 @@ class Connection {
     // Runs one or more statements without results (migrations, settings).
     virtual void exec_script(const std::string& sql) = 0;
     // Rows changed by the last INSERT, UPDATE or DELETE.
-    virtual int changes() const = 0;
+    virtual int changes() = 0;
     // Runs fn now in a transaction of its own, committed whatever becomes of the caller's: for
     // a counter every writer increments (ticket serials), which would make concurrent writers
     // of a driver that runs them side by side collide on its row. A number taken this way and

@@ -130,7 +130,13 @@ OrderlyApp::OrderlyApp(AppOptions opts)
             "writes that arrive together share one (group commit).\n"
             "# TYPE orderly_db_commits_total counter\n"
             "orderly_db_commits_total " +
-            std::to_string(ws.commits) + "\n";
+            std::to_string(ws.commits) +
+            "\n# HELP orderly_db_round_trips_total Requests sent to the database server and "
+            "waited for (several statements may travel in one); 0 with SQLite, which runs in "
+            "the process.\n"
+            "# TYPE orderly_db_round_trips_total counter\n"
+            "orderly_db_round_trips_total " +
+            std::to_string(db_->round_trips()) + "\n";
         out += from_db([this] { return notification_metrics(*db_); });
         out += executions_->metrics_text();
         return out;

@@ -65,7 +65,8 @@ export interface paths {
          *     - `orderly_db_up`, `orderly_db_schema_version`, `orderly_db_file_bytes{file="main"|"wal"}`
          *       (gauges); `orderly_db_writes_total` and `orderly_db_commits_total` (counters: write
          *       transactions, and the durable commits that carried them; writes that arrive together
-         *       share one commit).
+         *       share one commit); `orderly_db_round_trips_total` (counter: requests sent to a
+         *       PostgreSQL server and waited for, several statements travelling in one; 0 on SQLite).
          *     - `orderly_notifications{status}`, `orderly_executions_running`,
          *       `orderly_executions_queued`, `orderly_execution_log_waiters` (gauges).
          */
@@ -6484,6 +6485,9 @@ export interface operations {
                      *     # HELP orderly_db_commits_total Durable commits (fsyncs) that carried them: writes that arrive together share one (group commit).
                      *     # TYPE orderly_db_commits_total counter
                      *     orderly_db_commits_total 498
+                     *     # HELP orderly_db_round_trips_total Requests sent to the database server and waited for (several statements may travel in one); 0 with SQLite, which runs in the process.
+                     *     # TYPE orderly_db_round_trips_total counter
+                     *     orderly_db_round_trips_total 0
                      */
                     "text/plain": string;
                 };

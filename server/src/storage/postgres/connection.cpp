@@ -1,5 +1,7 @@
 #include "storage/postgres/connection.h"
 
+#include <poll.h>
+
 #include <charconv>
 #include <cstring>
 
@@ -17,7 +19,10 @@ constexpr unsigned kBytea = 17;
 
 // The savepoint exec_checked() sets inside a transaction, so that a refused statement leaves
 // the transaction usable (PostgreSQL aborts the whole transaction on any error otherwise).
-constexpr const char* kCheckedSavepoint = "orderly_checked";
+constexpr const char* kSetCheckedSavepoint = "SAVEPOINT orderly_checked";
+constexpr const char* kReleaseCheckedSavepoint = "RELEASE SAVEPOINT orderly_checked";
+constexpr const char* kUndoCheckedStatement =
+    "ROLLBACK TO SAVEPOINT orderly_checked; RELEASE SAVEPOINT orderly_checked";
 
 bool is_digit(char ch) {
     return ch >= '0' && ch <= '9';
@@ -167,8 +172,11 @@ const std::string& PgStatement::prepared_name() {
     for (int k = 0; k < params_; ++k) signature[k] = type_letter(types[k]);
     auto it = prepared_.find(signature);
     if (it != prepared_.end()) return it->second;
+    // Preparing waits for its answer: what is queued goes first.
+    conn_.flush();
     std::string name = conn_.next_statement_name();
     if (!untyped_null) {
+        conn_.count_round_trip();
         conn_.check(PQprepare(conn_.handle(), name.c_str(), sql_.c_str(), params_, types.data()),
                     "prepare");
         return prepared_.emplace(std::move(signature), std::move(name)).first->second;
@@ -194,6 +202,7 @@ bool PgStatement::try_prepare(const std::string& name, const std::vector<unsigne
     const bool savepoint = conn_.in_transaction();
     if (savepoint) conn_.exec_script("SAVEPOINT orderly_prepare");
     try {
+        conn_.count_round_trip();
         conn_.check(PQprepare(conn_.handle(), name.c_str(), sql_.c_str(), params_, types.data()),
                     "prepare");
     } catch (const PgError& e) {
@@ -211,12 +220,9 @@ bool PgStatement::try_prepare(const std::string& name, const std::vector<unsigne
     return true;
 }
 
-void PgStatement::execute() {
-    result_.reset();
-    row_ = -1;
-    blobs_.clear();
+void PgStatement::queue(PgResult* into, uint64_t* ticket) {
     if (bound_.size() < static_cast<size_t>(params_)) bound_.resize(params_);
-    const std::string& name = prepared_name();
+    const std::string& name = prepared_name();  // may wait: a first use prepares
     std::vector<const char*> values(params_);
     std::vector<int> lengths(params_);
     std::vector<int> formats(params_);
@@ -226,13 +232,56 @@ void PgStatement::execute() {
         lengths[k] = static_cast<int>(p.value.size());
         formats[k] = p.binary ? 1 : 0;
     }
-    result_ = conn_.check(PQexecPrepared(conn_.handle(), name.c_str(), params_, values.data(),
-                                         lengths.data(), formats.data(), 0),
-                          "exec");
-    conn_.note_changes(result_.get());
+    conn_.before_queue();
+    if (PQsendQueryPrepared(conn_.handle(), name.c_str(), params_, values.data(), lengths.data(),
+                            formats.data(), 0) != 1)
+        conn_.throw_result(nullptr, "exec");
+    *ticket = conn_.add_pending(into, ticket, "exec");
+}
+
+void PgStatement::execute() {
+    result_.reset();
+    awaiting_ = 0;
+    row_ = -1;
+    blobs_.clear();
+    if (bound_.size() < static_cast<size_t>(params_)) bound_.resize(params_);
+    if (sent_) {
+        // What send() started, if it is this transaction's and bound the same.
+        sent_ = false;
+        const auto same = [](const Param& a, const Param& b) {
+            return a.null == b.null && a.type == b.type && a.binary == b.binary &&
+                   a.value == b.value;
+        };
+        if (sent_txn_ == conn_.transaction() && std::equal(sent_params_.begin(), sent_params_.end(),
+                                                           bound_.begin(), bound_.end(), same)) {
+            if (sent_ticket_) conn_.flush();
+            if (sent_result_) {
+                result_ = std::move(sent_result_);
+                return;
+            }
+        }
+        sent_ticket_ = 0;
+        sent_result_.reset();
+    }
+    queue(&result_, &awaiting_);
+    conn_.flush();
+}
+
+void PgStatement::send() {
+    if (bound_.size() < static_cast<size_t>(params_)) bound_.resize(params_);
+    sent_params_ = bound_;
+    sent_txn_ = conn_.transaction();
+    sent_result_.reset();
+    sent_ = true;
+    queue(&sent_result_, &sent_ticket_);
+}
+
+void PgStatement::settle() const {
+    if (awaiting_) conn_.flush();
 }
 
 bool PgStatement::step() {
+    settle();
     if (!result_) execute();
     blobs_.clear();
     ++row_;
@@ -240,40 +289,44 @@ bool PgStatement::step() {
 }
 
 void PgStatement::exec() {
-    execute();
-    row_ = 0;  // as after SQLite's one step: a RETURNING row can be read
+    result_.reset();
+    blobs_.clear();
+    queue(&result_, &awaiting_);
+    row_ = 0;  // as after SQLite's one step: a RETURNING row can be read (once it came)
 }
 
 ExecResult PgStatement::exec_checked() {
+    // A failure of a statement queued before this one is that statement's, not this one's.
+    conn_.flush();
     const bool savepoint = conn_.in_transaction();
-    if (savepoint) conn_.exec_script(std::string("SAVEPOINT ") + kCheckedSavepoint);
+    if (savepoint) conn_.queue_command(kSetCheckedSavepoint);
     try {
         execute();
     } catch (const PgError& e) {
         if (e.kind() != DbErrorKind::constraint) throw;
-        if (savepoint) {
-            conn_.exec_script(std::string("ROLLBACK TO SAVEPOINT ") + kCheckedSavepoint +
-                              "; RELEASE SAVEPOINT " + kCheckedSavepoint);
-        }
+        if (savepoint) conn_.exec_script(kUndoCheckedStatement);
         const std::string& s = e.sqlstate();
         if (s == "23505") return ExecResult::unique_violation;
         if (s == "23503") return ExecResult::foreign_key_violation;
         if (s == "23514") return ExecResult::check_violation;
         return ExecResult::other_constraint;
     }
-    if (savepoint) conn_.exec_script(std::string("RELEASE SAVEPOINT ") + kCheckedSavepoint);
+    // Goes out with the next statement.
+    if (savepoint) conn_.queue_command(kReleaseCheckedSavepoint);
     row_ = 0;  // as after SQLite's one step: a RETURNING row can be read
     return ExecResult::ok;
 }
 
 void PgStatement::reset() noexcept {
     result_.reset();
+    awaiting_ = 0;
     row_ = -1;
     blobs_.clear();
     bound_.clear();
 }
 
 bool PgStatement::has_value(int col) const {
+    settle();
     // Like SQLite, a column read without a row (or past the last column) reads as NULL.
     return result_ && row_ >= 0 && row_ < PQntuples(result_.get()) && col >= 0 &&
            col < PQnfields(result_.get()) && !PQgetisnull(result_.get(), row_, col);
@@ -348,11 +401,30 @@ void PgConnection::run_autonomous(const std::function<void(Connection&)>& fn) {
 }
 
 PgConnection::~PgConnection() {
+    pending_.clear();
     cache_.clear();
     if (conn_) PQfinish(conn_);
 }
 
+bool PgConnection::alive() {
+    // A server that ends the session sends an error (which libpq takes for a notice on an idle
+    // connection) and closes the socket: a second read finds the end of the stream.
+    for (int reads = 0; reads < 4 && !broken(); ++reads) {
+        pollfd p{PQsocket(conn_), POLLIN, 0};
+        if (::poll(&p, 1, 0) <= 0) return true;  // nothing (more) arrived: as alive as can be told
+        if (PQconsumeInput(conn_) != 1) return false;
+    }
+    return !broken();
+}
+
+void PgConnection::close() noexcept {
+    pending_.clear();
+    if (conn_) PQfinish(conn_);
+    conn_ = nullptr;
+}
+
 bool PgConnection::in_transaction() const {
+    if (!pending_.empty()) return true;
     const auto s = PQtransactionStatus(conn_);
     return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
 }
@@ -385,9 +457,106 @@ void PgConnection::note_changes(const PGresult* r) {
 }
 
 void PgConnection::exec_script(const std::string& sql) {
+    flush();
     // The simple query protocol: several statements, no parameters, no results kept.
+    count_round_trip();
     PgResult r(PQexec(conn_, sql.c_str()));
     check(r.release(), "exec");
+}
+
+void PgConnection::before_queue() {
+    if (pending_.size() >= kMaxQueued) flush();
+    if (pending_.empty() && PQpipelineStatus(conn_) == PQ_PIPELINE_OFF &&
+        PQenterPipelineMode(conn_) != 1)
+        throw_result(nullptr, "pipeline");
+}
+
+uint64_t PgConnection::add_pending(PgResult* into, uint64_t* ticket, const char* what) {
+    pending_.push_back({into, ticket, ++tickets_, what});
+    return tickets_;
+}
+
+void PgConnection::queue_command(const char* sql, PgResult* keep) {
+    before_queue();
+    if (PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) != 1)
+        throw_result(nullptr, sql);
+    pending_.push_back({keep, nullptr, 0, sql});
+}
+
+void PgConnection::queue_sync() {
+    before_queue();
+    if (PQpipelineSync(conn_) != 1) throw_result(nullptr, "pipeline");
+    pending_.push_back({nullptr, nullptr, 0, "pipeline sync", true});
+}
+
+void PgConnection::begin(const char* sql) {
+    ++txn_;
+    queue_command(sql);
+}
+
+void PgConnection::flush() {
+    if (pending_.empty()) return;
+    count_round_trip();
+    std::vector<Pending> batch;
+    batch.swap(pending_);
+    std::exception_ptr failure;
+    auto fail_with = [&](const PGresult* r, const char* what) {
+        if (failure) return;
+        try {
+            throw_result(r, what);
+        } catch (const PgError&) {
+            failure = std::current_exception();
+        }
+    };
+    if (PQpipelineSync(conn_) != 1) fail_with(nullptr, "pipeline");
+    // Each entry's result, then the NULL that ends it; the sync's result last.
+    for (const Pending& p : batch) {
+        if (broken()) break;
+        PgResult r(PQgetResult(conn_));
+        if (!r) {
+            fail_with(nullptr, p.what);
+            break;
+        }
+        const auto status = PQresultStatus(r.get());
+        if (p.sync) {
+            if (status != PGRES_PIPELINE_SYNC) fail_with(r.get(), p.what);
+            continue;
+        }
+        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+            note_changes(r.get());
+            if (p.ticket_of) {
+                if (*p.ticket_of == p.ticket) {
+                    *p.ticket_of = 0;
+                    *p.into = std::move(r);
+                }
+            } else if (p.into) {
+                *p.into = std::move(r);
+            }
+        } else if (status != PGRES_PIPELINE_ABORTED) {
+            fail_with(r.get(), p.what);
+        }
+        while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+    }
+    for (const Pending& p : batch)
+        if (p.ticket_of && *p.ticket_of == p.ticket) *p.ticket_of = 0;
+    if (!broken()) {
+        PgResult sync(PQgetResult(conn_));
+        if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC)
+            fail_with(sync.get(), "pipeline sync");
+        else if (PQexitPipelineMode(conn_) != 1)
+            fail_with(nullptr, "pipeline");
+    } else {
+        fail_with(nullptr, "exec");
+    }
+    if (failure) std::rethrow_exception(failure);
+}
+
+void PgConnection::discard() noexcept {
+    try {
+        flush();
+    } catch (const std::exception&) {
+        // The caller rolls back, or drops a broken connection.
+    }
 }
 
 StatementBackend& PgConnection::statement(std::string_view sql) {

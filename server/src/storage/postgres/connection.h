@@ -10,8 +10,22 @@
 // the type its parameter was last bound with; where that is unknown and the server cannot
 // infer it either, the types that resolve the statement are tried in turn). Results come back
 // in text format: integers are parsed, booleans read as 1/0, bytea is decoded from hex.
+//
+// Round trips. A connection sends statements in libpq's pipeline mode and waits for their
+// results only when somebody needs one, so that several statements travel in one round trip:
+// - a command without a result to read (BEGIN, SET LOCAL, SAVEPOINT, an advisory lock) is
+//   queued and goes out with the next statement;
+// - exec() queues its statement too: its failure, if any, is thrown by the next call that
+//   waits (a step(), a column read, changes(), exec_checked(), exec_script(), the COMMIT). A
+//   failed statement ends the transaction on PostgreSQL in any case, so the transaction fails
+//   as it would have; only the line it is thrown from moves;
+// - send() starts a SELECT ahead of its use: a later step() of the same SQL with the same
+//   bindings, in the same transaction, reads its rows instead of running it again.
+// pgbench on this driver's pattern (BEGIN, six primary-key SELECTs, COMMIT; 8 connections,
+// 2 cores) ran 4x as many transactions a second in one round trip as in eight.
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -67,6 +81,7 @@ class PgStatement final : public StatementBackend {
     bool step() override;
     void exec() override;
     ExecResult exec_checked() override;
+    void send() override;
     void reset() noexcept override;
     int64_t column_int64(int col) const override;
     double column_real(int col) const override;
@@ -81,10 +96,17 @@ class PgStatement final : public StatementBackend {
         bool binary = false;
         std::string value;
     };
+    friend class PgConnection;
     Param& slot(int i);
     bool has_value(int col) const;
-    // Runs the statement with the bound parameters; throws PgError on failure.
+    // Waits for the result of a queued exec() (through the connection).
+    void settle() const;
+    // Runs the statement with the bound parameters and waits for its result (or takes the one
+    // send() fetched); throws PgError on failure.
     void execute();
+    // Queues the statement with the bound parameters; its result goes to *into (see
+    // PgConnection::Pending).
+    void queue(PgResult* into, uint64_t* ticket);
     const std::string& prepared_name();
     // Prepares sql_ as `name` with these parameter types; false (and the error in *error) when
     // the server cannot resolve them, the transaction left usable.
@@ -100,8 +122,17 @@ class PgStatement final : public StatementBackend {
     // Prepared statement names by type signature (one letter per parameter).
     std::unordered_map<std::string, std::string> prepared_;
     PgResult result_;
+    // Nonzero while result_ is still to come from a queued exec(): the ticket of that queue entry.
+    uint64_t awaiting_ = 0;
     int row_ = -1;
     mutable std::vector<std::string> blobs_;  // decoded bytea of the current row, by column
+    // What send() started: its bindings, the transaction it belongs to, and its result (still
+    // to come while sent_ticket_ is nonzero).
+    std::vector<Param> sent_params_;
+    uint64_t sent_txn_ = 0;
+    uint64_t sent_ticket_ = 0;
+    PgResult sent_result_;
+    bool sent_ = false;
 };
 
 class PgConnection final : public Connection {
@@ -111,8 +142,12 @@ class PgConnection final : public Connection {
     explicit PgConnection(const std::string& uri);
     ~PgConnection() override;
 
+    // Sends what is queued first, then sql in the simple query protocol.
     void exec_script(const std::string& sql) override;
-    int changes() const override { return changes_; }
+    int changes() override {
+        flush();
+        return changes_;
+    }
     // Through the runner set_autonomous() gave; without one, inline.
     void run_autonomous(const std::function<void(Connection&)>& fn) override;
     // Where run_autonomous() runs its functions (the pool's side connection); must outlive
@@ -124,8 +159,34 @@ class PgConnection final : public Connection {
     PGconn* handle() { return conn_; }
     // True once the connection to the server is gone: discard it.
     bool broken() const { return PQstatus(conn_) == CONNECTION_BAD; }
-    // True while a transaction is open (also when it failed and awaits ROLLBACK).
+    // False for an idle connection the server has closed (a restart, a terminated session):
+    // looks at what arrived on its socket, without a round trip.
+    bool alive();
+    // Closes the connection now (its session ends, with the locks it holds); broken() after.
+    void close() noexcept;
+    // True while a transaction is open (also when it failed and awaits ROLLBACK), or while
+    // commands are queued.
     bool in_transaction() const;
+
+    // Queues a command without parameters whose result is only checked, or kept in *keep (which
+    // must outlive the next flush()); it goes out with the next statement.
+    void queue_command(const char* sql, PgResult* keep = nullptr);
+    // Ends the implicit transaction of the commands queued before it (a command queued before
+    // BEGIN would otherwise run in BEGIN's transaction); sent now, without waiting for anything.
+    void queue_sync();
+    // Queues BEGIN (`sql`) and starts a new transaction for send(): what was sent before it is
+    // never read in it.
+    void begin(const char* sql);
+    // Sends everything queued and reads every result in one round trip. Throws the first
+    // failure (PgError) once all are read; the results of the rest are then dropped.
+    void flush();
+    // Like flush(), but a failure is not thrown (before a ROLLBACK).
+    void discard() noexcept;
+    // Round trips to the server so far: flushes, simple queries and prepares. Each is also
+    // added to *total when set_round_trip_total() gave one (the pool's sum).
+    uint64_t round_trips() const { return round_trips_; }
+    void set_round_trip_total(std::atomic<uint64_t>* total) { total_ = total; }
+    uint64_t transaction() const { return txn_; }
 
     // Throws PgError for a failed result (or a null one: the connection broke).
     [[noreturn]] void throw_result(const PGresult* r, const char* what) const;
@@ -133,6 +194,15 @@ class PgConnection final : public Connection {
     PgResult check(PGresult* r, const char* what) const;
     void note_changes(const PGresult* r);
     std::string next_statement_name() { return "orderly_" + std::to_string(++statements_); }
+    void count_round_trip() {
+        ++round_trips_;
+        if (total_) total_->fetch_add(1, std::memory_order_relaxed);
+    }
+    // Enters pipeline mode when nothing is queued yet; flushes when the queue is long (a client
+    // in blocking mode that sends without reading could fill both sockets' buffers).
+    void before_queue();
+    // Registers a queued statement whose result goes to *into once *ticket still matches.
+    uint64_t add_pending(PgResult* into, uint64_t* ticket, const char* what);
 
   protected:
     StatementBackend& statement(std::string_view sql) override;
@@ -142,7 +212,23 @@ class PgConnection final : public Connection {
         using is_transparent = void;
         size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
     };
+    // A queued statement or command: its result goes to *into when *ticket still equals
+    // `ticket` (a statement that was reset or run again since sets its ticket to 0 or a new
+    // one), or to *keep for a command. Neither: the result is only checked.
+    struct Pending {
+        PgResult* into = nullptr;
+        uint64_t* ticket_of = nullptr;
+        uint64_t ticket = 0;
+        const char* what = "exec";
+        bool sync = false;
+    };
+    static constexpr size_t kMaxQueued = 64;
     PGconn* conn_ = nullptr;
+    std::vector<Pending> pending_;
+    uint64_t tickets_ = 0;
+    uint64_t txn_ = 0;
+    uint64_t round_trips_ = 0;
+    std::atomic<uint64_t>* total_ = nullptr;
     const std::function<void(const std::function<void(Connection&)>&)>* autonomous_ = nullptr;
     int changes_ = 0;
     uint64_t statements_ = 0;

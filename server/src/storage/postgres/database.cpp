@@ -33,9 +33,14 @@ constexpr int64_t kWriteTurnLock = 0x6f7264657260 + 1;
 // server, with its session: a lost node cannot keep holding the rows it locked, e.g. keep other
 // nodes from marking its executions interrupted (see app/execution_engine.h). Writes never wait
 // on anything but the database that long.
-constexpr const char* kBeginWrite =
-    "BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL idle_in_transaction_session_timeout = "
-    "'10s'";
+constexpr const char* kBeginWrite = "BEGIN ISOLATION LEVEL REPEATABLE READ";
+constexpr const char* kWriteIdleTimeout = "SET LOCAL idle_in_transaction_session_timeout = '10s'";
+// The write-turn lock, shared and alone (the key is kWriteTurnLock).
+constexpr const char* kTakeTurn = "SELECT pg_advisory_lock_shared(122537101324897)";
+constexpr const char* kEndTurn = "SELECT pg_advisory_unlock_shared(122537101324897)";
+constexpr const char* kTakeTurnAlone = "SELECT pg_advisory_lock(122537101324897)";
+constexpr const char* kEndTurnAlone = "SELECT pg_advisory_unlock(122537101324897)";
+static_assert(kWriteTurnLock == 122537101324897);
 // A read is one snapshot.
 constexpr const char* kBeginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 // Migrations take the lock first and then read the version: at READ COMMITTED that read sees
@@ -69,6 +74,7 @@ class PgDatabase final : public DatabaseDriver {
     WriteStats write_stats() const override {
         return {writes_.load(std::memory_order_relaxed), commits_.load(std::memory_order_relaxed)};
     }
+    uint64_t round_trips() const override { return round_trips_.load(std::memory_order_relaxed); }
     const Dialect& dialect() const override { return postgres_dialect(); }
 
   private:
@@ -92,6 +98,9 @@ class PgDatabase final : public DatabaseDriver {
     // write-turn lock exclusively, with no other write running.
     bool try_write(FunctionRef<bool(Connection&)> fn, bool last, bool alone);
     static void rollback(PgConnection& c) noexcept;
+    // Ends an attempt of a write that did not commit: rolls it back and releases the write-turn
+    // lock with `end`.
+    static void end_turn(PgConnection& c, const char* end) noexcept;
     int migrated_version(PgConnection& c);
 
     // run_autonomous() of the pool's connections: fn on side_, in a transaction of its own.
@@ -112,6 +121,7 @@ class PgDatabase final : public DatabaseDriver {
     int open_ = 0;  // idle and borrowed
     std::atomic<uint64_t> writes_{0};
     std::atomic<uint64_t> commits_{0};
+    std::atomic<uint64_t> round_trips_{0};
 };
 
 PgDatabase::PgDatabase(std::string uri, PoolOptions options)
@@ -133,10 +143,13 @@ std::unique_ptr<PgConnection> PgDatabase::checkout() {
                                              std::to_string(options_.checkout_timeout.count()) +
                                              " ms (pool of " +
                                              std::to_string(options_.connections) + ")");
-    if (!idle_.empty()) {
+    // An idle connection whose server closed it (a restart) is replaced here, before a
+    // transaction starts on it: its BEGIN only goes out with the first statement.
+    while (!idle_.empty()) {
         auto conn = std::move(idle_.back());
         idle_.pop_back();
-        return conn;
+        if (conn->alive()) return conn;
+        --open_;
     }
     ++open_;
     lock.unlock();
@@ -153,6 +166,7 @@ std::unique_ptr<PgConnection> PgDatabase::checkout() {
 std::unique_ptr<PgConnection> PgDatabase::connect() {
     auto c = std::make_unique<PgConnection>(uri_);
     c->set_autonomous(&autonomous_);
+    c->set_round_trip_total(&round_trips_);
     return c;
 }
 
@@ -164,6 +178,7 @@ void PgDatabase::run_on_side(const std::function<void(Connection&)>& fn) {
     if (side_ && side_->broken()) side_.reset();
     if (!side_) {
         side_ = std::make_unique<PgConnection>(uri_);
+        side_->set_round_trip_total(&round_trips_);
         side_->exec_script("SET synchronous_commit = off");
     }
     try {
@@ -206,6 +221,7 @@ void PgDatabase::give_back(std::unique_ptr<PgConnection> conn) {
 }
 
 void PgDatabase::rollback(PgConnection& c) noexcept {
+    c.discard();  // what is queued goes out; a failure there is what the caller is handling
     if (c.broken() || !c.in_transaction()) return;
     try {
         c.exec_script("ROLLBACK");
@@ -226,44 +242,27 @@ void PgDatabase::write(FunctionRef<bool(Connection&)> fn) {
     }
 }
 
-namespace {
-// Holds the write-turn lock on a connection for one attempt of a write.
-class WriteTurn {
-  public:
-    WriteTurn(PgConnection& c, bool alone) : c_(c), alone_(alone) {
-        c_.exec_script(
-            std::string(alone_ ? "SELECT pg_advisory_lock(" : "SELECT pg_advisory_lock_shared(") +
-            std::to_string(kWriteTurnLock) + ")");
+void PgDatabase::end_turn(PgConnection& c, const char* end) noexcept {
+    rollback(c);
+    if (c.broken()) return;  // the server released the lock with the session
+    try {
+        c.exec_script(end);
+    } catch (const std::exception&) {
+        c.close();  // the lock goes with its session
     }
-    ~WriteTurn() {
-        if (c_.broken()) return;  // the server released it with the session
-        try {
-            c_.exec_script(std::string(alone_ ? "SELECT pg_advisory_unlock("
-                                              : "SELECT pg_advisory_unlock_shared(") +
-                           std::to_string(kWriteTurnLock) + ")");
-        } catch (const std::exception&) {
-            // Only in a transaction that failed to roll back: the pool closes that connection,
-            // and the lock goes with its session.
-        }
-    }
-    WriteTurn(const WriteTurn&) = delete;
-    WriteTurn& operator=(const WriteTurn&) = delete;
+}
 
-  private:
-    PgConnection& c_;
-    bool alone_;
-};
-}  // namespace
-
+// The lock, BEGIN and its setting are queued: they go out with fn's first statement. COMMIT
+// and the lock's release go out with fn's last queued statements, in one round trip.
 bool PgDatabase::try_write(FunctionRef<bool(Connection&)> fn, bool last, bool alone) {
     Lease c(*this);
-    std::optional<WriteTurn> turn;
+    const char* end = alone ? kEndTurnAlone : kEndTurn;
     bool ok = false;
     try {
-        // An idle connection whose server restarted fails here first: the write runs again on
-        // a new one.
-        turn.emplace(*c, alone);
-        c->exec_script(kBeginWrite);
+        c->queue_command(alone ? kTakeTurnAlone : kTakeTurn);
+        c->queue_sync();
+        c->begin(kBeginWrite);
+        c->queue_command(kWriteIdleTimeout);
         ok = fn(*c);
         if (ok && PQtransactionStatus(c->handle()) == PQTRANS_INERROR)
             throw DbError(DbErrorKind::other,
@@ -271,20 +270,31 @@ bool PgDatabase::try_write(FunctionRef<bool(Connection&)> fn, bool last, bool al
     } catch (const DbError& e) {
         // Nothing was committed: a serialization failure, a deadlock or a connection lost
         // before COMMIT runs fn again from the start.
-        rollback(*c);
+        end_turn(*c, end);
         if (retryable(e) && !last) return false;
         throw;
     } catch (...) {
-        rollback(*c);
+        end_turn(*c, end);
         throw;
     }
     if (!ok) {
-        rollback(*c);
+        end_turn(*c, end);
         return true;
     }
-    PgResult r(PQexec(c->handle(), "COMMIT"));
-    const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-    if (status == PGRES_COMMAND_OK && std::strcmp(PQcmdStatus(r.get()), "COMMIT") == 0) {
+    PgResult committed;
+    PgResult turn_ended;
+    c->queue_command("COMMIT", &committed);
+    c->queue_command(end, &turn_ended);
+    std::exception_ptr failure;
+    try {
+        c->flush();
+    } catch (const DbError&) {
+        failure = std::current_exception();
+    }
+    // COMMIT of a transaction that failed answers ROLLBACK.
+    if (committed && std::strcmp(PQcmdStatus(committed.get()), "COMMIT") == 0) {
+        // Committed. A session whose lock release did not get through is closed, lock and all.
+        if (!turn_ended) c->close();
         commits_.fetch_add(1, std::memory_order_relaxed);
         writes_.fetch_add(1, std::memory_order_relaxed);
         return true;
@@ -293,36 +303,29 @@ bool PgDatabase::try_write(FunctionRef<bool(Connection&)> fn, bool last, bool al
         throw DbError(DbErrorKind::connection_lost,
                       "the connection to PostgreSQL was lost while committing: the outcome of "
                       "the transaction is unknown");
-    if (status == PGRES_COMMAND_OK)  // COMMIT of a failed transaction answers ROLLBACK
-        throw DbError(DbErrorKind::other, "the transaction was rolled back");
+    // Not committed: a queued statement or the COMMIT itself failed, or the transaction had.
+    end_turn(*c, end);
+    if (!failure) throw DbError(DbErrorKind::other, "the transaction was rolled back");
     try {
-        c->throw_result(r.get(), "commit");
+        std::rethrow_exception(failure);
     } catch (const DbError& e) {
-        rollback(*c);
-        // The server refused the commit (e.g. a serialization failure detected at COMMIT):
-        // the transaction is rolled back, so running fn again is safe.
+        // The server refused a statement or the commit (e.g. a serialization failure): the
+        // transaction is rolled back, so running fn again is safe.
         if (e.kind() == DbErrorKind::busy && !last) return false;
         throw;
     }
 }
 
 void PgDatabase::read(FunctionRef<void(Connection&)> fn) {
-    std::optional<Lease> c;
-    // An idle connection the server closed (a restart) fails at BEGIN: once more on a new one.
-    for (int attempt = 1;; ++attempt) {
-        c.emplace(*this);
-        try {
-            (*c)->exec_script(kBeginRead);
-            break;
-        } catch (const DbError& e) {
-            if (e.kind() != DbErrorKind::connection_lost || attempt == 2) throw;
-        }
-    }
+    Lease c(*this);
+    // BEGIN goes out with the first statement, COMMIT on its own (a read queues nothing).
+    c->begin(kBeginRead);
     try {
-        fn(**c);
-        (*c)->exec_script("COMMIT");
+        fn(*c);
+        c->queue_command("COMMIT");
+        c->flush();
     } catch (...) {
-        rollback(**c);
+        rollback(*c);
         throw;
     }
 }

@@ -57,7 +57,7 @@ class SqliteConnection final : public Connection {
     ~SqliteConnection() override;
 
     void exec_script(const std::string& sql) override;
-    int changes() const override { return sqlite3_changes(db_); }
+    int changes() override { return sqlite3_changes(db_); }
 
     sqlite3* handle() { return db_; }
     // False once SQLite itself rolled an open transaction back (an I/O error, a full disk).
