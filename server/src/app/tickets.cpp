@@ -87,6 +87,7 @@ TicketView view_of(storage::Connection& c, domain::Ticket t, TicketView v, const
 // queued behind.
 TicketView view_after_change(storage::Database& db, int64_t id, const Caller& who, TimeMs now) {
     return db.read([&](storage::Connection& c) {
+        storage::prefetch_ticket_view(c, id);
         TicketView v;
         auto t = storage::find_ticket(c, id, v.names);
         if (!t) fail(ticket_not_found(id));
@@ -184,6 +185,8 @@ Submitted Tickets::submit(const Caller& who, const SubmitInput& in) const {
 
 TicketView Tickets::get(const Caller& who, int64_t id) const {
     return db_.read([&](storage::Connection& c) {
+        // Read before it is known whether the caller may see the ticket; dropped if not.
+        storage::prefetch_ticket_view(c, id);
         TicketView v;
         auto t = load_visible(c, id, who, &v.names);
         return view_of(c, std::move(t), std::move(v), who, clock_.now_ms());

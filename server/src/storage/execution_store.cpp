@@ -347,11 +347,21 @@ LogSlice read_execution_log(Connection& c, int64_t id, int64_t offset, int64_t l
     return out;
 }
 
-std::vector<ExecutionRow> list_ticket_executions(Connection& c, int64_t ticket_id) {
-    // Built once: a ticket read asks for it on every request, and the statement cache answers
-    // a text it saw at the same address without hashing it.
+namespace {
+// Built once: a ticket read asks for it on every request, and the statement cache answers a
+// text it saw at the same address without hashing it.
+const std::string& ticket_executions_sql() {
     static const std::string sql = select_sql("WHERE e.ticket_id = ?1 ORDER BY e.id");
-    auto s = c.prepare(sql);
+    return sql;
+}
+}  // namespace
+
+void send_ticket_executions(Connection& c, int64_t ticket_id) {
+    c.prepare(ticket_executions_sql()).bind(1, ticket_id).send();
+}
+
+std::vector<ExecutionRow> list_ticket_executions(Connection& c, int64_t ticket_id) {
+    auto s = c.prepare(ticket_executions_sql());
     s.bind(1, ticket_id);
     std::vector<ExecutionRow> out;
     while (s.step()) out.push_back(read_row(s));

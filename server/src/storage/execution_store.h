@@ -50,6 +50,8 @@ int64_t enqueue_execution(Connection& c, int64_t ticket_id, int64_t user_id, Tim
 
 // A ticket's executions, oldest first.
 std::vector<ExecutionRow> list_ticket_executions(Connection& c, int64_t ticket_id);
+// Starts list_ticket_executions ahead of its use (Stmt::send).
+void send_ticket_executions(Connection& c, int64_t ticket_id);
 
 // What the engine needs of the ticket to build the argument vector.
 struct TicketSnapshot {

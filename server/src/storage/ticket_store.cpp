@@ -12,6 +12,7 @@
 #include "core/codes.h"
 #include "core/json.h"
 #include "storage/accounts_store.h"
+#include "storage/execution_store.h"
 #include "storage/notification_store.h"
 #include "storage/workflow_store.h"
 
@@ -105,6 +106,26 @@ std::string next_serial(Connection& c, const std::string& prefix, TimeMs now) {
 
 // ---- reading
 
+namespace {
+// The statements of a ticket's view that need only its id (see prefetch_ticket_view).
+constexpr const char* kActivationsSql =
+    "SELECT id, node_key, CASE WHEN state = 'active' THEN 1 ELSE 0 END, node_name, node_type, "
+    "entered_at FROM ticket_nodes WHERE ticket_id = ?1 AND state IN ('active', 'done') ORDER BY id";
+constexpr const char* kAssigneesSql =
+    "SELECT a.user_id, a.node_id, a.state, a.assigned_at, u.username, u.display_name "
+    "FROM ticket_assignees a LEFT JOIN users u ON u.id = a.user_id WHERE a.ticket_id = ?1";
+constexpr const char* kStepsSql =
+    "SELECT s.id, s.node_key, s.node_name, s.action, u.username, u.display_name, s.comment, "
+    "s.fields, s.detail, s.at FROM ticket_steps s LEFT JOIN users u ON u.id = s.actor_id "
+    "WHERE s.ticket_id = ?1 ORDER BY s.id";
+}  // namespace
+
+void prefetch_ticket_view(Connection& c, int64_t id) {
+    for (const char* sql : {kActivationsSql, kAssigneesSql, kStepsSql})
+        c.prepare(sql).bind(1, id).send();
+    send_ticket_executions(c, id);
+}
+
 void lock_ticket(Connection& c, int64_t id) {
     const std::string lock = c.dialect().lock_rows();
     if (lock.empty()) return;
@@ -190,10 +211,7 @@ TicketProgress ticket_progress(Connection& c, const Ticket& t) {
     st.status = t.status;
     st.fields = t.fields;
     {
-        auto s = c.prepare(
-            "SELECT id, node_key, CASE WHEN state = 'active' THEN 1 ELSE 0 END, node_name, "
-            "node_type, entered_at FROM ticket_nodes "
-            "WHERE ticket_id = ?1 AND state IN ('active', 'done') ORDER BY id");
+        auto s = c.prepare(kActivationsSql);
         s.bind(1, t.id);
         while (s.step()) {
             std::string k = s.text(1);
@@ -216,9 +234,7 @@ TicketProgress ticket_progress(Connection& c, const Ticket& t) {
     }
     std::vector<std::pair<std::pair<TimeMs, int64_t>, AssigneeView>> shown;  // (assigned_at, user)
     {
-        auto s = c.prepare(
-            "SELECT a.user_id, a.node_id, a.state, a.assigned_at, u.username, u.display_name "
-            "FROM ticket_assignees a LEFT JOIN users u ON u.id = a.user_id WHERE a.ticket_id = ?1");
+        auto s = c.prepare(kAssigneesSql);
         s.bind(1, t.id);
         while (s.step()) {
             const int64_t user = s.int64(0);
@@ -258,10 +274,7 @@ bool can_read_ticket(Connection& c, const Ticket& t, int64_t user_id, bool read_
 }
 
 std::vector<StepView> ticket_steps(Connection& c, int64_t ticket_id) {
-    auto s = c.prepare(
-        "SELECT s.id, s.node_key, s.node_name, s.action, u.username, u.display_name, s.comment, "
-        "s.fields, s.detail, s.at FROM ticket_steps s LEFT JOIN users u ON u.id = s.actor_id "
-        "WHERE s.ticket_id = ?1 ORDER BY s.id");
+    auto s = c.prepare(kStepsSql);
     s.bind(1, ticket_id);
     std::vector<StepView> out;
     while (s.step()) {

@@ -44,6 +44,10 @@ void remember_idempotency_key(Connection& c, int64_t user_id, const std::string&
 // ---- reading
 
 std::optional<Ticket> find_ticket(Connection& c, int64_t id);
+// Starts the reads of ticket id's view that need only its id (ticket_progress, ticket_steps,
+// list_ticket_executions; Stmt::send), so that on a database server they travel with the next
+// statement: a ticket's view in one round trip. Call it before find_ticket.
+void prefetch_ticket_view(Connection& c, int64_t id);
 // In a write transaction: holds the ticket's row until the transaction ends, so that writes to
 // one ticket take turns (Dialect::lock_rows; nothing to do on SQLite).
 void lock_ticket(Connection& c, int64_t id);
