@@ -3,6 +3,7 @@
 // transaction, with its own error, and leaves nothing behind.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -86,8 +87,9 @@ TEST_CASE("statements sent ahead are read in the round trip of the next one", "[
     read_all();  // prepares
     const uint64_t before = db.round_trips();
     read_all();
-    // BEGIN with the three statements, the one bound otherwise, COMMIT.
-    CHECK(db.round_trips() - before == 3);
+    // BEGIN with the three statements, then the one bound otherwise. COMMIT is sent without
+    // waiting: its answer is read with the next transaction's first statements.
+    CHECK(db.round_trips() - before == 2);
     // Sent, then read with the same bindings.
     db.read([&](Connection& c) {
         c.prepare(by_key).bind(1, 2).send();
@@ -205,4 +207,26 @@ TEST_CASE("a write that collides runs again alone, and every turn is given back"
         CHECK(st.int64(0) == 11);
     });
     CHECK(advisory_locks(pg.uri()) == 0);
+}
+
+TEST_CASE("a read ends its transaction on the server without waiting for the answer", "[pg]") {
+    test::PgTestDb pg;
+    Database db(pg.uri(), 1);
+    db.write([](Connection& c) { c.exec_script("CREATE TABLE t (k BIGINT)"); });
+    CHECK(test::count_rows(db, "t") == 0);
+    // The COMMIT was sent: the session goes idle without another statement on it.
+    storage::postgres::PgConnection watcher(pg.uri());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    int64_t open = 1;
+    while (open > 0 && std::chrono::steady_clock::now() < deadline) {
+        auto st = watcher.prepare(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+            "state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()");
+        st.step();
+        open = st.int64(0);
+    }
+    CHECK(open == 0);
+    // The connection goes on, its answer read with the next statements.
+    db.write([](Connection& c) { c.prepare("INSERT INTO t VALUES (1)").exec(); });
+    CHECK(test::count_rows(db, "t") == 1);
 }

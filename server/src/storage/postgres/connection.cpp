@@ -424,6 +424,7 @@ void PgConnection::close() noexcept {
 }
 
 bool PgConnection::in_transaction() const {
+    if (ending_) return false;
     if (!pending_.empty()) return true;
     const auto s = PQtransactionStatus(conn_);
     return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
@@ -466,6 +467,7 @@ void PgConnection::exec_script(const std::string& sql) {
 
 void PgConnection::before_queue() {
     if (pending_.size() >= kMaxQueued) flush();
+    ending_ = false;
     if (pending_.empty() && PQpipelineStatus(conn_) == PQ_PIPELINE_OFF &&
         PQenterPipelineMode(conn_) != 1)
         throw_result(nullptr, "pipeline");
@@ -497,8 +499,6 @@ void PgConnection::begin(const char* sql) {
 void PgConnection::flush() {
     if (pending_.empty()) return;
     count_round_trip();
-    std::vector<Pending> batch;
-    batch.swap(pending_);
     std::exception_ptr failure;
     auto fail_with = [&](const PGresult* r, const char* what) {
         if (failure) return;
@@ -508,8 +508,15 @@ void PgConnection::flush() {
             failure = std::current_exception();
         }
     };
-    if (PQpipelineSync(conn_) != 1) fail_with(nullptr, "pipeline");
-    // Each entry's result, then the NULL that ends it; the sync's result last.
+    // The batch ends with a sync, which sends it (end_without_waiting() sent one already).
+    if (!pending_.back().sync) {
+        if (PQpipelineSync(conn_) != 1) fail_with(nullptr, "pipeline");
+        pending_.push_back({nullptr, nullptr, 0, "pipeline sync", true});
+    }
+    std::vector<Pending> batch;
+    batch.swap(pending_);
+    ending_ = false;
+    // Each entry's result, then the NULL that ends it; a sync's result alone.
     for (const Pending& p : batch) {
         if (broken()) break;
         PgResult r(PQgetResult(conn_));
@@ -532,23 +539,26 @@ void PgConnection::flush() {
             } else if (p.into) {
                 *p.into = std::move(r);
             }
-        } else if (status != PGRES_PIPELINE_ABORTED) {
+        } else if (status != PGRES_PIPELINE_ABORTED && !p.quiet) {
             fail_with(r.get(), p.what);
         }
         while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
     }
     for (const Pending& p : batch)
         if (p.ticket_of && *p.ticket_of == p.ticket) *p.ticket_of = 0;
-    if (!broken()) {
-        PgResult sync(PQgetResult(conn_));
-        if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC)
-            fail_with(sync.get(), "pipeline sync");
-        else if (PQexitPipelineMode(conn_) != 1)
-            fail_with(nullptr, "pipeline");
-    } else {
+    if (broken())
         fail_with(nullptr, "exec");
-    }
+    else if (PQexitPipelineMode(conn_) != 1)
+        fail_with(nullptr, "pipeline");
     if (failure) std::rethrow_exception(failure);
+}
+
+void PgConnection::end_without_waiting(const char* commit) {
+    queue_command(commit);
+    // A read's COMMIT cannot fail but with its connection, which the next statements find.
+    pending_.back().quiet = true;
+    queue_sync();
+    ending_ = true;
 }
 
 void PgConnection::discard() noexcept {

@@ -182,6 +182,12 @@ class PgConnection final : public Connection {
     void flush();
     // Like flush(), but a failure is not thrown (before a ROLLBACK).
     void discard() noexcept;
+    // Ends a read transaction without waiting: sends `commit` (and whatever is queued) now, and
+    // leaves its result to be read with the next statements' (a failure of it is not thrown:
+    // a read's COMMIT fails only with its connection, which they find). The connection counts
+    // as out of its transaction meanwhile.
+    void end_without_waiting(const char* commit);
+
     // Round trips to the server so far: flushes, simple queries and prepares. Each is also
     // added to *total when set_round_trip_total() gave one (the pool's sum).
     uint64_t round_trips() const { return round_trips_; }
@@ -221,6 +227,7 @@ class PgConnection final : public Connection {
         uint64_t ticket = 0;
         const char* what = "exec";
         bool sync = false;
+        bool quiet = false;  // a failure is not thrown (see end_without_waiting)
     };
     static constexpr size_t kMaxQueued = 64;
     PGconn* conn_ = nullptr;
@@ -228,6 +235,7 @@ class PgConnection final : public Connection {
     uint64_t tickets_ = 0;
     uint64_t txn_ = 0;
     uint64_t round_trips_ = 0;
+    bool ending_ = false;  // see end_without_waiting()
     std::atomic<uint64_t>* total_ = nullptr;
     const std::function<void(const std::function<void(Connection&)>&)>* autonomous_ = nullptr;
     int changes_ = 0;

@@ -175,17 +175,20 @@ std::unique_ptr<PgConnection> PgDatabase::connect() {
 // nobody used can be lost in a crash, and a lost number was never given out.
 void PgDatabase::run_on_side(const std::function<void(Connection&)>& fn) {
     std::lock_guard lock(side_mu_);
-    if (side_ && side_->broken()) side_.reset();
+    if (side_ && !side_->alive()) side_.reset();
     if (!side_) {
         side_ = std::make_unique<PgConnection>(uri_);
         side_->set_round_trip_total(&round_trips_);
         side_->exec_script("SET synchronous_commit = off");
     }
+    // BEGIN goes out with fn's statement, COMMIT on its own: two round trips.
     try {
-        side_->exec_script("BEGIN");
+        side_->begin("BEGIN");
         fn(*side_);
-        side_->exec_script("COMMIT");
+        side_->queue_command("COMMIT");
+        side_->flush();
     } catch (...) {
+        side_->discard();
         if (!side_->broken() && side_->in_transaction()) {
             try {
                 side_->exec_script("ROLLBACK");
@@ -318,12 +321,13 @@ bool PgDatabase::try_write(FunctionRef<bool(Connection&)> fn, bool last, bool al
 
 void PgDatabase::read(FunctionRef<void(Connection&)> fn) {
     Lease c(*this);
-    // BEGIN goes out with the first statement, COMMIT on its own (a read queues nothing).
+    // BEGIN goes out with the first statement. COMMIT is sent at the end without waiting for
+    // its answer, which is read with the next statements on this connection: a read only
+    // waits for the answers it uses.
     c->begin(kBeginRead);
     try {
         fn(*c);
-        c->queue_command("COMMIT");
-        c->flush();
+        c->end_without_waiting("COMMIT");
     } catch (...) {
         rollback(*c);
         throw;
