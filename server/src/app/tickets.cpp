@@ -273,6 +273,7 @@ ActResult Tickets::act(const Caller& who, int64_t id, const ActInput& input) con
                                            codes::ticket_reason_required));
     }
     const ActionOutcome out = db_.write([&](storage::Connection& c) {
+        storage::prefetch_ticket_state(c, id);
         storage::lock_ticket(c, id);  // concurrent actions on one ticket take turns
         if (input.in_transaction) input.in_transaction(c);
         const domain::Ticket loaded = load_visible(c, id, who);

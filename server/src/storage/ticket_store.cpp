@@ -107,7 +107,11 @@ std::string next_serial(Connection& c, const std::string& prefix, TimeMs now) {
 // ---- reading
 
 namespace {
-// The statements of a ticket's view that need only its id (see prefetch_ticket_view).
+// The statements of a ticket's state and view that need only its id (see prefetch_ticket_state
+// and prefetch_ticket_view).
+constexpr const char* kFindTicketSql = "SELECT " ORDERLY_TICKET_COLUMNS
+                                       " FROM tickets t JOIN users u ON u.id = t.creator_id "
+                                       "WHERE t.id = ?1";
 constexpr const char* kActivationsSql =
     "SELECT id, node_key, CASE WHEN state = 'active' THEN 1 ELSE 0 END, node_name, node_type, "
     "entered_at FROM ticket_nodes WHERE ticket_id = ?1 AND state IN ('active', 'done') ORDER BY id";
@@ -119,6 +123,11 @@ constexpr const char* kStepsSql =
     "s.fields, s.detail, s.at FROM ticket_steps s LEFT JOIN users u ON u.id = s.actor_id "
     "WHERE s.ticket_id = ?1 ORDER BY s.id";
 }  // namespace
+
+void prefetch_ticket_state(Connection& c, int64_t id) {
+    for (const char* sql : {kFindTicketSql, kActivationsSql, kAssigneesSql})
+        c.prepare(sql).bind(1, id).send();
+}
 
 void prefetch_ticket_view(Connection& c, int64_t id) {
     for (const char* sql : {kActivationsSql, kAssigneesSql, kStepsSql})
@@ -135,8 +144,7 @@ void lock_ticket(Connection& c, int64_t id) {
 }
 
 std::optional<Ticket> find_ticket(Connection& c, int64_t id) {
-    auto s = c.prepare("SELECT " ORDERLY_TICKET_COLUMNS
-                       " FROM tickets t JOIN users u ON u.id = t.creator_id WHERE t.id = ?1");
+    auto s = c.prepare(kFindTicketSql);
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     return ticket_from(s);

@@ -44,6 +44,10 @@ void remember_idempotency_key(Connection& c, int64_t user_id, const std::string&
 // ---- reading
 
 std::optional<Ticket> find_ticket(Connection& c, int64_t id);
+// Starts the reads of ticket id that an action on it makes (find_ticket, ticket_progress;
+// Stmt::send): in a write, call it before lock_ticket, whose round trip then carries them. The
+// write's snapshot is taken by the first of them, so they read what they would after the lock.
+void prefetch_ticket_state(Connection& c, int64_t id);
 // Starts the reads of ticket id's view that need only its id (ticket_progress, ticket_steps,
 // list_ticket_executions; Stmt::send), so that on a database server they travel with the next
 // statement: a ticket's view in one round trip. Call it before find_ticket.

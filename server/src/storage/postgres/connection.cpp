@@ -271,6 +271,7 @@ void PgStatement::send() {
     if (bound_.size() < static_cast<size_t>(params_)) bound_.resize(params_);
     sent_params_ = bound_;
     sent_txn_ = conn_.transaction();
+    sent_ticket_ = 0;  // an earlier send's result is not this one's
     sent_result_.reset();
     sent_ = true;
     queue(&sent_result_, &sent_ticket_);
@@ -290,6 +291,7 @@ bool PgStatement::step() {
 
 void PgStatement::exec() {
     result_.reset();
+    awaiting_ = 0;  // an earlier run's result is not this one's
     blobs_.clear();
     queue(&result_, &awaiting_);
     row_ = 0;  // as after SQLite's one step: a RETURNING row can be read (once it came)
