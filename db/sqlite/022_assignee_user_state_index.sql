@@ -4,8 +4,7 @@
 -- table that has not been analysed yet) PostgreSQL's planner rated both indexes one row and
 -- could take this one, which then read every pending row of the approver: some 7,000 index
 -- entries per approval for a busy approver, 3.9 ms of PostgreSQL's CPU each. Migration 003
--- created the index under the view's name, ticket_assignees_todo (after view=todo; the name
--- is that index's, not a note of work left), which is dropped; the index is made again under
--- a name that says what it holds.
+-- named the index after that view; it is dropped and made again under a name that says what
+-- it holds.
 DROP INDEX ticket_assignees_todo;
 CREATE INDEX ticket_assignees_by_user_state ON ticket_assignees(user_id, state, node_id, ticket_id);

@@ -38,6 +38,17 @@ void insert_ten(Database& db, int64_t from) {
     });
 }
 
+// Runs fn as a write that must fail with a constraint violation.
+template <typename Fn>
+void check_fails_on_constraint(Database& db, Fn fn) {
+    try {
+        db.write(fn);
+        FAIL("no error");
+    } catch (const DbError& e) {
+        CHECK(e.kind() == StorageFailure::constraint);
+    }
+}
+
 }  // namespace
 
 TEST_CASE("a write of ten inserts is one round trip, lock, BEGIN and COMMIT included", "[pg]") {
@@ -141,39 +152,24 @@ TEST_CASE("a queued statement that fails fails its write, which leaves nothing b
         CHECK_FALSE(reached);
     }
     SECTION("thrown at COMMIT when nothing was waited for") {
-        try {
-            db.write([&](Connection& c) {
-                c.prepare("INSERT INTO t VALUES (2)").exec();
-                c.prepare("INSERT INTO t VALUES (1)").exec();
-            });
-            FAIL("no error");
-        } catch (const DbError& e) {
-            CHECK(e.kind() == StorageFailure::constraint);
-        }
+        check_fails_on_constraint(db, [&](Connection& c) {
+            c.prepare("INSERT INTO t VALUES (2)").exec();
+            c.prepare("INSERT INTO t VALUES (1)").exec();
+        });
     }
     SECTION("changes() waits for the change it counts") {
-        try {
-            db.write([&](Connection& c) {
-                c.prepare("INSERT INTO t VALUES (1)").exec();
-                (void)c.changes();
-                FAIL("changes() answered");
-            });
-            FAIL("no error");
-        } catch (const DbError& e) {
-            CHECK(e.kind() == StorageFailure::constraint);
-        }
+        check_fails_on_constraint(db, [&](Connection& c) {
+            c.prepare("INSERT INTO t VALUES (1)").exec();
+            (void)c.changes();
+            FAIL("changes() answered");
+        });
     }
     SECTION("exec_checked does not take an earlier statement's violation for its own") {
-        try {
-            db.write([&](Connection& c) {
-                c.prepare("INSERT INTO t VALUES (1)").exec();
-                c.prepare("INSERT INTO t VALUES (3)").exec_checked();
-                FAIL("exec_checked answered");
-            });
-            FAIL("no error");
-        } catch (const DbError& e) {
-            CHECK(e.kind() == StorageFailure::constraint);
-        }
+        check_fails_on_constraint(db, [&](Connection& c) {
+            c.prepare("INSERT INTO t VALUES (1)").exec();
+            c.prepare("INSERT INTO t VALUES (3)").exec_checked();
+            FAIL("exec_checked answered");
+        });
     }
     CHECK(test::count_rows(db, "t") == 1);
     CHECK(advisory_locks(pg.uri()) == 0);
