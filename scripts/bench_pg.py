@@ -6,8 +6,9 @@ libpq from 64 clients (bench_pg_insert, pgbench-style). Orderly runs as one node
 nodes on the same database. Around each measured wrk run (not the baseline runs between them)
 the script reads PostgreSQL's own CPU time (utime + stime of the postmaster and its backends,
 from /proc), its statement count (pg_stat_statements, BEGIN and COMMIT included) and the nodes'
-round trips to it (orderly_db_round_trips_total in /metrics), and divides them by the requests
-wrk answered.
+round trips to it (orderly_db_round_trips_total in /metrics), and the nodes' own CPU time
+(utime + stime of each orderly process, all its threads), and divides them by the requests wrk
+answered. The nodes' CPU bounds what any saving in PostgreSQL can give on this machine.
 """
 import os
 import statistics
@@ -72,6 +73,13 @@ class Postgres:
         os.rmdir(self.parent)
 
 
+def process_cpu_seconds(pid):
+    """utime + stime of a process, all its threads."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
 def round_trips(ports):
     """orderly_db_round_trips_total summed over the nodes listening on ports (/metrics)."""
     import urllib.request
@@ -88,10 +96,12 @@ class Accounting:
     """PostgreSQL CPU, statements and the nodes' round trips spent inside measure() calls,
     summed over them."""
 
-    def __init__(self, pg, ports):
+    def __init__(self, pg, ports, pids):
         self.pg = pg
         self.ports = ports
+        self.pids = pids
         self.cpu = 0.0
+        self.node_cpu = 0.0
         self.stmts = 0
         self.trips = 0
         self.by_statement = {}  # normalised text -> [calls, execution ms]
@@ -99,9 +109,11 @@ class Accounting:
     def measure(self, fn):
         self.pg.sql("SELECT pg_stat_statements_reset()")
         cpu0 = self.pg.cpu_seconds()
+        node0 = sum(process_cpu_seconds(pid) for pid in self.pids)
         trips0 = round_trips(self.ports)
         result = fn()
         self.cpu += self.pg.cpu_seconds() - cpu0
+        self.node_cpu += sum(process_cpu_seconds(pid) for pid in self.pids) - node0
         self.trips += round_trips(self.ports) - trips0
         # The reset and the count itself are two statements.
         self.stmts += max(0, self.pg.statements() - 2)
@@ -117,7 +129,7 @@ class Accounting:
 
     def per_request(self, requests):
         n = max(requests, 1)
-        return self.cpu / n * 1e6, self.stmts / n, self.trips / n
+        return self.cpu / n * 1e6, self.stmts / n, self.trips / n, self.node_cpu / n * 1e6
 
 
 class PgBench(Bench):
@@ -125,6 +137,7 @@ class PgBench(Bench):
         super().__init__(args)
         self.pg = None
         self.ports = []  # the nodes running, whose round trips are counted
+        self.pids = {}  # port -> the node's process id, whose CPU is counted
         self.statements_by_phase = []  # (label, requests, [(text, [calls, ms])])
 
     def report(self):
@@ -154,6 +167,7 @@ class PgBench(Bench):
         p = self.start([f"{self.build}/orderly", "serve", "--listen", f"127.0.0.1:{port}", "--db", self.pg.uri],
                        env=env, port=port)
         self.ports.append(port)
+        self.pids[port] = p.pid
         return p, port
 
     @staticmethod
@@ -171,14 +185,17 @@ class PgBench(Bench):
         """fn(measure) returns a list of wrk results; each wrk run it makes goes through
         measure(), so that a baseline run in between (raw inserts are PostgreSQL's work too) is
         not counted. Adds the row of PostgreSQL's CPU and statements per request."""
-        acc = Accounting(self.pg, self.ports)
+        acc = Accounting(self.pg, self.ports, [self.pids[p] for p in self.ports])
         results = fn(acc.measure)
         requests = sum(r["requests"] for r in results)
-        cpu_us, stmts, trips = acc.per_request(requests)
+        cpu_us, stmts, trips, node_us = acc.per_request(requests)
         capacity = 1e6 / cpu_us if cpu_us > 0 else float("inf")
         self.row(f"{label}: PostgreSQL per request",
                  f"{cpu_us:,.0f} µs CPU, {stmts:.1f} statements, {trips:.1f} round trips",
                  f"≈ {capacity:,.0f} req/s per PostgreSQL core", "", None)
+        node_capacity = 1e6 / node_us if node_us > 0 else float("inf")
+        self.row(f"{label}: Orderly node per request", f"{node_us:,.0f} µs CPU",
+                 f"≈ {node_capacity:,.0f} req/s per node core", "", None)
         top = sorted(acc.by_statement.items(), key=lambda kv: -kv[1][1])[:8]
         n = max(requests, 1)
         self.statements_by_phase.append((label, n, top))
