@@ -11,10 +11,12 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "pg_test_db.h"
 #include "storage/database.h"
 #include "storage/postgres/database.h"
+#include "support/process.h"
 
 using namespace orderly;
 using storage::Connection;
@@ -323,6 +325,60 @@ TEST_CASE("a transaction that finds no free connection fails instead of waiting 
         CHECK_FALSE(ping.get());
     });
     CHECK(db.ping());  // the connection is free again
+}
+
+TEST_CASE("transactions waiting for a connection get one in the order they asked", "[pg]") {
+    test::PgTestDb pg;
+    Database db(pg.uri(), storage::postgres::open_database(pg.uri(), {.connections = 1}));
+    db.write([](Connection& c) { c.exec_script("CREATE TABLE t (n BIGSERIAL, k BIGINT)"); });
+    std::vector<std::future<void>> waiting;
+    db.read([&](Connection&) {
+        // This thread holds the only connection; each write asks for it once the one before
+        // is queued.
+        for (int i = 0; i < 4; ++i) {
+            waiting.push_back(std::async(std::launch::async, [&db, i] {
+                db.write([i](Connection& c) {
+                    c.prepare("INSERT INTO t (k) VALUES (?1)").bind(1, int64_t{i}).exec();
+                });
+            }));
+            REQUIRE(test::wait_until([&] { return db.pool_stats().waiting == i + 1; }));
+        }
+        CHECK(db.pool_stats().open == 1);
+    });
+    for (auto& w : waiting) w.get();
+    CHECK(db.pool_stats().waiting == 0);
+    CHECK(db.pool_stats().open == 1);
+    std::vector<int64_t> order;
+    db.read([&](Connection& c) {
+        auto s = c.prepare("SELECT k FROM t ORDER BY n");
+        while (s.step()) order.push_back(s.int64(0));
+    });
+    CHECK(order == std::vector<int64_t>{0, 1, 2, 3});
+}
+
+TEST_CASE("a waiter that times out leaves the queue, and the next one is served", "[pg]") {
+    test::PgTestDb pg;
+    Database db(pg.uri(), storage::postgres::open_database(
+                              pg.uri(), {.connections = 1,
+                                         .checkout_timeout = std::chrono::milliseconds(2000)}));
+    std::future<bool> late;
+    db.read([&](Connection&) {
+        auto first = std::async(std::launch::async, [&] {
+            try {
+                db.write([](Connection&) {});
+            } catch (const DbError& e) {
+                return e.kind() == StorageFailure::busy;
+            }
+            return false;
+        });
+        CHECK(first.get());
+        CHECK(db.pool_stats().waiting == 0);
+        late = std::async(std::launch::async, [&] { return db.ping(); });
+        REQUIRE(test::wait_until([&] { return db.pool_stats().waiting == 1; }));
+    });
+    // Handed the connection when the read above gave it back, within its 2 s.
+    CHECK(late.get());
+    CHECK(db.pool_stats().waiting == 0);
 }
 
 TEST_CASE("a server that cannot be reached fails as connection_lost", "[pg]") {

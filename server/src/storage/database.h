@@ -40,6 +40,13 @@ struct WriteStats {
     uint64_t commits = 0;
 };
 
+// A pool of connections to a database server, now: the connections open (idle or in use), and
+// the transactions waiting for one because all are in use.
+struct PoolStats {
+    int open = 0;
+    int waiting = 0;
+};
+
 // What a database engine provides behind Database. Thread-safe.
 class DatabaseDriver {
   public:
@@ -60,6 +67,8 @@ class DatabaseDriver {
     // Requests this process sent to a database server and waited for the answer of, since
     // start (several statements may travel in one); 0 for an embedded engine.
     virtual uint64_t round_trips() const { return 0; }
+    // The pool of connections to a database server; zeros for an embedded engine.
+    virtual PoolStats pool_stats() const { return {}; }
     virtual const Dialect& dialect() const = 0;
 };
 
@@ -152,6 +161,7 @@ class Database {
     using WriteStats = storage::WriteStats;
     WriteStats write_stats() const { return driver_->write_stats(); }
     uint64_t round_trips() const { return driver_->round_trips(); }
+    PoolStats pool_stats() const { return driver_->pool_stats(); }
 
   private:
     // The read transaction this thread has open, if any (see read()). A write's fn runs

@@ -137,6 +137,18 @@ OrderlyApp::OrderlyApp(AppOptions opts)
             "# TYPE orderly_db_round_trips_total counter\n"
             "orderly_db_round_trips_total " +
             std::to_string(db_->round_trips()) + "\n";
+        const auto pool = db_->pool_stats();
+        out +=
+            "# HELP orderly_db_pool_connections Connections this process holds open to the "
+            "database server, idle or in use; 0 with SQLite.\n"
+            "# TYPE orderly_db_pool_connections gauge\n"
+            "orderly_db_pool_connections " +
+            std::to_string(pool.open) +
+            "\n# HELP orderly_db_pool_waiting Transactions waiting for a free connection to the "
+            "database server (all are in use); 0 with SQLite.\n"
+            "# TYPE orderly_db_pool_waiting gauge\n"
+            "orderly_db_pool_waiting " +
+            std::to_string(pool.waiting) + "\n";
         out += from_db([this] { return notification_metrics(*db_); });
         out += executions_->metrics_text();
         return out;

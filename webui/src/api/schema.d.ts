@@ -66,7 +66,9 @@ export interface paths {
          *       (gauges); `orderly_db_writes_total` and `orderly_db_commits_total` (counters: write
          *       transactions, and the durable commits that carried them; writes that arrive together
          *       share one commit); `orderly_db_round_trips_total` (counter: requests sent to a
-         *       PostgreSQL server and waited for, several statements travelling in one; 0 on SQLite).
+         *       PostgreSQL server and waited for, several statements travelling in one; 0 on SQLite);
+         *       `orderly_db_pool_connections` and `orderly_db_pool_waiting` (gauges: connections a
+         *       node holds open to PostgreSQL, and transactions waiting for a free one; 0 on SQLite).
          *     - `orderly_notifications{status}`, `orderly_executions_running`,
          *       `orderly_executions_queued`, `orderly_execution_log_waiters` (gauges).
          */
@@ -6488,6 +6490,12 @@ export interface operations {
                      *     # HELP orderly_db_round_trips_total Requests sent to the database server and waited for (several statements may travel in one); 0 with SQLite, which runs in the process.
                      *     # TYPE orderly_db_round_trips_total counter
                      *     orderly_db_round_trips_total 0
+                     *     # HELP orderly_db_pool_connections Connections this process holds open to the database server, idle or in use; 0 with SQLite.
+                     *     # TYPE orderly_db_pool_connections gauge
+                     *     orderly_db_pool_connections 0
+                     *     # HELP orderly_db_pool_waiting Transactions waiting for a free connection to the database server (all are in use); 0 with SQLite.
+                     *     # TYPE orderly_db_pool_waiting gauge
+                     *     orderly_db_pool_waiting 0
                      */
                     "text/plain": string;
                 };

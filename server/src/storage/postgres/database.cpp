@@ -1,8 +1,10 @@
 #include "storage/postgres/database.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -74,6 +76,10 @@ class PgDatabase final : public DatabaseDriver {
         return {writes_.load(std::memory_order_relaxed), commits_.load(std::memory_order_relaxed)};
     }
     uint64_t round_trips() const override { return round_trips_.load(std::memory_order_relaxed); }
+    PoolStats pool_stats() const override {
+        std::lock_guard lock(mu_);
+        return {open_, static_cast<int>(waiters_.size())};
+    }
     const Dialect& dialect() const override { return postgres_dialect(); }
 
   private:
@@ -114,10 +120,22 @@ class PgDatabase final : public DatabaseDriver {
     // short statement (an upsert of a counter row), committed at once.
     std::mutex side_mu_;
     std::unique_ptr<PgConnection> side_;
-    std::mutex mu_;
-    std::condition_variable freed_;
+    // A transaction waiting for a connection. give_back() hands it one directly, or the right
+    // to open one (`slot`), in the order they came: a thread that arrives later cannot take the
+    // connection first, so a wait is bounded by the queue ahead of it.
+    struct Waiter {
+        std::condition_variable handed;
+        std::unique_ptr<PgConnection> conn;
+        bool slot = false;
+    };
+    // With mu_ held: the next waiters get what is free (connections in idle_, room under the
+    // pool's size), first come first served.
+    void serve_waiters_locked();
+
+    mutable std::mutex mu_;
+    std::deque<Waiter*> waiters_;
     std::vector<std::unique_ptr<PgConnection>> idle_;
-    int open_ = 0;  // idle and borrowed
+    int open_ = 0;  // idle, borrowed, and handed to a waiter or being opened
     std::atomic<uint64_t> writes_{0};
     std::atomic<uint64_t> commits_{0};
     std::atomic<uint64_t> round_trips_{0};
@@ -134,31 +152,56 @@ PgDatabase::PgDatabase(std::string uri, PoolOptions options)
 
 std::unique_ptr<PgConnection> PgDatabase::checkout() {
     std::unique_lock lock(mu_);
-    const bool ready = freed_.wait_for(lock, options_.checkout_timeout, [&] {
-        return !idle_.empty() || open_ < options_.connections;
-    });
-    if (!ready)
-        throw DbError(DbErrorKind::busy, "no database connection became free within " +
-                                             std::to_string(options_.checkout_timeout.count()) +
-                                             " ms (pool of " +
-                                             std::to_string(options_.connections) + ")");
-    // An idle connection whose server closed it (a restart) is replaced here, before a
-    // transaction starts on it: its BEGIN only goes out with the first statement.
-    while (!idle_.empty()) {
-        auto conn = std::move(idle_.back());
+    std::unique_ptr<PgConnection> conn;
+    if (waiters_.empty() && !idle_.empty()) {
+        conn = std::move(idle_.back());
         idle_.pop_back();
-        if (conn->alive()) return conn;
-        --open_;
+    } else if (waiters_.empty() && open_ < options_.connections) {
+        ++open_;
+    } else {
+        Waiter me;
+        waiters_.push_back(&me);
+        const bool handed =
+            me.handed.wait_for(lock, options_.checkout_timeout, [&] { return me.conn || me.slot; });
+        if (!handed) {
+            waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &me));
+            throw DbError(DbErrorKind::busy, "no database connection became free within " +
+                                                 std::to_string(options_.checkout_timeout.count()) +
+                                                 " ms (pool of " +
+                                                 std::to_string(options_.connections) + ")");
+        }
+        conn = std::move(me.conn);
     }
-    ++open_;
     lock.unlock();
+    // An idle connection whose server closed it (a restart) is replaced here, before a
+    // transaction starts on it: its BEGIN only goes out with the first statement. Its place in
+    // the pool (open_) passes to the new one.
+    if (conn && conn->alive()) return conn;
+    conn.reset();
     try {
         return connect();
     } catch (...) {
         lock.lock();
         --open_;
-        freed_.notify_one();
+        serve_waiters_locked();
         throw;
+    }
+}
+
+void PgDatabase::serve_waiters_locked() {
+    while (!waiters_.empty()) {
+        Waiter* next = waiters_.front();
+        if (!idle_.empty()) {
+            next->conn = std::move(idle_.back());
+            idle_.pop_back();
+        } else if (open_ < options_.connections) {
+            ++open_;
+            next->slot = true;
+        } else {
+            return;
+        }
+        waiters_.pop_front();
+        next->handed.notify_one();
     }
 }
 
@@ -218,8 +261,8 @@ void PgDatabase::give_back(std::unique_ptr<PgConnection> conn) {
         }
         if (conn) idle_.push_back(std::move(conn));
         open_ -= static_cast<int>(dropped.size());
+        serve_waiters_locked();
     }
-    freed_.notify_all();
 }
 
 void PgDatabase::rollback(PgConnection& c) noexcept {
