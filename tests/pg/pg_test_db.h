@@ -32,6 +32,18 @@ inline int64_t count_rows(storage::Database& db, const std::string& table) {
     });
 }
 
+// The other sessions on the test's database that match `condition` (SQL over the columns of
+// pg_stat_activity), as `watcher`, a connection of its own, sees them now.
+inline int64_t count_sessions(storage::postgres::PgConnection& watcher,
+                              const std::string& condition) {
+    auto st = watcher.prepare(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+        "pid <> pg_backend_pid() AND (" +
+        condition + ")");
+    st.step();
+    return st.int64(0);
+}
+
 class PgTestDb {
   public:
     PgTestDb() : admin_(std::getenv("ORDERLY_TEST_PG")) {

@@ -13,19 +13,6 @@
 using namespace orderly;
 using namespace orderly::test;
 
-namespace {
-
-// The connections to the test's database, besides the one asking.
-int64_t connections_to(storage::postgres::PgConnection& c) {
-    auto q = c.prepare(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid()");
-    REQUIRE(q.step());
-    return q.int64(0);
-}
-
-}  // namespace
-
 TEST_CASE("a node opens at most ORDERLY_DB_READERS + 3 connections under load",
           "[pg][nodes][pool]") {
     PgTestDb pg;
@@ -47,7 +34,7 @@ TEST_CASE("a node opens at most ORDERLY_DB_READERS + 3 connections under load",
             }
         });
     std::thread sampler([&] {
-        while (!done) most = std::max(most, connections_to(watcher));
+        while (!done) most = std::max(most, count_sessions(watcher, "true"));
     });
     for (auto& t : clients) t.join();
     done = true;

@@ -215,11 +215,7 @@ TEST_CASE("a read ends its transaction on the server without waiting for the ans
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     int64_t open = 1;
     while (open > 0 && std::chrono::steady_clock::now() < deadline) {
-        auto st = watcher.prepare(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
-            "state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()");
-        st.step();
-        open = st.int64(0);
+        open = test::count_sessions(watcher, "state LIKE 'idle in transaction%'");
     }
     CHECK(open == 0);
     // The connection goes on, its answer read with the next statements.

@@ -93,10 +93,16 @@ void Server::Impl::handle(const std::shared_ptr<Conn>& c, wire::Message&& m) {
         send(c, *req, res, keep_alive, started);
         return;
     }
-    if (route->blocking) {
+    // Public routes (health, readiness, metrics) do without a read scope: /healthz answers
+    // while the database is down, /readyz tells why it is not ready.
+    const bool scoped_read = read_scope && !route->blocking &&
+                             (route->method == "GET" || route->method == "HEAD") &&
+                             route->permission != "public";
+    if (route->blocking || (scoped_read && opts.reads_on_workers)) {
         auto self = shared_from_this();
-        bool posted = pool->post([self, c, req, route, keep_alive, started] {
-            Response r = self->dispatch(*req, *route);
+        bool posted = pool->post([self, c, req, route, keep_alive, started, scoped_read] {
+            Response r =
+                scoped_read ? self->dispatch_read(*req, *route) : self->dispatch(*req, *route);
             self->send(c, *req, r, keep_alive, started);
         });
         if (!posted) {
@@ -107,21 +113,18 @@ void Server::Impl::handle(const std::shared_ptr<Conn>& c, wire::Message&& m) {
         }
         return;
     }
-    // Public routes (health, readiness, metrics) do without: /healthz answers while the
-    // database is down, /readyz tells why it is not ready.
-    if (read_scope && (route->method == "GET" || route->method == "HEAD") &&
-        route->permission != "public") {
-        try {
-            res = read_scope([&] { return dispatch(*req, *route); });
-        } catch (const std::exception&) {
-            // The read transaction around the handler failed to begin or to end (the database
-            // cannot be reached): the same boundary answers.
-            res = problem_for_current_exception(req->request_id, route->method + " " + route->path);
-        }
-    } else {
-        res = dispatch(*req, *route);
-    }
+    res = scoped_read ? dispatch_read(*req, *route) : dispatch(*req, *route);
     send(c, *req, res, keep_alive, started);
+}
+
+Response Server::Impl::dispatch_read(Request& req, const RouteEntry& route) {
+    try {
+        return read_scope([&] { return dispatch(req, route); });
+    } catch (const std::exception&) {
+        // The read transaction around the handler failed to begin or to end (the database
+        // cannot be reached): the same boundary answers.
+        return problem_for_current_exception(req.request_id, route.method + " " + route.path);
+    }
 }
 
 const RouteEntry* Server::Impl::resolve(Request& req, std::string_view target, std::string& body,

@@ -31,6 +31,10 @@ struct ServerOptions {
     // Peers whose X-Forwarded-For names the client (ORDERLY_TRUSTED_PROXIES); empty = none, the
     // header is ignored. The client address is what throttling, the audit and access logs use.
     TrustedProxies trusted_proxies;
+    // Reads (GET and HEAD) on the worker threads too, rather than on the reactor thread that
+    // received them: for a database across a network, where a read waits for round trips and
+    // a reactor thread waiting would hold up every connection it serves.
+    bool reads_on_workers = false;
 };
 
 // Resolves a bearer token to a principal (storage does the lookup). Errors are 401s.
@@ -38,8 +42,9 @@ using Authenticator = std::function<Result<Principal>(const std::string& token, 
 // Gauges appended to /metrics (database, queues), in Prometheus text format.
 using MetricsProvider = std::function<std::string()>;
 using ReadinessProbe = std::function<bool()>;
-// Wraps a read-only request (GET or HEAD, answered on a reactor thread): the token check and the
-// handler run inside it, so that the storage layer can serve both from one read snapshot.
+// Wraps a read-only request (GET or HEAD, answered on a reactor thread unless reads_on_workers):
+// the token check and the handler run inside it, so that the storage layer can serve both from
+// one read snapshot.
 using ReadScope = std::function<Response(const std::function<Response()>&)>;
 
 class Server {

@@ -116,6 +116,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     const RouteEntry* resolve(Request& req, std::string_view target, std::string& body,
                               Response& res);
     Response dispatch(Request& req, const RouteEntry& route);
+    // dispatch() inside the read scope: the token check and the handler share one snapshot.
+    Response dispatch_read(Request& req, const RouteEntry& route);
     void send(const std::shared_ptr<Conn>& c, const Request& req, Response& res, bool keep_alive,
               std::chrono::steady_clock::time_point started);
     // The connection's request is answered: take the next one, unless a pump is running.

@@ -69,6 +69,9 @@ class DatabaseDriver {
     virtual uint64_t round_trips() const { return 0; }
     // The pool of connections to a database server; zeros for an embedded engine.
     virtual PoolStats pool_stats() const { return {}; }
+    // True when transactions wait on a server across a network (round trips), false for an
+    // engine in this process.
+    virtual bool remote() const { return false; }
     virtual const Dialect& dialect() const = 0;
 };
 
@@ -162,6 +165,7 @@ class Database {
     WriteStats write_stats() const { return driver_->write_stats(); }
     uint64_t round_trips() const { return driver_->round_trips(); }
     PoolStats pool_stats() const { return driver_->pool_stats(); }
+    bool remote() const { return driver_->remote(); }
 
   private:
     // The read transaction this thread has open, if any (see read()). A write's fn runs

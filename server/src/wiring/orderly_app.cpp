@@ -52,6 +52,7 @@ OrderlyApp::OrderlyApp(AppOptions opts)
     crypto::init();
     db_ = std::make_unique<storage::Database>(opts_.db_path, opts_.db_readers);
     db_->migrate();
+    opts_.server.reads_on_workers = db_->remote();
     server_ = std::make_unique<http::Server>(opts_.server);
     // Built in place: App's use cases keep references to its other members.
     app_.reset(new http::App{{*db_, clock_, opts_.app}, server_.get()});

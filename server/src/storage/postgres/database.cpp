@@ -76,6 +76,7 @@ class PgDatabase final : public DatabaseDriver {
         return {writes_.load(std::memory_order_relaxed), commits_.load(std::memory_order_relaxed)};
     }
     uint64_t round_trips() const override { return round_trips_.load(std::memory_order_relaxed); }
+    bool remote() const override { return true; }
     PoolStats pool_stats() const override {
         std::lock_guard lock(mu_);
         return {open_, static_cast<int>(waiters_.size())};
