@@ -219,13 +219,22 @@ class PgBench(Bench):
         ratio = statistics.median(ratios)
         bad = max(r["non2xx"] for r in runs)
         alone = len(nodes) == 1
-        self.row(label, f"{rps:,.0f} {unit} (non-2xx {bad})", f"{ratio:.3f} of {of}", target if alone else "",
-                 (ratio >= minimum and bad == 0) if alone else None)
+        judged = alone and target
+        self.row(label, f"{rps:,.0f} {unit} (non-2xx {bad})", f"{ratio:.3f} of {of}", target if judged else "",
+                 (ratio >= minimum and bad == 0) if judged else None)
         return rps
 
     @staticmethod
     def nodes_label(what, nodes):
         return f"{what}, {len(nodes)} node{'s' if len(nodes) > 1 else ''}, 64 conns"
+
+    def one_round_trip(self, nodes):
+        """GET /readyz: one round trip with one trivial statement (SELECT 1) and no token. No
+        request that reads the database can cost a node and PostgreSQL less, so its ratio to
+        hello is the ceiling of the others' on this machine."""
+        self.paired(self.nodes_label("GET /readyz (one round trip, SELECT 1)", nodes), self.hello_once,
+                    lambda: self.wrk_nodes(nodes, "/readyz", headers=["Connection: keep-alive"]),
+                    "req/s", "hello", "", 0, nodes)
 
     def get_ticket(self, ticket_id, token, nodes):
         headers = [f"Authorization: Bearer {token}", "Connection: keep-alive"]
@@ -300,6 +309,7 @@ class PgBench(Bench):
         token = api.token = login["token"]
         self.setup_catalog(api)
         _, t = api.call("POST", "/api/v1/tickets", self.ticket_body())
+        self.one_round_trip([port1])
         self.get_ticket(t["id"], token, [port1])
         rate = self.post_tickets(token, [port1])
         self.approve(api, token, [port1], rate)
