@@ -60,6 +60,9 @@ TEST_CASE("orderly migrate, user add (password on stdin) and serve", "[process]"
     CHECK(metrics.body.find("orderly_http_request_duration_seconds_bucket") != std::string::npos);
     CHECK(metrics.body.find("orderly_db_up 1") != std::string::npos);
     CHECK(metrics.body.find("orderly_executions_queued") != std::string::npos);
+    // The database server's pool (0 connections on SQLite), with nobody waiting for it.
+    CHECK(metrics.body.find("\norderly_db_pool_connections ") != std::string::npos);
+    CHECK(metrics.body.find("\norderly_db_pool_waiting 0\n") != std::string::npos);
     p.signal(SIGTERM);
     CHECK(p.wait() == 0);
     std::filesystem::remove_all(dir);
