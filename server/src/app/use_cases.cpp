@@ -8,8 +8,4 @@ bool UseCases::database_ok() const {
     return db.ping();
 }
 
-bool UseCases::database_remote() const {
-    return db.remote();
-}
-
 }  // namespace orderly::app

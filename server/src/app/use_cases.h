@@ -81,8 +81,6 @@ struct UseCases {
 
     // Whether the database answers (the health check).
     bool database_ok() const;
-    // Whether the database is a server across a network, whose answers take round trips.
-    bool database_remote() const;
 };
 
 }  // namespace orderly::app

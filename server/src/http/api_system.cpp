@@ -11,7 +11,7 @@ void register_system_routes(App& app, Server& s) {
     // across a network they run on the workers, so that a pool with no free connection holds
     // up only them, not the reactor thread and every connection it serves. /healthz asks
     // nothing and answers on the reactor whatever the database does.
-    const bool waits = app.database_remote();
+    const bool waits = s.reads_on_workers();
     s.route(
         "GET", "/readyz",
         [&app](Request& req) {

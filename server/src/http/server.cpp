@@ -108,6 +108,10 @@ bool Server::draining() const {
     return impl_->draining.load();
 }
 
+bool Server::reads_on_workers() const {
+    return impl_->opts.reads_on_workers;
+}
+
 std::vector<std::string> Server::registered_routes() const {
     std::vector<std::string> out;
     for (const auto& r : impl_->routes) out.push_back(r.method + " " + r.path);

@@ -79,6 +79,9 @@ class Server {
     // Prometheus text: HTTP counters and latency histograms, in-flight gauge, and the provider's.
     std::string metrics_text() const;
     bool draining() const;
+    // ServerOptions::reads_on_workers: whether requests that ask the database wait for round
+    // trips, and so belong on a worker thread.
+    bool reads_on_workers() const;
 
     // The routes actually registered, "METHOD /path", for the spec-agreement test.
     std::vector<std::string> registered_routes() const;

@@ -129,8 +129,10 @@ class PgDatabase final : public DatabaseDriver {
         std::unique_ptr<PgConnection> conn;
         bool slot = false;
     };
-    // With mu_ held: the next waiters get what is free (connections in idle_, room under the
-    // pool's size), first come first served.
+    // With mu_ held: takes what is free, an idle connection (into `conn`) or else room under the
+    // pool's size to open one (counted in open_, `conn` left empty); false when neither is.
+    bool take_free_locked(std::unique_ptr<PgConnection>& conn);
+    // With mu_ held: the next waiters get what is free, first come first served.
     void serve_waiters_locked();
 
     mutable std::mutex mu_;
@@ -154,12 +156,7 @@ PgDatabase::PgDatabase(std::string uri, PoolOptions options)
 std::unique_ptr<PgConnection> PgDatabase::checkout() {
     std::unique_lock lock(mu_);
     std::unique_ptr<PgConnection> conn;
-    if (waiters_.empty() && !idle_.empty()) {
-        conn = std::move(idle_.back());
-        idle_.pop_back();
-    } else if (waiters_.empty() && open_ < options_.connections) {
-        ++open_;
-    } else {
+    if (!waiters_.empty() || !take_free_locked(conn)) {
         Waiter me;
         waiters_.push_back(&me);
         const bool handed =
@@ -189,18 +186,22 @@ std::unique_ptr<PgConnection> PgDatabase::checkout() {
     }
 }
 
+bool PgDatabase::take_free_locked(std::unique_ptr<PgConnection>& conn) {
+    if (!idle_.empty()) {
+        conn = std::move(idle_.back());
+        idle_.pop_back();
+        return true;
+    }
+    if (open_ >= options_.connections) return false;
+    ++open_;
+    return true;
+}
+
 void PgDatabase::serve_waiters_locked() {
     while (!waiters_.empty()) {
         Waiter* next = waiters_.front();
-        if (!idle_.empty()) {
-            next->conn = std::move(idle_.back());
-            idle_.pop_back();
-        } else if (open_ < options_.connections) {
-            ++open_;
-            next->slot = true;
-        } else {
-            return;
-        }
+        if (!take_free_locked(next->conn)) return;
+        next->slot = !next->conn;
         waiters_.pop_front();
         next->handed.notify_one();
     }
