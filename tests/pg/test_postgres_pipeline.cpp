@@ -7,9 +7,12 @@
 #include <cstdint>
 #include <string>
 
+#include "app/people.h"
 #include "pg_test_db.h"
+#include "storage/accounts_store.h"
 #include "storage/database.h"
 #include "storage/postgres/database.h"
+#include "support/fake_ticket_ports.h"
 
 using namespace orderly;
 using storage::Connection;
@@ -221,4 +224,48 @@ TEST_CASE("a read ends its transaction on the server without waiting for the ans
     // The connection goes on, its answer read with the next statements.
     db.write([](Connection& c) { c.prepare("INSERT INTO t VALUES (1)").exec(); });
     CHECK(test::count_rows(db, "t") == 1);
+}
+
+TEST_CASE("a user comes back with their roles in one round trip, and the caller's profile too",
+          "[pg]") {
+    test::PgTestDb pg;
+    Database db(pg.uri(), 1);
+    db.migrate();
+    const int64_t id = db.write([](Connection& c) {
+        domain::User u;
+        u.username = "ann";
+        u.display_name = "Ann";
+        const int64_t ann = unwrap(storage::insert_user(c, u, "not-a-hash"));
+        unwrap(storage::set_user_roles(c, ann, {"admin"}));
+        return ann;
+    });
+    test::ManualClock clock{1'700'000'000'000};
+    app::People people{db, clock};
+    const app::Principal ann{id, "ann", "Ann", 0, false, {"admin"}, {"admin"}};
+    const app::Caller caller{&ann, "192.0.2.1", "req-1"};
+
+    // Each read: BEGIN with its statements, one round trip; its COMMIT is not waited for.
+    auto trips = [&](const auto& read) {
+        read();  // prepares the statements on the connection
+        const uint64_t before = db.round_trips();
+        read();
+        return db.round_trips() - before;
+    };
+    CHECK(trips([&] {
+              const auto u = db.read([&](Connection& c) { return storage::find_user(c, id); });
+              REQUIRE(u.has_value());
+              CHECK(u->roles == std::vector<std::string>{"admin"});
+          }) == 1);
+    CHECK(trips([&] {
+              const auto u =
+                  db.read([&](Connection& c) { return storage::find_user_by_name(c, "ann"); });
+              REQUIRE(u.has_value());
+              CHECK(u->roles == std::vector<std::string>{"admin"});
+          }) == 1);
+    CHECK(trips([&] {
+              const auto me = people.me(caller);
+              CHECK(me.user.username == "ann");
+              CHECK(me.user.roles == std::vector<std::string>{"admin"});
+              CHECK(me.permissions.count("admin") == 1);
+          }) == 1);
 }

@@ -10,6 +10,7 @@
 #include "app/sessions.h"
 #include "core/codes.h"
 #include "integrations/crypto.h"
+#include "storage/accounts_store.h"
 #include "storage/database.h"
 #include "support/fake_ticket_ports.h"
 #include "support/process.h"
@@ -98,6 +99,37 @@ TEST_CASE("a session token authenticates as its user, with the roles as of the l
     CHECK(a.sessions.authenticate(first.token).error().code == codes::auth_token_invalid);
     CHECK(a.sessions.authenticate(second.token).ok());
     CHECK(a.sessions.authenticate("ors_unknown").error().code == codes::auth_token_invalid);
+}
+
+TEST_CASE("a user missing from a lookup is found with their roles later in the same transaction",
+          "[storage][accounts]") {
+    // On PostgreSQL a lookup sends the roles' statement ahead of the user's row; what a miss
+    // sent must not answer the lookups after the user is added.
+    Accounts a;
+    a.db.write([&](storage::Connection& c) {
+        auto next = c.prepare("SELECT coalesce(max(id), 0) + 1 FROM users");
+        REQUIRE(next.step());
+        const int64_t expected_id = next.int64(0);
+        CHECK_FALSE(storage::find_user(c, expected_id).has_value());
+        CHECK_FALSE(storage::find_user_by_name(c, "late").has_value());
+
+        domain::User u;
+        u.username = "late";
+        u.display_name = "Late";
+        const int64_t id = unwrap(storage::insert_user(c, u, "not-a-hash"));
+        REQUIRE(id == expected_id);
+        unwrap(storage::set_user_roles(c, id, {"admin"}));
+
+        CHECK(storage::roles_of(c, id) == std::vector<std::string>{"admin"});
+        const auto by_id = storage::find_user(c, id);
+        REQUIRE(by_id.has_value());
+        CHECK(by_id->username == "late");
+        CHECK(by_id->roles == std::vector<std::string>{"admin"});
+        const auto by_name = storage::find_user_by_name(c, "late");
+        REQUIRE(by_name.has_value());
+        CHECK(by_name->id == id);
+        CHECK(by_name->roles == std::vector<std::string>{"admin"});
+    });
 }
 
 TEST_CASE("wrong passwords answer 401 and are counted, and a sign-in is audited as the user",

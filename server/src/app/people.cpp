@@ -87,7 +87,9 @@ std::vector<domain::Role> granted_roles(storage::Connection& c,
     return out;
 }
 
+// The user, their roles and permissions: one round trip on PostgreSQL.
 Me load_me(storage::Connection& c, int64_t user_id) {
+    storage::send_permissions_of(c, user_id);
     auto u = storage::find_user(c, user_id);
     if (!u) fail(Error::NotFound("no such user").with(codes::user_not_found));
     return Me{std::move(*u), storage::permissions_of(c, user_id)};

@@ -33,6 +33,8 @@ void update_user(Connection& c, const domain::User& u, TimeMs now);
 void set_password_hash(Connection& c, int64_t user_id, const std::string& hash, TimeMs now);
 std::vector<domain::User> list_users(Connection& c, const std::optional<std::string>& q,
                                      int64_t after_id, int limit);
+// Sends permissions_of's statement ahead of its use (see Stmt::send).
+void send_permissions_of(Connection& c, int64_t user_id);
 std::set<std::string> permissions_of(Connection& c, int64_t user_id);
 std::vector<std::string> roles_of(Connection& c, int64_t user_id);
 int64_t count_users(Connection& c);

@@ -32,6 +32,21 @@ constexpr const char* kUserCols =
     "id, username, display_name, email, disabled, created_at, updated_at, version, locale, "
     "chat_ids, timezone";
 
+constexpr const char* kRolesSql =
+    "SELECT role_key FROM user_roles WHERE user_id = ?1 ORDER BY role_key";
+constexpr const char* kRolesByNameSql =
+    "SELECT r.role_key FROM user_roles r JOIN users u ON u.id = r.user_id "
+    "WHERE u.username = ?1 ORDER BY r.role_key";
+constexpr const char* kPermissionsSql =
+    "SELECT DISTINCT rp.permission FROM user_roles ur JOIN role_permissions rp "
+    "ON rp.role_key = ur.role_key WHERE ur.user_id = ?1";
+
+std::vector<std::string> read_roles(Stmt& s) {
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+}
+
 domain::User read_user(Stmt& s) {
     domain::User u;
     u.id = s.int64(0);
@@ -51,29 +66,40 @@ domain::User read_user(Stmt& s) {
 }  // namespace
 
 std::vector<std::string> roles_of(Connection& c, int64_t user_id) {
-    auto s = c.prepare("SELECT role_key FROM user_roles WHERE user_id = ?1 ORDER BY role_key");
+    auto s = c.prepare(kRolesSql);
     s.bind(1, user_id);
-    std::vector<std::string> out;
-    while (s.step()) out.push_back(s.text(0));
-    return out;
+    return read_roles(s);
 }
 
-std::optional<domain::User> find_user(Connection& c, int64_t id) {
-    auto s = c.prepare(std::string("SELECT ") + kUserCols + " FROM users WHERE id = ?1");
-    s.bind(1, id);
-    if (!s.step()) return std::nullopt;
-    auto u = read_user(s);
-    u.roles = roles_of(c, u.id);
+namespace {
+
+// The user's roles are sent ahead of the user's row, so that on PostgreSQL both come back in
+// one round trip (see Stmt::send). They are read even when there is no such user: a roles
+// result left unread would answer a later read of the same roles in this transaction.
+template <typename Key>
+std::optional<domain::User> find_user_where(Connection& c, const char* column, const Key& key,
+                                            const char* roles_sql) {
+    c.prepare(roles_sql).bind(1, key).send();
+    auto s =
+        c.prepare(std::string("SELECT ") + kUserCols + " FROM users WHERE " + column + " = ?1");
+    s.bind(1, key);
+    std::optional<domain::User> u;
+    if (s.step()) u = read_user(s);
+    auto roles = c.prepare(roles_sql);
+    roles.bind(1, key);
+    auto role_keys = read_roles(roles);
+    if (u) u->roles = std::move(role_keys);
     return u;
+}
+
+}  // namespace
+
+std::optional<domain::User> find_user(Connection& c, int64_t id) {
+    return find_user_where(c, "id", id, kRolesSql);
 }
 
 std::optional<domain::User> find_user_by_name(Connection& c, const std::string& username) {
-    auto s = c.prepare(std::string("SELECT ") + kUserCols + " FROM users WHERE username = ?1");
-    s.bind(1, username);
-    if (!s.step()) return std::nullopt;
-    auto u = read_user(s);
-    u.roles = roles_of(c, u.id);
-    return u;
+    return find_user_where(c, "username", username, kRolesByNameSql);
 }
 
 std::optional<Credentials> find_credentials(Connection& c, const std::string& username) {
@@ -171,10 +197,12 @@ std::vector<domain::User> list_users(Connection& c, const std::optional<std::str
     return out;
 }
 
+void send_permissions_of(Connection& c, int64_t user_id) {
+    c.prepare(kPermissionsSql).bind(1, user_id).send();
+}
+
 std::set<std::string> permissions_of(Connection& c, int64_t user_id) {
-    auto s = c.prepare(
-        "SELECT DISTINCT rp.permission FROM user_roles ur JOIN role_permissions rp "
-        "ON rp.role_key = ur.role_key WHERE ur.user_id = ?1");
+    auto s = c.prepare(kPermissionsSql);
     s.bind(1, user_id);
     std::set<std::string> out;
     while (s.step()) out.insert(s.text(0));
