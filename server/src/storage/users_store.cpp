@@ -28,9 +28,14 @@ std::string chat_ids_json(const std::map<std::string, std::string>& ids) {
     return w.take();
 }
 
-constexpr const char* kUserCols =
-    "id, username, display_name, email, disabled, created_at, updated_at, version, locale, "
-    "chat_ids, timezone";
+// The columns read_user() reads. A macro, so that statements using it stay string literals.
+#define ORDERLY_USER_COLUMNS                                                                 \
+    "id, username, display_name, email, disabled, created_at, updated_at, version, locale, " \
+    "chat_ids, timezone"
+
+constexpr const char* kUserByIdSql = "SELECT " ORDERLY_USER_COLUMNS " FROM users WHERE id = ?1";
+constexpr const char* kUserByNameSql =
+    "SELECT " ORDERLY_USER_COLUMNS " FROM users WHERE username = ?1";
 
 constexpr const char* kRolesSql =
     "SELECT role_key FROM user_roles WHERE user_id = ?1 ORDER BY role_key";
@@ -63,25 +68,14 @@ domain::User read_user(Stmt& s) {
     return u;
 }
 
-}  // namespace
-
-std::vector<std::string> roles_of(Connection& c, int64_t user_id) {
-    auto s = c.prepare(kRolesSql);
-    s.bind(1, user_id);
-    return read_roles(s);
-}
-
-namespace {
-
 // The user's roles are sent ahead of the user's row, so that on PostgreSQL both come back in
 // one round trip (see Stmt::send). They are read even when there is no such user: a roles
 // result left unread would answer a later read of the same roles in this transaction.
 template <typename Key>
-std::optional<domain::User> find_user_where(Connection& c, const char* column, const Key& key,
-                                            const char* roles_sql) {
+std::optional<domain::User> find_user_where(Connection& c, const char* user_sql,
+                                            const char* roles_sql, const Key& key) {
     c.prepare(roles_sql).bind(1, key).send();
-    auto s =
-        c.prepare(std::string("SELECT ") + kUserCols + " FROM users WHERE " + column + " = ?1");
+    auto s = c.prepare(user_sql);
     s.bind(1, key);
     std::optional<domain::User> u;
     if (s.step()) u = read_user(s);
@@ -94,12 +88,18 @@ std::optional<domain::User> find_user_where(Connection& c, const char* column, c
 
 }  // namespace
 
+std::vector<std::string> roles_of(Connection& c, int64_t user_id) {
+    auto s = c.prepare(kRolesSql);
+    s.bind(1, user_id);
+    return read_roles(s);
+}
+
 std::optional<domain::User> find_user(Connection& c, int64_t id) {
-    return find_user_where(c, "id", id, kRolesSql);
+    return find_user_where(c, kUserByIdSql, kRolesSql, id);
 }
 
 std::optional<domain::User> find_user_by_name(Connection& c, const std::string& username) {
-    return find_user_where(c, "username", username, kRolesByNameSql);
+    return find_user_where(c, kUserByNameSql, kRolesByNameSql, username);
 }
 
 std::optional<Credentials> find_credentials(Connection& c, const std::string& username) {
@@ -180,7 +180,7 @@ std::vector<domain::User> list_users(Connection& c, const std::optional<std::str
     std::vector<domain::User> out;
     if (q && !q->empty()) {
         auto s = c.prepare(
-            std::string("SELECT ") + kUserCols +
+            "SELECT " ORDERLY_USER_COLUMNS
             " FROM users WHERE id > ?1 AND (lower(username) LIKE lower(?2) ESCAPE '\\' OR "
             "lower(display_name) LIKE lower(?2) ESCAPE '\\' OR "
             "lower(email) LIKE lower(?2) ESCAPE '\\') "
@@ -188,7 +188,7 @@ std::vector<domain::User> list_users(Connection& c, const std::optional<std::str
         s.bind(1, after_id).bind(2, like_anywhere(*q)).bind(3, limit);
         while (s.step()) out.push_back(read_user(s));
     } else {
-        auto s = c.prepare(std::string("SELECT ") + kUserCols +
+        auto s = c.prepare("SELECT " ORDERLY_USER_COLUMNS
                            " FROM users WHERE id > ?1 ORDER BY id LIMIT ?2");
         s.bind(1, after_id).bind(2, limit);
         while (s.step()) out.push_back(read_user(s));
